@@ -1,0 +1,14 @@
+// Route classes: what kind of page a request is for. Thresholds, counters and rules
+// are per class. The order is part of the feature contract (feature `route_class`).
+
+export const ROUTE_CLASSES = [
+  'login', 'signup', 'password_reset', 'account', 'profile', 'transfer',
+  'checkout', 'cart', 'api', 'static', 'other',
+] as const
+export type RouteClass = (typeof ROUTE_CLASSES)[number]
+
+export const isRouteClass = (v: unknown): v is RouteClass =>
+  typeof v === 'string' && (ROUTE_CLASSES as readonly string[]).includes(v)
+
+/** Classes whose pages an account-takeover crew visits after getting in. */
+export const HIGH_RISK_CLASSES: readonly RouteClass[] = ['password_reset', 'profile', 'transfer']

@@ -1,0 +1,1 @@
+export default { async fetch(req: Request) { return new Response('hi ' + new URL(req.url).pathname) } }
