@@ -1,0 +1,85 @@
+// compileConfig: takes untrusted JSON (from KV or the bundle), returns either a
+// compiled config (patterns and lists turned into matchers once) or every problem,
+// each with its path ("routes[2].pattern: …"). Must not throw on any input.
+import * as v from 'valibot'
+import { compileCidrSet, type CidrSet } from './cidr'
+import { ConfigSchema, type Config, type Thresholds } from './schema'
+import type { RouteClass } from './routeClasses'
+import { err, ok, type Result } from '../util/result'
+
+export interface CompiledRoute {
+  readonly routeClass: RouteClass
+  readonly pattern: RegExp
+}
+
+export interface CompiledConfig {
+  readonly source: Config
+  readonly version: string
+  readonly routes: readonly CompiledRoute[]
+  readonly allowIps: CidrSet
+  readonly denyIps: CidrSet
+  readonly allowAsns: ReadonlySet<number>
+  readonly denyAsns: ReadonlySet<number>
+  readonly hostingAsnsExtra: ReadonlySet<number>
+  readonly sdkExclude: readonly RegExp[]
+  readonly usernameFields: readonly string[]
+}
+
+export type ConfigProblems = readonly string[]
+
+/** `/api/*` → /^\/api\/.*$/ on the normalised (lower-case) path. */
+export function compilePathPattern(pattern: string): RegExp {
+  const canonical = pattern.toLowerCase().replace(/\/+$/, '') || '/'
+  const body = canonical
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*')
+  return new RegExp(`^${body}$`)
+}
+
+function issuePath(issue: v.BaseIssue<unknown>): string {
+  let out = ''
+  for (const item of issue.path ?? []) {
+    const key = (item as { key?: unknown }).key
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`
+  }
+  return out === '' ? '(root)' : out
+}
+
+export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_config'> & { problems?: ConfigProblems } {
+  const parsed = v.safeParse(ConfigSchema, input)
+  if (!parsed.success) {
+    const problems = parsed.issues.map((i) => `${issuePath(i)}: ${i.message}`)
+    return { ...err('invalid_config', problems.join('; ')), problems }
+  }
+  const config = parsed.output
+  const problems: string[] = []
+  const allow = compileCidrSet(config.allow.ips)
+  const deny = compileCidrSet(config.deny.ips)
+  for (const [i, m] of allow.problems) problems.push(`allow.ips[${i}]: ${m}`)
+  for (const [i, m] of deny.problems) problems.push(`deny.ips[${i}]: ${m}`)
+  if (problems.length > 0) return { ...err('invalid_config', problems.join('; ')), problems }
+
+  return ok({
+    source: config,
+    version: config.version,
+    routes: config.routes.map((r) => ({ routeClass: r.class, pattern: compilePathPattern(r.pattern) })),
+    allowIps: allow.set,
+    denyIps: deny.set,
+    allowAsns: new Set(config.allow.asns),
+    denyAsns: new Set(config.deny.asns),
+    hostingAsnsExtra: new Set(config.asn.hosting_extra),
+    sdkExclude: config.sdk.exclude.map(compilePathPattern),
+    usernameFields: config.credentials.username_fields.map((f) => f.toLowerCase()),
+  })
+}
+
+/** Route class of a normalised path: the first matching route, else `other`. */
+export function classifyRoute(config: CompiledConfig, normalisedPath: string): RouteClass {
+  for (const route of config.routes) if (route.pattern.test(normalisedPath)) return route.routeClass
+  return 'other'
+}
+
+export function thresholdsFor(config: CompiledConfig, routeClass: RouteClass): Thresholds {
+  return config.source.thresholds[routeClass] ?? config.source.thresholds.default
+}

@@ -1,0 +1,51 @@
+// The bundled default config: what runs before anything is written to KV, and what a
+// fresh isolate falls back to when KV holds no valid config. Runs in mode `enforce`;
+// a new deployment should write mode `shadow` to KV first (README, "Deploy").
+import type { ConfigInput } from './schema'
+
+export const DEFAULT_CONFIG = {
+  version: 'bundled-1',
+  mode: 'enforce',
+  routes: [
+    { class: 'login', pattern: '/login' },
+    { class: 'login', pattern: '/signin' },
+    { class: 'login', pattern: '/api/login' },
+    { class: 'signup', pattern: '/signup' },
+    { class: 'signup', pattern: '/register' },
+    { class: 'password_reset', pattern: '/password-reset' },
+    { class: 'password_reset', pattern: '/password-reset/*' },
+    { class: 'account', pattern: '/account' },
+    { class: 'account', pattern: '/account/*' },
+    { class: 'profile', pattern: '/profile' },
+    { class: 'profile', pattern: '/profile/*' },
+    { class: 'transfer', pattern: '/transfer' },
+    { class: 'transfer', pattern: '/transfer/*' },
+    { class: 'checkout', pattern: '/checkout' },
+    { class: 'checkout', pattern: '/checkout/*' },
+    { class: 'cart', pattern: '/cart' },
+    { class: 'cart', pattern: '/cart/*' },
+    { class: 'api', pattern: '/api/*' },
+    { class: 'static', pattern: '/static/*' },
+    { class: 'static', pattern: '/favicon.ico' },
+  ],
+  thresholds: {
+    default: { challenge: 0.8, block: 0.97 },
+    login: { challenge: 0.6, block: 0.95 },
+    signup: { challenge: 0.6, block: 0.95 },
+    password_reset: { challenge: 0.6, block: 0.95 },
+    transfer: { challenge: 0.6, block: 0.95 },
+    checkout: { challenge: 0.6, block: 0.95 },
+    static: { challenge: 1, block: 1 },
+  },
+  rate_limit: { retry_after_s: 60 },
+  rules: [],
+  allow: { ips: [], asns: [] },
+  deny: { ips: [], asns: [] },
+  origin_headers: { enabled: true, risk: true, action: true, reasons: true, device: true },
+  log: { ip: 'full', features: true },
+  credentials: { username_fields: ['username', 'email', 'user', 'login'], max_body_bytes: 65536 },
+  counters: { budget_ms: 25 },
+  model: { active: 'default' },
+  sdk: { inject: true, exclude: [] },
+  asn: { hosting_extra: [] },
+} as const satisfies ConfigInput

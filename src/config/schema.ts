@@ -1,0 +1,78 @@
+// The config schema (valibot): takes nothing, describes every field of the KV `config`
+// JSON with its bounds. Must not compile or interpret anything — see compileConfig.
+import * as v from 'valibot'
+import { ROUTE_CLASSES } from './routeClasses'
+
+export const MODES = ['enforce', 'shadow', 'off'] as const
+export type Mode = (typeof MODES)[number]
+
+export const IP_LOG_MODES = ['full', 'truncated', 'hashed'] as const
+export type IpLogMode = (typeof IP_LOG_MODES)[number]
+
+const routeClass = v.picklist(ROUTE_CLASSES)
+const probability = v.pipe(v.number(), v.minValue(0), v.maxValue(1))
+const shortString = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max))
+const list = <T extends v.GenericSchema>(item: T, max: number) => v.pipe(v.array(item), v.maxLength(max))
+
+const pathPattern = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(256),
+  v.regex(/^\/[A-Za-z0-9\-._~!$&'()+,;=:@%/*]*$/, 'must start with "/" and use URL path characters, with * as wildcard'),
+)
+
+const thresholds = v.pipe(
+  v.strictObject({ challenge: probability, block: probability }),
+  v.check((t) => t.challenge <= t.block, 'challenge must not be above block'),
+)
+
+const rule = v.strictObject({
+  name: v.pipe(shortString(64), v.regex(/^[a-z0-9_]+$/, 'lowercase letters, digits and _ only')),
+  when: shortString(2000),
+  action: v.optional(v.picklist(['allow', 'challenge', 'rate_limit', 'block'] as const)),
+  weight: v.optional(v.pipe(v.number(), v.minValue(-1), v.maxValue(1))),
+  priority: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000)), 100),
+  deny_ttl_s: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(30 * 86400))),
+})
+
+const ipOrCidr = shortString(64)
+const asn = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4294967295))
+
+export const ConfigSchema = v.strictObject({
+  version: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')),
+  mode: v.picklist(MODES),
+  routes: list(v.strictObject({ class: routeClass, pattern: pathPattern }), 200),
+  thresholds: v.strictObject({
+    default: thresholds,
+    ...Object.fromEntries(ROUTE_CLASSES.map((c) => [c, v.optional(thresholds)])),
+  } as Record<'default', typeof thresholds> & Record<(typeof ROUTE_CLASSES)[number], v.OptionalSchema<typeof thresholds, undefined>>),
+  rate_limit: v.strictObject({
+    retry_after_s: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400)),
+  }),
+  rules: list(rule, 200),
+  allow: v.strictObject({ ips: list(ipOrCidr, 1000), asns: list(asn, 1000) }),
+  deny: v.strictObject({ ips: list(ipOrCidr, 10000), asns: list(asn, 1000) }),
+  origin_headers: v.strictObject({
+    enabled: v.boolean(),
+    risk: v.boolean(),
+    action: v.boolean(),
+    reasons: v.boolean(),
+    device: v.boolean(),
+  }),
+  log: v.strictObject({ ip: v.picklist(IP_LOG_MODES), features: v.boolean() }),
+  credentials: v.strictObject({
+    username_fields: list(shortString(64), 20),
+    max_body_bytes: v.pipe(v.number(), v.integer(), v.minValue(256), v.maxValue(1_048_576)),
+  }),
+  counters: v.strictObject({
+    budget_ms: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+  }),
+  model: v.strictObject({ active: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9._-]+$/)) }),
+  sdk: v.strictObject({ inject: v.boolean(), exclude: list(pathPattern, 100) }),
+  asn: v.strictObject({ hosting_extra: list(asn, 10000) }),
+})
+
+export type ConfigInput = v.InferInput<typeof ConfigSchema>
+export type Config = v.InferOutput<typeof ConfigSchema>
+export type Thresholds = v.InferOutput<typeof thresholds>
+export type RuleConfig = v.InferOutput<typeof rule>

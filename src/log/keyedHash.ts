@@ -1,0 +1,30 @@
+// Keyed hashes for privacy: takes a secret key and a value, returns a hex HMAC-SHA-256
+// prefix (128 bits). Usernames and (by config) IPs are only ever logged or stored this
+// way. Must not be used with an empty key.
+
+const encoder = new TextEncoder()
+const keyCache = new Map<string, Promise<CryptoKey>>()
+
+function importKey(secret: string): Promise<CryptoKey> {
+  let key = keyCache.get(secret)
+  if (key === undefined) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    if (keyCache.size > 8) keyCache.clear()
+    keyCache.set(secret, key)
+  }
+  return key
+}
+
+export async function keyedHash(secret: string, value: string): Promise<string> {
+  if (secret === '') throw new TypeError('keyedHash needs a non-empty key')
+  const mac = await crypto.subtle.sign('HMAC', await importKey(secret), encoder.encode(value))
+  const bytes = new Uint8Array(mac, 0, 16)
+  let hex = ''
+  for (const b of bytes) hex += b.toString(16).padStart(2, '0')
+  return hex
+}
+
+/** Canonical form of a username before hashing: NFKC, trimmed, lower-cased. */
+export function canonicalUsername(raw: string): string {
+  return raw.normalize('NFKC').trim().toLowerCase()
+}

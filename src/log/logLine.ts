@@ -1,0 +1,107 @@
+// The decision log line: takes what the pipeline knew and did for one request, returns
+// the one JSON object that goes to console.log (→ Trace Events → Logpush). Must not
+// carry a raw username, a cookie, a token, a password or a query string.
+import type { Decision } from '../policy/decision'
+import { FEATURE_NAMES, type FeatureVector } from '../features/list'
+
+export const MAX_LOGGED_PATH = 512
+
+export interface LogLineInput {
+  readonly now: number
+  readonly ref: string
+  readonly ray: string | null
+  readonly method: string
+  readonly host: string
+  readonly rawPath: string
+  readonly ip: string
+  readonly asn: number | null
+  readonly country: string | null
+  readonly device: string | null
+  readonly user: string | null
+  readonly decision: Decision
+  readonly model: string
+  readonly config: string
+  readonly originStatus: number | null
+  readonly counters: 'ok' | 'missing' | 'skipped'
+  readonly cookie: string
+  /** What was unavailable or degraded for this request (fail-open visibility). */
+  readonly missing: readonly string[]
+  readonly features: FeatureVector | null
+}
+
+export interface DecisionLogLine {
+  readonly ts: string
+  readonly ref: string
+  readonly ray: string | null
+  readonly method: string
+  readonly host: string
+  readonly path: string
+  readonly route: string
+  readonly ip: string
+  readonly asn: number | null
+  readonly country: string | null
+  readonly device: string | null
+  readonly user: string | null
+  readonly risk: number
+  readonly action: string
+  readonly would_action: string
+  readonly source: string
+  readonly mode: string
+  readonly reasons: readonly string[]
+  readonly rules: readonly string[]
+  readonly model: string
+  readonly config: string
+  readonly origin_status: number | null
+  readonly counters: string
+  readonly cookie: string
+  readonly missing: readonly string[]
+  readonly features?: Readonly<Record<string, number>>
+}
+
+/** Path without query or fragment, capped; the query can hold tokens, so never logged. */
+export function loggablePath(rawPath: string): string {
+  const q = rawPath.search(/[?#]/)
+  const path = q === -1 ? rawPath : rawPath.slice(0, q)
+  return path.length > MAX_LOGGED_PATH ? path.slice(0, MAX_LOGGED_PATH) : path
+}
+
+export function featuresRecord(vec: FeatureVector): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (let i = 0; i < vec.length; i++) {
+    const value = vec[i]
+    if (value !== undefined && !Number.isNaN(value)) out[FEATURE_NAMES[i] as string] = value
+  }
+  return out
+}
+
+export function buildLogLine(input: LogLineInput): DecisionLogLine {
+  const d = input.decision
+  const line: DecisionLogLine = {
+    ts: new Date(input.now).toISOString(),
+    ref: input.ref,
+    ray: input.ray,
+    method: input.method,
+    host: input.host,
+    path: loggablePath(input.rawPath),
+    route: d.routeClass,
+    ip: input.ip,
+    asn: input.asn,
+    country: input.country,
+    device: input.device,
+    user: input.user,
+    risk: Math.round(d.risk * 1000) / 1000,
+    action: d.action,
+    would_action: d.wouldAction,
+    source: d.source,
+    mode: d.mode,
+    reasons: d.reasons,
+    rules: d.rules,
+    model: input.model,
+    config: input.config,
+    origin_status: input.originStatus,
+    counters: input.counters,
+    cookie: input.cookie,
+    missing: input.missing,
+  }
+  return input.features === null ? line : { ...line, features: featuresRecord(input.features) }
+}

@@ -1,0 +1,22 @@
+// The Worker's bindings and vars. Secrets are optional here on purpose: a deployment
+// without them must still run (fail open), and `npm start` supplies dev values.
+import type { Counters } from './counters/Counters'
+
+declare global {
+  interface Env {
+    EDGEWARD_CONFIG: KVNamespace
+    COUNTERS: DurableObjectNamespace<Counters>
+    /** "zone" (deployed: fetch(request)), "demo" or unset (embedded demo), or an origin URL. */
+    ORIGIN_URL?: string
+    /** "true" only under `npm start`: honour the x-edgeward-test-cf header. */
+    EDGEWARD_TRUST_TEST_HEADERS?: string
+    /** Bearer token for /__edgeward/admin/*. Unset → every admin call answers 401. */
+    EDGEWARD_ADMIN_TOKEN?: string
+    /** Key for the keyed hash of usernames (and IPs when configured). */
+    EDGEWARD_USER_HASH_KEY?: string
+    /** JWK set (JSON) for the device cookie and clearance tokens; newest key signs. */
+    EDGEWARD_COOKIE_KEYS?: string
+  }
+}
+
+export type WorkerEnv = Env

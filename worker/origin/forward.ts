@@ -1,0 +1,64 @@
+// Forward to the origin: takes the client's request facts, the headers to add and the
+// body, returns the origin's response untouched (status, every Set-Cookie, streamed
+// body, redirects returned not followed). Must not follow redirects or buffer bodies.
+import { createDemoOrigin } from '../demo/origin'
+import { cookieHeaderForOrigin, type RequestFacts } from '../request'
+
+export type OriginTarget =
+  | { readonly kind: 'demo' }
+  | { readonly kind: 'zone' }
+  | { readonly kind: 'url'; readonly base: URL }
+  | { readonly kind: 'invalid'; readonly value: string }
+
+export function originTarget(value: string | undefined): OriginTarget {
+  if (value === undefined || value === '' || value === 'demo') return { kind: 'demo' }
+  if (value === 'zone') return { kind: 'zone' }
+  try {
+    const base = new URL(value)
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') return { kind: 'invalid', value }
+    return { kind: 'url', base }
+  } catch {
+    return { kind: 'invalid', value }
+  }
+}
+
+/** ORIGIN_URL + the raw path and query, joined as a path: `//x` stays a path. */
+export function originUrl(base: URL, rawPath: string): string {
+  const basePath = base.pathname.replace(/\/+$/, '')
+  return `${base.protocol}//${base.host}${basePath}${rawPath.startsWith('/') ? rawPath : `/${rawPath}`}`
+}
+
+let demo: ReturnType<typeof createDemoOrigin> | null = null
+
+export async function forwardToOrigin(
+  original: Request,
+  facts: RequestFacts,
+  target: OriginTarget,
+  extraHeaders: ReadonlyMap<string, string>,
+  body: BodyInit | null,
+): Promise<Response> {
+  const headers = new Headers(facts.headers)
+  const cookie = cookieHeaderForOrigin(headers.get('cookie'))
+  if (cookie === null) headers.delete('cookie')
+  else headers.set('cookie', cookie)
+  for (const [name, value] of extraHeaders) headers.set(name, value)
+  const init: RequestInit = { method: original.method, headers, body, redirect: 'manual' }
+
+  switch (target.kind) {
+    case 'demo':
+      demo ??= createDemoOrigin()
+      return demo.fetch(new Request(original.url, init))
+    case 'zone':
+      return fetch(new Request(original, init))
+    case 'url': {
+      const url = originUrl(target.base, facts.rawPath)
+      headers.delete('host')
+      return fetch(url, init)
+    }
+    case 'invalid':
+      return new Response('edgeward: ORIGIN_URL is not a valid http(s) URL\n', {
+        status: 502,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      })
+  }
+}

@@ -1,0 +1,90 @@
+// Request facts: takes the incoming Request and env, returns plain data for the
+// pipeline — client IP, the cf object (with the dev-only test override), the headers
+// the client sent minus every x-edgeward-*, cookies. Must not read the body.
+import { normalisePath, rawPathAndQuery } from '../src/signals/path'
+
+export const TEST_CF_HEADER = 'x-edgeward-test-cf'
+const MAX_TEST_CF_BYTES = 4096
+export const EDGEWARD_HEADER_PREFIX = 'x-edgeward-'
+
+export interface RequestFacts {
+  readonly method: string
+  readonly url: URL
+  readonly host: string
+  /** Path and query exactly as the client sent them. */
+  readonly rawPath: string
+  readonly normalisedPath: string
+  readonly ip: string
+  readonly cf: Readonly<Record<string, unknown>>
+  /** Client headers without any x-edgeward-* (what the origin may see). */
+  readonly headers: Headers
+  readonly cookies: ReadonlyMap<string, string>
+  readonly testCf: 'applied' | 'invalid' | 'ignored' | 'absent'
+}
+
+export function readRequestFacts(request: Request, env: Env): RequestFacts {
+  const url = new URL(request.url)
+  const rawPath = rawPathAndQuery(request.url)
+  const headers = new Headers(request.headers)
+  const testCfText = headers.get(TEST_CF_HEADER)
+  for (const name of [...headers.keys()]) if (name.startsWith(EDGEWARD_HEADER_PREFIX)) headers.delete(name)
+
+  const baseCf = (request.cf ?? {}) as Record<string, unknown>
+  let cf: Record<string, unknown> = baseCf
+  let testCf: RequestFacts['testCf'] = 'absent'
+  if (testCfText !== null) {
+    if (env.EDGEWARD_TRUST_TEST_HEADERS !== 'true') testCf = 'ignored'
+    else {
+      const override = parseTestCf(testCfText)
+      if (override === null) testCf = 'invalid'
+      else {
+        cf = { ...baseCf, ...override }
+        testCf = 'applied'
+      }
+    }
+  }
+  return {
+    method: request.method.toUpperCase(),
+    url,
+    host: url.host,
+    rawPath,
+    normalisedPath: normalisePath(rawPath.split('?')[0] ?? '/'),
+    ip: headers.get('cf-connecting-ip') ?? '0.0.0.0',
+    cf,
+    headers,
+    cookies: parseCookies(headers.get('cookie')),
+    testCf,
+  }
+}
+
+function parseTestCf(text: string): Record<string, unknown> | null {
+  if (text.length > MAX_TEST_CF_BYTES) return null
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null
+    return parsed as Record<string, unknown>
+  } catch {
+    return null
+  }
+}
+
+const MAX_COOKIE_HEADER = 8192
+
+export function parseCookies(header: string | null): Map<string, string> {
+  const out = new Map<string, string>()
+  if (header === null || header.length > MAX_COOKIE_HEADER) return out
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq <= 0) continue
+    const name = part.slice(0, eq).trim()
+    if (!out.has(name)) out.set(name, part.slice(eq + 1).trim())
+  }
+  return out
+}
+
+/** The Cookie header for the origin: the client's, minus edgeward's own cookies. */
+export function cookieHeaderForOrigin(header: string | null): string | null {
+  if (header === null) return null
+  const kept = header.split(';').filter((p) => !p.trim().toLowerCase().startsWith('__edgeward'))
+  return kept.length === 0 ? null : kept.join(';').trim()
+}
