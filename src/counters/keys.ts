@@ -1,0 +1,26 @@
+// Names of the Durable Objects that hold journey counters, deny entries and zone figures.
+// Takes typed parts, returns canonical JSON tuples (never concatenated strings); no I/O.
+
+export const KEY_KINDS = ['device', 'ip', 'prefix', 'user'] as const
+export type KeyKind = (typeof KEY_KINDS)[number]
+
+export const isKeyKind = (v: unknown): v is KeyKind =>
+  typeof v === 'string' && (KEY_KINDS as readonly string[]).includes(v)
+
+/** The object name for one journey key: `["ip","203.0.113.7"]`. Unambiguous for any value. */
+export function counterName(kind: KeyKind, value: string): string {
+  return JSON.stringify([kind, value])
+}
+
+/** How many zone shards isolates spread their flushes over (see docs/counters.md). */
+export const ZONE_SHARDS = 8
+
+export function zoneShardName(shard: number): string {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= ZONE_SHARDS) throw new TypeError(`zone shard out of range: ${shard}`)
+  return JSON.stringify(['zone', 'shard', shard])
+}
+
+export const ZONE_ROOT_NAME = JSON.stringify(['zone', 'root'])
+
+/** The single admin registry object (deny-list index and labels). */
+export const REGISTRY_NAME = JSON.stringify(['registry'])

@@ -1,0 +1,76 @@
+// Sliding-window arithmetic over fixed buckets. Takes times in ms (the caller's `now`),
+// returns bucket starts and window floors; no clock, no storage.
+
+export const WINDOWS = ['1m', '10m', '1h', '24h'] as const
+export type WindowName = (typeof WINDOWS)[number]
+
+export interface WindowSpec {
+  /** Window length (ms). */
+  readonly ms: number
+  /** Bucket width (ms) used to count this window. */
+  readonly res: number
+}
+
+/**
+ * Each window is counted from its own bucket series: 1 min in 10 s buckets, 10 min in
+ * 1 min buckets, 1 h in 5 min buckets, 24 h in 1 h buckets.
+ */
+export const WINDOW_SPECS: Readonly<Record<WindowName, WindowSpec>> = {
+  '1m': { ms: 60_000, res: 10_000 },
+  '10m': { ms: 600_000, res: 60_000 },
+  '1h': { ms: 3_600_000, res: 300_000 },
+  '24h': { ms: 86_400_000, res: 3_600_000 },
+}
+
+/** The longest window: nothing older than this is ever read. */
+export const RETENTION_MS = WINDOW_SPECS['24h'].ms
+
+export type Windows = Readonly<Record<WindowName, number>>
+
+export const ZERO_WINDOWS: Windows = Object.freeze({ '1m': 0, '10m': 0, '1h': 0, '24h': 0 })
+
+/** Start of the bucket of width `res` that holds time `t`. */
+export function bucketStart(t: number, res: number): number {
+  return Math.floor(t / res) * res
+}
+
+/**
+ * The oldest bucket start a window still counts at `now`: the first multiple of `res`
+ * strictly after `now - ms`. A bucket counts when its start is >= this floor, so an
+ * event is counted for at least `ms - res` and at most `ms` after it happened — never
+ * longer than the window.
+ */
+export function windowFloor(now: number, w: WindowName): number {
+  const { ms, res } = WINDOW_SPECS[w]
+  return bucketStart(now - ms, res) + res
+}
+
+/** Every window's floor at `now`, in WINDOWS order. */
+export function windowFloors(now: number): Readonly<Record<WindowName, number>> {
+  return { '1m': windowFloor(now, '1m'), '10m': windowFloor(now, '10m'), '1h': windowFloor(now, '1h'), '24h': windowFloor(now, '24h') }
+}
+
+/** Bucket starts (one per window's series) that an event at `t` increments. */
+export function bucketsFor(t: number): ReadonlyArray<{ readonly res: number; readonly start: number }> {
+  return WINDOWS.map((w) => {
+    const { res } = WINDOW_SPECS[w]
+    return { res, start: bucketStart(t, res) }
+  })
+}
+
+/** Pure reference count: sum of `rows` per window at `now` (used by tests and small reads). */
+export function sumWindows(rows: Iterable<{ res: number; start: number; n: number }>, now: number): Windows {
+  const floors = windowFloors(now)
+  const out: Record<WindowName, number> = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }
+  for (const row of rows) {
+    for (const w of WINDOWS) {
+      if (row.res === WINDOW_SPECS[w].res && row.start >= floors[w]) out[w] += row.n
+    }
+  }
+  return out
+}
+
+/** For each bucket width, the start below which a bucket can be deleted at `now`. */
+export function pruneFloors(now: number): ReadonlyArray<{ readonly res: number; readonly below: number }> {
+  return WINDOWS.map((w) => ({ res: WINDOW_SPECS[w].res, below: windowFloor(now, w) }))
+}

@@ -1,0 +1,115 @@
+// Distinct members per set over sliding windows: exact (up to EXACT_LIMIT ids per set),
+// then a time-stamped HyperLogLog. Takes SqlStorage, members and the caller's time;
+// returns counts per window. Stores 64-bit ids, never raw IPs. No clock.
+import { EXACT_LIMIT, hllEstimate, hllPoint, memberId, type HllPoint } from '../../src/counters/sketch'
+import { RETENTION_MS, WINDOWS, WINDOW_SPECS, type Windows, type WindowName } from '../../src/counters/windows'
+
+export const DISTINCT_TABLES = [
+  `CREATE TABLE IF NOT EXISTS members (set_name TEXT NOT NULL, member TEXT NOT NULL, seen INTEGER NOT NULL,
+    PRIMARY KEY (set_name, member)) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS sets (set_name TEXT PRIMARY KEY, dropped_at INTEGER NOT NULL, sketch_since INTEGER NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS sketch (set_name TEXT NOT NULL, idx INTEGER NOT NULL, rho INTEGER NOT NULL, seen INTEGER NOT NULL,
+    PRIMARY KEY (set_name, idx, rho)) WITHOUT ROWID`,
+] as const
+
+type SetState = { dropped_at: number; sketch_since: number }
+
+function stateOf(sql: SqlStorage, set: string): SetState | null {
+  return sql.exec<SetState>('SELECT dropped_at, sketch_since FROM sets WHERE set_name = ?', set).toArray()[0] ?? null
+}
+
+/** Adds one sighting of `member` at `now`. */
+export function addMember(sql: SqlStorage, set: string, member: string, now: number): void {
+  const id = memberId(member)
+  let state = stateOf(sql, set)
+  const known = sql.exec('SELECT 1 FROM members WHERE set_name = ? AND member = ?', set, id).toArray().length > 0
+  if (known) {
+    sql.exec('UPDATE members SET seen = max(seen, ?) WHERE set_name = ? AND member = ?', now, set, id)
+  } else if (countMembers(sql, set) < EXACT_LIMIT) {
+    sql.exec('INSERT INTO members (set_name, member, seen) VALUES (?, ?, ?)', set, id, now)
+  } else {
+    // Full: this sighting is not kept exactly. Windows that contain it read the sketch,
+    // which (when it starts now) is backfilled with every kept id at its last sighting.
+    if (state === null) backfill(sql, set)
+    sql.exec(
+      `INSERT INTO sets (set_name, dropped_at, sketch_since) VALUES (?, ?, ?)
+       ON CONFLICT(set_name) DO UPDATE SET dropped_at = max(dropped_at, excluded.dropped_at)`,
+      set,
+      now,
+      now,
+    )
+    state = { dropped_at: now, sketch_since: now }
+  }
+  if (state !== null) sketchAdd(sql, set, hllPoint(id), now)
+}
+
+function countMembers(sql: SqlStorage, set: string): number {
+  return sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM members WHERE set_name = ?', set).one().n
+}
+
+function backfill(sql: SqlStorage, set: string): void {
+  const rows = sql.exec<{ member: string; seen: number }>('SELECT member, seen FROM members WHERE set_name = ?', set).toArray()
+  for (const r of rows) sketchAdd(sql, set, hllPoint(r.member), r.seen)
+}
+
+/** Keeps only the (rho, seen) pairs of a register that can still be a window's maximum. */
+function sketchAdd(sql: SqlStorage, set: string, p: HllPoint, seen: number): void {
+  const dominated = sql
+    .exec('SELECT 1 FROM sketch WHERE set_name = ? AND idx = ? AND rho >= ? AND seen >= ? LIMIT 1', set, p.idx, p.rho, seen)
+    .toArray().length > 0
+  if (dominated) return
+  sql.exec('DELETE FROM sketch WHERE set_name = ? AND idx = ? AND rho <= ? AND seen <= ?', set, p.idx, p.rho, seen)
+  sql.exec(
+    `INSERT INTO sketch (set_name, idx, rho, seen) VALUES (?, ?, ?, ?)
+     ON CONFLICT(set_name, idx, rho) DO UPDATE SET seen = max(seen, excluded.seen)`,
+    set,
+    p.idx,
+    p.rho,
+    seen,
+  )
+}
+
+type ExactRow = { w1m: number; w10m: number; w1h: number; w24h: number }
+
+/**
+ * Distinct members seen in (now - window, now]. Exact unless a sighting inside that
+ * window was dropped for lack of room; then the sketch estimate (never below the exact
+ * lower bound).
+ */
+export function readDistinct(sql: SqlStorage, set: string, now: number): Windows {
+  const since = (w: WindowName): number => now - WINDOW_SPECS[w].ms
+  const exact = sql
+    .exec<ExactRow>(
+      `SELECT COALESCE(SUM(seen > ?), 0) AS w1m, COALESCE(SUM(seen > ?), 0) AS w10m,
+              COALESCE(SUM(seen > ?), 0) AS w1h, COALESCE(SUM(seen > ?), 0) AS w24h
+       FROM members WHERE set_name = ?`,
+      since('1m'), since('10m'), since('1h'), since('24h'), set,
+    )
+    .one()
+  const out: Record<WindowName, number> = { '1m': exact.w1m, '10m': exact.w10m, '1h': exact.w1h, '24h': exact.w24h }
+  const state = stateOf(sql, set)
+  if (state === null) return out
+  for (const w of WINDOWS) {
+    if (state.dropped_at <= since(w)) continue
+    const regs = sql
+      .exec<{ idx: number; rho: number }>('SELECT idx, MAX(rho) AS rho FROM sketch WHERE set_name = ? AND seen > ? GROUP BY idx', set, since(w))
+      .toArray()
+    out[w] = Math.max(out[w], hllEstimate(regs))
+  }
+  return out
+}
+
+/** Forgets sightings older than the longest window; ends sketch mode once no window needs it. */
+export function pruneDistinct(sql: SqlStorage, now: number): void {
+  const floor = now - RETENTION_MS
+  sql.exec('DELETE FROM members WHERE seen <= ?', floor)
+  sql.exec('DELETE FROM sketch WHERE seen <= ?', floor)
+  sql.exec('DELETE FROM sets WHERE dropped_at <= ?', floor)
+  sql.exec('DELETE FROM sketch WHERE set_name NOT IN (SELECT set_name FROM sets)')
+}
+
+/** Newest sighting kept, or null (for idle-object cleanup). */
+export function newestSighting(sql: SqlStorage): number | null {
+  const row = sql.exec<{ t: number | null }>('SELECT MAX(seen) AS t FROM (SELECT seen FROM members UNION ALL SELECT seen FROM sketch)').toArray()[0]
+  return row?.t ?? null
+}

@@ -1,0 +1,65 @@
+// Schema versioning for the SQLite-backed objects: a `meta` table with a schema_version
+// row and ordered, idempotent migrations; plus the alarm-time bookkeeping every object shares.
+// Takes the object's storage; returns nothing. Must not read the clock.
+
+export type Migration = readonly string[]
+
+const META = 'CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v) WITHOUT ROWID'
+
+export function getMeta(sql: SqlStorage, key: string): SqlStorageValue | undefined {
+  const rows = sql.exec<{ v: SqlStorageValue }>('SELECT v FROM meta WHERE k = ?', key).toArray()
+  return rows[0]?.v
+}
+
+export function setMeta(sql: SqlStorage, key: string, value: SqlStorageValue): void {
+  sql.exec('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v', key, value)
+}
+
+export function deleteMeta(sql: SqlStorage, key: string): void {
+  sql.exec('DELETE FROM meta WHERE k = ?', key)
+}
+
+/**
+ * Brings the schema to `migrations.length`: runs migration i (1-based version i) only
+ * when the stored version is below i, each in one transaction with its version bump.
+ * Running it again is a no-op. Returns the version now in storage.
+ */
+export function migrate(storage: DurableObjectStorage, migrations: readonly Migration[]): number {
+  const sql = storage.sql
+  sql.exec(META)
+  const stored = getMeta(sql, 'schema_version')
+  let version = typeof stored === 'number' ? stored : 0
+  if (version > migrations.length) throw new Error(`storage schema v${version} is newer than this code (v${migrations.length})`)
+  for (const [i, statements] of migrations.entries()) {
+    if (i + 1 <= version) continue
+    storage.transactionSync(() => {
+      for (const s of statements) sql.exec(s)
+      setMeta(sql, 'schema_version', i + 1)
+    })
+    version = i + 1
+  }
+  return version
+}
+
+/**
+ * Alarms run with the time they were scheduled for as their `now` (stored here when set),
+ * never the wall clock: deletion is then exact and tests can freeze time.
+ * `if_none` keeps any alarm already set; `if_earlier` moves it earlier only.
+ */
+export function scheduleAlarm(storage: DurableObjectStorage, at: number, mode: 'if_none' | 'if_earlier'): void {
+  const current = getMeta(storage.sql, 'alarm_at')
+  if (typeof current === 'number' && (mode === 'if_none' || current <= at)) return
+  setMeta(storage.sql, 'alarm_at', at)
+  storage.setAlarm(at).catch(() => deleteMeta(storage.sql, 'alarm_at'))
+}
+
+/** The scheduled time of the alarm now running, or null if it was not set by us. */
+export function alarmTime(sql: SqlStorage): number | null {
+  const at = getMeta(sql, 'alarm_at')
+  return typeof at === 'number' ? at : null
+}
+
+/** Call once the alarm's work is done (a throw before this leaves the time for the retry). */
+export function alarmDone(sql: SqlStorage): void {
+  deleteMeta(sql, 'alarm_at')
+}
