@@ -3,6 +3,8 @@
 import type { Counters } from './counters/Counters'
 
 declare global {
+  // Augment Cloudflare.Env so `env` from cloudflare:workers (tests) is typed too.
+  namespace Cloudflare {
   interface Env {
     EDGEWARD_CONFIG: KVNamespace
     COUNTERS: DurableObjectNamespace<Counters>
@@ -17,6 +19,8 @@ declare global {
     /** JWK set (JSON) for the device cookie and clearance tokens; newest key signs. */
     EDGEWARD_COOKIE_KEYS?: string
   }
+  }
+  interface Env extends Cloudflare.Env {}
 }
 
 export type WorkerEnv = Env

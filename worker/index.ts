@@ -1,20 +1,43 @@
 // The Worker entry: reserved paths (/__edgeward/*, after normalisation) go to the Hono
 // app; everything else goes through the protection pipeline to the origin.
+import { unscoredDecision } from '../src/policy/decision'
 import { isReservedPath } from '../src/signals/path'
 import { reservedApp } from './app'
-import { protect } from './protect'
-import { readRequestFacts } from './request'
+import { loadConfig } from './config/load'
+import { logDecision } from './logDecision'
+import { newRef } from './privacy'
+import { MODEL_VERSION, protect } from './protect'
+import { readRequestFacts, type RequestFacts } from './request'
 import './env'
 
 export { Counters } from './counters/Counters'
 
+/** Reserved paths that get no log line (asset-like, polled). */
+const UNLOGGED = new Set(['GET /__edgeward/sdk.js', 'GET /__edgeward/health', 'HEAD /__edgeward/health'])
+
+async function answerReserved(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const now = Date.now()
+  const url = new URL(facts.normalisedPath + facts.url.search, facts.url.origin)
+  const response = await reservedApp.fetch(new Request(url, request), env, ctx)
+  if (!UNLOGGED.has(`${facts.method} ${facts.normalisedPath}`)) {
+    const { config, problem } = await loadConfig(env.EDGEWARD_CONFIG, now)
+    const decision = unscoredDecision('reserved', config.source.mode)
+    await logDecision(facts, env, config, decision, {
+      ref: newRef(),
+      now,
+      model: MODEL_VERSION,
+      originStatus: null,
+      missing: problem === null ? [] : [problem],
+      route: 'edgeward',
+    })
+  }
+  return response
+}
+
 export default {
   async fetch(request, env, ctx): Promise<Response> {
     const facts = readRequestFacts(request, env)
-    if (isReservedPath(facts.normalisedPath)) {
-      const url = new URL(facts.normalisedPath + facts.url.search, facts.url.origin)
-      return reservedApp.fetch(new Request(url, request), env, ctx)
-    }
+    if (isReservedPath(facts.normalisedPath)) return answerReserved(request, facts, env, ctx)
     return protect(request, env, ctx)
   },
 } satisfies ExportedHandler<Env>

@@ -5,19 +5,19 @@ import { classifyRoute, type CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
 import { respond } from '../src/action/respond'
 import { buildRequestFeatures } from '../src/features/buildFeatures'
-import { buildLogLine } from '../src/log/logLine'
 import { canonicalUsername } from '../src/log/keyedHash'
-import type { Decision } from '../src/policy/decision'
+import { unscoredDecision, type Decision } from '../src/policy/decision'
 import { decide } from '../src/policy/decide'
 import { heuristicScore } from '../src/policy/heuristicScore'
 import { extractUsername } from '../src/signals/credentials'
 import { cidrSetHas, parseIp } from '../src/config/cidr'
 import { peekBody } from './body'
-import { loadConfig } from './config/load'
+import { BUNDLED_CONFIG, loadConfig } from './config/load'
+import { logDecision, numberOrNull } from './logDecision'
 import { forwardToOrigin, originTarget } from './origin/forward'
 import { mitigationResponse } from './pages/render'
 import { readRequestFacts, type RequestFacts } from './request'
-import { hashUser, logIp, newRef } from './privacy'
+import { hashUser, newRef } from './privacy'
 
 /** Routes whose POST bodies carry a username worth counting. */
 const CREDENTIAL_ROUTES: ReadonlySet<RouteClass> = new Set(['login', 'signup', 'password_reset'])
@@ -58,7 +58,7 @@ export async function protect(request: Request, env: Env, ctx: ExecutionContext)
     console.error(JSON.stringify({ event: 'pipeline_error', ref, message: error instanceof Error ? error.message : String(error) }))
   }
 
-  if (evaluation === null) return failOpen(request, facts, target, originBody, ref, now, missing)
+  if (evaluation === null) return failOpen(request, facts, env, target, originBody, ref, now, missing)
   const { decision, config } = evaluation
 
   let response: Response
@@ -71,29 +71,15 @@ export async function protect(request: Request, env: Env, ctx: ExecutionContext)
     response = mitigationResponse(respond(decision, facts.headers.get('accept'), ref, facts.rawPath), ref)
   }
 
-  const line = buildLogLine({
-    now,
+  await logDecision(facts, env, config, decision, {
     ref,
-    ray: facts.headers.get('cf-ray'),
-    method: facts.method,
-    host: facts.host,
-    rawPath: facts.rawPath,
-    ip: await logIp(facts.ip, config.source.log.ip, env),
-    asn: numberOrNull(facts.cf.asn),
-    country: stringOrNull(facts.cf.country),
-    device: null,
-    user: evaluation.user,
-    decision,
+    now,
     model: MODEL_VERSION,
-    config: config.version,
+    user: evaluation.user,
     originStatus,
-    counters: 'skipped',
-    cookie: facts.cookies.has('__edgeward') ? 'present' : 'missing',
     missing,
-    features: config.source.log.features ? evaluation.features : null,
+    features: evaluation.features,
   })
-  console.log(JSON.stringify(line))
-  ctx.waitUntil(Promise.resolve())
   return response
 }
 
@@ -147,6 +133,7 @@ function originHeaders(config: CompiledConfig, decision: Decision, device: strin
 async function failOpen(
   request: Request,
   facts: RequestFacts,
+  env: Env,
   target: ReturnType<typeof originTarget>,
   body: BodyInit | null,
   ref: string,
@@ -154,21 +141,7 @@ async function failOpen(
   missing: string[],
 ): Promise<Response> {
   const origin = await forwardToOrigin(request, facts, target, new Map(), body)
-  console.log(
-    JSON.stringify({
-      ts: new Date(now).toISOString(),
-      ref,
-      method: facts.method,
-      host: facts.host,
-      path: facts.rawPath.split('?')[0],
-      action: 'allow',
-      source: 'fail_open',
-      origin_status: origin.status,
-      missing,
-    }),
-  )
+  const decision = unscoredDecision('fail_open', BUNDLED_CONFIG.source.mode)
+  await logDecision(facts, env, BUNDLED_CONFIG, decision, { ref, now, model: MODEL_VERSION, originStatus: origin.status, missing })
   return origin
 }
-
-const numberOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
-const stringOrNull = (v: unknown): string | null => (typeof v === 'string' && v.length <= 8 ? v : null)

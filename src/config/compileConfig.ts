@@ -3,6 +3,7 @@
 // each with its path ("routes[2].pattern: …"). Must not throw on any input.
 import * as v from 'valibot'
 import { compileCidrSet, type CidrSet } from './cidr'
+import { DEFAULT_CONFIG } from './defaults'
 import { ConfigSchema, type Config, type Thresholds } from './schema'
 import type { RouteClass } from './routeClasses'
 import { err, ok, type Result } from '../util/result'
@@ -46,11 +47,29 @@ function issuePath(issue: v.BaseIssue<unknown>): string {
   return out === '' ? '(root)' : out
 }
 
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x)
+
+/**
+ * A config written to KV may name only what it changes: objects are merged over the
+ * bundled defaults, arrays and values replace them. `version` must always be given.
+ */
+export function mergeOverDefaults(input: Record<string, unknown>, defaults: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...defaults }
+  for (const [key, value] of Object.entries(input)) {
+    const base = defaults[key]
+    out[key] = isPlainObject(value) && isPlainObject(base) ? mergeOverDefaults(value, base) : value
+  }
+  return out
+}
+
 export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_config'> & { problems?: ConfigProblems } {
-  const parsed = v.safeParse(ConfigSchema, input)
+  const fail = (problems: string[]) => ({ ...err('invalid_config', problems.join('; ')), problems })
+  if (!isPlainObject(input)) return fail(['(root): must be a JSON object'])
+  if (!('version' in input)) return fail(['version: required (name each config you write, e.g. "2026-11-21.1")'])
+  const parsed = v.safeParse(ConfigSchema, mergeOverDefaults(input, DEFAULT_CONFIG as unknown as Record<string, unknown>))
   if (!parsed.success) {
-    const problems = parsed.issues.map((i) => `${issuePath(i)}: ${i.message}`)
-    return { ...err('invalid_config', problems.join('; ')), problems }
+    return fail(parsed.issues.map((i) => `${issuePath(i)}: ${i.message}`))
   }
   const config = parsed.output
   const problems: string[] = []
@@ -58,7 +77,7 @@ export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_c
   const deny = compileCidrSet(config.deny.ips)
   for (const [i, m] of allow.problems) problems.push(`allow.ips[${i}]: ${m}`)
   for (const [i, m] of deny.problems) problems.push(`deny.ips[${i}]: ${m}`)
-  if (problems.length > 0) return { ...err('invalid_config', problems.join('; ')), problems }
+  if (problems.length > 0) return fail(problems)
 
   return ok({
     source: config,

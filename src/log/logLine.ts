@@ -27,6 +27,8 @@ export interface LogLineInput {
   /** What was unavailable or degraded for this request (fail-open visibility). */
   readonly missing: readonly string[]
   readonly features: FeatureVector | null
+  /** Route label when it is not a route class (reserved paths: `edgeward`). */
+  readonly route?: string
 }
 
 export interface DecisionLogLine {
@@ -83,7 +85,7 @@ export function buildLogLine(input: LogLineInput): DecisionLogLine {
     method: input.method,
     host: input.host,
     path: loggablePath(input.rawPath),
-    route: d.routeClass,
+    route: input.route ?? d.routeClass,
     ip: input.ip,
     asn: input.asn,
     country: input.country,

@@ -11,7 +11,7 @@ export const isAction = (v: unknown): v is Action => typeof v === 'string' && (A
 /** Severity order, for "the strongest of several actions". */
 export const ACTION_SEVERITY: Readonly<Record<Action, number>> = { allow: 0, challenge: 1, rate_limit: 2, block: 3 }
 
-export const DECISION_SOURCES = ['deny_list', 'allow_list', 'rule', 'model', 'mode_off', 'fail_open'] as const
+export const DECISION_SOURCES = ['deny_list', 'allow_list', 'rule', 'model', 'mode_off', 'fail_open', 'reserved'] as const
 export type DecisionSource = (typeof DECISION_SOURCES)[number]
 
 interface DecisionCommon {
@@ -29,3 +29,8 @@ export type Decision =
   | (DecisionCommon & { readonly action: 'challenge'; readonly difficulty: number })
   | (DecisionCommon & { readonly action: 'rate_limit'; readonly retryAfterS: number })
   | (DecisionCommon & { readonly action: 'block' })
+
+/** The decision for a request edgeward did not score: reserved paths, fail-open. */
+export function unscoredDecision(source: 'fail_open' | 'reserved', mode: Mode): Decision {
+  return { action: 'allow', wouldAction: 'allow', source, risk: 0, mode, routeClass: 'other', reasons: [], rules: [] }
+}

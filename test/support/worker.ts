@@ -1,0 +1,81 @@
+// Test harness for the Worker inside workerd: calls the real fetch handler with the
+// real bindings (plus overrides), captures the decision log lines, and can stand a
+// recording echo in for the network so tests see exactly what an origin would get.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { vi } from 'vitest'
+import worker from '../../worker/index'
+import { resetConfigCacheForTests } from '../../worker/config/load'
+
+export const ECHO_ORIGIN = 'http://origin.test'
+
+export interface Seen {
+  readonly url: string
+  readonly method: string
+  readonly headers: Headers
+  readonly body: Uint8Array
+  readonly redirect: string
+}
+
+export interface Call {
+  readonly response: Response
+  readonly logs: Record<string, unknown>[]
+  readonly errors: string[]
+  readonly seen: Seen[]
+}
+
+/** Responses the echo origin sends back; default: 200 echoing the request as JSON. */
+export type EchoReply = (seen: Seen) => Response
+
+export function echoReply(seen: Seen): Response {
+  return Response.json({ url: seen.url, method: seen.method, headers: [...seen.headers], body: [...seen.body] })
+}
+
+export async function callWorker(
+  input: string | Request,
+  init: RequestInit = {},
+  options: { env?: Partial<Env>; reply?: EchoReply; clientIp?: string } = {},
+): Promise<Call> {
+  const request = typeof input === 'string' ? new Request(new URL(input, 'http://edge.test'), init) : input
+  if (!request.headers.has('cf-connecting-ip')) request.headers.set('cf-connecting-ip', options.clientIp ?? '203.0.113.7')
+  const seen: Seen[] = []
+  const reply = options.reply ?? echoReply
+  const fetchSpy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (target, targetInit) => {
+    const req = new Request(target as RequestInfo, targetInit as RequestInit)
+    const s: Seen = {
+      url: req.url,
+      method: req.method,
+      headers: req.headers,
+      body: new Uint8Array(await req.arrayBuffer()),
+      redirect: req.redirect,
+    }
+    seen.push(s)
+    return reply(s)
+  })
+  const logSpy = vi.spyOn(console, 'log').mockImplementation(() => {})
+  const errSpy = vi.spyOn(console, 'error').mockImplementation(() => {})
+  try {
+    const ctx = createExecutionContext()
+    const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, ORIGIN_URL: ECHO_ORIGIN, ...options.env } as Env, ctx)
+    await waitOnExecutionContext(ctx)
+    const logs = logSpy.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>)
+    const errors = errSpy.mock.calls.map((args) => String(args[0]))
+    return { response, logs, errors, seen }
+  } finally {
+    fetchSpy.mockRestore()
+    logSpy.mockRestore()
+    errSpy.mockRestore()
+  }
+}
+
+/** Writes a config to the KV namespace and drops the isolate cache so it is read now. */
+export async function writeConfig(config: unknown): Promise<void> {
+  await env.EDGEWARD_CONFIG.put('config', typeof config === 'string' ? config : JSON.stringify(config))
+  resetConfigCacheForTests()
+}
+
+export async function clearConfig(): Promise<void> {
+  await env.EDGEWARD_CONFIG.delete('config')
+  await env.EDGEWARD_CONFIG.delete('config:last-good')
+  resetConfigCacheForTests()
+}

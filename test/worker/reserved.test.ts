@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { callWorker, clearConfig } from '../support/worker'
+
+afterEach(clearConfig)
+
+const VARIANTS = [
+  '/__edgeward/',
+  '/__edgeward/health',
+  '/__EDGEWARD/',
+  '/__EdgeWard/admin/stats',
+  '/__edgeward%2f',
+  '/__edgeward%2Fhealth',
+  '/%5f%5fedgeward/',
+  '/%5F%5Fedgeward/x',
+  '//__edgeward/',
+  '///__edgeward//health',
+  '/x/../__edgeward/',
+  '/x/%2e%2e/__edgeward/',
+  '/./__edgeward/',
+  '/%255f%255fedgeward/',
+  '/__edgeward;jsessionid=1/',
+  '/__edgeward',
+  '/__edgewardx',
+  '/%5c__edgeward/',
+]
+
+describe('reserved paths', () => {
+  it.each(VARIANTS)('answers %s itself and never forwards it', async (path) => {
+    const { response, seen } = await callWorker(`http://edge.test${path}`)
+    expect(seen).toHaveLength(0)
+    expect([200, 401, 404]).toContain(response.status)
+  })
+
+  it('serves health as JSON with status, model, config and mode', async () => {
+    const { response } = await callWorker('/__edgeward/health')
+    expect(response.status).toBe(200)
+    const body = await response.json()
+    expect(body).toMatchObject({ status: 'ok', config: 'bundled-1', mode: 'enforce' })
+    expect(typeof (body as { model: unknown }).model).toBe('string')
+  })
+
+  it('answers health under a case variant of the prefix too', async () => {
+    const { response } = await callWorker('/__EDGEWARD/HEALTH')
+    expect(response.status).toBe(200)
+  })
+
+  it('answers unknown reserved paths with 404 JSON', async () => {
+    const { response } = await callWorker('/__edgeward/nope')
+    expect(response.status).toBe(404)
+    expect(response.headers.get('content-type')).toContain('application/json')
+  })
+
+  it('still forwards paths that merely contain the word', async () => {
+    const { seen } = await callWorker('/docs/__edgeward/readme')
+    expect(seen).toHaveLength(1)
+  })
+})

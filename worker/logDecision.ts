@@ -1,0 +1,56 @@
+// Emits the one decision log line of a request: takes the request facts, the config
+// in force and what was decided; writes one JSON line with console.log. Never throws
+// (a log failure must not fail the request).
+import type { CompiledConfig } from '../src/config/compileConfig'
+import type { FeatureVector } from '../src/features/list'
+import { buildLogLine, type LogLineInput } from '../src/log/logLine'
+import type { Decision } from '../src/policy/decision'
+import { logIp } from './privacy'
+import type { RequestFacts } from './request'
+
+export interface LogExtras {
+  readonly ref: string
+  readonly now: number
+  readonly model: string
+  readonly device?: string | null
+  readonly user?: string | null
+  readonly originStatus: number | null
+  readonly counters?: LogLineInput['counters']
+  readonly cookie?: string
+  readonly missing: readonly string[]
+  readonly features?: FeatureVector | null
+  readonly route?: string
+}
+
+export async function logDecision(facts: RequestFacts, env: Env, config: CompiledConfig, decision: Decision, x: LogExtras): Promise<void> {
+  try {
+    const line = buildLogLine({
+      now: x.now,
+      ref: x.ref,
+      ray: facts.headers.get('cf-ray'),
+      method: facts.method,
+      host: facts.host,
+      rawPath: facts.rawPath,
+      ip: await logIp(facts.ip, config.source.log.ip, env),
+      asn: numberOrNull(facts.cf.asn),
+      country: stringOrNull(facts.cf.country),
+      device: x.device ?? null,
+      user: x.user ?? null,
+      decision,
+      model: x.model,
+      config: config.version,
+      originStatus: x.originStatus,
+      counters: x.counters ?? 'skipped',
+      cookie: x.cookie ?? (facts.cookies.has('__edgeward') ? 'present' : 'missing'),
+      missing: x.missing,
+      features: config.source.log.features ? (x.features ?? null) : null,
+      ...(x.route === undefined ? {} : { route: x.route }),
+    })
+    console.log(JSON.stringify(line))
+  } catch (error) {
+    console.error(JSON.stringify({ event: 'log_error', ref: x.ref, message: error instanceof Error ? error.message : 'unknown' }))
+  }
+}
+
+export const numberOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+export const stringOrNull = (v: unknown): string | null => (typeof v === 'string' && v.length <= 8 ? v : null)
