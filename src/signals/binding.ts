@@ -1,0 +1,73 @@
+// Binding: what ties a device cookie to one client — a hash of the User-Agent and of the IP
+// prefix (/24 for IPv4, /48 for IPv6). Takes strings, returns short hashes; no clock, no I/O.
+
+export interface BindingHashes {
+  readonly uaHash: string
+  readonly ipPrefixHash: string
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
+
+function v4Octets(ip: string): number[] | null {
+  const m = IPV4.exec(ip)
+  if (m === null) return null
+  const octets = m.slice(1).map(Number)
+  return octets.every((o) => o <= 255) ? octets : null
+}
+
+/** Expands an IPv6 address into 8 hextets, or null. Accepts a trailing dotted IPv4. */
+function v6Hextets(ip: string): number[] | null {
+  let s = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '')
+  const tail = /:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(s)
+  if (tail?.[1] !== undefined) {
+    const o = v4Octets(tail[1])
+    if (o === null) return null
+    s = `${s.slice(0, -tail[1].length)}${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`
+  }
+  if (!/^[0-9a-fA-F:]+$/.test(s) || s.split('::').length > 2) return null
+  const [head = '', rest] = s.split('::')
+  const left = head === '' ? [] : head.split(':')
+  const right = rest === undefined || rest === '' ? [] : rest.split(':')
+  const fill = rest === undefined ? 0 : 8 - left.length - right.length
+  if (fill < 0 || (rest === undefined && left.length !== 8)) return null
+  const parts = [...left, ...Array<string>(fill).fill('0'), ...right]
+  if (parts.length !== 8 || parts.some((p) => p.length < 1 || p.length > 4)) return null
+  return parts.map((p) => parseInt(p, 16))
+}
+
+/** The client's network prefix as text: "203.0.113.0/24", "2001:db8:1::/48", or "none". */
+export function ipPrefix(ip: string | null | undefined): string {
+  const raw = (ip ?? '').trim()
+  if (raw === '') return 'none'
+  const o = v4Octets(raw)
+  if (o !== null) return `${o[0]}.${o[1]}.${o[2]}.0/24`
+  const h = v6Hextets(raw)
+  if (h === null) return 'invalid'
+  // IPv4-mapped (::ffff:a.b.c.d) is an IPv4 client.
+  if (h.slice(0, 5).every((x) => x === 0) && h[5] === 0xffff) {
+    return `${h[6]! >> 8}.${h[6]! & 255}.${h[7]! >> 8}.0/24`
+  }
+  return `${h.slice(0, 3).map((x) => x.toString(16)).join(':')}::/48`
+}
+
+function base64url(bytes: Uint8Array): string {
+  let bin = ''
+  for (const b of bytes) bin += String.fromCharCode(b)
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+/** SHA-256 of a domain-separated value, first 96 bits as base64url (16 characters). */
+export async function shortHash(domain: string, value: string): Promise<string> {
+  const data = new TextEncoder().encode(`${domain}\u0000${value}`)
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data))
+  return base64url(digest.subarray(0, 12))
+}
+
+/** The binding hashes for a request: User-Agent (as sent, capped) and IP prefix. */
+export async function bindingHashes(userAgent: string | null | undefined, ip: string | null | undefined): Promise<BindingHashes> {
+  const [uaHash, ipPrefixHash] = await Promise.all([
+    shortHash('edgeward-ua', (userAgent ?? '').slice(0, 1024)),
+    shortHash('edgeward-ip', ipPrefix(ip)),
+  ])
+  return { uaHash, ipPrefixHash }
+}

@@ -1,0 +1,64 @@
+// Device claims: the one definition of the device-cookie token — header, claims schema,
+// lifetimes and the state a cookie can be in. Types and constants only; no I/O, no clock.
+import * as v from 'valibot'
+import { DEVICE_TOKEN_ALG } from './cookieKeys'
+import { CompactTelemetrySchema, type TelemetrySummary } from './telemetrySummary'
+
+export const DEVICE_COOKIE_NAME = '__edgeward'
+export const DEVICE_TOKEN_TYP = 'edgeward-device+jwt'
+/** Token and cookie lifetime; every collect re-issues, so an active browser never expires. */
+export const DEVICE_TOKEN_TTL_S = 30 * 86_400
+/** Largest cookie value looked at; anything longer is a tamper signal. */
+export const DEVICE_TOKEN_MAX_CHARS = 4096
+/** Clock skew tolerated on `iat`. */
+export const DEVICE_TOKEN_SKEW_S = 60
+
+/** The exact protected header we issue; any other header text is refused before jose. */
+export const canonicalHeader = (kid: string): string =>
+  JSON.stringify({ alg: DEVICE_TOKEN_ALG, kid, typ: DEVICE_TOKEN_TYP })
+
+const hash16 = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16}$/))
+const seconds = v.pipe(v.number(), v.integer(), v.minValue(1_500_000_000), v.maxValue(9_999_999_999))
+
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/
+
+export const DeviceClaimsSchema = v.strictObject({
+  v: v.literal(1),
+  sub: v.pipe(v.string(), v.regex(DEVICE_ID_PATTERN)),
+  iat: seconds,
+  exp: seconds,
+  fs: seconds,
+  b: v.strictObject({ u: hash16, n: hash16 }),
+  t: v.nullable(CompactTelemetrySchema),
+})
+export type DeviceClaims = v.InferOutput<typeof DeviceClaimsSchema>
+
+export const INVALID_REASONS = [
+  'too_large', 'malformed', 'bad_header', 'wrong_type', 'unknown_kid', 'no_keys',
+  'bad_signature', 'expired', 'not_yet_valid', 'bad_claims',
+] as const
+export type InvalidReason = (typeof INVALID_REASONS)[number]
+
+export const REPLAY_KINDS = ['ua', 'ip', 'ua_ip'] as const
+export type ReplayKind = (typeof REPLAY_KINDS)[number]
+
+export type DeviceCookieState =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'invalid'; readonly reason: InvalidReason }
+  | {
+      readonly kind: 'valid'
+      readonly deviceId: string
+      readonly kid: string
+      /** Epoch milliseconds. */
+      readonly firstSeen: number
+      readonly issuedAt: number
+      readonly expiresAt: number
+      readonly telemetry: TelemetrySummary | null
+      /** True when the cookie is bound to another User-Agent or IP prefix. */
+      readonly replayed: boolean
+      readonly replay: ReplayKind | null
+    }
+
+export type ValidDeviceCookie = Extract<DeviceCookieState, { kind: 'valid' }>
+
+export const isValidDeviceCookie = (s: DeviceCookieState): s is ValidDeviceCookie => s.kind === 'valid'

@@ -1,0 +1,33 @@
+// Device token issuing: takes the device id, first-seen time, `now`, telemetry and binding
+// hashes plus the signing key; returns the compact JWS. No clock, no randomness inside.
+import { SignJWT } from 'jose'
+import type { BindingHashes } from './binding'
+import type { CookieKeys } from './cookieKeys'
+import { DEVICE_TOKEN_ALG } from './cookieKeys'
+import { DEVICE_TOKEN_TTL_S, DEVICE_TOKEN_TYP, type DeviceClaims } from './deviceClaims'
+import type { Telemetry } from './telemetry'
+import { compactTelemetry } from './telemetrySummary'
+
+export interface IssueInput extends BindingHashes {
+  readonly deviceId: string
+  /** Epoch milliseconds. */
+  readonly firstSeen: number
+  readonly now: number
+  readonly telemetry: Telemetry | null
+}
+
+export async function issueDeviceToken(input: IssueInput, keys: CookieKeys): Promise<string> {
+  const iat = Math.floor(input.now / 1000)
+  const claims: DeviceClaims = {
+    v: 1,
+    sub: input.deviceId,
+    iat,
+    exp: iat + DEVICE_TOKEN_TTL_S,
+    fs: Math.min(Math.floor(input.firstSeen / 1000), iat),
+    b: { u: input.uaHash, n: input.ipPrefixHash },
+    t: input.telemetry === null ? null : compactTelemetry(input.telemetry),
+  }
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: DEVICE_TOKEN_ALG, kid: keys.signer.kid, typ: DEVICE_TOKEN_TYP })
+    .sign(keys.signer.key)
+}
