@@ -1,0 +1,111 @@
+// Admin operations behind /__edgeward/admin/*: stats, deny-list views, labels, capped
+// body reading and the bearer check. Takes the env, the request and the caller's time;
+// returns plain results. Each object call has a deadline; nothing here throws.
+import type { DenyEntry } from '../../src/counters/deny'
+import { REGISTRY_NAME, ZONE_ROOT_NAME, ZONE_SHARDS } from '../../src/counters/keys'
+import { err, ok, type Result } from '../../src/util/result'
+import { isolateCaches } from './isolate'
+import { settleWithin } from './settle'
+
+/** Admin calls are off the request path: a generous deadline, still never a hang. */
+export const ADMIN_BUDGET_MS = 5_000
+
+const registry = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName(REGISTRY_NAME))
+
+/** One call within ADMIN_BUDGET_MS; `unavailable` on error, overload or timeout. */
+export async function adminCall<T>(call: () => Promise<T>): Promise<Result<T, 'unavailable'>> {
+  const [r] = await settleWithin([call], ADMIN_BUDGET_MS)
+  return r !== undefined && r.state === 'ok' ? ok(r.value) : err('unavailable')
+}
+
+const encoder = new TextEncoder()
+
+/** Constant-time check of `Authorization: Bearer <token>`; false when no token is configured. */
+export async function bearerMatches(header: string | undefined, secret: string | undefined): Promise<boolean> {
+  if (secret === undefined || secret === '' || header === undefined) return false
+  const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(header)
+  const given = m?.[1] ?? ''
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(given)),
+    crypto.subtle.digest('SHA-256', encoder.encode(secret)),
+  ])
+  return crypto.subtle.timingSafeEqual(a, b) && m !== null
+}
+
+/** The body as text, refusing anything past `max` bytes (declared or streamed). */
+export async function readCappedText(req: Request, max: number): Promise<Result<string, 'too_large' | 'unreadable'>> {
+  const declared = Number(req.headers.get('content-length') ?? '0')
+  if (Number.isFinite(declared) && declared > max) return err('too_large', `body over ${max} bytes`)
+  if (req.body === null) return ok('')
+  const reader = req.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > max) {
+        await reader.cancel().catch(() => undefined)
+        return err('too_large', `body over ${max} bytes`)
+      }
+      chunks.push(value)
+    }
+  } catch {
+    return err('unreadable', 'body could not be read')
+  }
+  const all = new Uint8Array(size)
+  let at = 0
+  for (const c of chunks) {
+    all.set(c, at)
+    at += c.byteLength
+  }
+  try {
+    return ok(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(all))
+  } catch {
+    return err('unreadable', 'body is not UTF-8')
+  }
+}
+
+/** How an entry is shown: `value` is the IP, the device id, or {user, ip}. */
+export function denyView(e: DenyEntry, now: number) {
+  const t = e.target
+  const value = t.kind === 'device' ? t.device : t.kind === 'ip' ? t.ip : { user: t.user, ip: t.ip }
+  return {
+    kind: t.kind,
+    value,
+    reason: e.reason,
+    created_at: e.createdAt,
+    expires_at: e.expiresAt,
+    ttl_s_left: Math.max(0, Math.ceil((e.expiresAt - now) / 1000)),
+  }
+}
+
+export async function listDeny(env: Env, now: number, limit: number): Promise<Result<DenyEntry[], 'unavailable'>> {
+  return adminCall(() => registry(env).listDeny(now, limit))
+}
+
+/** Stats: zone figures (root object), deny-list and label counts, this isolate's caches. */
+export async function readStats(env: Env, now: number) {
+  const root = env.ZONE_STATS.get(env.ZONE_STATS.idFromName(ZONE_ROOT_NAME))
+  const [zone, deny, labels] = await Promise.all([
+    adminCall(() => root.figures(now)),
+    adminCall(() => registry(env).countDeny(now)),
+    adminCall(() => registry(env).labelCounts()),
+  ])
+  const missing = [zone.ok ? null : 'zone', deny.ok ? null : 'denylist', labels.ok ? null : 'labels'].filter((m) => m !== null)
+  return {
+    at: now,
+    zone: zone.ok ? zone.value : null,
+    denylist: deny.ok ? { active: deny.value } : null,
+    labels: labels.ok ? labels.value : null,
+    isolate: {
+      deny_cache: isolateCaches.deny.size,
+      zone_pending_events: isolateCaches.zone.pendingEvents,
+      zone_shards: ZONE_SHARDS,
+    },
+    missing,
+  }
+}
+
+export { registry }

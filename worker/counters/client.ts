@@ -1,0 +1,206 @@
+// The counters client on the request path: one call per journey key, in parallel, that
+// counts and reads back; outcomes after the response; deny entries. Takes bindings (any
+// namespace-like, so tests can inject misbehaving stubs), keys and the caller's time.
+// Never rejects, never retries; past the budget the read is `missing`. Deny fails closed.
+import { canonicalIp, denyKey, holderOf, type DenyEntry, type DenyHit, type DenyTarget } from '../../src/counters/deny'
+import { counterName, REGISTRY_NAME, zoneShardName, type KeyKind } from '../../src/counters/keys'
+import { observationFor, outcomeMetric, type KeySnapshot, type Metric } from '../../src/counters/metrics'
+import type { Outcome } from '../../src/counters/outcome'
+import { firstHit, worstReason, type JourneyEvent, type JourneyKeys, type JourneyRead } from '../../src/counters/read'
+import { usableRatio, type ZoneDelta, type ZoneFigures } from '../../src/counters/zone'
+import type { DenyQuery, ObserveInput } from './Counters'
+import { isolateCaches, type IsolateCaches } from './isolate'
+import { settleWithin, type Settled } from './settle'
+
+export type { JourneyEvent, JourneyKeys, JourneyRead } from '../../src/counters/read'
+
+export interface NamespaceLike<S> {
+  idFromName(name: string): DurableObjectId
+  get(id: DurableObjectId): S
+}
+
+export interface CounterStub {
+  observe(input: ObserveInput): Promise<KeySnapshot>
+  record(input: { now: number; metric: Metric }): Promise<void>
+  deny(entry: DenyEntry): Promise<void>
+  undeny(key: string): Promise<boolean>
+}
+
+export interface ZoneStub {
+  add(shard: number, delta: ZoneDelta, now: number): Promise<ZoneFigures | null>
+}
+
+export interface RegistryStub {
+  indexDeny(entry: DenyEntry): Promise<void>
+  unindexDeny(key: string): Promise<boolean>
+}
+
+/** The bindings the client uses; `Env` satisfies it. */
+export interface CountersEnv {
+  readonly COUNTERS: NamespaceLike<CounterStub>
+  readonly ZONE_STATS: NamespaceLike<ZoneStub>
+  readonly REGISTRY: NamespaceLike<RegistryStub>
+}
+
+export interface ClientOptions {
+  /** `ctx.waitUntil`: lets a due zone flush run after the response. Without it, zone flushes ride on recordOutcome. */
+  readonly defer?: (p: Promise<unknown>) => void
+  readonly caches?: IsolateCaches
+}
+
+export const DEFAULT_BUDGET_MS = 25
+
+const stubOf = <S>(ns: NamespaceLike<S>, name: string): S => ns.get(ns.idFromName(name))
+
+interface KeyCall {
+  readonly kind: KeyKind
+  readonly value: string
+  readonly deny: DenyQuery | null
+}
+
+function keyCalls(keys: JourneyKeys, ip: string): KeyCall[] {
+  const q = (target: DenyTarget): DenyQuery => ({ key: denyKey(target), kind: target.kind })
+  const calls: KeyCall[] = []
+  if (keys.device !== null) calls.push({ kind: 'device', value: keys.device, deny: q({ kind: 'device', device: keys.device }) })
+  calls.push({ kind: 'ip', value: ip, deny: q({ kind: 'ip', ip }) })
+  calls.push({ kind: 'prefix', value: keys.ipPrefix, deny: null })
+  if (keys.user !== null) calls.push({ kind: 'user', value: keys.user, deny: q({ kind: 'user_ip', user: keys.user, ip }) })
+  return calls
+}
+
+/**
+ * Counts this request on each of its keys and reads their windows back, all in
+ * parallel within `budgetMs`. A cached deny hit answers at once with no call.
+ */
+export async function observeRequest(
+  env: CountersEnv,
+  keys: JourneyKeys,
+  event: JourneyEvent,
+  budgetMs: number = DEFAULT_BUDGET_MS,
+  opts: ClientOptions = {},
+): Promise<JourneyRead> {
+  const caches = opts.caches ?? isolateCaches
+  const now = event.now
+  const ip = canonicalIp(keys.ip)
+  const calls = keyCalls(keys, ip)
+
+  const cached = calls.map((c) => (c.deny === null ? null : caches.deny.get(c.deny.key, now)))
+  const standing = cached.find((c) => c !== null && !c.due)
+  if (standing) return { status: 'missing', reason: 'denied', deny: standing.hit }
+
+  if (opts.defer) {
+    const flush = flushZone(env, now, caches)
+    if (flush !== null) opts.defer(flush)
+  }
+  const req = { routeClass: event.routeClass, method: event.method, ip, user: keys.user }
+  const results: Settled<KeySnapshot>[] = await settleWithin(
+    calls.map((c) => () => {
+      const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny }
+      return stubOf(env.COUNTERS, counterName(c.kind, c.value)).observe(input)
+    }),
+    budgetMs,
+  )
+
+  const hits: (DenyHit | null)[] = []
+  const failures: ('timeout' | 'error' | 'overloaded')[] = []
+  const snaps = new Map<KeyKind, KeySnapshot>()
+  results.forEach((r, i) => {
+    const call = calls[i]
+    if (call === undefined) return
+    if (r.state === 'ok') {
+      snaps.set(call.kind, r.value)
+      if (call.deny !== null) {
+        if (r.value.deny !== null) caches.deny.put(call.deny.key, r.value.deny, now)
+        else caches.deny.clear(call.deny.key)
+      }
+      hits.push(r.value.deny)
+    } else {
+      failures.push(r.state === 'timeout' ? 'timeout' : r.reason)
+      hits.push(cached[i]?.hit ?? null) // fail closed: an unanswered lookup keeps a cached hit
+    }
+  })
+  noteZone(caches, snaps)
+  const deny = firstHit(hits)
+
+  const ipSnap = snaps.get('ip')
+  const prefixSnap = snaps.get('prefix')
+  if (failures.length > 0 || ipSnap === undefined || prefixSnap === undefined) {
+    return { status: 'missing', reason: worstReason(failures), deny }
+  }
+  const counters = {
+    device: snaps.get('device') ?? null,
+    ip: ipSnap,
+    prefix: prefixSnap,
+    user: snaps.get('user') ?? null,
+    zoneLoginFailureRatio10m: usableRatio(caches.zone.figures, now),
+  }
+  return { status: 'ok', counters, deny }
+}
+
+function noteZone(caches: IsolateCaches, snaps: ReadonlyMap<KeyKind, KeySnapshot>): void {
+  caches.zone.note('requests')
+  if (snaps.get('ip')?.fresh) caches.zone.note('new_ips')
+  if (snaps.get('user')?.fresh) caches.zone.note('new_users')
+}
+
+/** Counts an origin outcome on every key of the request (call in ctx.waitUntil). Never rejects. */
+export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome: Outcome, now: number, opts: ClientOptions = {}): Promise<void> {
+  const caches = opts.caches ?? isolateCaches
+  const metric = outcomeMetric(outcome)
+  if (outcome === 'login_success') caches.zone.note('login_successes')
+  if (outcome === 'login_failure') caches.zone.note('login_failures')
+  const ip = canonicalIp(keys.ip)
+  const names = keyCalls(keys, ip).map((c) => counterName(c.kind, c.value))
+  await Promise.allSettled([
+    ...names.map((name) => callSafely(() => stubOf(env.COUNTERS, name).record({ now, metric }))),
+    flushZone(env, now, caches) ?? Promise.resolve(),
+  ])
+}
+
+/**
+ * Blocks a source until entry.expiresAt: at once in this isolate, then in the key's
+ * object (enforcement) and the registry (listing). Resolves true when both stored it.
+ */
+export async function denySource(env: CountersEnv, entry: DenyEntry, now: number, opts: ClientOptions = {}): Promise<boolean> {
+  const caches = opts.caches ?? isolateCaches
+  const key = denyKey(entry.target)
+  caches.deny.put(key, { kind: entry.target.kind, reason: entry.reason, expiresAt: entry.expiresAt }, now)
+  const holder = holderOf(entry.target)
+  const [held, indexed] = await Promise.allSettled([
+    stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).deny(entry),
+    stubOf(env.REGISTRY, REGISTRY_NAME).indexDeny(entry),
+  ])
+  return held.status === 'fulfilled' && indexed.status === 'fulfilled'
+}
+
+/** Lifts a deny entry everywhere (other isolates stop using their cached hit within DENY_VERIFY_MS). */
+export async function liftDeny(env: CountersEnv, target: DenyTarget, opts: ClientOptions = {}): Promise<{ stored: boolean; found: boolean }> {
+  const caches = opts.caches ?? isolateCaches
+  const key = denyKey(target)
+  caches.deny.clear(key)
+  const holder = holderOf(target)
+  const [held, indexed] = await Promise.allSettled([
+    stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).undeny(key),
+    stubOf(env.REGISTRY, REGISTRY_NAME).unindexDeny(key),
+  ])
+  const stored = held.status === 'fulfilled' && indexed.status === 'fulfilled'
+  return { stored, found: (held.status === 'fulfilled' && held.value) || (indexed.status === 'fulfilled' && indexed.value) }
+}
+
+/** Sends the isolate's zone batch to its shard when due (else null); keeps the figures it returns. */
+export function flushZone(env: CountersEnv, now: number, caches: IsolateCaches = isolateCaches): Promise<void> | null {
+  const batch = caches.zone.take(now)
+  if (batch === null) return null
+  return callSafely(() => stubOf(env.ZONE_STATS, zoneShardName(caches.zone.shard)).add(caches.zone.shard, batch, now)).then(
+    (figures) => caches.zone.settle(figures ?? null),
+  )
+}
+
+/** A call whose failure (sync or async) becomes `undefined`. */
+function callSafely<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return call().catch(() => undefined)
+  } catch {
+    return Promise.resolve(undefined)
+  }
+}

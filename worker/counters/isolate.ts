@@ -1,0 +1,92 @@
+// Per-isolate state of the counters client: a cache of deny hits (so a denied source
+// costs no call) and the zone aggregate waiting to be flushed. Takes hits, events and
+// the caller's time; returns cached hits and due batches. Must not do I/O.
+import { isLive, type DenyHit } from '../../src/counters/deny'
+import { ZONE_SHARDS } from '../../src/counters/keys'
+import { deltaEvents, emptyDelta, flushDue, type ZoneDelta, type ZoneFigures, type ZoneMetric } from '../../src/counters/zone'
+
+/** A cached hit answers alone for this long, then the object is asked again (an admin may have lifted it). */
+export const DENY_VERIFY_MS = 30_000
+export const DENY_CACHE_CAPACITY = 10_000
+
+export class DenyCache {
+  readonly #entries = new Map<string, { hit: DenyHit; verifyAfter: number }>()
+
+  put(key: string, hit: DenyHit, now: number): void {
+    if (!this.#entries.has(key) && this.#entries.size >= DENY_CACHE_CAPACITY) {
+      const oldest = this.#entries.keys().next()
+      if (!oldest.done) this.#entries.delete(oldest.value)
+    }
+    this.#entries.set(key, { hit, verifyAfter: Math.min(now + DENY_VERIFY_MS, hit.expiresAt) })
+  }
+
+  clear(key: string): void {
+    this.#entries.delete(key)
+  }
+
+  /** The live cached hit for `key`; `due` once it should be re-checked with its object. */
+  get(key: string, now: number): { readonly hit: DenyHit; readonly due: boolean } | null {
+    const e = this.#entries.get(key)
+    if (e === undefined) return null
+    if (!isLive(e.hit.expiresAt, now)) {
+      this.#entries.delete(key)
+      return null
+    }
+    return { hit: e.hit, due: now >= e.verifyAfter }
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+}
+
+export class ZoneAggregate {
+  #pending: ZoneDelta = emptyDelta()
+  #lastFlushAt = Number.NEGATIVE_INFINITY
+  #inflight = false
+  #figures: ZoneFigures | null = null
+  #shard: number | null = null
+
+  note(metric: ZoneMetric, n = 1): void {
+    this.#pending[metric] += n
+  }
+
+  /** The batch to send now, or null when a flush is not due (see ZONE_POLICY). */
+  take(now: number): ZoneDelta | null {
+    const state = { pendingEvents: deltaEvents(this.#pending), lastFlushAt: this.#lastFlushAt, inflight: this.#inflight }
+    if (!flushDue(state, now)) return null
+    const batch = this.#pending
+    this.#pending = emptyDelta()
+    this.#inflight = true
+    this.#lastFlushAt = now
+    return batch
+  }
+
+  /** Ends a flush: keeps the figures it brought back (a failed flush's batch is dropped). */
+  settle(figures: ZoneFigures | null): void {
+    this.#inflight = false
+    if (figures !== null) this.#figures = figures
+  }
+
+  get figures(): ZoneFigures | null {
+    return this.#figures
+  }
+
+  get pendingEvents(): number {
+    return deltaEvents(this.#pending)
+  }
+
+  /** This isolate's shard, chosen at random on first use (random values are not allowed at global scope). */
+  get shard(): number {
+    this.#shard ??= Math.floor(Math.random() * ZONE_SHARDS)
+    return this.#shard
+  }
+}
+
+export class IsolateCaches {
+  readonly deny = new DenyCache()
+  readonly zone = new ZoneAggregate()
+}
+
+/** The isolate's own caches; tests pass fresh ones through the client's options. */
+export const isolateCaches = new IsolateCaches()
