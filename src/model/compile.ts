@@ -39,7 +39,7 @@ export interface CompiledModel {
 /** float32 logit as XGBoost computes ProbToMargin: −logf(1.0f / p − 1.0f). */
 export function baseMarginOf(p: number): number {
   const f = Math.fround
-  return f(-Math.log(f(f(1 / f(p)) - 1)))
+  return f(-Math.log(f(f(1 / f(p)) - 1))) + 0 // + 0: −0 (p = 0.5) becomes 0
 }
 
 export function compileModel(file: ModelFile): CompiledModel {

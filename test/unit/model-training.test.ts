@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { synthesizeRows } from '../../src/cli/synth-data'
+import { FEATURE_NAMES } from '../../src/features/list'
+import { parseLabelledRows } from '../../src/model/dataset'
+import { scoreMetrics } from '../../src/model/metrics'
+import { splitRows } from '../../src/model/split'
+
+describe('training helpers', () => {
+  it('computes AUC as the chance a positive outscores a negative, ties counting half', () => {
+    expect(scoreMetrics([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1], []).auc).toBe(1)
+    expect(scoreMetrics([0.9, 0.8, 0.2, 0.1], [0, 0, 1, 1], []).auc).toBe(0)
+    expect(scoreMetrics([0.5, 0.5, 0.5, 0.5], [0, 1, 0, 1], []).auc).toBe(0.5)
+    expect(scoreMetrics([0.1, 0.6, 0.4, 0.9], [0, 0, 1, 1], []).auc).toBe(0.75)
+  })
+
+  it('picks the lowest threshold that keeps false positives within the target rate', () => {
+    // 1000 negatives at 0.000 … 0.999, positives at 0.9985 and 0.5: FPR 0.2% allows 2 negatives (0.999, 0.998).
+    const scores = [...Array.from({ length: 1000 }, (_, i) => i / 1000), 0.9985, 0.5]
+    const labels = [...Array.from({ length: 1000 }, () => 0), 1, 1]
+    const [m] = scoreMetrics(scores, labels, [0.002]).atFpr
+    expect(m).toEqual({ fpr: 0.002, threshold: 0.998, recall: 0.5, falsePositives: 2 })
+  })
+
+  it('splits rows deterministically by seed without losing or repeating any', () => {
+    const a = splitRows(100, 0.25, 7)
+    expect(splitRows(100, 0.25, 7)).toEqual(a)
+    expect(a.test).toHaveLength(25)
+    expect([...a.train, ...a.test].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i))
+    expect(splitRows(100, 0.25, 8).test).not.toEqual(a.test)
+  })
+
+  it('reads labelled NDJSON into a float32 matrix with NaN for null and absent features', () => {
+    const text = '{"features":{"header_count":12,"asn_hosting":null},"label":1,"family":"x"}\n\n{"features":{},"label":0}\n'
+    const r = parseLabelledRows(text, FEATURE_NAMES)
+    if (!r.ok) throw new Error(r.detail)
+    expect(r.value.rows).toBe(2)
+    expect(r.value.x[FEATURE_NAMES.indexOf('header_count')]).toBe(12)
+    expect(r.value.x[FEATURE_NAMES.indexOf('asn_hosting')]).toBeNaN()
+    expect(Array.from(r.value.y)).toEqual([1, 0])
+    expect(r.value.family).toEqual(['x', 'unlabelled_good'])
+  })
+
+  it.each([
+    ['an unknown feature', '{"features":{"nope":1},"label":1}', /^line 2: unknown feature nope$/],
+    ['a label that is not 0 or 1', '{"features":{},"label":2}', /^line 2: label/],
+    ['a string value', '{"features":{"header_count":"12"},"label":0}', /^line 2: header_count/],
+    ['a line that is not JSON', '{"features":', /^line 2: not JSON/],
+  ])('refuses a file with %s, naming the line', (_name, line, message) => {
+    const r = parseLabelledRows(`{"features":{},"label":0}\n${line}\n`, FEATURE_NAMES)
+    expect(r.ok ? 'ok' : r.detail).toMatch(message)
+  })
+
+  it('synthesises both classes over real feature names, reproducibly per seed', () => {
+    const rows = synthesizeRows(3000, 11)
+    expect(synthesizeRows(3000, 11)).toEqual(rows)
+    const bots = rows.filter((r) => r.label === 1).length
+    expect(bots / rows.length).toBeGreaterThan(0.1)
+    expect(bots / rows.length).toBeLessThan(0.4)
+    for (const r of rows.slice(0, 200)) for (const k of Object.keys(r.features)) expect(FEATURE_NAMES).toContain(k)
+    expect(new Set(rows.map((r) => r.family)).size).toBeGreaterThan(10)
+  })
+})
