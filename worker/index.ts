@@ -11,6 +11,8 @@ import { readRequestFacts, type RequestFacts } from './request'
 import './env'
 
 export { Counters } from './counters/Counters'
+export { Registry } from './counters/Registry'
+export { ZoneStats } from './counters/ZoneStats'
 
 /** Reserved paths that get no log line (asset-like, polled). */
 const UNLOGGED = new Set(['GET /__edgeward/sdk.js', 'GET /__edgeward/health', 'HEAD /__edgeward/health'])

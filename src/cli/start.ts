@@ -32,7 +32,12 @@ console.error(`edgeward: admin token: ${adminToken === DEV_ADMIN_TOKEN ? `${DEV_
 
 const wrangler = spawn(
   'npx',
-  ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', port, '--env-file', envFile, '--show-interactive-dev-session=false', '--log-level', 'warn'],
+  [
+    'wrangler', 'dev', '--ip', '127.0.0.1', '--port', port, '--env-file', envFile,
+    '--show-interactive-dev-session=false', '--log-level', 'log',
+    // Local KV / Durable Object state: wrangler's default .wrangler/state unless a test asks otherwise.
+    ...(process.env.EDGEWARD_PERSIST_TO === undefined ? [] : ['--persist-to', process.env.EDGEWARD_PERSIST_TO]),
+  ],
   { stdio: ['ignore', 'inherit', 'inherit'] },
 )
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,0 +1,96 @@
+// Starts the real `npm start` launcher (wrangler dev + workerd) on a free port with its
+// own state directory, for end-to-end tests from Node. Collects the decision log lines
+// it prints; stop() ends the whole process group.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface DevServer {
+  readonly url: string
+  readonly port: number
+  /** Decision log lines (parsed JSON objects with a `ref`) printed so far. */
+  logLines(): Record<string, unknown>[]
+  output(): string
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startDevServer(opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DevServer> {
+  const port = await freePort()
+  const state = mkdtempSync(join(tmpdir(), 'edgeward-e2e-'))
+  const child: ChildProcess = spawn('npx', ['tsx', 'src/cli/start.ts'], {
+    cwd: join(import.meta.dirname, '../../..'),
+    env: { ...process.env, PORT: String(port), EDGEWARD_PERSIST_TO: state, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  const url = `http://127.0.0.1:${port}`
+  const stop = async () => {
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {}
+      await new Promise((r) => setTimeout(r, 500))
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+    }
+    rmSync(state, { recursive: true, force: true })
+  }
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000)
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/__edgeward/health`)
+      if (r.ok) break
+    } catch {}
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stop()
+      throw new Error(`dev server did not answer health on ${url}:\n${out.slice(-3000)}`)
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  return {
+    url,
+    port,
+    output: () => out,
+    logLines: () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{') && l.includes('"ref"'))
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Record<string, unknown>]
+          } catch {
+            return []
+          }
+        }),
+    stop,
+  }
+}
+
+/** Waits until a log line matching the predicate shows up (lines are printed after the response). */
+export async function waitForLog(server: DevServer, match: (l: Record<string, unknown>) => boolean, timeoutMs = 5000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const found = server.logLines().find(match)
+    if (found !== undefined) return found
+    if (Date.now() > deadline) throw new Error('no matching log line')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
