@@ -63,11 +63,22 @@ export async function shortHash(domain: string, value: string): Promise<string> 
   return base64url(digest.subarray(0, 12))
 }
 
-/** The binding hashes for a request: User-Agent (as sent, capped) and IP prefix. */
-export async function bindingHashes(userAgent: string | null | undefined, ip: string | null | undefined): Promise<BindingHashes> {
-  const [uaHash, ipPrefixHash] = await Promise.all([
-    shortHash('edgeward-ua', (userAgent ?? '').slice(0, 1024)),
-    shortHash('edgeward-ip', ipPrefix(ip)),
-  ])
-  return { uaHash, ipPrefixHash }
+const MEMO_SIZE = 256
+const memo = new Map<string, Promise<BindingHashes>>()
+
+/** The binding hashes for a request: User-Agent (as sent, capped) and IP prefix. Memoised (LRU). */
+export function bindingHashes(userAgent: string | null | undefined, ip: string | null | undefined): Promise<BindingHashes> {
+  const ua = (userAgent ?? '').slice(0, 1024)
+  const prefix = ipPrefix(ip)
+  const key = `${prefix}\n${ua}`
+  const hit = memo.get(key)
+  if (hit !== undefined) {
+    memo.delete(key)
+    memo.set(key, hit)
+    return hit
+  }
+  const computed = Promise.all([shortHash('edgeward-ua', ua), shortHash('edgeward-ip', prefix)]).then(([uaHash, ipPrefixHash]) => ({ uaHash, ipPrefixHash }))
+  memo.set(key, computed)
+  if (memo.size > MEMO_SIZE) memo.delete(memo.keys().next().value as string)
+  return computed
 }

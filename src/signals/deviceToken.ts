@@ -1,11 +1,13 @@
 // Device token verification: takes the raw __edgeward cookie value, the loaded keys, `now` and
 // the request's binding hashes; returns a DeviceCookieState. Never throws, never trusts jose alone.
+// Tokens whose signature verified are memoised per key set (LRU); time and binding are
+// re-checked against `now` and the request on every call.
 import { errors, jwtVerify } from 'jose'
 import * as v from 'valibot'
-import { DEVICE_TOKEN_ALG, KID_PATTERN, type LoadedKeys } from './cookieKeys'
+import { DEVICE_TOKEN_ALG, KID_PATTERN, type CookieKeys, type LoadedKeys } from './cookieKeys'
 import {
   DEVICE_TOKEN_MAX_CHARS, DEVICE_TOKEN_SKEW_S, DEVICE_TOKEN_TTL_S, DEVICE_TOKEN_TYP, DeviceClaimsSchema,
-  canonicalHeader, type DeviceCookieState, type InvalidReason, type ReplayKind,
+  canonicalHeader, type DeviceClaims, type DeviceCookieState, type InvalidReason, type ReplayKind,
 } from './deviceClaims'
 import type { BindingHashes } from './binding'
 import { expandTelemetry } from './telemetrySummary'
@@ -13,6 +15,27 @@ import { expandTelemetry } from './telemetrySummary'
 export interface VerifyContext extends BindingHashes {
   /** Epoch milliseconds. */
   readonly now: number
+}
+
+/** Signature-verified claims by token, per key set: a browser sends one cookie many times. */
+const VERIFIED_CACHE_SIZE = 512
+const verified = new WeakMap<CookieKeys, Map<string, { readonly kid: string; readonly claims: DeviceClaims }>>()
+
+function cached(keys: CookieKeys, token: string): { readonly kid: string; readonly claims: DeviceClaims } | undefined {
+  const lru = verified.get(keys)
+  const hit = lru?.get(token)
+  if (lru !== undefined && hit !== undefined) {
+    lru.delete(token)
+    lru.set(token, hit)
+  }
+  return hit
+}
+
+function remember(keys: CookieKeys, token: string, entry: { readonly kid: string; readonly claims: DeviceClaims }): void {
+  let lru = verified.get(keys)
+  if (lru === undefined) verified.set(keys, (lru = new Map()))
+  lru.set(token, entry)
+  if (lru.size > VERIFIED_CACHE_SIZE) lru.delete(lru.keys().next().value as string)
 }
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
@@ -62,6 +85,31 @@ function replayKind(ua: boolean, ip: boolean): ReplayKind | null {
   return ua ? 'ua' : ip ? 'ip' : null
 }
 
+/** Header checks, jose signature and claim checks, then the strict claims schema. */
+async function verifySignature(token: string, keys: CookieKeys, now: number): Promise<{ kid: string; claims: DeviceClaims } | InvalidReason> {
+  const header = checkHeader(token)
+  if (typeof header === 'string') return header
+  const key = keys.verifiers.get(header.kid)
+  if (key === undefined) return 'unknown_kid'
+  let payload: unknown
+  try {
+    const result = await jwtVerify(token, key, {
+      algorithms: [DEVICE_TOKEN_ALG],
+      typ: DEVICE_TOKEN_TYP,
+      currentDate: new Date(now),
+      requiredClaims: ['sub', 'iat', 'exp'],
+    })
+    payload = result.payload
+  } catch (e) {
+    return joseReason(e)
+  }
+  const parsed = v.safeParse(DeviceClaimsSchema, payload)
+  if (!parsed.success) return 'bad_claims'
+  const c = parsed.output
+  if (c.fs > c.iat || c.exp <= c.iat || c.exp - c.iat > DEVICE_TOKEN_TTL_S) return 'bad_claims'
+  return { kid: header.kid, claims: c }
+}
+
 export async function verifyDeviceToken(
   cookieValue: string | undefined,
   keys: LoadedKeys,
@@ -71,36 +119,21 @@ export async function verifyDeviceToken(
   if (cookieValue.length > DEVICE_TOKEN_MAX_CHARS) return invalid('too_large')
   if (!COMPACT_JWS.test(cookieValue)) return invalid('malformed')
   if (!keys.ok) return invalid('no_keys')
-  const header = checkHeader(cookieValue)
-  if (typeof header === 'string') return invalid(header)
-  const key = keys.value.verifiers.get(header.kid)
-  if (key === undefined) return invalid('unknown_kid')
-
-  let payload: unknown
-  try {
-    const verified = await jwtVerify(cookieValue, key, {
-      algorithms: [DEVICE_TOKEN_ALG],
-      typ: DEVICE_TOKEN_TYP,
-      currentDate: new Date(ctx.now),
-      requiredClaims: ['sub', 'iat', 'exp'],
-    })
-    payload = verified.payload
-  } catch (e) {
-    return invalid(joseReason(e))
-  }
-
-  const parsed = v.safeParse(DeviceClaimsSchema, payload)
-  if (!parsed.success) return invalid('bad_claims')
-  const c = parsed.output
+  const hit = cached(keys.value, cookieValue)
+  const entry = hit ?? (await verifySignature(cookieValue, keys.value, ctx.now))
+  if (typeof entry === 'string') return invalid(entry)
+  if (hit === undefined) remember(keys.value, cookieValue, entry)
+  // Time is checked here on every call, cached or not.
+  const { kid, claims: c } = entry
   const nowS = Math.floor(ctx.now / 1000)
+  if (c.exp <= nowS) return invalid('expired')
   if (c.iat > nowS + DEVICE_TOKEN_SKEW_S) return invalid('not_yet_valid')
-  if (c.fs > c.iat || c.exp <= c.iat || c.exp - c.iat > DEVICE_TOKEN_TTL_S) return invalid('bad_claims')
 
   const replay = replayKind(c.b.u !== ctx.uaHash, c.b.n !== ctx.ipPrefixHash)
   return {
     kind: 'valid',
     deviceId: c.sub,
-    kid: header.kid,
+    kid,
     firstSeen: c.fs * 1000,
     issuedAt: c.iat * 1000,
     expiresAt: c.exp * 1000,

@@ -60,6 +60,21 @@ describe('the control', () => {
     expect(await verify(await valid({}, OLD.kid, oldKey))).toMatchObject({ kind: 'valid', kid: 'test-old' })
   })
 
+  it('re-checks expiry on every call, even for a token it has already verified', async () => {
+    const token = await valid()
+    expect((await verify(token)).kind).toBe('valid')
+    const later = await verifyDeviceToken(token, keys, { now: NOW + 2 * 86_400_000, ...bind })
+    expect(later).toEqual({ kind: 'invalid', reason: 'expired' })
+  })
+
+  it('does not carry a verified token over to another key set', async () => {
+    const token = await valid()
+    expect((await verify(token)).kind).toBe('valid')
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+    const other = await parseCookieKeys(JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: NEW.kid }] }))
+    expect(await verify(token, other)).toEqual({ kind: 'invalid', reason: 'bad_signature' })
+  })
+
   it('says missing when there is no cookie', async () => {
     expect(await verify(undefined)).toEqual({ kind: 'missing' })
     expect(await verify('')).toEqual({ kind: 'missing' })
