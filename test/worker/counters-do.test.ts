@@ -1,10 +1,14 @@
 // Takes the Counters Durable Object inside workerd; checks exact counts under concurrency,
 // sliding windows and distinct counting with a frozen clock. Must not read the wall clock.
-import { runInDurableObject } from 'cloudflare:test'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env as rawEnv } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { counterName } from '../../src/counters/keys'
-import { HLL_STD_ERROR } from '../../src/counters/sketch'
+import { EXACT_LIMIT, HLL_M, HLL_STD_ERROR } from '../../src/counters/sketch'
+import { METRICS } from '../../src/counters/metrics'
+import { COUNTERS_MIGRATIONS } from '../../worker/counters/Counters'
+import { SKETCH_REUSE_MS } from '../../worker/counters/distinct'
+import { migrate } from '../../worker/counters/schema'
 
 const env = rawEnv as Env
 /** A frozen clock far in the future, so no alarm fires on its own during a test. */
@@ -59,8 +63,68 @@ describe('Counters', () => {
     await runInDurableObject(stub, (obj) => {
       for (let i = 0; i < n; i++) obj.observe({ now: T0 + i, bumps: [], distinct: { set: 'users', member: `user-${i}` }, deny: null })
     })
-    const snap = await stub.peek(T0 + n)
+    const snap = await stub.peek(T0 + n + SKETCH_REUSE_MS) // estimates are reused for up to SKETCH_REUSE_MS
     expect(Math.abs(snap.distinct.users['10m'] - n) / n).toBeLessThan(3 * HLL_STD_ERROR)
     expect(snap.distinct.users['1m']).toBe(snap.distinct.users['10m'])
+  })
+
+  it('slides the distinct-username windows with the clock', async () => {
+    const stub = stubFor('ip')
+    await stub.observe({ now: T0, bumps: [], distinct: { set: 'users', member: 'a' }, deny: null })
+    await stub.observe({ now: T0 + 30 * 60_000, bumps: [], distinct: { set: 'users', member: 'b' }, deny: null })
+    const d = (await stub.peek(T0 + 30 * 60_000)).distinct.users
+    expect(d).toEqual({ '1m': 1, '10m': 1, '1h': 2, '24h': 2 })
+  })
+
+  it('keeps storage bounded under a day of heavy traffic from one key, then empties when idle', async () => {
+    const stub = stubFor()
+    const step = 20_000
+    const end = T0 + 26 * 3_600_000
+    const rows = await runInDurableObject(stub, (obj, state) => {
+      const sql = state.storage.sql
+      let users = 0
+      for (let t = T0; t < end; t += step) {
+        obj.observe({ now: t, bumps: ['requests', 'login_attempts'], distinct: { set: 'users', member: `victim-${users++}` }, deny: null })
+        obj.record({ now: t, metric: 'login_failures' })
+      }
+      const count = (table: string) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n
+      return { buckets: count('buckets'), members: count('members'), sketch: count('sketch'), users }
+    })
+    // Per metric: the 1m/10m/1h/24h series keep at most 7+11+13+25 buckets, plus one prune interval of 10 s buckets.
+    expect(rows.buckets).toBeLessThanOrEqual(3 * (7 + 11 + 13 + 25 + 6))
+    expect(rows.members).toBeLessThanOrEqual(EXACT_LIMIT)
+    expect(rows.sketch).toBeLessThanOrEqual(HLL_M * 33)
+    expect(rows.users).toBeGreaterThan(4_000)
+    const snap = await stub.peek(end)
+    expect(Math.abs(snap.distinct.users['1h'] - 180) / 180).toBeLessThan(3 * HLL_STD_ERROR)
+    // Idle: alarms prune until nothing is left, then the object deletes all its storage.
+    for (let i = 0; i < 5 && (await runDurableObjectAlarm(stub)); i++);
+    const left = await runInDurableObject(stub, (_obj, state) => ({
+      buckets: state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM buckets').one().n,
+      version: state.storage.sql.exec<{ v: number }>("SELECT v FROM meta WHERE k = 'schema_version'").one().v,
+    }))
+    expect(left).toEqual({ buckets: 0, version: COUNTERS_MIGRATIONS.length })
+    for (const m of METRICS) expect((await stub.peek(end + 2 * 86_400_000)).counts[m]['24h']).toBe(0)
+  }, 60_000)
+
+  it('migrates idempotently and records the schema version', async () => {
+    const stub = stubFor()
+    await stub.observe(request(T0))
+    const versions = await runInDurableObject(stub, (_obj, state) => [migrate(state.storage, COUNTERS_MIGRATIONS), migrate(state.storage, COUNTERS_MIGRATIONS)])
+    expect(versions).toEqual([1, 1])
+    expect((await stub.peek(T0)).counts.requests['1m']).toBe(1)
+  })
+
+  it('refuses a time that is not a finite number', async () => {
+    const stub = stubFor()
+    const thrown = await runInDurableObject(stub, (obj) => {
+      try {
+        obj.observe({ ...request(T0), now: Number.NaN })
+        return null
+      } catch (e) {
+        return String(e)
+      }
+    })
+    expect(thrown).toMatch(/finite/)
   })
 })

@@ -7,7 +7,7 @@ import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type Metric, type
 import { RETENTION_MS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './buckets'
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
-import { addMember, DISTINCT_TABLES, newestSighting, pruneDistinct, readDistinct } from './distinct'
+import { addMember, DISTINCT_TABLES, newestSighting, pruneDistinct, readDistinct, type SketchMemo } from './distinct'
 import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
 
 export interface DenyQuery {
@@ -31,6 +31,7 @@ const MAX_MEMBER_CHARS = 256
 
 export class Counters extends DurableObject<Env> {
   #nextPruneAt = Number.NEGATIVE_INFINITY
+  readonly #sketchMemo: SketchMemo = new Map()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -113,7 +114,7 @@ export class Counters extends DurableObject<Env> {
     const sql = this.ctx.storage.sql
     const stored = readWindows(sql, now)
     const counts = Object.fromEntries(METRICS.map((m) => [m, stored.get(m) ?? ZERO_WINDOWS])) as Record<Metric, Windows>
-    const distinct = Object.fromEntries(SETS.map((s) => [s, readDistinct(sql, s, now)])) as Record<SetName, Windows>
+    const distinct = Object.fromEntries(SETS.map((s) => [s, readDistinct(sql, s, now, this.#sketchMemo)])) as Record<SetName, Windows>
     return { counts, distinct, deny: deny === null ? null : lookupDeny(sql, deny.key, deny.kind, now) }
   }
 }

@@ -69,17 +69,23 @@ function sketchAdd(sql: SqlStorage, set: string, p: HllPoint, seen: number): voi
   )
 }
 
-type ExactRow = { w1m: number; w10m: number; w1h: number; w24h: number }
+type WindowRow = { w1m: number; w10m: number; w1h: number; w24h: number }
+
+/** Sketch estimates are reused for this long per set (they are approximate anyway). */
+export const SKETCH_REUSE_MS = 1_000
+
+/** Per-object memo of the last sketch estimate per set. */
+export type SketchMemo = Map<string, { readonly at: number; readonly est: Windows }>
 
 /**
  * Distinct members seen in (now - window, now]. Exact unless a sighting inside that
  * window was dropped for lack of room; then the sketch estimate (never below the exact
- * lower bound).
+ * lower bound), recomputed at most every SKETCH_REUSE_MS.
  */
-export function readDistinct(sql: SqlStorage, set: string, now: number): Windows {
+export function readDistinct(sql: SqlStorage, set: string, now: number, memo?: SketchMemo): Windows {
   const since = (w: WindowName): number => now - WINDOW_SPECS[w].ms
   const exact = sql
-    .exec<ExactRow>(
+    .exec<WindowRow>(
       `SELECT COALESCE(SUM(seen > ?), 0) AS w1m, COALESCE(SUM(seen > ?), 0) AS w10m,
               COALESCE(SUM(seen > ?), 0) AS w1h, COALESCE(SUM(seen > ?), 0) AS w24h
        FROM members WHERE set_name = ?`,
@@ -88,15 +94,29 @@ export function readDistinct(sql: SqlStorage, set: string, now: number): Windows
     .one()
   const out: Record<WindowName, number> = { '1m': exact.w1m, '10m': exact.w10m, '1h': exact.w1h, '24h': exact.w24h }
   const state = stateOf(sql, set)
-  if (state === null) return out
-  for (const w of WINDOWS) {
-    if (state.dropped_at <= since(w)) continue
-    const regs = sql
-      .exec<{ idx: number; rho: number }>('SELECT idx, MAX(rho) AS rho FROM sketch WHERE set_name = ? AND seen > ? GROUP BY idx', set, since(w))
-      .toArray()
-    out[w] = Math.max(out[w], hllEstimate(regs))
-  }
+  if (state === null || state.dropped_at <= since('24h')) return out
+  const est = sketchEstimate(sql, set, now, memo)
+  for (const w of WINDOWS) if (state.dropped_at > since(w)) out[w] = Math.max(out[w], est[w])
   return out
+}
+
+/** All four windows' estimates from one scan of the set's registers. */
+function sketchEstimate(sql: SqlStorage, set: string, now: number, memo?: SketchMemo): Windows {
+  const cached = memo?.get(set)
+  if (cached !== undefined && now >= cached.at && now - cached.at < SKETCH_REUSE_MS) return cached.est
+  const since = (w: WindowName): number => now - WINDOW_SPECS[w].ms
+  const rows = sql
+    .exec<WindowRow>(
+      `SELECT MAX(CASE WHEN seen > ? THEN rho ELSE 0 END) AS w1m, MAX(CASE WHEN seen > ? THEN rho ELSE 0 END) AS w10m,
+              MAX(CASE WHEN seen > ? THEN rho ELSE 0 END) AS w1h, MAX(CASE WHEN seen > ? THEN rho ELSE 0 END) AS w24h, idx
+       FROM sketch WHERE set_name = ? GROUP BY idx`,
+      since('1m'), since('10m'), since('1h'), since('24h'), set,
+    )
+    .toArray() as (WindowRow & { idx: number })[]
+  const regs = (key: keyof WindowRow) => rows.map((r) => ({ idx: r.idx, rho: r[key] }))
+  const est: Windows = { '1m': hllEstimate(regs('w1m')), '10m': hllEstimate(regs('w10m')), '1h': hllEstimate(regs('w1h')), '24h': hllEstimate(regs('w24h')) }
+  memo?.set(set, { at: now, est })
+  return est
 }
 
 /** Forgets sightings older than the longest window; ends sketch mode once no window needs it. */

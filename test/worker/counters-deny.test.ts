@@ -1,0 +1,140 @@
+// Takes deny entries through the client, the Counters object and the registry; checks
+// enforcement on the next request, the in-isolate cache, fail-closed lookups and exact,
+// alarm-driven expiry with a frozen clock (runDurableObjectAlarm).
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { denyKey, makeDenyEntry, type DenyTarget } from '../../src/counters/deny'
+import { counterName, REGISTRY_NAME } from '../../src/counters/keys'
+import type { JourneyKeys } from '../../src/counters/read'
+import { denySource, liftDeny, observeRequest, type CounterStub, type CountersEnv } from '../../worker/counters/client'
+import { IsolateCaches, DENY_VERIFY_MS } from '../../worker/counters/isolate'
+
+const T0 = Date.UTC(2100, 0, 1)
+let serial = 0
+function keys(user: string | null = null): JourneyKeys {
+  const n = serial++
+  return { device: `deny-dev-${n}`, ip: `192.0.2.${n % 250}`, ipPrefix: '192.0.2.0/24', user }
+}
+const get = (now: number) => ({ routeClass: 'login', method: 'POST', now }) as const
+function entry(target: DenyTarget, ttlS: number, now = T0) {
+  const e = makeDenyEntry(target, ttlS, 'test', now)
+  if (!e.ok) throw new Error(e.reason)
+  return e.value
+}
+const counters = (kind: 'device' | 'ip' | 'user', value: string) => env.COUNTERS.get(env.COUNTERS.idFromName(counterName(kind, value)))
+const registry = () => env.REGISTRY.get(env.REGISTRY.idFromName(REGISTRY_NAME))
+
+/** Wraps COUNTERS to count observe calls, or to hang them. */
+function watched(mode: 'count' | 'hang', calls = { n: 0 }): CountersEnv {
+  return {
+    COUNTERS: {
+      idFromName: (n) => env.COUNTERS.idFromName(n),
+      get: (id) => {
+        const real = env.COUNTERS.get(id)
+        const stub: CounterStub = {
+          observe: (input) => {
+            calls.n++
+            return mode === 'hang' ? new Promise(() => {}) : real.observe(input)
+          },
+          record: (i) => real.record(i),
+          deny: (e) => real.deny(e),
+          undeny: (k) => real.undeny(k),
+        }
+        return stub
+      },
+    },
+    ZONE_STATS: env.ZONE_STATS,
+    REGISTRY: env.REGISTRY,
+  }
+}
+
+describe('deny list', () => {
+  it('blocks an IP on its next request, from another isolate, before anything else', async () => {
+    const k = keys()
+    expect(await denySource(env, entry({ kind: 'ip', ip: k.ip }, 60), T0, { caches: new IsolateCaches() })).toBe(true)
+    const read = await observeRequest(env, k, get(T0 + 1), 2_000, { caches: new IsolateCaches() })
+    expect(read.deny).toEqual({ kind: 'ip', reason: 'test', expiresAt: T0 + 60_000 })
+  })
+
+  it('answers a cached hit with no call at all', async () => {
+    const k = keys()
+    const caches = new IsolateCaches()
+    await denySource(env, entry({ kind: 'device', device: k.device ?? '' }, 600), T0, { caches })
+    const calls = { n: 0 }
+    const read = await observeRequest(watched('count', calls), k, get(T0 + 1), 2_000, { caches })
+    expect(read).toEqual({ status: 'missing', reason: 'denied', deny: { kind: 'device', reason: 'test', expiresAt: T0 + 600_000 } })
+    expect(calls.n).toBe(0)
+  })
+
+  it('keeps a cached hit when its re-check cannot answer (fails closed)', async () => {
+    const k = keys()
+    const caches = new IsolateCaches()
+    await denySource(env, entry({ kind: 'ip', ip: k.ip }, 600), T0, { caches })
+    const read = await observeRequest(watched('hang'), k, get(T0 + DENY_VERIFY_MS), 25, { caches })
+    expect(read.status).toBe('missing')
+    expect(read.deny?.kind).toBe('ip')
+  })
+
+  it('drops a cached hit once its object says it was lifted', async () => {
+    const k = keys()
+    const caches = new IsolateCaches()
+    const target: DenyTarget = { kind: 'ip', ip: k.ip }
+    await denySource(env, entry(target, 600), T0, { caches })
+    expect(await liftDeny(env, target, { caches: new IsolateCaches() })).toEqual({ stored: true, found: true })
+    const read = await observeRequest(env, k, get(T0 + DENY_VERIFY_MS), 2_000, { caches })
+    expect(read).toMatchObject({ status: 'ok', deny: null })
+  })
+
+  it('blocks a username only from the denied IP', async () => {
+    const k = keys('victim-hash')
+    await denySource(env, entry({ kind: 'user_ip', user: 'victim-hash', ip: k.ip }, 60), T0, { caches: new IsolateCaches() })
+    const same = await observeRequest(env, k, get(T0 + 1), 2_000, { caches: new IsolateCaches() })
+    expect(same.deny?.kind).toBe('user_ip')
+    const other = await observeRequest(env, { ...keys('victim-hash'), ip: '192.0.2.251' }, get(T0 + 2), 2_000, { caches: new IsolateCaches() })
+    expect(other.deny).toBeNull()
+  })
+
+  it('treats a stored entry it cannot read as a hit', async () => {
+    const k = keys()
+    const stub = counters('ip', k.ip)
+    await runInDurableObject(stub, (_obj, state) => {
+      state.storage.sql.exec(
+        'INSERT INTO deny (key, kind, reason, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+        denyKey({ kind: 'ip', ip: k.ip }), 'bogus-kind', 'x', T0, T0 + 60_000,
+      )
+    })
+    const read = await observeRequest(env, k, get(T0 + 1), 2_000, { caches: new IsolateCaches() })
+    expect(read.deny).toMatchObject({ kind: 'ip', reason: 'unreadable_entry' })
+  })
+
+  it('expires an entry exactly on time, and its alarm deletes it with a frozen clock', async () => {
+    const k = keys()
+    const target: DenyTarget = { kind: 'device', device: k.device ?? '' }
+    const e = entry(target, 90)
+    await denySource(env, e, T0, { caches: new IsolateCaches() })
+    const stub = counters('device', k.device ?? '')
+    const q = { key: denyKey(target), kind: 'device' } as const
+    expect((await stub.peek(T0 + 89_999, q)).deny).not.toBeNull()
+    expect((await stub.peek(T0 + 90_000, q)).deny).toBeNull()
+    const rows = () => runInDurableObject(stub, (_o, s) => s.storage.sql.exec('SELECT COUNT(*) AS n FROM deny').one().n)
+    expect(await rows()).toBe(1)
+    expect(await runInDurableObject(stub, (_o, s) => s.storage.getAlarm())).toBe(T0 + 90_000)
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect(await rows()).toBe(0)
+    // The registry's index expires with the same alarm discipline.
+    expect((await registry().listDeny(T0 + 89_999)).some((x) => denyKey(x.target) === denyKey(target))).toBe(true)
+    expect((await registry().listDeny(T0 + 90_000)).some((x) => denyKey(x.target) === denyKey(target))).toBe(false)
+  })
+
+  it('deletes expired entries from the registry when its alarm runs', async () => {
+    const reg = registry()
+    await runDurableObjectAlarm(reg) // clear whatever earlier tests scheduled
+    const target: DenyTarget = { kind: 'ip', ip: '203.0.113.250' }
+    await reg.indexDeny(entry(target, 1, T0 - 10_000_000)) // expires before every other test entry
+    expect(await runInDurableObject(reg, (_o, s) => s.storage.getAlarm())).toBe(T0 - 10_000_000 + 1_000)
+    expect(await runDurableObjectAlarm(reg)).toBe(true)
+    const left = await runInDurableObject(reg, (_o, s) => s.storage.sql.exec('SELECT COUNT(*) AS n FROM deny_index WHERE key = ?', denyKey(target)).one().n)
+    expect(left).toBe(0)
+  })
+})
