@@ -58,7 +58,13 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('a real browser t
     server = await startDevServer({ env: { EDGEWARD_COOKIE_KEYS: await keySet } })
     const { chromium } = createRequire(import.meta.url)('playwright-core') as typeof import('playwright-core')
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
-    context = await browser.newContext()
+    // CI's Chromium is headless and its UA says "HeadlessChrome", which edgeward rightly treats
+    // as a bot. Present the UA the same Chromium sends when headful (its client hints already
+    // agree); navigator.webdriver stays true, and that is what the log line must show.
+    const probe = await browser.newPage()
+    const headlessUa = await probe.evaluate(() => navigator.userAgent)
+    await probe.close()
+    context = await browser.newContext({ userAgent: headlessUa.replace('HeadlessChrome/', 'Chrome/') })
   })
 
   afterAll(async () => {
