@@ -1,6 +1,8 @@
 // The Worker's bindings and vars. Secrets are optional here on purpose: a deployment
 // without them must still run (fail open), and `npm start` supplies dev values.
 import type { Counters } from './counters/Counters'
+import type { Registry } from './counters/Registry'
+import type { ZoneStats } from './counters/ZoneStats'
 
 declare global {
   // Augment Cloudflare.Env so `env` from cloudflare:workers (tests) is typed too.
@@ -8,6 +10,10 @@ declare global {
   interface Env {
     EDGEWARD_CONFIG: KVNamespace
     COUNTERS: DurableObjectNamespace<Counters>
+    /** Zone-wide figures: shard objects and one root (worker/counters/ZoneStats.ts). */
+    ZONE_STATS: DurableObjectNamespace<ZoneStats>
+    /** Admin registry: deny-list index and fraud labels (worker/counters/Registry.ts). */
+    REGISTRY: DurableObjectNamespace<Registry>
     /** "zone" (deployed: fetch(request)), "demo" or unset (embedded demo), or an origin URL. */
     ORIGIN_URL?: string
     /** "true" only under `npm start`: honour the x-edgeward-test-cf header. */
