@@ -1,0 +1,110 @@
+// Model benchmark: the shipped and a 500×depth-8 stress model, fast vs naive evaluator, in Node (per
+// call) and inside workerd (batch means, via Miniflare) → a printed table and flat figures. Never writes files.
+
+import { readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { FEATURE_NAMES, FEATURE_VERSION } from '../../features/list'
+import { explain } from '../../model/explain'
+import { parseModel } from '../../model/parse'
+import { randomRows } from '../../model/synthetic'
+import { synthesizeRows } from '../synth-data'
+import { benchSubjects, STRESS } from './model-subjects'
+import { perCall, summarise, type Summary } from './model-timing'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 20000)
+const round = (x: number, d = 3) => Number(x.toFixed(d))
+
+/** Realistic rows for the shipped model (synthetic traffic, missing values as the generator makes them). */
+function shippedRows(n: number): Float32Array[] {
+  return synthesizeRows(n, 4242).map((r) => Float32Array.from(FEATURE_NAMES, (name) => r.features[name] ?? Number.NaN))
+}
+
+export async function run(): Promise<Record<string, number>> {
+  const shippedJson: unknown = JSON.parse(readFileSync(join(ROOT, 'models/default/model.json'), 'utf8'))
+  const rows = shippedRows(1024)
+  const stressRows = randomRows(1024, FEATURE_NAMES.length, 0.1, 77)
+  const subjects = benchSubjects(shippedJson)
+  const node: Record<string, Summary> = {}
+  for (const s of subjects) {
+    const r = s.name === 'model' ? rows : stressRows
+    node[`${s.name}_fast`] = summarise(perCall(s.fast, r, SAMPLES, SAMPLES))
+    node[`${s.name}_naive`] = summarise(perCall(s.naive, r, SAMPLES / 4, SAMPLES / 2))
+  }
+  const shipped = parseModel(shippedJson, { features: FEATURE_NAMES, featureVersion: FEATURE_VERSION })
+  if (!shipped.ok) throw new Error('bench: shipped model refused')
+  node.model_explain = summarise(perCall((row) => explain(shipped.value, row, 3).length, rows, SAMPLES / 2, SAMPLES))
+
+  let workerd: Record<string, { p50: number; p99: number; batch: number }> | undefined
+  try {
+    workerd = await runInWorkerd(rows, stressRows)
+  } catch (e) {
+    console.error(`bench/model: workerd run failed: ${e instanceof Error ? e.message : String(e)}`)
+  }
+
+  const line = (name: string, s: { p50: number; p99: number } | undefined) => (s ? `${name.padEnd(30)} ${s.p50.toFixed(3).padStart(9)} ${s.p99.toFixed(3).padStart(9)}` : `${name.padEnd(30)}       n/a`)
+  console.log(`\nmodel evaluation, µs per row (Node: each call timed; workerd: means of ~20 ms batches)`)
+  for (const s of subjects) console.log(`  ${s.name}: ${s.label}`)
+  console.log(`${'evaluator'.padEnd(30)} ${'p50'.padStart(9)} ${'p99'.padStart(9)}`)
+  for (const s of subjects) {
+    console.log(line(`node ${s.name} padded`, node[`${s.name}_fast`]))
+    console.log(line(`node ${s.name} naive`, node[`${s.name}_naive`]))
+    if (s.name === 'ref') continue
+    console.log(line(`workerd ${s.name} padded`, workerd?.[`${s.name}_fast`]))
+    console.log(line(`workerd ${s.name} naive`, workerd?.[`${s.name}_naive`]))
+  }
+  console.log(line('node model explain(k=3)', node.model_explain))
+
+  const f = (k: string) => node[k]!
+  const figures: Record<string, number> = {
+    model_p50_us: round(f('model_fast').p50),
+    model_p99_us: round(f('model_fast').p99),
+    naive_p50_us: round(f('model_naive').p50),
+    naive_p99_us: round(f('model_naive').p99),
+    speedup_vs_naive: round(f('model_naive').p50 / f('model_fast').p50, 2),
+    explain_p50_us: round(f('model_explain').p50),
+    explain_p99_us: round(f('model_explain').p99),
+    stress_p50_us: round(f('stress_fast').p50),
+    stress_p99_us: round(f('stress_fast').p99),
+    stress_naive_p50_us: round(f('stress_naive').p50),
+    stress_speedup_vs_naive: round(f('stress_naive').p50 / f('stress_fast').p50, 2),
+    stress_trees: STRESS.trees,
+    stress_depth: STRESS.depth,
+    ref300x6_p50_us: round(f('ref_fast').p50),
+    ref300x6_naive_p50_us: round(f('ref_naive').p50),
+    ref300x6_speedup_vs_naive: round(f('ref_naive').p50 / f('ref_fast').p50, 2),
+  }
+  if (workerd?.model_fast && workerd.model_naive && workerd.stress_fast && workerd.stress_naive) {
+    figures.workerd_model_p50_us = round(workerd.model_fast.p50)
+    figures.workerd_model_p99_us = round(workerd.model_fast.p99)
+    figures.workerd_naive_p50_us = round(workerd.model_naive.p50)
+    figures.workerd_speedup_vs_naive = round(workerd.model_naive.p50 / workerd.model_fast.p50, 2)
+    figures.workerd_stress_p50_us = round(workerd.stress_fast.p50)
+    figures.workerd_stress_p99_us = round(workerd.stress_fast.p99)
+  }
+  return figures
+}
+
+/** Bundle bench/model-worker.ts with esbuild and run it in a local workerd (Miniflare); no network. */
+async function runInWorkerd(rows: Float32Array[], stressRows: Float32Array[]) {
+  // Imported only now: loading miniflare slows the Node measurements above by a quarter (measured).
+  const { build } = await import('esbuild')
+  const { Miniflare } = await import('miniflare')
+  const bundle = await build({
+    entryPoints: [join(ROOT, 'src/cli/bench/model-worker.ts')],
+    bundle: true, format: 'esm', platform: 'neutral', write: false, target: 'es2022', logLevel: 'error',
+  })
+  const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-20' })
+  try {
+    const plain = (rs: Float32Array[]) => rs.map((r) => Array.from(r, (v) => (Number.isNaN(v) ? null : v)))
+    const res = await mf.dispatchFetch('http://bench.local/', {
+      method: 'POST',
+      body: JSON.stringify({ rows: plain(rows), stressRows: plain(stressRows), batches: Number(process.env.BENCH_BATCHES ?? 25), targetMs: 20 }),
+    })
+    if (!res.ok) throw new Error(`workerd answered ${res.status}: ${await res.text()}`)
+    return (await res.json()) as Record<string, { p50: number; p99: number; batch: number }>
+  } finally {
+    await mf.dispose()
+  }
+}
