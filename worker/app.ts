@@ -3,15 +3,24 @@
 // answer, 404 for unknown paths. Nothing here ever reaches the origin.
 import { Hono } from 'hono'
 import { loadConfig } from './config/load'
-import { MODEL_VERSION } from './protect'
+import { activeModelVersion } from './model/active'
+import { adminRoutes } from './routes/admin'
+import { collectRoutes } from './routes/collect'
+import { sdkRoutes } from './routes/sdk'
 
 export const reservedApp = new Hono<{ Bindings: Env }>()
 
 reservedApp.get('/__edgeward/health', async (c) => {
-  const { config } = await loadConfig(c.env.EDGEWARD_CONFIG, Date.now())
+  const now = Date.now()
+  const { config } = await loadConfig(c.env.EDGEWARD_CONFIG, now)
+  const model = await activeModelVersion(c.env.EDGEWARD_CONFIG, config, now)
   c.header('cache-control', 'no-store')
-  return c.json({ status: 'ok', model: MODEL_VERSION, config: config.version, mode: config.source.mode })
+  return c.json({ status: 'ok', model, config: config.version, mode: config.source.mode })
 })
+
+reservedApp.route('/', sdkRoutes)
+reservedApp.route('/', collectRoutes)
+reservedApp.route('/', adminRoutes)
 
 reservedApp.notFound((c) => c.json({ error: 'not_found' }, 404))
 reservedApp.onError((_error, c) => c.json({ error: 'internal' }, 503))

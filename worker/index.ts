@@ -3,10 +3,12 @@
 import { unscoredDecision } from '../src/policy/decision'
 import { isReservedPath } from '../src/signals/path'
 import { reservedApp } from './app'
+import { collectOutcome } from './routes/collect'
 import { loadConfig } from './config/load'
 import { logDecision } from './logDecision'
 import { newRef } from './privacy'
-import { MODEL_VERSION, protect } from './protect'
+import { activeModelVersion } from './model/active'
+import { protect } from './protect'
 import { readRequestFacts, type RequestFacts } from './request'
 import './env'
 
@@ -20,17 +22,22 @@ const UNLOGGED = new Set(['GET /__edgeward/sdk.js', 'GET /__edgeward/health', 'H
 async function answerReserved(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
   const now = Date.now()
   const url = new URL(facts.normalisedPath + facts.url.search, facts.url.origin)
-  const response = await reservedApp.fetch(new Request(url, request), env, ctx)
+  const rewritten = new Request(url, request)
+  const response = await reservedApp.fetch(rewritten, env, ctx)
   if (!UNLOGGED.has(`${facts.method} ${facts.normalisedPath}`)) {
     const { config, problem } = await loadConfig(env.EDGEWARD_CONFIG, now)
     const decision = unscoredDecision('reserved', config.source.mode)
+    const collect = collectOutcome(rewritten)
     await logDecision(facts, env, config, decision, {
       ref: newRef(),
       now,
-      model: MODEL_VERSION,
+      model: await activeModelVersion(env.EDGEWARD_CONFIG, config, now),
       originStatus: null,
       missing: problem === null ? [] : [problem],
       route: 'edgeward',
+      device: collect?.ok === true ? collect.deviceId : null,
+      detail: collect === undefined ? null : collect.ok ? `collect:${collect.newDevice ? 'new_device' : 'refreshed'}` : `collect:${collect.reason}`,
+      reservedStatus: response.status,
     })
   }
   return response

@@ -20,6 +20,10 @@ export interface LogExtras {
   readonly missing: readonly string[]
   readonly features?: FeatureVector | null
   readonly route?: string
+  /** What a reserved route did (e.g. `collect:bad_telemetry`). */
+  readonly detail?: string | null
+  /** Status of the Worker's own answer on a reserved path. */
+  readonly reservedStatus?: number
 }
 
 export async function logDecision(facts: RequestFacts, env: Env, config: CompiledConfig, decision: Decision, x: LogExtras): Promise<void> {
@@ -45,6 +49,8 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
       missing: x.missing,
       features: config.source.log.features ? (x.features ?? null) : null,
       ...(x.route === undefined ? {} : { route: x.route }),
+      ...(x.detail === undefined || x.detail === null ? {} : { detail: x.detail }),
+      ...(x.reservedStatus === undefined ? {} : { status: x.reservedStatus }),
     })
     console.log(JSON.stringify(line))
   } catch (error) {

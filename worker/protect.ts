@@ -1,35 +1,28 @@
 // protect: the request path for everything that is not a reserved path. Takes the
 // request, returns the origin's response or the Worker's own mitigation. Owns the
 // deadlines and the fail-open posture: an unexpected throw forwards to the origin.
-import { classifyRoute, type CompiledConfig } from '../src/config/compileConfig'
-import type { RouteClass } from '../src/config/routeClasses'
 import { respond } from '../src/action/respond'
-import { buildRequestFeatures } from '../src/features/buildFeatures'
+import { classifyRoute, type CompiledConfig } from '../src/config/compileConfig'
+import { ipPrefix } from '../src/config/cidr'
+import type { RouteClass } from '../src/config/routeClasses'
+import { classifyOutcome } from '../src/counters/outcome'
+import type { JourneyKeys } from '../src/counters/read'
+import { extractUsername } from '../src/signals/credentials'
 import { canonicalUsername } from '../src/log/keyedHash'
 import { unscoredDecision, type Decision } from '../src/policy/decision'
-import { decide } from '../src/policy/decide'
-import { heuristicScore } from '../src/policy/heuristicScore'
-import { extractUsername } from '../src/signals/credentials'
-import { cidrSetHas, parseIp } from '../src/config/cidr'
 import { peekBody } from './body'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
-import { logDecision, numberOrNull } from './logDecision'
-import { forwardToOrigin, originTarget } from './origin/forward'
+import { recordOutcome } from './counters/client'
+import { evaluate, MODEL_FALLBACK_NAME, type Evaluation } from './evaluate'
+import { logDecision } from './logDecision'
+import { forwardToOrigin, originTarget, type OriginTarget } from './origin/forward'
 import { mitigationResponse } from './pages/render'
-import { readRequestFacts, type RequestFacts } from './request'
 import { hashUser, newRef } from './privacy'
+import { readRequestFacts, type RequestFacts } from './request'
+import { injectSdk } from './sdk/inject'
 
 /** Routes whose POST bodies carry a username worth counting. */
 const CREDENTIAL_ROUTES: ReadonlySet<RouteClass> = new Set(['login', 'signup', 'password_reset'])
-export const MODEL_VERSION = 'heuristic-0'
-
-interface Evaluation {
-  readonly config: CompiledConfig
-  readonly decision: Decision
-  readonly features: Float32Array
-  readonly user: string | null
-  readonly missing: string[]
-}
 
 export async function protect(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const now = Date.now()
@@ -41,32 +34,37 @@ export async function protect(request: Request, env: Env, ctx: ExecutionContext)
   const missing: string[] = []
 
   let evaluation: Evaluation | null = null
+  let config: CompiledConfig = BUNDLED_CONFIG
   try {
-    const { config, problem } = await loadConfig(env.EDGEWARD_CONFIG, now)
-    if (problem !== null) missing.push(problem)
+    const loaded = await loadConfig(env.EDGEWARD_CONFIG, now)
+    config = loaded.config
+    if (loaded.problem !== null) missing.push(loaded.problem)
     const routeClass = classifyRoute(config, facts.normalisedPath)
 
-    let username: string | null = null
+    let user: string | null = null
     if (facts.method === 'POST' && CREDENTIAL_ROUTES.has(routeClass) && request.body !== null) {
       const peeked = await peekBody(request.body, config.source.credentials.max_body_bytes)
       originBody = peeked.forOrigin
-      username = extractUsername(peeked.head, facts.headers.get('content-type'), config.usernameFields)
+      const username = extractUsername(peeked.head, facts.headers.get('content-type'), config.usernameFields)
+      if (username !== null) user = await hashUser(canonicalUsername(username), env, missing)
     }
-    evaluation = await evaluate(facts, env, config, routeClass, username, missing)
+    evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, now, missing })
   } catch (error) {
     missing.push('pipeline_error')
     console.error(JSON.stringify({ event: 'pipeline_error', ref, message: error instanceof Error ? error.message : String(error) }))
   }
 
-  if (evaluation === null) return failOpen(request, facts, env, target, originBody, ref, now, missing)
-  const { decision, config } = evaluation
+  if (evaluation === null) return failOpen(request, facts, env, config, target, originBody, ref, now, missing)
+  const { decision } = evaluation
 
   let response: Response
   let originStatus: number | null = null
   if (decision.action === 'allow') {
-    const origin = await forwardToOrigin(request, facts, target, originHeaders(config, decision, null), originBody)
+    const origin = await forwardToOrigin(request, facts, target, originHeaders(config, decision, evaluation.device), originBody)
     originStatus = origin.status
-    response = origin
+    const inject = config.source.sdk.inject && !config.sdkExclude.some((re) => re.test(facts.normalisedPath))
+    response = inject ? injectSdk(origin, { path: facts.normalisedPath }) : origin
+    recordOriginOutcome(env, ctx, evaluation.keys, decision.routeClass, facts.method, origin.status, now)
   } else {
     response = mitigationResponse(respond(decision, facts.headers.get('accept'), ref, facts.rawPath), ref)
   }
@@ -74,48 +72,23 @@ export async function protect(request: Request, env: Env, ctx: ExecutionContext)
   await logDecision(facts, env, config, decision, {
     ref,
     now,
-    model: MODEL_VERSION,
-    user: evaluation.user,
+    model: evaluation.modelVersion,
+    device: evaluation.device,
+    user: evaluation.keys.user,
     originStatus,
+    counters: evaluation.counters,
+    cookie: evaluation.cookie,
     missing,
     features: evaluation.features,
   })
   return response
 }
 
-async function evaluate(
-  facts: RequestFacts,
-  env: Env,
-  config: CompiledConfig,
-  routeClass: RouteClass,
-  username: string | null,
-  missing: string[],
-): Promise<Evaluation> {
-  const contentLength = Number.parseInt(facts.headers.get('content-length') ?? '', 10)
-  const features = buildRequestFeatures({
-    routeClass,
-    method: facts.method,
-    contentLength: Number.isFinite(contentLength) ? contentLength : null,
-  })
-  const user = username === null ? null : await hashUser(canonicalUsername(username), env, missing)
-
-  const ip = parseIp(facts.ip)
-  const asn = numberOrNull(facts.cf.asn)
-  const denyHit = cidrSetHas(config.denyIps, ip) ? 'deny_ip' : asn !== null && config.denyAsns.has(asn) ? 'deny_asn' : null
-  const allowHit = cidrSetHas(config.allowIps, ip) ? 'allow_ip' : asn !== null && config.allowAsns.has(asn) ? 'allow_asn' : null
-
-  const score = heuristicScore(features)
-  const decision = decide({
-    config,
-    routeClass,
-    denyHit,
-    allowHit,
-    risk: score.risk,
-    reasons: score.reasons,
-    rules: [],
-    ruleAction: null,
-  })
-  return { config, decision, features, user, missing }
+/** After the origin answered a login / signup / checkout: count the outcome (waitUntil). */
+function recordOriginOutcome(env: Env, ctx: ExecutionContext, keys: JourneyKeys, routeClass: RouteClass, method: string, status: number, now: number): void {
+  const outcome = classifyOutcome(routeClass, method, status)
+  if (outcome === null) return
+  ctx.waitUntil(recordOutcome(env, keys, outcome, now, { defer: (p) => ctx.waitUntil(p) }))
 }
 
 /** Headers the origin gets on allowed requests (configurable; never the raw username). */
@@ -134,14 +107,15 @@ async function failOpen(
   request: Request,
   facts: RequestFacts,
   env: Env,
-  target: ReturnType<typeof originTarget>,
+  config: CompiledConfig,
+  target: OriginTarget,
   body: BodyInit | null,
   ref: string,
   now: number,
   missing: string[],
 ): Promise<Response> {
   const origin = await forwardToOrigin(request, facts, target, new Map(), body)
-  const decision = unscoredDecision('fail_open', BUNDLED_CONFIG.source.mode)
-  await logDecision(facts, env, BUNDLED_CONFIG, decision, { ref, now, model: MODEL_VERSION, originStatus: origin.status, missing })
+  const decision = unscoredDecision('fail_open', config.source.mode)
+  await logDecision(facts, env, config, decision, { ref, now, model: MODEL_FALLBACK_NAME, originStatus: origin.status, missing })
   return origin
 }

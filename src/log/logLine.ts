@@ -29,6 +29,9 @@ export interface LogLineInput {
   readonly features: FeatureVector | null
   /** Route label when it is not a route class (reserved paths: `edgeward`). */
   readonly route?: string
+  readonly detail?: string
+  /** Status of the Worker's own answer (reserved paths). */
+  readonly status?: number
 }
 
 export interface DecisionLogLine {
@@ -58,6 +61,8 @@ export interface DecisionLogLine {
   readonly cookie: string
   readonly missing: readonly string[]
   readonly features?: Readonly<Record<string, number>>
+  readonly detail?: string
+  readonly status?: number
 }
 
 /** Path without query or fragment, capped; the query can hold tokens, so never logged. */
@@ -104,6 +109,8 @@ export function buildLogLine(input: LogLineInput): DecisionLogLine {
     counters: input.counters,
     cookie: input.cookie,
     missing: input.missing,
+    ...(input.detail === undefined ? {} : { detail: input.detail }),
+    ...(input.status === undefined ? {} : { status: input.status }),
   }
   return input.features === null ? line : { ...line, features: featuresRecord(input.features) }
 }

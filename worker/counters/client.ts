@@ -49,6 +49,8 @@ export interface ClientOptions {
 }
 
 export const DEFAULT_BUDGET_MS = 25
+/** Off the request path (waitUntil, admin): still a deadline, never a hang. */
+export const BACKGROUND_BUDGET_MS = 5_000
 
 const stubOf = <S>(ns: NamespaceLike<S>, name: string): S => ns.get(ns.idFromName(name))
 
@@ -88,10 +90,7 @@ export async function observeRequest(
   const standing = cached.find((c) => c !== null && !c.due)
   if (standing) return { status: 'missing', reason: 'denied', deny: standing.hit }
 
-  if (opts.defer) {
-    const flush = flushZone(env, now, caches)
-    if (flush !== null) opts.defer(flush)
-  }
+  if (opts.defer && caches.zone.due(now)) opts.defer(flushZone(env, now, caches))
   const req = { routeClass: event.routeClass, method: event.method, ip, user: keys.user }
   const results: Settled<KeySnapshot>[] = await settleWithin(
     calls.map((c) => () => {
@@ -151,9 +150,9 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
   if (outcome === 'login_failure') caches.zone.note('login_failures')
   const ip = canonicalIp(keys.ip)
   const names = keyCalls(keys, ip).map((c) => counterName(c.kind, c.value))
-  await Promise.allSettled([
-    ...names.map((name) => callSafely(() => stubOf(env.COUNTERS, name).record({ now, metric }))),
-    flushZone(env, now, caches) ?? Promise.resolve(),
+  await Promise.all([
+    settleWithin(names.map((name) => () => stubOf(env.COUNTERS, name).record({ now, metric })), BACKGROUND_BUDGET_MS),
+    flushZone(env, now, caches),
   ])
 }
 
@@ -166,11 +165,11 @@ export async function denySource(env: CountersEnv, entry: DenyEntry, now: number
   const key = denyKey(entry.target)
   caches.deny.put(key, { kind: entry.target.kind, reason: entry.reason, expiresAt: entry.expiresAt }, now)
   const holder = holderOf(entry.target)
-  const [held, indexed] = await Promise.allSettled([
-    stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).deny(entry),
-    stubOf(env.REGISTRY, REGISTRY_NAME).indexDeny(entry),
-  ])
-  return held.status === 'fulfilled' && indexed.status === 'fulfilled'
+  const results = await settleWithin<void>(
+    [() => stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).deny(entry), () => stubOf(env.REGISTRY, REGISTRY_NAME).indexDeny(entry)],
+    BACKGROUND_BUDGET_MS,
+  )
+  return results.every((r) => r.state === 'ok')
 }
 
 /** Lifts a deny entry everywhere (other isolates stop using their cached hit within DENY_VERIFY_MS). */
@@ -179,28 +178,18 @@ export async function liftDeny(env: CountersEnv, target: DenyTarget, opts: Clien
   const key = denyKey(target)
   caches.deny.clear(key)
   const holder = holderOf(target)
-  const [held, indexed] = await Promise.allSettled([
-    stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).undeny(key),
-    stubOf(env.REGISTRY, REGISTRY_NAME).unindexDeny(key),
-  ])
-  const stored = held.status === 'fulfilled' && indexed.status === 'fulfilled'
-  return { stored, found: (held.status === 'fulfilled' && held.value) || (indexed.status === 'fulfilled' && indexed.value) }
-}
-
-/** Sends the isolate's zone batch to its shard when due (else null); keeps the figures it returns. */
-export function flushZone(env: CountersEnv, now: number, caches: IsolateCaches = isolateCaches): Promise<void> | null {
-  const batch = caches.zone.take(now)
-  if (batch === null) return null
-  return callSafely(() => stubOf(env.ZONE_STATS, zoneShardName(caches.zone.shard)).add(caches.zone.shard, batch, now)).then(
-    (figures) => caches.zone.settle(figures ?? null),
+  const results = await settleWithin<boolean>(
+    [() => stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).undeny(key), () => stubOf(env.REGISTRY, REGISTRY_NAME).unindexDeny(key)],
+    BACKGROUND_BUDGET_MS,
   )
+  return { stored: results.every((r) => r.state === 'ok'), found: results.some((r) => r.state === 'ok' && r.value) }
 }
 
-/** A call whose failure (sync or async) becomes `undefined`. */
-function callSafely<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return call().catch(() => undefined)
-  } catch {
-    return Promise.resolve(undefined)
-  }
+/** Sends the isolate's zone batch to its shard when due (else resolves at once); keeps the figures it returns. */
+export async function flushZone(env: CountersEnv, now: number, caches: IsolateCaches = isolateCaches): Promise<void> {
+  const batch = caches.zone.take(now)
+  if (batch === null) return
+  const shard = caches.zone.shard
+  const [r] = await settleWithin([() => stubOf(env.ZONE_STATS, zoneShardName(shard)).add(shard, batch, now)], BACKGROUND_BUDGET_MS)
+  caches.zone.settle(r !== undefined && r.state === 'ok' ? r.value : null)
 }

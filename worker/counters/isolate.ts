@@ -51,10 +51,14 @@ export class ZoneAggregate {
     this.#pending[metric] += n
   }
 
-  /** The batch to send now, or null when a flush is not due (see ZONE_POLICY). */
+  /** True when a flush should be sent now (see ZONE_POLICY). */
+  due(now: number): boolean {
+    return flushDue({ pendingEvents: deltaEvents(this.#pending), lastFlushAt: this.#lastFlushAt, inflight: this.#inflight }, now)
+  }
+
+  /** The batch to send now, or null when a flush is not due. */
   take(now: number): ZoneDelta | null {
-    const state = { pendingEvents: deltaEvents(this.#pending), lastFlushAt: this.#lastFlushAt, inflight: this.#inflight }
-    if (!flushDue(state, now)) return null
+    if (!this.due(now)) return null
     const batch = this.#pending
     this.#pending = emptyDelta()
     this.#inflight = true

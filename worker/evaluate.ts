@@ -1,0 +1,136 @@
+// evaluate: the scoring half of the request path. Takes the request facts, config and
+// route class; reads the device cookie, header/network signals and the journey counters
+// (within their budget), builds the feature vector, scores it and decides. May throw —
+// protect() turns any throw into a fail-open forward.
+import { cidrSetHas, ipPrefix, parseIp } from '../src/config/cidr'
+import type { CompiledConfig } from '../src/config/compileConfig'
+import type { RouteClass } from '../src/config/routeClasses'
+import type { JourneyKeys, JourneyRead } from '../src/counters/read'
+import { fillBehavioral } from '../src/features/behavioral'
+import { buildRequestFeatures } from '../src/features/buildFeatures'
+import { fillEnvironmental } from '../src/features/environmental'
+import { fillJourney } from '../src/features/journey'
+import type { FeatureVector } from '../src/features/list'
+import { explain } from '../src/model/explain'
+import { predict } from '../src/model/predict'
+import { decide } from '../src/policy/decide'
+import type { Decision } from '../src/policy/decision'
+import { bindingHashes } from '../src/signals/binding'
+import { loadCookieKeys } from '../src/signals/cookieKeys'
+import { readDeviceCookie } from '../src/signals/deviceCookie'
+import type { DeviceCookieState } from '../src/signals/deviceClaims'
+import { verifyDeviceToken } from '../src/signals/deviceToken'
+import { readHeaderSignals } from '../src/signals/headers'
+import { observeRequest } from './counters/client'
+import { numberOrNull } from './logDecision'
+import { activeModel } from './model/active'
+import type { RequestFacts } from './request'
+
+/** Logged as the model when no model could be used (the decision used rules and lists only). */
+export const MODEL_FALLBACK_NAME = 'none'
+const REASONS_FROM_MODEL = 3
+
+export interface EvaluateInput {
+  readonly request: Request
+  readonly facts: RequestFacts
+  readonly env: Env
+  readonly ctx: ExecutionContext
+  readonly config: CompiledConfig
+  readonly routeClass: RouteClass
+  /** Keyed hash of the username in the body, if any. */
+  readonly user: string | null
+  readonly now: number
+  /** Appended to: what was unavailable for this request. */
+  readonly missing: string[]
+}
+
+export interface Evaluation {
+  readonly decision: Decision
+  readonly features: FeatureVector
+  readonly keys: JourneyKeys
+  readonly device: string | null
+  readonly cookie: string
+  readonly counters: 'ok' | 'missing'
+  readonly modelVersion: string
+}
+
+export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
+  const { facts, env, config, routeClass, now, missing } = input
+  const userAgent = facts.headers.get('user-agent')
+
+  const [keys, binding] = await Promise.all([loadCookieKeys(env.EDGEWARD_COOKIE_KEYS), bindingHashes(userAgent, facts.ip)])
+  const cookie = await verifyDeviceToken(readDeviceCookie(facts.headers.get('cookie')), keys, { now, ...binding })
+  if (!keys.ok) missing.push('cookie_keys')
+  const device = cookie.kind === 'valid' ? cookie.deviceId : null
+
+  const journeyKeys: JourneyKeys = { device, ip: facts.ip, ipPrefix: ipPrefix(facts.ip), user: input.user }
+  const [journey, model] = await Promise.all([
+    observeRequest(env, journeyKeys, { routeClass, method: facts.method, now }, config.source.counters.budget_ms, {
+      defer: (p) => input.ctx.waitUntil(p),
+    }),
+    activeModel(env.EDGEWARD_CONFIG, config, now),
+  ])
+  if (journey.status === 'missing' && journey.reason !== 'denied') missing.push(`counters_${journey.reason}`)
+  if (model.problem !== null) missing.push(model.problem)
+
+  const signals = readHeaderSignals({ headers: facts.headers, cf: facts.cf, url: facts.url.href, extraHostingAsns: config.hostingAsnsExtra })
+  const contentLength = Number.parseInt(facts.headers.get('content-length') ?? '', 10)
+  const features = buildRequestFeatures({ routeClass, method: facts.method, contentLength: Number.isFinite(contentLength) ? contentLength : null })
+  fillEnvironmental(features, signals, cookie, now)
+  fillBehavioral(features, cookie, now)
+  fillJourney(features, journey)
+
+  let risk = 0
+  let reasons: string[] = []
+  if (model.model !== null) {
+    risk = predict(model.model, features)
+    reasons = explain(model.model, features, REASONS_FROM_MODEL, 'positive').map((r) => r.feature)
+  }
+
+  const decision = decide({
+    config,
+    routeClass,
+    denyHit: denyHit(config, facts, journey),
+    allowHit: allowHit(config, facts),
+    risk,
+    reasons,
+    rules: [],
+    ruleAction: null,
+  })
+  return {
+    decision,
+    features,
+    keys: journeyKeys,
+    device,
+    cookie: cookieLabel(cookie),
+    counters: journey.status === 'ok' ? 'ok' : 'missing',
+    modelVersion: model.model?.version ?? MODEL_FALLBACK_NAME,
+  }
+}
+
+function denyHit(config: CompiledConfig, facts: RequestFacts, journey: JourneyRead): string | null {
+  if (cidrSetHas(config.denyIps, parseIp(facts.ip))) return 'deny_ip'
+  const asn = numberOrNull(facts.cf.asn)
+  if (asn !== null && config.denyAsns.has(asn)) return 'deny_asn'
+  if (journey.deny !== null) return `deny_${journey.deny.kind}`
+  return null
+}
+
+function allowHit(config: CompiledConfig, facts: RequestFacts): string | null {
+  if (cidrSetHas(config.allowIps, parseIp(facts.ip))) return 'allow_ip'
+  const asn = numberOrNull(facts.cf.asn)
+  if (asn !== null && config.allowAsns.has(asn)) return 'allow_asn'
+  return null
+}
+
+/** The cookie state as a log field: valid, missing, invalid:<reason>, replayed:<kind>. */
+function cookieLabel(c: DeviceCookieState): string {
+  switch (c.kind) {
+    case 'missing':
+      return 'missing'
+    case 'invalid':
+      return `invalid:${c.reason}`
+    case 'valid':
+      return c.replay === null ? 'valid' : `replayed:${c.replay}`
+  }
+}
