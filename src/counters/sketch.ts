@@ -65,13 +65,3 @@ export function hllEstimate(registers: Iterable<{ readonly idx: number; readonly
   if (raw <= 2.5 * HLL_M && zeros > 0) return Math.round(HLL_M * Math.log(HLL_M / zeros))
   return Math.round(raw)
 }
-
-/**
- * Sliding-window register upkeep (Chabchoub & Hébrail's "possible future maxima"): a
- * new (rho, t) makes every stored (rho' <= rho, t' <= t) of the same register useless,
- * and is itself useless if a stored (rho' >= rho, t' >= t) exists. Keeping only the
- * useful pairs bounds a register to at most 33 pairs, typically a handful.
- */
-export function isDominated(existing: { rho: number; seen: number }, incoming: { rho: number; seen: number }): boolean {
-  return existing.rho <= incoming.rho && existing.seen <= incoming.seen
-}

@@ -10,7 +10,7 @@ import { settleWithin } from './settle'
 /** Admin calls are off the request path: a generous deadline, still never a hang. */
 export const ADMIN_BUDGET_MS = 5_000
 
-const registry = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName(REGISTRY_NAME))
+export const registry = (env: Env) => env.REGISTRY.get(env.REGISTRY.idFromName(REGISTRY_NAME))
 
 /** One call within ADMIN_BUDGET_MS; `unavailable` on error, overload or timeout. */
 export async function adminCall<T>(call: () => Promise<T>): Promise<Result<T, 'unavailable'>> {
@@ -108,4 +108,3 @@ export async function readStats(env: Env, now: number) {
   }
 }
 
-export { registry }

@@ -52,7 +52,12 @@ function backfill(sql: SqlStorage, set: string): void {
   for (const r of rows) sketchAdd(sql, set, hllPoint(r.member), r.seen)
 }
 
-/** Keeps only the (rho, seen) pairs of a register that can still be a window's maximum. */
+/**
+ * Keeps only the (rho, seen) pairs of a register that can still be a window's maximum
+ * (Chabchoub & Hébrail's "possible future maxima"): a new pair makes every older pair
+ * with rho' <= rho useless, and is itself useless under a newer pair with rho' >= rho.
+ * A register then holds at most 33 pairs, typically a handful.
+ */
 function sketchAdd(sql: SqlStorage, set: string, p: HllPoint, seen: number): void {
   const dominated = sql
     .exec('SELECT 1 FROM sketch WHERE set_name = ? AND idx = ? AND rho >= ? AND seen >= ? LIMIT 1', set, p.idx, p.rho, seen)
