@@ -14,6 +14,8 @@ export const MODEL_LIMITS = {
   /** Padded nodes over all trees: trees × (2^(depth+1) − 1). 2^21 ≈ 16 MB of typed arrays. */
   maxPaddedNodes: 1 << 21,
   maxVersionLength: 128,
+  /** Split slots are 16-bit (2 per feature). */
+  maxFeatures: 4096,
 } as const
 
 /** Why a model file was refused. Stable codes: they go to the log line. */

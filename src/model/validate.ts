@@ -15,7 +15,7 @@ import {
 type Problem = Err<ModelProblem>
 const VERSION_PATTERN = /^[A-Za-z0-9._:+-]+$/
 
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
+const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
 export function validateModelFile(json: unknown, expect: ModelExpectation): Result<ModelFile, ModelProblem> {
@@ -57,6 +57,7 @@ function checkFeatures(v: unknown, expect: ModelExpectation): Problem | undefine
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
     return err('bad_shape', 'features.names: not an array of strings')
   }
+  if (names.length > MODEL_LIMITS.maxFeatures) return err('too_large', `features.names: more than ${MODEL_LIMITS.maxFeatures} features`)
   if (v.version !== expect.featureVersion) {
     return err('feature_mismatch', `features.version: model has ${v.version}, code has ${expect.featureVersion}`)
   }

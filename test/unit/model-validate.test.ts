@@ -59,6 +59,14 @@ describe('model file validation', () => {
     expect(r.ok ? 'ok' : r.reason).toBe('too_large')
   })
 
+  it('refuses more features than its 16-bit split slots can address', () => {
+    const names = Array.from({ length: 5000 }, (_, i) => `f${i}`)
+    const tiny = JSON.parse(readFileSync(join(dir, 'good/tiny.json'), 'utf8')) as { features: { names: string[] } }
+    tiny.features.names = names
+    const r = parseModel(tiny, { features: names, featureVersion: 'test-1' })
+    expect(r.ok ? 'ok' : r.reason).toBe('too_large')
+  })
+
   it('does not modify the object it validates', () => {
     const json = JSON.parse(defaultText) as unknown
     const before = JSON.stringify(json)
