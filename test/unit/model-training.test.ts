@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { synthesizeRows } from '../../src/cli/synth-data'
 import { FEATURE_NAMES } from '../../src/features/list'
+import { renderModelCard } from '../../src/model/card'
 import { parseLabelledRows } from '../../src/model/dataset'
+import { randomModelFile } from '../../src/model/synthetic'
 import { scoreMetrics } from '../../src/model/metrics'
 import { splitRows } from '../../src/model/split'
 
@@ -58,5 +60,18 @@ describe('training helpers', () => {
     expect(bots / rows.length).toBeLessThan(0.4)
     for (const r of rows.slice(0, 200)) for (const k of Object.keys(r.features)) expect(FEATURE_NAMES).toContain(k)
     expect(new Set(rows.map((r) => r.family)).size).toBeGreaterThan(10)
+  })
+
+  it('writes a model card that says plainly when the training data is synthetic', () => {
+    const file = randomModelFile({ trees: 3, depth: 2, features: FEATURE_NAMES, featureVersion: 'f1', seed: 1 })
+    const metrics = scoreMetrics([0.1, 0.9, 0.2, 0.8], [0, 1, 0, 1], [0.001, 0.0002])
+    const card = (synthetic: boolean) => renderModelCard({
+      file, metrics, params: { trees: 3 }, gain: { header_count: 2, asn_hosting: 1 }, parityMaxDiff: 5e-8, command: 'npm run train -- …',
+      data: { description: 'rows', synthetic, trainRows: 10, testRows: 4, families: { human: { rows: 7, label: 0 }, bot: { rows: 7, label: 1 } } },
+    })
+    expect(card(true)).toContain('**Trained on synthetic data.**')
+    expect(card(false)).not.toContain('synthetic data.')
+    expect(card(true)).toMatch(/\| 0\.02% \| [0-9.]+ \| 100\.0% \| 0 \|/)
+    expect(card(true)).toContain('| header_count | 66.7% |')
   })
 })
