@@ -14,7 +14,10 @@ export function safeReturnPath(candidate: string | null | undefined): string {
   try {
     const resolved = new URL(candidate, 'https://edgeward.invalid')
     if (resolved.origin !== 'https://edgeward.invalid') return '/'
-    return resolved.pathname + resolved.search
+    const out = resolved.pathname + resolved.search
+    // Dot segments can leave a "//" (or an encoded slash) in front: "/.//evil.example" → "//evil.example".
+    if (out.startsWith('//') || /^\/(%2f|%5c)/i.test(out) || out.length > MAX_RETURN) return '/'
+    return out
   } catch {
     return '/'
   }
