@@ -13,7 +13,10 @@ import { fillJourney } from '../src/features/journey'
 import type { FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
-import { decide } from '../src/policy/decide'
+import { decide, type DenyRequest } from '../src/policy/decide'
+import { ruleContext } from '../src/policy/rules/context'
+import { evaluateRules } from '../src/policy/rules/evaluate'
+import { makeDenyEntry, makeDenyTarget, type DenyEntry } from '../src/counters/deny'
 import type { Decision } from '../src/policy/decision'
 import { bindingHashes } from '../src/signals/binding'
 import { loadCookieKeys } from '../src/signals/cookieKeys'
@@ -21,8 +24,8 @@ import { readDeviceCookie } from '../src/signals/deviceCookie'
 import type { DeviceCookieState } from '../src/signals/deviceClaims'
 import { verifyDeviceToken } from '../src/signals/deviceToken'
 import { readHeaderSignals } from '../src/signals/headers'
-import { observeRequest } from './counters/client'
-import { numberOrNull } from './logDecision'
+import { denySource, observeRequest } from './counters/client'
+import { numberOrNull, stringOrNull } from './logDecision'
 import { activeModel } from './model/active'
 import type { RequestFacts } from './request'
 
@@ -80,25 +83,44 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   fillBehavioral(features, cookie, now)
   fillJourney(features, journey)
 
-  let risk = 0
-  let reasons: string[] = []
+  let modelRisk: number | null = null
+  let modelReasons: string[] = []
   if (model.model !== null) {
-    risk = predict(model.model, features)
-    reasons = explain(model.model, features, REASONS_FROM_MODEL, 'positive').map((r) => r.feature)
+    modelRisk = predict(model.model, features)
+    modelReasons = explain(model.model, features, REASONS_FROM_MODEL, 'positive').map((r) => r.feature)
   }
 
-  const decision = decide({
+  const verifiedBot = signals.verifiedBot === true
+  const asn = numberOrNull(facts.cf.asn)
+  const rules = evaluateRules(
+    config.rules,
+    ruleContext(features, {
+      routeClass,
+      method: facts.method,
+      normalisedPath: facts.normalisedPath,
+      country: stringOrNull(facts.cf.country),
+      asn,
+      risk: modelRisk,
+      userAgent,
+      verifiedBot,
+    }),
+  )
+  const verdict = decide({
     config,
     routeClass,
     denyHit: denyHit(config, facts, journey),
-    allowHit: allowHit(config, facts),
-    risk,
-    reasons,
-    rules: [],
-    ruleAction: null,
+    allowHit: verifiedBot ? 'verified_bot' : allowHit(config, facts),
+    rules,
+    modelRisk,
+    modelReasons,
+    cleared: false,
   })
+  if (verdict.deny !== null) {
+    const entry = denyEntryFor(verdict.deny, journeyKeys, now)
+    if (entry !== null) input.ctx.waitUntil(denySource(env, entry, now))
+  }
   return {
-    decision,
+    decision: verdict.decision,
     features,
     keys: journeyKeys,
     device,
@@ -114,6 +136,15 @@ function denyHit(config: CompiledConfig, facts: RequestFacts, journey: JourneyRe
   if (asn !== null && config.denyAsns.has(asn)) return 'deny_asn'
   if (journey.deny !== null) return `deny_${journey.deny.kind}`
   return null
+}
+
+/** The deny-list entry for a confirmed attack: the client is its device, else its IP. */
+function denyEntryFor(request: DenyRequest, keys: JourneyKeys, now: number): DenyEntry | null {
+  const kind = request.target === 'client' ? (keys.device !== null ? 'device' : 'ip') : request.target === 'user_ip' && keys.user === null ? 'ip' : request.target
+  const target = makeDenyTarget(kind, { device: keys.device ?? undefined, ip: keys.ip, user: keys.user ?? undefined })
+  if (!target.ok) return null
+  const entry = makeDenyEntry(target.value, request.ttlS, request.reason, now)
+  return entry.ok ? entry.value : null
 }
 
 function allowHit(config: CompiledConfig, facts: RequestFacts): string | null {

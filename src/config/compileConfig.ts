@@ -6,6 +6,8 @@ import { compileCidrSet, type CidrSet } from './cidr'
 import { DEFAULT_CONFIG } from './defaults'
 import { ConfigSchema, type Config, type Thresholds } from './schema'
 import type { RouteClass } from './routeClasses'
+import { compileRules } from '../policy/rules/compileRules'
+import type { CompiledRule } from '../policy/rules/evaluate'
 import { err, ok, type Result } from '../util/result'
 
 export interface CompiledRoute {
@@ -24,6 +26,8 @@ export interface CompiledConfig {
   readonly hostingAsnsExtra: ReadonlySet<number>
   readonly sdkExclude: readonly RegExp[]
   readonly usernameFields: readonly string[]
+  /** Sorted by priority, parsed once here. */
+  readonly rules: readonly CompiledRule[]
 }
 
 export type ConfigProblems = readonly string[]
@@ -77,6 +81,8 @@ export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_c
   const deny = compileCidrSet(config.deny.ips)
   for (const [i, m] of allow.problems) problems.push(`allow.ips[${i}]: ${m}`)
   for (const [i, m] of deny.problems) problems.push(`deny.ips[${i}]: ${m}`)
+  const rules = compileRules(config.rules)
+  problems.push(...rules.problems)
   if (problems.length > 0) return fail(problems)
 
   return ok({
@@ -90,6 +96,7 @@ export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_c
     hostingAsnsExtra: new Set(config.asn.hosting_extra),
     sdkExclude: config.sdk.exclude.map(compilePathPattern),
     usernameFields: config.credentials.username_fields.map((f) => f.toLowerCase()),
+    rules: rules.rules,
   })
 }
 

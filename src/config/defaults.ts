@@ -3,6 +3,9 @@
 // a new deployment should write mode `shadow` to KV first (README, "Deploy").
 import type { ConfigInput } from './schema'
 
+const SENSITIVE = '["login", "signup", "password_reset", "checkout", "transfer", "profile"]'
+const HIGH_RISK = '["password_reset", "profile", "transfer"]'
+
 export const DEFAULT_CONFIG = {
   version: 'bundled-1',
   mode: 'enforce',
@@ -37,8 +40,38 @@ export const DEFAULT_CONFIG = {
     checkout: { challenge: 0.6, block: 0.95 },
     static: { challenge: 1, block: 1 },
   },
+  deny_on_block: { min_risk: 0.995, ttl_s: 900 },
   rate_limit: { retry_after_s: 60 },
-  rules: [],
+  // Known patterns. Names go to the log line (`rules`) and, when they act, to `reasons`.
+  // "device" counts the client: its cookie device id, or its IP without a valid cookie.
+  rules: [
+    { name: 'declared_bot_on_sensitive_route', when: `ua_is_bot and route in ${SENSITIVE}`, action: 'block', priority: 10 },
+    { name: 'fake_search_engine', when: 'ua_crawler and not verified_bot', action: 'block', priority: 10 },
+    { name: 'headless_on_sensitive_route', when: `ua_is_headless and route in ${SENSITIVE}`, action: 'block', priority: 10 },
+    { name: 'automation_on_sensitive_route', when: `(sdk_webdriver or sdk_automation_markers >= 2) and route in ${SENSITIVE}`, action: 'block', priority: 20 },
+    { name: 'automation_markers', when: 'sdk_webdriver or sdk_automation_markers >= 2', action: 'challenge', priority: 30 },
+    {
+      name: 'credential_stuffing',
+      when: 'route == "login" and method == "POST" and device.distinct_users_10m >= 5 and device.failed_logins_10m >= 3',
+      action: 'block', priority: 20, deny_ttl_s: 900,
+    },
+    { name: 'access_diversity_ip', when: 'route == "login" and method == "POST" and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5', action: 'challenge', priority: 40 },
+    { name: 'credential_cracking', when: 'route == "login" and method == "POST" and user.failed_logins_1h >= 8', action: 'challenge', priority: 40 },
+    { name: 'username_from_many_ips', when: 'route == "login" and method == "POST" and user.distinct_ips_1h >= 4 and user.failed_logins_1h >= 3', action: 'challenge', priority: 40 },
+    {
+      name: 'distributed_stuffing',
+      when: 'route == "login" and method == "POST" and zone_login_failure_ratio_10m >= 0.5 and (cookie_missing or cookie_invalid)',
+      action: 'challenge', priority: 50,
+    },
+    { name: 'carding_declines', when: 'route == "checkout" and method == "POST" and device.checkout_declines_10m >= 3', action: 'block', priority: 20, deny_ttl_s: 900 },
+    { name: 'carding_velocity', when: 'route == "checkout" and method == "POST" and (device.checkout_declines_10m >= 2 or device.checkouts_10m >= 6)', action: 'challenge', priority: 40 },
+    { name: 'signup_burst', when: 'route == "signup" and method == "POST" and ip.signups_1h >= 5', action: 'challenge', priority: 40 },
+    { name: 'scraping_rate', when: 'route != "static" and (device.requests_1m >= 90 or ip.requests_1m >= 300)', action: 'rate_limit', priority: 30 },
+    { name: 'cart_hoarding', when: 'route == "cart" and method == "POST" and device.cart_adds_10m >= 20', action: 'rate_limit', priority: 30 },
+    { name: 'takeover_path_from_hosting', when: `route in ${HIGH_RISK} and asn_hosting and device.high_risk_visits_10m >= 2`, action: 'challenge', priority: 40 },
+    { name: 'replayed_cookie', when: 'cookie_replayed', weight: 0.2 },
+    { name: 'hosting_asn_on_login', when: 'asn_hosting and route == "login" and method == "POST"', weight: 0.15 },
+  ],
   allow: { ips: [], asns: [] },
   deny: { ips: [], asns: [] },
   origin_headers: { enabled: true, risk: true, action: true, reasons: true, device: true },

@@ -32,7 +32,9 @@ const rule = v.strictObject({
   action: v.optional(v.picklist(['allow', 'challenge', 'rate_limit', 'block'] as const)),
   weight: v.optional(v.pipe(v.number(), v.minValue(-1), v.maxValue(1))),
   priority: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000)), 100),
-  deny_ttl_s: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(30 * 86400))),
+  deny_ttl_s: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(30 * 86400))),
+  /** Which source a deny-listing rule puts on the list; `client` = the device, else the IP. */
+  deny_target: v.optional(v.picklist(['client', 'ip', 'device', 'user_ip'] as const)),
 })
 
 const ipOrCidr = shortString(64)
@@ -46,6 +48,11 @@ export const ConfigSchema = v.strictObject({
     default: thresholds,
     ...Object.fromEntries(ROUTE_CLASSES.map((c) => [c, v.optional(thresholds)])),
   } as Record<'default', typeof thresholds> & Record<(typeof ROUTE_CLASSES)[number], v.OptionalSchema<typeof thresholds, undefined>>),
+  /** The model alone confirming an attack: a block at or above this risk also deny-lists the client. */
+  deny_on_block: v.strictObject({
+    min_risk: probability,
+    ttl_s: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(30 * 86400)),
+  }),
   rate_limit: v.strictObject({
     retry_after_s: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400)),
   }),

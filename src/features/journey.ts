@@ -1,5 +1,6 @@
 // Fills the journey slots of a feature vector from a journey read. Takes the vector and
 // the read; writes counts (NaN when the counters or the key are missing); no I/O.
+// device_* slots use the device key, or the IP key when the request has no device.
 import type { JourneyRead } from '../counters/read'
 import { FEATURE_INDEX, type FeatureName, type FeatureVector } from './list'
 
@@ -31,7 +32,10 @@ export function fillJourney(vec: FeatureVector, read: JourneyRead): void {
     for (const name of JOURNEY_FEATURES) set(name, null)
     return
   }
-  const { device, ip, user, zoneLoginFailureRatio10m } = read.counters
+  const { ip, user, zoneLoginFailureRatio10m } = read.counters
+  // "device" is the client: the cookie's device id, or — for a client without a valid
+  // cookie (scripts, first visits) — its IP, so cookie-less attackers are still counted.
+  const device = read.counters.device ?? ip
   set('device_requests_1m', device?.counts.requests['1m'])
   set('ip_requests_1m', ip.counts.requests['1m'])
   set('device_login_attempts_10m', device?.counts.login_attempts['10m'])

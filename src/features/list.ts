@@ -24,6 +24,7 @@ export interface FeatureSpec {
 const NEVER = 'never missing'
 const NO_SDK = 'no valid SDK telemetry in the device cookie'
 const NO_COUNTERS = 'counters missed their deadline or are unavailable'
+// device_* journey features count the client: its cookie device id, or its IP when it has no valid cookie.
 const NO_CF = 'not provided by request.cf on this plan or locally'
 
 export const FEATURES = [
@@ -73,19 +74,19 @@ export const FEATURES = [
   { name: 'sdk_incognito', type: 'bool', family: 'behavioral', meaning: 'private-browsing hint', missing: NO_SDK },
 
   // --- user journey: Durable Object counters
-  { name: 'device_requests_1m', type: 'count', family: 'journey', meaning: 'requests from this device in the last minute', missing: NO_COUNTERS },
+  { name: 'device_requests_1m', type: 'count', family: 'journey', meaning: 'requests from this client (device, else IP) in the last minute', missing: NO_COUNTERS },
   { name: 'ip_requests_1m', type: 'count', family: 'journey', meaning: 'requests from this IP in the last minute', missing: NO_COUNTERS },
-  { name: 'device_login_attempts_10m', type: 'count', family: 'journey', meaning: 'login attempts from this device, 10 min', missing: NO_COUNTERS },
-  { name: 'device_failed_logins_10m', type: 'count', family: 'journey', meaning: 'failed logins from this device, 10 min', missing: NO_COUNTERS },
+  { name: 'device_login_attempts_10m', type: 'count', family: 'journey', meaning: 'login attempts from this client (device, else IP), 10 min', missing: NO_COUNTERS },
+  { name: 'device_failed_logins_10m', type: 'count', family: 'journey', meaning: 'failed logins from this client (device, else IP), 10 min', missing: NO_COUNTERS },
   { name: 'ip_failed_logins_10m', type: 'count', family: 'journey', meaning: 'failed logins from this IP, 10 min', missing: NO_COUNTERS },
-  { name: 'device_distinct_users_10m', type: 'count', family: 'journey', meaning: 'distinct usernames tried by this device, 10 min (access diversity)', missing: NO_COUNTERS },
+  { name: 'device_distinct_users_10m', type: 'count', family: 'journey', meaning: 'distinct usernames tried by this client (device, else IP), 10 min (access diversity)', missing: NO_COUNTERS },
   { name: 'ip_distinct_users_10m', type: 'count', family: 'journey', meaning: 'distinct usernames tried from this IP, 10 min', missing: NO_COUNTERS },
   { name: 'user_failed_logins_1h', type: 'count', family: 'journey', meaning: 'failed logins for this username, 1 h', missing: `${NO_COUNTERS}, or no username` },
   { name: 'user_distinct_ips_1h', type: 'count', family: 'journey', meaning: 'distinct IPs trying this username, 1 h', missing: `${NO_COUNTERS}, or no username` },
-  { name: 'device_high_risk_visits_10m', type: 'count', family: 'journey', meaning: 'password-reset / profile / transfer visits from this device, 10 min', missing: NO_COUNTERS },
-  { name: 'device_cart_adds_10m', type: 'count', family: 'journey', meaning: 'cart adds from this device, 10 min', missing: NO_COUNTERS },
-  { name: 'device_checkouts_10m', type: 'count', family: 'journey', meaning: 'checkout attempts from this device, 10 min', missing: NO_COUNTERS },
-  { name: 'device_checkout_declines_10m', type: 'count', family: 'journey', meaning: 'declined checkouts from this device, 10 min', missing: NO_COUNTERS },
+  { name: 'device_high_risk_visits_10m', type: 'count', family: 'journey', meaning: 'password-reset / profile / transfer visits from this client (device, else IP), 10 min', missing: NO_COUNTERS },
+  { name: 'device_cart_adds_10m', type: 'count', family: 'journey', meaning: 'cart adds from this client (device, else IP), 10 min', missing: NO_COUNTERS },
+  { name: 'device_checkouts_10m', type: 'count', family: 'journey', meaning: 'checkout attempts from this client (device, else IP), 10 min', missing: NO_COUNTERS },
+  { name: 'device_checkout_declines_10m', type: 'count', family: 'journey', meaning: 'declined checkouts from this client (device, else IP), 10 min', missing: NO_COUNTERS },
   { name: 'ip_signups_1h', type: 'count', family: 'journey', meaning: 'signups from this IP, 1 h', missing: NO_COUNTERS },
   { name: 'zone_login_failure_ratio_10m', type: 'number', family: 'journey', meaning: 'zone-wide failed / all logins, 10 min', missing: `${NO_COUNTERS}, or too few logins` },
 ] as const satisfies readonly FeatureSpec[]

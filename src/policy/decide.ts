@@ -1,63 +1,97 @@
-// decide: takes the compiled config, the route class, list hits and the score; returns
-// the Decision. Order: deny list → allow list → score thresholds → mode. Must not do
-// I/O or read a clock.
+// decide: takes the compiled config, the route class, list hits, the rule outcome and the
+// model's score; returns the Decision and, when an attack is confirmed, what to put on the
+// deny list. Order: deny list → allow list → rules → model thresholds → mode. No I/O.
 import type { CompiledConfig } from '../config/compileConfig'
 import { thresholdsFor } from '../config/compileConfig'
 import type { RouteClass } from '../config/routeClasses'
 import type { Action, Decision, DecisionSource } from './decision'
+import type { DenyTargetChoice, RuleOutcome } from './rules/evaluate'
 
 export interface DecideInput {
   readonly config: CompiledConfig
   readonly routeClass: RouteClass
+  /** e.g. `deny_ip`, `deny_device` — a deny-list hit; blocks before anything else. */
   readonly denyHit: string | null
+  /** e.g. `allow_ip`, `verified_bot` — an allow-list hit. */
   readonly allowHit: string | null
-  readonly risk: number
-  readonly reasons: readonly string[]
-  readonly rules: readonly string[]
-  /** An action forced by a rule, if any (strongest wins). */
-  readonly ruleAction: Action | null
+  readonly rules: RuleOutcome
+  /** The model's probability, or null when no model could be used. */
+  readonly modelRisk: number | null
+  readonly modelReasons: readonly string[]
+  /** A valid clearance cookie (a solved challenge) turns a challenge into an allow. */
+  readonly cleared: boolean
 }
 
-export function decide(input: DecideInput): Decision {
-  const { config, routeClass, risk } = input
+export interface DenyRequest {
+  readonly target: DenyTargetChoice
+  readonly ttlS: number
+  readonly reason: string
+}
+
+export interface Verdict {
+  readonly decision: Decision
+  /** Set only in enforce mode, for a block that rules or the model confirmed. */
+  readonly deny: DenyRequest | null
+}
+
+const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1)
+
+export function decide(input: DecideInput): Verdict {
+  const { config, routeClass, rules } = input
   const mode = config.source.mode
+  const risk = clamp01((input.modelRisk ?? 0) + rules.weight)
   let would: Action
   let source: DecisionSource
-  const reasons = [...input.reasons]
+  let reasons: string[]
+  let deny: DenyRequest | null = null
+
   if (input.denyHit !== null) {
     would = 'block'
     source = 'deny_list'
-    reasons.unshift(input.denyHit)
+    reasons = [input.denyHit]
   } else if (input.allowHit !== null) {
     would = 'allow'
     source = 'allow_list'
-    reasons.unshift(input.allowHit)
-  } else if (input.ruleAction !== null) {
-    would = input.ruleAction
+    reasons = [input.allowHit]
+  } else if (rules.action !== null && rules.actionRule !== null) {
+    would = rules.action
     source = 'rule'
+    reasons = [rules.actionRule.name, ...input.modelReasons]
+    if (would === 'block' && rules.actionRule.denyTtlS !== null) {
+      deny = { target: rules.actionRule.denyTarget, ttlS: rules.actionRule.denyTtlS, reason: `rule:${rules.actionRule.name}` }
+    }
   } else {
     const t = thresholdsFor(config, routeClass)
     would = risk >= t.block ? 'block' : risk >= t.challenge ? 'challenge' : 'allow'
     source = 'model'
+    reasons = [...input.modelReasons]
+    const confirm = config.source.deny_on_block
+    if (would === 'block' && confirm.ttl_s > 0 && input.modelRisk !== null && input.modelRisk >= confirm.min_risk) {
+      deny = { target: 'client', ttlS: confirm.ttl_s, reason: 'model' }
+    }
   }
-  const common = { risk, mode, routeClass, wouldAction: would, reasons, rules: input.rules }
+  if (would === 'challenge' && input.cleared) {
+    would = 'allow'
+    reasons = ['cleared', ...reasons]
+  }
+
+  const common = { risk, mode, routeClass, wouldAction: would, reasons, rules: rules.matched }
   // shadow: log what enforce would do, forward everything (deny-list hits included).
-  if (mode === 'off') return { ...common, action: 'allow', source: 'mode_off' }
-  if (mode === 'shadow') return { ...common, action: 'allow', source }
+  if (mode === 'off') return { decision: { ...common, action: 'allow', source: 'mode_off' }, deny: null }
+  if (mode === 'shadow') return { decision: { ...common, action: 'allow', source }, deny: null }
   switch (would) {
     case 'allow':
-      return { ...common, action: 'allow', source }
+      return { decision: { ...common, action: 'allow', source }, deny: null }
     case 'challenge':
-      return { ...common, action: 'challenge', source, difficulty: challengeDifficulty(risk) }
+      return { decision: { ...common, action: 'challenge', source, difficulty: challengeDifficulty(risk) }, deny: null }
     case 'rate_limit':
-      return { ...common, action: 'rate_limit', source, retryAfterS: config.source.rate_limit.retry_after_s }
+      return { decision: { ...common, action: 'rate_limit', source, retryAfterS: config.source.rate_limit.retry_after_s }, deny: null }
     case 'block':
-      return { ...common, action: 'block', source }
+      return { decision: { ...common, action: 'block', source }, deny }
   }
 }
 
 /** Proof-of-work difficulty (leading zero bits) grows with risk: 12 … 20. */
 export function challengeDifficulty(risk: number): number {
-  const r = Number.isFinite(risk) ? Math.min(1, Math.max(0, risk)) : 1
-  return 12 + Math.round(r * 8)
+  return 12 + Math.round(clamp01(risk) * 8)
 }

@@ -35,11 +35,11 @@ describe('fillJourney', () => {
     for (const name of JOURNEY_FEATURES) expect(Number.isNaN(vec[FEATURE_INDEX[name]])).toBe(false)
   })
 
-  it('leaves NaN where the device, username or zone figures are missing', () => {
+  it('counts a client without a device by its IP, and leaves NaN where the username or zone figures are missing', () => {
     const read: JourneyRead = { status: 'ok', deny: null, counters: { device: null, ip: snap(100), prefix: snap(200), user: null, zoneLoginFailureRatio10m: null } }
     const vec = emptyFeatureVector()
     fillJourney(vec, read)
-    expect(vec[FEATURE_INDEX.device_requests_1m]).toBeNaN()
+    expect(vec[FEATURE_INDEX.device_requests_1m]).toBe(100)
     expect(vec[FEATURE_INDEX.user_failed_logins_1h]).toBeNaN()
     expect(vec[FEATURE_INDEX.zone_login_failure_ratio_10m]).toBeNaN()
     expect(vec[FEATURE_INDEX.ip_requests_1m]).toBe(100)

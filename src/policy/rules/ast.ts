@@ -1,0 +1,43 @@
+// The rule language's syntax tree and the names a rule can read. Plain data only.
+import { FEATURES, type FeatureName } from '../../features/list'
+
+/** Request facts a rule can read besides the features. */
+export const RULE_VARIABLES = {
+  route: 'string',
+  method: 'string',
+  path: 'string',
+  country: 'string',
+  asn: 'number',
+  risk: 'number',
+  ua: 'string',
+  ua_crawler: 'bool',
+  verified_bot: 'bool',
+} as const
+export type RuleVariable = keyof typeof RULE_VARIABLES
+export type ValueType = 'number' | 'string' | 'bool'
+
+export type Expr =
+  | { readonly kind: 'literal'; readonly value: number | string | boolean }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'feature'; readonly index: number; readonly bool: boolean; readonly name: FeatureName }
+  | { readonly kind: 'var'; readonly name: RuleVariable }
+  | { readonly kind: 'not'; readonly operand: Expr }
+  | { readonly kind: 'neg'; readonly operand: Expr }
+  | { readonly kind: 'logic'; readonly op: 'and' | 'or'; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'compare'; readonly op: '==' | '!=' | '<' | '<=' | '>' | '>='; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'arith'; readonly op: '+' | '-' | '*' | '/'; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'in'; readonly needle: Expr; readonly list: readonly (number | string)[] }
+  | { readonly kind: 'contains'; readonly haystack: Expr; readonly needle: string }
+
+const FEATURE_BY_NAME = new Map(FEATURES.map((f, i) => [f.name as string, { index: i, bool: f.type === 'bool', name: f.name }]))
+
+/**
+ * Resolves a name: `device.failed_logins_10m` and `device_failed_logins_10m` both name the
+ * feature; `route`, `risk`, … the request variables. Undefined for unknown names.
+ */
+export function resolveName(name: string): Expr | undefined {
+  const lower = name.toLowerCase()
+  if (lower in RULE_VARIABLES) return { kind: 'var', name: lower as RuleVariable }
+  const f = FEATURE_BY_NAME.get(lower.replace(/\./g, '_'))
+  return f === undefined ? undefined : { kind: 'feature', ...f }
+}

@@ -1,0 +1,41 @@
+// The rule context of one request: takes the feature vector and the request facts a rule
+// may read; returns the plain record the evaluator looks names up in. Pure.
+import type { FeatureVector } from '../../features/list'
+import type { RouteClass } from '../../config/routeClasses'
+import type { RuleContext } from './evaluate'
+
+/** User-Agents of the big search-engine crawlers; claiming one from an unverified source is a fake. */
+const CRAWLER_UA = /\b(googlebot|google-inspectiontool|bingbot|bingpreview|yandex(?:bot|images)|baiduspider|duckduckbot|applebot|slurp)\b/i
+const MAX_UA = 512
+
+export interface RuleFacts {
+  readonly routeClass: RouteClass
+  readonly method: string
+  readonly normalisedPath: string
+  readonly country: string | null
+  readonly asn: number | null
+  readonly risk: number | null
+  readonly userAgent: string | null
+  readonly verifiedBot: boolean
+}
+
+export function claimsCrawler(userAgent: string | null): boolean {
+  return userAgent !== null && CRAWLER_UA.test(userAgent.slice(0, MAX_UA))
+}
+
+export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext {
+  return {
+    features,
+    vars: {
+      route: f.routeClass,
+      method: f.method,
+      path: f.normalisedPath,
+      country: f.country,
+      asn: f.asn,
+      risk: f.risk,
+      ua: f.userAgent === null ? null : f.userAgent.slice(0, MAX_UA),
+      ua_crawler: claimsCrawler(f.userAgent),
+      verified_bot: f.verifiedBot,
+    },
+  }
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest'
+import { compileConfig } from '../../src/config/compileConfig'
+import { DEFAULT_CONFIG } from '../../src/config/defaults'
+import { emptyFeatureVector, FEATURE_INDEX } from '../../src/features/list'
+import { decide } from '../../src/policy/decide'
+import { compileRules } from '../../src/policy/rules/compileRules'
+import { ruleContext, type RuleFacts } from '../../src/policy/rules/context'
+import { evaluateRules } from '../../src/policy/rules/evaluate'
+import { parseRule } from '../../src/policy/rules/parse'
+
+const facts: RuleFacts = {
+  routeClass: 'login',
+  method: 'POST',
+  normalisedPath: '/login',
+  country: 'NL',
+  asn: 16509,
+  risk: 0.1,
+  userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  verifiedBot: false,
+}
+
+function matches(when: string, set: Partial<Record<keyof typeof FEATURE_INDEX, number>> = {}, f: Partial<RuleFacts> = {}): boolean {
+  const compiled = compileRules([{ name: 'r', when, action: 'block', priority: 1 }])
+  expect(compiled.problems).toEqual([])
+  const vec = emptyFeatureVector()
+  for (const [k, v] of Object.entries(set)) vec[FEATURE_INDEX[k as keyof typeof FEATURE_INDEX]] = v
+  return evaluateRules(compiled.rules, ruleContext(vec, { ...facts, ...f })).matched.length === 1
+}
+
+describe('the rule language', () => {
+  it.each([
+    ['route == "login" and device.failed_logins_10m >= 10', { device_failed_logins_10m: 10 }, true],
+    ['route == "login" and device.failed_logins_10m >= 10', { device_failed_logins_10m: 9 }, false],
+    ['device_failed_logins_10m >= 10', {}, false],
+    ['device_failed_logins_10m == missing', {}, true],
+    ['not (device_failed_logins_10m > 3)', {}, true],
+    ['sdk_webdriver', { sdk_webdriver: 1 }, true],
+    ['sdk_webdriver', { sdk_webdriver: 0 }, false],
+    ['sdk_webdriver', {}, false],
+    ['route in ["signup", "login"] and method == "POST"', {}, true],
+    ['asn in [16509, 14061]', {}, true],
+    ['country == "US" or asn == 16509', {}, true],
+    ['ua contains "googlebot" and ua_crawler and not verified_bot', {}, true],
+    ['ip_failed_logins_10m / ip_distinct_users_10m > 0.5', { ip_failed_logins_10m: 4, ip_distinct_users_10m: 5 }, true],
+    ['ip_failed_logins_10m / ip_distinct_users_10m > 0.5', { ip_failed_logins_10m: 4, ip_distinct_users_10m: 0 }, false],
+    ['-risk < 0 and risk * 10 >= 1', {}, true],
+    ['TRUE and Route == "login"', {}, true],
+  ] as const)('%s → %s', (when, set, expected) => {
+    expect(matches(when, set)).toBe(expected)
+  })
+
+  it.each([
+    ['route == ', 'syntax', 'position 10'],
+    ['route = "login"', 'syntax', 'position 7'],
+    ['rout == "login"', 'syntax', 'unknown name "rout"'],
+    ['route == 3', 'type', 'cannot compare string with number'],
+    ['route > "a"', 'type', 'expected a number'],
+    ['device_failed_logins_10m', 'type', 'must be true or false'],
+    ['"unterminated', 'syntax', 'unterminated string'],
+    ['route == "login" extra', 'syntax', 'unexpected text'],
+    ['(((((((((((((((((((((((((((((((((((true)))))))))))))))))))))))))))))))))))', 'syntax', 'nested deeper'],
+    ['route in ["a", 1]', 'type', 'list items must be strings'],
+    ['route @ 1', 'syntax', 'unexpected "@"'],
+  ] as const)('rejects %j as %s, saying where', (when, reason, detail) => {
+    const r = parseRule(when)
+    expect(r.ok).toBe(false)
+    if (!r.ok) {
+      expect(r.reason).toBe(reason)
+      expect(r.detail).toContain(detail)
+    }
+  })
+
+  it('rejects a config with a broken rule, naming the rule and its position', () => {
+    const r = compileConfig({ version: 'bad-rule', rules: [{ name: 'ok_rule', when: 'true', action: 'allow' }, { name: 'broken', when: 'route == ', action: 'block' }] })
+    expect(r.ok).toBe(false)
+    expect(r.problems).toEqual([expect.stringMatching(/^rules\[1\]\.when: rule "broken": .*position 10/)])
+  })
+
+  it('compiles every bundled default rule', () => {
+    const r = compileConfig(DEFAULT_CONFIG)
+    expect(r.ok && r.value.rules.length).toBe(DEFAULT_CONFIG.rules.length)
+  })
+})
+
+describe('decide', () => {
+  const config = (() => {
+    const r = compileConfig({ version: 't', rules: [{ name: 'stuffing', when: 'device.distinct_users_10m >= 5', action: 'block', deny_ttl_s: 600 }, { name: 'bump', when: 'sdk_paste_credential', weight: 0.5 }] })
+    if (!r.ok) throw new Error(r.detail)
+    return r.value
+  })()
+  const run = (set: Partial<Record<keyof typeof FEATURE_INDEX, number>>, extra: Partial<Parameters<typeof decide>[0]> = {}) => {
+    const vec = emptyFeatureVector()
+    for (const [k, v] of Object.entries(set)) vec[FEATURE_INDEX[k as keyof typeof FEATURE_INDEX]] = v
+    const rules = evaluateRules(config.rules, ruleContext(vec, facts))
+    return decide({ config, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: ['m1'], cleared: false, ...extra })
+  }
+
+  it('lets a blocking rule deny-list its source', () => {
+    const v = run({ device_distinct_users_10m: 5 })
+    expect(v.decision).toMatchObject({ action: 'block', source: 'rule', reasons: ['stuffing', 'm1'], rules: ['stuffing'] })
+    expect(v.deny).toEqual({ target: 'client', ttlS: 600, reason: 'rule:stuffing' })
+  })
+
+  it('adds rule weights to the model risk before the thresholds', () => {
+    const v = run({ sdk_paste_credential: 1 })
+    expect(v.decision.risk).toBeCloseTo(0.6)
+    expect(v.decision.action).toBe('challenge')
+  })
+
+  it('puts the deny list before the allow list and the allow list before rules', () => {
+    expect(run({ device_distinct_users_10m: 9 }, { denyHit: 'deny_ip', allowHit: 'allow_ip' }).decision.source).toBe('deny_list')
+    expect(run({ device_distinct_users_10m: 9 }, { allowHit: 'allow_ip' }).decision).toMatchObject({ action: 'allow', source: 'allow_list' })
+  })
+
+  it('turns a challenge into an allow for a cleared client, but never a block', () => {
+    expect(run({ sdk_paste_credential: 1 }, { cleared: true }).decision).toMatchObject({ action: 'allow', reasons: ['cleared', 'm1'] })
+    expect(run({ device_distinct_users_10m: 5 }, { cleared: true }).decision.action).toBe('block')
+  })
+
+  it('deny-lists on the model alone only above deny_on_block.min_risk', () => {
+    expect(run({}, { modelRisk: 0.999 }).deny).toEqual({ target: 'client', ttlS: 900, reason: 'model' })
+    expect(run({}, { modelRisk: 0.96 }).deny).toBeNull()
+  })
+
+  it('in shadow mode forwards and never deny-lists', () => {
+    const shadow = compileConfig({ version: 's', mode: 'shadow', rules: [{ name: 'stuffing', when: 'device.distinct_users_10m >= 5', action: 'block', deny_ttl_s: 600 }] })
+    if (!shadow.ok) throw new Error('bad')
+    const vec = emptyFeatureVector()
+    vec[FEATURE_INDEX.device_distinct_users_10m] = 7
+    const rules = evaluateRules(shadow.value.rules, ruleContext(vec, facts))
+    const v = decide({ config: shadow.value, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: [], cleared: false })
+    expect(v.decision).toMatchObject({ action: 'allow', wouldAction: 'block' })
+    expect(v.deny).toBeNull()
+  })
+})

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { callWorker, clearConfig, writeConfig } from '../support/worker'
+
+afterEach(clearConfig)
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36' }
+const deny401 = () => new Response('no', { status: 401 })
+
+describe('the default rules through the Worker', () => {
+  it('stops credential stuffing from one source by the 5th attempt and deny-lists it', async () => {
+    const ip = '198.51.100.23'
+    const actions: string[] = []
+    for (let i = 1; i <= 6; i++) {
+      const body = `username=user${String(i).padStart(4, '0')}%40example.com&password=guess${i}`
+      const { logs } = await callWorker('/login', { method: 'POST', body, headers: FORM }, { clientIp: ip, reply: deny401 })
+      actions.push(String(logs[0]?.action))
+    }
+    const first = actions.findIndex((a) => a !== 'allow') + 1
+    expect(first).toBeGreaterThan(0)
+    expect(first).toBeLessThanOrEqual(5)
+    expect(actions[first - 1]).toBe('block')
+    // The source is now on the deny list: even a plain page is blocked, before any scoring.
+    const { response, logs, seen } = await callWorker('/products/1', {}, { clientIp: ip })
+    expect(response.status).toBe(403)
+    expect(seen).toHaveLength(0)
+    expect(logs[0]).toMatchObject({ action: 'block', source: 'deny_list' })
+  })
+
+  it('rate-limits a scraper with 429 and Retry-After', async () => {
+    await writeConfig({ version: 'scrape', rules: [{ name: 'scraping_rate', when: 'device.requests_1m >= 5', action: 'rate_limit' }] })
+    let last: Response | undefined
+    for (let i = 0; i < 6; i++) last = (await callWorker(`/products/${i + 1}`, {}, { clientIp: '198.51.100.77' })).response
+    expect(last?.status).toBe(429)
+    expect(last?.headers.get('retry-after')).toBe('60')
+    expect(last?.headers.get('edgeward-mitigated')).toBe('rate_limit')
+  })
+
+  it('blocks a declared bot on the login route but lets it read products', async () => {
+    const bot = { 'user-agent': 'curl/8.5.0' }
+    expect((await callWorker('/products/2', { headers: bot }, { clientIp: '198.51.100.90' })).response.status).toBe(200)
+    const login = await callWorker('/login', { method: 'POST', body: 'username=a&password=b', headers: { ...bot, 'content-type': 'application/x-www-form-urlencoded' } }, { clientIp: '198.51.100.91' })
+    expect(login.response.status).toBe(403)
+    expect(login.logs[0]?.rules).toContain('declared_bot_on_sensitive_route')
+  })
+
+  it('blocks a User-Agent that claims Googlebot from an unverified address', async () => {
+    const { response, logs } = await callWorker('/products/3', { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } })
+    expect(response.status).toBe(403)
+    expect(logs[0]?.reasons).toContain('fake_search_engine')
+  })
+
+  it('lets a verified bot through on the allow list', async () => {
+    const { response, logs } = await callWorker(
+      '/products/3',
+      { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'x-edgeward-test-cf': JSON.stringify({ botManagement: { verifiedBot: true, score: 1 } }) } },
+      { env: { EDGEWARD_TRUST_TEST_HEADERS: 'true' } },
+    )
+    expect(response.status).toBe(200)
+    expect(logs[0]).toMatchObject({ source: 'allow_list', reasons: ['verified_bot'] })
+  })
+
+  it('logs in shadow mode what it would do and forwards', async () => {
+    await writeConfig({ version: 'shadow', mode: 'shadow' })
+    const { response, logs } = await callWorker('/login', { method: 'POST', body: 'username=a&password=b', headers: { 'user-agent': 'curl/8', 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(response.status).toBe(200)
+    expect(logs[0]).toMatchObject({ action: 'allow', would_action: 'block', mode: 'shadow' })
+  })
+})
