@@ -55,7 +55,10 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('a real browser t
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
-    server = await startDevServer({ env: { EDGEWARD_COOKIE_KEYS: await keySet } })
+    // Shadow mode: a Playwright-driven browser has navigator.webdriver = true, which the default
+    // rules rightly challenge or block; here we check what the log line shows, so edgeward
+    // logs its verdict (would_action) and forwards.
+    server = await startDevServer({ env: { EDGEWARD_COOKIE_KEYS: await keySet }, config: { version: 'e2e-shadow', mode: 'shadow' } })
     const { chromium } = createRequire(import.meta.url)('playwright-core') as typeof import('playwright-core')
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
     // CI's Chromium is headless and its UA says "HeadlessChrome", which edgeward rightly treats
@@ -136,6 +139,11 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('a real browser t
     expect(features?.cookie_missing).toBe(0)
     expect(features?.cookie_invalid).toBe(0)
     expect(features?.sdk_time_to_submit_ms).toBeGreaterThan(0)
+    // The automation marker is what the default rules act on: in enforce mode this login is blocked.
+    if (webdriver) {
+      expect(line).toMatchObject({ action: 'allow', mode: 'shadow', would_action: 'block' })
+      expect(line.rules).toContain('automation_on_sensitive_route')
+    }
     await page.close()
   })
 })

@@ -1,7 +1,7 @@
 // Starts the real `npm start` launcher (wrangler dev + workerd) on a free port with its
 // own state directory, for end-to-end tests from Node. Collects the decision log lines
 // it prints; stop() ends the whole process group.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -28,11 +28,29 @@ export async function freePort(): Promise<number> {
   })
 }
 
-export async function startDevServer(opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DevServer> {
+export interface DevServerOptions {
+  readonly env?: Record<string, string>
+  readonly timeoutMs?: number
+  /** A config written to the server's local KV (key `config`) before it starts. */
+  readonly config?: Record<string, unknown>
+}
+
+const ROOT = join(import.meta.dirname, '../../..')
+
+/** Writes one key into the local KV state a dev server will use (before it starts). */
+export function putLocalKv(state: string, key: string, value: string): void {
+  execFileSync('npx', ['wrangler', 'kv', 'key', 'put', '--local', '--persist-to', state, '--binding', 'EDGEWARD_CONFIG', key, value], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  })
+}
+
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const port = await freePort()
   const state = mkdtempSync(join(tmpdir(), 'edgeward-e2e-'))
+  if (opts.config !== undefined) putLocalKv(state, 'config', JSON.stringify(opts.config))
   const child: ChildProcess = spawn('npx', ['tsx', 'src/cli/start.ts'], {
-    cwd: join(import.meta.dirname, '../../..'),
+    cwd: ROOT,
     env: { ...process.env, PORT: String(port), EDGEWARD_PERSIST_TO: state, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
