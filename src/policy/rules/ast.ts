@@ -37,7 +37,7 @@ const FEATURE_BY_NAME = new Map(FEATURES.map((f, i) => [f.name as string, { inde
  */
 export function resolveName(name: string): Expr | undefined {
   const lower = name.toLowerCase()
-  if (lower in RULE_VARIABLES) return { kind: 'var', name: lower as RuleVariable }
+  if (Object.hasOwn(RULE_VARIABLES, lower)) return { kind: 'var', name: lower as RuleVariable }
   const f = FEATURE_BY_NAME.get(lower.replace(/\./g, '_'))
   return f === undefined ? undefined : { kind: 'feature', ...f }
 }
