@@ -14,7 +14,7 @@ import type { FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
 import { decide, type DenyRequest } from '../src/policy/decide'
-import { ruleContext } from '../src/policy/rules/context'
+import { claimsCrawler, ruleContext } from '../src/policy/rules/context'
 import { evaluateRules } from '../src/policy/rules/evaluate'
 import { makeDenyEntry, makeDenyTarget, type DenyEntry } from '../src/counters/deny'
 import type { Decision } from '../src/policy/decision'
@@ -26,6 +26,7 @@ import { verifyDeviceToken } from '../src/signals/deviceToken'
 import { readHeaderSignals } from '../src/signals/headers'
 import { denySource, observeRequest } from './counters/client'
 import { numberOrNull, stringOrNull } from './logDecision'
+import { crawlerRanges } from './crawlers'
 import { activeModel } from './model/active'
 import type { RequestFacts } from './request'
 
@@ -90,7 +91,10 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     modelReasons = explain(model.model, features, REASONS_FROM_MODEL, 'positive').map((r) => r.feature)
   }
 
-  const verifiedBot = signals.verifiedBot === true
+  // Verified: Bot Management says so, or a crawler User-Agent from its published ranges.
+  const verifiedBot =
+    signals.verifiedBot === true ||
+    (signals.verifiedBot === null && claimsCrawler(userAgent) && cidrSetHas(await crawlerRanges(env.EDGEWARD_CONFIG, config, now), parseIp(facts.ip)))
   const asn = numberOrNull(facts.cf.asn)
   const rules = evaluateRules(
     config.rules,

@@ -5,6 +5,7 @@ import { isReservedPath } from '../src/signals/path'
 import { reservedApp } from './app'
 import { collectOutcome } from './routes/collect'
 import { loadConfig } from './config/load'
+import { refreshCrawlerRanges } from './crawlers'
 import { logDecision } from './logDecision'
 import { newRef } from './privacy'
 import { activeModelVersion } from './model/active'
@@ -15,6 +16,7 @@ import './env'
 export { Counters } from './counters/Counters'
 export { Registry } from './counters/Registry'
 export { ZoneStats } from './counters/ZoneStats'
+export { NonceStore } from './challenge/NonceStore'
 
 /** Reserved paths that get no log line (asset-like, polled). */
 const UNLOGGED = new Set(['GET /__edgeward/sdk.js', 'GET /__edgeward/health', 'HEAD /__edgeward/health'])
@@ -48,5 +50,12 @@ export default {
     const facts = readRequestFacts(request, env)
     if (isReservedPath(facts.normalisedPath)) return answerReserved(request, facts, env, ctx)
     return protect(request, env, ctx)
+  },
+
+  // Cron Trigger: refresh the published crawler IP ranges into KV.
+  async scheduled(controller, env): Promise<void> {
+    const { config } = await loadConfig(env.EDGEWARD_CONFIG, controller.scheduledTime)
+    const report = await refreshCrawlerRanges(env.EDGEWARD_CONFIG, config, controller.scheduledTime)
+    console.log(JSON.stringify({ event: 'crawler_ranges_refreshed', report }))
   },
 } satisfies ExportedHandler<Env>

@@ -81,4 +81,10 @@ export const DEFAULT_CONFIG = {
   model: { active: 'default' },
   sdk: { inject: true, exclude: [] },
   asn: { hosting_extra: [] },
+  verified_crawlers: {
+    sources: [
+      { name: 'googlebot', url: 'https://developers.google.com/static/search/apis/ipranges/googlebot.json' },
+      { name: 'bingbot', url: 'https://www.bing.com/toolbox/bingbot.json' },
+    ],
+  },
 } as const satisfies ConfigInput

@@ -77,6 +77,16 @@ export const ConfigSchema = v.strictObject({
   model: v.strictObject({ active: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9._-]+$/)) }),
   sdk: v.strictObject({ inject: v.boolean(), exclude: list(pathPattern, 100) }),
   asn: v.strictObject({ hosting_extra: list(asn, 10000) }),
+  /** Published crawler IP ranges, refreshed by the Cron Trigger into KV `crawlers:<name>`. */
+  verified_crawlers: v.strictObject({
+    sources: list(
+      v.strictObject({
+        name: v.pipe(shortString(32), v.regex(/^[a-z0-9_-]+$/)),
+        url: v.pipe(v.string(), v.maxLength(512), v.url(), v.startsWith('https://')),
+      }),
+      10,
+    ),
+  }),
 })
 
 export type ConfigInput = v.InferInput<typeof ConfigSchema>
