@@ -18,7 +18,7 @@ async function runCron(reply: (url: string) => Response | Promise<Response>): Pr
   const log = vi.spyOn(console, 'log').mockImplementation(() => {})
   try {
     const ctx = createExecutionContext()
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '17 */6 * * *' }), env, ctx)
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '17 */6 * * *' }), env)
     await waitOnExecutionContext(ctx)
   } finally {
     spy.mockRestore()
