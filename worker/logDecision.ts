@@ -31,7 +31,7 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
     const line = buildLogLine({
       now: x.now,
       ref: x.ref,
-      ray: facts.headers.get('cf-ray'),
+      ray: rayOrNull(facts.headers.get('cf-ray')),
       method: facts.method,
       host: facts.host,
       rawPath: facts.rawPath,
@@ -59,4 +59,7 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
 }
 
 export const numberOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
-export const stringOrNull = (v: unknown): string | null => (typeof v === 'string' && v.length <= 8 ? v : null)
+/** Short codes from request.cf (country, colo): letters and digits only, so nothing odd reaches a line. */
+export const stringOrNull = (v: unknown): string | null => (typeof v === 'string' && /^[A-Za-z0-9]{1,8}$/.test(v) ? v : null)
+/** A Ray ID is hex and a colo code; anything else (a client-sent header under dev) is not logged. */
+const rayOrNull = (v: string | null): string | null => (v !== null && /^[A-Za-z0-9-]{1,64}$/.test(v) ? v : null)
