@@ -5,6 +5,7 @@ import { Hono } from 'hono'
 import { loadConfig } from './config/load'
 import { activeModelVersion } from './model/active'
 import { adminRoutes } from './routes/admin'
+import { challengeRoutes } from './routes/challenge'
 import { collectRoutes } from './routes/collect'
 import { sdkRoutes } from './routes/sdk'
 
@@ -21,6 +22,7 @@ reservedApp.get('/__edgeward/health', async (c) => {
 reservedApp.route('/', sdkRoutes)
 reservedApp.route('/', collectRoutes)
 reservedApp.route('/', adminRoutes)
+reservedApp.route('/', challengeRoutes)
 
 reservedApp.notFound((c) => c.json({ error: 'not_found' }, 404))
 reservedApp.onError((_error, c) => c.json({ error: 'internal' }, 503))

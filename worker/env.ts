@@ -1,5 +1,6 @@
 // The Worker's bindings and vars. Secrets are optional here on purpose: a deployment
 // without them must still run (fail open), and `npm start` supplies dev values.
+import type { NonceStore } from './challenge/NonceStore'
 import type { Counters } from './counters/Counters'
 import type { Registry } from './counters/Registry'
 import type { ZoneStats } from './counters/ZoneStats'
@@ -24,6 +25,12 @@ declare global {
     EDGEWARD_USER_HASH_KEY?: string
     /** JWK set (JSON) for the device cookie and clearance tokens; newest key signs. */
     EDGEWARD_COOKIE_KEYS?: string
+    /** Used challenge ids, until they expire (worker/challenge/NonceStore.ts). */
+    CHALLENGE_NONCES: DurableObjectNamespace<NonceStore>
+    /** Turnstile site key (a var). With EDGEWARD_TURNSTILE_SECRET, challenges use Turnstile instead of proof of work. */
+    EDGEWARD_TURNSTILE_SITE_KEY?: string
+    /** Turnstile secret key (a secret), for siteverify. */
+    EDGEWARD_TURNSTILE_SECRET?: string
   }
   }
   interface Env extends Cloudflare.Env {}

@@ -1,8 +1,9 @@
-// respond: takes a Decision (not allow), the request's Accept header, its reference id
-// and its raw path; returns the shape of the Worker's own answer — status, headers and
-// which body to render. Must not put any request input into the body except the
-// validated same-origin return path (the reference id is ours).
+// respond: takes a Decision (not allow), the request's Accept header, its reference id, its raw
+// path and (optionally) its method, Referer and origin; returns the shape of the Worker's own
+// answer — status, headers and which body to render. Must not put any request input into the
+// body except the validated same-origin return path (the reference id is ours).
 import type { Decision } from '../policy/decision'
+import { isReservedPath, normalisePath } from '../signals/path'
 import { safeReturnPath } from './returnPath'
 
 export const MITIGATED_HEADER = 'edgeward-mitigated'
@@ -10,7 +11,7 @@ export const REF_HEADER = 'edgeward-ref'
 
 export type MitigationBody =
   | { readonly format: 'html'; readonly page: 'block' | 'rate_limit' }
-  | { readonly format: 'html'; readonly page: 'challenge'; readonly returnPath: string }
+  | { readonly format: 'html'; readonly page: 'challenge'; readonly returnPath: string; readonly difficulty: number }
   | { readonly format: 'json'; readonly json: Readonly<Record<string, string | number>> }
 
 export interface Mitigation {
@@ -19,8 +20,44 @@ export interface Mitigation {
   readonly body: MitigationBody
 }
 
+/** Where a challenged request came from: decides the page a challenge returns to. */
+export interface ReturnContext {
+  readonly method: string
+  /** The Referer header as sent (untrusted). */
+  readonly referer: string | null
+  /** The request's own origin, e.g. `https://shop.example` (from the request URL). */
+  readonly origin: string
+}
+
 export function wantsHtml(accept: string | null): boolean {
   return accept !== null && /\btext\/html\b/i.test(accept)
+}
+
+/** safeReturnPath, and never one of our own reserved paths (a challenge must not loop). */
+export function challengeReturn(candidate: string | null | undefined): string {
+  const path = safeReturnPath(candidate)
+  if (path.startsWith('//') || isReservedPath(normalisePath(path.split('?')[0] ?? '/'))) return '/'
+  return path
+}
+
+/**
+ * The page a challenge returns to. GET/HEAD: the request itself. Anything else (a form POST):
+ * the form's page — the Referer when it is same-origin — else the same path, fetched with GET.
+ */
+export function challengeReturnPath(rawPath: string, context?: ReturnContext): string {
+  const method = context?.method.toUpperCase() ?? 'GET'
+  if (context === undefined || method === 'GET' || method === 'HEAD' || context.referer === null) return challengeReturn(rawPath)
+  try {
+    const referer = new URL(context.referer)
+    if (referer.origin === context.origin && referer.origin !== 'null') {
+      const path = challengeReturn(referer.pathname + referer.search)
+      // '/' from anything but the home page means "refused" (e.g. one of our own pages).
+      if (path !== '/' || referer.pathname === '/') return path
+    }
+  } catch {
+    // Not a URL: fall through to the path itself.
+  }
+  return challengeReturn(rawPath)
 }
 
 export function respond(
@@ -28,6 +65,7 @@ export function respond(
   accept: string | null,
   ref: string,
   rawPath: string,
+  context?: ReturnContext,
 ): Mitigation {
   const html = wantsHtml(accept)
   const headers: [string, string][] = [
@@ -56,7 +94,7 @@ export function respond(
         status: 403,
         headers,
         body: html
-          ? { format: 'html', page: 'challenge', returnPath: safeReturnPath(rawPath) }
+          ? { format: 'html', page: 'challenge', returnPath: challengeReturnPath(rawPath, context), difficulty: decision.difficulty }
           : { format: 'json', json: { error: 'challenge_required', ref } },
       }
   }

@@ -1,11 +1,28 @@
-// The challenge interstitial: takes our reference id and a validated same-origin return
-// path, returns the page and its CSP nonce. The page sends the browser to the
-// challenge flow under /__edgeward/challenge, which returns it to the page it asked for.
-import { escapeHtml, pageShell } from './html'
+// The challenge pages: the 403 interstitial that sends a browser to /__edgeward/challenge, the
+// page that runs the proof of work (or Turnstile) and posts it, and the refusal pages. Take only
+// our own values (ids, signed tokens, validated paths); reflect no request input; no handlers.
+import { CHALLENGE_PAGE_PATH, CHALLENGE_VERIFY_PATH, TURNSTILE_ACTION, TURNSTILE_SCRIPT } from '../challenge/constants'
+import { POW_SCRIPT, TURNSTILE_CALLBACKS } from '../challenge/pageScript'
+import { pageCsp, escapeHtml, pageShell } from './html'
 
-export function challengePage(ref: string, returnPath: string): { html: string; nonce: string } {
-  const nonce = crypto.randomUUID().replace(/-/g, '')
-  const target = `/__edgeward/challenge?return=${encodeURIComponent(returnPath)}`
+export interface Page {
+  readonly html: string
+  /** The Content-Security-Policy this page needs. */
+  readonly csp: string
+}
+
+const newNonce = (): string => crypto.randomUUID().replace(/-/g, '')
+
+/** Where the interstitial sends the browser: the challenge page for this return path. */
+export function challengeUrl(returnPath: string, difficulty?: number): string {
+  const d = difficulty === undefined ? '' : `&d=${encodeURIComponent(String(difficulty))}`
+  return `${CHALLENGE_PAGE_PATH}?return=${encodeURIComponent(returnPath)}${d}`
+}
+
+/** The 403 interstitial of a challenged request (render.ts sets its CSP from `nonce`). */
+export function challengePage(ref: string, returnPath: string, difficulty?: number): { html: string; nonce: string } {
+  const nonce = newNonce()
+  const target = challengeUrl(returnPath, difficulty)
   const html = pageShell({
     title: 'Checking your browser',
     nonce,
@@ -14,4 +31,57 @@ export function challengePage(ref: string, returnPath: string): { html: string; 
 <p><a href="${escapeHtml(target)}">Continue</a></p><p class="muted">Reference <code>${escapeHtml(ref)}</code>.</p>`,
   })
   return { html, nonce }
+}
+
+export type SolveInput =
+  | { readonly method: 'pow'; readonly token: string; readonly challengeId: string; readonly difficulty: number }
+  | { readonly method: 'turnstile'; readonly token: string; readonly challengeId: string; readonly siteKey: string }
+
+const INTRO = `<h1>Checking your browser</h1>
+<p>This site checks that visitors are people and not automated tools. It takes a few seconds and happens once; you are then taken back to the page you asked for.</p>
+<noscript><h2>JavaScript is needed</h2><p>This check runs in your browser and needs JavaScript. Please turn JavaScript on and reload this page.</p></noscript>`
+
+/** The page that solves the challenge in the browser and posts the answer to verify. */
+export function challengeSolvePage(input: SolveInput): Page {
+  const nonce = newNonce()
+  const id = escapeHtml(input.challengeId)
+  const hidden = `<input type="hidden" name="challenge" value="${escapeHtml(input.token)}">`
+  const status = `<p id="ew-status" role="status" aria-live="polite">Starting the check…</p>`
+  if (input.method === 'pow') {
+    const form = `<form id="ew-form" method="post" action="${CHALLENGE_VERIFY_PATH}" data-challenge="${id}" data-difficulty="${escapeHtml(String(input.difficulty))}">
+${hidden}<input type="hidden" name="solution" value=""></form>`
+    const html = pageShell({ title: 'Checking your browser', nonce, script: POW_SCRIPT, externalScripts: ['/__edgeward/sdk.js'], body: `${INTRO}\n${status}\n${form}` })
+    return { html, csp: pageCsp(nonce) }
+  }
+  const widget = `<div class="cf-turnstile" data-sitekey="${escapeHtml(input.siteKey)}" data-action="${TURNSTILE_ACTION}" data-cdata="${id}" data-callback="edgewardTurnstileDone" data-error-callback="edgewardTurnstileError"></div>`
+  const form = `<form id="ew-form" method="post" action="${CHALLENGE_VERIFY_PATH}">\n${hidden}\n${widget}</form>`
+  const html = pageShell({
+    title: 'Checking your browser',
+    nonce,
+    script: TURNSTILE_CALLBACKS,
+    externalScripts: ['/__edgeward/sdk.js', TURNSTILE_SCRIPT],
+    body: `${INTRO}\n${status}\n${form}`,
+  })
+  return { html, csp: pageCsp(nonce, { scriptSrc: ['https://challenges.cloudflare.com'], frameSrc: ['https://challenges.cloudflare.com'] }) }
+}
+
+/** No keys, or the single-use store or Turnstile unreachable: fail closed, say so plainly. */
+export function challengeUnavailablePage(): Page {
+  const html = pageShell({
+    title: 'Verification unavailable',
+    body: `<h1>We can't verify your browser right now</h1>
+<p>The site's security check is unavailable at the moment, so it cannot let this request through. Please try again in a few minutes.</p>`,
+  })
+  return { html, csp: pageCsp() }
+}
+
+/** A refused answer: generic on purpose (the reason goes to the log only). */
+export function challengeFailedPage(returnPath: string, difficulty?: number): Page {
+  const html = pageShell({
+    title: 'Verification failed',
+    body: `<h1>Verification failed</h1>
+<p>Your browser could not be verified. This happens when a check expires, is used twice, or is sent from another browser or network.</p>
+<p><a href="${escapeHtml(challengeUrl(returnPath, difficulty))}">Try again</a></p>`,
+  })
+  return { html, csp: pageCsp() }
 }

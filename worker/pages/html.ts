@@ -10,10 +10,14 @@ export interface PageParts {
   readonly body: string
   readonly nonce?: string
   readonly script?: string
+  /** External scripts (same-origin paths or vetted https URLs), loaded after `script`, with the nonce. */
+  readonly externalScripts?: readonly string[]
 }
 
 export function pageShell(parts: PageParts): string {
-  const script = parts.script !== undefined && parts.nonce !== undefined ? `<script nonce="${parts.nonce}">${parts.script}</script>` : ''
+  const inline = parts.script !== undefined && parts.nonce !== undefined ? `<script nonce="${parts.nonce}">${parts.script}</script>` : ''
+  const external = parts.nonce === undefined ? '' : (parts.externalScripts ?? []).map((src) => `<script src="${escapeHtml(src)}" nonce="${parts.nonce}" async defer></script>`).join('')
+  const script = inline + external
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>${escapeHtml(parts.title)}</title>
@@ -22,8 +26,16 @@ h1{font-size:1.4rem}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3p
 </head><body><main>${parts.body}</main>${script}</body></html>`
 }
 
-/** CSP for our pages: nothing from anywhere but our own nonce'd inline script and style. */
-export function pageCsp(nonce?: string): string {
-  const script = nonce === undefined ? "'none'" : `'nonce-${nonce}'`
-  return `default-src 'none'; script-src ${script}; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`
+/** Extra sources a page may need (the Turnstile page: its script and its frame). */
+export interface CspExtras {
+  readonly scriptSrc?: readonly string[]
+  readonly frameSrc?: readonly string[]
+}
+
+/** CSP for our pages: nothing from anywhere but our own nonce'd scripts and style (plus `extra`). */
+export function pageCsp(nonce?: string, extra: CspExtras = {}): string {
+  const scripts = [...(nonce === undefined ? [] : [`'nonce-${nonce}'`]), ...(extra.scriptSrc ?? [])]
+  const script = scripts.length === 0 ? "'none'" : scripts.join(' ')
+  const frame = extra.frameSrc === undefined || extra.frameSrc.length === 0 ? '' : `; frame-src ${extra.frameSrc.join(' ')}`
+  return `default-src 'none'; script-src ${script}; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'${frame}`
 }

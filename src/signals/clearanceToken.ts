@@ -1,0 +1,123 @@
+// Clearance tokens (`__edgeward_clearance`): takes the solved challenge's facts to issue, or the
+// cookie value, the keys, `now`, the request's binding and device id to verify; returns a
+// ClearanceState. Never throws on input, reads no clock; a device token is never a clearance.
+import * as v from 'valibot'
+import { POW_MAX_DIFFICULTY } from '../action/pow'
+import type { BindingHashes } from './binding'
+import {
+  BindingClaimSchema, CHALLENGE_ID_PATTERN, CHALLENGE_METHODS, epochSeconds, signTypedToken, TOKEN_SKEW_S,
+  verifyTypedToken, type ChallengeMethod, type TokenProblem,
+} from './challengeToken'
+import type { CookieKeys, LoadedKeys } from './cookieKeys'
+import { isPlainHttpLoopback } from './deviceCookie'
+import { DEVICE_ID_PATTERN } from './deviceClaims'
+
+export const CLEARANCE_COOKIE_NAME = '__edgeward_clearance'
+export const CLEARANCE_TOKEN_TYP = 'edgeward-clearance+jwt'
+export const CLEARANCE_TTL_S = 30 * 60
+export const CLEARANCE_MAX_CHARS = 2048
+const MAX_COOKIE_HEADER = 16 * 1024
+
+export const ClearanceClaimsSchema = v.strictObject({
+  v: v.literal(1),
+  /** The challenge id this clearance was earned with. */
+  jti: v.pipe(v.string(), v.regex(CHALLENGE_ID_PATTERN)),
+  m: v.picklist(CHALLENGE_METHODS),
+  d: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(POW_MAX_DIFFICULTY)),
+  /** The device id at the time it was earned, if the browser had a valid device cookie. */
+  dev: v.nullable(v.pipe(v.string(), v.regex(DEVICE_ID_PATTERN))),
+  b: BindingClaimSchema,
+  iat: epochSeconds,
+  exp: epochSeconds,
+})
+export type ClearanceClaims = v.InferOutput<typeof ClearanceClaimsSchema>
+
+export type ClearanceProblem = TokenProblem | 'ua_mismatch' | 'ip_mismatch' | 'device_mismatch' | 'too_easy'
+
+export type ClearanceState =
+  | {
+      readonly kind: 'valid'
+      readonly method: ChallengeMethod
+      /** Proof-of-work bits it was earned with (0 for Turnstile). */
+      readonly difficulty: number
+      readonly deviceBound: boolean
+      /** Epoch milliseconds. */
+      readonly expiresAt: number
+    }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'invalid'; readonly reason: ClearanceProblem }
+
+export interface IssueClearanceInput extends BindingHashes {
+  readonly challengeId: string
+  readonly method: ChallengeMethod
+  readonly difficulty: number
+  readonly deviceId: string | null
+  /** Epoch milliseconds. */
+  readonly now: number
+}
+
+export async function issueClearanceToken(input: IssueClearanceInput, keys: CookieKeys): Promise<string> {
+  const iat = Math.floor(input.now / 1000)
+  const claims: ClearanceClaims = {
+    v: 1,
+    jti: input.challengeId,
+    m: input.method,
+    d: input.method === 'pow' ? input.difficulty : 0,
+    dev: input.deviceId,
+    b: { u: input.uaHash, n: input.ipPrefixHash },
+    iat,
+    exp: iat + CLEARANCE_TTL_S,
+  }
+  if (!v.is(ClearanceClaimsSchema, claims)) throw new TypeError('clearance claims out of range')
+  return signTypedToken(claims, CLEARANCE_TOKEN_TYP, keys)
+}
+
+export interface ClearanceContext extends BindingHashes {
+  /** Epoch milliseconds. */
+  readonly now: number
+  /** The request's valid, non-replayed device id, or null. */
+  readonly deviceId: string | null
+  /**
+   * The proof-of-work bits the current decision asks for; a PoW clearance earned with fewer is
+   * `too_easy` (Turnstile clearances always pass). Omit to accept any difficulty.
+   */
+  readonly minDifficulty?: number
+}
+
+const invalid = (reason: ClearanceProblem): ClearanceState => ({ kind: 'invalid', reason })
+
+export async function verifyClearance(cookieValue: string | undefined, keys: LoadedKeys, ctx: ClearanceContext): Promise<ClearanceState> {
+  const typed = await verifyTypedToken(cookieValue, keys, { typ: CLEARANCE_TOKEN_TYP, now: ctx.now, maxChars: CLEARANCE_MAX_CHARS })
+  if (!typed.ok) return typed.reason === 'missing' ? { kind: 'missing' } : invalid(typed.reason)
+  const parsed = v.safeParse(ClearanceClaimsSchema, typed.value.payload)
+  if (!parsed.success) return invalid('bad_claims')
+  const c = parsed.output
+  if (c.exp <= c.iat || c.exp - c.iat > CLEARANCE_TTL_S || (c.m === 'turnstile' && c.d !== 0)) return invalid('bad_claims')
+  const nowS = Math.floor(ctx.now / 1000)
+  if (c.exp <= nowS) return invalid('expired')
+  if (c.iat > nowS + TOKEN_SKEW_S) return invalid('not_yet_valid')
+  if (c.b.u !== ctx.uaHash) return invalid('ua_mismatch')
+  if (c.b.n !== ctx.ipPrefixHash) return invalid('ip_mismatch')
+  // Earned with a device: only that device may use it. Earned before any device cookie: any.
+  if (c.dev !== null && c.dev !== ctx.deviceId) return invalid('device_mismatch')
+  if (c.m === 'pow' && ctx.minDifficulty !== undefined && c.d < ctx.minDifficulty) return invalid('too_easy')
+  return { kind: 'valid', method: c.m, difficulty: c.d, deviceBound: c.dev !== null, expiresAt: c.exp * 1000 }
+}
+
+/** The first __edgeward_clearance value in a Cookie header, or undefined. Oversized stays oversized. */
+export function readClearanceCookie(cookieHeader: string | null | undefined): string | undefined {
+  if (cookieHeader === null || cookieHeader === undefined || cookieHeader === '') return undefined
+  for (const part of cookieHeader.slice(0, MAX_COOKIE_HEADER).split(';')) {
+    const eq = part.indexOf('=')
+    if (eq < 0 || part.slice(0, eq).trim() !== CLEARANCE_COOKIE_NAME) continue
+    const value = part.slice(eq + 1).trim()
+    return value.length > CLEARANCE_MAX_CHARS ? value.slice(0, CLEARANCE_MAX_CHARS + 1) : value
+  }
+  return undefined
+}
+
+/** HttpOnly, SameSite=Lax, Path=/, 30 min; Secure except on plain-http loopback (local dev). */
+export function clearanceSetCookie(token: string, requestUrl: string): string {
+  const secure = isPlainHttpLoopback(requestUrl) ? '' : '; Secure'
+  return `${CLEARANCE_COOKIE_NAME}=${token}; Max-Age=${CLEARANCE_TTL_S}; Path=/; HttpOnly${secure}; SameSite=Lax`
+}

@@ -1,0 +1,129 @@
+// Clearance tokens on later requests: verifyClearance accepts only a live clearance bound to
+// this User-Agent, IP prefix and device; device, challenge and clearance tokens are never
+// accepted for one another. Plus the cookie text and the single-use store's expiry.
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { issueChallengeToken, verifyChallengeToken } from '../../src/signals/challengeToken'
+import {
+  CLEARANCE_MAX_CHARS, clearanceSetCookie, issueClearanceToken, readClearanceCookie, verifyClearance, type ClearanceContext, type IssueClearanceInput,
+} from '../../src/signals/clearanceToken'
+import { parseCookieKeys } from '../../src/signals/cookieKeys'
+import { verifyDeviceToken } from '../../src/signals/deviceToken'
+import { issueDeviceToken } from '../../src/signals/issueDeviceToken'
+import { nonceShard } from '../../worker/challenge/nonces'
+import { bindingOf, testKeys } from '../support/challenge'
+
+const NOW = 1_800_000_000_000
+const DEVICE = 'D'.repeat(22)
+const ID = 'C'.repeat(22)
+
+async function signer() {
+  const keys = await testKeys()
+  if (!keys.ok) throw new Error('test keys')
+  return keys.value
+}
+
+async function clearance(over: Partial<IssueClearanceInput> = {}): Promise<string> {
+  return issueClearanceToken({ challengeId: ID, method: 'pow', difficulty: 16, deviceId: DEVICE, now: NOW, ...(await bindingOf()), ...over }, await signer())
+}
+
+async function ctx(over: Partial<ClearanceContext> = {}): Promise<ClearanceContext> {
+  return { now: NOW + 60_000, deviceId: DEVICE, ...(await bindingOf()), ...over }
+}
+
+describe('verifyClearance', () => {
+  it('accepts a live clearance for the same browser, network and device', async () => {
+    expect(await verifyClearance(await clearance(), await testKeys(), await ctx())).toEqual({
+      kind: 'valid', method: 'pow', difficulty: 16, deviceBound: true, expiresAt: NOW + 1_800_000,
+    })
+  })
+
+  it('accepts a clearance signed by an older key still in the set (rotation)', async () => {
+    const secret = JSON.parse(env.EDGEWARD_COOKIE_KEYS ?? '{}') as { keys: unknown[] }
+    const old = await parseCookieKeys(JSON.stringify({ keys: [...secret.keys].reverse() }))
+    if (!old.ok) throw new Error('keys')
+    const token = await issueClearanceToken({ challengeId: ID, method: 'pow', difficulty: 12, deviceId: null, now: NOW, ...(await bindingOf()) }, old.value)
+    expect(await verifyClearance(token, await testKeys(), await ctx())).toMatchObject({ kind: 'valid', deviceBound: false })
+  })
+
+  it.each<[string, string, () => Promise<string | undefined>, Partial<ClearanceContext>]>([
+    ['no cookie', 'missing', async () => undefined, {}],
+    ['an empty cookie', 'missing', async () => '', {}],
+    ['an expired clearance', 'invalid:expired', () => clearance(), { now: NOW + 1_800_000 }],
+    ['a clearance from the future', 'invalid:not_yet_valid', () => clearance({ now: NOW + 600_000 }), {}],
+    ['another User-Agent', 'invalid:ua_mismatch', () => clearance(), { uaHash: 'x'.repeat(16) }],
+    ['another IP prefix', 'invalid:ip_mismatch', () => clearance(), { ipPrefixHash: 'y'.repeat(16) }],
+    ['another device', 'invalid:device_mismatch', () => clearance(), { deviceId: 'E'.repeat(22) }],
+    ['no device cookie any more', 'invalid:device_mismatch', () => clearance(), { deviceId: null }],
+    ['a deviceless clearance on a device', 'valid', () => clearance({ deviceId: null }), { deviceId: 'E'.repeat(22) }],
+    ['less work than the decision asks', 'invalid:too_easy', () => clearance({ difficulty: 14 }), { minDifficulty: 18 }],
+    ['enough work for the decision', 'valid', () => clearance({ difficulty: 18 }), { minDifficulty: 18 }],
+    ['Turnstile, whatever the difficulty asked', 'valid', () => clearance({ method: 'turnstile' }), { minDifficulty: 20 }],
+    ['a tampered signature', 'invalid:bad_signature', async () => `${(await clearance()).slice(0, -4)}AAAA`, {}],
+    ['an oversized cookie', 'invalid:too_large', async () => 'a'.repeat(CLEARANCE_MAX_CHARS + 1), {}],
+    ['garbage', 'invalid:malformed', async () => 'not-a-token', {}],
+    ['a device token', 'invalid:wrong_type', async () => issueDeviceToken({ deviceId: DEVICE, firstSeen: NOW, now: NOW, telemetry: null, ...(await bindingOf()) }, await signer()), {}],
+    ['a challenge token', 'invalid:wrong_type', async () => issueChallengeToken({ id: ID, method: 'pow', difficulty: 12, returnPath: '/', now: NOW, ...(await bindingOf()) }, await signer()), {}],
+  ])('%s → %s', async (_name, expected, make, over) => {
+    const state = await verifyClearance(await make(), await testKeys(), await ctx(over))
+    expect(state.kind === 'invalid' ? `invalid:${state.reason}` : state.kind).toBe(expected)
+  })
+
+  it('counts every clearance as invalid without keys (fail closed)', async () => {
+    const state = await verifyClearance(await clearance(), await parseCookieKeys(undefined), await ctx())
+    expect(state).toEqual({ kind: 'invalid', reason: 'no_keys' })
+  })
+
+  it('is never accepted as a device token or as a challenge', async () => {
+    const token = await clearance()
+    const binding = await bindingOf()
+    expect(await verifyDeviceToken(token, await testKeys(), { now: NOW, ...binding })).toEqual({ kind: 'invalid', reason: 'wrong_type' })
+    expect(await verifyChallengeToken(token, await testKeys(), { now: NOW, ...binding })).toMatchObject({ ok: false, reason: 'wrong_type' })
+  })
+})
+
+describe('the clearance cookie', () => {
+  it.each<[string | null, string | undefined]>([
+    ['__edgeward_clearance=abc', 'abc'],
+    ['a=1; __edgeward_clearance=abc; b=2', 'abc'],
+    [' __edgeward_clearance = abc ', 'abc'],
+    ['__edgeward=dev; __edgeward_clearance=c1; __edgeward_clearance=c2', 'c1'],
+    ['__edgeward=dev', undefined],
+    ['__edgeward_clearancex=1', undefined],
+    ['x__edgeward_clearance=1', undefined],
+    ['', undefined],
+    [null, undefined],
+  ])('reads %j as %j', (header, expected) => {
+    expect(readClearanceCookie(header)).toBe(expected)
+  })
+
+  it('keeps an oversized value oversized so the verifier says too_large', () => {
+    expect(readClearanceCookie(`__edgeward_clearance=${'a'.repeat(10_000)}`)).toHaveLength(CLEARANCE_MAX_CHARS + 1)
+  })
+
+  it.each([
+    ['https://shop.example/x', '__edgeward_clearance=t; Max-Age=1800; Path=/; HttpOnly; Secure; SameSite=Lax'],
+    ['http://shop.example/x', '__edgeward_clearance=t; Max-Age=1800; Path=/; HttpOnly; Secure; SameSite=Lax'],
+    ['http://127.0.0.1:8787/x', '__edgeward_clearance=t; Max-Age=1800; Path=/; HttpOnly; SameSite=Lax'],
+    ['http://localhost:8787/x', '__edgeward_clearance=t; Max-Age=1800; Path=/; HttpOnly; SameSite=Lax'],
+  ])('on %s is %s', (url, line) => {
+    expect(clearanceSetCookie('t', url)).toBe(line)
+  })
+})
+
+describe('the single-use challenge store', () => {
+  it('says first use once, then replayed, and forgets an id after it expires', async () => {
+    const stub = env.CHALLENGE_NONCES.get(env.CHALLENGE_NONCES.idFromName(`${nonceShard(ID)}-test`))
+    const expired = Date.now() - 30_000
+    expect(await stub.consume(ID, expired)).toBe(true)
+    expect(await stub.consume(ID, expired)).toBe(false)
+    expect(await stub.consume('B'.repeat(22), Date.now() + 300_000)).toBe(true)
+    expect(await stub.size()).toBe(2)
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect(await stub.size()).toBe(1)
+    const alarm = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm())
+    expect(alarm).toBeGreaterThan(Date.now() + 300_000)
+    expect(await stub.consume(ID, Date.now() + 300_000)).toBe(true)
+  })
+})

@@ -1,0 +1,96 @@
+// Verifies a posted challenge answer: takes the verify request, the env and `now`; checks the
+// form, the signed challenge (header, type, claims, expiry, binding), the proof of work or
+// Turnstile, and single use; returns an outcome with the clearance cookie or a tagged reason.
+import { challengeReturn } from '../../src/action/respond'
+import { checkPow } from '../../src/action/pow'
+import { bindingHashes } from '../../src/signals/binding'
+import { verifyChallengeToken, type ChallengeMethod, type ChallengeProblem } from '../../src/signals/challengeToken'
+import { clearanceSetCookie, issueClearanceToken } from '../../src/signals/clearanceToken'
+import { loadCookieKeys } from '../../src/signals/cookieKeys'
+import { readDeviceCookie } from '../../src/signals/deviceCookie'
+import { verifyDeviceToken } from '../../src/signals/deviceToken'
+import { readCappedBody } from '../sdk/readCappedBody'
+import { VERIFY_MAX_BYTES } from './constants'
+import { redeemChallenge } from './nonces'
+import { TURNSTILE_UNAVAILABLE, turnstileSettings, verifyTurnstile, type TurnstileProblem } from './turnstile'
+
+export type VerifyRefusal =
+  | ChallengeProblem
+  | TurnstileProblem
+  | 'content_type' | 'cross_site' | 'too_large' | 'not_utf8' | 'pow_malformed' | 'pow_insufficient' | 'replayed'
+
+export type VerifyUnavailable = 'no_keys' | 'nonce_store' | 'sign_failed' | TurnstileProblem
+
+export type VerifyOutcome =
+  | { readonly kind: 'cleared'; readonly method: ChallengeMethod; readonly returnPath: string; readonly setCookie: string; readonly deviceId: string | null }
+  /** `retry`: where "try again" may lead — only from a challenge whose signature verified. */
+  | { readonly kind: 'refused'; readonly reason: VerifyRefusal; readonly retry: { readonly returnPath: string; readonly difficulty?: number } }
+  | { readonly kind: 'unavailable'; readonly reason: VerifyUnavailable }
+
+const HOME = { returnPath: '/' } as const
+const refused = (reason: VerifyRefusal, retry: { returnPath: string; difficulty?: number } = HOME): VerifyOutcome => ({ kind: 'refused', reason, retry })
+
+function isForm(contentType: string | null): boolean {
+  const [type = '', ...params] = (contentType ?? '').toLowerCase().split(';').map((s) => s.trim())
+  return type === 'application/x-www-form-urlencoded' && params.every((p) => !p.startsWith('charset=') || p === 'charset=utf-8')
+}
+
+async function readForm(req: Request): Promise<URLSearchParams | VerifyRefusal> {
+  if (!isForm(req.headers.get('content-type'))) return 'content_type'
+  if (req.headers.get('sec-fetch-site') === 'cross-site') return 'cross_site'
+  if (Number(req.headers.get('content-length') ?? '0') > VERIFY_MAX_BYTES) return 'too_large'
+  const bytes = await readCappedBody(req.body, VERIFY_MAX_BYTES)
+  if (bytes === 'too_large') return 'too_large'
+  try {
+    return new URLSearchParams(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes))
+  } catch {
+    return 'not_utf8'
+  }
+}
+
+export async function verifyChallenge(req: Request, env: Env, now: number): Promise<VerifyOutcome> {
+  const form = await readForm(req)
+  if (typeof form === 'string') return refused(form)
+  const keys = await loadCookieKeys(env.EDGEWARD_COOKIE_KEYS)
+  if (!keys.ok) return { kind: 'unavailable', reason: 'no_keys' }
+  const ip = req.headers.get('cf-connecting-ip') ?? '0.0.0.0'
+  const binding = await bindingHashes(req.headers.get('user-agent'), ip)
+  const checked = await verifyChallengeToken(form.get('challenge') ?? undefined, keys, { now, ...binding })
+  if (!checked.ok) return refused(checked.reason)
+  const c = checked.value
+  const retry = { returnPath: challengeReturn(c.r), ...(c.m === 'pow' ? { difficulty: c.d } : {}) }
+
+  const turnstile = c.m === 'turnstile' ? turnstileSettings(env) : null
+  if (c.m === 'pow') {
+    const pow = await checkPow(c.jti, form.get('solution') ?? '', c.d)
+    if (!pow.ok) return refused(pow.reason === 'malformed' ? 'pow_malformed' : 'pow_insufficient', retry)
+  } else if (turnstile === null) {
+    return { kind: 'unavailable', reason: 'turnstile_not_configured' }
+  }
+
+  // Single use before anything else costs a subrequest: a replay never reaches siteverify.
+  const redeemed = await redeemChallenge(env, c.jti, c.exp * 1000)
+  if (!redeemed.ok) return { kind: 'unavailable', reason: 'nonce_store' }
+  if (redeemed.value === 'replayed') return refused('replayed', retry)
+
+  if (turnstile !== null) {
+    const answer = await verifyTurnstile({
+      secret: turnstile.secret,
+      response: form.get('cf-turnstile-response'),
+      remoteIp: ip,
+      hostname: new URL(req.url).hostname,
+      challengeId: c.jti,
+    })
+    if (!answer.ok) return TURNSTILE_UNAVAILABLE.has(answer.reason) ? { kind: 'unavailable', reason: answer.reason } : refused(answer.reason, retry)
+  }
+
+  const device = await verifyDeviceToken(readDeviceCookie(req.headers.get('cookie')), keys, { now, ...binding })
+  const deviceId = device.kind === 'valid' && !device.replayed ? device.deviceId : null
+  let token: string
+  try {
+    token = await issueClearanceToken({ challengeId: c.jti, method: c.m, difficulty: c.d, deviceId, now, ...binding }, keys.value)
+  } catch {
+    return { kind: 'unavailable', reason: 'sign_failed' }
+  }
+  return { kind: 'cleared', method: c.m, returnPath: retry.returnPath, setCookie: clearanceSetCookie(token, req.url), deviceId }
+}

@@ -1,0 +1,94 @@
+// GET /__edgeward/challenge?return=<path>[&d=<bits>]: issues a signed, single-use challenge and
+// answers the page that solves it. POST /__edgeward/challenge/verify: checks the answer → 303 to
+// the return path with the clearance cookie, 403 if refused, 503 if it cannot check. No reflection.
+import { Hono } from 'hono'
+import { parseDifficulty } from '../../src/action/pow'
+import { challengeReturn } from '../../src/action/respond'
+import { bindingHashes } from '../../src/signals/binding'
+import { CHALLENGE_ID_PATTERN, issueChallengeToken } from '../../src/signals/challengeToken'
+import { loadCookieKeys } from '../../src/signals/cookieKeys'
+import { CHALLENGE_PAGE_PATH, CHALLENGE_VERIFY_PATH } from '../challenge/constants'
+import { turnstileSettings } from '../challenge/turnstile'
+import { verifyChallenge } from '../challenge/verify'
+import { challengeFailedPage, challengeSolvePage, challengeUnavailablePage, type Page } from '../pages/challenge'
+
+/** What a challenge route did, for the decision log line (`detail`, `device`). */
+export interface ChallengeOutcome {
+  /** `challenge:issued:pow:16`, `challenge:cleared:pow`, `challenge:refused:replayed`, `challenge:unavailable:no_keys`. */
+  readonly detail: string
+  readonly deviceId: string | null
+}
+
+const outcomes = new WeakMap<Request, ChallengeOutcome>()
+
+/** The outcome of a challenge request (the Request the reserved app was given), or undefined. */
+export function challengeOutcome(request: Request): ChallengeOutcome | undefined {
+  return outcomes.get(request)
+}
+
+/** 16 random bytes as base64url (22 characters). */
+function newChallengeId(): string {
+  let bin = ''
+  for (const b of crypto.getRandomValues(new Uint8Array(16))) bin += String.fromCharCode(b)
+  const id = btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  if (!CHALLENGE_ID_PATTERN.test(id)) throw new TypeError('challenge id encoding')
+  return id
+}
+
+function pageResponse(page: Page, status: 200 | 403 | 503): Response {
+  return new Response(page.html, {
+    status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': page.csp,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'same-origin',
+    },
+  })
+}
+
+export const challengeRoutes = new Hono<{ Bindings: Env }>()
+
+challengeRoutes.get(CHALLENGE_PAGE_PATH, async (c) => {
+  const req = c.req.raw
+  const query = new URL(req.url).searchParams
+  const returnPath = challengeReturn(query.get('return'))
+  const keys = await loadCookieKeys(c.env.EDGEWARD_COOKIE_KEYS)
+  if (!keys.ok) {
+    // No key, no signed challenge: fail closed, plainly, never a 500.
+    outcomes.set(req, { detail: `challenge:unavailable:no_keys`, deviceId: null })
+    return pageResponse(challengeUnavailablePage(), 503)
+  }
+  const turnstile = turnstileSettings(c.env)
+  const difficulty = parseDifficulty(query.get('d'))
+  const binding = await bindingHashes(req.headers.get('user-agent'), req.headers.get('cf-connecting-ip') ?? '0.0.0.0')
+  const challengeId = newChallengeId()
+  const method = turnstile === null ? 'pow' : 'turnstile'
+  const token = await issueChallengeToken({ id: challengeId, method, difficulty, returnPath, now: Date.now(), ...binding }, keys.value)
+  outcomes.set(req, { detail: method === 'pow' ? `challenge:issued:pow:${difficulty}` : 'challenge:issued:turnstile', deviceId: null })
+  const page =
+    turnstile === null
+      ? challengeSolvePage({ method: 'pow', token, challengeId, difficulty })
+      : challengeSolvePage({ method: 'turnstile', token, challengeId, siteKey: turnstile.siteKey })
+  return pageResponse(page, 200)
+})
+
+challengeRoutes.post(CHALLENGE_VERIFY_PATH, async (c) => {
+  const req = c.req.raw
+  const outcome = await verifyChallenge(req, c.env, Date.now())
+  switch (outcome.kind) {
+    case 'cleared':
+      outcomes.set(req, { detail: `challenge:cleared:${outcome.method}`, deviceId: outcome.deviceId })
+      return new Response(null, {
+        status: 303,
+        headers: { location: outcome.returnPath, 'set-cookie': outcome.setCookie, 'cache-control': 'no-store' },
+      })
+    case 'refused':
+      outcomes.set(req, { detail: `challenge:refused:${outcome.reason}`, deviceId: null })
+      return pageResponse(challengeFailedPage(outcome.retry.returnPath, outcome.retry.difficulty), 403)
+    case 'unavailable':
+      outcomes.set(req, { detail: `challenge:unavailable:${outcome.reason}`, deviceId: null })
+      return pageResponse(challengeUnavailablePage(), 503)
+  }
+})
