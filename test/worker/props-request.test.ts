@@ -1,7 +1,8 @@
-// Property tests of the Worker's request parsing inside workerd: parseCookies and the Cookie header the
-// origin gets (cookieHeaderForOrigin) on random headers. Never throws; edgeward's cookies never leak.
+// Property tests of the Worker's request parsing inside workerd: parseCookies, the Cookie header the origin
+// gets and the login-body peek, on random input. Never throws; cookies never leak; bodies stay byte-identical.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { peekBody } from '../../worker/body'
 import { cookieHeaderForOrigin, parseCookies } from '../../worker/request'
 
 const name = fc.oneof(fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,12}$/), fc.constantFrom('__edgeward', '__Edgeward', '__edgeward_clearance', '__EDGEWARD_x', ' __edgeward', 'session', ''))
@@ -50,6 +51,34 @@ describe('the Cookie header the origin gets', () => {
         expect(out).toBe(kept.join(';').trim())
       }),
       { numRuns: 3000 },
+    )
+  })
+})
+
+/** A stream that delivers the bytes in the given chunk sizes. */
+function chunked(bytes: Uint8Array, sizes: readonly number[]): ReadableStream<Uint8Array> {
+  let offset = 0
+  let i = 0
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.byteLength) return controller.close()
+      const n = Math.max(1, sizes[i++ % Math.max(1, sizes.length)] ?? 1)
+      controller.enqueue(bytes.slice(offset, offset + n))
+      offset += n
+    },
+  })
+}
+
+describe('peekBody', () => {
+  it('hands the origin every byte unchanged and keeps at most the cap for the username', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 5000 }), fc.array(fc.integer({ min: 1, max: 2000 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 3000 }), async (bytes, sizes, cap) => {
+        const peeked = await peekBody(chunked(bytes, sizes), cap)
+        expect(peeked.head).toEqual(bytes.slice(0, cap))
+        expect(peeked.truncated).toBe(bytes.byteLength > cap)
+        expect(new Uint8Array(await new Response(peeked.forOrigin).arrayBuffer())).toEqual(bytes)
+      }),
+      { numRuns: 300 },
     )
   })
 })
