@@ -4,12 +4,16 @@
 
 const encoder = new TextEncoder()
 const keyCache = new Map<string, Promise<CryptoKey>>()
+export const KEY_CACHE_SIZE = 9
+
+/** Imported HMAC keys cached (tests assert it stays within KEY_CACHE_SIZE). */
+export const keyCacheSize = (): number => keyCache.size
 
 function importKey(secret: string): Promise<CryptoKey> {
   let key = keyCache.get(secret)
   if (key === undefined) {
     key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-    if (keyCache.size > 8) keyCache.clear()
+    if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear()
     keyCache.set(secret, key)
   }
   return key

@@ -63,8 +63,12 @@ export async function shortHash(domain: string, value: string): Promise<string> 
   return base64url(digest.subarray(0, 12))
 }
 
-const MEMO_SIZE = 256
+export const BINDING_MEMO_SIZE = 256
+const MEMO_SIZE = BINDING_MEMO_SIZE
 const memo = new Map<string, Promise<BindingHashes>>()
+
+/** Entries in the binding memo (tests assert it stays within BINDING_MEMO_SIZE). */
+export const bindingMemoSize = (): number => memo.size
 
 /** The binding hashes for a request: User-Agent (as sent, capped) and IP prefix. Memoised (LRU). */
 export function bindingHashes(userAgent: string | null | undefined, ip: string | null | undefined): Promise<BindingHashes> {

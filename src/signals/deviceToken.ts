@@ -18,8 +18,11 @@ export interface VerifyContext extends BindingHashes {
 }
 
 /** Signature-verified claims by token, per key set: a browser sends one cookie many times. */
-const VERIFIED_CACHE_SIZE = 512
+export const VERIFIED_CACHE_SIZE = 512
 const verified = new WeakMap<CookieKeys, Map<string, { readonly kid: string; readonly claims: DeviceClaims }>>()
+
+/** Verified tokens remembered for a key set (tests assert it stays within VERIFIED_CACHE_SIZE). */
+export const verifiedCacheSize = (keys: CookieKeys): number => verified.get(keys)?.size ?? 0
 
 function cached(keys: CookieKeys, token: string): { readonly kid: string; readonly claims: DeviceClaims } | undefined {
   const lru = verified.get(keys)

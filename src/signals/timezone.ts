@@ -1,8 +1,12 @@
 // Timezone agreement: takes the SDK's IANA timezone, request.cf's timezone and `now`, returns
 // whether their UTC offsets differ at that instant (null when either is unknown). Pure.
 
-const MAX_CACHED = 128
+export const TIMEZONE_CACHE_SIZE = 128
+const MAX_CACHED = TIMEZONE_CACHE_SIZE
 const formatters = new Map<string, Intl.DateTimeFormat | null>()
+
+/** Formatters cached (tests assert it stays within TIMEZONE_CACHE_SIZE). */
+export const timezoneCacheSize = (): number => formatters.size
 
 function formatterFor(tz: string): Intl.DateTimeFormat | null {
   let f = formatters.get(tz)

@@ -29,7 +29,12 @@ interface Cache {
 
 let cache: Cache | null = null
 let inflight: Promise<ConfigState> | null = null
+/** Bad configs already logged, so each is logged once; bounded (a KV value can be large). */
 const reportedBad = new Set<string>()
+export const REPORTED_BAD_CAP = 16
+
+/** Entries in the logged-once set (tests assert it stays within REPORTED_BAD_CAP). */
+export const reportedBadSize = (): number => reportedBad.size
 
 export function resetConfigCacheForTests(): void {
   cache = null
@@ -73,6 +78,7 @@ async function accept(kv: KVNamespace, raw: string): Promise<ConfigState> {
     return { config: compiled.value, problem: null }
   }
   if (!reportedBad.has(raw)) {
+    if (reportedBad.size >= REPORTED_BAD_CAP) reportedBad.clear()
     reportedBad.add(raw)
     console.error(JSON.stringify({ event: 'config_rejected', problems: compiled.problems ?? [compiled.detail] }))
   }

@@ -17,7 +17,12 @@ export interface ModelState {
 }
 
 let current: { name: string; model: CompiledModel | null; fetchedAt: number; problem: ModelState['problem'] } | null = null
+/** Refused models already logged (name:reason), so each is logged once; bounded. */
 const reported = new Set<string>()
+export const REPORTED_MODELS_CAP = 64
+
+/** Entries in the logged-once set (tests assert it stays within REPORTED_MODELS_CAP). */
+export const reportedModelsSize = (): number => reported.size
 
 export function resetModelCacheForTests(): void {
   current = null
@@ -48,6 +53,7 @@ export async function activeModel(kv: KVNamespace, config: CompiledConfig, now: 
   const problem = outcome.reason === 'no_candidate' ? 'model_unavailable' : 'model_rejected'
   const key = `${name}:${outcome.reason}`
   if (problem === 'model_rejected' && !reported.has(key)) {
+    if (reported.size >= REPORTED_MODELS_CAP) reported.clear()
     reported.add(key)
     console.error(JSON.stringify({ event: 'model_rejected', model: name, reason: outcome.reason, detail: 'detail' in outcome ? outcome.detail : undefined }))
   }
