@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { respond } from '../../src/action/respond'
 import type { Decision } from '../../src/policy/decision'
 import { mitigationResponse } from '../../worker/pages/render'
-import { getChallenge, decodePayload, HTML_ACCEPT, UA } from '../support/challenge'
+import { decodePayload, getChallenge, HTML_ACCEPT, setCookieValue, solveAndVerify, UA } from '../support/challenge'
 import { callWorker, clearConfig, writeConfig } from '../support/worker'
 
 afterEach(clearConfig)
@@ -91,6 +91,21 @@ describe('the challenge page', () => {
     const { html, token } = await getChallenge(`return=${encodeURIComponent(payload)}&d=${encodeURIComponent(payload)}`)
     expectNoRawXss(html)
     expect(String(decodePayload(token).r)).not.toMatch(/[<>"`\s]/)
+  })
+
+  it('does not send an already-cleared browser round again (no endless loop), but asks for more work when needed', async () => {
+    const { verify } = await solveAndVerify('return=%2Fproducts%2F7&d=14')
+    const cookie = `__edgeward_clearance=${setCookieValue(verify.response, '__edgeward_clearance')}`
+    const again = await getChallenge('return=%2Fproducts%2F7&d=14', { cookie })
+    expect(again.call.response.status).toBe(403)
+    expect(again.html).toContain('already verified')
+    expect(again.html).toContain('href="&#47;products&#47;7"')
+    expect(again.token).toBe('')
+    const harder = await getChallenge('return=%2Fproducts%2F7&d=16', { cookie })
+    expect(harder.call.response.status).toBe(200)
+    expect(harder.difficulty).toBe(16)
+    const otherUa = await getChallenge('return=%2Fproducts%2F7&d=14', { cookie, ua: 'Mozilla/5.0 other' })
+    expect(otherUa.call.response.status).toBe(200)
   })
 
   it('says plainly that it cannot verify right now when there are no keys (503, never 500)', async () => {

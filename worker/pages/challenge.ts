@@ -85,3 +85,14 @@ export function challengeFailedPage(returnPath: string, difficulty?: number): Pa
   })
   return { html, csp: pageCsp() }
 }
+
+/** Sent back here while holding a valid clearance: the site still refuses this browser. No loop. */
+export function challengeClearedPage(returnPath: string): Page {
+  const html = pageShell({
+    title: 'Already verified',
+    body: `<h1>Your browser is already verified</h1>
+<p>The check was passed, but the site still cannot show you this page. If this keeps happening, please contact the site.</p>
+<p><a href="${escapeHtml(returnPath)}">Back to the page</a></p>`,
+  })
+  return { html, csp: pageCsp() }
+}

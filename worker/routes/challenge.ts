@@ -4,13 +4,17 @@
 import { Hono } from 'hono'
 import { parseDifficulty } from '../../src/action/pow'
 import { challengeReturn } from '../../src/action/respond'
-import { bindingHashes } from '../../src/signals/binding'
+import { bindingHashes, type BindingHashes } from '../../src/signals/binding'
 import { CHALLENGE_ID_PATTERN, issueChallengeToken } from '../../src/signals/challengeToken'
-import { loadCookieKeys } from '../../src/signals/cookieKeys'
+import { readClearanceCookie, verifyClearance } from '../../src/signals/clearanceToken'
+import { loadCookieKeys, type CookieKeys } from '../../src/signals/cookieKeys'
+import { readDeviceCookie } from '../../src/signals/deviceCookie'
+import { verifyDeviceToken } from '../../src/signals/deviceToken'
+import { ok } from '../../src/util/result'
 import { CHALLENGE_PAGE_PATH, CHALLENGE_VERIFY_PATH } from '../challenge/constants'
 import { turnstileSettings } from '../challenge/turnstile'
 import { verifyChallenge } from '../challenge/verify'
-import { challengeFailedPage, challengeSolvePage, challengeUnavailablePage, type Page } from '../pages/challenge'
+import { challengeClearedPage, challengeFailedPage, challengeSolvePage, challengeUnavailablePage, type Page } from '../pages/challenge'
 
 /** What a challenge route did, for the decision log line (`detail`, `device`). */
 export interface ChallengeOutcome {
@@ -33,6 +37,21 @@ function newChallengeId(): string {
   const id = btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
   if (!CHALLENGE_ID_PATTERN.test(id)) throw new TypeError('challenge id encoding')
   return id
+}
+
+/**
+ * True when the browser already holds a clearance good for this difficulty: it was sent back
+ * here although cleared, so the site still refuses it. Solving again would loop forever.
+ */
+async function alreadyCleared(req: Request, keys: CookieKeys, difficulty: number, binding: BindingHashes, now: number): Promise<boolean> {
+  const cookies = req.headers.get('cookie')
+  const clearance = readClearanceCookie(cookies)
+  if (clearance === undefined) return false
+  const loaded = ok(keys)
+  const device = await verifyDeviceToken(readDeviceCookie(cookies), loaded, { now, ...binding })
+  const deviceId = device.kind === 'valid' && !device.replayed ? device.deviceId : null
+  const state = await verifyClearance(clearance, loaded, { now, deviceId, minDifficulty: difficulty, ...binding })
+  return state.kind === 'valid'
 }
 
 function pageResponse(page: Page, status: 200 | 403 | 503): Response {
@@ -63,9 +82,14 @@ challengeRoutes.get(CHALLENGE_PAGE_PATH, async (c) => {
   const turnstile = turnstileSettings(c.env)
   const difficulty = parseDifficulty(query.get('d'))
   const binding = await bindingHashes(req.headers.get('user-agent'), req.headers.get('cf-connecting-ip') ?? '0.0.0.0')
+  const now = Date.now()
+  if (await alreadyCleared(req, keys.value, difficulty, binding, now)) {
+    outcomes.set(req, { detail: 'challenge:already_cleared', deviceId: null })
+    return pageResponse(challengeClearedPage(returnPath), 403)
+  }
   const challengeId = newChallengeId()
   const method = turnstile === null ? 'pow' : 'turnstile'
-  const token = await issueChallengeToken({ id: challengeId, method, difficulty, returnPath, now: Date.now(), ...binding }, keys.value)
+  const token = await issueChallengeToken({ id: challengeId, method, difficulty, returnPath, now, ...binding }, keys.value)
   outcomes.set(req, { detail: method === 'pow' ? `challenge:issued:pow:${difficulty}` : 'challenge:issued:turnstile', deviceId: null })
   const page =
     turnstile === null

@@ -1,0 +1,95 @@
+// A real Chromium through `npm start`, with a config that challenges every `other` request:
+// challenged on /products/7, it runs the proof of work by itself, is sent back with a
+// clearance cookie, reaches the product page, and its next request goes straight through.
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeDevKeySet } from '../../src/cli/dev-keys'
+import { bindingHashes } from '../../src/signals/binding'
+import { verifyClearance } from '../../src/signals/clearanceToken'
+import { loadCookieKeys } from '../../src/signals/cookieKeys'
+import { startDevServer, type DevServer } from './support/devServer'
+
+const CHROMIUM = '/usr/bin/chromium'
+const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+/** Thresholds per route class: every `other` request (e.g. /products/7) is challenged. */
+const CONFIG = { version: 'e2e-challenge', thresholds: { other: { challenge: 0, block: 1 } } }
+const SOLVE_MS = 60_000
+
+const haveChromium = existsSync(CHROMIUM)
+
+describe.skipIf(!haveChromium && process.env.CI === undefined)('a real browser solves the challenge through npm start', () => {
+  let server: DevServer
+  let browser: Browser
+  let context: BrowserContext
+  let userAgent: string
+  const keySet = makeDevKeySet()
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
+    server = await startDevServer({ env: { EDGEWARD_COOKIE_KEYS: await keySet }, config: CONFIG })
+    const { chromium } = createRequire(import.meta.url)('playwright-core') as typeof import('playwright-core')
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    // As in browser.test.ts: the headful UA of the same Chromium (HeadlessChrome is rightly a bot).
+    const probe = await browser.newPage()
+    const headlessUa = await probe.evaluate(() => navigator.userAgent)
+    await probe.close()
+    userAgent = headlessUa.replace('HeadlessChrome/', 'Chrome/')
+    context = await browser.newContext({ userAgent })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  /** Every main-frame response of the page, in order, as "STATUS path". */
+  function journal(page: Page): string[] {
+    const seen: string[] = []
+    page.on('response', (r) => {
+      if (r.request().frame() === page.mainFrame() && r.request().isNavigationRequest()) seen.push(`${r.status()} ${new URL(r.url()).pathname}`)
+    })
+    return seen
+  }
+
+  it('is challenged on /products/7, solves the proof of work itself and lands on the product page', async () => {
+    const page = await context.newPage()
+    const steps = journal(page)
+    // `commit`: the interstitial replaces itself at once, so its own load event may never come.
+    const first = await page.goto(`${server.url}/products/7`, { waitUntil: 'commit' })
+    expect(first?.status()).toBe(403)
+    expect(first?.headers()['edgeward-mitigated']).toBe('challenge')
+
+    // The clearance cookie arrives with the verify 303, whatever happens next.
+    await expect
+      .poll(async () => (await context.cookies()).some((c) => c.name === '__edgeward_clearance'), { timeout: SOLVE_MS, interval: 200 })
+      .toBe(true)
+    const cookie = (await context.cookies()).find((c) => c.name === '__edgeward_clearance')
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/', secure: false })
+    const state = await verifyClearance(cookie?.value, await loadCookieKeys(await keySet), {
+      now: Date.now(),
+      deviceId: null,
+      ...(await bindingHashes(userAgent, '127.0.0.1')),
+    })
+    expect(state.kind === 'invalid' ? state.reason : state.kind, 'the clearance verifies (device binding aside)').toMatch(/^(valid|device_mismatch)$/)
+
+    // Interstitial → challenge page → verify (303) → the product page, allowed thanks to the clearance.
+    // (A clearance the site does not honour ends on "403 /__edgeward/challenge": already verified.)
+    await expect
+      .poll(() => steps.find((s) => s === '200 /products/7' || s === '403 /__edgeward/challenge'), { timeout: SOLVE_MS, interval: 200 })
+      .toBeDefined()
+    expect(steps.slice(0, 4)).toEqual(['403 /products/7', '200 /__edgeward/challenge', '303 /__edgeward/challenge/verify', '200 /products/7'])
+    await expect.poll(() => page.textContent('body'), { timeout: 10_000 }).toContain('Price:')
+    await page.close()
+  })
+
+  it('lets the next request through on the clearance, without a new challenge', async () => {
+    const page = await context.newPage()
+    const res = await page.goto(`${server.url}/products/8`)
+    expect(res?.status()).toBe(200)
+    expect(res?.headers()['edgeward-mitigated']).toBeUndefined()
+    expect(await page.textContent('body')).toContain('Price:')
+    await page.close()
+  })
+})
