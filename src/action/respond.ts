@@ -8,6 +8,8 @@ import { safeReturnPath } from './returnPath'
 
 export const MITIGATED_HEADER = 'edgeward-mitigated'
 export const REF_HEADER = 'edgeward-ref'
+/** The longest return path a challenge carries. */
+export const MAX_RETURN_CHARS = 2048
 
 export type MitigationBody =
   | { readonly format: 'html'; readonly page: 'block' | 'rate_limit' }
@@ -36,8 +38,9 @@ export function wantsHtml(accept: string | null): boolean {
 /** safeReturnPath, and never one of our own reserved paths (a challenge must not loop). */
 export function challengeReturn(candidate: string | null | undefined): string {
   const path = safeReturnPath(candidate)
-  if (path.startsWith('//') || isReservedPath(normalisePath(path.split('?')[0] ?? '/'))) return '/'
-  return path
+  // Resolving can grow a path (percent-encoding); what we sign stays within the same cap.
+  if (path.length > MAX_RETURN_CHARS || path.startsWith('//')) return '/'
+  return isReservedPath(normalisePath(path.split('?')[0] ?? '/')) ? '/' : path
 }
 
 /**

@@ -4,6 +4,7 @@
 import { errors, jwtVerify, SignJWT } from 'jose'
 import * as v from 'valibot'
 import { isPowDifficulty, POW_MAX_DIFFICULTY } from '../action/pow'
+import { MAX_RETURN_CHARS } from '../action/respond'
 import { err, ok, type Result } from '../util/result'
 import type { BindingHashes } from './binding'
 import { DEVICE_TOKEN_ALG, KID_PATTERN, type CookieKeys, type LoadedKeys } from './cookieKeys'
@@ -96,7 +97,6 @@ export const CHALLENGE_TOKEN_TYP = 'edgeward-challenge+jwt'
 export const CHALLENGE_TTL_S = 300
 export const CHALLENGE_MAX_CHARS = 4096
 export const CHALLENGE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/
-export const MAX_RETURN_CHARS = 2048
 export const CHALLENGE_METHODS = ['pow', 'turnstile'] as const
 export type ChallengeMethod = (typeof CHALLENGE_METHODS)[number]
 

@@ -86,13 +86,37 @@ export interface ClearanceContext extends BindingHashes {
 
 const invalid = (reason: ClearanceProblem): ClearanceState => ({ kind: 'invalid', reason })
 
-export async function verifyClearance(cookieValue: string | undefined, keys: LoadedKeys, ctx: ClearanceContext): Promise<ClearanceState> {
-  const typed = await verifyTypedToken(cookieValue, keys, { typ: CLEARANCE_TOKEN_TYP, now: ctx.now, maxChars: CLEARANCE_MAX_CHARS })
-  if (!typed.ok) return typed.reason === 'missing' ? { kind: 'missing' } : invalid(typed.reason)
+/** Signature-verified claims by token, per key set (LRU): a browser sends one clearance many times. */
+const MEMO_SIZE = 512
+const memo = new WeakMap<CookieKeys, Map<string, ClearanceClaims>>()
+
+async function verifiedClaims(token: string | undefined, keys: LoadedKeys, now: number): Promise<ClearanceClaims | TokenProblem> {
+  const lru = keys.ok && token !== undefined ? memo.get(keys.value) : undefined
+  const hit = token === undefined ? undefined : lru?.get(token)
+  if (lru !== undefined && token !== undefined && hit !== undefined) {
+    lru.delete(token)
+    lru.set(token, hit)
+    return hit
+  }
+  const typed = await verifyTypedToken(token, keys, { typ: CLEARANCE_TOKEN_TYP, now, maxChars: CLEARANCE_MAX_CHARS })
+  if (!typed.ok) return typed.reason
   const parsed = v.safeParse(ClearanceClaimsSchema, typed.value.payload)
-  if (!parsed.success) return invalid('bad_claims')
+  if (!parsed.success) return 'bad_claims'
   const c = parsed.output
-  if (c.exp <= c.iat || c.exp - c.iat > CLEARANCE_TTL_S || (c.m === 'turnstile' && c.d !== 0)) return invalid('bad_claims')
+  if (c.exp <= c.iat || c.exp - c.iat > CLEARANCE_TTL_S || (c.m === 'turnstile' && c.d !== 0)) return 'bad_claims'
+  if (keys.ok && token !== undefined) {
+    let map = memo.get(keys.value)
+    if (map === undefined) memo.set(keys.value, (map = new Map()))
+    map.set(token, c)
+    if (map.size > MEMO_SIZE) map.delete(map.keys().next().value as string)
+  }
+  return c
+}
+
+export async function verifyClearance(cookieValue: string | undefined, keys: LoadedKeys, ctx: ClearanceContext): Promise<ClearanceState> {
+  const c = await verifiedClaims(cookieValue, keys, ctx.now)
+  if (typeof c === 'string') return c === 'missing' ? { kind: 'missing' } : invalid(c)
+  // Time and binding are checked on every call, memoised or not.
   const nowS = Math.floor(ctx.now / 1000)
   if (c.exp <= nowS) return invalid('expired')
   if (c.iat > nowS + TOKEN_SKEW_S) return invalid('not_yet_valid')

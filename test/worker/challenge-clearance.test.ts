@@ -70,6 +70,14 @@ describe('verifyClearance', () => {
     expect(state.kind === 'invalid' ? `invalid:${state.reason}` : state.kind).toBe(expected)
   })
 
+  it('re-checks time and binding on every call, even for a token it has verified before', async () => {
+    const token = await clearance()
+    expect((await verifyClearance(token, await testKeys(), await ctx())).kind).toBe('valid')
+    expect(await verifyClearance(token, await testKeys(), await ctx({ now: NOW + 1_800_000 }))).toEqual({ kind: 'invalid', reason: 'expired' })
+    expect(await verifyClearance(token, await testKeys(), await ctx({ uaHash: 'z'.repeat(16) }))).toEqual({ kind: 'invalid', reason: 'ua_mismatch' })
+    expect(await verifyClearance(token, await parseCookieKeys(undefined), await ctx())).toEqual({ kind: 'invalid', reason: 'no_keys' })
+  })
+
   it('counts every clearance as invalid without keys (fail closed)', async () => {
     const state = await verifyClearance(await clearance(), await parseCookieKeys(undefined), await ctx())
     expect(state).toEqual({ kind: 'invalid', reason: 'no_keys' })

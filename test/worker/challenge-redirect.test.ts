@@ -49,6 +49,12 @@ describe('open redirects through the challenge return path', () => {
     expectSameOrigin(verify.response.headers.get('location') ?? '')
   })
 
+  it('falls back to / when a return path grows past 2048 characters once encoded', async () => {
+    const { issued, verify } = await solveAndVerify(`return=${encodeURIComponent('/' + 'é'.repeat(1500))}&d=12`)
+    expect(issued.call.response.status).toBe(200)
+    expect(verify.response.headers.get('location')).toBe('/')
+  })
+
   it('keeps an ordinary path with its query', async () => {
     const { verify } = await solveAndVerify(`return=${encodeURIComponent('/products/7?colour=red&size=m')}&d=12`)
     expect(verify.response.headers.get('location')).toBe('/products/7?colour=red&size=m')
