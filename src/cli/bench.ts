@@ -8,6 +8,8 @@ export interface BenchModule {
 
 const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchModule>]> = [
   ['model', () => import('./bench/model')],
+  ['signals', () => import('./bench/signals')],
+  ['worker', () => import('./bench/worker')],
 ]
 
 const only = process.env.BENCH_ONLY?.split(',')

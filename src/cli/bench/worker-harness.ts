@@ -1,0 +1,205 @@
+// The workerd side of the Worker CPU benchmark: takes the real Worker's fetch handler, gives it instant
+// fake bindings (KV, counters, zone, registry) and a stub origin, and times batches per route class.
+// Bundled with the Worker by bench/worker.ts and run under Miniflare; never does real I/O itself.
+import { exportJWK, generateKeyPair } from 'jose'
+import { DEFAULT_CONFIG } from '../../config/defaults'
+import { METRICS, SETS, type KeySnapshot } from '../../counters/metrics'
+import { emptyFeatureVector, FEATURE_COUNT } from '../../features/list'
+import { defaultModel, explain, predict } from '../../model'
+import { bindingHashes } from '../../signals/binding'
+import { parseCookieKeys } from '../../signals/cookieKeys'
+import { issueDeviceToken } from '../../signals/issueDeviceToken'
+import { batchMeans, summarise } from './model-timing'
+
+/** The Worker's default export, as far as the bench needs it (typed without the Workers types). */
+export interface Handler {
+  fetch(request: Request, env: never, ctx: never): Promise<Response>
+}
+
+export interface Job {
+  readonly batches: number
+  /** Aim for batches this long: workerd's clock moves in whole milliseconds, on I/O only. */
+  readonly targetMs: number
+}
+
+export interface ClassFigures {
+  readonly p50: number
+  readonly p99: number
+  readonly batch: number
+  readonly status: number
+}
+
+export const ROUTE_CLASSES = ['static', 'page', 'api', 'login', 'login_new_client', 'checkout_challenge', 'blocked', 'page_cold_cookie', 'collect', 'mix', 'baseline'] as const
+export type BenchClass = (typeof ROUTE_CLASSES)[number]
+
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+const BROWSER: Record<string, string> = {
+  'user-agent': UA, accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'accept-language': 'en-US,en;q=0.9', 'accept-encoding': 'gzip, br',
+  'sec-ch-ua': '"Google Chrome";v="131", "Chromium";v="131", "Not_A Brand";v="24"', 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': '"Windows"',
+  'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate',
+}
+const TELEMETRY = JSON.stringify({
+  v: 1, phase: 'load', credentialFields: true, keyCount: 0, keyIntervalMeanMs: null, keyIntervalSdMs: null, pasteCredential: false, autofill: false,
+  focusChanges: 0, visibilityChanges: 0, pointerMoved: true, timeOnPageMs: 900, timeToSubmitMs: null, webdriver: false, automationMarkers: [],
+  incognito: false, timezone: 'Europe/Berlin', languages: ['en-US'], screen: { width: 1920, height: 1080, colorDepth: 24, pixelRatio: 1 }, hardwareConcurrency: 8,
+})
+const HTML = `<!doctype html><html><head><title>Shop</title></head><body>${'<p>product text</p>'.repeat(60)}<form method="post" action="/login"><input name="username"><input type="password" name="password"></form></body></html>`
+const POOL = 64
+
+/** A counters snapshot of a quiet client: nothing here trips a rule. */
+function quietSnapshot(): KeySnapshot {
+  const w = { '1m': 1, '10m': 1, '1h': 1, '24h': 1 }
+  return {
+    counts: Object.fromEntries(METRICS.map((m) => [m, w])) as KeySnapshot['counts'],
+    distinct: Object.fromEntries(SETS.map((s) => [s, w])) as KeySnapshot['distinct'],
+    deny: null,
+    fresh: false,
+  }
+}
+
+function fakeEnv(configJson: string, cookieKeys: string): Record<string, unknown> {
+  const snapshot = quietSnapshot()
+  const ns = <S>(stub: S) => ({ idFromName: (name: string) => ({ name, toString: () => name }), get: () => stub })
+  const kv = new Map<string, string>([['config', configJson]])
+  return {
+    EDGEWARD_CONFIG: { get: async (k: string) => kv.get(k) ?? null, put: async (k: string, v: string) => void kv.set(k, v) },
+    COUNTERS: ns({ observe: async () => snapshot, record: async () => {}, deny: async () => {}, undeny: async () => false }),
+    ZONE_STATS: ns({ add: async () => null }),
+    REGISTRY: ns({ indexDeny: async () => {}, unindexDeny: async () => false }),
+    ORIGIN_URL: 'http://origin.bench',
+    EDGEWARD_ADMIN_TOKEN: 'bench-admin-token',
+    EDGEWARD_USER_HASH_KEY: 'bench-user-hash-key',
+    EDGEWARD_COOKIE_KEYS: cookieKeys,
+  }
+}
+
+/** The stub origin: answers at once, like an origin would for each path. */
+async function stubOrigin(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const req = new Request(input, init)
+  await req.arrayBuffer()
+  const path = new URL(req.url).pathname
+  if (path === '/login') return new Response('bad credentials', { status: 401 })
+  if (path.startsWith('/api/')) return Response.json({ products: [{ id: 1, name: 'Widget', price: 999 }] })
+  if (path.startsWith('/static/')) return new Response('body{margin:0}', { headers: { 'content-type': 'text/css' } })
+  return new Response(HTML, { headers: { 'content-type': 'text/html; charset=utf-8' } })
+}
+
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+
+/** What the harness and the stub origin cost on their own: a Worker that only forwards. */
+const passThrough: Handler = {
+  fetch: (request: Request) => fetch(`http://origin.bench${new URL(request.url).pathname}`, { method: request.method, headers: request.headers, body: request.body }),
+}
+
+export function benchWorker(worker: Handler): { fetch(request: Request): Promise<Response> } {
+  return {
+    async fetch(request: Request): Promise<Response> {
+      const job = (await request.json()) as Job
+      const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+      const secret = JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'ES256', use: 'sig' }] })
+      const keys = await parseCookieKeys(secret)
+      if (!keys.ok) throw new Error('bench keys')
+      const config = JSON.stringify({
+        ...DEFAULT_CONFIG,
+        version: 'bench',
+        deny: { ips: ['192.0.2.0/24'], asns: [] },
+        rules: [...DEFAULT_CONFIG.rules, { name: 'bench_checkout_challenge', when: 'route == "checkout" and method == "POST"', action: 'challenge', priority: 5 }],
+      })
+      const env = fakeEnv(config, secret) as never
+      const now = Date.now()
+
+      const ip = (i: number) => `198.51.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`
+      const tokenFor = async (i: number, cold: boolean): Promise<string> => {
+        const b = await bindingHashes(UA, ip(i))
+        return issueDeviceToken({ deviceId: `${cold ? 'C' : 'W'}${i.toString(36).padStart(21, '0')}`, firstSeen: now - 86_400_000, now, telemetry: null, ...b }, keys.value)
+      }
+      const warm = await Promise.all(Array.from({ length: POOL }, (_, i) => tokenFor(i, false)))
+      const coldCount = 4096
+      const cold = await Promise.all(Array.from({ length: coldCount }, (_, i) => tokenFor(1000 + i, true)))
+
+      const get = (path: string, i: number, cookie: string | null, extra: Record<string, string> = {}, clientIp = ip(i % POOL)) =>
+        new Request(`https://shop.example${path}`, { headers: { ...BROWSER, ...extra, 'cf-connecting-ip': clientIp, ...(cookie === null ? {} : { cookie: `sid=abc; __edgeward=${cookie}` }) } })
+      const post = (path: string, body: string, type: string, i: number, cookie: string | null, clientIp = ip(i % POOL)) =>
+        new Request(`https://shop.example${path}`, { method: 'POST', body, headers: { ...BROWSER, 'content-type': type, 'cf-connecting-ip': clientIp, ...(cookie === null ? {} : { cookie: `__edgeward=${cookie}` }) } })
+      const makers: Record<Exclude<BenchClass, 'mix' | 'baseline'>, (i: number) => Request> = {
+        static: (i) => get('/static/app.css', i, warm[i % POOL]!, { accept: 'text/css,*/*;q=0.1', 'sec-fetch-mode': 'no-cors' }),
+        page: (i) => get(`/products/${(i % 1000) + 1}`, i, warm[i % POOL]!),
+        api: (i) => get('/api/products', i, warm[i % POOL]!, { accept: 'application/json', 'sec-fetch-mode': 'cors' }),
+        login: (i) => post('/login', `username=user${String((i % 1000) + 1).padStart(4, '0')}%40example.com&password=wrong`, 'application/x-www-form-urlencoded', i, warm[i % POOL]!),
+        login_new_client: (i) => post('/login', JSON.stringify({ username: `new${i}@example.com`, password: 'x' }), 'application/json', i, null, ip(5000 + (i % 20_000))),
+        checkout_challenge: (i) => post('/checkout', 'card_number=4111111111111111&exp=12%2F30&cvv=123&amount=10', 'application/x-www-form-urlencoded', i, warm[i % POOL]!),
+        blocked: (i) => get('/products/1', i, null, {}, `192.0.2.${(i % 250) + 1}`),
+        page_cold_cookie: (i) => get(`/products/${(i % 1000) + 1}`, i, cold[i % coldCount]!, {}, ip(1000 + (i % coldCount))),
+        collect: (i) => post('/__edgeward/collect', TELEMETRY, 'application/json', i, warm[i % POOL]!),
+      }
+      // A plausible mix for one zone: mostly pages and assets, some API, a few logins and blocks.
+      const MIX: readonly Exclude<BenchClass, 'mix' | 'baseline'>[] = ['page', 'page', 'page', 'page', 'static', 'static', 'static', 'api', 'api', 'login', 'collect', 'blocked']
+
+      const statuses = new Map<BenchClass, number>()
+      const once = async (cls: Exclude<BenchClass, 'mix' | 'baseline'>, i: number, label: BenchClass): Promise<number> => {
+        const pending: Promise<unknown>[] = []
+        const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException: () => {}, props: {} }
+        const handler = label === 'baseline' ? passThrough : worker
+        const res = await handler.fetch(makers[cls](i), env, ctx as never)
+        await res.arrayBuffer() // HTMLRewriter injection runs as the body streams
+        await Promise.all(pending)
+        statuses.set(label, res.status)
+        return res.status
+      }
+
+      const realFetch = globalThis.fetch
+      const realLog = console.log
+      const figures: Record<string, ClassFigures | { p50: number; p99: number; batch: number }> = {}
+      globalThis.fetch = stubOrigin as typeof fetch
+      console.log = () => {}
+      try {
+        for (const label of ROUTE_CLASSES) {
+          let n = 0
+          const run = (): Promise<number> => {
+            const i = n++
+            return once(label === 'mix' ? MIX[i % MIX.length]! : label === 'baseline' ? 'page' : label, i, label)
+          }
+          const timed = async (count: number): Promise<number[]> => {
+            const out: number[] = []
+            for (let b = 0; b < job.batches; b++) {
+              await tick()
+              const t0 = performance.now()
+              for (let k = 0; k < count; k++) await run()
+              await tick()
+              out.push(((performance.now() - t0) * 1000) / count)
+            }
+            return out
+          }
+          for (let k = 0; k < 200; k++) await run() // warm caches and the JIT
+          await tick()
+          const t0 = performance.now()
+          for (let k = 0; k < 200; k++) await run()
+          await tick()
+          const perCall = Math.max(1, ((performance.now() - t0) * 1000) / 200)
+          const batch = Math.max(20, Math.ceil((job.targetMs * 1000) / perCall))
+          const s = summarise(await timed(batch))
+          figures[label] = { p50: s.p50, p99: s.p99, batch, status: statuses.get(label) ?? 0 }
+        }
+      } finally {
+        globalThis.fetch = realFetch
+        console.log = realLog
+      }
+
+      // The model alone, on the feature rows real requests produce (mostly missing journey values here).
+      const model = defaultModel()
+      if (!model.ok) throw new Error('bench: default model refused')
+      const rows = Array.from({ length: 256 }, (_, r) => {
+        const v = emptyFeatureVector()
+        for (let f = 0; f < FEATURE_COUNT; f++) v[f] = (r * 31 + f * 7) % 5 === 0 ? Number.NaN : ((r * 13 + f * 17) % 97) / 7
+        return v
+      })
+      const probe = await batchMeans((row) => predict(model.value, row), rows, 2000, 3, () => performance.now(), tick)
+      const modelBatch = Math.ceil((job.targetMs * 1000) / Math.max(0.05, Math.min(...probe)))
+      const m = summarise(await batchMeans((row) => predict(model.value, row), rows, modelBatch, job.batches, () => performance.now(), tick))
+      figures.model = { p50: m.p50, p99: m.p99, batch: modelBatch }
+      const e = summarise(await batchMeans((row) => explain(model.value, row, 3).length, rows, Math.ceil(modelBatch / 10), job.batches, () => performance.now(), tick))
+      figures.model_explain = { p50: e.p50, p99: e.p99, batch: Math.ceil(modelBatch / 10) }
+      return Response.json(figures)
+    },
+  }
+}
