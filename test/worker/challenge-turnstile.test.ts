@@ -99,6 +99,13 @@ describe('verifying a Turnstile answer', () => {
     expect(asked).toHaveLength(0)
   })
 
+  it('does not use up the challenge on a post without the widget response', async () => {
+    const { token, fields, challengeId } = await issue()
+    expect((await verifyDirect({ challenge: token }, { env: TURNSTILE })).response.status).toBe(403)
+    const reply = siteverifyReply({ success: true, hostname: 'edge.test', action: 'edgeward-challenge', cdata: challengeId })
+    expect((await verifyDirect(fields, { env: TURNSTILE, reply })).response.status).toBe(303)
+  })
+
   it('cannot be cleared when Turnstile was switched off after the page was served', async () => {
     const { fields } = await issue()
     const { response, outcome } = await verifyDirect(fields)

@@ -66,6 +66,8 @@ export async function verifyChallenge(req: Request, env: Env, now: number): Prom
     if (!pow.ok) return refused(pow.reason === 'malformed' ? 'pow_malformed' : 'pow_insufficient', retry)
   } else if (turnstile === null) {
     return { kind: 'unavailable', reason: 'turnstile_not_configured' }
+  } else if ((form.get('cf-turnstile-response') ?? '') === '') {
+    return refused('turnstile_missing', retry)
   }
 
   // Single use before anything else costs a subrequest: a replay never reaches siteverify.
