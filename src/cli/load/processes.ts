@@ -1,0 +1,77 @@
+// Child processes for the load test: spawns a command in its own process group, keeps the decision log
+// lines it prints (and a tail of the rest), waits until an HTTP URL answers, and stops the whole group.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+
+export interface Child {
+  readonly name: string
+  /** Decision log lines (JSON objects with a `ref`) printed so far. */
+  readonly logLines: Record<string, unknown>[]
+  tail(): string
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export function startChild(name: string, command: string, args: readonly string[], env: Record<string, string>, cwd: string): Child {
+  const child: ChildProcess = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const logLines: Record<string, unknown>[] = []
+  let tail = ''
+  let partial = ''
+  const onData = (d: Buffer): void => {
+    const text = partial + d.toString()
+    const lines = text.split('\n')
+    partial = lines.pop() ?? ''
+    for (const line of lines) {
+      if (line.startsWith('{') && line.includes('"ref"')) {
+        try {
+          logLines.push(JSON.parse(line) as Record<string, unknown>)
+          continue
+        } catch {}
+      }
+      tail = (tail + line + '\n').slice(-4000)
+    }
+  }
+  child.stdout?.on('data', onData)
+  child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)))
+  return {
+    name,
+    logLines,
+    tail: () => tail,
+    async stop() {
+      if (child.pid === undefined || child.exitCode !== null) return
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {}
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+    },
+  }
+}
+
+/** Polls `url` until it answers `ok` (or the child gives up / the deadline passes). */
+export async function waitForHttp(child: Child, url: string, timeoutMs = 90_000, ok: (r: Response) => boolean = (r) => r.status < 500): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const r = await fetch(url)
+      await r.arrayBuffer()
+      if (ok(r)) return
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`${child.name} did not answer on ${url}:\n${child.tail()}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
