@@ -13,7 +13,7 @@ import { fillJourney } from '../src/features/journey'
 import type { FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
-import { decide, type DenyRequest } from '../src/policy/decide'
+import { challengeDifficulty, decide, type DenyRequest } from '../src/policy/decide'
 import { claimsCrawler, ruleContext } from '../src/policy/rules/context'
 import { evaluateRules } from '../src/policy/rules/evaluate'
 import { makeDenyEntry, makeDenyTarget, type DenyEntry } from '../src/counters/deny'
@@ -23,6 +23,7 @@ import { loadCookieKeys } from '../src/signals/cookieKeys'
 import { readDeviceCookie } from '../src/signals/deviceCookie'
 import type { DeviceCookieState } from '../src/signals/deviceClaims'
 import { verifyDeviceToken } from '../src/signals/deviceToken'
+import { readClearanceCookie, verifyClearance } from '../src/signals/clearanceToken'
 import { readHeaderSignals } from '../src/signals/headers'
 import { denySource, observeRequest } from './counters/client'
 import { numberOrNull, stringOrNull } from './logDecision'
@@ -109,7 +110,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       verifiedBot,
     }),
   )
-  const verdict = decide({
+  const decideInput = {
     config,
     routeClass,
     denyHit: denyHit(config, facts, journey),
@@ -118,7 +119,18 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     modelRisk,
     modelReasons,
     cleared: false,
-  })
+  }
+  let verdict = decide(decideInput)
+  if (verdict.decision.wouldAction === 'challenge') {
+    // A solved challenge (hard enough for this risk) turns the challenge — never a block — into an allow.
+    const clearance = await verifyClearance(readClearanceCookie(facts.headers.get('cookie')), keys, {
+      now,
+      ...binding,
+      deviceId: cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null,
+      minDifficulty: challengeDifficulty(verdict.decision.risk),
+    })
+    if (clearance.kind === 'valid') verdict = decide({ ...decideInput, cleared: true })
+  }
   if (verdict.deny !== null) {
     const entry = denyEntryFor(verdict.deny, journeyKeys, now)
     if (entry !== null) input.ctx.waitUntil(denySource(env, entry, now))

@@ -3,8 +3,9 @@
 import { unscoredDecision } from '../src/policy/decision'
 import { isReservedPath } from '../src/signals/path'
 import { reservedApp } from './app'
+import { challengeOutcome } from './routes/challenge'
 import { collectOutcome } from './routes/collect'
-import { loadConfig } from './config/load'
+import { BUNDLED_CONFIG, loadConfig } from './config/load'
 import { refreshCrawlerRanges } from './crawlers'
 import { logDecision } from './logDecision'
 import { newRef } from './privacy'
@@ -26,22 +27,37 @@ async function answerReserved(request: Request, facts: RequestFacts, env: Env, c
   const url = new URL(facts.normalisedPath + facts.url.search, facts.url.origin)
   const rewritten = new Request(url, request)
   const response = await reservedApp.fetch(rewritten, env, ctx)
-  if (!UNLOGGED.has(`${facts.method} ${facts.normalisedPath}`)) {
-    const { config, problem } = await loadConfig(env.EDGEWARD_CONFIG, now)
-    const decision = unscoredDecision('reserved', config.source.mode)
-    const collect = collectOutcome(rewritten)
-    await logDecision(facts, env, config, decision, {
-      ref: newRef(),
-      now,
-      model: await activeModelVersion(env.EDGEWARD_CONFIG, config, now),
-      originStatus: null,
-      missing: problem === null ? [] : [problem],
-      route: 'edgeward',
-      device: collect?.ok === true ? collect.deviceId : null,
-      detail: collect === undefined ? null : collect.ok ? `collect:${collect.newDevice ? 'new_device' : 'refreshed'}` : `collect:${collect.reason}`,
-      reservedStatus: response.status,
-    })
+  if (UNLOGGED.has(`${facts.method} ${facts.normalisedPath}`)) return response
+  // The answer is made; whatever fails from here only degrades the log line.
+  const missing: string[] = []
+  let config = BUNDLED_CONFIG
+  let model = 'none'
+  try {
+    const loaded = await loadConfig(env.EDGEWARD_CONFIG, now)
+    config = loaded.config
+    if (loaded.problem !== null) missing.push(loaded.problem)
+    model = await activeModelVersion(env.EDGEWARD_CONFIG, config, now)
+  } catch {
+    missing.push('pipeline_error')
   }
+  const collect = collectOutcome(rewritten)
+  const challenge = challengeOutcome(rewritten)
+  await logDecision(facts, env, config, unscoredDecision('reserved', config.source.mode), {
+    ref: newRef(),
+    now,
+    model,
+    originStatus: null,
+    missing,
+    route: 'edgeward',
+    device: collect?.ok === true ? collect.deviceId : (challenge?.deviceId ?? null),
+    detail:
+      collect !== undefined
+        ? collect.ok
+          ? `collect:${collect.newDevice ? 'new_device' : 'refreshed'}`
+          : `collect:${collect.reason}`
+        : (challenge?.detail ?? null),
+    reservedStatus: response.status,
+  })
   return response
 }
 

@@ -15,7 +15,7 @@ import { BUNDLED_CONFIG, loadConfig } from './config/load'
 import { recordOutcome } from './counters/client'
 import { evaluate, MODEL_FALLBACK_NAME, type Evaluation } from './evaluate'
 import { logDecision } from './logDecision'
-import { forwardToOrigin, originTarget, type OriginTarget } from './origin/forward'
+import { forwardSafely, originTarget, type OriginTarget } from './origin/forward'
 import { mitigationResponse } from './pages/render'
 import { hashUser, newRef } from './privacy'
 import { readRequestFacts, type RequestFacts } from './request'
@@ -60,13 +60,16 @@ export async function protect(request: Request, env: Env, ctx: ExecutionContext)
   let response: Response
   let originStatus: number | null = null
   if (decision.action === 'allow') {
-    const origin = await forwardToOrigin(request, facts, target, originHeaders(config, decision, evaluation.device), originBody)
-    originStatus = origin.status
+    const answer = await forwardSafely(request, facts, target, originHeaders(config, decision, evaluation.device), originBody)
+    if (answer.unreachable) missing.push('origin_unreachable')
+    const origin = answer.response
+    originStatus = answer.unreachable ? null : origin.status
     const inject = config.source.sdk.inject && !config.sdkExclude.some((re) => re.test(facts.normalisedPath))
     response = inject ? injectSdk(origin, { path: facts.normalisedPath }) : origin
-    recordOriginOutcome(env, ctx, evaluation.keys, decision.routeClass, facts.method, origin.status, now)
+    if (!answer.unreachable) recordOriginOutcome(env, ctx, evaluation.keys, decision.routeClass, facts.method, origin.status, now)
   } else {
-    response = mitigationResponse(respond(decision, facts.headers.get('accept'), ref, facts.rawPath), ref)
+    const context = { method: facts.method, referer: facts.headers.get('referer'), origin: facts.url.origin }
+    response = mitigationResponse(respond(decision, facts.headers.get('accept'), ref, facts.rawPath, context), ref)
   }
 
   await logDecision(facts, env, config, decision, {
@@ -114,8 +117,15 @@ async function failOpen(
   now: number,
   missing: string[],
 ): Promise<Response> {
-  const origin = await forwardToOrigin(request, facts, target, new Map(), body)
+  const answer = await forwardSafely(request, facts, target, new Map(), body)
+  if (answer.unreachable) missing.push('origin_unreachable')
   const decision = unscoredDecision('fail_open', config.source.mode)
-  await logDecision(facts, env, config, decision, { ref, now, model: MODEL_FALLBACK_NAME, originStatus: origin.status, missing })
-  return origin
+  await logDecision(facts, env, config, decision, {
+    ref,
+    now,
+    model: MODEL_FALLBACK_NAME,
+    originStatus: answer.unreachable ? null : answer.response.status,
+    missing,
+  })
+  return answer.response
 }

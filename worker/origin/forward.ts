@@ -30,6 +30,31 @@ export function originUrl(base: URL, rawPath: string): string {
 
 let demo: ReturnType<typeof createDemoOrigin> | null = null
 
+export interface OriginAnswer {
+  readonly response: Response
+  /** The origin could not be reached (DNS, connect, reset): the response is our 502. */
+  readonly unreachable: boolean
+}
+
+/** forwardToOrigin, but an unreachable origin becomes a plain 502 instead of a thrown error. */
+export async function forwardSafely(
+  original: Request,
+  facts: RequestFacts,
+  target: OriginTarget,
+  extraHeaders: ReadonlyMap<string, string>,
+  body: BodyInit | null,
+): Promise<OriginAnswer> {
+  try {
+    return { response: await forwardToOrigin(original, facts, target, extraHeaders, body), unreachable: false }
+  } catch {
+    const response = new Response('Bad gateway: the origin could not be reached.\n', {
+      status: 502,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    })
+    return { response, unreachable: true }
+  }
+}
+
 export async function forwardToOrigin(
   original: Request,
   facts: RequestFacts,

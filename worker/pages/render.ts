@@ -21,7 +21,7 @@ export function mitigationResponse(m: Mitigation, ref: string): Response {
       headers.set('content-security-policy', pageCsp())
       return new Response(rateLimitPage(ref, Number(headers.get('retry-after') ?? 60)), { status: m.status, headers })
     case 'challenge': {
-      const page = challengePage(ref, m.body.returnPath)
+      const page = challengePage(ref, m.body.returnPath, m.body.difficulty)
       headers.set('content-security-policy', pageCsp(page.nonce))
       return new Response(page.html, { status: m.status, headers })
     }
