@@ -91,115 +91,137 @@ const passThrough: Handler = {
   fetch: (request: Request) => fetch(`http://origin.bench${new URL(request.url).pathname}`, { method: request.method, headers: request.headers, body: request.body }),
 }
 
+interface Setup {
+  readonly env: never
+  readonly makers: Record<Exclude<BenchClass, 'mix' | 'baseline'>, (i: number) => Request>
+}
+
+/** Keys, tokens and fake bindings, made once per isolate (the first job pays for them, unmeasured). */
+async function makeSetup(): Promise<Setup> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+  const secret = JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'ES256', use: 'sig' }] })
+  const keys = await parseCookieKeys(secret)
+  if (!keys.ok) throw new Error('bench keys')
+  const config = JSON.stringify({
+    ...DEFAULT_CONFIG,
+    version: 'bench',
+    deny: { ips: ['192.0.2.0/24'], asns: [] },
+    rules: [...DEFAULT_CONFIG.rules, { name: 'bench_checkout_challenge', when: 'route == "checkout" and method == "POST"', action: 'challenge', priority: 5 }],
+  })
+  const env = fakeEnv(config, secret) as never
+  const now = Date.now()
+  const ip = (i: number) => `198.51.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`
+  const tokenFor = async (i: number, cold: boolean): Promise<string> => {
+    const b = await bindingHashes(UA, ip(i))
+    return issueDeviceToken({ deviceId: `${cold ? 'C' : 'W'}${i.toString(36).padStart(21, '0')}`, firstSeen: now - 86_400_000, now, telemetry: null, ...b }, keys.value)
+  }
+  const warm = await Promise.all(Array.from({ length: POOL }, (_, i) => tokenFor(i, false)))
+  const coldCount = 8192
+  const cold = await Promise.all(Array.from({ length: coldCount }, (_, i) => tokenFor(1000 + i, true)))
+
+  const get = (path: string, i: number, cookie: string | null, extra: Record<string, string> = {}, clientIp = ip(i % POOL)) =>
+    new Request(`https://shop.example${path}`, { headers: { ...BROWSER, ...extra, 'cf-connecting-ip': clientIp, ...(cookie === null ? {} : { cookie: `sid=abc; __edgeward=${cookie}` }) } })
+  const post = (path: string, body: string, type: string, i: number, cookie: string | null, clientIp = ip(i % POOL)) =>
+    new Request(`https://shop.example${path}`, { method: 'POST', body, headers: { ...BROWSER, 'content-type': type, 'cf-connecting-ip': clientIp, ...(cookie === null ? {} : { cookie: `__edgeward=${cookie}` }) } })
+  const makers: Setup['makers'] = {
+    static: (i) => get('/static/app.css', i, warm[i % POOL]!, { accept: 'text/css,*/*;q=0.1', 'sec-fetch-mode': 'no-cors' }),
+    page: (i) => get(`/products/${(i % 1000) + 1}`, i, warm[i % POOL]!),
+    api: (i) => get('/api/products', i, warm[i % POOL]!, { accept: 'application/json', 'sec-fetch-mode': 'cors' }),
+    login: (i) => post('/login', `username=user${String((i % 1000) + 1).padStart(4, '0')}%40example.com&password=wrong`, 'application/x-www-form-urlencoded', i, warm[i % POOL]!),
+    login_new_client: (i) => post('/login', JSON.stringify({ username: `new${i}@example.com`, password: 'x' }), 'application/json', i, null, ip(20_000 + (i % 20_000))),
+    checkout_challenge: (i) => post('/checkout', 'card_number=4111111111111111&exp=12%2F30&cvv=123&amount=10', 'application/x-www-form-urlencoded', i, warm[i % POOL]!),
+    blocked: (i) => get('/products/1', i, null, {}, `192.0.2.${(i % 250) + 1}`),
+    page_cold_cookie: (i) => get(`/products/${(i % 1000) + 1}`, i, cold[i % coldCount]!, {}, ip(1000 + (i % coldCount))),
+    collect: (i) => post('/__edgeward/collect', TELEMETRY, 'application/json', i, warm[i % POOL]!),
+  }
+  return { env, makers }
+}
+
+/** A plausible mix for one zone: mostly pages and assets, some API, a few logins and blocks. */
+const MIX: readonly Exclude<BenchClass, 'mix' | 'baseline'>[] = ['page', 'page', 'page', 'page', 'static', 'static', 'static', 'api', 'api', 'login', 'collect', 'blocked']
+
+export interface ClassJob extends Job {
+  /** One route class, `model` (the model alone) or `setup` (make keys and tokens, measure nothing). */
+  readonly only: BenchClass | 'model' | 'setup'
+}
+
+export interface ClassAnswer {
+  readonly figures: ClassFigures
+  /** Requests (or model rows) run in this job, warm-up included: what the caller's CPU reading covers. */
+  readonly runs: number
+}
+
 export function benchWorker(worker: Handler): { fetch(request: Request): Promise<Response> } {
+  let setup: Promise<Setup> | undefined
+  // Counters run on across jobs so every class keeps cycling through fresh inputs (cold cookies, new users).
+  let serial = 0
   return {
     async fetch(request: Request): Promise<Response> {
-      const job = (await request.json()) as Job
-      const { privateKey } = await generateKeyPair('ES256', { extractable: true })
-      const secret = JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'ES256', use: 'sig' }] })
-      const keys = await parseCookieKeys(secret)
-      if (!keys.ok) throw new Error('bench keys')
-      const config = JSON.stringify({
-        ...DEFAULT_CONFIG,
-        version: 'bench',
-        deny: { ips: ['192.0.2.0/24'], asns: [] },
-        rules: [...DEFAULT_CONFIG.rules, { name: 'bench_checkout_challenge', when: 'route == "checkout" and method == "POST"', action: 'challenge', priority: 5 }],
-      })
-      const env = fakeEnv(config, secret) as never
-      const now = Date.now()
+      const job = (await request.json()) as ClassJob
+      setup ??= makeSetup()
+      const { env, makers } = await setup
+      if (job.only === 'setup') return Response.json({ ready: true })
+      if (job.only === 'model') return Response.json(await benchModel(job))
+      const label = job.only
 
-      const ip = (i: number) => `198.51.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`
-      const tokenFor = async (i: number, cold: boolean): Promise<string> => {
-        const b = await bindingHashes(UA, ip(i))
-        return issueDeviceToken({ deviceId: `${cold ? 'C' : 'W'}${i.toString(36).padStart(21, '0')}`, firstSeen: now - 86_400_000, now, telemetry: null, ...b }, keys.value)
-      }
-      const warm = await Promise.all(Array.from({ length: POOL }, (_, i) => tokenFor(i, false)))
-      const coldCount = 4096
-      const cold = await Promise.all(Array.from({ length: coldCount }, (_, i) => tokenFor(1000 + i, true)))
-
-      const get = (path: string, i: number, cookie: string | null, extra: Record<string, string> = {}, clientIp = ip(i % POOL)) =>
-        new Request(`https://shop.example${path}`, { headers: { ...BROWSER, ...extra, 'cf-connecting-ip': clientIp, ...(cookie === null ? {} : { cookie: `sid=abc; __edgeward=${cookie}` }) } })
-      const post = (path: string, body: string, type: string, i: number, cookie: string | null, clientIp = ip(i % POOL)) =>
-        new Request(`https://shop.example${path}`, { method: 'POST', body, headers: { ...BROWSER, 'content-type': type, 'cf-connecting-ip': clientIp, ...(cookie === null ? {} : { cookie: `__edgeward=${cookie}` }) } })
-      const makers: Record<Exclude<BenchClass, 'mix' | 'baseline'>, (i: number) => Request> = {
-        static: (i) => get('/static/app.css', i, warm[i % POOL]!, { accept: 'text/css,*/*;q=0.1', 'sec-fetch-mode': 'no-cors' }),
-        page: (i) => get(`/products/${(i % 1000) + 1}`, i, warm[i % POOL]!),
-        api: (i) => get('/api/products', i, warm[i % POOL]!, { accept: 'application/json', 'sec-fetch-mode': 'cors' }),
-        login: (i) => post('/login', `username=user${String((i % 1000) + 1).padStart(4, '0')}%40example.com&password=wrong`, 'application/x-www-form-urlencoded', i, warm[i % POOL]!),
-        login_new_client: (i) => post('/login', JSON.stringify({ username: `new${i}@example.com`, password: 'x' }), 'application/json', i, null, ip(5000 + (i % 20_000))),
-        checkout_challenge: (i) => post('/checkout', 'card_number=4111111111111111&exp=12%2F30&cvv=123&amount=10', 'application/x-www-form-urlencoded', i, warm[i % POOL]!),
-        blocked: (i) => get('/products/1', i, null, {}, `192.0.2.${(i % 250) + 1}`),
-        page_cold_cookie: (i) => get(`/products/${(i % 1000) + 1}`, i, cold[i % coldCount]!, {}, ip(1000 + (i % coldCount))),
-        collect: (i) => post('/__edgeward/collect', TELEMETRY, 'application/json', i, warm[i % POOL]!),
-      }
-      // A plausible mix for one zone: mostly pages and assets, some API, a few logins and blocks.
-      const MIX: readonly Exclude<BenchClass, 'mix' | 'baseline'>[] = ['page', 'page', 'page', 'page', 'static', 'static', 'static', 'api', 'api', 'login', 'collect', 'blocked']
-
-      const statuses = new Map<BenchClass, number>()
-      const once = async (cls: Exclude<BenchClass, 'mix' | 'baseline'>, i: number, label: BenchClass): Promise<number> => {
+      let status = 0
+      let runs = 0
+      const run = async (): Promise<void> => {
+        const i = serial++
+        runs++
+        const cls = label === 'mix' ? MIX[i % MIX.length]! : label === 'baseline' ? 'page' : label
         const pending: Promise<unknown>[] = []
         const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException: () => {}, props: {} }
         const handler = label === 'baseline' ? passThrough : worker
         const res = await handler.fetch(makers[cls](i), env, ctx as never)
         await res.arrayBuffer() // HTMLRewriter injection runs as the body streams
         await Promise.all(pending)
-        statuses.set(label, res.status)
-        return res.status
+        status = res.status
       }
 
       const realFetch = globalThis.fetch
       const realLog = console.log
-      const figures: Record<string, ClassFigures | { p50: number; p99: number; batch: number }> = {}
       globalThis.fetch = stubOrigin as typeof fetch
       console.log = () => {}
       try {
-        for (const label of ROUTE_CLASSES) {
-          let n = 0
-          const run = (): Promise<number> => {
-            const i = n++
-            return once(label === 'mix' ? MIX[i % MIX.length]! : label === 'baseline' ? 'page' : label, i, label)
-          }
-          const timed = async (count: number): Promise<number[]> => {
-            const out: number[] = []
-            for (let b = 0; b < job.batches; b++) {
-              await tick()
-              const t0 = performance.now()
-              for (let k = 0; k < count; k++) await run()
-              await tick()
-              out.push(((performance.now() - t0) * 1000) / count)
-            }
-            return out
-          }
-          for (let k = 0; k < 200; k++) await run() // warm caches and the JIT
+        for (let k = 0; k < 200; k++) await run() // warm caches and the JIT
+        await tick()
+        const t0 = performance.now()
+        for (let k = 0; k < 200; k++) await run()
+        await tick()
+        const perCall = Math.max(1, ((performance.now() - t0) * 1000) / 200)
+        const batch = Math.max(20, Math.ceil((job.targetMs * 1000) / perCall))
+        const means: number[] = []
+        for (let b = 0; b < job.batches; b++) {
           await tick()
-          const t0 = performance.now()
-          for (let k = 0; k < 200; k++) await run()
+          const start = performance.now()
+          for (let k = 0; k < batch; k++) await run()
           await tick()
-          const perCall = Math.max(1, ((performance.now() - t0) * 1000) / 200)
-          const batch = Math.max(20, Math.ceil((job.targetMs * 1000) / perCall))
-          const s = summarise(await timed(batch))
-          figures[label] = { p50: s.p50, p99: s.p99, batch, status: statuses.get(label) ?? 0 }
+          means.push(((performance.now() - start) * 1000) / batch)
         }
+        const s = summarise(means)
+        const answer: ClassAnswer = { figures: { p50: s.p50, p99: s.p99, batch, status }, runs }
+        return Response.json(answer)
       } finally {
         globalThis.fetch = realFetch
         console.log = realLog
       }
-
-      // The model alone, on the feature rows real requests produce (mostly missing journey values here).
-      const model = defaultModel()
-      if (!model.ok) throw new Error('bench: default model refused')
-      const rows = Array.from({ length: 256 }, (_, r) => {
-        const v = emptyFeatureVector()
-        for (let f = 0; f < FEATURE_COUNT; f++) v[f] = (r * 31 + f * 7) % 5 === 0 ? Number.NaN : ((r * 13 + f * 17) % 97) / 7
-        return v
-      })
-      const probe = await batchMeans((row) => predict(model.value, row), rows, 2000, 3, () => performance.now(), tick)
-      const modelBatch = Math.ceil((job.targetMs * 1000) / Math.max(0.05, Math.min(...probe)))
-      const m = summarise(await batchMeans((row) => predict(model.value, row), rows, modelBatch, job.batches, () => performance.now(), tick))
-      figures.model = { p50: m.p50, p99: m.p99, batch: modelBatch }
-      const e = summarise(await batchMeans((row) => explain(model.value, row, 3).length, rows, Math.ceil(modelBatch / 10), job.batches, () => performance.now(), tick))
-      figures.model_explain = { p50: e.p50, p99: e.p99, batch: Math.ceil(modelBatch / 10) }
-      return Response.json(figures)
     },
   }
+}
+
+/** The model alone, on feature rows like real requests produce (some values missing). */
+async function benchModel(job: Job): Promise<Record<'model' | 'model_explain', { p50: number; p99: number; batch: number }>> {
+  const model = defaultModel()
+  if (!model.ok) throw new Error('bench: default model refused')
+  const rows = Array.from({ length: 256 }, (_, r) => {
+    const v = emptyFeatureVector()
+    for (let f = 0; f < FEATURE_COUNT; f++) v[f] = (r * 31 + f * 7) % 5 === 0 ? Number.NaN : ((r * 13 + f * 17) % 97) / 7
+    return v
+  })
+  const probe = await batchMeans((row) => predict(model.value, row), rows, 2000, 3, () => performance.now(), tick)
+  const batch = Math.ceil((job.targetMs * 1000) / Math.max(0.05, Math.min(...probe)))
+  const m = summarise(await batchMeans((row) => predict(model.value, row), rows, batch, job.batches, () => performance.now(), tick))
+  const e = summarise(await batchMeans((row) => explain(model.value, row, 3).length, rows, Math.ceil(batch / 10), job.batches, () => performance.now(), tick))
+  return { model: { p50: m.p50, p99: m.p99, batch }, model_explain: { p50: e.p50, p99: e.p99, batch: Math.ceil(batch / 10) } }
 }

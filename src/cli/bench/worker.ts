@@ -1,9 +1,11 @@
 // Worker CPU benchmark: bundles the real Worker with bench/worker-harness.ts, runs it in a local workerd
-// (Miniflare, no network) and prints µs per request by route class (batch means) → flat figures.
+// (Miniflare, no network) and prints µs per request by route class — wall-clock batch means inside the
+// isolate, and the workerd process's own CPU time per request (Linux) — → flat figures.
 // The bindings answer instantly and the origin is a stub, so the time is the Worker's own.
+import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ROUTE_CLASSES, type ClassFigures } from './worker-harness'
+import { ROUTE_CLASSES, type BenchClass, type ClassAnswer, type ClassFigures } from './worker-harness'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const round = (x: number, d = 1) => Number(x.toFixed(d))
@@ -22,6 +24,36 @@ const DESCRIBE: Record<(typeof ROUTE_CLASSES)[number], string> = {
   baseline: 'the page request through a Worker that only forwards (harness cost)',
 }
 
+/** workerd processes started by this Node process (Miniflare spawns one). */
+function workerdPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+          return stat.includes('(workerd)') && Number(fields[1]) === process.pid
+        } catch {
+          return false
+        }
+      })
+      .map(Number)
+  } catch {
+    return []
+  }
+}
+
+/** CPU time (ns) of every thread of the given processes, from /proc/<pid>/task/<tid>/schedstat. */
+function cpuNs(pids: readonly number[]): number | null {
+  if (pids.length === 0) return null
+  let total = 0
+  for (const pid of pids) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+  }
+  return total
+}
+
 export async function run(): Promise<Record<string, number>> {
   const { build } = await import('esbuild')
   const { Miniflare } = await import('miniflare')
@@ -36,24 +68,37 @@ export async function run(): Promise<Record<string, number>> {
     external: ['cloudflare:*', 'node:*'], write: false, target: 'es2022', logLevel: 'error',
   })
   const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] })
-  let figures: Record<string, ClassFigures>
-  try {
-    const res = await mf.dispatchFetch('http://bench.local/', {
-      method: 'POST',
-      body: JSON.stringify({ batches: Number(process.env.BENCH_BATCHES ?? 25), targetMs: Number(process.env.BENCH_TARGET_MS ?? 20) }),
-    })
+  const figures: Record<string, ClassFigures> = {}
+  const cpu: Partial<Record<BenchClass, number>> = {}
+  const job = { batches: Number(process.env.BENCH_BATCHES ?? 25), targetMs: Number(process.env.BENCH_TARGET_MS ?? 20) }
+  const call = async (only: string): Promise<unknown> => {
+    const res = await mf.dispatchFetch('http://bench.local/', { method: 'POST', body: JSON.stringify({ ...job, only }) })
     if (!res.ok) throw new Error(`workerd answered ${res.status}: ${await res.text()}`)
-    figures = (await res.json()) as Record<string, ClassFigures>
+    return res.json()
+  }
+  try {
+    await call('setup')
+    const pids = workerdPids()
+    for (const cls of ROUTE_CLASSES) {
+      const before = cpuNs(pids)
+      const answer = (await call(cls)) as ClassAnswer
+      const after = cpuNs(pids)
+      figures[cls] = answer.figures
+      if (before !== null && after !== null) cpu[cls] = (after - before) / 1000 / answer.runs
+    }
+    Object.assign(figures, (await call('model')) as Record<string, ClassFigures>)
   } finally {
     await mf.dispose()
   }
 
-  console.log('\nWorker CPU per request inside workerd, µs (means of ~20 ms batches; instant fake bindings, stub origin)')
-  console.log(`${'route class'.padEnd(20)} ${'status'.padStart(6)} ${'p50'.padStart(8)} ${'p99'.padStart(8)}  what`)
+  console.log('\nWorker time per request inside workerd, µs: p50/p99 of ~20 ms batch means (wall clock in the isolate),')
+  console.log('and the workerd process CPU time per request (all threads, /proc); instant fake bindings, stub origin')
+  console.log(`${'route class'.padEnd(20)} ${'status'.padStart(6)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'cpu'.padStart(8)}  what`)
   for (const cls of ROUTE_CLASSES) {
     const f = figures[cls]
     if (f === undefined) continue
-    console.log(`${cls.padEnd(20)} ${String(f.status).padStart(6)} ${f.p50.toFixed(1).padStart(8)} ${f.p99.toFixed(1).padStart(8)}  ${DESCRIBE[cls]}`)
+    const c = cpu[cls]
+    console.log(`${cls.padEnd(20)} ${String(f.status).padStart(6)} ${f.p50.toFixed(1).padStart(8)} ${f.p99.toFixed(1).padStart(8)} ${(c === undefined ? 'n/a' : c.toFixed(1)).padStart(8)}  ${DESCRIBE[cls]}`)
   }
   const model = figures.model
   const explain = figures.model_explain
@@ -68,11 +113,15 @@ export async function run(): Promise<Record<string, number>> {
     if (f === undefined || cls === 'mix') continue
     if (cls === 'baseline') {
       out.worker_harness_baseline_p50_us = round(f.p50)
+      if (cpu.baseline !== undefined) out.worker_harness_baseline_cpu_us = round(cpu.baseline)
       continue
     }
     out[`worker_cpu_${cls}_p50_us`] = round(f.p50)
     out[`worker_cpu_${cls}_p99_us`] = round(f.p99)
+    const c = cpu[cls]
+    if (c !== undefined) out[`worker_cpu_${cls}_process_us`] = round(c)
   }
+  if (cpu.mix !== undefined) out.worker_cpu_process_mean_us = round(cpu.mix)
   if (model) out.worker_model_only_p50_us = round(model.p50, 3)
   if (explain) out.worker_model_explain_p50_us = round(explain.p50, 3)
   return out
