@@ -49,12 +49,6 @@ interface Tally {
   logins401: number
 }
 
-interface Run {
-  readonly warmup: Result
-  readonly run: Result
-  readonly tally: Tally
-}
-
 /** One client's journey, repeated by every connection: a page, an asset, an API call, a failed login. */
 function journey(cookie: string | null, tally: Tally): RequestSpec[] {
   const headers = { ...BROWSER, ...(cookie === null ? {} : { cookie: `sid=load; __edgeward=${cookie}` }) }
@@ -73,18 +67,57 @@ function journey(cookie: string | null, tally: Tally): RequestSpec[] {
   ]
 }
 
-const errorsOf = (r: Result): number => r.errors + r.timeouts + r['5xx']
-const rps = (r: Result): number => r.requests.total / r.duration
+/** What a measured run adds up to: several autocannon rounds, each ending with every request answered. */
+interface Totals {
+  readonly requests: number
+  readonly seconds: number
+  readonly errors: number
+  readonly rounds: number
+  readonly latencyMs: { readonly p50: number; readonly p99: number }
+}
 
-/** A warm-up of WARMUP requests sets the request count so the measured run lasts about DURATION_S; both end with every request answered. */
+interface Run {
+  readonly warmup: Result
+  readonly run: Totals
+  readonly tally: Tally
+}
+
+const errorsOf = (r: Result): number => r.errors + r.timeouts + r['5xx']
+const rpsOf = (r: Result): number => r.requests.total / r.duration
+const rps = (t: Totals): number => t.requests / t.seconds
+const ROUND_S = 15
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+
+/**
+ * A warm-up of WARMUP requests, then rounds of at most ROUND_S seconds (each sized from the last
+ * rate, run with autocannon's `amount`) until DURATION_S is spent. Rounds end only when every
+ * request they sent is answered, so the counters can be checked exactly afterwards.
+ */
 async function hammer(url: string, cookie: string | null): Promise<Run> {
   const tally: Tally = { loginsAnswered: 0, logins401: 0 }
   const requests = journey(cookie, tally)
   const warmup = await autocannon({ url, connections: CONNECTIONS, amount: Math.max(WARMUP, CONNECTIONS * 4), requests, timeout: 20 })
-  const amount = Math.max(CONNECTIONS * 4, Math.round(rps(warmup) * DURATION_S))
-  process.stderr.write(`load: ${url}: warm-up ${rps(warmup).toFixed(0)} req/s → ${amount} requests\n`)
-  const run = await autocannon({ url, connections: CONNECTIONS, amount, requests, timeout: 20 })
-  return { warmup, run, tally }
+  const latencies: number[] = []
+  let rate = rpsOf(warmup)
+  let seconds = 0
+  let total = 0
+  let errors = errorsOf(warmup)
+  let rounds = 0
+  while (DURATION_S - seconds >= 1) {
+    const amount = Math.max(CONNECTIONS * 2, Math.round(rate * Math.min(ROUND_S, DURATION_S - seconds)))
+    const round = await autocannon({ url, connections: CONNECTIONS, amount, requests, timeout: 20 }).on('response', (_c, _s, _b, ms) => latencies.push(ms))
+    seconds += round.duration
+    total += round.requests.total
+    errors += errorsOf(round)
+    rate = rpsOf(round)
+    rounds++
+  }
+  latencies.sort((a, b) => a - b)
+  process.stderr.write(`load: ${url}: ${total} requests in ${seconds.toFixed(1)} s over ${rounds} rounds\n`)
+  return { warmup, run: { requests: total, seconds, errors, rounds, latencyMs: { p50: Number(quantile(latencies, 0.5).toFixed(1)), p99: Number(quantile(latencies, 0.99).toFixed(1)) } }, tally }
 }
 
 /** Wrangler's local KV, written before the server starts: shadow mode, so every request is scored, counted and forwarded. */
@@ -161,11 +194,11 @@ async function runEdgeward(originUrl: string, dirs: string[], children: Child[])
   const result = await hammer(url, cookie)
   const check = await checkCounters(url, server, cookie, result.tally)
   await new Promise((r) => setTimeout(r, 1000))
-  const sent = 1 + result.warmup.requests.total + result.run.requests.total // collect + traffic; the check lines are counted apart
+  const sent = 1 + result.warmup.requests.total + result.run.requests // collect + traffic; the check lines are counted apart
   const traffic = server.logLines.filter((l) => l.path !== '/signin')
   const countersMissing = traffic.filter((l) => l.counters === 'missing').length
-  const statuses = { warmup: result.warmup.statusCodeStats, run: result.run.statusCodeStats }
-  if (errorsOf(result.run) + errorsOf(result.warmup) > 0) process.stderr.write(`load: edgeward errors; statuses ${JSON.stringify(statuses)}; server output:\n${server.tail()}\n`)
+  const statuses = result.warmup.statusCodeStats
+  if (result.run.errors > 0) process.stderr.write(`load: edgeward errors; warm-up statuses ${JSON.stringify(statuses)}; server output:\n${server.tail()}\n`)
   await server.stop()
   return { ...result, check, logLinesMissing: sent - traffic.length, countersMissingShare: traffic.length === 0 ? 0 : countersMissing / traffic.length }
 }
@@ -192,17 +225,17 @@ async function runPassthrough(originUrl: string, dirs: string[], children: Child
   return result
 }
 
-function table(edgeward: Result, pass: Result): string {
-  const row = (name: string, f: (r: Result) => string) => `| ${name} | ${f(edgeward)} | ${f(pass)} |`
+function table(edgeward: Totals, pass: Totals): string {
+  const row = (name: string, f: (t: Totals) => string) => `| ${name} | ${f(edgeward)} | ${f(pass)} |`
   return [
     '| | edgeward (`npm start`, shadow) | pass-through Worker |',
     '| --- | ---: | ---: |',
-    row('requests', (r) => String(r.requests.total)),
-    row('duration (s)', (r) => r.duration.toFixed(1)),
-    row('requests/s', (r) => rps(r).toFixed(0)),
-    row('latency p50 (ms)', (r) => String(r.latency.p50)),
-    row('latency p99 (ms)', (r) => String(r.latency.p99)),
-    row('errors + timeouts + 5xx', (r) => String(errorsOf(r))),
+    row('requests', (t) => String(t.requests)),
+    row('duration (s)', (t) => t.seconds.toFixed(1)),
+    row('requests/s', (t) => rps(t).toFixed(0)),
+    row('latency p50 (ms)', (t) => String(t.latencyMs.p50)),
+    row('latency p99 (ms)', (t) => String(t.latencyMs.p99)),
+    row('errors + timeouts + 5xx (warm-up included)', (t) => String(t.errors)),
   ].join('\n')
 }
 
@@ -226,22 +259,22 @@ async function main(): Promise<void> {
     console.log(`\ncounters after ${ew.tally.loginsAnswered} answered logins: expected ${JSON.stringify(ew.check.expected)}, read back ${JSON.stringify(ew.check.observed)}`)
     console.log(`decision log lines missing: ${ew.logLinesMissing}; counters missed their budget on ${(ew.countersMissingShare * 100).toFixed(1)}% of requests (failed open)`)
     const summary = {
-      requests: ew.run.requests.total,
-      errors: errorsOf(ew.run) + errorsOf(ew.warmup),
+      requests: ew.run.requests,
+      errors: ew.run.errors,
       lost_increments: ew.check.lost,
       extra_increments: ew.check.extra,
       throughput_ratio_vs_passthrough: Number(ratio.toFixed(3)),
       edgeward_rps: Number(rps(ew.run).toFixed(1)),
       passthrough_rps: Number(rps(pass.run).toFixed(1)),
-      edgeward_latency_p50_ms: ew.run.latency.p50,
-      edgeward_latency_p99_ms: ew.run.latency.p99,
-      passthrough_latency_p50_ms: pass.run.latency.p50,
-      passthrough_latency_p99_ms: pass.run.latency.p99,
-      passthrough_errors: errorsOf(pass.run) + errorsOf(pass.warmup),
+      edgeward_latency_p50_ms: ew.run.latencyMs.p50,
+      edgeward_latency_p99_ms: ew.run.latencyMs.p99,
+      passthrough_latency_p50_ms: pass.run.latencyMs.p50,
+      passthrough_latency_p99_ms: pass.run.latencyMs.p99,
+      passthrough_errors: pass.run.errors,
       logins_counted: ew.tally.loginsAnswered,
       log_lines_missing: ew.logLinesMissing,
       counters_missing_share: Number(ew.countersMissingShare.toFixed(4)),
-      duration_s: Number(ew.run.duration.toFixed(1)),
+      duration_s: Number(ew.run.seconds.toFixed(1)),
       connections: CONNECTIONS,
     }
     console.log(JSON.stringify(summary))

@@ -43,7 +43,10 @@ declare module 'autocannon' {
     '5xx': number
     statusCodeStats: Record<string, { count: number }>
   }
-  function autocannon(opts: Options): Promise<Result>
+  interface Instance extends Promise<Result> {
+    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this
+  }
+  function autocannon(opts: Options): Instance
   namespace autocannon {
     export type { Options, RequestSpec, Result }
   }
