@@ -1,0 +1,148 @@
+// `npm run simulate`: drives seeded human and attack families (HTTP clients and real Chromium, each
+// client its own 127.x.y.z) against edgeward, joins its decision log with the ground truth, prints the
+// per-family table to stderr and one JSON line to stdout; optionally labelled NDJSON and fraud labels.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseSimArgs, USAGE, type SimOptions } from './simulate/args'
+import { FAMILIES, FAMILY_INFO } from './simulate/catalog'
+import { createChromium, haveChromium, type Chromium } from './simulate/chromium'
+import { joinTruth, toNdjson } from './simulate/join'
+import { chooseLabels, exportLabels, postLabels } from './simulate/labels'
+import { progressBar } from './simulate/progress'
+import { random } from './simulate/random'
+import { allFamilyResults, humanFriction } from './simulate/report'
+import { planRun, runPlanned } from './simulate/schedule'
+import { attachServer, startServer, type KvEntry, type Target } from './simulate/server'
+import { snapshotHead } from './simulate/snapshot'
+import { familyTable, humanLine, targetTable } from './simulate/table'
+import { checkTargets } from './simulate/targets'
+import { createTruth } from './simulate/truth'
+import { sleep, type World } from './simulate/world'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+/** Sessions that started late get this long after the window to finish. */
+const TAIL_MS = 75_000
+
+function fail(message: string): never {
+  console.error(`simulate: ${message}`)
+  process.exit(2)
+}
+
+/** KV entries for our own server: a model as model:<version>, and a config naming it. */
+function kvEntries(o: SimOptions, work: string): { entries: KvEntry[]; model: string | null } {
+  const entries: KvEntry[] = []
+  let config: Record<string, unknown> | null = o.config === null ? null : (JSON.parse(readFileSync(o.config, 'utf8')) as Record<string, unknown>)
+  let model: string | null = null
+  if (o.model !== null) {
+    const file = JSON.parse(readFileSync(o.model, 'utf8')) as { model_version?: unknown }
+    if (typeof file.model_version !== 'string') fail(`${o.model}: no model_version`)
+    model = file.model_version
+    entries.push({ key: `model:${model}`, file: resolve(o.model) })
+    config = { version: `sim-${model}`, ...config, model: { active: model } }
+  }
+  if (config !== null) {
+    const path = join(work, 'config.json')
+    writeFileSync(path, JSON.stringify(config))
+    entries.push({ key: 'config', file: path })
+  }
+  return { entries, model }
+}
+
+async function main(): Promise<void> {
+  const parsed = parseSimArgs(process.argv.slice(2))
+  if (!parsed.ok) fail(`${parsed.error}\n${USAGE}`)
+  const o = parsed.value
+  const runName = `seed-${o.seed}-${o.variant}${o.smoke ? '-smoke' : ''}`
+  const work = join(ROOT, 'out', 'sim', runName)
+  mkdirSync(work, { recursive: true })
+
+  let commit: string | null = null
+  let root = o.root === null ? ROOT : resolve(o.root)
+  if (o.snapshot) ({ dir: root, commit } = snapshotHead(ROOT))
+  const { entries, model } = kvEntries(o, work)
+  console.error(`simulate: ${o.url === null ? `starting edgeward from ${root}${model ? ` with model ${model}` : ''}` : `attaching to ${o.url.href}`}`)
+  const target: Target = o.url === null
+    ? await startServer(root, resolve(o.log ?? join(work, 'server.log')), entries).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)))
+    : await attachServer(o.url, resolve(o.log!)).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)))
+
+  let chromium: Chromium | null = null
+  if (o.chromium) {
+    if (haveChromium()) chromium = createChromium(o.browsers)
+    else console.error('simulate: /usr/bin/chromium is missing — the browser families are skipped (apt-get install chromium)')
+  }
+  const truth = createTruth()
+  const startedAt = Date.now() + 500
+  const windowMs = o.windowS * 1000
+  const world: World = {
+    target: target.url, truth, seed: o.seed, variant: o.variant, scale: o.scale, smoke: o.smoke, windowMs, startedAt,
+    deadline: startedAt + windowMs + (o.smoke ? 20_000 : TAIL_MS), chromium, pace: o.smoke ? 0.1 : 1, abort: { stopped: false },
+  }
+  const planned = planRun(world, o.families)
+  console.error(`simulate: ${planned.length} sessions over ${o.windowS} s (seed ${o.seed}, variant ${o.variant}, scale ${o.scale}${o.smoke ? ', smoke' : ''})`)
+  const progress = progressBar(truth, planned.length, startedAt, world.deadline)
+  let outcome
+  try {
+    outcome = await runPlanned(planned, () => {
+      progress.tick()
+      world.abort.stopped ||= !target.alive()
+    })
+  } finally {
+    progress.done()
+    await chromium?.close()
+  }
+  if (world.abort.stopped) {
+    await target.stop()
+    fail(`the edgeward under test exited during the run; its stderr ends:\n${target.stderr().slice(-3000)}`)
+  }
+  await sleep(1500) // the last lines are printed after the last responses
+  const joined = joinTruth(target.lines(), truth.byIp(), startedAt - 1000)
+  const results = allFamilyResults(joined.rows, FAMILIES.filter((f) => o.families.includes(f)))
+  const humans = humanFriction(joined.rows)
+  const checks = checkTargets(results, humans)
+  const countersMissing = joined.rows.filter((r) => r.counters !== 'ok').length
+  console.error(`\n${familyTable(results)}\n\n${humanLine(humans)}\n\n${targetTable(checks)}\n`)
+  if (outcome.failures.length > 0) {
+    console.error(`simulate: ${outcome.failures.length} sessions ended with an error:`)
+    for (const f of outcome.failures.slice(0, 8)) console.error(`  ${f.session}: ${f.error.split('\n')[0]}`)
+  }
+  if (o.out !== null) {
+    mkdirSync(dirname(resolve(o.out)), { recursive: true })
+    writeFileSync(o.out, toNdjson(joined.rows))
+    console.error(`simulate: ${joined.rows.length} labelled rows → ${o.out}`)
+  }
+
+  let labels: { posted: number; exported: string | null } | null = null
+  if (o.label) {
+    const items = chooseLabels(joined.rows, o.labelShare, random(o.seed, 'labels'))
+    const posted = items.length === 0 ? 0 : await postLabels(target.url, o.adminToken, items)
+    let exported: string | null = null
+    if (o.labelsOut !== null) {
+      writeFileSync(o.labelsOut, await exportLabels(target.url, o.adminToken))
+      exported = o.labelsOut
+    }
+    labels = { posted, exported }
+    console.error(`simulate: posted ${posted} labels${exported ? `; all labels exported → ${exported}` : ''}`)
+  }
+  await target.stop()
+
+  const families = Object.fromEntries(Object.entries(results).map(([f, r]) => [f, {
+    label: FAMILY_INFO[f as keyof typeof FAMILY_INFO].label, ...r, ...(r.sessions === 0 ? { skipped: o.smoke ? 'smoke: no Chromium' : 'no sessions (Chromium missing or disabled)' } : {}),
+  }]))
+  console.log(JSON.stringify({
+    seed: o.seed, variant: o.variant, scale: o.scale, smoke: o.smoke, commit, model: model ?? (joined.rows[0]?.model ?? null),
+    families,
+    human_session_friction: humans.session_friction,
+    human_request_block_rate: humans.request_block_rate,
+    human_request_mitigated_rate: humans.request_mitigated_rate,
+    humans,
+    targets: checks,
+    run: {
+      sessions: planned.length, requests_sent: truth.totals.requests, request_errors: truth.totals.errors, log_rows: joined.rows.length,
+      unowned_lines: joined.unowned, counters_missing_rows: countersMissing, session_failures: outcome.failures.length,
+      duration_ms: Date.now() - startedAt, server_log: target.logFile, out: o.out, labels,
+    },
+  }))
+}
+
+await main().catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)))

@@ -1,0 +1,52 @@
+// The simulated families and what each one is: label (1 attack, 0 human), what counts as one
+// attempt for "first mitigation", whether it is automated, whether it needs Chromium. Data only.
+
+export const FAMILIES = [
+  'human_browser',
+  'human_http',
+  'credential_stuffing',
+  'distributed_stuffing',
+  'manual_ato',
+  'carding',
+  'signup_spam',
+  'scraping',
+  'cart_hoarding',
+  'automated_browser_webdriver',
+  'automated_browser_stealth',
+] as const
+export type Family = (typeof FAMILIES)[number]
+
+export const isFamily = (v: unknown): v is Family => typeof v === 'string' && (FAMILIES as readonly string[]).includes(v)
+
+/** What one attempt is: a login POST, a checkout POST, a signup POST, a cart POST, or any request. */
+export const ATTEMPT_KINDS = ['login', 'checkout', 'signup', 'cart', 'request'] as const
+export type AttemptKind = (typeof ATTEMPT_KINDS)[number]
+
+export interface FamilyInfo {
+  readonly label: 0 | 1
+  readonly attempt: AttemptKind
+  readonly automated: boolean
+  readonly chromium: boolean
+  readonly summary: string
+}
+
+export const FAMILY_INFO: Readonly<Record<Family, FamilyInfo>> = {
+  human_browser: { label: 0, attempt: 'request', automated: false, chromium: true, summary: 'people in Chromium: browse, type credentials (some mistype first), shop' },
+  human_http: { label: 0, attempt: 'request', automated: false, chromium: false, summary: 'people without JavaScript: real browser header sets, browse, log in, shop' },
+  credential_stuffing: { label: 1, attempt: 'login', automated: true, chromium: false, summary: 'one source tries a leaked combo list fast' },
+  distributed_stuffing: { label: 1, attempt: 'login', automated: true, chromium: false, summary: '≥ 200 addresses, 1–2 tries each, low and slow' },
+  manual_ato: { label: 1, attempt: 'login', automated: false, chromium: true, summary: 'a person with stolen credentials: VPN, new device, paste, reset → profile → transfer' },
+  carding: { label: 1, attempt: 'checkout', automated: true, chromium: false, summary: 'many checkouts with random card numbers' },
+  signup_spam: { label: 1, attempt: 'signup', automated: true, chromium: false, summary: 'fake account creation in bursts' },
+  scraping: { label: 1, attempt: 'request', automated: true, chromium: false, summary: 'fast crawl of product pages and the product API' },
+  cart_hoarding: { label: 1, attempt: 'cart', automated: true, chromium: false, summary: 'adds stock to carts, never pays (denial of inventory)' },
+  automated_browser_webdriver: { label: 1, attempt: 'login', automated: true, chromium: true, summary: 'Chromium under automation, navigator.webdriver true, stuffing the login form' },
+  automated_browser_stealth: { label: 1, attempt: 'login', automated: true, chromium: true, summary: 'Chromium with AutomationControlled off (webdriver false), stuffing the login form' },
+}
+
+/** Which requests are attempts of a kind (by method and path of a decision log line). */
+export function isAttempt(kind: AttemptKind, method: string, path: string): boolean {
+  if (kind === 'request') return true
+  if (method !== 'POST') return false
+  return path === `/${kind}`
+}

@@ -1,0 +1,28 @@
+// Every family runner, keyed by family name (src/cli/simulate/catalog.ts lists them and says what
+// each is). Adding a family: a runner file here, a line below, an entry in the catalog.
+import type { Family } from '../catalog'
+import { automatedBrowserStealth, automatedBrowserWebdriver } from './automatedBrowser'
+import { carding } from './carding'
+import { cartHoarding } from './cartHoarding'
+import { distributed } from './distributed'
+import { humanBrowser } from './humanBrowser'
+import { humanHttp } from './humanHttp'
+import { manualAto } from './manualAto'
+import { scraping } from './scraping'
+import { signupSpam } from './signupSpam'
+import type { FamilySpec } from './spec'
+import { stuffing } from './stuffing'
+
+export const FAMILY_SPECS: Readonly<Record<Family, FamilySpec>> = {
+  human_browser: humanBrowser,
+  human_http: humanHttp,
+  credential_stuffing: stuffing,
+  distributed_stuffing: distributed,
+  manual_ato: manualAto,
+  carding,
+  signup_spam: signupSpam,
+  scraping,
+  cart_hoarding: cartHoarding,
+  automated_browser_webdriver: automatedBrowserWebdriver,
+  automated_browser_stealth: automatedBrowserStealth,
+}

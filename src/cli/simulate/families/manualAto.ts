@@ -1,0 +1,105 @@
+// Manual account takeover: a person with one victim's stolen (correct) credentials, on a VPN or
+// hosting exit, in a fresh browser (a new device), pastes the credentials, then walks password
+// reset → profile change → transfer at human pace. Shifted: a residential proxy in the victim's
+// country, a consistent clock, half of them type the credentials. Without Chromium: over HTTP.
+import type { Page } from 'playwright-core'
+import { browserProfile } from '../browsers'
+import { clickTo, linger, outlastChallenge, visit, type Step } from '../browse'
+import { PERSON, pasteInto, typeInto } from '../typing'
+import { actorFor, cfFor, demoPassword, demoUser, over, pause, type SessionContext } from '../world'
+import { personEmail } from './combos'
+import { earlyStart, scaled, type FamilySpec } from './spec'
+
+const FAR_CLOCKS = ['Europe/Moscow', 'Africa/Lagos', 'Asia/Ho_Chi_Minh', 'Asia/Manila', 'Europe/Kyiv', 'Asia/Dhaka']
+
+export const manualAto: FamilySpec = {
+  family: 'manual_ato',
+  start: earlyStart,
+  sessions: (w) => scaled(w, 6, 2),
+  async run(s: SessionContext) {
+    if (s.world.chromium === null) return overHttp(s)
+    const chromium = s.world.chromium
+    await chromium.slot(async () => {
+      const { rng } = s
+      const shifted = s.world.variant === 'shifted'
+      const network = shifted ? 'residential_proxy' : rng.chance(0.65) ? 'vpn' : 'hosting'
+      const far = !shifted && rng.chance(0.5)
+      const b = await chromium.open(s, { flavour: 'stealth', network, ua: 'headful', clipboard: true, ...(far ? { timezoneId: rng.pick(FAR_CLOCKS) } : {}) })
+      try {
+        await inBrowser(s, b.page, !shifted || rng.chance(0.5))
+      } finally {
+        await b.close()
+      }
+    })
+  },
+}
+
+async function inBrowser(s: SessionContext, page: Page, paste: boolean): Promise<void> {
+  const { rng, world } = s
+  const victim = rng.int(1, 1000)
+  const think = (median: number): Promise<void> => linger(page, rng, Math.min(9000, rng.lognormal(median, 0.5)) * world.pace)
+  const put = (sel: string, text: string): Promise<void> => (paste ? pasteInto(page, sel, text, rng) : typeInto(page, sel, text, rng, PERSON))
+  // A challenge solves itself in the browser and the fraudster carries on; a block ends it.
+  const stopped = async (st: Step | Promise<Step>): Promise<boolean> => !(await outlastChallenge(page, await st)) || over(s)
+
+  if (await stopped(visit(page, world.target, '/'))) return
+  await think(1500)
+  if (await stopped(clickTo(page, 'a[href="/login"]', rng))) return
+  await think(1200)
+  await put('#username', demoUser(victim))
+  await put('#password', demoPassword(victim))
+  await page.waitForTimeout(rng.int(300, 1000))
+  if (await stopped(clickTo(page, 'form[action="/login"] button', rng))) return
+  await think(2500)
+  if (await stopped(clickTo(page, 'a[href="/account"]', rng))) return
+  await think(3000)
+  // Password reset first (locks the owner out of the reset mail later), then the contact details.
+  if (await stopped(visit(page, world.target, '/password-reset'))) return
+  await think(1000)
+  await put('#email', demoUser(victim))
+  if (await stopped(clickTo(page, 'form[action="/password-reset"] button', rng))) return
+  await think(2000)
+  if (await stopped(clickTo(page, 'a[href="/profile"]', rng))) return
+  await think(1500)
+  await page.fill('#email', '')
+  await put('#email', personEmail(rng))
+  await page.fill('#phone', '')
+  await put('#phone', `+1 ${rng.int(200, 999)} ${rng.int(200, 999)} ${rng.int(1000, 9999)}`)
+  if (await stopped(clickTo(page, 'form[action="/profile"] button', rng))) return
+  await think(2000)
+  if (await stopped(clickTo(page, 'a[href="/account"]', rng))) return
+  await think(2500)
+  await put('#to', `GB${rng.int(10, 99)}MULE${rng.int(10_000_000, 99_999_999)}`)
+  await typeInto(page, '#amount', String(rng.int(300, 2400)), rng)
+  await clickTo(page, 'form[action="/transfer"] button', rng)
+  await think(1500)
+}
+
+/** The same journey from a browser without JavaScript (smoke runs, no Chromium). */
+async function overHttp(s: SessionContext): Promise<void> {
+  const { rng } = s
+  const cf = cfFor(s, rng.chance(0.65) ? 'vpn' : 'hosting', 'browser')
+  const a = actorFor(s, { cf, identity: { type: 'browser', profile: browserProfile('chrome', cf.country, rng) } })
+  const victim = rng.int(1, 1000)
+  const think = (): Promise<void> => pause(s, rng.lognormal(3000, 0.5))
+  try {
+    const steps: Array<() => Promise<{ mitigated: string | null }>> = [
+      () => a.get('/'),
+      () => a.get('/login', { referer: '/' }),
+      () => a.post('/login', { username: demoUser(victim), password: demoPassword(victim) }, { referer: '/login' }),
+      () => a.get('/account', { referer: '/login' }),
+      () => a.get('/password-reset', { referer: '/account' }),
+      () => a.post('/password-reset', { email: demoUser(victim) }, { referer: '/password-reset' }),
+      () => a.get('/profile', { referer: '/account' }),
+      () => a.post('/profile', { email: personEmail(rng), phone: `+1 ${rng.int(200, 999)} ${rng.int(200, 999)} ${rng.int(1000, 9999)}` }, { referer: '/profile' }),
+      () => a.get('/account', { referer: '/profile' }),
+      () => a.post('/transfer', { to: `GB${rng.int(10, 99)}MULE${rng.int(10_000_000, 99_999_999)}`, amount: String(rng.int(300, 2400)) }, { referer: '/account' }),
+    ]
+    for (const step of steps) {
+      if (over(s) || (await step()).mitigated !== null) return
+      await think()
+    }
+  } finally {
+    a.close()
+  }
+}

@@ -1,0 +1,34 @@
+// Fake account creation: bursts of POST /signup with generated addresses. Base: a few hosting
+// sources, throwaway-domain addresses, fast. Shifted: 20 residential-proxy addresses, person-like
+// addresses at big mail providers, the form page first, a few slow signups each.
+import { toolIdentity, transportOf, type Tool } from '../tools'
+import { actorFor, cfFor, over, pause, type SessionContext } from '../world'
+import { personEmail, randomPassword, throwawayEmail } from './combos'
+import { scaled, type FamilySpec } from './spec'
+
+export const signupSpam: FamilySpec = {
+  family: 'signup_spam',
+  sessions: (w) => scaled(w, w.variant === 'shifted' ? 20 : 3, 2),
+  async run(s: SessionContext) {
+    const { rng, world } = s
+    const shifted = world.variant === 'shifted'
+    const tool: Tool = shifted ? 'spoof_full' : rng.pick(['python_requests', 'go_http', 'spoof_ua'] as const)
+    const cf = cfFor(s, shifted ? 'residential_proxy' : 'hosting', transportOf(tool))
+    const a = actorFor(s, { cf, identity: { type: 'tool', tool: toolIdentity(tool, rng, cf.country) } })
+    const count = world.smoke ? 6 : shifted ? 4 : 40
+    try {
+      for (let i = 0; i < count; i++) {
+        if (over(s)) break
+        if (shifted) {
+          await a.get('/signup', { referer: '/' })
+          await pause(s, rng.between(3000, 8000))
+        }
+        const email = shifted ? personEmail(rng) : throwawayEmail(rng)
+        await a.post('/signup', { email, password: randomPassword(rng) }, { referer: '/signup' })
+        await pause(s, shifted ? rng.between(5000, 15_000) : rng.lognormal(400, 0.4))
+      }
+    } finally {
+      a.close()
+    }
+  },
+}

@@ -1,0 +1,52 @@
+// The shape of one family runner: how many sessions for a world (scale, smoke, variant), when each
+// starts, and what one session does. Plus small helpers the HTTP families share.
+import type { Actor, Reply } from '../actor'
+import type { Family } from '../catalog'
+import type { SessionContext, World } from '../world'
+
+export interface FamilySpec {
+  readonly family: Family
+  /** Sessions in this world (0 = skipped, e.g. a Chromium family in a smoke run). */
+  sessions(w: World): number
+  /** Milliseconds after the run start at which session `index` of `n` begins. */
+  start?(index: number, n: number, s: SessionContext): number
+  run(s: SessionContext): Promise<void>
+}
+
+/** Chromium sessions queue for a few browser slots: start them in the first 60 % of the window. */
+export const earlyStart = (index: number, n: number, s: SessionContext): number => ((index + s.rng.next()) / n) * s.world.windowMs * 0.6
+
+/** At least one session whenever the scale is above zero. */
+export const scaled = (w: World, base: number, smoke: number): number => (w.smoke ? smoke : Math.max(1, Math.round(base * w.scale)))
+
+/** Loads an HTML page as a browser without JavaScript does: the document, then its stylesheet. */
+export async function loadPage(a: Actor, path: string, referer: string | undefined, first: boolean): Promise<Reply> {
+  const doc = await a.get(path, referer === undefined ? {} : { referer })
+  if (doc.mitigated === null && doc.status === 200) {
+    await a.get('/static/app.css', { kind: 'style', referer: path })
+    if (first) await a.get('/favicon.ico', { kind: 'image', referer: path })
+  }
+  return doc
+}
+
+/** A Luhn-valid card number with a common prefix (what carding tools generate from BIN lists). */
+export function randomCard(next: () => number): string {
+  const prefix = ['4', '51', '52', '53', '54', '55', '37', '6011'][Math.floor(next() * 8)]!
+  const len = prefix === '37' ? 15 : 16
+  const digits = [...prefix].map(Number)
+  while (digits.length < len - 1) digits.push(Math.floor(next() * 10))
+  let sum = 0
+  for (let i = digits.length - 1, double = true; i >= 0; i--, double = !double) {
+    let d = digits[i]!
+    if (double) d = d * 2 > 9 ? d * 2 - 9 : d * 2
+    sum += d
+  }
+  digits.push((10 - (sum % 10)) % 10)
+  return digits.join('')
+}
+
+export const validCard = (next: () => number): string => (next() < 0.6 ? '4111111111111111' : '5555555555554444')
+
+export function expiry(next: () => number): string {
+  return `${String(1 + Math.floor(next() * 12)).padStart(2, '0')}/${27 + Math.floor(next() * 4)}`
+}

@@ -1,0 +1,109 @@
+// Per-family results of one run: takes labelled rows, returns shares mitigated (by request and by
+// session), the attempt number of the first mitigation (family-wide and per session), time to
+// detect, and the human friction figures. Pure. "Mitigated" = action ≠ allow in the decision line.
+import { FAMILIES, FAMILY_INFO, isAttempt, type AttemptKind, type Family } from './catalog'
+import type { LabelledRow } from './join'
+
+export interface FamilyResult {
+  readonly sessions: number
+  readonly requests: number
+  /** Requests with action ≠ allow ÷ requests. */
+  readonly mitigated_share: number | null
+  /** Requests with action = block ÷ requests. */
+  readonly blocked_share: number | null
+  /** Sessions with at least one mitigated request ÷ sessions. */
+  readonly session_mitigated_share: number | null
+  readonly attempt_kind: AttemptKind
+  readonly attempts: number
+  /** 1-based number, in time order over the whole family, of the first mitigated attempt. */
+  readonly first_mitigation: number | null
+  /** Same, counted within each session: median and worst over sessions that made attempts. */
+  readonly first_mitigation_per_session: { readonly median: number | null; readonly max: number | null; readonly never: number }
+  /** ms from the family's first request to its first mitigated request. */
+  readonly time_to_detect_ms: number | null
+  readonly actions: Readonly<Record<string, number>>
+}
+
+const mitigated = (r: LabelledRow): boolean => r.action !== 'allow'
+const share = (a: number, b: number): number | null => (b === 0 ? null : a / b)
+
+export function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/** 1-based index of the first mitigated attempt among `rows` (already in time order), or null. */
+function firstMitigatedAttempt(rows: readonly LabelledRow[], kind: AttemptKind): { n: number | null; attempts: number } {
+  let n = 0
+  let first: number | null = null
+  for (const r of rows) {
+    if (!isAttempt(kind, r.method, r.path)) continue
+    n++
+    if (first === null && mitigated(r)) first = n
+  }
+  return { n: first, attempts: n }
+}
+
+export function familyResult(family: Family, rowsInOrder: readonly LabelledRow[]): FamilyResult {
+  const kind = FAMILY_INFO[family].attempt
+  const rows = rowsInOrder.filter((r) => r.family === family)
+  const bySession = new Map<string, LabelledRow[]>()
+  for (const r of rows) (bySession.get(r.session) ?? bySession.set(r.session, []).get(r.session)!).push(r)
+  const perSession = [...bySession.values()].map((rs) => firstMitigatedAttempt(rs, kind)).filter((x) => x.attempts > 0)
+  const firsts = perSession.flatMap((x) => (x.n === null ? [] : [x.n]))
+  const family1 = firstMitigatedAttempt(rows, kind)
+  const firstMit = rows.find(mitigated)
+  const actions: Record<string, number> = {}
+  for (const r of rows) actions[r.action] = (actions[r.action] ?? 0) + 1
+  return {
+    sessions: bySession.size,
+    requests: rows.length,
+    mitigated_share: share(rows.filter(mitigated).length, rows.length),
+    blocked_share: share(rows.filter((r) => r.action === 'block').length, rows.length),
+    session_mitigated_share: share([...bySession.values()].filter((rs) => rs.some(mitigated)).length, bySession.size),
+    attempt_kind: kind,
+    attempts: family1.attempts,
+    first_mitigation: family1.n,
+    first_mitigation_per_session: { median: median(firsts), max: firsts.length === perSession.length ? (firsts.length ? Math.max(...firsts) : null) : null, never: perSession.length - firsts.length },
+    time_to_detect_ms: firstMit === undefined || rows.length === 0 ? null : Date.parse(firstMit.ts) - Date.parse(rows[0]!.ts),
+    actions,
+  }
+}
+
+export interface HumanFriction {
+  readonly sessions: number
+  readonly requests: number
+  /** Human sessions that saw any challenge, rate limit or block ÷ human sessions. */
+  readonly session_friction: number | null
+  /** Human requests blocked ÷ human requests. */
+  readonly request_block_rate: number | null
+  /** Human requests with any mitigation ÷ human requests. */
+  readonly request_mitigated_rate: number | null
+}
+
+export function humanFriction(rows: readonly LabelledRow[]): HumanFriction {
+  const humans = rows.filter((r) => r.label === 0)
+  const sessions = new Map<string, boolean>()
+  for (const r of humans) sessions.set(r.session, (sessions.get(r.session) ?? false) || mitigated(r))
+  return {
+    sessions: sessions.size,
+    requests: humans.length,
+    session_friction: share([...sessions.values()].filter(Boolean).length, sessions.size),
+    request_block_rate: share(humans.filter((r) => r.action === 'block').length, humans.length),
+    request_mitigated_rate: share(humans.filter(mitigated).length, humans.length),
+  }
+}
+
+/** Rows in time order (log timestamp, then file order). */
+export function inTimeOrder(rows: readonly LabelledRow[]): LabelledRow[] {
+  return rows.map((r, i) => ({ r, i, t: Date.parse(r.ts) })).sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.r)
+}
+
+export function allFamilyResults(rows: readonly LabelledRow[], families: readonly Family[] = FAMILIES): Partial<Record<Family, FamilyResult>> {
+  const ordered = inTimeOrder(rows)
+  const out: Partial<Record<Family, FamilyResult>> = {}
+  for (const f of families) out[f] = familyResult(f, ordered)
+  return out
+}

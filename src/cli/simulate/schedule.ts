@@ -1,0 +1,59 @@
+// Plans and runs one simulation: every session of every selected family gets its seeded stream,
+// its own address and a start time inside the window; then all run concurrently (Chromium ones
+// through the browser slots) until done or the deadline. Reports progress; never throws per session.
+import { FAMILIES, type Family } from './catalog'
+import { FAMILY_SPECS } from './families'
+import { ipPool } from './ips'
+import { random } from './random'
+import { sleep, type SessionContext, type World } from './world'
+
+export interface Planned {
+  readonly ctx: SessionContext
+  readonly startMs: number
+}
+
+export function planRun(world: World, families: readonly Family[]): Planned[] {
+  const ips = ipPool(random(world.seed, `${world.variant}/ips`))
+  const out: Planned[] = []
+  for (const family of FAMILIES) {
+    if (!families.includes(family)) continue
+    const spec = FAMILY_SPECS[family]
+    const n = spec.sessions(world)
+    for (let index = 0; index < n; index++) {
+      const rng = random(world.seed, `${world.variant}/${family}/${index}`)
+      const ctx: SessionContext = { world, family, index, session: `${family}-${String(index).padStart(3, '0')}`, ip: ips.spread(), rng }
+      const startMs = spec.start ? spec.start(index, n, ctx) : rng.fork('start').between(0, world.windowMs)
+      out.push({ ctx, startMs: Math.round(startMs) })
+    }
+  }
+  return out.sort((a, b) => a.startMs - b.startMs)
+}
+
+export interface RunOutcome {
+  readonly sessions: number
+  readonly failures: ReadonlyArray<{ readonly session: string; readonly error: string }>
+}
+
+export async function runPlanned(planned: readonly Planned[], onTick: () => void): Promise<RunOutcome> {
+  const failures: Array<{ session: string; error: string }> = []
+  const ticker = setInterval(onTick, 250)
+  try {
+    await Promise.all(
+      planned.map(async ({ ctx, startMs }) => {
+        await sleep(ctx.world.startedAt + startMs - Date.now())
+        if (Date.now() < ctx.world.deadline && !ctx.world.abort.stopped) {
+          try {
+            await FAMILY_SPECS[ctx.family].run(ctx)
+          } catch (e) {
+            failures.push({ session: ctx.session, error: e instanceof Error ? e.message : String(e) })
+          }
+        }
+        ctx.world.truth.sessionDone()
+      }),
+    )
+  } finally {
+    clearInterval(ticker)
+    onTick()
+  }
+  return { sessions: planned.length, failures }
+}

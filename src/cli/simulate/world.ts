@@ -1,0 +1,69 @@
+// What every family runner gets: the target, ground truth, address pool, seeded randomness, the
+// variant (base or shifted beyond training), time bounds and, when enabled, Chromium. Types + helpers.
+import { createActor, type Actor, type Identity } from './actor'
+import type { Family } from './catalog'
+import type { Chromium } from './chromium'
+import { testCf, type NetworkKind, type TestCf, type Transport } from './network'
+import type { Random } from './random'
+import type { Truth } from './truth'
+
+/** base: what training sees. shifted: held-out variations (timings, header sets, ASNs, more addresses). */
+export const VARIANTS = ['base', 'shifted'] as const
+export type Variant = (typeof VARIANTS)[number]
+
+export interface World {
+  readonly target: URL
+  readonly truth: Truth
+  readonly seed: number
+  readonly variant: Variant
+  readonly scale: number
+  readonly smoke: boolean
+  /** Session starts are spread over [0, windowMs) after the run starts. */
+  readonly windowMs: number
+  readonly startedAt: number
+  /** No new request after this (epoch ms): the run is bounded in time. */
+  readonly deadline: number
+  readonly chromium: Chromium | null
+  /** Multiplies every think time (smoke runs are faster). */
+  readonly pace: number
+  /** Set when the run must end now (the server under test died). */
+  readonly abort: { stopped: boolean }
+}
+
+export interface SessionContext {
+  readonly world: World
+  readonly family: Family
+  readonly index: number
+  readonly session: string
+  /** This session's own source address (allocated when the run is planned, so runs repeat). */
+  readonly ip: string
+  readonly rng: Random
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)))
+
+/** Think time, scaled by the world's pace and cut short at the deadline. */
+export function pause(s: SessionContext, ms: number): Promise<void> {
+  const left = s.world.deadline - Date.now()
+  return sleep(Math.min(ms * s.world.pace, Math.max(0, left)))
+}
+
+export const over = (s: SessionContext): boolean => s.world.abort.stopped || Date.now() >= s.world.deadline
+
+export interface ActorSpec {
+  readonly cf: TestCf
+  readonly identity: Identity
+}
+
+/** A client for this session at its own address, registered in the ground truth. */
+export function actorFor(s: SessionContext, spec: ActorSpec): Actor {
+  s.world.truth.addSession(s.family, s.session, s.ip)
+  return createActor({ target: s.world.target, family: s.family, session: s.session, ip: s.ip, identity: spec.identity, cf: spec.cf, truth: s.world.truth })
+}
+
+/** The test-cf for a network kind and transport, drawn from the session's stream. */
+export const cfFor = (s: SessionContext, network: NetworkKind, transport: Transport): TestCf => testCf(network, transport, s.rng)
+
+/** Demo accounts: user N is userNNNN@example.com with password pass-NNNN. */
+export const demoUser = (n: number): string => `user${String(n).padStart(4, '0')}@example.com`
+export const demoPassword = (n: number): string => `pass-${String(n).padStart(4, '0')}`

@@ -1,0 +1,112 @@
+// The simulator's pure parts: joining log lines with ground truth by address, per-family results
+// (first mitigation family-wide and per session, time to detect), human friction, the targets,
+// which labels the analyst posts, seeded randomness, unique addresses and Luhn-valid cards.
+import { describe, expect, it } from 'vitest'
+import { randomCard } from '../../src/cli/simulate/families/spec'
+import { ipPool } from '../../src/cli/simulate/ips'
+import { joinTruth, type Owner } from '../../src/cli/simulate/join'
+import { chooseLabels } from '../../src/cli/simulate/labels'
+import { parseLogLines, type LogLine } from '../../src/cli/simulate/logLines'
+import { random } from '../../src/cli/simulate/random'
+import { allFamilyResults, humanFriction } from '../../src/cli/simulate/report'
+import { checkTargets } from '../../src/cli/simulate/targets'
+
+let n = 0
+const T0 = Date.parse('2026-11-21T07:00:00.000Z')
+function line(ip: string, ms: number, action = 'allow', extra: Partial<LogLine> = {}): LogLine {
+  n++
+  return { ts: new Date(T0 + ms).toISOString(), ref: `ref${n}`, method: 'POST', path: '/login', route: 'login', ip, device: null, user: null, risk: 0, action, ...extra }
+}
+const owners = new Map<string, Owner>([
+  ['127.1.0.2', { family: 'credential_stuffing', session: 'cs-0', label: 1 }],
+  ['127.1.0.3', { family: 'credential_stuffing', session: 'cs-1', label: 1 }],
+  ['127.2.0.2', { family: 'human_http', session: 'h-0', label: 0 }],
+  ['127.2.0.3', { family: 'human_http', session: 'h-1', label: 0 }],
+])
+
+describe('joinTruth', () => {
+  it('labels lines by the address that sent them and counts the rest', () => {
+    const lines = [line('127.1.0.2', 0), line('127.9.9.9', 1), line('127.2.0.2', 2, 'allow', { route: 'edgeward', path: '/__edgeward/collect' }), line('127.2.0.2', 3)]
+    const j = joinTruth(lines, owners)
+    expect(j.rows.map((r) => [r.family, r.session, r.label])).toEqual([['credential_stuffing', 'cs-0', 1], ['human_http', 'h-0', 0]])
+    expect(j).toMatchObject({ unowned: 1, reserved: 1 })
+  })
+
+  it('skips lines from before the run', () => {
+    expect(joinTruth([line('127.1.0.2', -5000), line('127.1.0.2', 0)], owners, T0 - 1000).rows).toHaveLength(1)
+  })
+
+  it('reads decision lines out of wrangler chatter', () => {
+    const text = `[wrangler:info] Ready\n${JSON.stringify(line('127.1.0.2', 0))}\n{"event":"config_rejected"}\n{"ref": broken\n`
+    expect(parseLogLines(text)).toHaveLength(1)
+  })
+})
+
+describe('family results and targets', () => {
+  const lines = [
+    line('127.1.0.2', 0), line('127.1.0.2', 100, 'allow', { method: 'GET', path: '/login' }), line('127.1.0.2', 200), line('127.1.0.2', 300, 'block'),
+    line('127.1.0.3', 50), line('127.1.0.3', 150, 'challenge'),
+    line('127.2.0.2', 10, 'allow', { method: 'GET', path: '/' }), line('127.2.0.3', 20, 'challenge', { method: 'GET', path: '/' }),
+  ]
+  const rows = joinTruth(lines, owners).rows
+  const results = allFamilyResults(rows, ['credential_stuffing', 'human_http'])
+
+  it('numbers attempts family-wide in time order and per session', () => {
+    const cs = results.credential_stuffing!
+    // Login POSTs in time order: cs-0@0, cs-1@50, cs-0@200, cs-0@300(block), cs-1@150(challenge) → sorted 0,50,150,200,300.
+    expect(cs).toMatchObject({ sessions: 2, requests: 6, attempts: 5, first_mitigation: 3, time_to_detect_ms: 150 })
+    expect(cs.first_mitigation_per_session).toEqual({ median: 2.5, max: 3, never: 0 })
+    expect(cs.mitigated_share).toBeCloseTo(2 / 6)
+    expect(cs.session_mitigated_share).toBe(1)
+  })
+
+  it('measures human friction by session and blocks by request', () => {
+    expect(humanFriction(rows)).toEqual({ sessions: 2, requests: 2, session_friction: 0.5, request_block_rate: 0, request_mitigated_rate: 0.5 })
+  })
+
+  it('checks each target against its limit', () => {
+    const checks = checkTargets(results, humanFriction(rows))
+    const by = Object.fromEntries(checks.map((c) => [c.target, c]))
+    expect(by['human sessions with any challenge or block']).toMatchObject({ value: 0.5, met: false })
+    expect(by['human requests blocked']).toMatchObject({ value: 0, met: true })
+    expect(by['credential stuffing (one source): first mitigation by attempt']).toMatchObject({ value: 3, met: true })
+    expect(by['recall (requests mitigated), credential_stuffing']).toMatchObject({ met: false, limit: 0.9 })
+  })
+
+  it('labels a share of attack sessions as fraud and human friction as legitimate', () => {
+    const items = chooseLabels(rows, 1, random(1))
+    expect(items.filter((i) => i.label === 'fraud').map((i) => i.ref)).toEqual(expect.arrayContaining(rows.filter((r) => r.label === 1 && r.method === 'POST').map((r) => r.ref)))
+    expect(items.filter((i) => i.label === 'legitimate')).toEqual([{ ref: rows.find((r) => r.session === 'h-1')!.ref, label: 'legitimate', note: 'family=human_http session=h-1 complaint' }])
+    expect(chooseLabels(rows, 0, random(1)).filter((i) => i.label === 'fraud')).toEqual([])
+  })
+})
+
+describe('seeded helpers', () => {
+  it('repeats a stream for the same seed and key, and differs across keys', () => {
+    const a = random(7, 'x')
+    const b = random(7, 'x')
+    expect([a.next(), a.next()]).toEqual([b.next(), b.next()])
+    expect(random(7, 'y').next()).not.toBe(random(7, 'x').next())
+  })
+
+  it('hands out unique loopback addresses outside 127.0/16, each in its own /24', () => {
+    const pool = ipPool(random(3))
+    const ips = Array.from({ length: 2000 }, () => pool.spread())
+    expect(new Set(ips).size).toBe(2000)
+    expect(new Set(ips.map((ip) => ip.split('.').slice(0, 3).join('.'))).size).toBe(2000)
+    for (const ip of ips) expect(ip).toMatch(/^127\.([1-9]\d{0,2})\.\d{1,3}\.\d{1,3}$/)
+  })
+
+  it('generates Luhn-valid card numbers', () => {
+    const rng = random(5)
+    for (let i = 0; i < 200; i++) {
+      const card = randomCard(rng.next)
+      let sum = 0
+      ;[...card].reverse().forEach((c, j) => {
+        const d = Number(c) * (j % 2 ? 2 : 1)
+        sum += d > 9 ? d - 9 : d
+      })
+      expect(sum % 10, card).toBe(0)
+    }
+  })
+})
