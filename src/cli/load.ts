@@ -80,6 +80,10 @@ interface Run {
   readonly warmup: Result
   readonly run: Totals
   readonly tally: Tally
+  /** CPU the server's processes (wrangler + workerd) used per measured request, ms; null off Linux. */
+  readonly serverCpuMsPerRequest: number | null
+  /** The same, by process command name (`workerd`, `node`, …). */
+  readonly serverCpuSplit: Record<string, number>
 }
 
 const errorsOf = (r: Result): number => r.errors + r.timeouts + r['5xx']
@@ -96,10 +100,11 @@ function quantile(sorted: readonly number[], q: number): number {
  * rate, run with autocannon's `amount`) until DURATION_S is spent. Rounds end only when every
  * request they sent is answered, so the counters can be checked exactly afterwards.
  */
-async function hammer(url: string, cookie: string | null): Promise<Run> {
+async function hammer(url: string, cookie: string | null, server: Child): Promise<Run> {
   const tally: Tally = { loginsAnswered: 0, logins401: 0 }
   const requests = journey(cookie, tally)
   const warmup = await autocannon({ url, connections: CONNECTIONS, amount: Math.max(WARMUP, CONNECTIONS * 4), requests, timeout: 20 })
+  const cpuBefore = server.cpuSeconds()
   const latencies: number[] = []
   let rate = rpsOf(warmup)
   let seconds = 0
@@ -115,9 +120,16 @@ async function hammer(url: string, cookie: string | null): Promise<Run> {
     rate = rpsOf(round)
     rounds++
   }
+  const cpuAfter = server.cpuSeconds()
+  const serverCpuSplit: Record<string, number> = {}
+  for (const [command, after] of Object.entries(cpuAfter ?? {})) {
+    const used = after - (cpuBefore?.[command] ?? 0)
+    if (used > 0 && total > 0) serverCpuSplit[command] = Number(((used * 1000) / total).toFixed(3))
+  }
+  const serverCpuMsPerRequest = cpuBefore === null || cpuAfter === null || total === 0 ? null : Object.values(serverCpuSplit).reduce((a, b) => a + b, 0)
   latencies.sort((a, b) => a - b)
   process.stderr.write(`load: ${url}: ${total} requests in ${seconds.toFixed(1)} s over ${rounds} rounds\n`)
-  return { warmup, run: { requests: total, seconds, errors, rounds, latencyMs: { p50: Number(quantile(latencies, 0.5).toFixed(1)), p99: Number(quantile(latencies, 0.99).toFixed(1)) } }, tally }
+  return { warmup, run: { requests: total, seconds, errors, rounds, latencyMs: { p50: Number(quantile(latencies, 0.5).toFixed(1)), p99: Number(quantile(latencies, 0.99).toFixed(1)) } }, tally, serverCpuMsPerRequest, serverCpuSplit }
 }
 
 /** Wrangler's local KV, written before the server starts: shadow mode, so every request is scored, counted and forwarded. */
@@ -191,7 +203,7 @@ async function runEdgeward(originUrl: string, dirs: string[], children: Child[])
   const health = (await (await fetch(`${url}/__edgeward/health`)).json()) as { mode?: string }
   if (health.mode !== 'shadow') throw new Error(`load: expected the load config in shadow mode, health says ${JSON.stringify(health)}`)
   const cookie = await deviceCookie(url)
-  const result = await hammer(url, cookie)
+  const result = await hammer(url, cookie, server)
   const check = await checkCounters(url, server, cookie, result.tally)
   await new Promise((r) => setTimeout(r, 1000))
   const sent = 1 + result.warmup.requests.total + result.run.requests // collect + traffic; the check lines are counted apart
@@ -220,13 +232,14 @@ async function runPassthrough(originUrl: string, dirs: string[], children: Child
   const server = startChild('pass-through worker', BIN('wrangler'), ['dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(dir, 'state'), '--show-interactive-dev-session=false', '--log-level', 'log'], QUIET, ROOT)
   children.push(server)
   await waitForHttp(server, `${url}/products/1`, 120_000, (r) => r.ok)
-  const result = await hammer(url, null)
+  const result = await hammer(url, null, server)
   await server.stop()
   return result
 }
 
-function table(edgeward: Totals, pass: Totals): string {
-  const row = (name: string, f: (t: Totals) => string) => `| ${name} | ${f(edgeward)} | ${f(pass)} |`
+function table(edgeward: Run, pass: Run): string {
+  const row = (name: string, f: (t: Totals) => string) => `| ${name} | ${f(edgeward.run)} | ${f(pass.run)} |`
+  const cpu = (r: Run) => (r.serverCpuMsPerRequest === null ? 'n/a' : r.serverCpuMsPerRequest.toFixed(2))
   return [
     '| | edgeward (`npm start`, shadow) | pass-through Worker |',
     '| --- | ---: | ---: |',
@@ -236,6 +249,7 @@ function table(edgeward: Totals, pass: Totals): string {
     row('latency p50 (ms)', (t) => String(t.latencyMs.p50)),
     row('latency p99 (ms)', (t) => String(t.latencyMs.p99)),
     row('errors + timeouts + 5xx (warm-up included)', (t) => String(t.errors)),
+    `| server CPU per request (ms, wrangler + workerd) | ${cpu(edgeward)} | ${cpu(pass)} |`,
   ].join('\n')
 }
 
@@ -255,7 +269,7 @@ async function main(): Promise<void> {
     const ratio = rps(ew.run) / rps(pass.run)
 
     console.log(`\nload: ${CONNECTIONS} connections; journey per connection: GET page, GET asset, GET API, POST login (401)`)
-    console.log(table(ew.run, pass.run))
+    console.log(table(ew, pass))
     console.log(`\ncounters after ${ew.tally.loginsAnswered} answered logins: expected ${JSON.stringify(ew.check.expected)}, read back ${JSON.stringify(ew.check.observed)}`)
     console.log(`decision log lines missing: ${ew.logLinesMissing}; counters missed their budget on ${(ew.countersMissingShare * 100).toFixed(1)}% of requests (failed open)`)
     const summary = {
@@ -271,6 +285,10 @@ async function main(): Promise<void> {
       passthrough_latency_p50_ms: pass.run.latencyMs.p50,
       passthrough_latency_p99_ms: pass.run.latencyMs.p99,
       passthrough_errors: pass.run.errors,
+      edgeward_server_cpu_ms_per_request: ew.serverCpuMsPerRequest === null ? null : Number(ew.serverCpuMsPerRequest.toFixed(3)),
+      passthrough_server_cpu_ms_per_request: pass.serverCpuMsPerRequest === null ? null : Number(pass.serverCpuMsPerRequest.toFixed(3)),
+      edgeward_server_cpu_split_ms: ew.serverCpuSplit,
+      passthrough_server_cpu_split_ms: pass.serverCpuSplit,
       logins_counted: ew.tally.loginsAnswered,
       log_lines_missing: ew.logLinesMissing,
       counters_missing_share: Number(ew.countersMissingShare.toFixed(4)),

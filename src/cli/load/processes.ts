@@ -1,6 +1,7 @@
 // Child processes for the load test: spawns a command in its own process group, keeps the decision log
 // lines it prints (and a tail of the rest), waits until an HTTP URL answers, and stops the whole group.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 
 export interface Child {
@@ -8,7 +9,30 @@ export interface Child {
   /** Decision log lines (JSON objects with a `ref`) printed so far. */
   readonly logLines: Record<string, unknown>[]
   tail(): string
+  /** CPU seconds (user + system) used so far by the live processes in the child's group, by command name (Linux; null elsewhere). */
+  cpuSeconds(): Record<string, number> | null
   stop(): Promise<void>
+}
+
+const TICKS_PER_S = 100
+
+function groupCpuSeconds(pgid: number): Record<string, number> | null {
+  const total: Record<string, number> = {}
+  try {
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        // After the command: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+        const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+        if (Number(f[2]) === pgid) total[command] = (total[command] ?? 0) + (Number(f[11]) + Number(f[12])) / TICKS_PER_S
+      } catch {}
+    }
+  } catch {
+    return null
+  }
+  return total
 }
 
 export async function freePort(): Promise<number> {
@@ -48,6 +72,7 @@ export function startChild(name: string, command: string, args: readonly string[
     name,
     logLines,
     tail: () => tail,
+    cpuSeconds: () => (child.pid === undefined ? null : groupCpuSeconds(child.pid)),
     async stop() {
       if (child.pid === undefined || child.exitCode !== null) return
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
