@@ -9,7 +9,7 @@ import { clearanceSetCookie, issueClearanceToken } from '../../src/signals/clear
 import { loadCookieKeys } from '../../src/signals/cookieKeys'
 import { readDeviceCookie } from '../../src/signals/deviceCookie'
 import { verifyDeviceToken } from '../../src/signals/deviceToken'
-import { readCappedBody } from '../sdk/readCappedBody'
+import { readCappedBody } from '../body'
 import { VERIFY_MAX_BYTES } from './constants'
 import { redeemChallenge } from './nonces'
 import { TURNSTILE_UNAVAILABLE, turnstileSettings, verifyTurnstile, type TurnstileProblem } from './turnstile'

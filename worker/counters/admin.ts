@@ -1,6 +1,7 @@
 // Admin operations behind /__edgeward/admin/*: stats, deny-list views, labels, capped
 // body reading and the bearer check. Takes the env, the request and the caller's time;
 // returns plain results. Each object call has a deadline; nothing here throws.
+import { readCappedBody } from '../body'
 import type { DenyEntry } from '../../src/counters/deny'
 import { REGISTRY_NAME, ZONE_ROOT_NAME, ZONE_SHARDS } from '../../src/counters/keys'
 import { err, ok, type Result } from '../../src/util/result'
@@ -36,30 +37,13 @@ export async function bearerMatches(header: string | undefined, secret: string |
 export async function readCappedText(req: Request, max: number): Promise<Result<string, 'too_large' | 'unreadable'>> {
   const declared = Number(req.headers.get('content-length') ?? '0')
   if (Number.isFinite(declared) && declared > max) return err('too_large', `body over ${max} bytes`)
-  if (req.body === null) return ok('')
-  const reader = req.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
+  let all: Uint8Array | 'too_large'
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > max) {
-        await reader.cancel().catch(() => undefined)
-        return err('too_large', `body over ${max} bytes`)
-      }
-      chunks.push(value)
-    }
+    all = await readCappedBody(req.body, max)
   } catch {
     return err('unreadable', 'body could not be read')
   }
-  const all = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    all.set(c, at)
-    at += c.byteLength
-  }
+  if (all === 'too_large') return err('too_large', `body over ${max} bytes`)
   try {
     return ok(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(all))
   } catch {

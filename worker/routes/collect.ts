@@ -9,7 +9,7 @@ import { deviceSetCookie, readDeviceCookie } from '../../src/signals/deviceCooki
 import { verifyDeviceToken } from '../../src/signals/deviceToken'
 import { issueDeviceToken } from '../../src/signals/issueDeviceToken'
 import { decodeTelemetry, TELEMETRY_MAX_BYTES } from '../../src/signals/telemetry'
-import { readCappedBody } from '../sdk/readCappedBody'
+import { readCappedBody } from '../body'
 
 export const COLLECT_PATH = '/__edgeward/collect'
 
