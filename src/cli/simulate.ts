@@ -23,6 +23,7 @@ import { sleep, type World } from './simulate/world'
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** Sessions that started late get this long after the window to finish. */
 const TAIL_MS = 75_000
+const MAX_RESTARTS = 5
 
 function fail(message: string): never {
   console.error(`simulate: ${message}`)
@@ -81,13 +82,35 @@ async function main(): Promise<void> {
   const planned = planRun(world, o.families)
   console.error(`simulate: ${planned.length} sessions over ${o.windowS} s (seed ${o.seed}, variant ${o.variant}, scale ${o.scale}${o.smoke ? ', smoke' : ''})`)
   const progress = progressBar(truth, planned.length, startedAt, world.deadline)
+  // `wrangler dev` 4.86 can exit mid-run (cloudflare/workers-sdk#15317): restart our own server on
+  // the same port, state and secrets, count it, and give up after MAX_RESTARTS; an attached one ends the run.
+  let misses = 0
+  let restarts = 0
+  let restarting = false
+  const watchdog = setInterval(() => {
+    if (restarting || world.abort.stopped) return
+    void target.healthy().then(async (ok) => {
+      misses = ok && target.alive() ? 0 : misses + (target.alive() ? 1 : 3)
+      if (misses < 3 || restarting) return
+      if (target.restart === undefined || restarts >= MAX_RESTARTS) {
+        world.abort.stopped = true
+        return
+      }
+      restarting = true
+      restarts++
+      console.error(`\nsimulate: the server under test stopped answering — restart ${restarts} of at most ${MAX_RESTARTS}`)
+      if (!(await target.restart())) world.abort.stopped = true
+      misses = 0
+      restarting = false
+    })
+  }, 2000)
   let outcome
   try {
     outcome = await runPlanned(planned, () => {
       progress.tick()
-      world.abort.stopped ||= !target.alive()
     })
   } finally {
+    clearInterval(watchdog)
     progress.done()
     await chromium?.close()
   }
@@ -97,10 +120,14 @@ async function main(): Promise<void> {
   }
   await sleep(1500) // the last lines are printed after the last responses
   const joined = joinTruth(target.lines(), truth.byIp(), startedAt - 1000)
-  const results = allFamilyResults(joined.rows, FAMILIES.filter((f) => o.families.includes(f)))
-  const humans = humanFriction(joined.rows)
+  // In shadow mode nothing is enforced: measure what enforce would have done (would_action).
+  const shadow = joined.rows.length > 0 && joined.rows.every((r) => r.mode === 'shadow')
+  const measured = shadow ? joined.rows.map((r) => ({ ...r, action: String(r.would_action ?? r.action) })) : joined.rows
+  const results = allFamilyResults(measured, FAMILIES.filter((f) => o.families.includes(f)))
+  const humans = humanFriction(measured)
   const checks = checkTargets(results, humans)
   const countersMissing = joined.rows.filter((r) => r.counters !== 'ok').length
+  if (shadow) console.error('\nsimulate: the server ran in shadow mode — figures below are what enforce would have done (would_action)')
   console.error(`\n${familyTable(results)}\n\n${humanLine(humans)}\n\n${targetTable(checks)}\n`)
   if (outcome.failures.length > 0) {
     console.error(`simulate: ${outcome.failures.length} sessions ended with an error:`)
@@ -130,7 +157,7 @@ async function main(): Promise<void> {
     label: FAMILY_INFO[f as keyof typeof FAMILY_INFO].label, ...r, ...(r.sessions === 0 ? { skipped: o.smoke ? 'smoke: no Chromium' : 'no sessions (Chromium missing or disabled)' } : {}),
   }]))
   console.log(JSON.stringify({
-    seed: o.seed, variant: o.variant, scale: o.scale, smoke: o.smoke, commit, model: model ?? (joined.rows[0]?.model ?? null),
+    seed: o.seed, variant: o.variant, scale: o.scale, smoke: o.smoke, commit, measured_on: shadow ? 'would_action' : 'action', model: model ?? (joined.rows[0]?.model ?? null),
     families,
     human_session_friction: humans.session_friction,
     human_request_block_rate: humans.request_block_rate,
@@ -139,7 +166,7 @@ async function main(): Promise<void> {
     targets: checks,
     run: {
       sessions: planned.length, requests_sent: truth.totals.requests, request_errors: truth.totals.errors, log_rows: joined.rows.length,
-      unowned_lines: joined.unowned, counters_missing_rows: countersMissing, session_failures: outcome.failures.length,
+      unowned_lines: joined.unowned, counters_missing_rows: countersMissing, session_failures: outcome.failures.length, server_restarts: restarts,
       duration_ms: Date.now() - startedAt, server_log: target.logFile, out: o.out, labels,
     },
   }))

@@ -46,7 +46,9 @@ export interface ActorInput {
 const SET_COOKIE_PAIR = /^\s*([^=;\s]+)=([^;]*)/
 
 export function createActor(input: ActorInput): Actor {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 6, localAddress: input.ip })
+  // One connection per request: a reused idle socket that the server closes just as a request goes
+  // out makes `wrangler dev` exit (cloudflare/workers-sdk#15317), which would end the whole run.
+  const agent = new http.Agent({ keepAlive: false, maxSockets: 6, localAddress: input.ip })
   const jar = new Map<string, string>()
   const host = input.target.host
   const testCf = JSON.stringify(input.cf)

@@ -24,7 +24,7 @@ const HOP_BY_HOP = /^(proxy-connection|proxy-authorization|x-edgeward-)/i
 const one = (x: string | string[] | undefined): string | null => (Array.isArray(x) ? (x[0] ?? null) : (x ?? null))
 
 export async function startSessionProxy(input: ProxyInput): Promise<SessionProxy> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 6, localAddress: input.ip })
+  const agent = new http.Agent({ keepAlive: false, maxSockets: 6, localAddress: input.ip })
   const testCf = JSON.stringify(input.cf)
   const inflight = new Set<Promise<void>>()
   const server = http.createServer((req, res) => {

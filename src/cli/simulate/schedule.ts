@@ -40,7 +40,8 @@ export async function runPlanned(planned: readonly Planned[], onTick: () => void
   try {
     await Promise.all(
       planned.map(async ({ ctx, startMs }) => {
-        await sleep(ctx.world.startedAt + startMs - Date.now())
+        // Wait for the start time in short steps, so an aborted run ends at once.
+        while (Date.now() < ctx.world.startedAt + startMs && !ctx.world.abort.stopped) await sleep(Math.min(500, ctx.world.startedAt + startMs - Date.now()))
         if (Date.now() < ctx.world.deadline && !ctx.world.abort.stopped) {
           try {
             await FAMILY_SPECS[ctx.family].run(ctx)

@@ -4,8 +4,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
+import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { makeDevKeySet } from '../dev-keys'
 import { parseLogLines, type LogLine } from './logLines'
 
 export interface Target {
@@ -17,6 +19,13 @@ export interface Target {
   stderr(): string
   /** False once our own server has exited (always true when attached). */
   alive(): boolean
+  /** Whether /__edgeward/health answers within 5 s. */
+  healthy(): Promise<boolean>
+  /**
+   * Our own server only: starts it again on the same port, state and secrets (`wrangler dev` 4.86
+   * can exit mid-run on "Network connection lost." in its proxy, cloudflare/workers-sdk#15317).
+   */
+  restart?(): Promise<boolean>
   stop(): Promise<void>
 }
 
@@ -50,14 +59,18 @@ function readFrom(file: string, offset: number): string {
   }
 }
 
+async function answersHealth(url: URL, ms: number): Promise<boolean> {
+  try {
+    return (await fetch(new URL('/__edgeward/health', url), { signal: AbortSignal.timeout(ms) })).ok
+  } catch {
+    return false
+  }
+}
+
 async function waitHealthy(url: URL, timeoutMs: number, alive: () => boolean): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline && alive()) {
-    try {
-      if ((await fetch(new URL('/__edgeward/health', url), { signal: AbortSignal.timeout(2000) })).ok) return true
-    } catch {
-      // not up yet
-    }
+    if (await answersHealth(url, 2000)) return true
     await new Promise((r) => setTimeout(r, 300))
   }
   return false
@@ -66,10 +79,13 @@ async function waitHealthy(url: URL, timeoutMs: number, alive: () => boolean): P
 export async function attachServer(url: URL, logFile: string): Promise<Target> {
   if (!(await waitHealthy(url, 5000, () => true))) throw new Error(`no edgeward answers health at ${url.href}`)
   const offset = existsSync(logFile) ? statSync(logFile).size : 0
-  return { url, logFile, lines: () => parseLogLines(readFrom(logFile, offset)), stderr: () => '', alive: () => true, stop: async () => undefined }
+  return { url, logFile, lines: () => parseLogLines(readFrom(logFile, offset)), stderr: () => '', alive: () => true, healthy: () => answersHealth(url, 5000), stop: async () => undefined }
 }
 
-/** Starts src/cli/start.ts from `root` (the repo, or a snapshot of it) with fresh local state. */
+/**
+ * Starts src/cli/start.ts from `root` (the repo, or a snapshot of it) with fresh local state. The
+ * secrets are made once here, so a restart (see Target.restart) keeps cookies and user hashes valid.
+ */
 export async function startServer(root: string, logFile: string, kv: readonly KvEntry[]): Promise<Target> {
   const state = mkdtempSync(join(tmpdir(), 'edgeward-sim-'))
   const run = (args: string[]): void => {
@@ -79,42 +95,66 @@ export async function startServer(root: string, logFile: string, kv: readonly Kv
   run(['tsx', 'src/cli/build-sdk.ts'])
   for (const e of kv) run(['wrangler', 'kv', 'key', 'put', '--local', '--persist-to', state, '--binding', 'EDGEWARD_CONFIG', e.key, '--path', e.file])
   const port = await freePort()
+  const secrets = {
+    EDGEWARD_USER_HASH_KEY: process.env.EDGEWARD_USER_HASH_KEY ?? randomBytes(32).toString('hex'),
+    EDGEWARD_COOKIE_KEYS: process.env.EDGEWARD_COOKIE_KEYS ?? (await makeDevKeySet()),
+  }
   mkdirSync(dirname(logFile), { recursive: true })
   writeFileSync(logFile, '')
   const out = createWriteStream(logFile, { flags: 'a' })
   const errFile = createWriteStream(`${logFile}.stderr`)
   let err = ''
-  const child: ChildProcess = spawn('npx', ['tsx', 'src/cli/start.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), EDGEWARD_PERSIST_TO: state },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
-  child.stdout?.pipe(out)
-  child.stderr?.on('data', (d: Buffer) => {
-    errFile.write(d)
-    err = (err + d.toString()).slice(-20_000)
-  })
+  let child: ChildProcess | null = null
+  const spawnOne = (): ChildProcess => {
+    const c = spawn('npx', ['tsx', 'src/cli/start.ts'], {
+      cwd: root,
+      env: { ...process.env, ...secrets, PORT: String(port), EDGEWARD_PERSIST_TO: state },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
+    c.stdout?.on('data', (d: Buffer) => out.write(d))
+    c.stderr?.on('data', (d: Buffer) => {
+      errFile.write(d)
+      err = (err + d.toString()).slice(-20_000)
+    })
+    return c
+  }
+  const kill = async (c: ChildProcess | null): Promise<void> => {
+    if (c?.pid === undefined || c.exitCode !== null || c.signalCode !== null) return
+    try {
+      process.kill(-c.pid, 'SIGTERM')
+    } catch {}
+    await new Promise((r) => setTimeout(r, 800))
+    try {
+      process.kill(-c.pid, 'SIGKILL')
+    } catch {}
+  }
+  const alive = (): boolean => child !== null && child.exitCode === null && child.signalCode === null
+  // wrangler stays up after a failed build (it waits for the next file change): stop on its error.
+  const up = async (): Promise<boolean> => {
+    const mark = err.length
+    child = spawnOne()
+    return waitHealthy(url, 120_000, () => alive() && !/Build failed|The Workers runtime failed to start/.test(err.slice(mark)))
+  }
+  const url = new URL(`http://127.0.0.1:${port}`)
   const stop = async (): Promise<void> => {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, 'SIGTERM')
-      } catch {}
-      await new Promise((r) => setTimeout(r, 800))
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {}
-    }
+    await kill(child)
     out.end()
     errFile.end()
     rmSync(state, { recursive: true, force: true })
   }
-  const url = new URL(`http://127.0.0.1:${port}`)
-  // wrangler stays up after a failed build (it waits for the next file change): stop on its error.
-  const broken = (): boolean => /Build failed|The Workers runtime failed to start/.test(err)
-  if (!(await waitHealthy(url, 120_000, () => child.exitCode === null && !broken()))) {
+  if (!(await up())) {
     await stop()
     throw new Error(`edgeward did not come up on ${url.href}:\n${err.slice(-3000)}`)
   }
-  return { url, logFile, lines: () => parseLogLines(readFrom(logFile, 0)), stderr: () => err, alive: () => child.exitCode === null && child.signalCode === null, stop }
+  return {
+    url, logFile, stop, alive,
+    lines: () => parseLogLines(readFrom(logFile, 0)),
+    stderr: () => err,
+    healthy: () => answersHealth(url, 5000),
+    restart: async () => {
+      await kill(child)
+      return up()
+    },
+  }
 }

@@ -25,9 +25,11 @@ export interface TypeOptions {
   readonly sigma: number
   /** Chance per character of a wrong key that is then fixed with Backspace. */
   readonly typoRate: number
+  /** Chance per character of a longer pause (looking at the keyboard, reading a card). */
+  readonly pauseRate: number
 }
 
-export const PERSON: TypeOptions = { medianGapMs: 150, sigma: 0.5, typoRate: 0.03 }
+export const PERSON: TypeOptions = { medianGapMs: 150, sigma: 0.5, typoRate: 0.03, pauseRate: 0.04 }
 
 const NEIGHBOURS = 'qwertyuiopasdfghjklzxcvbnm'
 
@@ -40,8 +42,7 @@ export async function typeText(page: Page, text: string, rng: Random, o: TypeOpt
       await page.waitForTimeout(Math.round(rng.lognormal(o.medianGapMs, o.sigma)))
     }
     await page.keyboard.type(ch)
-    // Now and then a longer pause (looking at the keyboard, reading the card).
-    const gap = rng.chance(0.04) ? rng.between(500, 1400) : rng.lognormal(o.medianGapMs, o.sigma)
+    const gap = o.pauseRate > 0 && rng.chance(o.pauseRate) ? rng.between(500, 1400) : rng.lognormal(o.medianGapMs, o.sigma)
     await page.waitForTimeout(Math.round(Math.min(gap, 3000)))
   }
 }

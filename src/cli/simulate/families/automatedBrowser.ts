@@ -48,7 +48,7 @@ async function stuffForm(s: SessionContext, page: Page, flavour: Flavour, shifte
       await page.fill('#username', c.username)
       await page.fill('#password', c.password)
     } else {
-      const o = shifted ? { medianGapMs: 110, sigma: 0.25, typoRate: 0 } : { medianGapMs: 40, sigma: 0.05, typoRate: 0 }
+      const o = shifted ? { medianGapMs: 110, sigma: 0.25, typoRate: 0, pauseRate: 0.01 } : { medianGapMs: 40, sigma: 0.05, typoRate: 0, pauseRate: 0 }
       await page.click('#username')
       await typeText(page, c.username, rng, o)
       await page.click('#password')
