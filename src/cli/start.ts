@@ -1,7 +1,7 @@
 // `npm start`: runs the protector locally with `wrangler dev` on 127.0.0.1:8787 (PORT
 // overrides) in front of the embedded demo origin (or ORIGIN_URL), with local KV and
 // Durable Object state, dev-only test-header trust and ephemeral dev secrets.
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -30,22 +30,40 @@ const cleanup = () => rmSync(dir, { recursive: true, force: true })
 console.error(`edgeward: dev server on http://127.0.0.1:${port} → origin: ${origin}`)
 console.error(`edgeward: admin token: ${adminToken === DEV_ADMIN_TOKEN ? `${DEV_ADMIN_TOKEN} (dev default; set EDGEWARD_ADMIN_TOKEN to change)` : '(from EDGEWARD_ADMIN_TOKEN)'}`)
 
-const wrangler = spawn(
-  'npx',
-  [
-    'wrangler', 'dev', '--ip', '127.0.0.1', '--port', port, '--env-file', envFile,
-    '--show-interactive-dev-session=false', '--log-level', 'log',
-    // Local KV / Durable Object state: wrangler's default .wrangler/state unless a test asks otherwise.
-    ...(process.env.EDGEWARD_PERSIST_TO === undefined ? [] : ['--persist-to', process.env.EDGEWARD_PERSIST_TO]),
-  ],
-  { stdio: ['ignore', 'inherit', 'inherit'] },
-)
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    wrangler.kill(signal)
+const args = [
+  'wrangler', 'dev', '--ip', '127.0.0.1', '--port', port, '--env-file', envFile,
+  '--show-interactive-dev-session=false', '--log-level', 'log',
+  // Local KV / Durable Object state: wrangler's default .wrangler/state unless a test asks otherwise.
+  ...(process.env.EDGEWARD_PERSIST_TO === undefined ? [] : ['--persist-to', process.env.EDGEWARD_PERSIST_TO]),
+]
+
+// wrangler dev can exit on a single dropped proxy connection (cloudflare/workers-sdk#15317);
+// restart it on the same port, state and secrets instead of leaving the port dead.
+const MAX_RESTARTS_PER_MINUTE = 5
+let stopping = false
+let restarts: number[] = []
+let wrangler: ChildProcess
+
+function run(): void {
+  wrangler = spawn('npx', args, { stdio: ['ignore', 'inherit', 'inherit'] })
+  wrangler.on('exit', (code, signal) => {
+    const now = Date.now()
+    restarts = restarts.filter((t) => now - t < 60_000)
+    if (!stopping && signal === null && code !== 0 && restarts.length < MAX_RESTARTS_PER_MINUTE) {
+      restarts.push(now)
+      console.error(`edgeward: wrangler dev exited (code ${code}); restarting on the same port and state`)
+      setTimeout(run, 500)
+      return
+    }
+    cleanup()
+    process.exit(code ?? 0)
   })
 }
-wrangler.on('exit', (code) => {
-  cleanup()
-  process.exit(code ?? 0)
-})
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    stopping = true
+    wrangler.kill(sig)
+  })
+}
+run()
