@@ -37,7 +37,8 @@ const body = fc.oneof(
   fc.constant(new TextEncoder().encode(JSON.stringify(telemetry))),
   fc.tuple(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 })).map(([u, p]) => new TextEncoder().encode(new URLSearchParams({ username: u, password: p }).toString())),
 )
-const clientIp = fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('0.0.0.0', '::1', '::ffff:10.0.0.1', 'unknown', ''))
+// A small pool of odd and ordinary addresses: every new address creates Durable Objects, which is slow in tests.
+const clientIp = fc.constantFrom('203.0.113.9', '198.51.100.1', '10.0.0.1', '0.0.0.0', '255.255.255.255', '::1', '2001:db8::1', '::ffff:10.0.0.1', 'fe80::1%eth0', '1.2.3', 'unknown', '')
 const originReply = fc.constantFrom(200, 201, 204, 302, 304, 401, 402, 404, 409)
 
 describe('the Worker on random requests', () => {
