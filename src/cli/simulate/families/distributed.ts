@@ -32,11 +32,13 @@ export const distributed: FamilySpec = {
     const cf = cfFor(s, shifted || rng.chance(0.6) ? 'residential_proxy' : 'hosting', transportOf(tool))
     const a = actorFor(s, { cf, identity: { type: 'tool', tool: toolIdentity(tool, rng, cf.country) } })
     const tries = shifted ? 1 : rng.chance(0.45) ? 2 : 1
+    const getsForm = rng.chance(0.3)
     try {
       for (let k = 0; k < tries; k++) {
         if (over(s)) break
         const c = list[(s.index * TRIES_PER_ADDRESS + k) % list.length]!
-        if (tool === 'spoof_full') await a.get('/login')
+        // Some configs load the form first (a cookie, a token), most post straight away.
+        if (tool === 'spoof_full' || (k === 0 && getsForm)) await a.get('/login')
         await a.post('/login', { username: c.username, password: c.password }, { referer: '/login' })
         if (k + 1 < tries) await pause(s, rng.between(5_000, 30_000))
       }

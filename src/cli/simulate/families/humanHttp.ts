@@ -59,7 +59,6 @@ export const humanHttp: FamilySpec = {
         }
         const r = await a.post('/login', { username: demoUser(n), password: demoPassword(n) }, { referer: '/login' })
         if (r.mitigated !== null || r.status !== 200) return
-        await a.get('/static/app.css', { kind: 'style', referer: '/login' })
         here = '/login'
         await think()
         if (rng.chance(0.7) && !(await go('/account'))) return

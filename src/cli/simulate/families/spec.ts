@@ -19,12 +19,13 @@ export const earlyStart = (index: number, n: number, s: SessionContext): number 
 /** At least one session whenever the scale is above zero. */
 export const scaled = (w: World, base: number, smoke: number): number => (w.smoke ? smoke : Math.max(1, Math.round(base * w.scale)))
 
-/** Loads an HTML page as a browser without JavaScript does: the document, then its stylesheet. */
+/** Loads an HTML page as a browser without JavaScript does: the document, then (first time only,
+ * the browser caches them) its stylesheet and the favicon. */
 export async function loadPage(a: Actor, path: string, referer: string | undefined, first: boolean): Promise<Reply> {
   const doc = await a.get(path, referer === undefined ? {} : { referer })
-  if (doc.mitigated === null && doc.status === 200) {
+  if (first && doc.mitigated === null && doc.status === 200) {
     await a.get('/static/app.css', { kind: 'style', referer: path })
-    if (first) await a.get('/favicon.ico', { kind: 'image', referer: path })
+    await a.get('/favicon.ico', { kind: 'image', referer: path })
   }
   return doc
 }

@@ -1,0 +1,73 @@
+// Training rows from simulator runs: `npx tsx src/cli/simulate/prepare.ts --in a.ndjson --in b.ndjson
+// --out train.ndjson [--blank f1,f2] [--knockout 0.1] [--seed 7]`. Concatenates labelled rows, blanks
+// features the simulator cannot produce truthfully, and knocks out (sets missing) features that can be
+// missing in production at a given rate, so the model learns where a missing value should go.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { FEATURES } from '../../features/list'
+import { random } from './random'
+
+/**
+ * Blanked by default, with the reason:
+ * - device_age_s: every simulated person is on a device minutes old (a run cannot age a cookie by
+ *   weeks), so "new device" would be learned backwards;
+ * - zone_login_failure_ratio_10m: stops updating a few seconds into a run (see docs/simulation.md);
+ * - client_tcp_rtt_ms: its per-network distributions are the simulator's own guesses.
+ */
+export const DEFAULT_BLANK = ['device_age_s', 'zone_login_failure_ratio_10m', 'client_tcp_rtt_ms'] as const
+
+/**
+ * Knocked out at random: every input but the two request facts always known (route, method). Most
+ * can be missing in production (no SDK, counters late, no cf field); the rest are knocked out too so
+ * one absent input never swings a score on its own (a hand-made or partly filled row stays sane).
+ */
+export const KNOCKOUT = FEATURES.map((f) => f.name).filter((n) => n !== 'route_class' && n !== 'method_is_post')
+
+export interface PrepareOptions {
+  readonly blank: readonly string[]
+  readonly knockout: number
+  readonly seed: number
+}
+
+/** One row → its training form (features blanked / knocked out); other fields kept. Pure given rng. */
+export function prepareRow(row: Record<string, unknown>, o: PrepareOptions, next: () => number): Record<string, unknown> | null {
+  const f = row.features
+  if (typeof f !== 'object' || f === null || (row.label !== 0 && row.label !== 1)) return null
+  const features: Record<string, number> = { ...(f as Record<string, number>) }
+  for (const name of o.blank) delete features[name]
+  if (o.knockout > 0) for (const name of KNOCKOUT) if (name in features && next() < o.knockout) delete features[name]
+  return { features, label: row.label, family: row.family, session: row.session, ref: row.ref }
+}
+
+function main(): void {
+  const { values: a } = parseArgs({
+    options: {
+      in: { type: 'string', multiple: true }, out: { type: 'string' }, blank: { type: 'string' },
+      knockout: { type: 'string', default: '0.1' }, seed: { type: 'string', default: '7' },
+    },
+  })
+  if (a.in === undefined || a.out === undefined) {
+    console.error('usage: prepare --in rows.ndjson [--in more.ndjson] --out train.ndjson [--blank a,b] [--knockout 0.1] [--seed 7]')
+    process.exit(2)
+  }
+  const o: PrepareOptions = {
+    blank: a.blank === undefined ? [...DEFAULT_BLANK] : a.blank.split(',').filter((x) => x !== ''),
+    knockout: Number(a.knockout),
+    seed: Number(a.seed),
+  }
+  const rng = random(o.seed, 'prepare')
+  const out: string[] = []
+  let skipped = 0
+  for (const file of a.in) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (line.trim() === '') continue
+      const row = prepareRow(JSON.parse(line) as Record<string, unknown>, o, rng.next)
+      if (row === null) skipped++
+      else out.push(JSON.stringify(row))
+    }
+  }
+  writeFileSync(a.out, out.join('\n') + '\n')
+  console.error(`prepare: ${out.length} rows (${skipped} skipped) from ${a.in.length} files → ${a.out}; blanked ${o.blank.join(', ') || 'nothing'}; knockout ${o.knockout}`)
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) main()
