@@ -3,6 +3,8 @@
 // features the simulator cannot produce truthfully, and knocks out (sets missing) features that can be
 // missing in production at a given rate, so the model learns where a missing value should go.
 import { readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { FEATURES } from '../../features/list'
 import { random } from './random'
@@ -70,4 +72,4 @@ function main(): void {
   console.error(`prepare: ${out.length} rows (${skipped} skipped) from ${a.in.length} files → ${a.out}; blanked ${o.blank.join(', ') || 'nothing'}; knockout ${o.knockout}`)
 }
 
-if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) main()
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main()
