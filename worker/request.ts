@@ -68,7 +68,8 @@ function parseTestCf(text: string): Record<string, unknown> | null {
   }
 }
 
-const MAX_COOKIE_HEADER = 8192
+/** The same cap the device and clearance cookie readers use, so every reader sees the same cookies. */
+const MAX_COOKIE_HEADER = 16 * 1024
 
 export function parseCookies(header: string | null): Map<string, string> {
   const out = new Map<string, string>()
