@@ -65,7 +65,7 @@ export default {
   async fetch(request, env, ctx): Promise<Response> {
     const facts = readRequestFacts(request, env)
     if (isReservedPath(facts.normalisedPath)) return answerReserved(request, facts, env, ctx)
-    return protect(request, env, ctx)
+    return protect(request, facts, env, ctx)
   },
 
   // Cron Trigger: refresh the published crawler IP ranges into KV.

@@ -18,16 +18,15 @@ import { logDecision } from './logDecision'
 import { forwardSafely, originTarget, type OriginTarget } from './origin/forward'
 import { mitigationResponse } from './pages/render'
 import { hashUser, newRef } from './privacy'
-import { readRequestFacts, type RequestFacts } from './request'
+import type { RequestFacts } from './request'
 import { injectSdk } from './sdk/inject'
 
 /** Routes whose POST bodies carry a username worth counting. */
 const CREDENTIAL_ROUTES: ReadonlySet<RouteClass> = new Set(['login', 'signup', 'password_reset'])
 
-export async function protect(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+export async function protect(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
   const now = Date.now()
   const ref = newRef()
-  const facts = readRequestFacts(request, env)
   const target = originTarget(env.ORIGIN_URL)
   // The body the origin will get; replaced by a tee'd stream once we peek at it.
   let originBody: BodyInit | null = request.body

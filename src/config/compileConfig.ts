@@ -61,8 +61,14 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> =>
 export function mergeOverDefaults(input: Record<string, unknown>, defaults: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...defaults }
   for (const [key, value] of Object.entries(input)) {
-    const base = defaults[key]
-    out[key] = isPlainObject(value) && isPlainObject(base) ? mergeOverDefaults(value, base) : value
+    const base = Object.hasOwn(defaults, key) ? defaults[key] : undefined
+    // defineProperty, not assignment: a JSON key "__proto__" must stay an (unknown, refused) key.
+    Object.defineProperty(out, key, {
+      value: isPlainObject(value) && isPlainObject(base) ? mergeOverDefaults(value, base) : value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
   return out
 }

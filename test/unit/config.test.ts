@@ -94,3 +94,13 @@ describe('partial configs', () => {
     expect(r.ok && r.value.routes.length).toBe(1)
   })
 })
+
+describe('prototype keys', () => {
+  it.each(['{"version":"x","__proto__":{"mode":"off"}}', '{"version":"x","log":{"__proto__":{"ip":"hashed"}}}', '{"version":"x","constructor":{}}'])(
+    'refuses %s instead of ignoring it',
+    (text) => {
+      const r = compileConfig(JSON.parse(text))
+      expect(r.ok).toBe(false)
+    },
+  )
+})

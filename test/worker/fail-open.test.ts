@@ -152,14 +152,14 @@ describe('fail open, visibly', () => {
 
   it('answers a reserved path and logs it even when the config binding throws', async () => {
     const call = await callWorker('/__edgeward/nope', {}, { clientIp: freshIp(), env: { EDGEWARD_CONFIG: badKv('sync_throw') } })
-    // Today the throw escapes answerReserved() in worker/index.ts after the answer was made.
+    // A throw after the answer was made must not escape answerReserved() in worker/index.ts.
     expect(call.response.status).toBe(404)
     expect(call.logs).toHaveLength(1)
   })
 
   it('answers and logs exactly one line when the origin cannot be reached', async () => {
     const call = await callWorker('/products/1', { headers: { 'user-agent': UA } }, { clientIp: freshIp(), reply: () => { throw new TypeError('Network connection lost.') } })
-    // Today the fetch rejection escapes the Worker (a 1101 error page, no log line): protect() must answer 502 itself.
+    // A fetch rejection must not escape the Worker (a 1101 error page, no log line): protect() answers 502 itself.
     expect(call.response.status).toBe(502)
     expect(call.logs).toHaveLength(1)
     expect(String(call.logs[0]?.missing)).toMatch(/origin/)
