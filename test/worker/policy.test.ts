@@ -69,3 +69,31 @@ describe('the default rules through the Worker', () => {
     expect(logs[0]).toMatchObject({ action: 'allow', would_action: 'block', mode: 'shadow' })
   })
 })
+
+describe('the challenge round trip through the Worker', () => {
+  it('challenges, accepts a solved proof of work with a clearance cookie, then allows; a replay is refused', async () => {
+    const { CLIENT_IP, HTML_ACCEPT, UA, postVerify, setCookieValue, solveAndVerify } = await import('../support/challenge')
+    await writeConfig({ version: 'challenge-all', thresholds: { other: { challenge: 0, block: 1 } } })
+    const headers = { accept: HTML_ACCEPT, 'user-agent': UA }
+    const first = await callWorker('/products/7', { headers }, { clientIp: CLIENT_IP })
+    expect(first.response.status).toBe(403)
+    expect(first.response.headers.get('edgeward-mitigated')).toBe('challenge')
+    const link = /\/__edgeward\/challenge\?([^"]+)"/.exec(await first.response.text())?.[1]?.replace(/&amp;/g, '&')
+    expect(link).toBeDefined()
+
+    const { verify, fields } = await solveAndVerify(link ?? '')
+    expect(verify.response.status).toBe(303)
+    expect(verify.response.headers.get('location')).toBe('/products/7')
+    const clearance = setCookieValue(verify.response, '__edgeward_clearance')
+    expect(clearance).toBeDefined()
+
+    const after = await callWorker('/products/7', { headers: { ...headers, cookie: `__edgeward_clearance=${clearance}` } }, { clientIp: CLIENT_IP })
+    expect(after.response.status).toBe(200)
+    expect(after.logs[0]).toMatchObject({ action: 'allow', would_action: 'allow' })
+    expect(after.logs[0]?.reasons).toContain('cleared')
+
+    const replay = await postVerify(fields)
+    expect(replay.response.status).toBe(403)
+    expect(replay.response.headers.get('set-cookie')).toBeNull()
+  })
+})
