@@ -84,7 +84,10 @@ export class ZoneStats extends DurableObject<Env> {
     setMeta(sql, 'touched', 0)
     try {
       const root = this.env.ZONE_STATS.get(this.env.ZONE_STATS.idFromName(ZONE_ROOT_NAME))
-      const figures = await root.report(shard, String(getMeta(sql, 'epoch')), outbox.seq, outbox.delta, at)
+      // Report at the latest time this shard has seen (an alarm can run late, or — in tests — the
+      // clock can jump), so the figures it hands back are never older than its newest batch.
+      const reportAt = Math.max(at, numberMeta(sql, 'last_now') ?? at)
+      const figures = await root.report(shard, String(getMeta(sql, 'epoch')), outbox.seq, outbox.delta, reportAt)
       setMeta(sql, 'outbox', null)
       setMeta(sql, 'figures', JSON.stringify(figures))
     } catch {
