@@ -1,8 +1,8 @@
 // Child processes for the load test: spawns a command in its own process group, keeps the decision log
 // lines it prints (and a tail of the rest), waits until an HTTP URL answers, and stops the whole group.
+import { freePort } from '../ports'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 
 export interface Child {
   readonly name: string
@@ -33,18 +33,6 @@ function groupCpuSeconds(pgid: number): Record<string, number> | null {
     return null
   }
   return total
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 export function startChild(name: string, command: string, args: readonly string[], env: Record<string, string>, cwd: string): Child {
@@ -100,3 +88,5 @@ export async function waitForHttp(child: Child, url: string, timeoutMs = 90_000,
     await new Promise((r) => setTimeout(r, 250))
   }
 }
+
+export { freePort }

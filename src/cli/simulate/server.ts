@@ -1,9 +1,9 @@
 // The edgeward under test: either our own `npm start` equivalent (src/cli/start.ts on a free port with
 // a fresh EDGEWARD_PERSIST_TO state dir, stdout captured to a file, optional model/config written
 // to local KV first), or one already running whose stdout is tee'd to a file. Reads its log lines.
+import { freePort } from '../ports'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -32,17 +32,6 @@ export interface Target {
 export interface KvEntry {
   readonly key: string
   readonly file: string
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 function readFrom(file: string, offset: number): string {
@@ -158,3 +147,5 @@ export async function startServer(root: string, logFile: string, kv: readonly Kv
     },
   }
 }
+
+export { freePort }

@@ -1,9 +1,9 @@
 // Starts the real `npm start` launcher (wrangler dev + workerd) on a free port with its
 // own state directory, for end-to-end tests from Node. Collects the decision log lines
 // it prints; stop() ends the whole process group.
+import { freePort } from '../../../src/cli/ports'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -14,18 +14,6 @@ export interface DevServer {
   logLines(): Record<string, unknown>[]
   output(): string
   stop(): Promise<void>
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 export interface DevServerOptions {
@@ -112,3 +100,5 @@ export async function waitForLog(server: DevServer, match: (l: Record<string, un
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+export { freePort }
