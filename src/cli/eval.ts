@@ -1,11 +1,13 @@
-// `npm run eval -- <labelled.ndjson> [--target-fpr 0.0002] [--report out.svg] [--png out.png]`:
+// `npm run eval -- <labelled.ndjson> [--target-fpr 0.0002] [--report out.svg] [--png out.png] [--model m.json]`:
 // ROC and AUC over the `risk` field, recall at FPR 1 % / 0.1 % / 0.02 %, the threshold for a target
 // FPR, action × label confusion, per-family rates; tables to stderr, one JSON line to stdout.
+// --model rescores the logged features with a candidate model instead of the logged risk.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { actionsByFamily, confusionByAction, ruleCounts } from './eval/confusion'
 import { svgToPng } from './eval/png'
+import { rescore } from './eval/rescore'
 import { familyRecall, rocSummary } from './eval/roc'
 import { parseEvalRows } from './eval/rows'
 import { renderReport } from './eval/svg'
@@ -19,13 +21,20 @@ function fail(message: string): never {
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'target-fpr': { type: 'string', default: '0.0002' }, report: { type: 'string' }, png: { type: 'string' } },
+  options: { 'target-fpr': { type: 'string', default: '0.0002' }, report: { type: 'string' }, png: { type: 'string' }, model: { type: 'string' } },
 })
 const file = positionals[0]
 if (file === undefined) fail('usage: npm run eval -- <labelled.ndjson> [--target-fpr 0.0002] [--report out.svg] [--png out.png]')
 const target = Number(a['target-fpr'])
 if (!(target > 0 && target < 1)) fail('--target-fpr must be in (0, 1)')
-const parsed = parseEvalRows(readFileSync(file, 'utf8'))
+let text = readFileSync(file, 'utf8')
+if (a.model !== undefined) {
+  const lines = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
+  const r = rescore(lines, readFileSync(a.model, 'utf8'))
+  if (!r.ok) fail(`--model ${a.model}: ${r.detail ?? r.reason}`)
+  text = r.value.map((l) => JSON.stringify(l)).join('\n')
+}
+const parsed = parseEvalRows(text)
 if (!parsed.ok) fail(`${file}: ${parsed.detail ?? parsed.reason}`)
 const rows = parsed.value
 
@@ -50,7 +59,7 @@ const lines = [
 console.error(lines.join('\n'))
 
 if (a.report !== undefined) {
-  const svg = renderReport({ title: `edgeward evaluation — ${basename(file)}`, roc, rows, targetFpr: target, threshold: atTarget.threshold, recallAtTarget: atTarget.recall, families })
+  const svg = renderReport({ title: `edgeward evaluation — ${basename(file)}${a.model === undefined ? '' : ` rescored by ${basename(a.model)}`}`, roc, rows, targetFpr: target, threshold: atTarget.threshold, recallAtTarget: atTarget.recall, families })
   writeFileSync(a.report, svg)
   console.error(`eval: report → ${a.report}`)
   if (a.png !== undefined) {
@@ -60,7 +69,7 @@ if (a.report !== undefined) {
 }
 
 console.log(JSON.stringify({
-  file, rows: roc.rows, humans: roc.negatives, attacks: roc.positives, auc: roc.auc,
+  file, model: a.model ?? null, rows: roc.rows, humans: roc.negatives, attacks: roc.positives, auc: roc.auc,
   recall_at_fpr: Object.fromEntries(roc.atFpr.map((m) => [String(m.fpr), { recall: m.recall, threshold: m.threshold, false_positives: m.falsePositives }])),
   target_fpr: target, threshold: atTarget.threshold, recall_at_target: atTarget.recall,
   families, confusion, actions_by_family: actionsByFamily(rows), rules: ruleCounts(rows),

@@ -127,6 +127,12 @@ async function main(): Promise<void> {
   const humans = humanFriction(measured)
   const checks = checkTargets(results, humans)
   const countersMissing = joined.rows.filter((r) => r.counters !== 'ok').length
+  const failed = truth.requests().filter((r) => r.status === 0)
+  const errorsByFamily: Record<string, number> = {}
+  for (const r of failed) errorsByFamily[r.family] = (errorsByFamily[r.family] ?? 0) + 1
+  const errorKinds: Record<string, number> = {}
+  for (const r of failed) errorKinds[r.error ?? 'unknown'] = (errorKinds[r.error ?? 'unknown'] ?? 0) + 1
+  const firstError = failed.length === 0 ? null : Math.round((Math.min(...failed.map((r) => r.startedAt)) - startedAt) / 1000)
   if (shadow) console.error('\nsimulate: the server ran in shadow mode — figures below are what enforce would have done (would_action)')
   console.error(`\n${familyTable(results)}\n\n${humanLine(humans)}\n\n${targetTable(checks)}\n`)
   if (outcome.failures.length > 0) {
@@ -165,7 +171,8 @@ async function main(): Promise<void> {
     humans,
     targets: checks,
     run: {
-      sessions: planned.length, requests_sent: truth.totals.requests, request_errors: truth.totals.errors, log_rows: joined.rows.length,
+      sessions: planned.length, requests_sent: truth.totals.requests, request_errors: truth.totals.errors, errors_by_family: errorsByFamily, error_kinds: errorKinds,
+      first_error_s: firstError, log_rows: joined.rows.length,
       unowned_lines: joined.unowned, counters_missing_rows: countersMissing, session_failures: outcome.failures.length, server_restarts: restarts,
       duration_ms: Date.now() - startedAt, server_log: target.logFile, out: o.out, labels,
     },

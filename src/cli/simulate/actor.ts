@@ -66,10 +66,13 @@ export function createActor(input: ActorInput): Actor {
     flat.push('x-edgeward-test-cf', testCf)
     const startedAt = Date.now()
     return new Promise<Reply>((resolve) => {
-      const done = (status: number, h: http.IncomingHttpHeaders): void => {
+      let settled = false
+      const done = (status: number, h: http.IncomingHttpHeaders, error?: string): void => {
+        if (settled) return
+        settled = true
         const one = (x: string | string[] | undefined): string | null => (Array.isArray(x) ? (x[0] ?? null) : (x ?? null))
         const reply: Reply = { status, mitigated: one(h['edgeward-mitigated']), ref: one(h['edgeward-ref']), location: one(h.location) }
-        input.truth.record({ session: input.session, family: input.family, ip: input.ip, method, path: path.split('?')[0] ?? path, startedAt, ms: Date.now() - startedAt, status, mitigated: reply.mitigated, ref: reply.ref })
+        input.truth.record({ session: input.session, family: input.family, ip: input.ip, method, path: path.split('?')[0] ?? path, startedAt, ms: Date.now() - startedAt, status, mitigated: reply.mitigated, ref: reply.ref, ...(error === undefined ? {} : { error }) })
         resolve(reply)
       }
       const req = http.request({ host: input.target.hostname, port: input.target.port, method, path, headers: flat, agent, setHost: false }, (res) => {
@@ -81,10 +84,10 @@ export function createActor(input: ActorInput): Actor {
         }
         res.resume()
         res.on('end', () => done(res.statusCode ?? 0, res.headers))
-        res.on('error', () => done(0, {}))
+        res.on('error', (e) => done(0, {}, e.message))
       })
       req.setTimeout(input.timeoutMs ?? 60_000, () => req.destroy(new Error('timeout')))
-      req.on('error', () => done(0, {}))
+      req.on('error', (e) => done(0, {}, e.message))
       req.end(body ?? undefined)
     })
   }

@@ -21,6 +21,8 @@ export interface RequestRecord {
   readonly status: number
   readonly mitigated: string | null
   readonly ref: string | null
+  /** Why a request got no answer (status 0). */
+  readonly error?: string
 }
 
 export interface Truth {
