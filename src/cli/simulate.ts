@@ -22,7 +22,7 @@ import { sleep, type World } from './simulate/world'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** Sessions that started late get this long after the window to finish. */
-const TAIL_MS = 75_000
+const TAIL_MS = 90_000
 const MAX_RESTARTS = 5
 
 function fail(message: string): never {

@@ -38,6 +38,9 @@ export function checkTargets(results: Partial<Record<Family, FamilyResult>>, hum
     if (info.label !== 1 || r.sessions === 0) continue
     const limit = info.automated ? 0.9 : 0.7
     out.push(check(`recall (requests mitigated), ${family}`, r.mitigated_share, '>=', limit))
+    // A session that is blocked stops (a person gives up): its later requests never happen, so for
+    // the person-paced takeover the share of sessions stopped is the recall that matters most.
+    if (!info.automated) out.push(check(`recall (sessions mitigated), ${family}`, r.session_mitigated_share, '>=', limit))
   }
   return out
 }

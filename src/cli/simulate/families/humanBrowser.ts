@@ -1,11 +1,12 @@
 // People in a real Chromium (the SDK runs, the device cookie is issued): browse the shop, sign in
 // by typing with human timing (some mistype the password and try again, some let a password
-// manager fill the form), look at the account, sometimes buy with a valid card typed in.
+// manager fill the form), look at the account, sometimes buy with a valid card typed in. Half are
+// returning visitors: a short first visit (device cookie), then back more than a minute later.
 import type { Page } from 'playwright-core'
 import { clickTo, followOne, linger, outlastChallenge, visit, type Step } from '../browse'
 import type { NetworkKind } from '../network'
 import { PERSON, humanClick, typeInto, typeText } from '../typing'
-import { demoPassword, demoUser, over, type SessionContext } from '../world'
+import { demoPassword, demoUser, over, pause, type SessionContext } from '../world'
 import { earlyStart, expiry, validCard, type FamilySpec } from './spec'
 
 export const humanBrowser: FamilySpec = {
@@ -15,17 +16,30 @@ export const humanBrowser: FamilySpec = {
   async run(s: SessionContext) {
     const chromium = s.world.chromium
     if (chromium === null) return
-    await chromium.slot(async () => {
-      const { rng } = s
-      const network: NetworkKind = s.world.variant === 'shifted' ? rng.weighted([['residential', 60], ['mobile', 25], ['vpn', 15]] as const) : rng.weighted([['residential', 80], ['mobile', 20]] as const)
-      const b = await chromium.open(s, { flavour: 'stealth', network, ua: 'headful', viewport: { width: rng.pick([1280, 1366, 1440, 1536, 1920]), height: rng.pick([720, 800, 864, 900, 1080]) } })
-      try {
-        await session(s, b.page)
-      } finally {
-        await b.close()
+    const { rng } = s
+    const network: NetworkKind = s.world.variant === 'shifted' ? rng.weighted([['residential', 60], ['mobile', 25], ['vpn', 15]] as const) : rng.weighted([['residential', 80], ['mobile', 20]] as const)
+    // Half are returning visitors: an earlier visit gave them the device cookie, and they come
+    // back more than a minute later (so the per-minute counters of that visit have gone quiet).
+    const returning = rng.chance(0.5)
+    const b = await chromium.slot(() => chromium.open(s, { flavour: 'stealth', network, ua: 'headful', viewport: { width: rng.pick([1280, 1366, 1440, 1536, 1920]), height: rng.pick([720, 800, 864, 900, 1080]) } }))
+    try {
+      if (returning) {
+        await chromium.slot(() => earlierVisit(s, b.page))
+        await pause(s, rng.between(62_000, 85_000))
+        if (over(s)) return
       }
-    })
+      await chromium.slot(() => session(s, b.page, returning))
+    } finally {
+      await b.close()
+    }
   },
+}
+
+/** A short first visit: the home page or the shop, a look around, gone. */
+async function earlierVisit(s: SessionContext, page: Page): Promise<void> {
+  const { rng, world } = s
+  await visit(page, world.target, rng.chance(0.6) ? '/' : '/products')
+  await linger(page, rng, rng.between(1500, 4000) * world.pace)
 }
 
 /** Follow through a mitigation the way a person's browser would; false means they gave up. */
@@ -34,13 +48,15 @@ async function through(page: Page, step: Step | null): Promise<boolean> {
   return outlastChallenge(page, step)
 }
 
-async function session(s: SessionContext, page: Page): Promise<void> {
+async function session(s: SessionContext, page: Page, returning: boolean): Promise<void> {
   const { rng, world } = s
   const base = world.target
   const think = (median: number): Promise<void> => linger(page, rng, Math.min(8000, rng.lognormal(median, 0.5)) * world.pace)
-  if (!(await through(page, await visit(page, base, rng.chance(0.6) ? '/' : '/products')))) return
+  // A returning visitor often goes straight to sign in (a bookmark, the account link in a mail).
+  const entry = returning && rng.chance(0.5) ? '/login' : rng.chance(0.6) ? '/' : '/products'
+  if (!(await through(page, await visit(page, base, entry)))) return
   await think(1800)
-  for (let i = rng.int(1, 3); i > 0 && !over(s); i--) {
+  for (let i = entry === '/login' ? 0 : rng.int(1, 3); i > 0 && !over(s); i--) {
     if (!page.url().includes('/products')) {
       if (!(await through(page, await clickTo(page, 'a[href="/products"]', rng)))) return
       await think(1200)
@@ -49,8 +65,8 @@ async function session(s: SessionContext, page: Page): Promise<void> {
     await think(2000)
   }
   const n = rng.int(1, 1000)
-  if (rng.chance(0.75) && !over(s)) {
-    if (!(await through(page, await clickTo(page, 'a[href="/login"]', rng)))) return
+  if ((entry === '/login' || rng.chance(0.75)) && !over(s)) {
+    if (entry !== '/login' && !(await through(page, await clickTo(page, 'a[href="/login"]', rng)))) return
     await think(1000)
     const manager = rng.chance(0.2)
     const mistype = !manager && rng.chance(0.2)
