@@ -73,6 +73,16 @@ describe('family results and targets', () => {
     expect(by['recall (requests mitigated), credential_stuffing']).toMatchObject({ met: false, limit: 0.9 })
   })
 
+  it('judges the person-paced takeover by sessions stopped as well as by requests', () => {
+    const ato = joinTruth([line('127.3.0.2', 0, 'block', { method: 'GET', path: '/' })], new Map([['127.3.0.2', { family: 'manual_ato', session: 'ato-0', label: 1 }]])).rows
+    const checks = checkTargets(allFamilyResults(ato, ['manual_ato']), humanFriction(ato))
+    expect(checks.filter((c) => c.target.endsWith('manual_ato')).map((c) => [c.target, c.value, c.met])).toEqual([
+      ['recall (requests mitigated), manual_ato', 1, true],
+      ['recall (sessions mitigated), manual_ato', 1, true],
+    ])
+    expect(checks.some((c) => c.target === 'recall (sessions mitigated), credential_stuffing')).toBe(false)
+  })
+
   it('labels a share of attack sessions as fraud and human friction as legitimate', () => {
     const items = chooseLabels(rows, 1, random(1))
     expect(items.filter((i) => i.label === 'fraud').map((i) => i.ref)).toEqual(expect.arrayContaining(rows.filter((r) => r.label === 1 && r.method === 'POST').map((r) => r.ref)))
