@@ -173,7 +173,7 @@ async function main(): Promise<void> {
     run: {
       sessions: planned.length, requests_sent: truth.totals.requests, request_errors: truth.totals.errors, errors_by_family: errorsByFamily, error_kinds: errorKinds,
       first_error_s: firstError, log_rows: joined.rows.length,
-      unowned_lines: joined.unowned, counters_missing_rows: countersMissing, session_failures: outcome.failures.length, server_restarts: restarts,
+      unowned_lines: joined.unowned, counters_missing_rows: countersMissing, session_failures: outcome.failures.length, server_restarts: restarts + target.launcherRestarts(), launcher_restarts: target.launcherRestarts(),
       duration_ms: Date.now() - startedAt, server_log: target.logFile, out: o.out, labels,
     },
   }))

@@ -19,6 +19,8 @@ export interface Target {
   stderr(): string
   /** False once our own server has exited (always true when attached). */
   alive(): boolean
+  /** Times `npm start` itself restarted wrangler dev (it supervises it since a5ea857). */
+  launcherRestarts(): number
   /** Whether /__edgeward/health answers within 5 s. */
   healthy(): Promise<boolean>
   /**
@@ -68,7 +70,7 @@ async function waitHealthy(url: URL, timeoutMs: number, alive: () => boolean): P
 export async function attachServer(url: URL, logFile: string): Promise<Target> {
   if (!(await waitHealthy(url, 5000, () => true))) throw new Error(`no edgeward answers health at ${url.href}`)
   const offset = existsSync(logFile) ? statSync(logFile).size : 0
-  return { url, logFile, lines: () => parseLogLines(readFrom(logFile, offset)), stderr: () => '', alive: () => true, healthy: () => answersHealth(url, 5000), stop: async () => undefined }
+  return { url, logFile, lines: () => parseLogLines(readFrom(logFile, offset)), stderr: () => '', launcherRestarts: () => 0, alive: () => true, healthy: () => answersHealth(url, 5000), stop: async () => undefined }
 }
 
 /**
@@ -93,6 +95,7 @@ export async function startServer(root: string, logFile: string, kv: readonly Kv
   const out = createWriteStream(logFile, { flags: 'a' })
   const errFile = createWriteStream(`${logFile}.stderr`)
   let err = ''
+  let launcherRestarts = 0
   let child: ChildProcess | null = null
   const spawnOne = (): ChildProcess => {
     const c = spawn('npx', ['tsx', 'src/cli/start.ts'], {
@@ -104,6 +107,7 @@ export async function startServer(root: string, logFile: string, kv: readonly Kv
     c.stdout?.on('data', (d: Buffer) => out.write(d))
     c.stderr?.on('data', (d: Buffer) => {
       errFile.write(d)
+      launcherRestarts += (d.toString().match(/restarting on the same port/g) ?? []).length
       err = (err + d.toString()).slice(-20_000)
     })
     return c
@@ -140,6 +144,7 @@ export async function startServer(root: string, logFile: string, kv: readonly Kv
     url, logFile, stop, alive,
     lines: () => parseLogLines(readFrom(logFile, 0)),
     stderr: () => err,
+    launcherRestarts: () => launcherRestarts,
     healthy: () => answersHealth(url, 5000),
     restart: async () => {
       await kill(child)
