@@ -100,10 +100,15 @@ describe('zone figures', () => {
     await observeRequest(env, keys(), login(t + 10_000), 2_000, { caches, defer: (p) => deferred.push(p) })
     await Promise.all(deferred)
     const read = await observeRequest(env, keys(), login(t + 10_001), 2_000, { caches })
-    expect(read.status === 'ok' && read.counters.zoneLoginFailureRatio10m).toBeCloseTo(0.75)
+    // The root is zone-wide: other tests' outcomes can share its windows, so the feature is
+    // checked against the root's own figures, and the root must hold at least our 30 + 10.
     const root = env.ZONE_STATS.get(env.ZONE_STATS.idFromName(ZONE_ROOT_NAME))
     const figures = await root.figures(t + 10_000)
     expect(figures.windows.login_failures['10m']).toBeGreaterThanOrEqual(30)
+    expect(figures.windows.login_successes['10m']).toBeGreaterThanOrEqual(10)
+    const expected = figures.windows.login_failures['10m'] / (figures.windows.login_failures['10m'] + figures.windows.login_successes['10m'])
+    expect(read.status === 'ok' && read.counters.zoneLoginFailureRatio10m).toBeCloseTo(expected, 6)
+    expect(expected).toBeGreaterThan(0.6) // 30 of 40 dominate whatever else is there
   })
 
   it('applies a batch the shard resends only once at the root', async () => {
