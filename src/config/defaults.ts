@@ -58,11 +58,15 @@ export const DEFAULT_CONFIG = {
     { name: 'access_diversity_ip', when: 'route == "login" and method == "POST" and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5', action: 'challenge', priority: 40 },
     { name: 'credential_cracking', when: 'route == "login" and method == "POST" and user.failed_logins_1h >= 8', action: 'challenge', priority: 40 },
     { name: 'username_from_many_ips', when: 'route == "login" and method == "POST" and user.distinct_ips_1h >= 4 and user.failed_logins_1h >= 3', action: 'challenge', priority: 40 },
+    // Zone under attack: acts only with evidence on the request itself (this username already tried
+    // from another address); a person without JavaScript cannot solve a challenge, so the zone-wide
+    // ratio alone only adds risk.
     {
       name: 'distributed_stuffing',
-      when: 'route == "login" and method == "POST" and zone_login_failure_ratio_10m >= 0.5 and (cookie_missing or cookie_invalid)',
+      when: 'route == "login" and method == "POST" and zone_login_failure_ratio_10m >= 0.5 and (cookie_missing or cookie_invalid) and user.distinct_ips_1h >= 2',
       action: 'challenge', priority: 50,
     },
+    { name: 'zone_under_login_attack', when: 'route == "login" and method == "POST" and zone_login_failure_ratio_10m >= 0.5 and (cookie_missing or cookie_invalid)', weight: 0.25 },
     { name: 'carding_declines', when: 'route == "checkout" and method == "POST" and device.checkout_declines_10m >= 3', action: 'block', priority: 20, deny_ttl_s: 900 },
     { name: 'carding_velocity', when: 'route == "checkout" and method == "POST" and (device.checkout_declines_10m >= 2 or device.checkouts_10m >= 6)', action: 'challenge', priority: 40 },
     { name: 'signup_burst', when: 'route == "signup" and method == "POST" and ip.signups_1h >= 5', action: 'challenge', priority: 40 },
