@@ -1,5 +1,6 @@
-// The simulated families and what each one is: label (1 attack, 0 human), what counts as one
-// attempt for "first mitigation", whether it is automated, whether it needs Chromium. Data only.
+// The simulated families and what each one is: label (1 attack, 0 legitimate: people and
+// well-behaved automation), what counts as one attempt for "first mitigation", whether it is
+// automated, whether it needs Chromium. Data only.
 
 export const FAMILIES = [
   'human_browser',
@@ -13,6 +14,8 @@ export const FAMILIES = [
   'cart_hoarding',
   'automated_browser_webdriver',
   'automated_browser_stealth',
+  // Last, so adding it left every other family's addresses for a seed as they were.
+  'benign_automation',
 ] as const
 export type Family = (typeof FAMILIES)[number]
 
@@ -42,7 +45,11 @@ export const FAMILY_INFO: Readonly<Record<Family, FamilyInfo>> = {
   cart_hoarding: { label: 1, attempt: 'cart', automated: true, chromium: false, summary: 'adds stock to carts, never pays (denial of inventory)' },
   automated_browser_webdriver: { label: 1, attempt: 'login', automated: true, chromium: true, summary: 'Chromium under automation, navigator.webdriver true, stuffing the login form' },
   automated_browser_stealth: { label: 1, attempt: 'login', automated: true, chromium: true, summary: 'Chromium with AutomationControlled off (webdriver false), stuffing the login form' },
+  benign_automation: { label: 0, attempt: 'request', automated: true, chromium: false, summary: 'legitimate automation: uptime monitors, one-off scripts, app/partner clients signing in once with their own credentials' },
 }
+
+/** The people: legitimate and not automated (human friction is about them). */
+export const isPeople = (family: Family): boolean => FAMILY_INFO[family].label === 0 && !FAMILY_INFO[family].automated
 
 /** Which requests are attempts of a kind (by method and path of a decision log line). */
 export function isAttempt(kind: AttemptKind, method: string, path: string): boolean {

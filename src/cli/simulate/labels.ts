@@ -1,6 +1,8 @@
 // The customer's side of the feedback loop: after a run, an analyst labels a sample of what the
 // attacks did (fraud, by device when there is one, and by the refs of their attempts) and the
-// friction people complained about (legitimate); then the labels are exported as NDJSON.
+// friction legitimate clients complained about — people, and the owners of well-behaved automation
+// (monitors, scripts, app integrations), never labelled fraud — as legitimate; then the labels are
+// exported as NDJSON.
 import { FAMILY_INFO } from './catalog'
 import type { LabelledRow } from './join'
 import type { Random } from './random'
@@ -15,7 +17,8 @@ export interface LabelItem {
 const MAX_PER_POST = 1000
 const REFS_PER_SESSION = 25
 
-/** What the analyst labels: `share` of attack sessions (seeded), every human session with friction. Pure. */
+/** What the analyst labels: `share` of attack sessions (seeded), every mitigated line of a legitimate
+ * session (label 0: people and benign automation). Pure. */
 export function chooseLabels(rows: readonly LabelledRow[], share: number, rng: Random): LabelItem[] {
   const bySession = new Map<string, LabelledRow[]>()
   for (const r of rows) (bySession.get(r.session) ?? bySession.set(r.session, []).get(r.session)!).push(r)

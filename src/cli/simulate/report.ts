@@ -1,7 +1,8 @@
 // Per-family results of one run: takes labelled rows, returns shares mitigated (by request and by
 // session), the attempt number of the first mitigation (family-wide and per session), time to
-// detect, and the human friction figures. Pure. "Mitigated" = action ≠ allow in the decision line.
-import { FAMILIES, FAMILY_INFO, isAttempt, type AttemptKind, type Family } from './catalog'
+// detect, and the friction figures for people and for legitimate automation. Pure. "Mitigated" =
+// action ≠ allow in the decision line.
+import { FAMILIES, FAMILY_INFO, isAttempt, isPeople, type AttemptKind, type Family } from './catalog'
 import type { LabelledRow } from './join'
 
 export interface FamilyResult {
@@ -72,6 +73,8 @@ export function familyResult(family: Family, rowsInOrder: readonly LabelledRow[]
   }
 }
 
+/** Friction for the people (human_browser, human_http: label 0 and not automated); legitimate
+ * automation is measured on its own (`benignAutomationFriction`). */
 export interface HumanFriction {
   readonly sessions: number
   readonly requests: number
@@ -84,7 +87,7 @@ export interface HumanFriction {
 }
 
 export function humanFriction(rows: readonly LabelledRow[]): HumanFriction {
-  const humans = rows.filter((r) => r.label === 0)
+  const humans = rows.filter((r) => r.label === 0 && isPeople(r.family))
   const sessions = new Map<string, boolean>()
   for (const r of humans) sessions.set(r.session, (sessions.get(r.session) ?? false) || mitigated(r))
   return {
@@ -94,6 +97,12 @@ export function humanFriction(rows: readonly LabelledRow[]): HumanFriction {
     request_block_rate: share(humans.filter((r) => r.action === 'block').length, humans.length),
     request_mitigated_rate: share(humans.filter(mitigated).length, humans.length),
   }
+}
+
+/** Share of benign_automation sessions with any challenge, rate limit or block (null when it did not run). */
+export function benignAutomationFriction(results: Partial<Record<Family, FamilyResult>>): number | null {
+  const r = results.benign_automation
+  return r === undefined || r.sessions === 0 ? null : r.session_mitigated_share
 }
 
 /** Rows in time order (log timestamp, then file order). */

@@ -1,7 +1,7 @@
 // The issue #7 targets, checked against one run: takes the family results and human friction,
 // returns each target with the measured value, the limit, met or not, and by how much. Pure.
 import { FAMILY_INFO, type Family } from './catalog'
-import type { FamilyResult, HumanFriction } from './report'
+import { benignAutomationFriction, type FamilyResult, type HumanFriction } from './report'
 
 export interface TargetCheck {
   readonly target: string
@@ -22,6 +22,10 @@ export function checkTargets(results: Partial<Record<Family, FamilyResult>>, hum
     check('human sessions with any challenge or block', humans.session_friction, '<=', 0.005),
     check('human requests blocked', humans.request_block_rate, '<=', 0.0002),
   ]
+  // Legitimate automation (monitors, scripts, app clients) is not people, but breaking it is a false
+  // positive too: a challenge stops a client without JavaScript as surely as a block.
+  const benign = benignAutomationFriction(results)
+  if (benign !== null) out.push(check('benign automation sessions with any challenge or block', benign, '<=', 0.05))
   const stuffing = results.credential_stuffing
   if (stuffing !== undefined && stuffing.sessions > 0) {
     // Every source must be mitigated by its 5th attempt: the worst source decides (never = not met).

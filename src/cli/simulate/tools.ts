@@ -1,6 +1,7 @@
-// Attack tooling header sets: takes a tool name and the request context, returns the headers that
-// tool sends (its own defaults, or a spoofed browser set). Data only; the families pick the tools.
-import { browserHeaders, browserProfile, type BrowserProfile, type FetchKind, type HeaderContext, type HeaderList } from './browsers'
+// Tool header sets: takes a tool name and the request context, returns the headers that tool sends
+// (its own defaults, or a spoofed browser set). Attack tooling and the clients of legitimate
+// automation (monitors, scripts, apps). Data only; the families pick the tools.
+import { acceptLanguageFor, browserHeaders, browserProfile, type BrowserProfile, type FetchKind, type HeaderContext, type HeaderList } from './browsers'
 import type { Transport } from './network'
 import type { Random } from './random'
 
@@ -12,6 +13,9 @@ export const TOOLS = [
   'openbullet',
   // A full browser header set copied from DevTools (hints, Sec-Fetch, Accept-Language) — the careful kind.
   'spoof_full',
+  // Clients of legitimate automation: wget, Node's built-in fetch (undici), an Android app on OkHttp,
+  // a Flutter app (dart:io), an iOS app on URLSession (CFNetwork: Accept-Language from the phone).
+  'wget', 'node_fetch', 'okhttp', 'dart', 'ios_app',
 ] as const
 export type Tool = (typeof TOOLS)[number]
 
@@ -20,10 +24,15 @@ export interface ToolIdentity {
   readonly ua: string
   /** For spoof_full: the browser the headers were copied from. */
   readonly profile: BrowserProfile | null
+  /** For ios_app: the Accept-Language URLSession adds from the phone's languages. */
+  readonly acceptLanguage?: string
 }
 
-/** What the tool negotiates: a copied browser set rides a real browser stack; Java's default is old. */
-export const transportOf = (tool: Tool): Transport => (tool === 'spoof_full' ? 'browser' : tool === 'java' ? 'old_script' : 'script')
+/** What the tool negotiates: a copied browser set and iOS's URLSession (Safari's own network stack)
+ * ride a browser stack; Java's default is old. */
+export const transportOf = (tool: Tool): Transport => (tool === 'spoof_full' || tool === 'ios_app' ? 'browser' : tool === 'java' ? 'old_script' : 'script')
+
+const APP_NAME = 'ShopApp'
 
 export function toolIdentity(tool: Tool, rng: Random, country = 'US'): ToolIdentity {
   const chromeUa = (): string => browserProfile('chrome', country, rng).ua
@@ -46,6 +55,21 @@ export function toolIdentity(tool: Tool, rng: Random, country = 'US'): ToolIdent
     case 'spoof_full': {
       const profile = browserProfile(rng.pick(['chrome', 'chrome', 'edge', 'firefox', 'safari'] as const), country, rng)
       return { tool, ua: profile.ua, profile }
+    }
+    case 'wget':
+      return { tool, ua: `Wget/1.2${rng.int(1, 4)}.${rng.int(1, 4)}`, profile: null }
+    case 'node_fetch':
+      return { tool, ua: 'node', profile: null }
+    case 'okhttp': {
+      const okhttp = `okhttp/4.${rng.int(9, 12)}.0`
+      // Half the apps leave OkHttp's default; the others name themselves first.
+      return { tool, ua: rng.chance(0.5) ? okhttp : `${APP_NAME}/3.${rng.int(0, 9)}.${rng.int(0, 5)} (Android ${rng.int(12, 15)}) ${okhttp}`, profile: null }
+    }
+    case 'dart':
+      return { tool, ua: `Dart/3.${rng.int(2, 6)} (dart:io)`, profile: null }
+    case 'ios_app': {
+      const [cfNetwork, darwin] = rng.pick([['1494.0.7', '23.4.0'], ['1496.0.7', '23.5.0'], ['1568.100.1', '24.1.0'], ['1568.200.51', '24.2.0']] as const)
+      return { tool, ua: `${APP_NAME}/${rng.int(300, 420)} CFNetwork/${cfNetwork} Darwin/${darwin}`, profile: null, acceptLanguage: acceptLanguageFor(country, rng) }
     }
   }
 }
@@ -95,6 +119,40 @@ export function toolHeaders(id: ToolIdentity, kind: FetchKind, c: HeaderContext)
     case 'openbullet':
       h.push(['User-Agent', id.ua], ['Pragma', 'no-cache'], ['Accept', '*/*'], ['Accept-Language', 'en-US,en;q=0.8'])
       if (body) h.push(['Content-Type', ct], ['Content-Length', String(c.contentLength)])
+      h.push(['Connection', 'keep-alive'], ...cookie)
+      return h
+    case 'wget':
+      h.push(['User-Agent', id.ua], ['Accept', '*/*'], ['Accept-Encoding', 'identity'], ['Connection', 'Keep-Alive'], ...cookie)
+      if (body) h.push(['Content-Type', ct], ['Content-Length', String(c.contentLength)])
+      return h
+    case 'node_fetch': {
+      // undici's defaults, lower-case, including its accept-language "*" and sec-fetch-mode.
+      const u: HeaderList = [['host', c.host], ['connection', 'keep-alive']]
+      if (body) u.push(['content-type', ct])
+      u.push(['accept', '*/*'], ['accept-language', '*'], ['sec-fetch-mode', 'cors'], ['user-agent', id.ua], ['accept-encoding', 'gzip, deflate'])
+      if (c.cookie !== undefined) u.push(['cookie', c.cookie])
+      if (body) u.push(['content-length', String(c.contentLength)])
+      return u
+    }
+    case 'okhttp':
+      // The app's interceptor asks for JSON; OkHttp adds the rest (and its cookie jar).
+      h.push(['Accept', 'application/json'])
+      if (body) h.push(['Content-Type', ct === 'application/json' ? 'application/json; charset=utf-8' : ct], ['Content-Length', String(c.contentLength)])
+      h.push(['Connection', 'Keep-Alive'], ['Accept-Encoding', 'gzip'], ...cookie, ['User-Agent', id.ua])
+      return h
+    case 'dart': {
+      // dart:io's HttpClient: lower-case names, Host last; the app asks for JSON and sets the cookie.
+      const d: HeaderList = [['user-agent', id.ua], ['accept', 'application/json']]
+      if (c.cookie !== undefined) d.push(['cookie', c.cookie])
+      d.push(['accept-encoding', 'gzip'])
+      if (body) d.push(['content-length', String(c.contentLength)], ['content-type', ct === 'application/json' ? 'application/json; charset=utf-8' : ct])
+      d.push(['host', c.host])
+      return d
+    }
+    case 'ios_app':
+      if (body) h.push(['Content-Type', ct])
+      h.push(['Accept', 'application/json'], ['Accept-Language', id.acceptLanguage ?? 'en-US,en;q=0.9'], ['Accept-Encoding', 'gzip, deflate, br'], ['User-Agent', id.ua])
+      if (body) h.push(['Content-Length', String(c.contentLength)])
       h.push(['Connection', 'keep-alive'], ...cookie)
       return h
     case 'spoof_full':

@@ -2,6 +2,7 @@
 // each is). Adding a family: a runner file here, a line below, an entry in the catalog.
 import type { Family } from '../catalog'
 import { automatedBrowserStealth, automatedBrowserWebdriver } from './automatedBrowser'
+import { benignAutomation } from './benignAutomation'
 import { carding } from './carding'
 import { cartHoarding } from './cartHoarding'
 import { distributed } from './distributed'
@@ -25,4 +26,5 @@ export const FAMILY_SPECS: Readonly<Record<Family, FamilySpec>> = {
   cart_hoarding: cartHoarding,
   automated_browser_webdriver: automatedBrowserWebdriver,
   automated_browser_stealth: automatedBrowserStealth,
+  benign_automation: benignAutomation,
 }
