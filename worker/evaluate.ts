@@ -10,7 +10,7 @@ import { fillBehavioral } from '../src/features/behavioral'
 import { buildRequestFeatures } from '../src/features/buildFeatures'
 import { fillEnvironmental } from '../src/features/environmental'
 import { fillJourney } from '../src/features/journey'
-import type { FeatureVector } from '../src/features/list'
+import { FEATURE_INDEX, type FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
 import { challengeDifficulty, decide, type DenyRequest } from '../src/policy/decide'
@@ -119,6 +119,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     modelRisk,
     modelReasons,
     cleared: false,
+    clientRequests1m: finiteOrNull(features[FEATURE_INDEX.device_requests_1m]),
   }
   let verdict = decide(decideInput)
   if (verdict.decision.wouldAction === 'challenge') {
@@ -181,3 +182,5 @@ function cookieLabel(c: DeviceCookieState): string {
       return c.replay === null ? 'valid' : `replayed:${c.replay}`
   }
 }
+
+const finiteOrNull = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null)

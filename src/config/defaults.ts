@@ -40,7 +40,7 @@ export const DEFAULT_CONFIG = {
     checkout: { challenge: 0.6, block: 0.95 },
     static: { challenge: 1, block: 1 },
   },
-  deny_on_block: { min_risk: 0.995, ttl_s: 900 },
+  deny_on_block: { min_risk: 0.995, ttl_s: 900, min_requests_1m: 3 },
   rate_limit: { retry_after_s: 60 },
   // Known patterns. Names go to the log line (`rules`) and, when they act, to `reasons`.
   // "device" counts the client: its cookie device id, or its IP without a valid cookie.

@@ -20,6 +20,8 @@ export interface DecideInput {
   readonly modelReasons: readonly string[]
   /** A valid clearance cookie (a solved challenge) turns a challenge into an allow. */
   readonly cleared: boolean
+  /** The client's requests in the last minute, this one included (null: counters missing). */
+  readonly clientRequests1m?: number | null
 }
 
 export interface DenyRequest {
@@ -66,7 +68,10 @@ export function decide(input: DecideInput): Verdict {
     source = 'model'
     reasons = [...input.modelReasons]
     const confirm = config.source.deny_on_block
-    if (would === 'block' && confirm.ttl_s > 0 && input.modelRisk !== null && input.modelRisk >= confirm.min_risk) {
+    // One request is never enough for the model alone to deny-list a client (a stray curl, a shared
+    // address): it takes a confident score on a client that keeps going. Missing counters: no deny.
+    const repeated = (input.clientRequests1m ?? 0) >= confirm.min_requests_1m
+    if (would === 'block' && confirm.ttl_s > 0 && input.modelRisk !== null && input.modelRisk >= confirm.min_risk && repeated) {
       deny = { target: 'client', ttlS: confirm.ttl_s, reason: 'model' }
     }
   }

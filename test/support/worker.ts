@@ -9,6 +9,24 @@ import { resetConfigCacheForTests } from '../../worker/config/load'
 
 export const ECHO_ORIGIN = 'http://origin.test'
 
+/** What desktop Chrome 130 on Linux sends with a navigation (minus Host and Cookie). */
+export const BROWSER_HEADERS: Readonly<Record<string, string>> = {
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
+  accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8',
+  'accept-language': 'en-US,en;q=0.9',
+  'accept-encoding': 'gzip, deflate, br, zstd',
+  'sec-ch-ua': '"Chromium";v="130", "Google Chrome";v="130", "Not?A_Brand";v="99"',
+  'sec-ch-ua-mobile': '?0',
+  'sec-ch-ua-platform': '"Linux"',
+  'sec-fetch-dest': 'document',
+  'sec-fetch-mode': 'navigate',
+  'sec-fetch-site': 'none',
+  'sec-fetch-user': '?1',
+  'upgrade-insecure-requests': '1',
+}
+/** Added when a test names a Chrome User-Agent but not these (hints would have to match its version). */
+const BROWSER_FILL = ['accept', 'accept-language', 'accept-encoding', 'sec-fetch-dest', 'sec-fetch-mode', 'sec-fetch-site', 'sec-fetch-user', 'upgrade-insecure-requests']
+
 export interface Seen {
   readonly url: string
   readonly method: string
@@ -38,6 +56,12 @@ export async function callWorker(
 ): Promise<Call> {
   const request = typeof input === 'string' ? new Request(new URL(input, 'http://edge.test'), init) : input
   if (!request.headers.has('cf-connecting-ip')) request.headers.set('cf-connecting-ip', options.clientIp ?? '203.0.113.7')
+  // A request that does not say who sends it comes from a desktop Chrome, headers and all, and one
+  // that only names Chrome gets the rest of Chrome's headers: the plumbing under test must not hinge
+  // on what the model thinks of a bare test request. Tests about headers set the ones they mean.
+  const ua = request.headers.get('user-agent')
+  const fill = ua === null ? Object.keys(BROWSER_HEADERS) : /Chrome\/\d/.test(ua) && !/Headless/.test(ua) ? BROWSER_FILL : []
+  for (const k of fill) if (!request.headers.has(k)) request.headers.set(k, BROWSER_HEADERS[k]!)
   const seen: Seen[] = []
   const reply = options.reply ?? echoReply
   const fetchSpy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (target, targetInit) => {

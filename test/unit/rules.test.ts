@@ -117,9 +117,12 @@ describe('decide', () => {
     expect(run({ device_distinct_users_10m: 5 }, { cleared: true }).decision.action).toBe('block')
   })
 
-  it('deny-lists on the model alone only above deny_on_block.min_risk', () => {
-    expect(run({}, { modelRisk: 0.999 }).deny).toEqual({ target: 'client', ttlS: 900, reason: 'model' })
-    expect(run({}, { modelRisk: 0.96 }).deny).toBeNull()
+  it('deny-lists on the model alone only above deny_on_block.min_risk, on a client past its first requests', () => {
+    expect(run({}, { modelRisk: 0.999, clientRequests1m: 3 }).deny).toEqual({ target: 'client', ttlS: 900, reason: 'model' })
+    expect(run({}, { modelRisk: 0.96, clientRequests1m: 3 }).deny).toBeNull()
+    expect(run({}, { modelRisk: 0.999, clientRequests1m: 2 }).deny).toBeNull()
+    expect(run({}, { modelRisk: 0.999, clientRequests1m: null }).deny).toBeNull()
+    expect(run({}, { modelRisk: 0.999 }).decision.action).toBe('block') // still blocked, just not listed
   })
 
   it('in shadow mode forwards and never deny-lists', () => {
