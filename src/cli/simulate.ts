@@ -11,7 +11,7 @@ import { joinTruth, toNdjson } from './simulate/join'
 import { chooseLabels, exportLabels, postLabels } from './simulate/labels'
 import { progressBar } from './simulate/progress'
 import { random } from './simulate/random'
-import { allFamilyResults, humanFriction } from './simulate/report'
+import { allFamilyResults, benignAutomationFriction, humanFriction } from './simulate/report'
 import { planRun, runPlanned } from './simulate/schedule'
 import { attachServer, startServer, type KvEntry, type Target } from './simulate/server'
 import { snapshotHead } from './simulate/snapshot'
@@ -168,6 +168,7 @@ async function main(): Promise<void> {
     human_session_friction: humans.session_friction,
     human_request_block_rate: humans.request_block_rate,
     human_request_mitigated_rate: humans.request_mitigated_rate,
+    benign_automation_friction: benignAutomationFriction(results),
     humans,
     targets: checks,
     run: {
