@@ -16,12 +16,14 @@ export function snapshotHead(root: string): { dir: string; commit: string } {
   execFileSync('sh', ['-c', `git archive ${commit} | tar -x -C "${work}"`], { cwd: root })
   symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'))
   try {
-    rmSync(dir, { recursive: true, force: true }) // a leftover without package.json
     renameSync(work, dir)
-  } catch (e) {
-    // Another run renamed its copy into place first: use that one.
-    rmSync(work, { recursive: true, force: true })
-    if (!existsSync(join(dir, 'package.json'))) throw e
+  } catch {
+    // The folder exists: another run's finished copy (use it), or a leftover without package.json.
+    if (existsSync(join(dir, 'package.json'))) rmSync(work, { recursive: true, force: true })
+    else {
+      rmSync(dir, { recursive: true, force: true })
+      renameSync(work, dir)
+    }
   }
   return { dir, commit }
 }
