@@ -1,21 +1,33 @@
-// compileModel: a validated ModelFile → CompiledModel, every tree padded to a complete tree of the
-// model's depth in typed arrays (children of k at 2k+1 / 2k+2). Trusts its input: call validateModelFile first.
+// compileModel: a validated ModelFile → CompiledModel, every tree padded to a complete tree of at least
+// MIN_LEVELS levels in typed arrays (children of k at 2k+1 / 2k+2). Trusts its input: call validateModelFile first.
 
 import type { ModelFile } from './format'
+
+/** Trees are padded to at least this many levels: predictMargin walks the first six without a loop. */
+export const MIN_LEVELS = 6
+/** Trees descend in groups of this many; the tree count is padded up to a multiple with trees whose leaves are −0. */
+export const GROUP = 8
 
 /**
  * The in-memory model. Per tree: `internal` split nodes then `leaves` leaf nodes, stored at
  * tree × stride. A split reads slot 2f (missing → −Inf, so it goes left) or 2f+1 (missing → +Inf,
  * so it goes right) of the per-row scratch, then goes right when x ≥ threshold. A padding split
- * under a shallow leaf has both subtrees equal to that leaf, so its test does not matter.
+ * under a shallow leaf has both subtrees equal to that leaf, so its test does not matter. After the
+ * real trees come padding trees (up to groups × GROUP) whose every leaf is −0: adding −0 to a float
+ * leaves it unchanged, so they never change a margin.
  */
 export interface CompiledModel {
   readonly version: string
   readonly featureVersion: string
   readonly features: readonly string[]
   readonly featureCount: number
+  /** Real trees; the arrays hold groups × GROUP trees. */
   readonly treeCount: number
+  readonly groups: number
+  /** The file's max_depth. */
   readonly depth: number
+  /** Levels every tree is padded to: max(depth, MIN_LEVELS). */
+  readonly levels: number
   readonly internal: number
   readonly leaves: number
   readonly stride: number
@@ -45,12 +57,15 @@ export function baseMarginOf(p: number): number {
 export function compileModel(file: ModelFile): CompiledModel {
   const t = file.trees
   const depth = file.max_depth
-  const internal = 2 ** depth - 1
-  const leaves = 2 ** depth
+  const levels = Math.max(depth, MIN_LEVELS)
+  const internal = 2 ** levels - 1
+  const leaves = 2 ** levels
   const stride = internal + leaves
-  const slot = new Uint16Array(t.count * stride)
-  const node = new Float32Array(t.count * stride)
-  const expected = new Float64Array(t.count * stride)
+  const groups = Math.ceil(t.count / GROUP)
+  const slot = new Uint16Array(groups * GROUP * stride)
+  const node = new Float32Array(groups * GROUP * stride)
+  const expected = new Float64Array(groups * GROUP * stride)
+  node.fill(-0, t.count * stride)
   const orig = new Int32Array(stride)
   const mean = new Float64Array(2 ** (depth + 1))
   const baseMargin = baseMarginOf(file.base_score)
@@ -99,7 +114,9 @@ export function compileModel(file: ModelFile): CompiledModel {
     features: file.features.names,
     featureCount,
     treeCount: t.count,
+    groups,
     depth,
+    levels,
     internal,
     leaves,
     stride,

@@ -17,7 +17,7 @@ export function contributions(m: CompiledModel, row: Float32Array): Float64Array
   const slot = m.slot
   const node = m.node
   const e = m.expected
-  const depth = m.depth
+  const depth = m.levels
   const stride = m.stride
   for (let t = 0; t < m.treeCount; t++) {
     const b = (t * stride) | 0

@@ -9,7 +9,7 @@ import type { ModelFile } from '../../src/model/format'
 import { buildNaive, naivePredictMargin } from '../../src/model/naive'
 import { parseModel } from '../../src/model/parse'
 import { predict, predictMargin } from '../../src/model/predict'
-import { randomModelFile } from '../../src/model/synthetic'
+import { randomModelFile, randomRows } from '../../src/model/synthetic'
 import { validateModelFile } from '../../src/model/validate'
 
 const NAMES = Array.from({ length: 12 }, (_, i) => `f${i}`)
@@ -81,6 +81,20 @@ describe('padded branch-free evaluator', () => {
       }),
       { numRuns: 150 },
     )
+  })
+
+  it('equals the naive walk beyond the six straight-line levels and for tree counts off the group of eight', () => {
+    // Depths 7–10 run the loop after level 6 (up to four times); depths below 6 are padded to 6;
+    // tree counts that are not a multiple of 8 end with padding trees whose leaves are −0.
+    for (const [trees, depth] of [[13, 10], [9, 9], [17, 7], [1, 6], [7, 2], [3, 0]] as const) {
+      const file = randomModelFile({ trees, depth, features: NAMES, featureVersion: 'prop-1', seed: trees * 31 + depth, splitProbability: 0.95 })
+      expect(validateModelFile(file, EXPECT).ok).toBe(true)
+      const padded = compileModel(file)
+      expect(padded.levels).toBe(Math.max(6, file.max_depth))
+      expect(padded.groups * 8).toBeGreaterThanOrEqual(trees)
+      const naive = buildNaive(file)
+      for (const row of randomRows(200, NAMES.length, 0.2, trees + depth)) expect(predictMargin(padded, row)).toBe(naivePredictMargin(naive, row))
+    }
   })
 
   it('refuses a row of the wrong length as a programming error', () => {

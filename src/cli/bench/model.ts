@@ -5,12 +5,14 @@ import { readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FEATURE_NAMES, FEATURE_VERSION } from '../../features/list'
+import type { CompiledModel } from '../../model/compile'
 import { explain } from '../../model/explain'
 import { parseModel } from '../../model/parse'
+import { fillSlots } from '../../model/predict'
 import { randomRows } from '../../model/synthetic'
 import { synthesizeRows } from '../synth-data'
 import { benchSubjects, STRESS } from './model-subjects'
-import { perCall, summarise, type Summary } from './model-timing'
+import { perCall, summarise, type Evaluate, type Summary } from './model-timing'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 20000)
@@ -19,6 +21,20 @@ const round = (x: number, d = 3) => Number(x.toFixed(d))
 /** Realistic rows for the shipped model (synthetic traffic, missing values as the generator makes them). */
 function shippedRows(n: number): Float32Array[] {
   return synthesizeRows(n, 4242).map((r) => Float32Array.from(FEATURE_NAMES, (name) => r.features[name] ?? Number.NaN))
+}
+
+/**
+ * What no exact evaluator can skip, timed like the others: the row copy and the float32 sum of one
+ * leaf per tree in tree order (each add waits for the one before). No traversal at all.
+ */
+function floorOf(m: CompiledModel): Evaluate {
+  return (row) => {
+    fillSlots(m, row)
+    const node = m.node
+    let sum = m.baseMargin
+    for (let t = 0; t < m.treeCount; t++) sum = Math.fround(sum + node[t * m.stride + m.internal]!)
+    return 1 / (1 + Math.exp(-sum))
+  }
 }
 
 export async function run(): Promise<Record<string, number>> {
@@ -35,6 +51,7 @@ export async function run(): Promise<Record<string, number>> {
   const shipped = parseModel(shippedJson, { features: FEATURE_NAMES, featureVersion: FEATURE_VERSION })
   if (!shipped.ok) throw new Error('bench: shipped model refused')
   node.model_explain = summarise(perCall((row) => explain(shipped.value, row, 3).length, rows, SAMPLES / 2, SAMPLES))
+  node.model_floor = summarise(perCall(floorOf(shipped.value), rows, SAMPLES / 2, SAMPLES))
 
   let workerd: Record<string, { p50: number; p99: number; batch: number }> | undefined
   try {
@@ -55,6 +72,7 @@ export async function run(): Promise<Record<string, number>> {
     console.log(line(`workerd ${s.name} naive`, workerd?.[`${s.name}_naive`]))
   }
   console.log(line('node model explain(k=3)', node.model_explain))
+  console.log(line('node model floor (copy + sum)', node.model_floor))
 
   const f = (k: string) => node[k]!
   const figures: Record<string, number> = {
@@ -65,6 +83,7 @@ export async function run(): Promise<Record<string, number>> {
     speedup_vs_naive: round(f('model_naive').p50 / f('model_fast').p50, 2),
     explain_p50_us: round(f('model_explain').p50),
     explain_p99_us: round(f('model_explain').p99),
+    model_floor_p50_us: round(f('model_floor').p50),
     stress_p50_us: round(f('stress_fast').p50),
     stress_p99_us: round(f('stress_fast').p99),
     stress_naive_p50_us: round(f('stress_naive').p50),
