@@ -1,7 +1,7 @@
 // Training rows from simulator rows: blanked features are gone, knocked-out ones go missing at about
 // the asked rate, route and method are always kept, and the result is what the trainer reads.
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_BLANK, KNOCKOUT, prepareRow } from '../../src/cli/simulate/prepare'
+import { COUNTER_FEATURES, DEFAULT_BLANK, KNOCKOUT, prepareRow } from '../../src/cli/simulate/prepare'
 import { random } from '../../src/cli/simulate/random'
 import { FEATURE_NAMES } from '../../src/features/list'
 import { parseLabelledRows } from '../../src/model/dataset'
@@ -33,6 +33,21 @@ describe('prepareRow', () => {
     }
     expect(1 - kept / total).toBeGreaterThan(0.08)
     expect(1 - kept / total).toBeLessThan(0.12)
+  })
+
+  it('drops every counter at once on about the asked share of rows (a counters outage), and nothing else', () => {
+    const rng = random(4)
+    let outages = 0
+    for (let i = 0; i < 1000; i++) {
+      const f = prepareRow(row, { blank: [], knockout: 0, counterOutage: 0.05, seed: 4 }, rng.next)!.features as Record<string, number>
+      const missing = COUNTER_FEATURES.filter((n) => !(n in f)).length
+      expect([0, COUNTER_FEATURES.length]).toContain(missing)
+      if (missing > 0) outages++
+      expect(Object.keys(f)).toHaveLength(FEATURE_NAMES.length - missing)
+    }
+    expect(COUNTER_FEATURES).toContain('device_requests_1m')
+    expect(outages).toBeGreaterThan(30)
+    expect(outages).toBeLessThan(75)
   })
 
   it('skips rows without features or a 0/1 label, and writes rows the trainer accepts', () => {

@@ -12,14 +12,21 @@ import { claims, ecPrivateKey, header, signES256, type PrivateJwk } from '../fix
 import { callWorker, clearConfig, writeConfig, type Call } from '../support/worker'
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36'
+const APP_UA = 'MyBank/3.1 (Android 14)'
 let subnet = 40
 /** A client address and a username no other test uses, so no counter history colours a decision. */
 const freshIp = (): string => `198.18.${subnet++}.3`
 let LOGIN_BODY = ''
 function loginInit(): RequestInit {
   LOGIN_BODY = `username=fail-open-${subnet}%40example.com&password=pass-0042&extra=%F0%9F%98%80`
-  return { method: 'POST', body: LOGIN_BODY, headers: { 'user-agent': UA, accept: 'text/html', 'accept-language': 'en', 'content-type': 'application/x-www-form-urlencoded' } }
+  // A mobile app signing in: a client the shipped model lets through on its first request, so that
+  // only the fault under test decides what happens (the model's view of logins is tested elsewhere).
+  const headers = { 'user-agent': APP_UA, accept: '*/*', 'accept-language': 'en-GB,en;q=0.9', 'content-type': 'application/x-www-form-urlencoded' }
+  return { method: 'POST', body: LOGIN_BODY, headers }
 }
+
+/** The login under a fault, from a fresh address. */
+const appLogin = (options: Parameters<typeof callWorker>[2] & { clientIp: string }): Promise<Call> => callWorker('/login', loginInit(), options)
 
 beforeEach(() => {
   resetConfigCacheForTests()
@@ -74,13 +81,13 @@ describe('fail open, visibly', () => {
     ['is overloaded', 'overloaded', 'counters_overloaded'],
     ['hangs', 'hang', 'counters_timeout'],
   ] as const)('forwards a login when the counters object %s, and logs %s', async (_what, how, missing) => {
-    const call = await callWorker('/login', loginInit(), { clientIp: freshIp(), env: { COUNTERS: badCounters(how) as unknown as Env['COUNTERS'] } })
+    const call = await appLogin({ clientIp: freshIp(), env: { COUNTERS: badCounters(how) as unknown as Env['COUNTERS'] } })
     expectForwardedIntact(call, missing)
     expect(call.logs[0]).toMatchObject({ counters: 'missing', source: expect.not.stringMatching(/^fail_open$/) })
   }, 15_000) // a hanging object also holds the after-response outcome write for its 5 s background budget
 
   it('treats a missing COUNTERS binding as counters down, not as a pipeline failure', async () => {
-    const call = await callWorker('/login', loginInit(), { clientIp: freshIp(), env: { COUNTERS: undefined as unknown as Env['COUNTERS'] } })
+    const call = await appLogin({ clientIp: freshIp(), env: { COUNTERS: undefined as unknown as Env['COUNTERS'] } })
     expectForwardedIntact(call, 'counters_error')
     expect(call.logs[0]?.source).toBe('model')
   })
@@ -98,7 +105,7 @@ describe('fail open, visibly', () => {
 
   it('forwards when the zone and registry objects are down too (they only run after the response)', async () => {
     const down = { idFromName: (n: string) => env.ZONE_STATS.idFromName(n), get: () => ({ add: fail('throw') }) as ZoneStub }
-    const call = await callWorker('/login', loginInit(), { clientIp: freshIp(), env: { ZONE_STATS: down as unknown as Env['ZONE_STATS'], REGISTRY: down as unknown as Env['REGISTRY'] }, reply: () => new Response('bad', { status: 401 }) })
+    const call = await appLogin({ clientIp: freshIp(), env: { ZONE_STATS: down as unknown as Env['ZONE_STATS'], REGISTRY: down as unknown as Env['REGISTRY'] }, reply: () => new Response('bad', { status: 401 }) })
     expect(call.response.status).toBe(401)
     expect(call.logs).toHaveLength(1)
     expect(new TextDecoder().decode(call.seen[0]?.body)).toBe(LOGIN_BODY)
@@ -108,7 +115,7 @@ describe('fail open, visibly', () => {
     ['rejects', 'throw'],
     ['hangs', 'hang'],
   ] as const)('forwards on the bundled config when KV %s, and logs config_unavailable', async (_what, how) => {
-    const call = await callWorker('/login', loginInit(), { clientIp: freshIp(), env: { EDGEWARD_CONFIG: badKv(how) } })
+    const call = await appLogin({ clientIp: freshIp(), env: { EDGEWARD_CONFIG: badKv(how) } })
     expectForwardedIntact(call, 'config_unavailable')
     expect(call.logs[0]?.config).toBe('bundled-1')
   })
@@ -119,7 +126,7 @@ describe('fail open, visibly', () => {
     await env.EDGEWARD_CONFIG.put('config', '{"version": "broken", "mode": "sometimes"}')
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + 11_000) // past the 10 s isolate cache
-    const call = await callWorker('/login', loginInit(), { clientIp: freshIp() })
+    const call = await appLogin({ clientIp: freshIp() })
     expectForwardedIntact(call, 'config_rejected')
     expect(call.logs[0]?.config).toBe('good-before')
     expect(call.errors.some((e) => e.includes('config_rejected') && e.includes('mode'))).toBe(true)
@@ -131,7 +138,7 @@ describe('fail open, visibly', () => {
     ['a read that hangs', 'hang', 'model_unavailable'],
   ] as const)('keeps scoring with the bundled model when model:<x> in KV is %s, and logs %s', async (_what, how, missing) => {
     await writeConfig({ version: 'wants-model', model: { active: 'shiny-2' } })
-    const call = await callWorker('/login', loginInit(), { clientIp: freshIp(), env: { EDGEWARD_CONFIG: badKv(how, (k) => k === 'model:shiny-2') } })
+    const call = await appLogin({ clientIp: freshIp(), env: { EDGEWARD_CONFIG: badKv(how, (k) => k === 'model:shiny-2') } })
     expectForwardedIntact(call, missing)
     expect(call.logs[0]?.model).not.toBe('none')
     expect(call.logs[0]).toMatchObject({ config: 'wants-model', source: expect.not.stringMatching(/^fail_open$/) })
@@ -141,7 +148,7 @@ describe('fail open, visibly', () => {
     ['the config binding throws synchronously', () => ({ EDGEWARD_CONFIG: badKv('sync_throw') })],
     ['the cookie key secret is not a string', () => ({ EDGEWARD_COOKIE_KEYS: { keys: [] } as unknown as string })],
   ])('forwards the request untouched when %s (unexpected throw), and logs pipeline_error', async (_what, makeEnv) => {
-    const call = await callWorker('/login', loginInit(), { clientIp: freshIp(), env: makeEnv() })
+    const call = await appLogin({ clientIp: freshIp(), env: makeEnv() })
     expect(call.response.status).toBe(200)
     expect(new TextDecoder().decode(call.seen[0]?.body)).toBe(LOGIN_BODY)
     expect(call.logs).toHaveLength(1)

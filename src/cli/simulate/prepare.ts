@@ -1,5 +1,5 @@
 // Training rows from simulator runs: `npx tsx src/cli/simulate/prepare.ts --in a.ndjson --in b.ndjson
-// --out train.ndjson [--blank f1,f2] [--knockout 0.1] [--seed 7]`. Concatenates labelled rows, blanks
+// --out train.ndjson [--blank f1,f2] [--knockout 0.1] [--counter-outage 0.05] [--seed 7]`. Concatenates labelled rows, blanks
 // features the simulator cannot produce truthfully, and knocks out (sets missing) features that can be
 // missing in production at a given rate, so the model learns where a missing value should go.
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -25,9 +25,18 @@ export const DEFAULT_BLANK = ['device_age_s', 'zone_login_failure_ratio_10m', 'c
  */
 export const KNOCKOUT = FEATURES.map((f) => f.name).filter((n) => n !== 'route_class' && n !== 'method_is_post')
 
+/**
+ * Dropped together on a share of rows: the counters all go missing at once when Durable Objects fail
+ * or miss the deadline, and the model must then fall back on the rest — never read the outage as an
+ * attack (fail open). Independent knockouts alone never show it that pattern.
+ */
+export const COUNTER_FEATURES = FEATURES.filter((f) => f.family === 'journey').map((f) => f.name)
+
 export interface PrepareOptions {
   readonly blank: readonly string[]
   readonly knockout: number
+  /** Share of rows whose counters are all dropped (a simulated counters outage). */
+  readonly counterOutage?: number
   readonly seed: number
 }
 
@@ -38,6 +47,7 @@ export function prepareRow(row: Record<string, unknown>, o: PrepareOptions, next
   const features: Record<string, number> = { ...(f as Record<string, number>) }
   for (const name of o.blank) delete features[name]
   if (o.knockout > 0) for (const name of KNOCKOUT) if (name in features && next() < o.knockout) delete features[name]
+  if ((o.counterOutage ?? 0) > 0 && next() < o.counterOutage!) for (const name of COUNTER_FEATURES) delete features[name]
   return { features, label: row.label, family: row.family, session: row.session, ref: row.ref }
 }
 
@@ -45,16 +55,17 @@ function main(): void {
   const { values: a } = parseArgs({
     options: {
       in: { type: 'string', multiple: true }, out: { type: 'string' }, blank: { type: 'string' },
-      knockout: { type: 'string', default: '0.1' }, seed: { type: 'string', default: '7' },
+      knockout: { type: 'string', default: '0.1' }, 'counter-outage': { type: 'string', default: '0.05' }, seed: { type: 'string', default: '7' },
     },
   })
   if (a.in === undefined || a.out === undefined) {
-    console.error('usage: prepare --in rows.ndjson [--in more.ndjson] --out train.ndjson [--blank a,b] [--knockout 0.1] [--seed 7]')
+    console.error('usage: prepare --in rows.ndjson [--in more.ndjson] --out train.ndjson [--blank a,b] [--knockout 0.1] [--counter-outage 0.05] [--seed 7]')
     process.exit(2)
   }
   const o: PrepareOptions = {
     blank: a.blank === undefined ? [...DEFAULT_BLANK] : a.blank.split(',').filter((x) => x !== ''),
     knockout: Number(a.knockout),
+    counterOutage: Number(a['counter-outage']),
     seed: Number(a.seed),
   }
   const rng = random(o.seed, 'prepare')
@@ -69,7 +80,7 @@ function main(): void {
     }
   }
   writeFileSync(a.out, out.join('\n') + '\n')
-  console.error(`prepare: ${out.length} rows (${skipped} skipped) from ${a.in.length} files → ${a.out}; blanked ${o.blank.join(', ') || 'nothing'}; knockout ${o.knockout}`)
+  console.error(`prepare: ${out.length} rows (${skipped} skipped) from ${a.in.length} files → ${a.out}; blanked ${o.blank.join(', ') || 'nothing'}; knockout ${o.knockout}; counter outage ${o.counterOutage}`)
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main()
