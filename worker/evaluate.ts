@@ -13,7 +13,7 @@ import { fillJourney } from '../src/features/journey'
 import { FEATURE_INDEX, type FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
-import { challengeDifficulty, decide, type DenyRequest } from '../src/policy/decide'
+import { clearanceMinDifficulty, decide, type DenyRequest } from '../src/policy/decide'
 import { claimsCrawler, ruleContext } from '../src/policy/rules/context'
 import { evaluateRules } from '../src/policy/rules/evaluate'
 import { makeDenyEntry, makeDenyTarget, type DenyEntry } from '../src/counters/deny'
@@ -128,7 +128,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       now,
       ...binding,
       deviceId: cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null,
-      minDifficulty: challengeDifficulty(verdict.decision.risk),
+      minDifficulty: clearanceMinDifficulty(verdict.decision.risk),
     })
     if (clearance.kind === 'valid') verdict = decide({ ...decideInput, cleared: true })
   }

@@ -100,3 +100,14 @@ export function decide(input: DecideInput): Verdict {
 export function challengeDifficulty(risk: number): number {
   return 12 + Math.round(clamp01(risk) * 8)
 }
+
+/**
+ * The least difficulty a solved challenge must have to clear a request at this risk: its own
+ * difficulty less 2 bits. Risk moves between the challenged request and the return (counters tick,
+ * the device cookie arrives), and a person who has just solved one must not go round again for a
+ * small drift; a rise of more than ~0.25 still asks for a new, harder puzzle.
+ */
+export function clearanceMinDifficulty(risk: number): number {
+  return challengeDifficulty(risk) - CLEARANCE_SLACK_BITS
+}
+const CLEARANCE_SLACK_BITS = 2

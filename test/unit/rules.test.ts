@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { compileConfig } from '../../src/config/compileConfig'
 import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import { emptyFeatureVector, FEATURE_INDEX } from '../../src/features/list'
-import { decide } from '../../src/policy/decide'
+import { challengeDifficulty, clearanceMinDifficulty, decide } from '../../src/policy/decide'
 import { compileRules } from '../../src/policy/rules/compileRules'
 import { ruleContext, type RuleFacts } from '../../src/policy/rules/context'
 import { evaluateRules } from '../../src/policy/rules/evaluate'
@@ -134,5 +134,19 @@ describe('decide', () => {
     const v = decide({ config: shadow.value, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: [], cleared: false })
     expect(v.decision).toMatchObject({ action: 'allow', wouldAction: 'block' })
     expect(v.deny).toBeNull()
+  })
+})
+
+describe('challenge difficulty and what clears it', () => {
+  it('grows from 12 to 20 bits with risk', () => {
+    expect(challengeDifficulty(0)).toBe(12)
+    expect(challengeDifficulty(0.5)).toBe(16)
+    expect(challengeDifficulty(1)).toBe(20)
+  })
+
+  it('honours a puzzle solved a little before the risk moved, not one solved at a much lower risk', () => {
+    const solvedAt = (risk: number) => challengeDifficulty(risk)
+    expect(solvedAt(0.6)).toBeGreaterThanOrEqual(clearanceMinDifficulty(0.8)) // drift of 0.2: still cleared
+    expect(solvedAt(0.3)).toBeLessThan(clearanceMinDifficulty(0.9)) // jump of 0.6: a new, harder puzzle
   })
 })
