@@ -52,8 +52,9 @@ async function session(s: SessionContext, page: Page, returning: boolean): Promi
   const { rng, world } = s
   const base = world.target
   const think = (median: number): Promise<void> => linger(page, rng, Math.min(8000, rng.lognormal(median, 0.5)) * world.pace)
-  // A returning visitor often goes straight to sign in (a bookmark, the account link in a mail).
-  const entry = returning && rng.chance(0.5) ? '/login' : rng.chance(0.6) ? '/' : '/products'
+  // A returning visitor often goes straight to sign in (a bookmark, the account link in a mail); a
+  // first-time visitor on this device sometimes does too (a bookmark from another browser).
+  const entry = rng.chance(returning ? 0.5 : 0.15) ? '/login' : rng.chance(0.6) ? '/' : '/products'
   if (!(await through(page, await visit(page, base, entry)))) return
   await think(1800)
   for (let i = entry === '/login' ? 0 : rng.int(1, 3); i > 0 && !over(s); i--) {

@@ -1,5 +1,5 @@
 // People whose browser runs no JavaScript for us (blockers, old devices): real browser header sets,
-// no device cookie. They mostly browse; some sign in once (rarely after one wrong try), shop and pay
+// no device cookie. They mostly browse (some start at a bookmarked sign-in page); some sign in once (rarely after one wrong try), shop and pay
 // with a valid card. A person who meets a challenge or block they cannot solve gives up.
 import type { BrowserKind } from '../browsers'
 import { browserProfile } from '../browsers'
@@ -39,18 +39,24 @@ export const humanHttp: FamilySpec = {
       return r.mitigated === null && r.status !== 0
     }
     try {
-      const entry = rng.weighted([['/', 50], ['/products', 30], [`/products/${rng.int(1, 1000)}`, 20]] as const)
-      if (!(await go(entry))) return
-      const browse = rng.int(1, v === 'shifted' ? 8 : 5)
-      for (let i = 0; i < browse; i++) {
-        await think()
-        const next = rng.chance(0.3) ? `/products?page=${rng.int(1, 20)}` : `/products/${rng.int(1, 1000)}`
-        if (!(await go(next))) return
+      // Some come straight to a bookmarked sign-in page (typed navigation, first request of the visit).
+      const bookmarked = rng.chance(v === 'shifted' ? 0.3 : 0.2)
+      if (bookmarked) {
+        if (!(await go('/login'))) return
+      } else {
+        const entry = rng.weighted([['/', 50], ['/products', 30], [`/products/${rng.int(1, 1000)}`, 20]] as const)
+        if (!(await go(entry))) return
+        const browse = rng.int(1, v === 'shifted' ? 8 : 5)
+        for (let i = 0; i < browse; i++) {
+          await think()
+          const next = rng.chance(0.3) ? `/products?page=${rng.int(1, 20)}` : `/products/${rng.int(1, 1000)}`
+          if (!(await go(next))) return
+        }
       }
       const n = rng.int(1, 1000)
-      if (rng.chance(0.55)) {
+      if (bookmarked || rng.chance(0.55)) {
         await think(2500)
-        if (!(await go('/login'))) return
+        if (!bookmarked && !(await go('/login'))) return
         await think(v === 'shifted' ? 9000 : 7000)
         if (rng.chance(v === 'shifted' ? 0.12 : 0.06)) {
           const wrong = await a.post('/login', { username: demoUser(n), password: `${demoPassword(n)}x` }, { referer: '/login' })
