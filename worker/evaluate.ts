@@ -120,6 +120,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     modelReasons,
     cleared: false,
     clientRequests1m: finiteOrNull(features[FEATURE_INDEX.device_requests_1m]),
+    method: facts.method,
   }
   let verdict = decide(decideInput)
   if (verdict.decision.wouldAction === 'challenge') {

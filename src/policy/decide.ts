@@ -22,7 +22,17 @@ export interface DecideInput {
   readonly cleared: boolean
   /** The client's requests in the last minute, this one included (null: counters missing). */
   readonly clientRequests1m?: number | null
+  /** The request method (GET, POST, …); a form view is decided differently (see FORM_ROUTES). */
+  readonly method?: string
 }
+
+/**
+ * Routes whose GET only shows a form: on such a view the model may block (a confident score) but
+ * never challenges. A challenge there protects nothing — the attempt is the POST, which is decided
+ * on its own — and a person whose browser runs no JavaScript cannot pass it. Rules still act.
+ */
+const FORM_ROUTES: ReadonlySet<RouteClass> = new Set(['login', 'signup', 'password_reset'])
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
 
 export interface DenyRequest {
   readonly target: DenyTargetChoice
@@ -64,7 +74,8 @@ export function decide(input: DecideInput): Verdict {
     }
   } else {
     const t = thresholdsFor(config, routeClass)
-    would = risk >= t.block ? 'block' : risk >= t.challenge ? 'challenge' : 'allow'
+    const formView = input.method !== undefined && SAFE_METHODS.has(input.method) && FORM_ROUTES.has(routeClass)
+    would = risk >= t.block ? 'block' : risk >= t.challenge && !formView ? 'challenge' : 'allow'
     source = 'model'
     reasons = [...input.modelReasons]
     const confirm = config.source.deny_on_block

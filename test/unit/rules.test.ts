@@ -117,6 +117,18 @@ describe('decide', () => {
     expect(run({ device_distinct_users_10m: 5 }, { cleared: true }).decision.action).toBe('block')
   })
 
+  it('never lets the model alone challenge a form view (GET of login, signup, password reset); blocks stay', () => {
+    const at = (routeClass: 'login' | 'signup' | 'password_reset' | 'checkout' | 'other', method: string, modelRisk: number) =>
+      decide({ config, routeClass, denyHit: null, allowHit: null, rules: evaluateRules(config.rules, ruleContext(emptyFeatureVector(), facts)), modelRisk, modelReasons: [], cleared: false, method }).decision.action
+    expect(at('login', 'GET', 0.8)).toBe('allow')
+    expect(at('signup', 'HEAD', 0.8)).toBe('allow')
+    expect(at('password_reset', 'GET', 0.8)).toBe('allow')
+    expect(at('login', 'POST', 0.8)).toBe('challenge')
+    expect(at('login', 'GET', 0.99)).toBe('block')
+    expect(at('checkout', 'GET', 0.8)).toBe('challenge')
+    expect(at('other', 'GET', 0.85)).toBe('challenge')
+  })
+
   it('deny-lists on the model alone only above deny_on_block.min_risk, on a client past its first requests', () => {
     expect(run({}, { modelRisk: 0.999, clientRequests1m: 3 }).deny).toEqual({ target: 'client', ttlS: 900, reason: 'model' })
     expect(run({}, { modelRisk: 0.96, clientRequests1m: 3 }).deny).toBeNull()
