@@ -57,6 +57,7 @@ describe('family results and targets', () => {
     expect(cs).toMatchObject({ sessions: 2, requests: 6, attempts: 5, first_mitigation: 3, time_to_detect_ms: 150 })
     expect(cs.first_mitigation_per_session).toEqual({ median: 2.5, max: 3, never: 0 })
     expect(cs.mitigated_share).toBeCloseTo(2 / 6)
+    expect(cs.attempts_mitigated_share).toBeCloseTo(2 / 5) // the GET /login is not an attempt
     expect(cs.session_mitigated_share).toBe(1)
   })
 
@@ -70,14 +71,16 @@ describe('family results and targets', () => {
     expect(by['human sessions with any challenge or block']).toMatchObject({ value: 0.5, met: false })
     expect(by['human requests blocked']).toMatchObject({ value: 0, met: true })
     expect(by['credential stuffing (one source): first mitigation by attempt']).toMatchObject({ value: 3, met: true })
-    expect(by['recall (requests mitigated), credential_stuffing']).toMatchObject({ met: false, limit: 0.9 })
+    expect(by['recall (attempts mitigated), credential_stuffing']).toMatchObject({ value: 0.4, met: false, limit: 0.9 })
   })
 
-  it('judges the person-paced takeover by sessions stopped as well as by requests', () => {
-    const ato = joinTruth([line('127.3.0.2', 0, 'block', { method: 'GET', path: '/' })], new Map([['127.3.0.2', { family: 'manual_ato', session: 'ato-0', label: 1 }]])).rows
-    const checks = checkTargets(allFamilyResults(ato, ['manual_ato']), humanFriction(ato))
+  it('judges the person-paced takeover by attempts and by sessions stopped, not by the pages around them', () => {
+    const ato = joinTruth([line('127.3.0.2', 0, 'allow', { method: 'GET', path: '/' }), line('127.3.0.2', 10, 'block')], new Map([['127.3.0.2', { family: 'manual_ato', session: 'ato-0', label: 1 }]])).rows
+    const results = allFamilyResults(ato, ['manual_ato'])
+    expect(results.manual_ato).toMatchObject({ mitigated_share: 0.5, attempts_mitigated_share: 1 })
+    const checks = checkTargets(results, humanFriction(ato))
     expect(checks.filter((c) => c.target.endsWith('manual_ato')).map((c) => [c.target, c.value, c.met])).toEqual([
-      ['recall (requests mitigated), manual_ato', 1, true],
+      ['recall (attempts mitigated), manual_ato', 1, true],
       ['recall (sessions mitigated), manual_ato', 1, true],
     ])
     expect(checks.some((c) => c.target === 'recall (sessions mitigated), credential_stuffing')).toBe(false)

@@ -16,6 +16,9 @@ export interface FamilyResult {
   readonly session_mitigated_share: number | null
   readonly attempt_kind: AttemptKind
   readonly attempts: number
+  /** Attempts (login / checkout / signup / cart POSTs; any request for scraping and people) with
+   * action ≠ allow ÷ attempts: the attack itself, without the page views around it. */
+  readonly attempts_mitigated_share: number | null
   /** 1-based number, in time order over the whole family, of the first mitigated attempt. */
   readonly first_mitigation: number | null
   /** Same, counted within each session: median and worst over sessions that made attempts. */
@@ -66,6 +69,7 @@ export function familyResult(family: Family, rowsInOrder: readonly LabelledRow[]
     session_mitigated_share: share([...bySession.values()].filter((rs) => rs.some(mitigated)).length, bySession.size),
     attempt_kind: kind,
     attempts: family1.attempts,
+    attempts_mitigated_share: share(rows.filter((r) => isAttempt(kind, r.method, r.path) && mitigated(r)).length, family1.attempts),
     first_mitigation: family1.n,
     first_mitigation_per_session: { median: median(firsts), max: firsts.length === perSession.length ? (firsts.length ? Math.max(...firsts) : null) : null, never: perSession.length - firsts.length },
     time_to_detect_ms: firstMit === undefined || rows.length === 0 ? null : Date.parse(firstMit.ts) - Date.parse(rows[0]!.ts),

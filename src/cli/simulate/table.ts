@@ -9,12 +9,12 @@ const num = (x: number | null): string => (x === null ? '—' : String(x))
 const secs = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`)
 
 export function familyTable(results: Partial<Record<Family, FamilyResult>>): string {
-  const head = '| family | sessions | requests | mitigated (requests) | blocked | sessions mitigated | attempt | first mitigation (family-wide) | per session: median / worst / never | time to detect |'
-  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |'
+  const head = '| family | sessions | requests | mitigated (requests) | blocked | sessions mitigated | attempt | attempts mitigated | first mitigation (family-wide) | per session: median / worst / never | time to detect |'
+  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |'
   const lines = (Object.entries(results) as Array<[Family, FamilyResult]>).map(([f, r]) => {
-    if (r.sessions === 0) return `| ${f} | 0 | — | — | — | — | — | — | — | — |`
+    if (r.sessions === 0) return `| ${f} | 0 | — | — | — | — | — | — | — | — | — |`
     const per = r.first_mitigation_per_session
-    return `| ${f} | ${r.sessions} | ${r.requests} | ${pct(r.mitigated_share)} | ${pct(r.blocked_share)} | ${pct(r.session_mitigated_share)} | ${r.attempt_kind} | ${num(r.first_mitigation)} | ${num(per.median)} / ${num(per.max)} / ${per.never} | ${secs(r.time_to_detect_ms)} |`
+    return `| ${f} | ${r.sessions} | ${r.requests} | ${pct(r.mitigated_share)} | ${pct(r.blocked_share)} | ${pct(r.session_mitigated_share)} | ${r.attempt_kind} | ${pct(r.attempts_mitigated_share)} | ${num(r.first_mitigation)} | ${num(per.median)} / ${num(per.max)} / ${per.never} | ${secs(r.time_to_detect_ms)} |`
   })
   return [head, rule, ...lines].join('\n')
 }

@@ -41,7 +41,10 @@ export function checkTargets(results: Partial<Record<Family, FamilyResult>>, hum
     const info = FAMILY_INFO[family]
     if (info.label !== 1 || r.sessions === 0) continue
     const limit = info.automated ? 0.9 : 0.7
-    out.push(check(`recall (requests mitigated), ${family}`, r.mitigated_share, '>=', limit))
+    // Recall on the attempts (the logins, checkouts, signups, cart adds — every request for
+    // scraping): the page views around an attempt are not the attack, and a form view is never
+    // challenged on the model alone. The request share stays in the family table.
+    out.push(check(`recall (attempts mitigated), ${family}`, r.attempts_mitigated_share, '>=', limit))
     // A session that is blocked stops (a person gives up): its later requests never happen, so for
     // the person-paced takeover the share of sessions stopped is the recall that matters most.
     if (!info.automated) out.push(check(`recall (sessions mitigated), ${family}`, r.session_mitigated_share, '>=', limit))
