@@ -10,7 +10,6 @@ import { explain } from '../../model/explain'
 import { parseModel } from '../../model/parse'
 import { fillSlots } from '../../model/predict'
 import { randomRows } from '../../model/synthetic'
-import { synthesizeRows } from '../synth-data'
 import { benchSubjects, STRESS } from './model-subjects'
 import { perCall, summarise, type Evaluate, type Summary } from './model-timing'
 
@@ -18,9 +17,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 20000)
 const round = (x: number, d = 3) => Number(x.toFixed(d))
 
-/** Realistic rows for the shipped model (synthetic traffic, missing values as the generator makes them). */
+/** Realistic rows for the shipped model: the simulator rows of its own held-out test split, as logged
+ * (missing values included; test/fixtures/model/parity.json), cycled to n. */
 function shippedRows(n: number): Float32Array[] {
-  return synthesizeRows(n, 4242).map((r) => Float32Array.from(FEATURE_NAMES, (name) => r.features[name] ?? Number.NaN))
+  const fixture = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/model/parity.json'), 'utf8')) as { rows: Array<Array<number | null>> }
+  const rows = fixture.rows.map((r) => Float32Array.from(r, (v) => (v === null ? Number.NaN : v)))
+  return Array.from({ length: n }, (_, i) => rows[i % rows.length]!)
 }
 
 /**

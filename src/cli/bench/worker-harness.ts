@@ -111,7 +111,13 @@ async function makeSetup(): Promise<Setup> {
     thresholds: { default: { challenge: 1, block: 1 } },
     deny_on_block: { ...DEFAULT_CONFIG.deny_on_block, min_risk: 1 },
     deny: { ips: ['192.0.2.0/24'], asns: [] },
-    rules: [...DEFAULT_CONFIG.rules, { name: 'bench_checkout_challenge', when: 'route == "checkout" and method == "POST"', action: 'challenge', priority: 5 }],
+    rules: [
+      ...DEFAULT_CONFIG.rules,
+      { name: 'bench_checkout_challenge', when: 'route == "checkout" and method == "POST"', action: 'challenge', priority: 5 },
+      // A made-up login is what the shipped model rightly distrusts: allow it so the login rows
+      // measure what they are named for (forwarded, outcome counted). Every rule is still evaluated.
+      { name: 'bench_login_forwarded', when: 'route == "login" and method == "POST"', action: 'allow', priority: 1 },
+    ],
   })
   const env = fakeEnv(config, secret) as never
   const now = Date.now()
