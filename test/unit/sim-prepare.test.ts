@@ -1,7 +1,7 @@
 // Training rows from simulator rows: blanked features are gone, knocked-out ones go missing at about
 // the asked rate, route and method are always kept, and the result is what the trainer reads.
 import { describe, expect, it } from 'vitest'
-import { COUNTER_FEATURES, DEFAULT_BLANK, KNOCKOUT, prepareRow } from '../../src/cli/simulate/prepare'
+import { CF_FEATURES, COUNTER_FEATURES, DEFAULT_BLANK, KNOCKOUT, prepareRow } from '../../src/cli/simulate/prepare'
 import { random } from '../../src/cli/simulate/random'
 import { FEATURE_NAMES } from '../../src/features/list'
 import { parseLabelledRows } from '../../src/model/dataset'
@@ -48,6 +48,20 @@ describe('prepareRow', () => {
     expect(COUNTER_FEATURES).toContain('device_requests_1m')
     expect(outages).toBeGreaterThan(30)
     expect(outages).toBeLessThan(75)
+  })
+
+  it('drops the request.cf inputs together on about the asked share of rows', () => {
+    const rng = random(5)
+    let dropped = 0
+    for (let i = 0; i < 1000; i++) {
+      const f = prepareRow(row, { blank: [], knockout: 0, cfMissing: 0.1, seed: 5 }, rng.next)!.features as Record<string, number>
+      const missing = CF_FEATURES.filter((n) => !(n in f)).length
+      expect([0, CF_FEATURES.length]).toContain(missing)
+      if (missing > 0) dropped++
+    }
+    expect(CF_FEATURES).toEqual(expect.arrayContaining(['asn_hosting', 'tls_version', 'http_version']))
+    expect(dropped).toBeGreaterThan(70)
+    expect(dropped).toBeLessThan(130)
   })
 
   it('skips rows without features or a 0/1 label, and writes rows the trainer accepts', () => {
