@@ -1,7 +1,7 @@
 // `npm run simulate`: drives seeded human and attack families (HTTP clients and real Chromium, each
 // client its own 127.x.y.z) against edgeward, joins its decision log with the ground truth, prints the
 // per-family table to stderr and one JSON line to stdout; optionally labelled NDJSON and fraud labels.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseSimArgs, USAGE, type SimOptions } from './simulate/args'
@@ -55,8 +55,7 @@ async function main(): Promise<void> {
   if (!parsed.ok) fail(`${parsed.error}\n${USAGE}`)
   const o = parsed.value
   const runName = `seed-${o.seed}-${o.variant}${o.smoke ? '-smoke' : ''}`
-  const work = join(ROOT, 'out', 'sim', runName)
-  mkdirSync(work, { recursive: true })
+  const work = claimWorkDir(join(ROOT, 'out', 'sim', runName))
 
   let commit: string | null = null
   let root = o.root === null ? ROOT : resolve(o.root)
@@ -181,3 +180,22 @@ async function main(): Promise<void> {
 }
 
 await main().catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)))
+
+/** The run's folder (server log, KV files): `dir`, or `dir-<pid>` while another live run holds `dir`,
+ * so two runs of one seed at once never share a log. The claim is a pid file, released at exit. */
+function claimWorkDir(dir: string): string {
+  const holder = (d: string): number | null => {
+    try {
+      const pid = Number(readFileSync(join(d, 'run.pid'), 'utf8'))
+      process.kill(pid, 0)
+      return pid
+    } catch {
+      return null
+    }
+  }
+  const chosen = holder(dir) === null ? dir : `${dir}-${process.pid}`
+  mkdirSync(chosen, { recursive: true })
+  writeFileSync(join(chosen, 'run.pid'), String(process.pid))
+  process.once('exit', () => rmSync(join(chosen, 'run.pid'), { force: true }))
+  return chosen
+}
