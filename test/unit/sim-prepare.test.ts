@@ -35,33 +35,22 @@ describe('prepareRow', () => {
     expect(1 - kept / total).toBeLessThan(0.12)
   })
 
-  it('drops every counter at once on about the asked share of rows (a counters outage), and nothing else', () => {
+  it.each([
+    ['every counter (a counters outage)', COUNTER_FEATURES, { counterOutage: 0.05 }, ['device_requests_1m'], [30, 75]],
+    ['the request.cf inputs (a plan or local run without them)', CF_FEATURES, { cfMissing: 0.1 }, ['asn_hosting', 'tls_version', 'http_version'], [70, 130]],
+  ] as const)('drops %s together on about the asked share of rows, and nothing else', (_what, group, rate, members, [low, high]) => {
     const rng = random(4)
-    let outages = 0
-    for (let i = 0; i < 1000; i++) {
-      const f = prepareRow(row, { blank: [], knockout: 0, counterOutage: 0.05, seed: 4 }, rng.next)!.features as Record<string, number>
-      const missing = COUNTER_FEATURES.filter((n) => !(n in f)).length
-      expect([0, COUNTER_FEATURES.length]).toContain(missing)
-      if (missing > 0) outages++
-      expect(Object.keys(f)).toHaveLength(FEATURE_NAMES.length - missing)
-    }
-    expect(COUNTER_FEATURES).toContain('device_requests_1m')
-    expect(outages).toBeGreaterThan(30)
-    expect(outages).toBeLessThan(75)
-  })
-
-  it('drops the request.cf inputs together on about the asked share of rows', () => {
-    const rng = random(5)
     let dropped = 0
     for (let i = 0; i < 1000; i++) {
-      const f = prepareRow(row, { blank: [], knockout: 0, cfMissing: 0.1, seed: 5 }, rng.next)!.features as Record<string, number>
-      const missing = CF_FEATURES.filter((n) => !(n in f)).length
-      expect([0, CF_FEATURES.length]).toContain(missing)
+      const f = prepareRow(row, { blank: [], knockout: 0, seed: 4, ...rate }, rng.next)!.features as Record<string, number>
+      const missing = group.filter((n) => !(n in f)).length
+      expect([0, group.length]).toContain(missing)
+      expect(Object.keys(f)).toHaveLength(FEATURE_NAMES.length - missing)
       if (missing > 0) dropped++
     }
-    expect(CF_FEATURES).toEqual(expect.arrayContaining(['asn_hosting', 'tls_version', 'http_version']))
-    expect(dropped).toBeGreaterThan(70)
-    expect(dropped).toBeLessThan(130)
+    expect(group).toEqual(expect.arrayContaining([...members]))
+    expect(dropped).toBeGreaterThan(low)
+    expect(dropped).toBeLessThan(high)
   })
 
   it('skips rows without features or a 0/1 label, and writes rows the trainer accepts', () => {
