@@ -119,7 +119,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     modelRisk,
     modelReasons,
     cleared: false,
-    clientRequests1m: finiteOrNull(features[FEATURE_INDEX.device_requests_1m]),
+    clientRequests1m: numberOrNull(features[FEATURE_INDEX.device_requests_1m]),
     method: facts.method,
   }
   let verdict = decide(decideInput)
@@ -183,5 +183,3 @@ function cookieLabel(c: DeviceCookieState): string {
       return c.replay === null ? 'valid' : `replayed:${c.replay}`
   }
 }
-
-const finiteOrNull = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null)

@@ -4,7 +4,7 @@
 import { respond } from '../src/action/respond'
 import { classifyRoute, type CompiledConfig } from '../src/config/compileConfig'
 import { ipPrefix } from '../src/config/cidr'
-import type { RouteClass } from '../src/config/routeClasses'
+import { CREDENTIAL_CLASSES, type RouteClass } from '../src/config/routeClasses'
 import { classifyOutcome } from '../src/counters/outcome'
 import type { JourneyKeys } from '../src/counters/read'
 import { extractUsername } from '../src/signals/credentials'
@@ -20,9 +20,6 @@ import { mitigationResponse } from './pages/render'
 import { hashUser, newRef } from './privacy'
 import type { RequestFacts } from './request'
 import { injectSdk } from './sdk/inject'
-
-/** Routes whose POST bodies carry a username worth counting. */
-const CREDENTIAL_ROUTES: ReadonlySet<RouteClass> = new Set(['login', 'signup', 'password_reset'])
 
 export async function protect(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
   const now = Date.now()
@@ -41,7 +38,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     const routeClass = classifyRoute(config, facts.normalisedPath)
 
     let user: string | null = null
-    if (facts.method === 'POST' && CREDENTIAL_ROUTES.has(routeClass) && request.body !== null) {
+    if (facts.method === 'POST' && CREDENTIAL_CLASSES.has(routeClass) && request.body !== null) {
       const peeked = await peekBody(request.body, config.source.credentials.max_body_bytes)
       originBody = peeked.forOrigin
       const username = extractUsername(peeked.head, facts.headers.get('content-type'), config.usernameFields)

@@ -10,5 +10,8 @@ export type RouteClass = (typeof ROUTE_CLASSES)[number]
 export const isRouteClass = (v: unknown): v is RouteClass =>
   typeof v === 'string' && (ROUTE_CLASSES as readonly string[]).includes(v)
 
+/** Classes whose POST carries credentials (a username worth counting) and whose GET only shows the form. */
+export const CREDENTIAL_CLASSES: ReadonlySet<RouteClass> = new Set(['login', 'signup', 'password_reset'])
+
 /** Classes whose pages an account-takeover crew visits after getting in. */
 export const HIGH_RISK_CLASSES: readonly RouteClass[] = ['password_reset', 'profile', 'transfer']

@@ -3,7 +3,7 @@
 // deny list. Order: deny list → allow list → rules → model thresholds → mode. No I/O.
 import type { CompiledConfig } from '../config/compileConfig'
 import { thresholdsFor } from '../config/compileConfig'
-import type { RouteClass } from '../config/routeClasses'
+import { CREDENTIAL_CLASSES, type RouteClass } from '../config/routeClasses'
 import type { Action, Decision, DecisionSource } from './decision'
 import type { DenyTargetChoice, RuleOutcome } from './rules/evaluate'
 
@@ -21,17 +21,16 @@ export interface DecideInput {
   /** A valid clearance cookie (a solved challenge) turns a challenge into an allow. */
   readonly cleared: boolean
   /** The client's requests in the last minute, this one included (null: counters missing). */
-  readonly clientRequests1m?: number | null
-  /** The request method (GET, POST, …); a form view is decided differently (see FORM_ROUTES). */
-  readonly method?: string
+  readonly clientRequests1m: number | null
+  /** The request method (GET, POST, …); a form view is decided differently (see SAFE_METHODS). */
+  readonly method: string
 }
 
 /**
- * Routes whose GET only shows a form: on such a view the model may block (a confident score) but
- * never challenges. A challenge there protects nothing — the attempt is the POST, which is decided
- * on its own — and a person whose browser runs no JavaScript cannot pass it. Rules still act.
+ * A form view (GET or HEAD of a credential class): the model may block it (a confident score) but
+ * never challenges it. A challenge there protects nothing — the attempt is the POST, decided on its
+ * own — and a person whose browser runs no JavaScript cannot pass it. Rules still act.
  */
-const FORM_ROUTES: ReadonlySet<RouteClass> = new Set(['login', 'signup', 'password_reset'])
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
 
 export interface DenyRequest {
@@ -74,14 +73,14 @@ export function decide(input: DecideInput): Verdict {
     }
   } else {
     const t = thresholdsFor(config, routeClass)
-    const formView = input.method !== undefined && SAFE_METHODS.has(input.method) && FORM_ROUTES.has(routeClass)
+    const formView = SAFE_METHODS.has(input.method) && CREDENTIAL_CLASSES.has(routeClass)
     would = risk >= t.block ? 'block' : risk >= t.challenge && !formView ? 'challenge' : 'allow'
     source = 'model'
     reasons = [...input.modelReasons]
     const confirm = config.source.deny_on_block
     // One request is never enough for the model alone to deny-list a client (a stray curl, a shared
     // address): it takes a confident score on a client that keeps going. Missing counters: no deny.
-    const repeated = (input.clientRequests1m ?? 0) >= confirm.min_requests_1m
+    const repeated = input.clientRequests1m !== null && input.clientRequests1m >= confirm.min_requests_1m
     if (would === 'block' && confirm.ttl_s > 0 && input.modelRisk !== null && input.modelRisk >= confirm.min_risk && repeated) {
       deny = { target: 'client', ttlS: confirm.ttl_s, reason: 'model' }
     }

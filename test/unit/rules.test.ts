@@ -92,7 +92,7 @@ describe('decide', () => {
     const vec = emptyFeatureVector()
     for (const [k, v] of Object.entries(set)) vec[FEATURE_INDEX[k as keyof typeof FEATURE_INDEX]] = v
     const rules = evaluateRules(config.rules, ruleContext(vec, facts))
-    return decide({ config, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: ['m1'], cleared: false, ...extra })
+    return decide({ config, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: ['m1'], cleared: false, clientRequests1m: 1, method: 'POST', ...extra })
   }
 
   it('lets a blocking rule deny-list its source', () => {
@@ -119,7 +119,7 @@ describe('decide', () => {
 
   it('never lets the model alone challenge a form view (GET of login, signup, password reset); blocks stay', () => {
     const at = (routeClass: 'login' | 'signup' | 'password_reset' | 'checkout' | 'other', method: string, modelRisk: number) =>
-      decide({ config, routeClass, denyHit: null, allowHit: null, rules: evaluateRules(config.rules, ruleContext(emptyFeatureVector(), facts)), modelRisk, modelReasons: [], cleared: false, method }).decision.action
+      decide({ config, routeClass, denyHit: null, allowHit: null, rules: evaluateRules(config.rules, ruleContext(emptyFeatureVector(), facts)), modelRisk, modelReasons: [], cleared: false, clientRequests1m: 1, method }).decision.action
     expect(at('login', 'GET', 0.8)).toBe('allow')
     expect(at('signup', 'HEAD', 0.8)).toBe('allow')
     expect(at('password_reset', 'GET', 0.8)).toBe('allow')
@@ -143,7 +143,7 @@ describe('decide', () => {
     const vec = emptyFeatureVector()
     vec[FEATURE_INDEX.device_distinct_users_10m] = 7
     const rules = evaluateRules(shadow.value.rules, ruleContext(vec, facts))
-    const v = decide({ config: shadow.value, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: [], cleared: false })
+    const v = decide({ config: shadow.value, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: [], cleared: false, clientRequests1m: 10, method: 'POST' })
     expect(v.decision).toMatchObject({ action: 'allow', wouldAction: 'block' })
     expect(v.deny).toBeNull()
   })
