@@ -25,7 +25,8 @@ const NEVER = 'never missing'
 const NO_SDK = 'no valid SDK telemetry in the device cookie'
 const NO_COUNTERS = 'counters missed their deadline or are unavailable'
 // device_* journey features count the client: its cookie device id, or its IP when it has no valid cookie.
-const NO_CF = 'not provided by request.cf on this plan or locally'
+/** The `missing` of every input that comes from `request.cf` (absent on some plans and locally). */
+export const NO_CF = 'not provided by request.cf on this plan or locally'
 
 export const FEATURES = [
   // --- the request itself

@@ -1,5 +1,6 @@
 // Takes a request; returns its form-urlencoded, multipart or JSON body as a flat field record.
 // Must not read more than the cap, throw on bad input, or let a field name touch a prototype.
+import { readCappedBody } from '../body'
 
 /** Largest body the demo origin reads; anything bigger is answered 413. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -32,31 +33,11 @@ export function isJsonType(type: string): boolean {
 async function readCapped(request: Request): Promise<Uint8Array | 'too_large' | 'malformed'> {
   const declared = Number(request.headers.get('content-length') ?? '0')
   if (declared > MAX_BODY_BYTES) return 'too_large'
-  if (!request.body) return new Uint8Array(0)
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.byteLength
-      if (total > MAX_BODY_BYTES) {
-        await reader.cancel().catch(() => undefined)
-        return 'too_large'
-      }
-      chunks.push(value)
-    }
+    return await readCappedBody(request.body, MAX_BODY_BYTES)
   } catch {
     return 'malformed'
   }
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
 }
 
 function record(entries: Iterable<[string, unknown]>): Fields {

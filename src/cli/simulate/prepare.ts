@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { FEATURES } from '../../features/list'
+import { FEATURES, NO_CF } from '../../features/list'
 import { random } from './random'
 
 /**
@@ -39,7 +39,7 @@ export const COUNTER_FEATURES = FEATURES.filter((f) => f.family === 'journey').m
  * missing on some plans and under `wrangler dev` without the test header. The simulator always
  * sends it, so without this the model never learns to stay neutral when it is absent.
  */
-export const CF_FEATURES = FEATURES.filter((f) => f.missing.startsWith('not provided by request.cf')).map((f) => f.name)
+export const CF_FEATURES = FEATURES.filter((f) => f.missing === NO_CF).map((f) => f.name)
 
 export interface PrepareOptions {
   readonly blank: readonly string[]
