@@ -1,6 +1,7 @@
 // Child processes for the load test: spawns a command in its own process group, keeps the decision log
 // lines it prints (and a tail of the rest), waits until an HTTP URL answers, and stops the whole group.
 import { freePort } from '../ports'
+import { stopProcessGroup } from '../processGroup'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 
@@ -61,17 +62,7 @@ export function startChild(name: string, command: string, args: readonly string[
     logLines,
     tail: () => tail,
     cpuSeconds: () => (child.pid === undefined ? null : groupCpuSeconds(child.pid)),
-    async stop() {
-      if (child.pid === undefined || child.exitCode !== null) return
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-      try {
-        process.kill(-child.pid, 'SIGTERM')
-      } catch {}
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {}
-    },
+    stop: () => stopProcessGroup(child, 3000),
   }
 }
 

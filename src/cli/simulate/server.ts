@@ -2,6 +2,7 @@
 // a fresh EDGEWARD_PERSIST_TO state dir, stdout captured to a file, optional model/config written
 // to local KV first), or one already running whose stdout is tee'd to a file. Reads its log lines.
 import { freePort } from '../ports'
+import { stopProcessGroup } from '../processGroup'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
@@ -112,16 +113,7 @@ export async function startServer(root: string, logFile: string, kv: readonly Kv
     })
     return c
   }
-  const kill = async (c: ChildProcess | null): Promise<void> => {
-    if (c?.pid === undefined || c.exitCode !== null || c.signalCode !== null) return
-    try {
-      process.kill(-c.pid, 'SIGTERM')
-    } catch {}
-    await new Promise((r) => setTimeout(r, 800))
-    try {
-      process.kill(-c.pid, 'SIGKILL')
-    } catch {}
-  }
+  const kill = (c: ChildProcess | null): Promise<void> => stopProcessGroup(c, 800)
   const alive = (): boolean => child !== null && child.exitCode === null && child.signalCode === null
   // wrangler stays up after a failed build (it waits for the next file change): stop on its error.
   const up = async (): Promise<boolean> => {

@@ -2,6 +2,7 @@
 // own state directory, for end-to-end tests from Node. Collects the decision log lines
 // it prints; stop() ends the whole process group.
 import { freePort } from '../../../src/cli/ports'
+import { stopProcessGroup } from '../../../src/cli/processGroup'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -48,15 +49,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
   const url = `http://127.0.0.1:${port}`
   const stop = async () => {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, 'SIGTERM')
-      } catch {}
-      await new Promise((r) => setTimeout(r, 500))
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {}
-    }
+    await stopProcessGroup(child, 500)
     rmSync(state, { recursive: true, force: true })
   }
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000)
