@@ -52,7 +52,7 @@ describe('parity with real XGBoost on the committed fixture', () => {
 
   it('separates held-out simulator rows it never trained on: no person at a threshold, attacks ranked above people', () => {
     // test/fixtures/model/heldout-sample.json: rows drawn at random per family from seeds 11 (base)
-    // and 12 (shifted); the model was trained on seeds 1-7.
+    // and 12 (shifted); the model was trained on seeds 1–9.
     const sample = JSON.parse(read('fixtures/model/heldout-sample.json')) as {
       features: string[]; rows: Array<{ family: string; label: 0 | 1; row: Array<number | null> }>
     }
