@@ -53,7 +53,7 @@ export const ConfigSchema = v.strictObject({
     min_risk: probability,
     ttl_s: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(30 * 86400)),
     /** …and only once the client has sent this many requests in the last minute: one request is never enough. */
-    min_requests_1m: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)), 3),
+    min_requests_1m: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)),
   }),
   rate_limit: v.strictObject({
     retry_after_s: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400)),

@@ -95,6 +95,13 @@ describe('partial configs', () => {
   })
 })
 
+describe('deny_on_block', () => {
+  it('keeps the bundled min_requests_1m when a config sets only min_risk and ttl_s', () => {
+    const r = compileConfig({ version: 'x', deny_on_block: { min_risk: 0.99, ttl_s: 60 } })
+    expect(r.ok && r.value.source.deny_on_block).toEqual({ min_risk: 0.99, ttl_s: 60, min_requests_1m: 3 })
+  })
+})
+
 describe('prototype keys', () => {
   it.each(['{"version":"x","__proto__":{"mode":"off"}}', '{"version":"x","log":{"__proto__":{"ip":"hashed"}}}', '{"version":"x","constructor":{}}'])(
     'refuses %s instead of ignoring it',
