@@ -23,6 +23,11 @@ describe('config validation', () => {
     expect(r.problems?.some((p) => p.startsWith(`${expectedPaths[name]}:`))).toBe(true)
   })
 
+  it('names the rule and the position when a rule does not parse', () => {
+    const r = compileConfig(Object.fromEntries(load('bad'))['rule-when-syntax'])
+    expect(r.problems).toEqual(['rules[0].when: rule "block_broken_login_rule": the rule ends too early at position 10'])
+  })
+
   it('has an expected path for every bad fixture', () => {
     expect(Object.keys(expectedPaths).sort()).toEqual(load('bad').map(([n]) => n).sort())
   })
