@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { denyKey, makeDenyEntry, type DenyTarget } from '../../src/counters/deny'
 import { counterName, REGISTRY_NAME } from '../../src/counters/keys'
 import type { JourneyKeys } from '../../src/counters/read'
-import { denySource, liftDeny, observeRequest, type CounterStub, type CountersEnv } from '../../worker/counters/client'
+import { DENY_MIRROR_PREFIX, denySource, liftDeny, observeRequest, type CounterStub, type CountersEnv } from '../../worker/counters/client'
 import { IsolateCaches, DENY_VERIFY_MS } from '../../worker/counters/isolate'
 
 const T0 = Date.UTC(2100, 0, 1)
@@ -25,8 +25,8 @@ function entry(target: DenyTarget, ttlS: number, now = T0) {
 const counters = (kind: 'device' | 'ip' | 'user', value: string) => env.COUNTERS.get(env.COUNTERS.idFromName(counterName(kind, value)))
 const registry = () => env.REGISTRY.get(env.REGISTRY.idFromName(REGISTRY_NAME))
 
-/** Wraps COUNTERS to count observe calls, or to hang them. */
-function watched(mode: 'count' | 'hang', calls = { n: 0 }): CountersEnv {
+/** Wraps COUNTERS to count observe calls, or to hang them; `mirror` adds the KV deny mirror. */
+function watched(mode: 'count' | 'hang', calls = { n: 0 }, mirror = false): CountersEnv {
   return {
     COUNTERS: {
       idFromName: (n) => env.COUNTERS.idFromName(n),
@@ -46,6 +46,7 @@ function watched(mode: 'count' | 'hang', calls = { n: 0 }): CountersEnv {
     },
     ZONE_STATS: env.ZONE_STATS,
     REGISTRY: env.REGISTRY,
+    ...(mirror ? { EDGEWARD_CONFIG: env.EDGEWARD_CONFIG } : {}),
   }
 }
 
@@ -106,6 +107,50 @@ describe('deny list', () => {
     })
     const read = await observeRequest(env, k, get(T0 + 1), 2_000, { caches: new IsolateCaches() })
     expect(read.deny).toMatchObject({ kind: 'ip', reason: 'unreadable_entry' })
+  })
+
+  describe('while the holding object is down (the KV mirror)', () => {
+    // A fresh isolate (no cached hit) and an object that never answers: only the mirror knows.
+    const outage = (k: JourneyKeys, now: number) => observeRequest(watched('hang', { n: 0 }, true), k, get(now), 25, { caches: new IsolateCaches(), mirrorBudgetMs: 2_000 })
+
+    it('still blocks a denied source, and says the counters were missing', async () => {
+      const k = keys()
+      await denySource(env, entry({ kind: 'ip', ip: k.ip }, 600), T0, { caches: new IsolateCaches() })
+      const read = await outage(k, T0 + 1)
+      expect(read).toEqual({ status: 'missing', reason: 'timeout', deny: { kind: 'ip', reason: 'test', expiresAt: T0 + 600_000 } })
+      // Without the mirror the same outage cannot know (the case the mirror exists for).
+      const blind = await observeRequest(watched('hang'), k, get(T0 + 1), 25, { caches: new IsolateCaches() })
+      expect(blind.deny).toBeNull()
+    })
+
+    it('honours the exact expiry, not KV\'s coarser TTL', async () => {
+      const k = keys()
+      await denySource(env, entry({ device: k.device ?? '', kind: 'device' }, 90), T0, { caches: new IsolateCaches() })
+      expect((await outage(k, T0 + 89_999)).deny?.kind).toBe('device')
+      expect((await outage(k, T0 + 90_000)).deny).toBeNull()
+    })
+
+    it('does not bring back a lifted entry', async () => {
+      const k = keys()
+      const target: DenyTarget = { kind: 'user_ip', user: 'mirror-user', ip: k.ip }
+      await denySource(env, entry(target, 600), T0, { caches: new IsolateCaches() })
+      expect(await liftDeny(env, target, { caches: new IsolateCaches() })).toEqual({ stored: true, found: true })
+      expect(await env.EDGEWARD_CONFIG.get(DENY_MIRROR_PREFIX + denyKey(target))).toBeNull()
+      expect((await outage({ ...k, user: 'mirror-user' }, T0 + 1)).deny).toBeNull()
+    })
+
+    it('treats a mirrored entry it cannot read as a hit', async () => {
+      const k = keys()
+      await env.EDGEWARD_CONFIG.put(DENY_MIRROR_PREFIX + denyKey({ kind: 'ip', ip: k.ip }), 'not json', { expirationTtl: 60 })
+      expect((await outage(k, T0 + 1)).deny).toMatchObject({ kind: 'ip', reason: 'unreadable_entry' })
+    })
+
+    it('reads nothing from KV while the object answers', async () => {
+      const k = keys()
+      await env.EDGEWARD_CONFIG.put(DENY_MIRROR_PREFIX + denyKey({ kind: 'ip', ip: k.ip }), JSON.stringify({ kind: 'ip', reason: 'stale', expires_at: T0 + 600_000 }), { expirationTtl: 60 })
+      const read = await observeRequest(watched('count', { n: 0 }, true), k, get(T0 + 1), 2_000, { caches: new IsolateCaches() })
+      expect(read).toMatchObject({ status: 'ok', deny: null }) // the object is the authority when it answers
+    })
   })
 
   it('expires an entry exactly on time, and its alarm deletes it with a frozen clock', async () => {

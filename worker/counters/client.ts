@@ -1,8 +1,9 @@
 // The counters client on the request path: one call per journey key, in parallel, that
 // counts and reads back; outcomes after the response; deny entries. Takes bindings (any
 // namespace-like, so tests can inject misbehaving stubs), keys and the caller's time.
-// Never rejects, never retries; past the budget the read is `missing`. Deny fails closed.
-import { canonicalIp, denyKey, holderOf, type DenyEntry, type DenyHit, type DenyTarget } from '../../src/counters/deny'
+// Never rejects, never retries; past the budget the read is `missing`. Deny fails closed:
+// an entry whose object cannot answer is looked up in its KV mirror (see DENY_MIRROR_PREFIX).
+import { canonicalIp, denyKey, hitFromRow, holderOf, type DenyEntry, type DenyHit, type DenyTarget } from '../../src/counters/deny'
 import { counterName, REGISTRY_NAME, zoneShardName, type KeyKind } from '../../src/counters/keys'
 import { observationFor, outcomeMetric, type KeySnapshot, type Metric } from '../../src/counters/metrics'
 import type { Outcome } from '../../src/counters/outcome'
@@ -35,20 +36,40 @@ export interface RegistryStub {
   unindexDeny(key: string): Promise<boolean>
 }
 
-/** The bindings the client uses; `Env` satisfies it. */
+/** The KV calls the deny mirror uses (the config namespace). */
+export interface MirrorKv {
+  get(key: string): Promise<string | null>
+  put(key: string, value: string, options: { expirationTtl: number }): Promise<void>
+  delete(key: string): Promise<void>
+}
+
+/** The bindings the client uses; `Env` satisfies it. Without `EDGEWARD_CONFIG` there is no deny mirror. */
 export interface CountersEnv {
   readonly COUNTERS: NamespaceLike<CounterStub>
   readonly ZONE_STATS: NamespaceLike<ZoneStub>
   readonly REGISTRY: NamespaceLike<RegistryStub>
+  readonly EDGEWARD_CONFIG?: MirrorKv
 }
 
 export interface ClientOptions {
   /** `ctx.waitUntil`: lets a due zone flush run after the response. Without it, zone flushes ride on recordOutcome. */
   readonly defer?: (p: Promise<unknown>) => void
   readonly caches?: IsolateCaches
+  /** The deny mirror's budget (tests widen it: a loaded test box reads local KV slower). */
+  readonly mirrorBudgetMs?: number
 }
 
 export const DEFAULT_BUDGET_MS = 25
+/**
+ * Deny entries are also written to KV under this prefix, so a deny list outlives an outage of
+ * the object that holds it: read only when that object did not answer, within its own small
+ * budget (a hot KV read in the colo takes about a millisecond; a cold one may miss it — the
+ * request is then decided on what is cached, as before).
+ */
+export const DENY_MIRROR_PREFIX = 'deny:'
+export const DENY_MIRROR_BUDGET_MS = 10
+/** KV refuses shorter TTLs; the stored expiry is exact, the KV TTL only cleans up. */
+const KV_MIN_TTL_S = 60
 /** Off the request path (waitUntil, admin): still a deadline, never a hang. */
 export const BACKGROUND_BUDGET_MS = 5_000
 
@@ -102,6 +123,7 @@ export async function observeRequest(
 
   const hits: (DenyHit | null)[] = []
   const failures: ('timeout' | 'error' | 'overloaded')[] = []
+  const unanswered: DenyQuery[] = []
   const snaps = new Map<KeyKind, KeySnapshot>()
   results.forEach((r, i) => {
     const call = calls[i]
@@ -115,10 +137,13 @@ export async function observeRequest(
       hits.push(r.value.deny)
     } else {
       failures.push(r.state === 'timeout' ? 'timeout' : r.reason)
-      hits.push(cached[i]?.hit ?? null) // fail closed: an unanswered lookup keeps a cached hit
+      const kept = cached[i]?.hit ?? null // fail closed: an unanswered lookup keeps a cached hit
+      if (kept === null && call.deny !== null) unanswered.push(call.deny)
+      hits.push(kept)
     }
   })
   noteZone(caches, snaps)
+  if (unanswered.length > 0) hits.push(...(await readDenyMirror(env, unanswered, now, caches, opts.mirrorBudgetMs ?? DENY_MIRROR_BUDGET_MS)))
   const deny = firstHit(hits)
 
   const ipSnap = snaps.get('ip')
@@ -140,6 +165,33 @@ function noteZone(caches: IsolateCaches, snaps: ReadonlyMap<KeyKind, KeySnapshot
   caches.zone.note('requests')
   if (snaps.get('ip')?.fresh) caches.zone.note('new_ips')
   if (snaps.get('user')?.fresh) caches.zone.note('new_users')
+}
+
+/** Deny lookups whose object did not answer, read from the KV mirror; a hit is cached like one from the object. */
+async function readDenyMirror(env: CountersEnv, queries: readonly DenyQuery[], now: number, caches: IsolateCaches, budgetMs: number): Promise<(DenyHit | null)[]> {
+  const kv = env.EDGEWARD_CONFIG
+  if (kv === undefined) return []
+  const rows = await settleWithin(
+    queries.map((q) => () => kv.get(DENY_MIRROR_PREFIX + q.key)),
+    budgetMs,
+  )
+  return rows.map((r, i) => {
+    const q = queries[i]
+    if (q === undefined || r.state !== 'ok' || r.value === null) return null
+    const row = parseMirrorRow(r.value) // an entry that exists but cannot be read still denies
+    const hit = hitFromRow({ kind: row.kind, reason: row.reason, expires_at: row.expires_at }, q.kind, now)
+    if (hit !== null) caches.deny.put(q.key, hit, now)
+    return hit
+  })
+}
+
+function parseMirrorRow(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text)
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
 }
 
 /** Counts an origin outcome on every key of the request (call in ctx.waitUntil). Never rejects. */
@@ -165,11 +217,19 @@ export async function denySource(env: CountersEnv, entry: DenyEntry, now: number
   const key = denyKey(entry.target)
   caches.deny.put(key, { kind: entry.target.kind, reason: entry.reason, expiresAt: entry.expiresAt }, now)
   const holder = holderOf(entry.target)
+  const kv = env.EDGEWARD_CONFIG
+  const mirror = JSON.stringify({ kind: entry.target.kind, reason: entry.reason, expires_at: entry.expiresAt })
+  const ttlS = Math.max(KV_MIN_TTL_S, Math.ceil((entry.expiresAt - now) / 1000))
   const results = await settleWithin<void>(
-    [() => stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).deny(entry), () => stubOf(env.REGISTRY, REGISTRY_NAME).indexDeny(entry)],
+    [
+      () => stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).deny(entry),
+      () => stubOf(env.REGISTRY, REGISTRY_NAME).indexDeny(entry),
+      // Best effort: enforcement and listing live in the objects; the mirror only covers their outages.
+      () => kv?.put(DENY_MIRROR_PREFIX + key, mirror, { expirationTtl: ttlS }) ?? Promise.resolve(),
+    ],
     BACKGROUND_BUDGET_MS,
   )
-  return results.every((r) => r.state === 'ok')
+  return results.slice(0, 2).every((r) => r.state === 'ok')
 }
 
 /** Lifts a deny entry everywhere (other isolates stop using their cached hit within DENY_VERIFY_MS). */
@@ -178,8 +238,14 @@ export async function liftDeny(env: CountersEnv, target: DenyTarget, opts: Clien
   const key = denyKey(target)
   caches.deny.clear(key)
   const holder = holderOf(target)
+  const kv = env.EDGEWARD_CONFIG
   const results = await settleWithin<boolean>(
-    [() => stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).undeny(key), () => stubOf(env.REGISTRY, REGISTRY_NAME).unindexDeny(key)],
+    [
+      () => stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).undeny(key),
+      () => stubOf(env.REGISTRY, REGISTRY_NAME).unindexDeny(key),
+      // A lifted entry must not come back from the mirror during an outage: this one counts.
+      async () => (kv === undefined ? false : (await kv.delete(DENY_MIRROR_PREFIX + key), false)),
+    ],
     BACKGROUND_BUDGET_MS,
   )
   return { stored: results.every((r) => r.state === 'ok'), found: results.some((r) => r.state === 'ok' && r.value) }
