@@ -69,7 +69,7 @@ export const FEATURES = [
   { name: 'sdk_focus_changes', type: 'count', family: 'behavioral', meaning: 'focus/blur events on the page', missing: NO_SDK },
   { name: 'sdk_visibility_changes', type: 'count', family: 'behavioral', meaning: 'visibilitychange events (tab switches)', missing: NO_SDK },
   { name: 'sdk_pointer_moved', type: 'bool', family: 'behavioral', meaning: 'pointer or touch movement seen', missing: NO_SDK },
-  { name: 'sdk_time_to_submit_ms', type: 'number', family: 'behavioral', meaning: 'time from page load to form submit (ms)', missing: `${NO_SDK}, or no submit yet` },
+  { name: 'sdk_time_to_submit_ms', type: 'number', family: 'behavioral', meaning: 'time from the page starting to load (navigation start) to form submit (ms)', missing: `${NO_SDK}, or no submit yet` },
   { name: 'sdk_webdriver', type: 'bool', family: 'behavioral', meaning: 'navigator.webdriver was true', missing: NO_SDK },
   { name: 'sdk_automation_markers', type: 'count', family: 'behavioral', meaning: 'other automation / headless markers seen', missing: NO_SDK },
   { name: 'sdk_incognito', type: 'bool', family: 'behavioral', meaning: 'private-browsing hint', missing: NO_SDK },
