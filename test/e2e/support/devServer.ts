@@ -1,6 +1,6 @@
 // Starts the real `npm start` launcher (wrangler dev + workerd) on a free port with its
 // own state directory, for end-to-end tests from Node. Collects the decision log lines
-// it prints; stop() ends the whole process group.
+// it prints and how long health took to answer; stop() ends the whole process group.
 import { freePort } from '../../../src/cli/ports'
 import { stopProcessGroup } from '../../../src/cli/processGroup'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
@@ -11,6 +11,8 @@ import { join } from 'node:path'
 export interface DevServer {
   readonly url: string
   readonly port: number
+  /** Milliseconds from spawning the launcher to the first 200 from /__edgeward/health (polled every 250 ms). */
+  readonly readyMs: number
   /** Decision log lines (parsed JSON objects with a `ref`) printed so far. */
   logLines(): Record<string, unknown>[]
   output(): string
@@ -22,6 +24,8 @@ export interface DevServerOptions {
   readonly timeoutMs?: number
   /** A config written to the server's local KV (key `config`) before it starts. */
   readonly config?: Record<string, unknown>
+  /** Launch with `npm start` itself (its prestart SDK build included), as a new user would; default: the launcher script alone. */
+  readonly npmStart?: boolean
 }
 
 const ROOT = join(import.meta.dirname, '../../..')
@@ -38,7 +42,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const port = await freePort()
   const state = mkdtempSync(join(tmpdir(), 'edgeward-e2e-'))
   if (opts.config !== undefined) putLocalKv(state, 'config', JSON.stringify(opts.config))
-  const child: ChildProcess = spawn('npx', ['tsx', 'src/cli/start.ts'], {
+  const [command, args] = opts.npmStart === true ? ['npm', ['start']] : ['npx', ['tsx', 'src/cli/start.ts']]
+  const spawnedAt = Date.now()
+  const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), EDGEWARD_PERSIST_TO: state, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,11 +58,15 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     await stopProcessGroup(child, 500)
     rmSync(state, { recursive: true, force: true })
   }
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000)
+  const deadline = spawnedAt + (opts.timeoutMs ?? 60_000)
+  let readyMs: number
   for (;;) {
     try {
       const r = await fetch(`${url}/__edgeward/health`)
-      if (r.ok) break
+      if (r.ok) {
+        readyMs = Date.now() - spawnedAt
+        break
+      }
     } catch {}
     if (Date.now() > deadline || child.exitCode !== null) {
       await stop()
@@ -67,6 +77,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   return {
     url,
     port,
+    readyMs,
     output: () => out,
     logLines: () =>
       out
