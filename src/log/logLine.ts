@@ -16,6 +16,9 @@ export interface LogLineInput {
   readonly ip: string
   readonly asn: number | null
   readonly country: string | null
+  /** TLS fingerprints where the plan provides them (shape-checked by readTlsFingerprints). */
+  readonly ja3: string | null
+  readonly ja4: string | null
   readonly device: string | null
   readonly user: string | null
   readonly decision: Decision
@@ -45,6 +48,8 @@ export interface DecisionLogLine {
   readonly ip: string
   readonly asn: number | null
   readonly country: string | null
+  readonly ja3: string | null
+  readonly ja4: string | null
   readonly device: string | null
   readonly user: string | null
   readonly risk: number
@@ -94,6 +99,8 @@ export function buildLogLine(input: LogLineInput): DecisionLogLine {
     ip: input.ip,
     asn: input.asn,
     country: input.country,
+    ja3: input.ja3,
+    ja4: input.ja4,
     device: input.device,
     user: input.user,
     risk: Math.round(d.risk * 1000) / 1000,

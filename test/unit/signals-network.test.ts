@@ -2,17 +2,20 @@
 // extra set), Bot Management fields, and garbage in every field.
 import { describe, expect, it } from 'vitest'
 import data from '../../src/signals/data/hosting-asns.json'
-import { HOSTING_ASNS, readNetworkSignals } from '../../src/signals/network'
+import { HOSTING_ASNS, readNetworkSignals, readTlsFingerprints } from '../../src/signals/network'
+
+const JA3 = 'e7d705a3286e19ea42f587b344ee6865'
+const JA4 = 't13d1516h2_8daaf6152771_02713d6af862'
 
 describe('readNetworkSignals', () => {
   it('reads a Cloudflare request.cf', () => {
     const s = readNetworkSignals({
       httpProtocol: 'HTTP/3', tlsVersion: 'TLSv1.3', tlsCipher: 'AEAD-CHACHA20-POLY1305-SHA256', asn: 16509, country: 'DE',
-      timezone: 'Europe/Berlin', clientTcpRtt: 23, botManagement: { score: 12, verifiedBot: false, ja3Hash: 'abc', ja4: 't13d1516h2_8daaf6152771_02713d6af862' },
+      timezone: 'Europe/Berlin', clientTcpRtt: 23, botManagement: { score: 12, verifiedBot: false, ja3Hash: JA3, ja4: JA4 },
     })
     expect(s).toEqual({
       httpVersion: 3, tlsVersion: 1.3, tlsCipherWeak: false, asn: 16509, asnHosting: true, country: 'DE', cfTimezone: 'Europe/Berlin',
-      clientTcpRttMs: 23, botScore: 12, verifiedBot: false, ja3Hash: 'abc', ja4: 't13d1516h2_8daaf6152771_02713d6af862',
+      clientTcpRttMs: 23, botScore: 12, verifiedBot: false, ja3Hash: JA3, ja4: JA4,
     })
   })
 
@@ -38,8 +41,22 @@ describe('readNetworkSignals', () => {
     expect(Object.values(s).every((v) => v === null)).toBe(true)
   })
 
-  it('the ASN data file names its source and date and has no duplicates', () => {
-    expect(data.source.length).toBeGreaterThan(20)
+  it('reads JA3 / JA4 only when shaped like one: a JA3 is MD5 hex (lower-cased), a JA4 letters, digits and _', () => {
+    expect(readTlsFingerprints({ botManagement: { ja3Hash: JA3.toUpperCase(), ja4: JA4 } })).toEqual({ ja3Hash: JA3, ja4: JA4 })
+    expect(readTlsFingerprints({ ja4: JA4 })).toEqual({ ja3Hash: null, ja4: JA4 })
+    expect(readTlsFingerprints({ botManagement: { ja4: 'x y' }, ja4: JA4 }).ja4).toBe(JA4)
+    for (const bad of ['', 'abc', `${JA3}0`, 'g'.repeat(32), 7, null, ['x']]) expect(readTlsFingerprints({ botManagement: { ja3Hash: bad } }).ja3Hash).toBeNull()
+    for (const bad of ['', 'a b', 'a"b', '<script>', 'x'.repeat(65), 7, { a: 1 }]) expect(readTlsFingerprints({ ja4: bad, botManagement: { ja4: bad } }).ja4).toBeNull()
+    expect(readTlsFingerprints(undefined)).toEqual({ ja3Hash: null, ja4: null })
+  })
+
+  it('the ASN data file names a citable source and its date and has no duplicates', () => {
+    expect(data.source.name.length).toBeGreaterThan(5)
+    expect(data.source.cite).toContain(data.date)
+    for (const from of data.source.compiled_from) {
+      expect(from.url).toMatch(/^https:\/\/[^ ]+\/$/)
+      expect(from.per_asn).toMatch(/^https:\/\/[^ ]+\{asn\}$/)
+    }
     expect(data.date).toMatch(/^\d{4}-\d{2}-\d{2}$/)
     expect(new Set(data.asns.map((a) => a.asn)).size).toBe(data.asns.length)
   })
