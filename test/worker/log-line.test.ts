@@ -35,6 +35,10 @@ describe('the decision log line', () => {
   })
 
   it('logs reserved-path requests too, except the SDK and health', async () => {
+    const sdk = await callWorker('/__edgeward/sdk.js')
+    expect(sdk.response.status).toBe(200)
+    expect(sdk.response.headers.get('content-type')).toContain('javascript')
+    expect(sdk.logs).toHaveLength(0)
     expect((await callWorker('/__edgeward/health')).logs).toHaveLength(0)
     expect((await callWorker('/__edgeward/nope')).logs).toHaveLength(1)
   })
