@@ -3,19 +3,16 @@
 // deadlines and the fail-open posture: an unexpected throw forwards to the origin.
 import { respond } from '../src/action/respond'
 import { classifyRoute, type CompiledConfig } from '../src/config/compileConfig'
-import { ipPrefix } from '../src/config/cidr'
-import { CREDENTIAL_CLASSES, type RouteClass } from '../src/config/routeClasses'
-import { classifyOutcome } from '../src/counters/outcome'
-import type { JourneyKeys } from '../src/counters/read'
+import { CREDENTIAL_CLASSES } from '../src/config/routeClasses'
 import { extractUsername } from '../src/signals/credentials'
 import { canonicalUsername } from '../src/log/keyedHash'
 import { unscoredDecision, type Decision } from '../src/policy/decision'
 import { peekBody } from './body'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
-import { recordOutcome } from './counters/client'
 import { evaluate, MODEL_FALLBACK_NAME, type Evaluation } from './evaluate'
 import { logDecision } from './logDecision'
 import { forwardSafely, originTarget, type OriginTarget } from './origin/forward'
+import { countOriginOutcome } from './originOutcome'
 import { mitigationResponse } from './pages/render'
 import { hashUser, newRef } from './privacy'
 import type { RequestFacts } from './request'
@@ -62,7 +59,12 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     originStatus = answer.unreachable ? null : origin.status
     const inject = config.source.sdk.inject && !config.sdkExclude.some((re) => re.test(facts.normalisedPath))
     response = inject ? injectSdk(origin, { path: facts.normalisedPath }) : origin
-    if (!answer.unreachable) recordOriginOutcome(env, ctx, evaluation.keys, decision.routeClass, facts.method, origin.status, now)
+    // After the SDK went in: a tee of a native body with one branch in HTMLRewriter does not let the
+    // other read ahead of the client, so the body marker is read from what the client gets.
+    if (!answer.unreachable) {
+      const outcome = { env, ctx, config, keys: evaluation.keys, routeClass: decision.routeClass, method: facts.method, now }
+      response = countOriginOutcome(outcome, response)
+    }
   } else {
     const context = { method: facts.method, referer: facts.headers.get('referer'), origin: facts.url.origin }
     response = mitigationResponse(respond(decision, facts.headers.get('accept'), ref, facts.rawPath, context), ref)
@@ -81,13 +83,6 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     features: evaluation.features,
   })
   return response
-}
-
-/** After the origin answered a login / signup / checkout: count the outcome (waitUntil). */
-function recordOriginOutcome(env: Env, ctx: ExecutionContext, keys: JourneyKeys, routeClass: RouteClass, method: string, status: number, now: number): void {
-  const outcome = classifyOutcome(routeClass, method, status)
-  if (outcome === null) return
-  ctx.waitUntil(recordOutcome(env, keys, outcome, now, { defer: (p) => ctx.waitUntil(p) }))
 }
 
 /** Headers the origin gets on allowed requests (configurable; never the raw username). */

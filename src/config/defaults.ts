@@ -81,6 +81,8 @@ export const DEFAULT_CONFIG = {
   origin_headers: { enabled: true, risk: true, action: true, reasons: true, device: true },
   log: { ip: 'full', features: true },
   credentials: { username_fields: ['username', 'email', 'user', 'login'], max_body_bytes: 65536 },
+  // Markers for an origin that answers a failed login with 200 (or a redirect): none by default.
+  outcomes: { max_body_bytes: 65536, login: {}, signup: {}, checkout: {} },
   counters: { budget_ms: 25 },
   model: { active: 'default' },
   sdk: { inject: true, exclude: [] },

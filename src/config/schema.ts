@@ -37,6 +37,19 @@ const rule = v.strictObject({
   deny_target: v.optional(v.picklist(['client', 'ip', 'device', 'user_ip'] as const)),
 })
 
+/** How an origin that does not say "failed" with its status says it anyway (see src/counters/outcomeMarker.ts). */
+const outcomeMarker = v.strictObject({
+  /** A response header: present (no `value`), or containing `value` (case-insensitive). */
+  failure_header: v.optional(
+    v.strictObject({
+      name: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name')),
+      value: v.optional(shortString(256)),
+    }),
+  ),
+  /** Text in the first `outcomes.max_body_bytes` of the body (exact, case-sensitive). */
+  failure_body: v.optional(shortString(256)),
+})
+
 const ipOrCidr = shortString(64)
 const asn = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4294967295))
 
@@ -73,6 +86,13 @@ export const ConfigSchema = v.strictObject({
     username_fields: list(shortString(64), 20),
     max_body_bytes: v.pipe(v.number(), v.integer(), v.minValue(256), v.maxValue(1_048_576)),
   }),
+  /** Login / signup / checkout outcome markers; empty = status codes only. */
+  outcomes: v.strictObject({
+    max_body_bytes: v.pipe(v.number(), v.integer(), v.minValue(256), v.maxValue(1_048_576)),
+    login: outcomeMarker,
+    signup: outcomeMarker,
+    checkout: outcomeMarker,
+  }),
   counters: v.strictObject({
     budget_ms: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
   }),
@@ -95,3 +115,4 @@ export type ConfigInput = v.InferInput<typeof ConfigSchema>
 export type Config = v.InferOutput<typeof ConfigSchema>
 export type Thresholds = v.InferOutput<typeof thresholds>
 export type RuleConfig = v.InferOutput<typeof rule>
+export type OutcomeMarker = v.InferOutput<typeof outcomeMarker>

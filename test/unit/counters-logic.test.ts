@@ -12,23 +12,32 @@ const T0 = Date.UTC(2100, 0, 1)
 
 describe('classifyOutcome', () => {
   test.each([
-    ['login', 'POST', 200, undefined, 'login_success'],
-    ['login', 'POST', 302, undefined, 'login_success'],
-    ['login', 'POST', 401, undefined, 'login_failure'],
-    ['login', 'POST', 403, undefined, 'login_failure'],
-    ['login', 'POST', 200, 'failure', 'login_failure'],
-    ['login', 'POST', 500, undefined, null],
-    ['login', 'POST', 429, undefined, null],
-    ['login', 'GET', 200, undefined, null],
-    ['signup', 'POST', 201, undefined, 'signup_success'],
-    ['signup', 'POST', 409, undefined, 'signup_failure'],
-    ['signup', 'POST', 429, undefined, null],
-    ['checkout', 'POST', 200, undefined, 'checkout_success'],
-    ['checkout', 'POST', 402, undefined, 'checkout_decline'],
-    ['checkout', 'POST', 503, undefined, null],
-    ['cart', 'POST', 200, undefined, null],
-  ] as const)('%s %s %i (marker %s) is %s', (route, method, status, marker, expected) => {
-    expect(classifyOutcome(route, method, status, marker)).toBe(expected)
+    ['login', 'POST', 200, false, 'login_success'],
+    ['login', 'POST', 302, false, 'login_success'],
+    ['login', 'POST', 401, false, 'login_failure'],
+    ['login', 'POST', 403, false, 'login_failure'],
+    ['login', 'POST', 200, true, 'login_failure'],
+    ['login', 'POST', 302, true, 'login_failure'],
+    ['login', 'POST', 422, true, 'login_failure'],
+    ['login', 'POST', 422, false, null],
+    ['login', 'POST', 500, false, null],
+    ['login', 'POST', 500, true, null],
+    ['login', 'POST', 429, false, null],
+    ['login', 'POST', 429, true, null],
+    ['login', 'GET', 200, false, null],
+    ['login', 'GET', 200, true, null],
+    ['signup', 'POST', 201, false, 'signup_success'],
+    ['signup', 'POST', 201, true, 'signup_failure'],
+    ['signup', 'POST', 409, false, 'signup_failure'],
+    ['signup', 'POST', 429, false, null],
+    ['checkout', 'POST', 200, false, 'checkout_success'],
+    ['checkout', 'POST', 200, true, 'checkout_decline'],
+    ['checkout', 'POST', 402, false, 'checkout_decline'],
+    ['checkout', 'POST', 503, false, null],
+    ['cart', 'POST', 200, false, null],
+    ['cart', 'POST', 200, true, null],
+  ] as const)('%s %s %i (failure marker seen: %s) is %s', (route, method, status, marked, expected) => {
+    expect(classifyOutcome(route, method, status, marked)).toBe(expected)
   })
 })
 

@@ -1,0 +1,23 @@
+// Journey helpers for Worker tests: a real device cookie from POST /__edgeward/collect, and a
+// read (without counting) of the counters object of one journey key, named as the log line names it.
+import { env } from 'cloudflare:workers'
+import { counterName, type KeyKind } from '../../src/counters/keys'
+import type { KeySnapshot } from '../../src/counters/metrics'
+import telemetry from '../fixtures/tokens/telemetry-valid.json'
+import { BROWSER_HEADERS, callWorker } from './worker'
+
+/** `__edgeward=<token>` for a new device, bound to this client's User-Agent and IP prefix. */
+export async function deviceCookie(clientIp: string, userAgent = BROWSER_HEADERS['user-agent']!): Promise<{ cookie: string; device: string }> {
+  const headers = { 'content-type': 'application/json', 'user-agent': userAgent }
+  const call = await callWorker('/__edgeward/collect', { method: 'POST', body: JSON.stringify(telemetry), headers }, { clientIp })
+  const token = /__edgeward=([^;]+)/.exec(call.response.headers.get('set-cookie') ?? '')?.[1]
+  const device = call.logs[0]?.device
+  if (call.response.status !== 204 || token === undefined || typeof device !== 'string') throw new Error(`collect gave no cookie (${call.response.status})`)
+  return { cookie: `__edgeward=${token}`, device }
+}
+
+/** The windows of one key's counters object, read without counting (`value` as logged: device id, IP, user hash). */
+export function peekCounters(kind: KeyKind, value: string): Promise<KeySnapshot> {
+  const stub = env.COUNTERS.get(env.COUNTERS.idFromName(counterName(kind, value)))
+  return stub.peek(Date.now()) as Promise<KeySnapshot>
+}

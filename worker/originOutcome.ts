@@ -1,0 +1,74 @@
+// Outcomes without origin changes: takes the answer to a login / signup / checkout POST (the
+// origin's, SDK injected), counts its outcome against device, IP and username in ctx.waitUntil,
+// and returns the response the client gets — the same bytes, streamed. Status codes and a header
+// marker cost nothing; a body marker is looked for in a capped tee of the body, read in waitUntil.
+import type { CompiledConfig } from '../src/config/compileConfig'
+import type { RouteClass } from '../src/config/routeClasses'
+import { classifyOutcome } from '../src/counters/outcome'
+import { bodyMarkerSeen, headerMarkerSeen, markerFor } from '../src/counters/outcomeMarker'
+import type { JourneyKeys } from '../src/counters/read'
+import { BACKGROUND_BUDGET_MS, recordOutcome } from './counters/client'
+
+export interface OutcomeContext {
+  readonly env: Env
+  readonly ctx: ExecutionContext
+  readonly config: CompiledConfig
+  readonly keys: JourneyKeys
+  readonly routeClass: RouteClass
+  readonly method: string
+  readonly now: number
+}
+
+export function countOriginOutcome(c: OutcomeContext, origin: Response): Response {
+  const { status } = origin
+  // Not an outcome whatever a marker says (GET, 5xx, 429, another route): nothing to do.
+  if (classifyOutcome(c.routeClass, c.method, status, true) === null) return origin
+  const record = (marked: boolean): Promise<void> => {
+    const outcome = classifyOutcome(c.routeClass, c.method, status, marked)
+    return outcome === null ? Promise.resolve() : recordOutcome(c.env, c.keys, outcome, c.now, { defer: (p) => c.ctx.waitUntil(p) })
+  }
+
+  const marker = markerFor(c.config.source.outcomes, c.routeClass)
+  const headerSeen = marker !== null && headerMarkerSeen(marker, origin.headers)
+  if (marker === null || headerSeen || marker.failure_body === undefined || origin.body === null) {
+    c.ctx.waitUntil(record(headerSeen))
+    return origin
+  }
+  const [forClient, forMarker] = origin.body.tee()
+  const cap = c.config.source.outcomes.max_body_bytes
+  c.ctx.waitUntil(readHead(forMarker, cap, BACKGROUND_BUDGET_MS).then((head) => record(bodyMarkerSeen(marker, head))))
+  return new Response(forClient, origin)
+}
+
+/**
+ * The first `cap` bytes of a stream (fewer if it ends, fails or is still going after `budgetMs`),
+ * then cancels it. Used on one branch of a tee: cancelling it never stops the other branch, and
+ * the tee buffers at most `cap` bytes for a client that reads slower than we do.
+ */
+export async function readHead(stream: ReadableStream<Uint8Array>, cap: number, budgetMs: number): Promise<Uint8Array> {
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const timer = setTimeout(() => reader.cancel().catch(() => {}), budgetMs)
+  try {
+    while (size < cap) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+  } catch {
+    // The origin's body failed: judge by what arrived (the client sees the same failure).
+  } finally {
+    clearTimeout(timer)
+    reader.cancel().catch(() => {})
+  }
+  const head = new Uint8Array(Math.min(size, cap))
+  let offset = 0
+  for (const chunk of chunks) {
+    const take = Math.min(chunk.byteLength, head.byteLength - offset)
+    head.set(chunk.subarray(0, take), offset)
+    offset += take
+  }
+  return head
+}
