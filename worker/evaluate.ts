@@ -108,6 +108,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       risk: modelRisk,
       userAgent,
       verifiedBot,
+      ja3: signals.ja3Hash,
+      ja4: signals.ja4,
     }),
   )
   const decideInput = {

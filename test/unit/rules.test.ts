@@ -17,6 +17,8 @@ const facts: RuleFacts = {
   risk: 0.1,
   userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
   verifiedBot: false,
+  ja3: null,
+  ja4: null,
 }
 
 function matches(when: string, set: Partial<Record<keyof typeof FEATURE_INDEX, number>> = {}, f: Partial<RuleFacts> = {}): boolean {
@@ -27,7 +29,29 @@ function matches(when: string, set: Partial<Record<keyof typeof FEATURE_INDEX, n
   return evaluateRules(compiled.rules, ruleContext(vec, { ...facts, ...f })).matched.length === 1
 }
 
+const JA3 = 'e7d705a3286e19ea42f587b344ee6865'
+const JA4 = 't13d1516h2_8daaf6152771_02713d6af862'
+
 describe('the rule language', () => {
+  it.each([
+    [`ja4 == "${JA4}"`, { ja4: JA4 }, true],
+    [`ja4 == "${JA4}"`, { ja4: 't13d1516h2_8daaf6152771_000000000000' }, false],
+    [`ja3 in ["${JA3}", "00000000000000000000000000000000"]`, { ja3: JA3 }, true],
+    [`ja4 contains "t13d1516h2_"`, { ja4: JA4 }, true],
+    // No fingerprint on this plan: every comparison is false, `== missing` is true.
+    [`ja4 == "${JA4}"`, {}, false],
+    [`ja4 != "${JA4}"`, {}, false],
+    [`ja3 in ["${JA3}"]`, {}, false],
+    ['ja4 == missing and ja3 == missing', {}, true],
+  ] as const)('TLS fingerprint rule %s with %o → %s', (when, tls, expected) => {
+    expect(matches(when, {}, tls)).toBe(expected)
+  })
+
+  it('refuses comparing a fingerprint with a number', () => {
+    const r = parseRule('ja4 == 13')
+    expect(r.ok ? 'ok' : r.reason).toBe('type')
+  })
+
   it.each([
     ['route == "login" and device.failed_logins_10m >= 10', { device_failed_logins_10m: 10 }, true],
     ['route == "login" and device.failed_logins_10m >= 10', { device_failed_logins_10m: 9 }, false],

@@ -1,6 +1,6 @@
 // request.cf network signals through the Worker, set with the dev-only x-edgeward-test-cf
-// header: the TLS fingerprints reach the decision log line, and `asn.hosting_extra` in the
-// config turns an ASN into a hosting one for the features.
+// header: the TLS fingerprints reach the decision log line and the rules, and
+// `asn.hosting_extra` in the config turns an ASN into a hosting one for the features.
 import { afterEach, describe, expect, it } from 'vitest'
 import { callWorker, clearConfig, writeConfig } from '../support/worker'
 
@@ -34,6 +34,34 @@ describe('TLS fingerprints in the decision log line', () => {
   it('logs null for values not shaped like a fingerprint', async () => {
     const { logs } = await callWorker('/products/1', withCf({ botManagement: { ja3Hash: '<script>', ja4: 'a b"c' } }), TRUST)
     expect(logs[0]).toMatchObject({ ja3: null, ja4: null })
+  })
+})
+
+describe('rules on TLS fingerprints', () => {
+  const blockJa4 = { version: 'ja4-rule-1', rules: [{ name: 'known_bad_tls', when: `ja4 == "${JA4}" or ja3 in ["${JA3}"]`, action: 'block' }] }
+
+  it('blocks a known-bad JA4 and names the rule', async () => {
+    await writeConfig(blockJa4)
+    const { response, logs, seen } = await callWorker('/products/1', withCf({ botManagement: { ja4: JA4 } }), TRUST)
+    expect(response.status).toBe(403)
+    expect(response.headers.get('edgeward-mitigated')).toBe('block')
+    expect(logs[0]).toMatchObject({ action: 'block', source: 'rule', rules: ['known_bad_tls'], ja4: JA4 })
+    expect(seen).toHaveLength(0)
+  })
+
+  it('blocks a known-bad JA3 too', async () => {
+    await writeConfig(blockJa4)
+    const { response } = await callWorker('/products/1', withCf({ botManagement: { ja3Hash: JA3 } }), TRUST)
+    expect(response.status).toBe(403)
+  })
+
+  it('lets another fingerprint, and a request without one, through', async () => {
+    await writeConfig(blockJa4)
+    const other = await callWorker('/products/1', withCf({ ja4: 't13d1516h2_8daaf6152771_000000000000' }), TRUST)
+    expect(other.response.status).toBe(200)
+    expect(other.logs[0]?.rules).toEqual([])
+    const none = await callWorker('/products/1')
+    expect(none.response.status).toBe(200)
   })
 })
 

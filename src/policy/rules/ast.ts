@@ -12,6 +12,9 @@ export const RULE_VARIABLES = {
   ua: 'string',
   ua_crawler: 'bool',
   verified_bot: 'bool',
+  /** TLS fingerprints where the plan provides them (JA3 as lower-case MD5 hex); missing otherwise. */
+  ja3: 'string',
+  ja4: 'string',
 } as const
 export type RuleVariable = keyof typeof RULE_VARIABLES
 export type ValueType = 'number' | 'string' | 'bool'

@@ -17,6 +17,9 @@ export interface RuleFacts {
   readonly risk: number | null
   readonly userAgent: string | null
   readonly verifiedBot: boolean
+  /** From readTlsFingerprints: null when the plan does not provide them. */
+  readonly ja3: string | null
+  readonly ja4: string | null
 }
 
 export function claimsCrawler(userAgent: string | null): boolean {
@@ -36,6 +39,8 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       ua: f.userAgent === null ? null : f.userAgent.slice(0, MAX_UA),
       ua_crawler: claimsCrawler(f.userAgent),
       verified_bot: f.verifiedBot,
+      ja3: f.ja3,
+      ja4: f.ja4,
     },
   }
 }
