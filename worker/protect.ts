@@ -44,7 +44,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, now, missing })
   } catch (error) {
     missing.push('pipeline_error')
-    console.error(JSON.stringify({ event: 'pipeline_error', ref, message: error instanceof Error ? error.message : String(error) }))
+    console.error(JSON.stringify({ event: 'pipeline_error', ref, error: errorName(error), detail: PIPELINE_ERROR_DETAIL }))
   }
 
   if (evaluation === null) return failOpen(request, facts, env, config, target, originBody, ref, now, missing)
@@ -83,6 +83,17 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     features: evaluation.features,
   })
   return response
+}
+
+const PIPELINE_ERROR_DETAIL = 'unexpected throw in the pipeline; forwarded to the origin'
+
+/**
+ * What the error line may say about a throw: its class name only. A message can carry request
+ * input (a header, a body field), and the log must never reflect it.
+ */
+function errorName(error: unknown): string {
+  const name = error instanceof Error ? error.name : typeof error
+  return /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(name) ? name : 'Error'
 }
 
 /** Headers the origin gets on allowed requests (configurable; never the raw username). */

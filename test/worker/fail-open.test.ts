@@ -9,7 +9,7 @@ import { DENY_VERIFY_MS } from '../../worker/counters/isolate'
 import { resetConfigCacheForTests } from '../../worker/config/load'
 import { resetModelCacheForTests } from '../../worker/model/active'
 import { claims, ecPrivateKey, header, signES256, type PrivateJwk } from '../fixtures/tokens/forge'
-import { callWorker, clearConfig, writeConfig, type Call } from '../support/worker'
+import { callWorker, clearConfig, echoReply, writeConfig, type Call, type Seen } from '../support/worker'
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36'
 const APP_UA = 'MyBank/3.1 (Android 14)'
@@ -92,15 +92,37 @@ describe('fail open, visibly', () => {
     expect(call.logs[0]?.source).toBe('model')
   })
 
-  it('decides within the counters budget when the object hangs (the budget path, not a hang)', async () => {
-    await writeConfig({ version: 'budget-40', counters: { budget_ms: 40 } })
-    const started = Date.now()
-    const call = await callWorker('/products/1', { headers: { 'user-agent': UA } }, { clientIp: freshIp(), env: { COUNTERS: badCounters('hang') as unknown as Env['COUNTERS'] } })
-    const elapsed = Date.now() - started
-    expect(call.response.status).toBe(200)
-    expect(call.logs[0]?.missing).toEqual(['counters_timeout'])
-    // Loose on purpose (shared CI cores): the point is that it returned at all, long before any platform timeout.
-    expect(elapsed).toBeLessThan(2_000)
+  test.each([
+    ['hangs', 'hang', 'counters_timeout'],
+    ['answers only after 200 ms', 'slow', 'counters_timeout'],
+    ['throws', 'throw', 'counters_error'],
+    ['is overloaded', 'overloaded', 'counters_overloaded'],
+  ] as const)('forwards a login within budget + 10 ms of its arrival when the counters object %s', async (_what, how, missing) => {
+    const budget = 25
+    await writeConfig({ version: 'budget-25', counters: { budget_ms: budget } })
+    // Warm this isolate's caches (config, cookie keys, model, hash key) with a normal login first:
+    // a cold KV read of the config is not the counters budget. The measured logins hit the fault.
+    await appLogin({ clientIp: freshIp() })
+    const observe = how === 'slow' ? () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('late')), 200)) : fail(how)
+    // Only the request-path call misbehaves; the outcome write after the response answers at once.
+    const stub = { observe, record: () => Promise.resolve(), deny: () => Promise.resolve(), undeny: () => Promise.resolve(false) }
+    const COUNTERS = { idFromName: (n: string) => env.COUNTERS.idFromName(n), get: () => stub } as unknown as Env['COUNTERS']
+    const elapsed: number[] = []
+    for (let attempt = 0; attempt < 10; attempt++) {
+      // workerd's clock moves only on I/O, so both stamps are read where I/O has just happened: the
+      // start (nothing ran yet) and the origin's fetch (after the counters' timer or answer).
+      let forwardedAt = Number.NaN
+      const reply = (seen: Seen): Response => ((forwardedAt = performance.now()), echoReply(seen))
+      const started = performance.now()
+      const call = await appLogin({ clientIp: freshIp(), reply, env: { COUNTERS } })
+      elapsed.push(forwardedAt - started)
+      expectForwardedIntact(call, missing)
+      expect(call.logs[0]?.counters).toBe('missing')
+    }
+    // The best of ten: a wait the code adds (a second round trip, a retry, a sequential call) is in
+    // every attempt, while a CPU shared with other jobs only delays some timers.
+    expect(Math.min(...elapsed)).toBeLessThanOrEqual(budget + 10)
+    if (how === 'hang' || how === 'slow') expect(Math.min(...elapsed)).toBeGreaterThanOrEqual(budget - 1) // the budget was really waited out
   })
 
   it('forwards when the zone and registry objects are down too (they only run after the response)', async () => {
@@ -154,7 +176,24 @@ describe('fail open, visibly', () => {
     expect(call.logs).toHaveLength(1)
     expect(call.logs[0]).toMatchObject({ action: 'allow', source: 'fail_open' })
     expect(call.logs[0]?.missing).toContain('pipeline_error')
-    expect(call.errors.some((e) => e.includes('pipeline_error'))).toBe(true)
+    // The error line names the error's class and a fixed description, never its message (which may carry input).
+    const lines = call.errors.map((e) => JSON.parse(e) as Record<string, unknown>).filter((e) => e.event === 'pipeline_error')
+    expect(lines).toEqual([{ event: 'pipeline_error', ref: expect.any(String), error: expect.stringMatching(/^[A-Za-z][A-Za-z0-9_]*$/), detail: expect.any(String) }])
+    expect(call.errors.join('\n')).not.toContain('stub exploded')
+  })
+
+  it('logs a pipeline throw by its class only, whatever its message says', async () => {
+    const hostile = { EDGEWARD_CONFIG: { get: () => { throw new RangeError(`user0007@example.com "}{" \u001b[31m pass-0007`) } } as unknown as KVNamespace }
+    const call = await appLogin({ clientIp: freshIp(), env: hostile })
+    expect(call.response.status).toBe(200)
+    expect(call.errors).toHaveLength(1)
+    expect(JSON.parse(call.errors[0] ?? '')).toEqual({
+      event: 'pipeline_error',
+      ref: call.logs[0]?.ref,
+      error: 'RangeError',
+      detail: 'unexpected throw in the pipeline; forwarded to the origin',
+    })
+    expect(call.errors[0]).not.toMatch(/user0007|pass-0007|\u001b/)
   })
 
   it('answers a reserved path and logs it even when the config binding throws', async () => {
