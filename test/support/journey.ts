@@ -6,10 +6,17 @@ import type { KeySnapshot } from '../../src/counters/metrics'
 import telemetry from '../fixtures/tokens/telemetry-valid.json'
 import { BROWSER_HEADERS, callWorker } from './worker'
 
-/** `__edgeward=<token>` for a new device, bound to this client's User-Agent and IP prefix. */
-export async function deviceCookie(clientIp: string, userAgent = BROWSER_HEADERS['user-agent']!): Promise<{ cookie: string; device: string }> {
-  const headers = { 'content-type': 'application/json', 'user-agent': userAgent }
-  const call = await callWorker('/__edgeward/collect', { method: 'POST', body: JSON.stringify(telemetry), headers }, { clientIp })
+/**
+ * `__edgeward=<token>` for a new device, bound to this client's User-Agent and IP prefix, carrying
+ * the SDK telemetry of test/fixtures/tokens/telemetry-valid.json (with `telemetryOver` on top).
+ */
+export async function deviceCookie(
+  clientIp: string,
+  opts: { userAgent?: string; telemetryOver?: Record<string, unknown> } = {},
+): Promise<{ cookie: string; device: string }> {
+  const headers = { 'content-type': 'application/json', 'user-agent': opts.userAgent ?? BROWSER_HEADERS['user-agent']! }
+  const body = JSON.stringify({ ...telemetry, ...opts.telemetryOver })
+  const call = await callWorker('/__edgeward/collect', { method: 'POST', body, headers }, { clientIp })
   const token = /__edgeward=([^;]+)/.exec(call.response.headers.get('set-cookie') ?? '')?.[1]
   const device = call.logs[0]?.device
   if (call.response.status !== 204 || token === undefined || typeof device !== 'string') throw new Error(`collect gave no cookie (${call.response.status})`)

@@ -24,6 +24,7 @@ async function markerConfig(): Promise<void> {
     // The model and rules out of the way: this is about counting what the origin said.
     thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } },
     rules: [],
+    counters: { budget_ms: 1000 }, // reads counters back; the 25 ms budget is tested in fail-open.test.ts
     outcomes: {
       max_body_bytes: CAP,
       login: { failure_body: MARKER, failure_header: { name: 'x-login-result', value: 'failed' } },

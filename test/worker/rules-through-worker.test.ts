@@ -1,0 +1,210 @@
+// Policy paths through the real Worker (callWorker, real KV and Durable Objects): mode off, the ASN
+// allow list, username normalisation and configured username fields, the reasons the origin sees,
+// and default rules driven by real counters — carding, signup bursts, access diversity behind one
+// IP, automation markers from the SDK's telemetry.
+import { env } from 'cloudflare:workers'
+import { afterEach, describe, expect, it } from 'vitest'
+import { canonicalUsername } from '../../src/log/keyedHash'
+import { hashUser } from '../../worker/privacy'
+import { deviceCookie } from '../support/journey'
+import { callWorker, clearConfig, writeConfig, type Call, type EchoReply } from '../support/worker'
+
+afterEach(clearConfig)
+
+const CURL = { 'user-agent': 'curl/8.5.0' }
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+/** The model's thresholds out of reach: what decides is the rule, list or mode under test. */
+const NO_MODEL = { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 }, signup: { challenge: 1, block: 1 }, checkout: { challenge: 1, block: 1 } }
+/** Tests that read counters give them time on a busy machine (the 25 ms budget is tested in fail-open.test.ts). */
+const PATIENT = { budget_ms: 1000 }
+
+let subnet = 0
+/** A /24 no other test uses: no counter history from elsewhere colours a decision. */
+const freshNet = (): string => `100.64.${++subnet}`
+const status = (code: number): EchoReply => () => new Response(null, { status: code })
+const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString()
+const features = (call: Call): Record<string, number> => (call.logs[0]?.features ?? {}) as Record<string, number>
+
+describe('mode off', () => {
+  it('forwards what enforce would block and logs both the action and the would-be action', async () => {
+    await writeConfig({ version: 'off', mode: 'off' })
+    const call = await callWorker('/login', { method: 'POST', body: 'username=a&password=b', headers: { ...CURL, ...FORM } }, { clientIp: `${freshNet()}.1` })
+    expect(call.response.status).toBe(200)
+    expect(call.response.headers.get('edgeward-mitigated')).toBeNull()
+    expect(call.seen).toHaveLength(1)
+    expect(call.logs[0]).toMatchObject({ mode: 'off', action: 'allow', would_action: 'block', source: 'mode_off' })
+    expect(call.logs[0]?.rules).toContain('declared_bot_on_sensitive_route')
+    expect(call.seen[0]?.headers.get('x-edgeward-action')).toBe('allow')
+  })
+
+  it('forwards a deny-listed address too', async () => {
+    const ip = `${freshNet()}.2`
+    await writeConfig({ version: 'off-deny', mode: 'off', deny: { ips: [ip], asns: [] } })
+    const call = await callWorker('/products/4', {}, { clientIp: ip })
+    expect(call.response.status).toBe(200)
+    expect(call.logs[0]).toMatchObject({ action: 'allow', would_action: 'block', reasons: ['deny_ip'] })
+  })
+})
+
+describe('the ASN allow list', () => {
+  const ALLOWED_ASN = 64_500
+  const login = (ip: string, cf: object | null, trust: boolean) =>
+    callWorker(
+      '/login',
+      { method: 'POST', body: 'username=a&password=b', headers: { ...CURL, ...FORM, ...(cf === null ? {} : { 'x-edgeward-test-cf': JSON.stringify(cf) }) } },
+      { clientIp: ip, env: trust ? { EDGEWARD_TRUST_TEST_HEADERS: 'true' } : {} },
+    )
+
+  it('lets a request from a listed ASN through before the rules, and tells the origin why', async () => {
+    await writeConfig({ version: 'allow-asn', allow: { ips: [], asns: [ALLOWED_ASN] } })
+    const net = freshNet()
+    const allowed = await login(`${net}.1`, { asn: ALLOWED_ASN }, true)
+    expect(allowed.response.status).toBe(200)
+    expect(allowed.logs[0]).toMatchObject({ action: 'allow', source: 'allow_list', reasons: ['allow_asn'], asn: ALLOWED_ASN })
+    expect(allowed.logs[0]?.rules).toContain('declared_bot_on_sensitive_route') // the rule matched; the list came first
+    expect(allowed.seen[0]?.headers.get('x-edgeward-reasons')).toBe('allow_asn')
+    expect(allowed.seen[0]?.headers.has('x-edgeward-test-cf')).toBe(false)
+  })
+
+  it.each([
+    ['another ASN', { asn: 64_501 }, true],
+    ['the listed ASN in a test header nobody trusts', { asn: ALLOWED_ASN }, false],
+  ] as const)('still blocks the same request from %s', async (_what, cf, trust) => {
+    await writeConfig({ version: 'allow-asn', allow: { ips: [], asns: [ALLOWED_ASN] } })
+    const call = await login(`${freshNet()}.1`, cf, trust)
+    expect(call.response.status).toBe(403)
+    expect(call.logs[0]).toMatchObject({ action: 'block', source: 'rule', reasons: expect.arrayContaining(['declared_bot_on_sensitive_route']) })
+  })
+})
+
+describe('usernames', () => {
+  it('counts ＵＳＥＲ0007@EXAMPLE.COM and user0007@example.com against one username (NFKC, case, spaces)', async () => {
+    await writeConfig({ version: 'users', thresholds: NO_MODEL, counters: PATIENT })
+    const net = freshNet()
+    const tries = [
+      { body: form({ username: 'ＵＳＥＲ0007@EXAMPLE.COM', password: 'x' }), type: FORM['content-type'] },
+      { body: JSON.stringify({ email: 'user0007@example.com', password: 'y' }), type: 'application/json' },
+      { body: form({ login: '  User0007@Example.Com ', password: 'z' }), type: FORM['content-type'] },
+    ]
+    const calls: Call[] = []
+    for (const [i, t] of tries.entries()) {
+      calls.push(await callWorker('/login', { method: 'POST', body: t.body, headers: { 'content-type': t.type } }, { clientIp: `${net}.${i + 1}`, reply: status(401) }))
+    }
+    const expected = await hashUser(canonicalUsername('user0007@example.com'), env as unknown as Env, [])
+    expect(calls.map((c) => c.logs[0]?.user)).toEqual([expected, expected, expected])
+    // Each try sees the failures of the ones before it, from other addresses: one username's counter.
+    const base = features(calls[0]!).user_failed_logins_1h!
+    expect(calls.map((c) => features(c).user_failed_logins_1h)).toEqual([base, base + 1, base + 2])
+    expect(features(calls[2]!).user_distinct_ips_1h).toBeGreaterThanOrEqual(3)
+    const other = await callWorker('/login', { method: 'POST', body: form({ username: 'user0008@example.com' }), headers: FORM }, { clientIp: `${net}.9` })
+    expect(other.logs[0]?.user).not.toBe(expected)
+  })
+
+  it('reads the username from the configured fields only, in their order', async () => {
+    await writeConfig({ version: 'fields', thresholds: NO_MODEL, counters: PATIENT, credentials: { username_fields: ['acct_id', 'username'] } })
+    const ip = `${freshNet()}.1`
+    const both = await callWorker('/login', { method: 'POST', body: form({ username: 'bob@example.com', acct_id: 'Alice-42', password: 'p' }), headers: FORM }, { clientIp: ip })
+    expect(both.logs[0]?.user).toBe(await hashUser(canonicalUsername('Alice-42'), env as unknown as Env, []))
+    const json = await callWorker('/login', { method: 'POST', body: JSON.stringify({ ACCT_ID: 'Alice-42' }), headers: { 'content-type': 'application/json' } }, { clientIp: ip })
+    expect(json.logs[0]?.user).toBe(both.logs[0]?.user)
+    // `email` is a default field but not one of these: no username.
+    const email = await callWorker('/login', { method: 'POST', body: form({ email: 'carol@example.com', password: 'p' }), headers: FORM }, { clientIp: ip })
+    expect(email.logs[0]?.user).toBeNull()
+    // The body still reaches the origin byte for byte.
+    expect(new TextDecoder().decode(both.seen[0]?.body)).toBe(form({ username: 'bob@example.com', acct_id: 'Alice-42', password: 'p' }))
+  })
+})
+
+describe('the reasons the origin sees', () => {
+  it('sends the deciding rule first, then the model contributions, as the log line has them', async () => {
+    await writeConfig({ version: 'off-reasons', mode: 'off' })
+    const call = await callWorker('/login', { method: 'POST', body: 'username=a&password=b', headers: { ...CURL, ...FORM } }, { clientIp: `${freshNet()}.1` })
+    const reasons = call.logs[0]?.reasons as string[]
+    expect(reasons[0]).toBe('declared_bot_on_sensitive_route')
+    expect(call.seen[0]?.headers.get('x-edgeward-reasons')).toBe(reasons.slice(0, 10).join(','))
+  })
+
+  it('sends none when the config turns reasons off, and never takes a client-sent one', async () => {
+    await writeConfig({ version: 'no-reasons', mode: 'off', origin_headers: { reasons: false } })
+    const headers = { ...CURL, ...FORM, 'x-edgeward-reasons': 'trusted_partner' }
+    const call = await callWorker('/login', { method: 'POST', body: 'username=a&password=b', headers }, { clientIp: `${freshNet()}.1` })
+    expect(call.seen[0]?.headers.has('x-edgeward-reasons')).toBe(false)
+    expect(call.seen[0]?.headers.get('x-edgeward-action')).toBe('allow')
+  })
+})
+
+describe('default rules, driven by real counters', () => {
+  it('carding: a device with 2 declines is challenged (carding_velocity), with 3 blocked (carding_declines)', async () => {
+    // Shadow: every attempt reaches the origin, so each decline is counted and the next rule can fire.
+    await writeConfig({ version: 'carding', mode: 'shadow', thresholds: NO_MODEL, counters: PATIENT })
+    const ip = `${freshNet()}.1`
+    const { cookie, device } = await deviceCookie(ip)
+    const card = form({ card_number: '4000000000000002', exp: '12/30', cvv: '123', amount: '10' })
+    const lines: Record<string, unknown>[] = []
+    for (let i = 0; i < 4; i++) {
+      const call = await callWorker('/checkout', { method: 'POST', body: card, headers: { ...FORM, cookie } }, { clientIp: ip, reply: status(402) })
+      lines.push(call.logs[0]!)
+    }
+    expect(lines.map((l) => l.device)).toEqual([device, device, device, device])
+    expect(lines.map((l) => (l.features as Record<string, number>).device_checkout_declines_10m)).toEqual([0, 1, 2, 3])
+    expect(lines.map((l) => l.would_action)).toEqual(['allow', 'allow', 'challenge', 'block'])
+    expect((lines[2]?.reasons as string[])[0]).toBe('carding_velocity')
+    expect((lines[3]?.reasons as string[])[0]).toBe('carding_declines')
+  })
+
+  it('signup_burst: the 5th signup from one address in an hour is challenged', async () => {
+    await writeConfig({ version: 'signups', thresholds: NO_MODEL, counters: PATIENT })
+    const ip = `${freshNet()}.1`
+    const actions: unknown[] = []
+    for (let i = 0; i < 5; i++) {
+      const call = await callWorker('/signup', { method: 'POST', body: form({ email: `burst-${subnet}-${i}@example.com`, password: 'pw-123456' }), headers: FORM }, { clientIp: ip, reply: status(201) })
+      actions.push(call.logs[0]?.action)
+      if (i === 4) {
+        expect(call.response.status).toBe(403)
+        expect(call.response.headers.get('edgeward-mitigated')).toBe('challenge')
+        expect(call.logs[0]).toMatchObject({ source: 'rule', reasons: expect.arrayContaining(['signup_burst']) })
+        expect(features(call).ip_signups_1h).toBe(5)
+      }
+    }
+    expect(actions).toEqual(['allow', 'allow', 'allow', 'allow', 'challenge'])
+  })
+
+  it('access_diversity_ip: eight devices behind one address trying eight usernames are challenged, none of them alone a stuffer', async () => {
+    await writeConfig({ version: 'diversity', thresholds: NO_MODEL, counters: PATIENT })
+    const ip = `${freshNet()}.1`
+    const lines: Record<string, unknown>[] = []
+    for (let i = 1; i <= 8; i++) {
+      const { cookie } = await deviceCookie(ip)
+      const body = form({ username: `nat-${subnet}-${i}@example.com`, password: 'wrong' })
+      const call = await callWorker('/login', { method: 'POST', body, headers: { ...FORM, cookie } }, { clientIp: ip, reply: status(401) })
+      lines.push(call.logs[0]!)
+    }
+    const f = (l: Record<string, unknown>) => l.features as Record<string, number>
+    expect(lines.map((l) => f(l).ip_distinct_users_10m)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect(lines.map((l) => f(l).device_distinct_users_10m)).toEqual([1, 1, 1, 1, 1, 1, 1, 1])
+    expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'allow', 'allow', 'allow', 'allow', 'allow', 'challenge'])
+    expect(lines[7]).toMatchObject({ source: 'rule', reasons: expect.arrayContaining(['access_diversity_ip']) })
+    expect(lines[7]?.rules).not.toContain('credential_stuffing')
+  })
+
+  it.each([
+    ['navigator.webdriver', { webdriver: true }],
+    ['two automation markers', { automationMarkers: ['playwright', 'no_plugins'] }],
+  ])('automation markers (%s): a page is challenged, a login blocked', async (_what, telemetryOver) => {
+    await writeConfig({ version: 'automation', thresholds: NO_MODEL, counters: PATIENT })
+    const ip = `${freshNet()}.1`
+    const { cookie } = await deviceCookie(ip, { telemetryOver })
+    const page = await callWorker('/products/5', { headers: { cookie, accept: 'application/json' } }, { clientIp: ip })
+    expect(page.response.status).toBe(403)
+    expect(page.response.headers.get('edgeward-mitigated')).toBe('challenge')
+    expect(page.logs[0]).toMatchObject({ source: 'rule', cookie: 'valid' })
+    expect((page.logs[0]?.reasons as string[])[0]).toBe('automation_markers')
+    const login = await callWorker('/login', { method: 'POST', body: form({ username: 'user0001@example.com', password: 'pass-0001' }), headers: { ...FORM, cookie } }, { clientIp: ip })
+    expect(login.response.status).toBe(403)
+    expect(login.logs[0]).toMatchObject({ action: 'block', source: 'rule' })
+    expect((login.logs[0]?.reasons as string[])[0]).toBe('automation_on_sensitive_route')
+    // The same device without the markers is let through: it is the telemetry that decides.
+    const clean = await deviceCookie(ip)
+    expect((await callWorker('/products/5', { headers: { cookie: clean.cookie } }, { clientIp: ip })).response.status).toBe(200)
+  })
+})
