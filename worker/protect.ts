@@ -87,13 +87,19 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
 
 const PIPELINE_ERROR_DETAIL = 'unexpected throw in the pipeline; forwarded to the origin'
 
+/** Error classes the error line may name; anything else is logged as `Error`. */
+const KNOWN_ERRORS: ReadonlySet<string> = new Set([
+  'Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'URIError', 'EvalError', 'AggregateError',
+  'DOMException', 'AbortError', 'TimeoutError', 'DataError', 'OperationError', 'InvalidAccessError', 'NotSupportedError', 'QuotaExceededError',
+])
+
 /**
- * What the error line may say about a throw: its class name only. A message can carry request
- * input (a header, a body field), and the log must never reflect it.
+ * What the error line may say about a throw: its class, from a fixed list. A message — or a name a
+ * throw set itself — can carry request input (a header, a body field), and a log line never reflects it.
  */
 function errorName(error: unknown): string {
-  const name = error instanceof Error ? error.name : typeof error
-  return /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(name) ? name : 'Error'
+  const name = error instanceof Error ? error.name : ''
+  return KNOWN_ERRORS.has(name) ? name : 'Error'
 }
 
 /** Headers the origin gets on allowed requests (configurable; never the raw username). */

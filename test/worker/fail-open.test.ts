@@ -178,7 +178,7 @@ describe('fail open, visibly', () => {
     expect(call.logs[0]?.missing).toContain('pipeline_error')
     // The error line names the error's class and a fixed description, never its message (which may carry input).
     const lines = call.errors.map((e) => JSON.parse(e) as Record<string, unknown>).filter((e) => e.event === 'pipeline_error')
-    expect(lines).toEqual([{ event: 'pipeline_error', ref: expect.any(String), error: expect.stringMatching(/^[A-Za-z][A-Za-z0-9_]*$/), detail: expect.any(String) }])
+    expect(lines).toEqual([{ event: 'pipeline_error', ref: expect.any(String), error: expect.stringMatching(/Error$/), detail: expect.any(String) }])
     expect(call.errors.join('\n')).not.toContain('stub exploded')
   })
 
@@ -194,6 +194,14 @@ describe('fail open, visibly', () => {
       detail: 'unexpected throw in the pipeline; forwarded to the origin',
     })
     expect(call.errors[0]).not.toMatch(/user0007|pass-0007|\u001b/)
+  })
+
+  it('names a throw that set its own name as a plain Error', async () => {
+    const named = Object.assign(new Error('x'), { name: 'user0007_example_com' })
+    const call = await appLogin({ clientIp: freshIp(), env: { EDGEWARD_CONFIG: { get: () => { throw named } } as unknown as KVNamespace } })
+    expect(call.response.status).toBe(200)
+    expect(JSON.parse(call.errors[0] ?? '')).toMatchObject({ event: 'pipeline_error', error: 'Error' })
+    expect(call.errors[0]).not.toContain('user0007')
   })
 
   it('answers a reserved path and logs it even when the config binding throws', async () => {
