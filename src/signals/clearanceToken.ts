@@ -87,8 +87,11 @@ export interface ClearanceContext extends BindingHashes {
 const invalid = (reason: ClearanceProblem): ClearanceState => ({ kind: 'invalid', reason })
 
 /** Signature-verified claims by token, per key set (LRU): a browser sends one clearance many times. */
-const MEMO_SIZE = 512
+export const CLEARANCE_MEMO_SIZE = 512
 const memo = new WeakMap<CookieKeys, Map<string, ClearanceClaims>>()
+
+/** Clearances remembered for a key set (tests assert it stays within CLEARANCE_MEMO_SIZE). */
+export const clearanceMemoSize = (keys: CookieKeys): number => memo.get(keys)?.size ?? 0
 
 async function verifiedClaims(token: string | undefined, keys: LoadedKeys, now: number): Promise<ClearanceClaims | TokenProblem> {
   const lru = keys.ok && token !== undefined ? memo.get(keys.value) : undefined
@@ -108,7 +111,7 @@ async function verifiedClaims(token: string | undefined, keys: LoadedKeys, now: 
     let map = memo.get(keys.value)
     if (map === undefined) memo.set(keys.value, (map = new Map()))
     map.set(token, c)
-    if (map.size > MEMO_SIZE) map.delete(map.keys().next().value as string)
+    if (map.size > CLEARANCE_MEMO_SIZE) map.delete(map.keys().next().value as string)
   }
   return c
 }

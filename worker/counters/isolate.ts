@@ -9,11 +9,16 @@ import { deltaEvents, emptyDelta, flushDue, type ZoneDelta, type ZoneFigures, ty
 export const DENY_VERIFY_MS = 30_000
 export const DENY_CACHE_CAPACITY = 10_000
 
+/**
+ * Deny hits by key, least recently used first out: a source that keeps coming back stays cached
+ * while a stream of one-off denied sources cycles through the rest (a Map keeps insertion order,
+ * so a hit is moved to the end).
+ */
 export class DenyCache {
   readonly #entries = new Map<string, { hit: DenyHit; verifyAfter: number }>()
 
   put(key: string, hit: DenyHit, now: number): void {
-    if (!this.#entries.has(key) && this.#entries.size >= DENY_CACHE_CAPACITY) {
+    if (!this.#entries.delete(key) && this.#entries.size >= DENY_CACHE_CAPACITY) {
       const oldest = this.#entries.keys().next()
       if (!oldest.done) this.#entries.delete(oldest.value)
     }
@@ -28,10 +33,9 @@ export class DenyCache {
   get(key: string, now: number): { readonly hit: DenyHit; readonly due: boolean } | null {
     const e = this.#entries.get(key)
     if (e === undefined) return null
-    if (!isLive(e.hit.expiresAt, now)) {
-      this.#entries.delete(key)
-      return null
-    }
+    this.#entries.delete(key)
+    if (!isLive(e.hit.expiresAt, now)) return null
+    this.#entries.set(key, e)
     return { hit: e.hit, due: now >= e.verifyAfter }
   }
 
