@@ -1,0 +1,229 @@
+// Property tests of the header and network signal parsers in plain Node: readNetworkSignals on any
+// request.cf a client can shape through the dev-only x-edgeward-test-cf header (any JSON object,
+// merged over the real cf), parseUserAgent, the Sec-CH-UA client hints and readHeaderSignals on
+// arbitrary header sets (Accept-Language included). Never a throw; every output in its declared range.
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { clientHintsMismatch, HINT_MISMATCHES, parseClientHints } from '../../src/signals/clientHints'
+import { readHeaderSignals } from '../../src/signals/headers'
+import { readNetworkSignals, type NetworkSignals } from '../../src/signals/network'
+import { parseUserAgent, UA_ENGINES, UA_FAMILIES, UA_PLATFORMS, type UserAgentInfo } from '../../src/signals/userAgent'
+
+const isNullOr = <T>(v: unknown, check: (x: T) => boolean): boolean => v === null || check(v as T)
+const shortText = (max: number) => (s: string) => typeof s === 'string' && s.length >= 1 && s.length <= max
+const boolOrNull = (v: unknown): boolean => v === null || typeof v === 'boolean'
+
+/** Every NetworkSignals field in the range its type and comment promise (numbers finite). */
+function expectNetworkInRange(n: NetworkSignals): void {
+  expect([null, 1, 1.1, 2, 3]).toContain(n.httpVersion)
+  expect([null, 0, 0.3, 1, 1.1, 1.2, 1.3]).toContain(n.tlsVersion)
+  expect(boolOrNull(n.tlsCipherWeak)).toBe(true)
+  expect(isNullOr<number>(n.asn, (a) => Number.isInteger(a) && a > 0)).toBe(true)
+  expect(boolOrNull(n.asnHosting)).toBe(true)
+  expect(isNullOr(n.country, shortText(2))).toBe(true)
+  expect(isNullOr(n.cfTimezone, shortText(64))).toBe(true)
+  expect(isNullOr<number>(n.clientTcpRttMs, (r) => Number.isFinite(r) && r > 0)).toBe(true)
+  expect(isNullOr<number>(n.botScore, (s) => Number.isFinite(s) && s >= 1 && s <= 99)).toBe(true)
+  expect(boolOrNull(n.verifiedBot)).toBe(true)
+  expect(isNullOr(n.ja3Hash, shortText(64))).toBe(true)
+  expect(isNullOr(n.ja4, shortText(64))).toBe(true)
+}
+
+/** Hostile values for one cf field: JSON values, odd numbers (1e400 parses to Infinity), long text. */
+const cfValue = fc.oneof(
+  fc.jsonValue(),
+  fc.double(),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, -1, 1.5, 2 ** 53 + 2, ''),
+  fc.constantFrom('HTTP/2', 'HTTP/1.1', 'HTTP/3', 'TLSv1.3', 'TLSv1.2', 'SSLv3', 'NONE', 'AEAD-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-SHA'),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+)
+const CF_KEYS = ['httpProtocol', 'tlsVersion', 'tlsCipher', 'asn', 'country', 'timezone', 'clientTcpRtt', 'ja4', 'colo', 'city'] as const
+const BM_KEYS = ['score', 'verifiedBot', 'ja3Hash', 'ja4', 'staticResource'] as const
+const shapedCf = fc.record(
+  {
+    ...Object.fromEntries(CF_KEYS.map((k) => [k, cfValue])),
+    botManagement: fc.oneof(cfValue, fc.record(Object.fromEntries(BM_KEYS.map((k) => [k, cfValue])), { requiredKeys: [] })),
+  },
+  { requiredKeys: [] },
+)
+/** The header text parsed as the Worker does: only a JSON object overrides cf. */
+const fromHeaderText = fc.oneof(fc.json(), fc.string({ maxLength: 200 })).map((text) => {
+  try {
+    const v: unknown = JSON.parse(text)
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+})
+/** Names every plain object inherits (fast-check favours them in strings): a plain-object lookup table answers them too. */
+const INHERITED_NAMES = Object.getOwnPropertyNames(Object.prototype)
+/** Leaves out the versions named like inherited properties: the known bug below has its own case. */
+const withoutInheritedVersions = (c: Record<string, unknown>): Record<string, unknown> => {
+  const out = { ...c }
+  for (const k of ['httpProtocol', 'tlsVersion']) if (typeof out[k] === 'string' && INHERITED_NAMES.includes(out[k])) delete out[k]
+  return out
+}
+/** A request.cf as the test header can leave it: the platform's own cf with any object merged over it. */
+const cf = fc.oneof(
+  fc.constant(undefined),
+  fc
+    .tuple(fc.option(shapedCf, { nil: undefined }), fc.oneof(shapedCf, fc.object({ values: [cfValue] }), fromHeaderText))
+    .map(([base, override]) => withoutInheritedVersions({ ...base, ...override })),
+)
+const hostingExtra = fc.option(fc.array(fc.oneof(fc.integer(), fc.double()), { maxLength: 5 }).map((xs) => new Set(xs)), { nil: undefined })
+
+describe('readNetworkSignals with the test-cf input', () => {
+  it('never throws and keeps every field in range on any cf a client can shape', () => {
+    fc.assert(
+      fc.property(cf, hostingExtra, (c, extra) => {
+        expectNetworkInRange(readNetworkSignals(c as Record<string, unknown> | undefined, extra))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  // Known bug, kept visible: HTTP_VERSIONS / TLS_VERSIONS are plain objects read with `in` and [],
+  // so "constructor" gives back Object itself. Fix in src/signals/network.ts (Object.hasOwn or a
+  // Map), then turn `it.fails` into `it`.
+  it.fails('reads a protocol or TLS version named like an inherited property as unknown', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('httpProtocol', 'tlsVersion'), fc.constantFrom(...INHERITED_NAMES), (field, name) => {
+        expectNetworkInRange(readNetworkSignals({ httpProtocol: 'HTTP/2', [field]: name }))
+      }),
+      { numRuns: 20 },
+    )
+  })
+})
+
+/** A family token with a version of any length, between platform tokens and noise. */
+const VERSION_TOKENS = ['Chrome/', 'HeadlessChrome/', 'Firefox/', 'Edg/', 'EdgA/', 'EdgiOS/', 'CriOS/', 'FxiOS/', 'OPR/', 'SamsungBrowser/', 'Version/']
+const PLATFORM_TOKENS = ['(Windows NT 10.0; Win64; x64)', '(Macintosh; Intel Mac OS X 10_15_7)', '(X11; Linux x86_64)', '(Linux; Android 14; Pixel 8)', '(iPhone; CPU iPhone OS 17_5 like Mac OS X)', '(X11; CrOS x86_64 14541.0.0)', '']
+const uaLike = fc
+  .tuple(
+    fc.constantFrom('Mozilla/5.0 ', '', 'curl/8.5.0 ', 'Googlebot/2.1 '),
+    fc.constantFrom(...PLATFORM_TOKENS),
+    fc.array(fc.tuple(fc.constantFrom(...VERSION_TOKENS), fc.stringMatching(/^[0-9]{1,12}(\.[0-9]{1,4}){0,3}$/)), { maxLength: 3 }),
+    fc.constantFrom('', ' Mobile', ' Safari/537.36', ' Mobile Safari/604.1', ' Playwright', ' (compatible; bingbot/2.0)'),
+  )
+  .map(([head, platform, versions, tail]) => `${head}${platform} ${versions.map(([t, v]) => `${t}${v}`).join(' ')}${tail}`)
+const userAgent = fc.oneof(fc.constant(null), fc.constant(undefined), fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ maxLength: 2000 }), uaLike)
+
+/** The parsed User-Agent in its declared ranges; a version is a non-negative integer or null. */
+function expectUserAgentInRange(u: UserAgentInfo, raw: string | null | undefined): void {
+  expect(UA_FAMILIES).toContain(u.family)
+  expect(UA_ENGINES).toContain(u.engine)
+  expect(UA_PLATFORMS).toContain(u.platform)
+  for (const v of [u.major, u.chromiumMajor]) expect(isNullOr<number>(v, (x) => Number.isSafeInteger(x) && x >= 0)).toBe(true)
+  if (u.chromiumMajor !== null) expect(u.engine).toBe('blink')
+  for (const b of [u.mobile, u.isBot, u.isHeadless, u.claimsBrowser]) expect(typeof b).toBe('boolean')
+  if (u.claimsBrowser) expect(!u.isBot && !u.isHeadless && u.family !== 'other' && u.family !== 'none').toBe(true)
+  expect(u.family === 'none').toBe((raw ?? '').slice(0, 1024).trim() === '')
+}
+
+describe('parseUserAgent', () => {
+  it('never throws and keeps every field in range', () => {
+    fc.assert(
+      fc.property(userAgent, (raw) => expectUserAgentInRange(parseUserAgent(raw), raw)),
+      { numRuns: 3000 },
+    )
+  })
+
+  // Known bug, kept visible: `Number('9'.repeat(309))` is Infinity, and the parser takes the version
+  // digits whole. Fix in src/signals/userAgent.ts (cap the digits or keep only safe integers), then
+  // turn `it.fails` into `it`.
+  it.fails('reads a version as a finite integer however many digits it has', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...VERSION_TOKENS), fc.integer({ min: 300, max: 1000 }), (t, n) => {
+        const raw = `Mozilla/5.0 (X11; Linux x86_64) ${t}${'9'.repeat(n)} Safari/537.36`
+        expectUserAgentInRange(parseUserAgent(raw), raw)
+      }),
+      { numRuns: 50 },
+    )
+  })
+})
+
+const brandList = fc
+  .array(fc.tuple(fc.oneof(fc.constantFrom('Chromium', 'Google Chrome', 'Not_A Brand', 'Microsoft Edge', ''), fc.string({ maxLength: 80 })), fc.oneof(fc.stringMatching(/^[0-9]{1,40}$/), fc.string({ maxLength: 40 }))), { maxLength: 14 })
+  .map((bs) => bs.map(([b, v]) => `"${b}";v="${v}"`).join(', '))
+const hintHeader = fc.option(fc.oneof(brandList, fc.string({ unit: 'binary', maxLength: 600 })), { nil: null })
+const mobileHint = fc.option(fc.oneof(fc.constantFrom('?0', '?1', ' ?1 ', '?2', '1', 'true'), fc.string({ maxLength: 10 })), { nil: null })
+const platformHint = fc.option(fc.oneof(fc.constantFrom('"Windows"', '"macOS"', '"Linux"', '"Android"', '"Chrome OS"', '"iOS"', 'Windows', '""', '"'), fc.string({ maxLength: 80 })), { nil: null })
+
+describe('client hints', () => {
+  it('parse any Sec-CH-UA headers within bounds, and compare with any User-Agent to a known answer', () => {
+    fc.assert(
+      fc.property(hintHeader, mobileHint, platformHint, userAgent, fc.boolean(), (ua, mobile, platform, raw, secure) => {
+        const hints = parseClientHints(ua, mobile, platform)
+        if (ua === null && mobile === null && platform === null) expect(hints).toBeNull()
+        else {
+          expect(hints).not.toBeNull()
+          if (hints === null) return
+          expect(hints.brands.length).toBeLessThanOrEqual(10)
+          for (const b of hints.brands) {
+            expect(b.brand.length).toBeLessThanOrEqual(64)
+            expect(isNullOr<number>(b.major, (m) => Number.isFinite(m) && m >= 0)).toBe(true)
+          }
+          expect(boolOrNull(hints.mobile)).toBe(true)
+          expect(isNullOr<string>(hints.platform, (p) => p.length <= 32)).toBe(true)
+        }
+        expect([null, ...HINT_MISMATCHES]).toContain(clientHintsMismatch(parseUserAgent(raw), hints, secure))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+})
+
+const HEADER_NAMES = ['user-agent', 'accept', 'accept-language', 'Accept-Language', 'ACCEPT', 'sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform', 'sec-fetch-site', 'sec-fetch-mode', 'cf-connecting-ip', 'x-forwarded-for', 'x-edgeward-test-cf', 'x-real-ip', 'cookie', 'via']
+const acceptLanguage = fc.oneof(
+  fc.constantFrom('en-US,en;q=0.9', '*', '', 'de-DE;q=1.5, en;q=-1', 'x'.repeat(5000), ';;;,,,', 'en;q=NaN', 'zh-Hant-TW;q=0.8,*;q=0.1'),
+  fc.array(fc.tuple(fc.stringMatching(/^[a-zA-Z*]{1,8}(-[a-zA-Z0-9]{1,8}){0,2}$/), fc.option(fc.double(), { nil: undefined })), { maxLength: 12 }).map((ls) => ls.map(([l, q]) => (q === undefined ? l : `${l};q=${q}`)).join(',')),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+)
+const headerPairs = fc.array(
+  fc.oneof(
+    fc.tuple(fc.oneof(fc.constantFrom(...HEADER_NAMES), fc.string({ maxLength: 20 })), fc.string({ unit: 'binary', maxLength: 200 })),
+    fc.tuple(fc.constant('accept-language'), acceptLanguage),
+    fc.tuple(fc.constant('user-agent'), uaLike),
+    fc.tuple(fc.constant('sec-ch-ua'), brandList),
+  ),
+  { maxLength: 20 },
+)
+const url = fc.option(fc.oneof(fc.webUrl(), fc.constantFrom('http://localhost:8787/', 'http://127.0.0.1/', 'http://[::1]/', 'https://shop.example/', 'not a url', '')), { nil: undefined })
+
+describe('readHeaderSignals', () => {
+  it('never throws on any header set, cf and URL, and keeps every field in range', () => {
+    fc.assert(
+      fc.property(headerPairs, cf, url, (pairs, c, u) => {
+        const s = readHeaderSignals({ headers: pairs, cf: c as Record<string, unknown> | undefined, url: u })
+        expectNetworkInRange(s)
+        const names = new Set(pairs.map(([n]) => n.toLowerCase()))
+        expect(s.acceptLanguageMissing).toBe(!names.has('accept-language'))
+        expect(s.acceptMissing).toBe(!names.has('accept'))
+        expect(s.uaMissing).toBe(s.userAgent.family === 'none')
+        expect([null, ...HINT_MISMATCHES]).toContain(s.clientHintsMismatch)
+        expect(typeof s.secFetchMissing).toBe('boolean')
+        expect(Number.isSafeInteger(s.headerCount) && s.headerCount >= 0 && s.headerCount <= names.size).toBe(true)
+        expect(s.headerSetHash).toMatch(/^[0-9a-f]{8}$/)
+        expect(s.headerOrderAnomaly).toBe(false)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('reads the same from a Headers object as from its pairs', () => {
+    fc.assert(
+      fc.property(headerPairs, url, (pairs, u) => {
+        let headers: Headers
+        try {
+          headers = new Headers(pairs.map(([n, v]) => [n, v] as [string, string]))
+        } catch {
+          return // not a header set the platform would hand us (invalid name or value)
+        }
+        const viaPairs: Array<[string, string]> = []
+        headers.forEach((v, n) => viaPairs.push([n, v]))
+        expect(readHeaderSignals({ headers, cf: undefined, url: u })).toEqual(readHeaderSignals({ headers: viaPairs, cf: undefined, url: u }))
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})
