@@ -1,11 +1,18 @@
 // Property tests of the whole Worker inside workerd: random methods, paths, headers, cookies and bodies
-// through the real fetch handler. Never a 5xx of our own, always exactly one log line (sdk.js/health: none).
+// through the real fetch handler. Never a 5xx of our own, always exactly one log line (sdk.js/health:
+// none), every answer of its own logged with its status and reason; random answers to the challenge
+// verify endpoint never clear a browser that did not solve the challenge.
 import fc from 'fast-check'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checkPow } from '../../src/action/pow'
+import { TOKEN_PROBLEMS } from '../../src/signals/challengeToken'
 import { normalisePath } from '../../src/signals/path'
+import { TURNSTILE_PROBLEMS } from '../../worker/challenge/turnstile'
+import type { VerifyRefusal } from '../../worker/challenge/verify'
 import { COLLECT_PROBLEMS } from '../../worker/routes/collect'
 import telemetry from '../fixtures/tokens/telemetry-valid.json'
-import { callWorker, clearConfig } from '../support/worker'
+import { CLIENT_IP, getChallenge, solve, UA } from '../support/challenge'
+import { callWorker, clearConfig, type Call } from '../support/worker'
 
 afterAll(clearConfig)
 
@@ -41,6 +48,26 @@ const body = fc.oneof(
 const clientIp = fc.constantFrom('203.0.113.9', '198.51.100.1', '10.0.0.1', '0.0.0.0', '255.255.255.255', '::1', '2001:db8::1', '::ffff:10.0.0.1', 'fe80::1%eth0', '1.2.3', 'unknown', '')
 const originReply = fc.constantFrom(200, 201, 204, 302, 304, 401, 402, 404, 409)
 
+const MITIGATION_STATUS: Readonly<Record<string, number>> = { block: 403, challenge: 403, rate_limit: 429 }
+
+/**
+ * A 4xx the Worker answered itself is logged with what it was: a reserved path's line carries the
+ * status (and, where the route logs one, a non-empty `detail`), a mitigation's line its action and
+ * non-empty reasons. (Reserved 404 and admin 401/404/405 log no detail: the status is the reason.)
+ */
+function expectOwnAnswerLogged(call: Call): void {
+  const status = call.response.status
+  if (call.seen.length > 0 || status < 400 || status >= 500 || call.logs.length !== 1) return
+  const line = call.logs[0]!
+  if (line.route === 'edgeward') {
+    expect(line.status).toBe(status)
+    if ('detail' in line) expect(typeof line.detail === 'string' && line.detail !== '').toBe(true)
+  } else {
+    expect(MITIGATION_STATUS[String(line.action)]).toBe(status)
+    expect(Array.isArray(line.reasons) && line.reasons.length > 0).toBe(true)
+  }
+}
+
 describe('the Worker on random requests', () => {
   it('never answers 5xx itself and writes exactly one log line per request', async () => {
     await fc.assert(
@@ -57,6 +84,7 @@ describe('the Worker on random requests', () => {
         if (call.seen.length === 0) expect(call.response.status).toBeLessThan(500)
         const normalised = new URL(request.url).pathname.toLowerCase()
         expect(call.logs).toHaveLength(UNLOGGED.has(`${m} ${normalised}`) ? 0 : 1)
+        expectOwnAnswerLogged(call)
         await call.response.body?.cancel()
       }),
       { numRuns: 200 },
@@ -89,8 +117,123 @@ describe('the Worker on random requests', () => {
         expect(call.response.status).toBe(401)
         expect(call.seen).toHaveLength(0)
         expect(call.logs).toHaveLength(1)
+        expect(call.logs[0]).toMatchObject({ route: 'edgeward', status: 401 })
       }),
       { numRuns: 200 },
     )
   }, 60_000)
+})
+
+/** Every reason verify can refuse with (a new one fails type-checking here until it is listed). */
+const VERIFY_REFUSALS = [
+  ...TOKEN_PROBLEMS, 'ua_mismatch', 'ip_mismatch', ...TURNSTILE_PROBLEMS,
+  'content_type', 'cross_site', 'too_large', 'not_utf8', 'pow_malformed', 'pow_insufficient', 'replayed',
+] as const satisfies readonly VerifyRefusal[]
+const everyRefusalListed: [Exclude<VerifyRefusal, (typeof VERIFY_REFUSALS)[number]>] extends [never] ? true : false = true
+
+/** The bytes a compact token stands for (base64url has spare bits), or null when it does not decode. */
+function signedBytes(token: string): string | null {
+  try {
+    return token
+      .split('.')
+      .map((seg) => atob(seg.replace(/-/g, '+').replace(/_/g, '/')))
+      .join('.')
+  } catch {
+    return null
+  }
+}
+
+describe('the challenge verify endpoint on random posts', () => {
+  /** Real challenges issued to the test browser, with their ids and a solution of each. */
+  const real: Array<{ token: string; challengeId: string; difficulty: number; solution: string }> = []
+  beforeAll(async () => {
+    for (let i = 0; i < 4; i++) {
+      const c = await getChallenge('return=%2Faccount&d=12')
+      real.push({ token: c.token, challengeId: c.challengeId, difficulty: c.difficulty, solution: await solve(c.challengeId, c.difficulty) })
+    }
+  })
+
+  const B64URL = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_']
+  // Weighted so that some posts are genuinely solved (each real challenge clears once, then is a replay).
+  /** The challenge field: a real token as issued or with one character changed, random text, nothing. */
+  const challengeField = fc.oneof(
+    { arbitrary: fc.nat(3).map((i) => ({ pick: i, edit: null as null | [number, string] })), weight: 3 },
+    { arbitrary: fc.tuple(fc.nat(3), fc.nat(), fc.constantFrom(...B64URL, '.', '%', '')).map(([i, at, c]) => ({ pick: i, edit: [at, c] as [number, string] })), weight: 2 },
+    { arbitrary: fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('', 'a.b.c', 'eyJhbGciOiJub25lIn0.e30.')).map((text) => ({ text })), weight: 1 },
+  )
+  const solutionField = fc.oneof(
+    { arbitrary: fc.constant('real' as const), weight: 3 },
+    { arbitrary: fc.nat(10_000_000).map(String), weight: 1 },
+    { arbitrary: fc.string({ maxLength: 40 }), weight: 1 },
+    { arbitrary: fc.constantFrom('', '-1', '1e3', '00', ' 1', '9'.repeat(40)), weight: 1 },
+  )
+  const formType = fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'Application/X-WWW-Form-Urlencoded')
+  const contentType = fc.oneof(
+    { arbitrary: formType.map((type) => ({ type, form: true })), weight: 4 },
+    {
+      arbitrary: fc
+        .oneof(
+          fc.constantFrom('application/x-www-form-urlencoded; charset=latin1', 'multipart/form-data; boundary=x', 'application/json', 'text/plain', ''),
+          fc.string({ maxLength: 60 }).map((t) => t.replace(/[\r\n\0]/g, ' ')),
+        )
+        .map((type) => ({ type, form: false })),
+      weight: 2,
+    },
+    { arbitrary: fc.constant({ type: null, form: false }), weight: 1 },
+  )
+  const body = fc.oneof(
+    { arbitrary: fc.record({ challenge: challengeField, solution: solutionField, extra: fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }) }, { requiredKeys: ['challenge', 'solution'] }), weight: 6 },
+    { arbitrary: fc.uint8Array({ maxLength: 600 }), weight: 1 },
+    { arbitrary: fc.constant(new Uint8Array(9 * 1024).fill(0x61)), weight: 1 },
+  )
+  const browser = fc.oneof(
+    { arbitrary: fc.constant({ ua: UA, bound: true }), weight: 3 },
+    { arbitrary: fc.constantFrom('curl/8.5.0', `${UA} Edg/126.0.0.0`, '').map((ua) => ({ ua, bound: false })), weight: 1 },
+  )
+  const fetchSite = fc.constantFrom(null, 'same-origin', 'same-site', 'none', 'cross-site')
+
+  it('never clears what was not solved, never fails with a 5xx, and logs one line with a known reason', async () => {
+    expect(everyRefusalListed).toBe(true)
+    let cleared = 0
+    await fc.assert(
+      fc.asyncProperty(body, contentType, browser, fetchSite, async (b, type, who, site) => {
+        let payload: Uint8Array
+        let genuine = false
+        if (b instanceof Uint8Array) payload = b
+        else {
+          const base = 'text' in b.challenge ? null : real[b.challenge.pick]!
+          const edit = 'edit' in b.challenge ? b.challenge.edit : null
+          const challenge = 'text' in b.challenge ? b.challenge.text : edit === null ? base!.token : base!.token.slice(0, edit[0] % base!.token.length) + edit[1] + base!.token.slice((edit[0] % base!.token.length) + 1)
+          const solution = b.solution === 'real' ? (base?.solution ?? '0') : b.solution
+          payload = new TextEncoder().encode(new URLSearchParams({ ...b.extra, challenge, solution }).toString())
+          // Genuinely solved: the token as issued (same signed bytes), a solution that meets its difficulty, sent as the page sends it.
+          const asIssued = base !== null && signedBytes(challenge) === signedBytes(base.token)
+          genuine = asIssued && (await checkPow(base.challengeId, solution, base.difficulty)).ok && type.form && who.bound && site !== 'cross-site'
+        }
+        const headers: Record<string, string> = { 'user-agent': who.ua, origin: 'http://edge.test' }
+        if (type.type !== null) headers['content-type'] = type.type
+        if (site !== null) headers['sec-fetch-site'] = site
+        const call = await callWorker('/__edgeward/challenge/verify', { method: 'POST', body: payload, headers }, { clientIp: CLIENT_IP })
+        const status = call.response.status
+        expect(call.seen).toHaveLength(0)
+        expect(call.logs).toHaveLength(1)
+        const detail = String(call.logs[0]?.detail)
+        if (status === 303) {
+          expect(genuine).toBe(true)
+          expect(detail).toBe('challenge:cleared:pow')
+          cleared++
+        } else {
+          // 503 is for "cannot check" (no keys, nonce store down): this test env has both.
+          expect(status).toBe(403)
+          expect(VERIFY_REFUSALS.map((r) => `challenge:refused:${r}`)).toContain(detail)
+          expect(call.response.headers.getAll('set-cookie')).toEqual([])
+        }
+        await call.response.body?.cancel()
+      }),
+      { numRuns: 300 },
+    )
+    // The genuine path ran too (about one post in fifteen is genuine; each real challenge clears once).
+    expect(cleared).toBeGreaterThan(0)
+    expect(cleared).toBeLessThanOrEqual(real.length)
+  }, 120_000)
 })
