@@ -3,7 +3,9 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, test } from 'vitest'
 import { bindingHashes } from '../../src/signals/binding'
+import { verifyClearance } from '../../src/signals/clearanceToken'
 import { claims, ecPrivateKey, header, signES256, type PrivateJwk } from '../fixtures/tokens/forge'
+import { bindingOf, getChallenge, postVerify, setCookieValue, siteverifyReply, solve, testKeys, UA as CHALLENGE_UA } from '../support/challenge'
 import { callWorker, clearConfig, writeConfig, type Call } from '../support/worker'
 
 afterEach(clearConfig)
@@ -136,5 +138,63 @@ describe('no secret in any line', () => {
     // The rejected config's own values may be quoted back to the operator; the request's never are.
     expectNoSecret(written(rejected).replaceAll(PASSWORD, ''), [token])
     expectNoSecret(written(failing), [PASSWORD, token])
+  })
+
+  describe('the challenge flow', () => {
+    // An address of its own: the hostile requests above get their address deny-listed.
+    const clientIp = '198.51.100.77'
+    /** Solves a real challenge as the page does; returns what the browser held and got. */
+    async function solvedChallenge(): Promise<{ token: string; solution: string; page: Call; verify: Call; clearance: string }> {
+      const issued = await getChallenge('return=%2Faccount&d=16', { clientIp })
+      const solution = await solve(issued.challengeId, issued.difficulty)
+      const verify = await postVerify({ challenge: issued.token, solution }, { clientIp })
+      expect(verify.response.status).toBe(303)
+      const clearance = setCookieValue(verify.response, '__edgeward_clearance') ?? ''
+      expect(clearance.length).toBeGreaterThan(100)
+      return { token: issued.token, solution, page: issued.call, verify, clearance }
+    }
+
+    it('logs neither the challenge token, its solution (when long enough to tell) nor the clearance issued for it', async () => {
+      const { token, solution, page, verify, clearance } = await solvedChallenge()
+      expect(page.logs).toHaveLength(1)
+      expect(verify.logs).toHaveLength(1)
+      expect(verify.logs[0]?.detail).toBe('challenge:cleared:pow')
+      const setCookie = verify.response.headers.get('set-cookie') ?? ''
+      expectNoSecret([written(page), written(verify)].join('\n'), [token, token.split('.')[2]!, clearance, clearance.split('.')[2]!, setCookie, ...(solution.length > 3 ? [solution] : [])])
+    })
+
+    it('logs nothing of a valid clearance cookie that lets a challenged request through', async () => {
+      const { clearance } = await solvedChallenge()
+      expect(await verifyClearance(clearance, await testKeys(), { now: Date.now(), deviceId: null, ...(await bindingOf(CHALLENGE_UA, clientIp)) })).toMatchObject({ kind: 'valid' })
+      await writeConfig({ version: 'hygiene-challenge', rules: [{ name: 'challenge_other', when: 'route == "other"', action: 'challenge', priority: 1 }] })
+      const call = await callWorker('/products/1', { headers: { 'user-agent': CHALLENGE_UA, cookie: `session=${SESSION}; __edgeward_clearance=${clearance}` } }, { clientIp })
+      expect(call.logs).toHaveLength(1)
+      // The clearance was read and used: the rule's challenge became an allow.
+      expect(call.logs[0]).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['cleared']) })
+      expectNoSecret(written(call), [clearance, clearance.split('.')[1]!, clearance.split('.')[2]!, SESSION])
+    })
+
+    it('logs nothing of a configured Turnstile secret, on the page or the verify', async () => {
+      const SECRET = 'turnstile-secret-0x4AAA-do-not-log'
+      const turnstile = { EDGEWARD_TURNSTILE_SITE_KEY: '1x00000000000000000000AA', EDGEWARD_TURNSTILE_SECRET: SECRET }
+      const issued = await getChallenge('return=%2Faccount', { env: turnstile, clientIp })
+      expect(issued.html).toContain('data-sitekey')
+      const asked: URLSearchParams[] = []
+      const reply = siteverifyReply({ success: true, hostname: 'edge.test', action: 'edgeward-challenge', cdata: issued.challengeId }, asked)
+      const verify = await postVerify({ challenge: issued.token, 'cf-turnstile-response': 'XXXX.DUMMY.TOKEN.XXXX' }, { env: turnstile, reply, clientIp })
+      expect(verify.response.status).toBe(303)
+      // The secret did travel, to siteverify only.
+      expect(asked[0]?.get('secret')).toBe(SECRET)
+      // The paths where siteverify says no, or cannot be read.
+      const refusedBy = async (answer: Parameters<typeof siteverifyReply>[0]) => {
+        const again = await getChallenge('return=%2Faccount', { env: turnstile, clientIp })
+        return postVerify({ challenge: again.token, 'cf-turnstile-response': 'XXXX.DUMMY.TOKEN.XXXX' }, { env: turnstile, reply: siteverifyReply(answer), clientIp })
+      }
+      const refused = await refusedBy({ success: false, 'error-codes': ['invalid-input-secret'] })
+      const unavailable = await refusedBy(500)
+      expect([refused.response.status, unavailable.response.status]).toEqual([403, 503])
+      expect([refused.logs[0]?.detail, unavailable.logs[0]?.detail]).toEqual(['challenge:refused:turnstile_failed', 'challenge:unavailable:turnstile_status'])
+      expectNoSecret([issued.call, verify, refused, unavailable].map(written).join('\n'), [SECRET, 'XXXX.DUMMY.TOKEN.XXXX', issued.token])
+    })
   })
 })
