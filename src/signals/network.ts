@@ -42,7 +42,7 @@ function cipherWeak(cipher: string): boolean {
 
 function tlsVersionOf(cf: Record<string, unknown>, httpVersion: number | null): number | null {
   const v = cf.tlsVersion
-  if (typeof v === 'string' && v in TLS_VERSIONS) return TLS_VERSIONS[v] ?? null
+  if (typeof v === 'string' && Object.hasOwn(TLS_VERSIONS, v)) return TLS_VERSIONS[v] ?? null // own keys only: never `constructor`
   // cf is there and speaks HTTP but names no TLS version: plain HTTP.
   if ((v === '' || v === 'NONE') && httpVersion !== null) return 0
   return null
@@ -67,10 +67,12 @@ export function readTlsFingerprints(cf: Record<string, unknown> | undefined): Tl
 export function readNetworkSignals(cf: Record<string, unknown> | undefined, extraHostingAsns?: ReadonlySet<number>): NetworkSignals {
   const c = cf ?? {}
   const protocol = c.httpProtocol
-  const httpVersion = typeof protocol === 'string' ? (HTTP_VERSIONS[protocol] ?? null) : null
+  const httpVersion = typeof protocol === 'string' && Object.hasOwn(HTTP_VERSIONS, protocol) ? (HTTP_VERSIONS[protocol] ?? null) : null
   const tlsVersion = tlsVersionOf(c, httpVersion)
   const cipher = str(c.tlsCipher, 64)
-  const asn = num(c.asn)
+  const rawAsn = num(c.asn)
+  // A 32-bit AS number or nothing: anything else is unknown, not "not hosting".
+  const asn = rawAsn !== null && Number.isInteger(rawAsn) && rawAsn > 0 && rawAsn <= 0xffff_ffff ? rawAsn : null
   const rtt = num(c.clientTcpRtt)
   const bm = obj(c.botManagement)
   const score = num(bm?.score)
@@ -78,7 +80,7 @@ export function readNetworkSignals(cf: Record<string, unknown> | undefined, extr
     httpVersion,
     tlsVersion,
     tlsCipherWeak: cipher !== null && tlsVersion !== 0 ? cipherWeak(cipher) : null,
-    asn: asn !== null && Number.isInteger(asn) && asn > 0 ? asn : null,
+    asn,
     asnHosting: asn === null ? null : HOSTING_ASNS.has(asn) || (extraHostingAsns?.has(asn) ?? false),
     country: str(c.country, 2),
     cfTimezone: str(c.timezone, 64),

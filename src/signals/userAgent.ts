@@ -52,6 +52,12 @@ function platformOf(ua: string): UaPlatform {
   return 'other'
 }
 
+/** A version's digits as a number, or null when too long to be one (a 309-digit "version" is Infinity). */
+function versionNumber(digits: string): number | null {
+  const n = Number(digits)
+  return Number.isSafeInteger(n) ? n : null
+}
+
 export function parseUserAgent(raw: string | null | undefined): UserAgentInfo {
   const ua = (raw ?? '').slice(0, 1024)
   if (ua.trim() === '') {
@@ -65,7 +71,7 @@ export function parseUserAgent(raw: string | null | undefined): UserAgentInfo {
     if (m?.[1] !== undefined) {
       family = fam
       engine = eng
-      major = Number(m[1])
+      major = versionNumber(m[1])
       break
     }
   }
@@ -77,7 +83,7 @@ export function parseUserAgent(raw: string | null | undefined): UserAgentInfo {
     family,
     engine,
     major,
-    chromiumMajor: chromium?.[1] !== undefined ? Number(chromium[1]) : null,
+    chromiumMajor: chromium?.[1] !== undefined ? versionNumber(chromium[1]) : null,
     platform: platformOf(ua),
     mobile: /\bMobile\b/.test(ua),
     isBot,

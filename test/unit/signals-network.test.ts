@@ -41,6 +41,13 @@ describe('readNetworkSignals', () => {
     expect(Object.values(s).every((v) => v === null)).toBe(true)
   })
 
+  it('reads an ASN that is not a 32-bit AS number as unknown, not as "not hosting"', () => {
+    for (const asn of [0, -5, 1.5, 2 ** 32, 1e300, Number.NaN]) {
+      expect(readNetworkSignals({ asn }), String(asn)).toMatchObject({ asn: null, asnHosting: null })
+    }
+    expect(readNetworkSignals({ asn: 2 ** 32 - 1 })).toMatchObject({ asn: 2 ** 32 - 1, asnHosting: false })
+  })
+
   it('reads JA3 / JA4 only when shaped like one: a JA3 is MD5 hex (lower-cased), a JA4 letters, digits and _', () => {
     expect(readTlsFingerprints({ botManagement: { ja3Hash: JA3.toUpperCase(), ja4: JA4 } })).toEqual({ ja3Hash: JA3, ja4: JA4 })
     expect(readTlsFingerprints({ ja4: JA4 })).toEqual({ ja3Hash: null, ja4: JA4 })
