@@ -22,6 +22,15 @@ export { NonceStore } from './challenge/NonceStore'
 /** Reserved paths that get no log line (asset-like, polled). */
 const UNLOGGED = new Set(['GET /__edgeward/sdk.js', 'GET /__edgeward/health', 'HEAD /__edgeward/health'])
 
+const REFUSALS: Readonly<Record<number, string>> = { 400: 'bad_request', 401: 'unauthorized', 404: 'not_found', 405: 'method_not_allowed', 413: 'too_large', 415: 'unsupported_type', 503: 'unavailable' }
+
+/** Why a reserved path refused, for the log line (`admin:unauthorized`, `reserved:not_found`); null when it did not. */
+function refusalDetail(path: string, status: number): string | null {
+  if (status < 400) return null
+  const area = path === '/__edgeward/admin' || path.startsWith('/__edgeward/admin/') ? 'admin' : 'reserved'
+  return `${area}:${REFUSALS[status] ?? `status_${status}`}`
+}
+
 async function answerReserved(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
   const now = Date.now()
   const url = new URL(facts.normalisedPath + facts.url.search, facts.url.origin)
@@ -55,7 +64,7 @@ async function answerReserved(request: Request, facts: RequestFacts, env: Env, c
         ? collect.ok
           ? `collect:${collect.newDevice ? 'new_device' : 'refreshed'}`
           : `collect:${collect.reason}`
-        : (challenge?.detail ?? null),
+        : (challenge?.detail ?? refusalDetail(facts.normalisedPath, response.status)),
     reservedStatus: response.status,
   })
   return response

@@ -50,6 +50,15 @@ describe('reserved paths', () => {
     expect(response.headers.get('content-type')).toContain('application/json')
   })
 
+  it('says in the log line why it refused: an unknown path, an admin call without the token', async () => {
+    const unknown = await callWorker('/__edgeward/nope')
+    expect(unknown.logs).toMatchObject([{ route: 'edgeward', status: 404, detail: 'reserved:not_found' }])
+    const admin = await callWorker('/__edgeward/admin/denylist')
+    expect(admin.logs).toMatchObject([{ route: 'edgeward', status: 401, detail: 'admin:unauthorized' }])
+    const fine = await callWorker('/__edgeward/challenge?return=/')
+    expect(fine.logs[0]?.detail ?? null).not.toMatch(/^(reserved|admin):/)
+  })
+
   it('still forwards paths that merely contain the word', async () => {
     const { seen } = await callWorker('/docs/__edgeward/readme')
     expect(seen).toHaveLength(1)
