@@ -1,6 +1,7 @@
 // The workerd side of the Worker CPU benchmark: takes the real Worker's fetch handler, gives it instant
 // fake bindings (KV, counters, zone, registry) and a stub origin, and times batches per route class.
 // Bundled with the Worker by bench/worker.ts and run under Miniflare; never does real I/O itself.
+// The fakes (headers, bindings, stub origin, config, keys) are shared with bench/memory.ts.
 import { exportJWK, generateKeyPair } from 'jose'
 import { DEFAULT_CONFIG } from '../../config/defaults'
 import { METRICS, SETS, type KeySnapshot } from '../../counters/metrics'
@@ -9,6 +10,7 @@ import { defaultModel, explain, predict } from '../../model'
 import { bindingHashes } from '../../signals/binding'
 import { parseCookieKeys } from '../../signals/cookieKeys'
 import { issueDeviceToken } from '../../signals/issueDeviceToken'
+import type { Telemetry } from '../../signals/telemetry'
 import { batchMeans, summarise } from './model-timing'
 
 /** The Worker's default export, as far as the bench needs it (typed without the Workers types). */
@@ -32,56 +34,129 @@ export interface ClassFigures {
 export const ROUTE_CLASSES = ['static', 'page', 'api', 'login', 'login_new_client', 'checkout_challenge', 'blocked', 'page_cold_cookie', 'collect', 'mix', 'baseline'] as const
 export type BenchClass = (typeof ROUTE_CLASSES)[number]
 
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
-const BROWSER: Record<string, string> = {
+export const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+export const BROWSER: Record<string, string> = {
   'user-agent': UA, accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'accept-language': 'en-US,en;q=0.9', 'accept-encoding': 'gzip, br',
   'sec-ch-ua': '"Google Chrome";v="131", "Chromium";v="131", "Not_A Brand";v="24"', 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': '"Windows"',
   'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate',
 }
-const TELEMETRY = JSON.stringify({
-  v: 1, phase: 'load', credentialFields: true, keyCount: 0, keyIntervalMeanMs: null, keyIntervalSdMs: null, pasteCredential: false, autofill: false,
+/** A quiet browser's load-time telemetry. */
+export const TELEMETRY: Telemetry = {
+  v: 1, phase: 'load', credentialFields: false, keyCount: 0, keyIntervalMeanMs: null, keyIntervalSdMs: null, pasteCredential: false, autofill: false,
   focusChanges: 0, visibilityChanges: 0, pointerMoved: true, timeOnPageMs: 900, timeToSubmitMs: null, webdriver: false, automationMarkers: [],
   incognito: false, timezone: 'Europe/Berlin', languages: ['en-US'], screen: { width: 1920, height: 1080, colorDepth: 24, pixelRatio: 1 }, hardwareConcurrency: 8,
-})
+}
+/** What the collect class posts: the telemetry of a page with a login form on it. */
+const COLLECT_BODY = JSON.stringify({ ...TELEMETRY, credentialFields: true })
 const HTML = `<!doctype html><html><head><title>Shop</title></head><body>${'<p>product text</p>'.repeat(60)}<form method="post" action="/login"><input name="username"><input type="password" name="password"></form></body></html>`
 const POOL = 64
 
-/** A counters snapshot of a quiet client: nothing here trips a rule. */
-function quietSnapshot(): KeySnapshot {
+/** A counters snapshot of a quiet client (nothing here trips a rule), deny-listed when `deny` is set. */
+export function counterSnapshot(deny: KeySnapshot['deny'] = null): KeySnapshot {
   const w = { '1m': 1, '10m': 1, '1h': 1, '24h': 1 }
   return {
     counts: Object.fromEntries(METRICS.map((m) => [m, w])) as KeySnapshot['counts'],
     distinct: Object.fromEntries(SETS.map((s) => [s, w])) as KeySnapshot['distinct'],
-    deny: null,
+    deny,
     fresh: false,
   }
 }
 
-function fakeEnv(configJson: string, cookieKeys: string): Record<string, unknown> {
-  const snapshot = quietSnapshot()
+/** What the counters' observe is asked, as far as a fake needs it. */
+export interface ObserveInput {
+  readonly deny: { readonly key: string; readonly kind: string } | null
+  readonly now: number
+}
+
+export interface FakeEnvOptions {
+  /** The counters' answer; by default every key is quiet. */
+  readonly observe?: (input: ObserveInput) => Promise<KeySnapshot>
+  /** More variables for the Worker (EDGEWARD_TRUST_TEST_HEADERS, …). */
+  readonly vars?: Readonly<Record<string, string>>
+}
+
+/** Bindings that answer at once: config from an in-memory KV, counters, zone stats and registry stubs. */
+export function fakeEnv(configJson: string, cookieKeys: string, options: FakeEnvOptions = {}): Record<string, unknown> {
+  const quiet = counterSnapshot()
   const ns = <S>(stub: S) => ({ idFromName: (name: string) => ({ name, toString: () => name }), get: () => stub })
   const kv = new Map<string, string>([['config', configJson]])
   return {
     EDGEWARD_CONFIG: { get: async (k: string) => kv.get(k) ?? null, put: async (k: string, v: string) => void kv.set(k, v) },
-    COUNTERS: ns({ observe: async () => snapshot, record: async () => {}, deny: async () => {}, undeny: async () => false }),
+    COUNTERS: ns({ observe: options.observe ?? (async () => quiet), record: async () => {}, deny: async () => {}, undeny: async () => false }),
     ZONE_STATS: ns({ add: async () => null }),
     REGISTRY: ns({ indexDeny: async () => {}, unindexDeny: async () => false }),
     ORIGIN_URL: 'http://origin.bench',
     EDGEWARD_ADMIN_TOKEN: 'bench-admin-token',
     EDGEWARD_USER_HASH_KEY: 'bench-user-hash-key',
     EDGEWARD_COOKIE_KEYS: cookieKeys,
+    ...options.vars,
   }
 }
 
-/** The stub origin: answers at once, like an origin would for each path. */
-async function stubOrigin(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  const req = new Request(input, init)
-  await req.arrayBuffer()
-  const path = new URL(req.url).pathname
-  if (path === '/login') return new Response('bad credentials', { status: 401 })
-  if (path.startsWith('/api/')) return Response.json({ products: [{ id: 1, name: 'Widget', price: 999 }] })
-  if (path.startsWith('/static/')) return new Response('body{margin:0}', { headers: { 'content-type': 'text/css' } })
-  return new Response(HTML, { headers: { 'content-type': 'text/html; charset=utf-8' } })
+/** A stub origin that answers at once, like an origin would for each path; `html` for any page. */
+export function stubOrigin(html: string): typeof fetch {
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const req = new Request(input, init)
+    await req.arrayBuffer()
+    const path = new URL(req.url).pathname
+    if (path === '/login') return new Response('bad credentials', { status: 401 })
+    if (path.startsWith('/api/')) return Response.json({ products: [{ id: 1, name: 'Widget', price: 999 }] })
+    if (path.startsWith('/static/')) return new Response('body{margin:0}', { headers: { 'content-type': 'text/css' } })
+    return new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8' } })
+  }
+}
+
+/** Runs `body` with `fetch` answered by `origin` and console.log sent to `log`; both restored after. */
+export async function withStubs<T>(origin: typeof fetch, log: (text: string) => void, body: () => Promise<T>): Promise<T> {
+  const realFetch = globalThis.fetch
+  const realLog = console.log
+  globalThis.fetch = origin
+  console.log = log
+  try {
+    return await body()
+  } finally {
+    globalThis.fetch = realFetch
+    console.log = realLog
+  }
+}
+
+/** One request through `handler` to its end: body read (HTMLRewriter runs as it streams), waitUntil work settled. */
+export async function serve(handler: Handler, request: Request, env: never): Promise<Response> {
+  const pending: Promise<unknown>[] = []
+  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException: () => {}, props: {} }
+  const res = await handler.fetch(request, env, ctx as never)
+  await res.arrayBuffer()
+  await Promise.all(pending)
+  return res
+}
+
+/** A fresh ES256 cookie key set, as the EDGEWARD_COOKIE_KEYS secret holds it. */
+export async function cookieKeysSecret(kid: string): Promise<string> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+  return JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' }] })
+}
+
+/**
+ * The bundled config for a bench. The model is scored on every request as in production, but its
+ * thresholds are out of reach so each request takes the path it is sent for (a page is forwarded and
+ * injected, not blocked): the benches measure the cost of paths, not what the shipped model thinks of
+ * made-up requests. `rules` come after the default ones; `extra` overrides other fields.
+ */
+export function benchConfig(version: string, rules: readonly object[], extra: object = {}): string {
+  return JSON.stringify({
+    ...DEFAULT_CONFIG,
+    version,
+    thresholds: { default: { challenge: 1, block: 1 } },
+    deny_on_block: { ...DEFAULT_CONFIG.deny_on_block, min_risk: 1 },
+    ...extra,
+    rules: [
+      ...DEFAULT_CONFIG.rules,
+      ...rules,
+      // A made-up login is what the shipped model rightly distrusts: allow it so logins are measured
+      // as what they are sent for (forwarded, outcome counted). Every rule is still evaluated.
+      { name: 'bench_login_forwarded', when: 'route == "login" and method == "POST"', action: 'allow', priority: 1 },
+    ],
+  })
 }
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
@@ -98,27 +173,14 @@ interface Setup {
 
 /** Keys, tokens and fake bindings, made once per isolate (the first job pays for them, unmeasured). */
 async function makeSetup(): Promise<Setup> {
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true })
-  const secret = JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'bench-1', alg: 'ES256', use: 'sig' }] })
+  const secret = await cookieKeysSecret('bench-1')
   const keys = await parseCookieKeys(secret)
   if (!keys.ok) throw new Error('bench keys')
-  const config = JSON.stringify({
-    ...DEFAULT_CONFIG,
-    version: 'bench',
-    // The model is scored on every request as in production, but its thresholds are out of reach so
-    // each class takes the path it is named for (a page is forwarded and injected, not blocked):
-    // this bench measures the cost of paths, not what the shipped model thinks of made-up requests.
-    thresholds: { default: { challenge: 1, block: 1 } },
-    deny_on_block: { ...DEFAULT_CONFIG.deny_on_block, min_risk: 1 },
-    deny: { ips: ['192.0.2.0/24'], asns: [] },
-    rules: [
-      ...DEFAULT_CONFIG.rules,
-      { name: 'bench_checkout_challenge', when: 'route == "checkout" and method == "POST"', action: 'challenge', priority: 5 },
-      // A made-up login is what the shipped model rightly distrusts: allow it so the login rows
-      // measure what they are named for (forwarded, outcome counted). Every rule is still evaluated.
-      { name: 'bench_login_forwarded', when: 'route == "login" and method == "POST"', action: 'allow', priority: 1 },
-    ],
-  })
+  const config = benchConfig(
+    'bench',
+    [{ name: 'bench_checkout_challenge', when: 'route == "checkout" and method == "POST"', action: 'challenge', priority: 5 }],
+    { deny: { ips: ['192.0.2.0/24'], asns: [] } },
+  )
   const env = fakeEnv(config, secret) as never
   const now = Date.now()
   const ip = (i: number) => `198.51.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`
@@ -143,7 +205,7 @@ async function makeSetup(): Promise<Setup> {
     checkout_challenge: (i) => post('/checkout', 'card_number=4111111111111111&exp=12%2F30&cvv=123&amount=10', 'application/x-www-form-urlencoded', i, warm[i % POOL]!),
     blocked: (i) => get('/products/1', i, null, {}, `192.0.2.${(i % 250) + 1}`),
     page_cold_cookie: (i) => get(`/products/${(i % 1000) + 1}`, i, cold[i % coldCount]!, {}, ip(1000 + (i % coldCount))),
-    collect: (i) => post('/__edgeward/collect', TELEMETRY, 'application/json', i, warm[i % POOL]!),
+    collect: (i) => post('/__edgeward/collect', COLLECT_BODY, 'application/json', i, warm[i % POOL]!),
   }
   return { env, makers }
 }
@@ -181,20 +243,10 @@ export function benchWorker(worker: Handler): { fetch(request: Request): Promise
         const i = serial++
         runs++
         const cls = label === 'mix' ? MIX[i % MIX.length]! : label === 'baseline' ? 'page' : label
-        const pending: Promise<unknown>[] = []
-        const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException: () => {}, props: {} }
-        const handler = label === 'baseline' ? passThrough : worker
-        const res = await handler.fetch(makers[cls](i), env, ctx as never)
-        await res.arrayBuffer() // HTMLRewriter injection runs as the body streams
-        await Promise.all(pending)
-        status = res.status
+        status = (await serve(label === 'baseline' ? passThrough : worker, makers[cls](i), env)).status
       }
 
-      const realFetch = globalThis.fetch
-      const realLog = console.log
-      globalThis.fetch = stubOrigin as typeof fetch
-      console.log = () => {}
-      try {
+      return withStubs(stubOrigin(HTML), () => {}, async () => {
         for (let k = 0; k < 200; k++) await run() // warm caches and the JIT
         await tick()
         const t0 = performance.now()
@@ -213,10 +265,7 @@ export function benchWorker(worker: Handler): { fetch(request: Request): Promise
         const s = summarise(means)
         const answer: ClassAnswer = { figures: { p50: s.p50, p99: s.p99, batch, status }, runs }
         return Response.json(answer)
-      } finally {
-        globalThis.fetch = realFetch
-        console.log = realLog
-      }
+      })
     },
   }
 }

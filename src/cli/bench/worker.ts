@@ -3,12 +3,8 @@
 // isolate, and the workerd process's own CPU time per request (Linux) — → flat figures.
 // The bindings answer instantly and the origin is a stub, so the time is the Worker's own.
 import { readdirSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { ROUTE_CLASSES, type BenchClass, type ClassAnswer, type ClassFigures } from './worker-harness'
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-const round = (x: number, d = 1) => Number(x.toFixed(d))
+import { round, startBenchWorkerd, workerdPids } from './workerd'
 
 const DESCRIBE: Record<(typeof ROUTE_CLASSES)[number], string> = {
   static: 'GET /static/*, known device',
@@ -24,26 +20,6 @@ const DESCRIBE: Record<(typeof ROUTE_CLASSES)[number], string> = {
   baseline: 'the page request through a Worker that only forwards (harness cost)',
 }
 
-/** workerd processes started by this Node process (Miniflare spawns one). */
-function workerdPids(): number[] {
-  try {
-    return readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .filter((d) => {
-        try {
-          const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
-          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-          return stat.includes('(workerd)') && Number(fields[1]) === process.pid
-        } catch {
-          return false
-        }
-      })
-      .map(Number)
-  } catch {
-    return []
-  }
-}
-
 /** CPU time (ns) of every thread of the given processes, from /proc/<pid>/task/<tid>/schedstat. */
 function cpuNs(pids: readonly number[]): number | null {
   if (pids.length === 0) return null
@@ -55,27 +31,11 @@ function cpuNs(pids: readonly number[]): number | null {
 }
 
 export async function run(): Promise<Record<string, number>> {
-  const { build } = await import('esbuild')
-  const { Miniflare } = await import('miniflare')
-  const entry = [
-    `import worker from ${JSON.stringify(join(ROOT, 'worker/index.ts'))}`,
-    `import { benchWorker } from ${JSON.stringify(join(ROOT, 'src/cli/bench/worker-harness.ts'))}`,
-    'export default benchWorker(worker)',
-  ].join('\n')
-  const bundle = await build({
-    stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-worker-entry.ts' },
-    bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'browser'],
-    external: ['cloudflare:*', 'node:*'], write: false, target: 'es2022', logLevel: 'error',
-  })
-  const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] })
+  const workerd = await startBenchWorkerd('worker-harness.ts', 'benchWorker')
   const figures: Record<string, ClassFigures> = {}
   const cpu: Partial<Record<BenchClass, number>> = {}
   const job = { batches: Number(process.env.BENCH_BATCHES ?? 25), targetMs: Number(process.env.BENCH_TARGET_MS ?? 20) }
-  const call = async (only: string): Promise<unknown> => {
-    const res = await mf.dispatchFetch('http://bench.local/', { method: 'POST', body: JSON.stringify({ ...job, only }) })
-    if (!res.ok) throw new Error(`workerd answered ${res.status}: ${await res.text()}`)
-    return res.json()
-  }
+  const call = (only: string): Promise<unknown> => workerd.call({ ...job, only })
   try {
     await call('setup')
     const pids = workerdPids()
@@ -88,7 +48,7 @@ export async function run(): Promise<Record<string, number>> {
     }
     Object.assign(figures, (await call('model')) as Record<string, ClassFigures>)
   } finally {
-    await mf.dispose()
+    await workerd.dispose()
   }
 
   console.log('\nWorker time per request inside workerd, µs: p50/p99 of ~20 ms batch means (wall clock in the isolate),')

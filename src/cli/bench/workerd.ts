@@ -1,0 +1,83 @@
+// The Node side shared by the Worker and memory benches: bundle the real Worker behind a bench
+// harness, start it in a local workerd (Miniflare, no network), and find that workerd process in /proc
+// for its CPU time and resident memory (Linux). Never bundled into a Worker itself.
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+
+export const round = (x: number, d = 1): number => Number(x.toFixed(d))
+
+export interface BenchWorkerd {
+  /** POSTs one job as JSON to the harness and returns its JSON answer; a non-2xx answer throws. */
+  call(job: unknown): Promise<unknown>
+  dispose(): Promise<void>
+}
+
+/**
+ * Bundles worker/index.ts with `factory` from the harness module (a path under src/cli/bench/), whose
+ * default export becomes `factory(worker)`, and starts it in workerd.
+ */
+export async function startBenchWorkerd(harness: string, factory: string): Promise<BenchWorkerd> {
+  // Imported only now: a bench module that never starts workerd does not pay for loading them.
+  const { build } = await import('esbuild')
+  const { Miniflare } = await import('miniflare')
+  const entry = [
+    `import worker from ${JSON.stringify(join(ROOT, 'worker/index.ts'))}`,
+    `import { ${factory} } from ${JSON.stringify(join(ROOT, 'src/cli/bench', harness))}`,
+    `export default ${factory}(worker)`,
+  ].join('\n')
+  const bundle = await build({
+    stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile: `bench-${factory}-entry.ts` },
+    bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'browser'],
+    // A harness may hold its own Node side (it imports these at call time): keep them out of the bundle.
+    external: ['cloudflare:*', 'node:*', 'esbuild', 'miniflare'], write: false, target: 'es2022', logLevel: 'error',
+  })
+  const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] })
+  return {
+    async call(job) {
+      const res = await mf.dispatchFetch('http://bench.local/', { method: 'POST', body: JSON.stringify(job) })
+      if (!res.ok) throw new Error(`workerd answered ${res.status}: ${await res.text()}`)
+      return res.json()
+    },
+    dispose: () => mf.dispose(),
+  }
+}
+
+/** workerd processes started by this Node process (Miniflare spawns one); none off Linux. */
+export function workerdPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+          return stat.includes('(workerd)') && Number(fields[1]) === process.pid
+        } catch {
+          return false
+        }
+      })
+      .map(Number)
+  } catch {
+    return []
+  }
+}
+
+/** Resident memory (MB) of the workerd processes this Node process started, or null off Linux. */
+export function workerdRssMb(): number | null {
+  let kb = 0
+  let found = false
+  for (const pid of workerdPids()) {
+    try {
+      const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+      if (rss?.[1] === undefined) continue
+      kb += Number(rss[1])
+      found = true
+    } catch {
+      // the process went away between the listing and the read
+    }
+  }
+  return found ? kb / 1024 : null
+}
