@@ -1,5 +1,6 @@
-// Request bodies: peekBody takes a stream and returns a stream for the origin with every
-// byte unchanged plus the first `cap` bytes (login usernames); readCappedBody reads a whole
+// Bodies: peekBody takes a stream and returns a stream for the origin with every byte
+// unchanged plus the first `cap` bytes (login usernames); readHead reads the first bytes of a
+// tee branch (also outcome markers in responses); readCappedBody reads a whole
 // body or answers 'too_large' as soon as the cap is passed (Content-Length is not trusted).
 
 export interface PeekedBody {
@@ -11,10 +12,20 @@ export interface PeekedBody {
 export async function peekBody(body: ReadableStream<Uint8Array> | null, cap: number): Promise<PeekedBody> {
   if (body === null) return { forOrigin: null, head: new Uint8Array(0), truncated: false }
   const [forOrigin, forPeek] = body.tee()
-  const reader = forPeek.getReader()
+  return { forOrigin, ...(await readHead(forPeek, cap)) }
+}
+
+/**
+ * The first `cap` bytes of a stream and whether more followed, then cancels it — fewer bytes if
+ * it ends, fails, or is still going after `budgetMs`. Meant for one branch of a tee: cancelling
+ * it never stops the other branch, and the tee buffers at most about `cap` bytes meanwhile.
+ */
+export async function readHead(stream: ReadableStream<Uint8Array>, cap: number, budgetMs?: number): Promise<{ head: Uint8Array; truncated: boolean }> {
+  const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
   let truncated = false
+  const timer = budgetMs === undefined ? undefined : setTimeout(() => reader.cancel().catch(() => {}), budgetMs)
   try {
     for (;;) {
       const { done, value } = await reader.read()
@@ -26,19 +37,13 @@ export async function peekBody(body: ReadableStream<Uint8Array> | null, cap: num
         break
       }
     }
+  } catch {
+    // The body failed: judge by what arrived (the other branch sees the same failure).
   } finally {
-    // Stop pulling for the peek branch; the origin branch keeps streaming.
+    if (timer !== undefined) clearTimeout(timer)
     reader.cancel().catch(() => {})
   }
-  const head = new Uint8Array(Math.min(size, cap))
-  let offset = 0
-  for (const c of chunks) {
-    const take = Math.min(c.byteLength, head.byteLength - offset)
-    if (take <= 0) break
-    head.set(c.subarray(0, take), offset)
-    offset += take
-  }
-  return { forOrigin, head, truncated }
+  return { head: joinChunks(chunks, Math.min(size, cap)), truncated }
 }
 
 /** The whole body, or 'too_large' as soon as it passes `cap` (the stream is then cancelled). */
@@ -64,11 +69,18 @@ export async function readCappedBody(
   } finally {
     reader.releaseLock()
   }
-  const out = new Uint8Array(size)
+  return joinChunks(chunks, size)
+}
+
+/** The first `length` bytes of `chunks`, as one array. */
+function joinChunks(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length)
   let offset = 0
   for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.byteLength
+    const take = Math.min(c.byteLength, length - offset)
+    if (take <= 0) break
+    out.set(c.subarray(0, take), offset)
+    offset += take
   }
   return out
 }

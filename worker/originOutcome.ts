@@ -7,6 +7,7 @@ import type { RouteClass } from '../src/config/routeClasses'
 import { classifyOutcome } from '../src/counters/outcome'
 import { bodyMarkerSeen, headerMarkerSeen, markerFor } from '../src/counters/outcomeMarker'
 import type { JourneyKeys } from '../src/counters/read'
+import { readHead } from './body'
 import { BACKGROUND_BUDGET_MS, recordOutcome } from './counters/client'
 
 export interface OutcomeContext {
@@ -36,39 +37,6 @@ export function countOriginOutcome(c: OutcomeContext, origin: Response): Respons
   }
   const [forClient, forMarker] = origin.body.tee()
   const cap = c.config.source.outcomes.max_body_bytes
-  c.ctx.waitUntil(readHead(forMarker, cap, BACKGROUND_BUDGET_MS).then((head) => record(bodyMarkerSeen(marker, head))))
+  c.ctx.waitUntil(readHead(forMarker, cap, BACKGROUND_BUDGET_MS).then(({ head }) => record(bodyMarkerSeen(marker, head))))
   return new Response(forClient, origin)
-}
-
-/**
- * The first `cap` bytes of a stream (fewer if it ends, fails or is still going after `budgetMs`),
- * then cancels it. Used on one branch of a tee: cancelling it never stops the other branch, and
- * the tee buffers at most `cap` bytes for a client that reads slower than we do.
- */
-export async function readHead(stream: ReadableStream<Uint8Array>, cap: number, budgetMs: number): Promise<Uint8Array> {
-  const reader = stream.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  const timer = setTimeout(() => reader.cancel().catch(() => {}), budgetMs)
-  try {
-    while (size < cap) {
-      const { done, value } = await reader.read()
-      if (done) break
-      chunks.push(value)
-      size += value.byteLength
-    }
-  } catch {
-    // The origin's body failed: judge by what arrived (the client sees the same failure).
-  } finally {
-    clearTimeout(timer)
-    reader.cancel().catch(() => {})
-  }
-  const head = new Uint8Array(Math.min(size, cap))
-  let offset = 0
-  for (const chunk of chunks) {
-    const take = Math.min(chunk.byteLength, head.byteLength - offset)
-    head.set(chunk.subarray(0, take), offset)
-    offset += take
-  }
-  return head
 }
