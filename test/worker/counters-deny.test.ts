@@ -145,6 +145,48 @@ describe('deny list', () => {
       expect((await outage(k, T0 + 1)).deny).toMatchObject({ kind: 'ip', reason: 'unreadable_entry' })
     })
 
+    it('keeps precedence: a mirrored device hit outranks the IP hit its object answered with', async () => {
+      const k = keys()
+      await denySource(env, entry({ kind: 'device', device: k.device ?? '' }, 600), T0, { caches: new IsolateCaches() })
+      await denySource(env, entry({ kind: 'ip', ip: k.ip }, 600), T0, { caches: new IsolateCaches() })
+      // Only the device's object is down; the IP's answers with its own hit.
+      const names = new Map<string, string>()
+      const deviceDown: CountersEnv = {
+        ...watched('count', { n: 0 }, true),
+        COUNTERS: {
+          idFromName: (n) => {
+            const id = env.COUNTERS.idFromName(n)
+            names.set(id.toString(), n)
+            return id
+          },
+          get: (id) => {
+            const real = env.COUNTERS.get(id)
+            const down = names.get(id.toString()) === counterName('device', k.device ?? '')
+            return { ...watched('count').COUNTERS.get(id), observe: (input) => (down ? new Promise(() => {}) : real.observe(input)) }
+          },
+        },
+      }
+      const read = await observeRequest(deviceDown, k, get(T0 + 1), 25, { caches: new IsolateCaches(), mirrorBudgetMs: 2_000 })
+      expect(read.deny?.kind).toBe('device')
+    })
+
+    it('caches a mirror answer that lands after its budget, so the next request is blocked', async () => {
+      const k = keys()
+      await denySource(env, entry({ kind: 'ip', ip: k.ip }, 600), T0, { caches: new IsolateCaches() })
+      // A cold KV read: slower than the mirror's 5 ms budget.
+      const slowKv = { ...env.EDGEWARD_CONFIG, get: async (key: string) => (await new Promise((r) => setTimeout(r, 60)), env.EDGEWARD_CONFIG.get(key)) }
+      const outage = { ...watched('hang'), EDGEWARD_CONFIG: slowKv as unknown as KVNamespace }
+      const caches = new IsolateCaches()
+      const deferred: Promise<unknown>[] = []
+      const first = await observeRequest(outage, k, get(T0 + 1), 25, { caches, defer: (p) => deferred.push(p) })
+      expect(first.deny).toBeNull() // missed the budget: decided on what was cached
+      await Promise.all(deferred)
+      const calls = { n: 0 }
+      const second = await observeRequest(watched('count', calls), k, get(T0 + 2), 2_000, { caches })
+      expect(second).toMatchObject({ status: 'missing', reason: 'denied', deny: { kind: 'ip' } })
+      expect(calls.n).toBe(0)
+    })
+
     it('reads nothing from KV while the object answers', async () => {
       const k = keys()
       await env.EDGEWARD_CONFIG.put(DENY_MIRROR_PREFIX + denyKey({ kind: 'ip', ip: k.ip }), JSON.stringify({ kind: 'ip', reason: 'stale', expires_at: T0 + 600_000 }), { expirationTtl: 60 })

@@ -63,11 +63,12 @@ export const DEFAULT_BUDGET_MS = 25
 /**
  * Deny entries are also written to KV under this prefix, so a deny list outlives an outage of
  * the object that holds it: read only when that object did not answer, within its own small
- * budget (a hot KV read in the colo takes about a millisecond; a cold one may miss it — the
- * request is then decided on what is cached, as before).
+ * budget. Mirror keys are read only in outages, so the first read in a location is usually a
+ * cold one that misses the budget: that request is decided on what is cached, and the answer,
+ * when it lands, is cached in the isolate like an object's hit, so the source's next request is blocked.
  */
 export const DENY_MIRROR_PREFIX = 'deny:'
-export const DENY_MIRROR_BUDGET_MS = 10
+export const DENY_MIRROR_BUDGET_MS = 5
 /** KV refuses shorter TTLs; the stored expiry is exact, the KV TTL only cleans up. */
 const KV_MIN_TTL_S = 60
 /** Off the request path (waitUntil, admin): still a deadline, never a hang. */
@@ -123,7 +124,7 @@ export async function observeRequest(
 
   const hits: (DenyHit | null)[] = []
   const failures: ('timeout' | 'error' | 'overloaded')[] = []
-  const unanswered: DenyQuery[] = []
+  const unanswered: { readonly slot: number; readonly query: DenyQuery }[] = []
   const snaps = new Map<KeyKind, KeySnapshot>()
   results.forEach((r, i) => {
     const call = calls[i]
@@ -138,12 +139,15 @@ export async function observeRequest(
     } else {
       failures.push(r.state === 'timeout' ? 'timeout' : r.reason)
       const kept = cached[i]?.hit ?? null // fail closed: an unanswered lookup keeps a cached hit
-      if (kept === null && call.deny !== null) unanswered.push(call.deny)
+      if (kept === null && call.deny !== null) unanswered.push({ slot: hits.length, query: call.deny })
       hits.push(kept)
     }
   })
   noteZone(caches, snaps)
-  if (unanswered.length > 0) hits.push(...(await readDenyMirror(env, unanswered, now, caches, opts.mirrorBudgetMs ?? DENY_MIRROR_BUDGET_MS)))
+  if (unanswered.length > 0) {
+    const mirrored = await readDenyMirror(env, unanswered.map((u) => u.query), now, caches, opts.mirrorBudgetMs ?? DENY_MIRROR_BUDGET_MS, opts.defer)
+    unanswered.forEach((u, i) => (hits[u.slot] = mirrored[i] ?? null)) // each in its key's place: precedence holds
+  }
   const deny = firstHit(hits)
 
   const ipSnap = snaps.get('ip')
@@ -167,22 +171,37 @@ function noteZone(caches: IsolateCaches, snaps: ReadonlyMap<KeyKind, KeySnapshot
   if (snaps.get('user')?.fresh) caches.zone.note('new_users')
 }
 
-/** Deny lookups whose object did not answer, read from the KV mirror; a hit is cached like one from the object. */
-async function readDenyMirror(env: CountersEnv, queries: readonly DenyQuery[], now: number, caches: IsolateCaches, budgetMs: number): Promise<(DenyHit | null)[]> {
+/**
+ * Deny lookups whose object did not answer, read from the KV mirror within `budgetMs`. A hit —
+ * within the budget or after it — is cached like one from the object.
+ */
+async function readDenyMirror(
+  env: CountersEnv,
+  queries: readonly DenyQuery[],
+  now: number,
+  caches: IsolateCaches,
+  budgetMs: number,
+  defer?: (p: Promise<unknown>) => void,
+): Promise<(DenyHit | null)[]> {
   const kv = env.EDGEWARD_CONFIG
   if (kv === undefined) return []
-  const rows = await settleWithin(
-    queries.map((q) => () => kv.get(DENY_MIRROR_PREFIX + q.key)),
-    budgetMs,
-  )
-  return rows.map((r, i) => {
-    const q = queries[i]
-    if (q === undefined || r.state !== 'ok' || r.value === null) return null
-    const row = parseMirrorRow(r.value) // an entry that exists but cannot be read still denies
+  const lookup = async (q: DenyQuery): Promise<DenyHit | null> => {
+    const text = await kv.get(DENY_MIRROR_PREFIX + q.key)
+    if (text === null) return null
+    const row = parseMirrorRow(text) // an entry that exists but cannot be read still denies
     const hit = hitFromRow({ kind: row.kind, reason: row.reason, expires_at: row.expires_at }, q.kind, now)
     if (hit !== null) caches.deny.put(q.key, hit, now)
     return hit
-  })
+  }
+  const rows = await settleWithin(
+    queries.map((q) => () => {
+      const p = lookup(q)
+      defer?.(p.catch(() => null)) // a late answer still lands in the cache after the response
+      return p
+    }),
+    budgetMs,
+  )
+  return rows.map((r) => (r.state === 'ok' ? r.value : null))
 }
 
 function parseMirrorRow(text: string): Record<string, unknown> {
