@@ -12,28 +12,42 @@ export interface PeekedBody {
 export async function peekBody(body: ReadableStream<Uint8Array> | null, cap: number): Promise<PeekedBody> {
   if (body === null) return { forOrigin: null, head: new Uint8Array(0), truncated: false }
   const [forOrigin, forPeek] = body.tee()
-  return { forOrigin, ...(await readHead(forPeek, cap)) }
+  const { head, truncated } = await readHead(forPeek, cap)
+  return { forOrigin, head, truncated }
 }
 
 /**
  * The first `cap` bytes of a stream and whether more followed, then cancels it — fewer bytes if
- * it ends, fails, or is still going after `budgetMs`. Meant for one branch of a tee: cancelling
+ * it ends, fails, or is still going after `budgetMs`. `complete`: the head is all there is to see
+ * (the stream ended or passed the cap), not cut short by a failure or the budget. Meant for one branch of a tee: cancelling
  * it never stops the other branch, and the tee buffers at most about `cap` bytes meanwhile.
  */
-export async function readHead(stream: ReadableStream<Uint8Array>, cap: number, budgetMs?: number): Promise<{ head: Uint8Array; truncated: boolean }> {
+export async function readHead(
+  stream: ReadableStream<Uint8Array>,
+  cap: number,
+  budgetMs?: number,
+): Promise<{ head: Uint8Array; truncated: boolean; complete: boolean }> {
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
   let truncated = false
-  const timer = budgetMs === undefined ? undefined : setTimeout(() => reader.cancel().catch(() => {}), budgetMs)
+  let complete = false
+  let timedOut = false // a cancel by the timer ends the read with `done` too
+  const timer = budgetMs === undefined ? undefined : setTimeout(() => {
+    timedOut = true
+    reader.cancel().catch(() => {})
+  }, budgetMs)
   try {
     for (;;) {
       const { done, value } = await reader.read()
-      if (done) break
+      if (done) {
+        complete = !timedOut
+        break
+      }
       chunks.push(value)
       size += value.byteLength
       if (size > cap) {
-        truncated = true
+        truncated = complete = true
         break
       }
     }
@@ -43,7 +57,7 @@ export async function readHead(stream: ReadableStream<Uint8Array>, cap: number, 
     if (timer !== undefined) clearTimeout(timer)
     reader.cancel().catch(() => {})
   }
-  return { head: joinChunks(chunks, Math.min(size, cap)), truncated }
+  return { head: joinChunks(chunks, Math.min(size, cap)), truncated, complete }
 }
 
 /** The whole body, or 'too_large' as soon as it passes `cap` (the stream is then cancelled). */

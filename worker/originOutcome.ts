@@ -31,12 +31,19 @@ export function countOriginOutcome(c: OutcomeContext, origin: Response): Respons
 
   const marker = markerFor(c.config.source.outcomes, c.routeClass)
   const headerSeen = marker !== null && headerMarkerSeen(marker, origin.headers)
-  if (marker === null || headerSeen || marker.failure_body === undefined || origin.body === null) {
+  // The status already says failure (401, 402, a signup 4xx): no marker can change that, no tee.
+  const statusSays = classifyOutcome(c.routeClass, c.method, status, false)
+  const settled = statusSays !== null && statusSays === classifyOutcome(c.routeClass, c.method, status, true)
+  if (marker === null || headerSeen || settled || marker.failure_body === undefined || origin.body === null) {
     c.ctx.waitUntil(record(headerSeen))
     return origin
   }
   const [forClient, forMarker] = origin.body.tee()
   const cap = c.config.source.outcomes.max_body_bytes
-  c.ctx.waitUntil(readHead(forMarker, cap, BACKGROUND_BUDGET_MS).then(({ head }) => record(bodyMarkerSeen(marker, head))))
+  const judged = readHead(forMarker, cap, BACKGROUND_BUDGET_MS).then(({ head, complete }) =>
+    // A read cut short (timeout, a failing body) cannot say "no marker": count nothing rather than a success.
+    bodyMarkerSeen(marker, head) ? record(true) : complete ? record(false) : undefined,
+  )
+  c.ctx.waitUntil(judged)
   return new Response(forClient, origin)
 }

@@ -10,7 +10,7 @@ import { unscoredDecision, type Decision } from '../src/policy/decision'
 import { peekBody } from './body'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
 import { evaluate, MODEL_FALLBACK_NAME, type Evaluation } from './evaluate'
-import { logDecision } from './logDecision'
+import { errorName, logDecision } from './logDecision'
 import { forwardSafely, originTarget, type OriginTarget } from './origin/forward'
 import { countOriginOutcome } from './originOutcome'
 import { mitigationResponse } from './pages/render'
@@ -63,7 +63,13 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     // other read ahead of the client, so the body marker is read from what the client gets.
     if (!answer.unreachable) {
       const outcome = { env, ctx, config, keys: evaluation.keys, routeClass: decision.routeClass, method: facts.method, now }
-      response = countOriginOutcome(outcome, response)
+      try {
+        response = countOriginOutcome(outcome, response)
+      } catch (error) {
+        // Counting is ours, the answer is the origin's: it goes out uncounted, and the line says so.
+        missing.push('outcome_error')
+        console.error(JSON.stringify({ event: 'outcome_error', ref, error: errorName(error) }))
+      }
     }
   } else {
     const context = { method: facts.method, referer: facts.headers.get('referer'), origin: facts.url.origin }
@@ -86,21 +92,6 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
 }
 
 const PIPELINE_ERROR_DETAIL = 'unexpected throw in the pipeline; forwarded to the origin'
-
-/** Error classes the error line may name; anything else is logged as `Error`. */
-const KNOWN_ERRORS: ReadonlySet<string> = new Set([
-  'Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'URIError', 'EvalError', 'AggregateError',
-  'DOMException', 'AbortError', 'TimeoutError', 'DataError', 'OperationError', 'InvalidAccessError', 'NotSupportedError', 'QuotaExceededError',
-])
-
-/**
- * What the error line may say about a throw: its class, from a fixed list. A message — or a name a
- * throw set itself — can carry request input (a header, a body field), and a log line never reflects it.
- */
-function errorName(error: unknown): string {
-  const name = error instanceof Error ? error.name : ''
-  return KNOWN_ERRORS.has(name) ? name : 'Error'
-}
 
 /** Headers the origin gets on allowed requests (configurable; never the raw username). */
 function originHeaders(config: CompiledConfig, decision: Decision, device: string | null): Map<string, string> {

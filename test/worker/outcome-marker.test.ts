@@ -149,4 +149,23 @@ describe('a configured failure marker', () => {
     expect(await call.response.text()).toBe(`<p>${MARKER}</p>`)
     expect((await outcomesOn(c, call.logs[0]))[1]).toEqual({ failures: 0, successes: 1 })
   })
+
+  it('counts nothing when the body fails before the marker could be seen (not a success)', async () => {
+    await markerConfig()
+    const c = await freshClient()
+    let sent = 0
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ === 0) controller.enqueue(enc.encode('<html><body>working…'))
+        else controller.error(new Error('origin reset'))
+      },
+    })
+    const call = await login(c, () => new Response(failing, { status: 200, headers: { 'content-type': 'text/plain' } }))
+    await call.response.arrayBuffer().catch(() => null) // the client sees the same failure
+    expect(await outcomesOn(c, call.logs[0])).toEqual([
+      { failures: 0, successes: 0 },
+      { failures: 0, successes: 0 },
+      { failures: 0, successes: 0 },
+    ])
+  })
 })
