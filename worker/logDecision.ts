@@ -5,7 +5,7 @@ import type { CompiledConfig } from '../src/config/compileConfig'
 import type { FeatureVector } from '../src/features/list'
 import { buildLogLine, type LogLineInput } from '../src/log/logLine'
 import type { Decision } from '../src/policy/decision'
-import { readTlsFingerprints } from '../src/signals/network'
+import { asnOrNull, readTlsFingerprints } from '../src/signals/network'
 import { logIp } from './privacy'
 import type { RequestFacts } from './request'
 
@@ -38,7 +38,7 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
       host: facts.host,
       rawPath: facts.rawPath,
       ip: await logIp(facts.ip, config.source.log.ip, env),
-      asn: numberOrNull(facts.cf.asn),
+      asn: asnOrNull(facts.cf.asn),
       country: stringOrNull(facts.cf.country),
       ja3: tls.ja3Hash,
       ja4: tls.ja4,
@@ -58,8 +58,23 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
     })
     console.log(JSON.stringify(line))
   } catch (error) {
-    console.error(JSON.stringify({ event: 'log_error', ref: x.ref, message: error instanceof Error ? error.message : 'unknown' }))
+    console.error(JSON.stringify({ event: 'log_error', ref: x.ref, error: errorName(error) }))
   }
+}
+
+/** Error classes the error line may name; anything else is logged as `Error`. */
+const KNOWN_ERRORS: ReadonlySet<string> = new Set([
+  'Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'URIError', 'EvalError', 'AggregateError',
+  'DOMException', 'AbortError', 'TimeoutError', 'DataError', 'OperationError', 'InvalidAccessError', 'NotSupportedError', 'QuotaExceededError',
+])
+
+/**
+ * What the error line may say about a throw: its class, from a fixed list. A message — or a name a
+ * throw set itself — can carry request input (a header, a body field), and a log line never reflects it.
+ */
+export function errorName(error: unknown): string {
+  const name = error instanceof Error ? error.name : ''
+  return KNOWN_ERRORS.has(name) ? name : 'Error'
 }
 
 export const numberOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)

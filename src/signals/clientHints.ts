@@ -1,6 +1,6 @@
 // Client hints: takes the Sec-CH-UA* headers and the parsed User-Agent, returns whether they
 // disagree (and why). Pure. Knows which browsers send hints and when (secure contexts only).
-import type { UaPlatform, UserAgentInfo } from './userAgent'
+import { versionNumber, type UaPlatform, type UserAgentInfo } from './userAgent'
 
 export const HINT_MISMATCHES = ['hints_on_non_chromium', 'hints_missing', 'brand_version', 'mobile', 'platform'] as const
 export type HintMismatch = (typeof HINT_MISMATCHES)[number]
@@ -19,7 +19,7 @@ export function parseClientHints(ua: string | null, mobile: string | null, platf
   for (const m of (ua ?? '').slice(0, 512).matchAll(BRAND_ITEM)) {
     if (brands.length >= 10) break
     const major = /^(\d+)/.exec(m[2] ?? '')
-    brands.push({ brand: m[1] ?? '', major: major?.[1] !== undefined ? Number(major[1]) : null })
+    brands.push({ brand: m[1] ?? '', major: major?.[1] !== undefined ? versionNumber(major[1]) : null })
   }
   const mob = mobile?.trim()
   return {

@@ -64,15 +64,18 @@ export function readTlsFingerprints(cf: Record<string, unknown> | undefined): Tl
   return { ja3Hash: ja3 !== null && JA3_SHAPE.test(ja3) ? ja3 : null, ja4 }
 }
 
+/** A 32-bit AS number or null: anything else is unknown (not "not hosting", not a list match). */
+export function asnOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 0xffff_ffff ? v : null
+}
+
 export function readNetworkSignals(cf: Record<string, unknown> | undefined, extraHostingAsns?: ReadonlySet<number>): NetworkSignals {
   const c = cf ?? {}
   const protocol = c.httpProtocol
   const httpVersion = typeof protocol === 'string' && Object.hasOwn(HTTP_VERSIONS, protocol) ? (HTTP_VERSIONS[protocol] ?? null) : null
   const tlsVersion = tlsVersionOf(c, httpVersion)
   const cipher = str(c.tlsCipher, 64)
-  const rawAsn = num(c.asn)
-  // A 32-bit AS number or nothing: anything else is unknown, not "not hosting".
-  const asn = rawAsn !== null && Number.isInteger(rawAsn) && rawAsn > 0 && rawAsn <= 0xffff_ffff ? rawAsn : null
+  const asn = asnOrNull(c.asn)
   const rtt = num(c.clientTcpRtt)
   const bm = obj(c.botManagement)
   const score = num(bm?.score)

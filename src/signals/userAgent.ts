@@ -53,7 +53,7 @@ function platformOf(ua: string): UaPlatform {
 }
 
 /** A version's digits as a number, or null when too long to be one (a 309-digit "version" is Infinity). */
-function versionNumber(digits: string): number | null {
+export function versionNumber(digits: string): number | null {
   const n = Number(digits)
   return Number.isSafeInteger(n) ? n : null
 }

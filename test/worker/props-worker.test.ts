@@ -52,8 +52,8 @@ const MITIGATION_STATUS: Readonly<Record<string, number>> = { block: 403, challe
 
 /**
  * A 4xx the Worker answered itself is logged with what it was: a reserved path's line carries the
- * status (and, where the route logs one, a non-empty `detail`), a mitigation's line its action and
- * non-empty reasons. (Reserved 404 and admin 401/404/405 log no detail: the status is the reason.)
+ * status and why (`reserved:not_found`, `admin:unauthorized`, `challenge:refused:<reason>`, …), a
+ * mitigation's line its action and non-empty reasons.
  */
 function expectOwnAnswerLogged(call: Call): void {
   const status = call.response.status
@@ -61,7 +61,7 @@ function expectOwnAnswerLogged(call: Call): void {
   const line = call.logs[0]!
   if (line.route === 'edgeward') {
     expect(line.status).toBe(status)
-    expect(line.detail).toMatch(/^[a-z_]+:[a-z0-9_]+$/) // every refusal says why (admin:unauthorized, reserved:not_found, collect:…)
+    expect(line.detail).toMatch(/^[a-z_]+(:[a-z0-9_]+)+$/) // every refusal says why (admin:unauthorized, reserved:not_found, collect:…)
   } else {
     expect(MITIGATION_STATUS[String(line.action)]).toBe(status)
     expect(Array.isArray(line.reasons) && line.reasons.length > 0).toBe(true)

@@ -203,7 +203,7 @@ describe('default rules, driven by real counters', () => {
     expect(login.response.status).toBe(403)
     expect(login.logs[0]).toMatchObject({ action: 'block', source: 'rule' })
     expect((login.logs[0]?.reasons as string[])[0]).toBe('automation_on_sensitive_route')
-    // The same device without the markers is let through: it is the telemetry that decides.
+    // A device from the same address without the markers is let through: it is the telemetry that decides.
     const clean = await deviceCookie(ip)
     expect((await callWorker('/products/5', { headers: { cookie: clean.cookie } }, { clientIp: ip })).response.status).toBe(200)
   })
