@@ -168,4 +168,33 @@ describe('a configured failure marker', () => {
       { failures: 0, successes: 0 },
     ])
   })
+
+  it('streams the answer to the client: the origin sends its end only after the client has read its start', async () => {
+    await markerConfig()
+    const c = await freshClient()
+    const start = enc.encode(`<p>${MARKER}</p>` + 'x'.repeat(CAP * 2)) // marker seen, the head read past the cap
+    const end = enc.encode('<p>the end</p>')
+    let clientHasStart!: () => void
+    const gate = new Promise<void>((r) => (clientHasStart = r))
+    let part = 0
+    const held = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (part++ === 0) return controller.enqueue(start)
+        await gate // a Worker that buffered the whole answer would wait here forever
+        controller.enqueue(end)
+        controller.close()
+      },
+    })
+    const call = await login(c, () => new Response(held, { status: 200, headers: { 'content-type': 'text/plain' } }))
+    const reader = call.response.body!.getReader()
+    const chunks: Uint8Array[] = []
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      clientHasStart()
+    }
+    expect(concat(chunks)).toEqual(concat([start, end]))
+    expect((await outcomesOn(c, call.logs[0]))[0]).toEqual({ failures: 1, successes: 0 })
+  })
 })
