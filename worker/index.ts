@@ -3,6 +3,7 @@
 import { unscoredDecision } from '../src/policy/decision'
 import { isReservedPath } from '../src/signals/path'
 import { reservedApp } from './app'
+import { adminRefusal } from './routes/admin'
 import { challengeOutcome } from './routes/challenge'
 import { collectOutcome } from './routes/collect'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
@@ -24,11 +25,14 @@ const UNLOGGED = new Set(['GET /__edgeward/sdk.js', 'GET /__edgeward/health', 'H
 
 const REFUSALS: Readonly<Record<number, string>> = { 400: 'bad_request', 401: 'unauthorized', 404: 'not_found', 405: 'method_not_allowed', 413: 'too_large', 415: 'unsupported_type', 503: 'unavailable' }
 
-/** Why a reserved path refused, for the log line (`admin:unauthorized`, `reserved:not_found`); null when it did not. */
-function refusalDetail(path: string, status: number): string | null {
+/**
+ * Why a reserved path refused, for the log line: the admin API's own code (`admin:bad_ttl`), else
+ * the status in words (`admin:method_not_allowed`, `reserved:not_found`); null when it did not refuse.
+ */
+function refusalDetail(path: string, status: number, adminCode: string | undefined): string | null {
   if (status < 400) return null
   const area = path === '/__edgeward/admin' || path.startsWith('/__edgeward/admin/') ? 'admin' : 'reserved'
-  return `${area}:${REFUSALS[status] ?? `status_${status}`}`
+  return `${area}:${adminCode ?? REFUSALS[status] ?? `status_${status}`}`
 }
 
 async function answerReserved(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -64,7 +68,7 @@ async function answerReserved(request: Request, facts: RequestFacts, env: Env, c
         ? collect.ok
           ? `collect:${collect.newDevice ? 'new_device' : 'refreshed'}`
           : `collect:${collect.reason}`
-        : (challenge?.detail ?? refusalDetail(facts.normalisedPath, response.status)),
+        : (challenge?.detail ?? refusalDetail(facts.normalisedPath, response.status, adminRefusal(rewritten))),
     reservedStatus: response.status,
   })
   return response

@@ -55,6 +55,16 @@ describe('reserved paths', () => {
     expect(unknown.logs).toMatchObject([{ route: 'edgeward', status: 404, detail: 'reserved:not_found' }])
     const admin = await callWorker('/__edgeward/admin/denylist')
     expect(admin.logs).toMatchObject([{ route: 'edgeward', status: 401, detail: 'admin:unauthorized' }])
+    // The admin API's own code when it has one: a bad TTL is not just "bad request".
+    const badTtl = await callWorker('/__edgeward/admin/denylist', {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'ip', value: '203.0.113.9', ttl_s: -1 }),
+    })
+    expect(badTtl.response.status).toBe(400)
+    const code = ((await badTtl.response.json()) as { error: string }).error
+    expect(badTtl.logs).toMatchObject([{ route: 'edgeward', status: 400, detail: `admin:${code}` }])
+    expect(code).not.toBe('bad_request')
     const fine = await callWorker('/__edgeward/challenge?return=/')
     expect(fine.logs[0]?.detail ?? null).not.toMatch(/^(reserved|admin):/)
   })

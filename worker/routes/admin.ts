@@ -14,8 +14,17 @@ const MAX_EXPORT = 10_000
 
 type C = Context<{ Bindings: Env }>
 
-const problem = (c: C, status: 400 | 401 | 404 | 405 | 413 | 503 | 507, error: string, detail?: string) =>
-  c.json(detail === undefined ? { error } : { error, detail }, status)
+const refusals = new WeakMap<Request, string>()
+
+/** Why an admin request was refused (its `error` code), for the decision log line; undefined if it was not. */
+export function adminRefusal(request: Request): string | undefined {
+  return refusals.get(request)
+}
+
+const problem = (c: C, status: 400 | 401 | 404 | 405 | 413 | 503 | 507, error: string, detail?: string) => {
+  refusals.set(c.req.raw, error)
+  return c.json(detail === undefined ? { error } : { error, detail }, status)
+}
 
 async function auth(c: C, next: () => Promise<void>) {
   c.header('cache-control', 'no-store')
