@@ -25,7 +25,6 @@ import type { DeviceCookieState } from '../src/signals/deviceClaims'
 import { verifyDeviceToken } from '../src/signals/deviceToken'
 import { readClearanceCookie, verifyClearance } from '../src/signals/clearanceToken'
 import { readHeaderSignals } from '../src/signals/headers'
-import { asnOrNull } from '../src/signals/network'
 import { denySource, observeRequest } from './counters/client'
 import { numberOrNull, stringOrNull } from './logDecision'
 import { crawlerRanges } from './crawlers'
@@ -97,7 +96,6 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const verifiedBot =
     signals.verifiedBot === true ||
     (signals.verifiedBot === null && claimsCrawler(userAgent) && cidrSetHas(await crawlerRanges(env.EDGEWARD_CONFIG, config, now), parseIp(facts.ip)))
-  const asn = asnOrNull(facts.cf.asn)
   const rules = evaluateRules(
     config.rules,
     ruleContext(features, {
@@ -105,12 +103,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       method: facts.method,
       normalisedPath: facts.normalisedPath,
       country: stringOrNull(facts.cf.country),
-      asn,
+      asn: facts.asn,
       risk: modelRisk,
       userAgent,
       verifiedBot,
-      ja3: signals.ja3Hash,
-      ja4: signals.ja4,
+      ja3: facts.tls.ja3Hash,
+      ja4: facts.tls.ja4,
     }),
   )
   const decideInput = {
@@ -153,8 +151,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
 
 function denyHit(config: CompiledConfig, facts: RequestFacts, journey: JourneyRead): string | null {
   if (cidrSetHas(config.denyIps, parseIp(facts.ip))) return 'deny_ip'
-  const asn = asnOrNull(facts.cf.asn)
-  if (asn !== null && config.denyAsns.has(asn)) return 'deny_asn'
+  if (facts.asn !== null && config.denyAsns.has(facts.asn)) return 'deny_asn'
   if (journey.deny !== null) return `deny_${journey.deny.kind}`
   return null
 }
@@ -170,8 +167,7 @@ function denyEntryFor(request: DenyRequest, keys: JourneyKeys, now: number): Den
 
 function allowHit(config: CompiledConfig, facts: RequestFacts): string | null {
   if (cidrSetHas(config.allowIps, parseIp(facts.ip))) return 'allow_ip'
-  const asn = asnOrNull(facts.cf.asn)
-  if (asn !== null && config.allowAsns.has(asn)) return 'allow_asn'
+  if (facts.asn !== null && config.allowAsns.has(facts.asn)) return 'allow_asn'
   return null
 }
 

@@ -5,7 +5,6 @@ import type { CompiledConfig } from '../src/config/compileConfig'
 import type { FeatureVector } from '../src/features/list'
 import { buildLogLine, type LogLineInput } from '../src/log/logLine'
 import type { Decision } from '../src/policy/decision'
-import { asnOrNull, readTlsFingerprints } from '../src/signals/network'
 import { logIp } from './privacy'
 import type { RequestFacts } from './request'
 
@@ -29,7 +28,6 @@ export interface LogExtras {
 
 export async function logDecision(facts: RequestFacts, env: Env, config: CompiledConfig, decision: Decision, x: LogExtras): Promise<void> {
   try {
-    const tls = readTlsFingerprints(facts.cf)
     const line = buildLogLine({
       now: x.now,
       ref: x.ref,
@@ -38,10 +36,10 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
       host: facts.host,
       rawPath: facts.rawPath,
       ip: await logIp(facts.ip, config.source.log.ip, env),
-      asn: asnOrNull(facts.cf.asn),
+      asn: facts.asn,
       country: stringOrNull(facts.cf.country),
-      ja3: tls.ja3Hash,
-      ja4: tls.ja4,
+      ja3: facts.tls.ja3Hash,
+      ja4: facts.tls.ja4,
       device: x.device ?? null,
       user: x.user ?? null,
       decision,

@@ -1,6 +1,8 @@
 // Request facts: takes the incoming Request and env, returns plain data for the
-// pipeline — client IP, the cf object (with the dev-only test override), the headers
+// pipeline — client IP, the cf object (with the dev-only test override) and its ASN and TLS
+// fingerprints, the headers
 // the client sent minus every x-edgeward-*, cookies. Must not read the body.
+import { asnOrNull, readTlsFingerprints, type TlsFingerprints } from '../src/signals/network'
 import { normalisePath, rawPathAndQuery } from '../src/signals/path'
 
 export const TEST_CF_HEADER = 'x-edgeward-test-cf'
@@ -16,6 +18,10 @@ export interface RequestFacts {
   readonly normalisedPath: string
   readonly ip: string
   readonly cf: Readonly<Record<string, unknown>>
+  /** From `cf`, read once here for lists, rules and the log line: a 32-bit AS number or null. */
+  readonly asn: number | null
+  /** From `cf`: JA3 / JA4 when the plan provides them, shape-checked. */
+  readonly tls: TlsFingerprints
   /** Client headers without any x-edgeward-* (what the origin may see). */
   readonly headers: Headers
   readonly cookies: ReadonlyMap<string, string>
@@ -51,6 +57,8 @@ export function readRequestFacts(request: Request, env: Env): RequestFacts {
     normalisedPath: normalisePath(rawPath.split('?')[0] ?? '/'),
     ip: headers.get('cf-connecting-ip') ?? '0.0.0.0',
     cf,
+    asn: asnOrNull(cf.asn),
+    tls: readTlsFingerprints(cf),
     headers,
     cookies: parseCookies(headers.get('cookie')),
     testCf,
