@@ -4,7 +4,7 @@
 // marker cost nothing; a body marker is looked for in a capped tee of the body, read in waitUntil.
 import type { CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
-import { classifyOutcome } from '../src/counters/outcome'
+import { classifyOutcome, type Outcome } from '../src/counters/outcome'
 import { bodyMarkerSeen, headerMarkerSeen, markerFor } from '../src/counters/outcomeMarker'
 import type { JourneyKeys } from '../src/counters/read'
 import { readHead } from './body'
@@ -21,28 +21,28 @@ export interface OutcomeContext {
 }
 
 export function countOriginOutcome(c: OutcomeContext, origin: Response): Response {
-  const { status } = origin
+  const outcomeIf = (marked: boolean) => classifyOutcome(c.routeClass, c.method, origin.status, marked)
+  const [unmarked, marked] = [outcomeIf(false), outcomeIf(true)]
   // Not an outcome whatever a marker says (GET, 5xx, 429, another route): nothing to do.
-  if (classifyOutcome(c.routeClass, c.method, status, true) === null) return origin
-  const record = (marked: boolean): Promise<void> => {
-    const outcome = classifyOutcome(c.routeClass, c.method, status, marked)
-    return outcome === null ? Promise.resolve() : recordOutcome(c.env, c.keys, outcome, c.now, { defer: (p) => c.ctx.waitUntil(p) })
+  if (unmarked === null && marked === null) return origin
+  const record = (outcome: Outcome | null): Promise<void> =>
+    outcome === null ? Promise.resolve() : recordOutcome(c.env, c.keys, outcome, c.now, { defer: (p) => c.ctx.waitUntil(p) })
+
+  const countAs = (outcome: Outcome | null): Response => {
+    c.ctx.waitUntil(record(outcome))
+    return origin
   }
 
   const marker = markerFor(c.config.source.outcomes, c.routeClass)
-  const headerSeen = marker !== null && headerMarkerSeen(marker, origin.headers)
-  // The status already says failure (401, 402, a signup 4xx): no marker can change that, no tee.
-  const statusSays = classifyOutcome(c.routeClass, c.method, status, false)
-  const settled = statusSays !== null && statusSays === classifyOutcome(c.routeClass, c.method, status, true)
-  if (marker === null || headerSeen || settled || marker.failure_body === undefined || origin.body === null) {
-    c.ctx.waitUntil(record(headerSeen))
-    return origin
-  }
+  // No marker, or one that cannot change what the status says (401, 402, a signup 4xx): no tee.
+  if (marker === null || marked === unmarked) return countAs(unmarked)
+  if (headerMarkerSeen(marker, origin.headers)) return countAs(marked)
+  if (marker.failure_body === undefined || origin.body === null) return countAs(unmarked)
+
   const [forClient, forMarker] = origin.body.tee()
-  const cap = c.config.source.outcomes.max_body_bytes
-  const judged = readHead(forMarker, cap, BACKGROUND_BUDGET_MS).then(({ head, complete }) =>
+  const judged = readHead(forMarker, c.config.source.outcomes.max_body_bytes, BACKGROUND_BUDGET_MS).then(({ head, complete }) =>
     // A read cut short (timeout, a failing body) cannot say "no marker": count nothing rather than a success.
-    bodyMarkerSeen(marker, head) ? record(true) : complete ? record(false) : undefined,
+    bodyMarkerSeen(marker, head) ? record(marked) : complete ? record(unmarked) : undefined,
   )
   c.ctx.waitUntil(judged)
   return new Response(forClient, origin)
