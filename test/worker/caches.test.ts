@@ -7,8 +7,7 @@ import { exportJWK, generateKeyPair } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import { compileConfig } from '../../src/config/compileConfig'
-import { denyKey, type DenyHit } from '../../src/counters/deny'
-import { METRICS, SETS, type KeySnapshot } from '../../src/counters/metrics'
+import { denyKey, type DenyKind } from '../../src/counters/deny'
 import { keyCacheSize, keyedHash, KEY_CACHE_SIZE } from '../../src/log/keyedHash'
 import { BINDING_MEMO_SIZE, bindingHashes, bindingMemoSize } from '../../src/signals/binding'
 import { CLEARANCE_MEMO_SIZE, clearanceMemoSize, issueClearanceToken, verifyClearance } from '../../src/signals/clearanceToken'
@@ -18,8 +17,8 @@ import { issueDeviceToken } from '../../src/signals/issueDeviceToken'
 import type { Telemetry } from '../../src/signals/telemetry'
 import { TIMEZONE_CACHE_SIZE, timezoneCacheSize, utcOffsetMinutes } from '../../src/signals/timezone'
 import { REPORTED_BAD_CAP, reportedBadSize, resetConfigCacheForTests } from '../../worker/config/load'
-import type { CounterStub, NamespaceLike, RegistryStub, ZoneStub } from '../../worker/counters/client'
 import { DENY_CACHE_CAPACITY, DenyCache, IsolateCaches, isolateCaches } from '../../worker/counters/isolate'
+import { counterSnapshot, fakeEnv, type ObserveInput } from '../../src/cli/bench/worker-harness'
 import { activeModel, REPORTED_MODELS_CAP, reportedModelsSize, resetModelCacheForTests } from '../../worker/model/active'
 import telemetry from '../fixtures/tokens/telemetry-valid.json'
 import { BROWSER_HEADERS, callWorker, clearConfig, writeConfig } from '../support/worker'
@@ -29,27 +28,12 @@ const CHECK_EVERY = 5_000
 const NOW = Date.now()
 const ip = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
 
-/** Counters that answer at once with quiet windows, and a deny hit for the keys in `denied`. */
+/** The bench's instant fake counters (quiet windows), with a deny hit for the keys in `denied`. */
 function instantCounters(denied: ReadonlySet<string>): Partial<Env> {
-  const w = { '1m': 1, '10m': 1, '1h': 1, '24h': 1 }
-  const snapshot = (deny: DenyHit | null): KeySnapshot => ({
-    counts: Object.fromEntries(METRICS.map((m) => [m, w])) as KeySnapshot['counts'],
-    distinct: Object.fromEntries(SETS.map((s) => [s, w])) as KeySnapshot['distinct'],
-    deny,
-    fresh: false,
-  })
-  const counters: CounterStub = {
-    observe: async (input) => snapshot(input.deny !== null && denied.has(input.deny.key) ? { kind: input.deny.kind, reason: 'test', expiresAt: input.now + 3_600_000 } : null),
-    record: async () => {},
-    deny: async () => {},
-    undeny: async () => false,
-  }
-  const ns = <S>(stub: S): NamespaceLike<S> => ({ idFromName: (n) => env.COUNTERS.idFromName(n), get: () => stub })
-  return {
-    COUNTERS: ns(counters) as unknown as Env['COUNTERS'],
-    ZONE_STATS: ns<ZoneStub>({ add: async () => null }) as unknown as Env['ZONE_STATS'],
-    REGISTRY: ns<RegistryStub>({ indexDeny: async () => {}, unindexDeny: async () => false }) as unknown as Env['REGISTRY'],
-  }
+  const observe = async (input: ObserveInput) =>
+    counterSnapshot(input.deny !== null && denied.has(input.deny.key) ? { kind: input.deny.kind as DenyKind, reason: 'test', expiresAt: input.now + 3_600_000 } : null)
+  const { COUNTERS, ZONE_STATS, REGISTRY } = fakeEnv('{}', '', { observe })
+  return { COUNTERS, ZONE_STATS, REGISTRY } as Partial<Env>
 }
 
 describe('in-isolate caches', () => {
