@@ -136,25 +136,15 @@ export async function run(): Promise<Record<string, number>> {
   return figures
 }
 
-/** Bundle bench/model-worker.ts with esbuild and run it in a local workerd (Miniflare); no network. */
+/** Runs bench/model-worker.ts in a local workerd (Miniflare); no network. */
 async function runInWorkerd(rows: Float32Array[], stressRows: Float32Array[]) {
-  // Imported only now: loading miniflare slows the Node measurements above by a quarter (measured).
-  const { build } = await import('esbuild')
-  const { Miniflare } = await import('miniflare')
-  const bundle = await build({
-    entryPoints: [join(ROOT, 'src/cli/bench/model-worker.ts')],
-    bundle: true, format: 'esm', platform: 'neutral', write: false, target: 'es2022', logLevel: 'error',
-  })
-  const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-20' })
+  const { startInWorkerd } = await import('./workerd')
+  const w = await startInWorkerd(`export { default } from ${JSON.stringify(join(ROOT, 'src/cli/bench/model-worker.ts'))}`, 'bench-model-entry.ts')
   try {
     const plain = (rs: Float32Array[]) => rs.map((r) => Array.from(r, (v) => (Number.isNaN(v) ? null : v)))
-    const res = await mf.dispatchFetch('http://bench.local/', {
-      method: 'POST',
-      body: JSON.stringify({ rows: plain(rows), stressRows: plain(stressRows), batches: Number(process.env.BENCH_BATCHES ?? 25), targetMs: 20 }),
-    })
-    if (!res.ok) throw new Error(`workerd answered ${res.status}: ${await res.text()}`)
-    return (await res.json()) as Record<string, { p50: number; p99: number; batch: number }>
+    const job = { rows: plain(rows), stressRows: plain(stressRows), batches: Number(process.env.BENCH_BATCHES ?? 25), targetMs: 20 }
+    return (await w.call(job)) as Record<string, { p50: number; p99: number; batch: number }>
   } finally {
-    await mf.dispose()
+    await w.dispose()
   }
 }

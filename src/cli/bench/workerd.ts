@@ -19,22 +19,27 @@ export interface BenchWorkerd {
  * Bundles worker/index.ts with `factory` from the harness module (a path under src/cli/bench/), whose
  * default export becomes `factory(worker)`, and starts it in workerd.
  */
-export async function startBenchWorkerd(harness: string, factory: string): Promise<BenchWorkerd> {
-  // Imported only now: a bench module that never starts workerd does not pay for loading them.
-  const { build } = await import('esbuild')
-  const { Miniflare } = await import('miniflare')
+export function startBenchWorkerd(harness: string, factory: string): Promise<BenchWorkerd> {
   const entry = [
     `import worker from ${JSON.stringify(join(ROOT, 'worker/index.ts'))}`,
     `import { ${factory} } from ${JSON.stringify(join(ROOT, 'src/cli/bench', harness))}`,
     `export default ${factory}(worker)`,
   ].join('\n')
+  return startInWorkerd(entry, `bench-${factory}-entry.ts`, ['nodejs_compat'])
+}
+
+/** Bundles an entry module's source (imports resolved from the repo root) and starts it in workerd. */
+export async function startInWorkerd(entry: string, sourcefile: string, compatibilityFlags: string[] = []): Promise<BenchWorkerd> {
+  // Imported only now: loading them slows Node measurements taken before (by a quarter, measured).
+  const { build } = await import('esbuild')
+  const { Miniflare } = await import('miniflare')
   const bundle = await build({
-    stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile: `bench-${factory}-entry.ts` },
+    stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile },
     bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'browser'],
     // A harness may hold its own Node side (it imports these at call time): keep them out of the bundle.
     external: ['cloudflare:*', 'node:*', 'esbuild', 'miniflare'], write: false, target: 'es2022', logLevel: 'error',
   })
-  const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] })
+  const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-20', compatibilityFlags })
   return {
     async call(job) {
       const res = await mf.dispatchFetch('http://bench.local/', { method: 'POST', body: JSON.stringify(job) })
