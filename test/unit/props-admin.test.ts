@@ -125,10 +125,64 @@ const wellFormedTarget = fc.oneof(
   fc.record({ kind: fc.constant('user_ip' as const), value: fc.record({ user: fc.stringMatching(ID), ip: fc.oneof(fc.ipV4(), fc.ipV6()) }) }),
 )
 
+/**
+ * One field changed in a well-formed body: a TTL at, inside or just past each bound (or anything),
+ * a reason at or past its cap (or anything), a stray key, a key dropped, another kind or value.
+ */
+type Change = { readonly set: Record<string, unknown> } | { readonly drop: string }
+const ttlNearBounds = fc.oneof(fc.constantFrom(MIN_TTL_S - 1, MIN_TTL_S, MAX_TTL_S, MAX_TTL_S + 1), fc.integer({ min: MIN_TTL_S, max: MAX_TTL_S }), ttl)
+const reasonNearCap = fc.oneof(fc.constantFrom(MAX_REASON_CHARS, MAX_REASON_CHARS + 1).map((n) => 'r'.repeat(n)), reason)
+const change: fc.Arbitrary<Change> = fc.oneof(
+  ttlNearBounds.map((t) => ({ set: { ttl_s: t } })),
+  reasonNearCap.map((r) => ({ set: { reason: r } })),
+  fc.jsonValue().map((x) => ({ set: { extra: x } })),
+  fc.constantFrom('kind', 'value', 'ttl_s', 'reason').map((k) => ({ drop: k })),
+  fc.constantFrom(...DENY_KINDS).map((k) => ({ set: { kind: k } })),
+  denyValue.map((v) => ({ set: { value: v } })),
+)
+const applyChange = (body: Record<string, unknown>, c: Change): Record<string, unknown> => {
+  if ('set' in c) return { ...body, ...c.set }
+  const { [c.drop]: _dropped, ...rest } = body
+  return rest
+}
+const isTtl = (t: unknown): t is number => typeof t === 'number' && Number.isInteger(t) && t >= MIN_TTL_S && t <= MAX_TTL_S
+const isReason = (r: unknown): r is string => typeof r === 'string' && r.length <= MAX_REASON_CHARS
+
+/** Whether a well-formed add body with change `c` must be accepted; null when it depends on the new kind or value. */
+function addAccepts(c: Change | undefined): boolean | null {
+  if (c === undefined) return true
+  if ('drop' in c) return c.drop === 'reason' // reason is optional; kind, value and ttl_s are not
+  if ('ttl_s' in c.set) return isTtl(c.set.ttl_s)
+  if ('reason' in c.set) return isReason(c.set.reason)
+  if ('extra' in c.set) return false
+  return null
+}
+
+/** The same for a remove body, which may hold only kind and value. */
+function removeAccepts(c: Change | undefined): boolean | null {
+  if (c === undefined) return true
+  if ('drop' in c) return c.drop !== 'kind' && c.drop !== 'value'
+  if ('ttl_s' in c.set || 'reason' in c.set || 'extra' in c.set) return false
+  return null
+}
+
+/** A well-formed add body with at most one change, and whether it must be accepted. */
+const nearValidAdd = fc
+  .tuple(wellFormedTarget, fc.integer({ min: MIN_TTL_S, max: MAX_TTL_S }), fc.option(fc.string({ maxLength: MAX_REASON_CHARS }), { nil: undefined }), fc.option(change, { nil: undefined }))
+  .map(([t, ttlS, why, c]) => {
+    const base = { ...t, ttl_s: ttlS, ...(why === undefined ? {} : { reason: why }) }
+    return { body: c === undefined ? base : applyChange(base, c), accepted: addAccepts(c) }
+  })
+
+/** A well-formed remove body with at most one change, and whether it must be accepted. */
+const nearValidRemove = fc
+  .tuple(wellFormedTarget, fc.option(change, { nil: undefined }))
+  .map(([t, c]) => ({ body: c === undefined ? { ...t } : applyChange({ ...t }, c), accepted: removeAccepts(c) }))
+
 describe('parseDenyAdd', () => {
   it('never throws, explains every refusal, and accepts only entries within bounds', () => {
     fc.assert(
-      fc.property(denyBody, (body) => {
+      fc.property(fc.oneof(denyBody, nearValidAdd.map((n) => n.body)), (body) => {
         const r = parseDenyAdd(body, NOW)
         expectRefusalExplained(r)
         if (!r.ok) return
@@ -140,6 +194,22 @@ describe('parseDenyAdd', () => {
         expect(ttlS).toBeLessThanOrEqual(MAX_TTL_S)
         expect(typeof r.value.reason).toBe('string')
         expect(r.value.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS)
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('accepts a body with one changed field exactly when that field is within its bounds', () => {
+    fc.assert(
+      fc.property(nearValidAdd, ({ body, accepted }) => {
+        const r = parseDenyAdd(body, NOW)
+        expectRefusalExplained(r)
+        if (accepted !== null) expect(r.ok).toBe(accepted)
+        if (!r.ok) return
+        expectTargetWithinBounds(r.value.target)
+        expect(r.value.target.kind).toBe(body.kind)
+        expect(r.value.expiresAt).toBe(NOW + (body.ttl_s as number) * 1000)
+        expect(r.value.reason).toBe(body.reason ?? 'admin')
       }),
       { numRuns: 3000 },
     )
@@ -164,10 +234,24 @@ describe('parseDenyAdd', () => {
 describe('parseDenyRemove', () => {
   it('never throws, explains every refusal, and accepts only targets within bounds', () => {
     fc.assert(
-      fc.property(denyBody, (body) => {
+      fc.property(fc.oneof(denyBody, nearValidRemove.map((n) => n.body)), (body) => {
         const r = parseDenyRemove(body)
         expectRefusalExplained(r)
         if (r.ok) expectTargetWithinBounds(r.value)
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('accepts a target with one change exactly when it is still just a kind and a valid value', () => {
+    fc.assert(
+      fc.property(nearValidRemove, ({ body, accepted }) => {
+        const r = parseDenyRemove(body)
+        expectRefusalExplained(r)
+        if (accepted !== null) expect(r.ok).toBe(accepted)
+        if (!r.ok) return
+        expectTargetWithinBounds(r.value)
+        expect(r.value.kind).toBe(body.kind)
       }),
       { numRuns: 3000 },
     )
