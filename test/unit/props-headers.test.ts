@@ -1,12 +1,13 @@
 // Property tests of the header and network signal parsers in plain Node: readNetworkSignals on any
 // request.cf a client can shape through the dev-only x-edgeward-test-cf header (any JSON object,
 // merged over the real cf), parseUserAgent, the Sec-CH-UA client hints and readHeaderSignals on
-// arbitrary header sets (Accept-Language included). Never a throw; every output in its declared range.
+// arbitrary header sets (Accept-Language included). Never a throw; every output in its declared range;
+// the ASN, its hosting flag and the JA3/JA4 read exactly as the field says.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { clientHintsMismatch, HINT_MISMATCHES, parseClientHints } from '../../src/signals/clientHints'
 import { readHeaderSignals } from '../../src/signals/headers'
-import { readNetworkSignals, type NetworkSignals } from '../../src/signals/network'
+import { HOSTING_ASNS, readNetworkSignals, type NetworkSignals } from '../../src/signals/network'
 import { parseUserAgent, UA_ENGINES, UA_FAMILIES, UA_PLATFORMS, type UserAgentInfo } from '../../src/signals/userAgent'
 
 const isNullOr = <T>(v: unknown, check: (x: T) => boolean): boolean => v === null || check(v as T)
@@ -30,6 +31,23 @@ function expectNetworkInRange(n: NetworkSignals): void {
   expect(isNullOr<string>(n.ja4, (h) => /^[A-Za-z0-9_]{1,64}$/.test(h))).toBe(true)
 }
 
+/**
+ * What the parser must read from this cf exactly: the ASN when it is a 32-bit AS number (hosting when
+ * the bundled list or the extra set names it), the JA3 lower-cased when it is 32 hex digits, the first
+ * JA4-shaped of botManagement.ja4 and ja4.
+ */
+function expectNetworkReads(n: NetworkSignals, cf: Record<string, unknown> | undefined, extra: ReadonlySet<number> | undefined): void {
+  const asn = cf?.asn
+  const validAsn = typeof asn === 'number' && Number.isInteger(asn) && asn >= 1 && asn <= 2 ** 32 - 1
+  expect(n.asn).toBe(validAsn ? asn : null)
+  if (validAsn) expect(n.asnHosting).toBe(HOSTING_ASNS.has(asn) || (extra?.has(asn) ?? false))
+  const bm = typeof cf?.botManagement === 'object' && cf.botManagement !== null ? (cf.botManagement as Record<string, unknown>) : {}
+  const ja3 = bm.ja3Hash
+  expect(n.ja3Hash).toBe(typeof ja3 === 'string' && /^[0-9a-f]{32}$/i.test(ja3) ? ja3.toLowerCase() : null)
+  const ja4 = [bm.ja4, cf?.ja4].find((x) => typeof x === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(x))
+  expect(n.ja4).toBe(ja4 ?? null)
+}
+
 /** Hostile values for one cf field: JSON values, odd numbers (1e400 parses to Infinity), long text. */
 const cfValue = fc.oneof(
   fc.jsonValue(),
@@ -38,12 +56,37 @@ const cfValue = fc.oneof(
   fc.constantFrom('HTTP/2', 'HTTP/1.1', 'HTTP/3', 'TLSv1.3', 'TLSv1.2', 'SSLv3', 'NONE', 'AEAD-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-SHA'),
   fc.string({ unit: 'binary', maxLength: 200 }),
 )
-const CF_KEYS = ['httpProtocol', 'tlsVersion', 'tlsCipher', 'asn', 'country', 'timezone', 'clientTcpRtt', 'ja4', 'colo', 'city'] as const
-const BM_KEYS = ['score', 'verifiedBot', 'ja3Hash', 'ja4', 'staticResource'] as const
+/** AS numbers in range, at and past its ends, and not integers; 16509 (Amazon) is on the bundled hosting list. */
+const asnValue = fc.oneof(fc.integer({ min: -1, max: 2 ** 32 + 1 }), fc.constantFrom(16509, 2 ** 32 - 1, 2 ** 32, 0, 1.5))
+/** JA3 digests in lower, upper and mixed case, and a digit short, a digit long or with a non-hex letter. */
+const hex32 = fc.stringMatching(/^[0-9a-f]{32}$/)
+const ja3Value = fc.oneof(
+  { arbitrary: hex32, weight: 4 },
+  { arbitrary: hex32.map((h) => h.toUpperCase()), weight: 1 },
+  { arbitrary: fc.tuple(hex32, fc.array(fc.boolean(), { minLength: 32, maxLength: 32 })).map(([h, up]) => [...h].map((ch, i) => (up[i] ? ch.toUpperCase() : ch)).join('')), weight: 1 },
+  { arbitrary: hex32.chain((h) => fc.constantFrom(h.slice(1), `${h}0`, `g${h.slice(1)}`, ` ${h}`)), weight: 1 },
+)
+/** JA4 fingerprints (`t13d1516h2_8daaf6152771_02713d6af862`), and strings a character or a length off that shape. */
+const ja4Like = fc.stringMatching(/^[tqd][0-9]{2}[di][0-9]{4}[a-z0-9]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/)
+const ja4Value = fc.oneof(
+  { arbitrary: ja4Like, weight: 4 },
+  { arbitrary: fc.stringMatching(/^[A-Za-z0-9_]{1,64}$/), weight: 1 },
+  { arbitrary: ja4Like.chain((j) => fc.constantFrom(`${j}-x`, j.replace('_', ' '), j.padEnd(65, '0'), '')), weight: 1 },
+)
+/** A field's own kind of value most of the time, any hostile value otherwise. */
+const mostly = <T>(own: fc.Arbitrary<T>) => fc.oneof({ arbitrary: own, weight: 3 }, { arbitrary: cfValue, weight: 1 })
+
+const CF_KEYS = ['httpProtocol', 'tlsVersion', 'tlsCipher', 'country', 'timezone', 'clientTcpRtt', 'colo', 'city'] as const
+const BM_KEYS = ['score', 'verifiedBot', 'staticResource'] as const
 const shapedCf = fc.record(
   {
     ...Object.fromEntries(CF_KEYS.map((k) => [k, cfValue])),
-    botManagement: fc.oneof(cfValue, fc.record(Object.fromEntries(BM_KEYS.map((k) => [k, cfValue])), { requiredKeys: [] })),
+    asn: mostly(asnValue),
+    ja4: mostly(ja4Value),
+    botManagement: fc.oneof(
+      { arbitrary: cfValue, weight: 1 },
+      { arbitrary: fc.record({ ...Object.fromEntries(BM_KEYS.map((k) => [k, cfValue])), ja3Hash: mostly(ja3Value), ja4: mostly(ja4Value) }, { requiredKeys: [] }), weight: 3 },
+    ),
   },
   { requiredKeys: [] },
 )
@@ -59,19 +102,31 @@ const fromHeaderText = fc.oneof(fc.json(), fc.string({ maxLength: 200 })).map((t
 /** Names every plain object inherits (fast-check favours them in strings): a plain-object lookup table answers them too. */
 const INHERITED_NAMES = Object.getOwnPropertyNames(Object.prototype)
 /** A request.cf as the test header can leave it: the platform's own cf with any object merged over it. */
-const cf = fc.oneof(
-  fc.constant(undefined),
-  fc
-    .tuple(fc.option(shapedCf, { nil: undefined }), fc.oneof(shapedCf, fc.object({ values: [cfValue] }), fromHeaderText))
-    .map(([base, override]) => ({ ...base, ...override })),
+const cf: fc.Arbitrary<Record<string, unknown> | undefined> = fc.oneof(
+  { arbitrary: fc.constant(undefined), weight: 1 },
+  {
+    arbitrary: fc
+      .tuple(fc.option(shapedCf, { nil: undefined }), fc.oneof({ arbitrary: shapedCf, weight: 3 }, fc.object({ values: [cfValue] }), fromHeaderText))
+      .map(([base, override]) => ({ ...base, ...override })),
+    weight: 4,
+  },
 )
-const hostingExtra = fc.option(fc.array(fc.oneof(fc.integer(), fc.double()), { maxLength: 5 }).map((xs) => new Set(xs)), { nil: undefined })
+/** A cf and an optional extra hosting set that, half the time it is there, names the cf's ASN. */
+const cfWithHostingExtra = fc
+  .tuple(cf, fc.option(fc.array(fc.oneof(fc.integer(), fc.double()), { maxLength: 5 }), { nil: undefined }), fc.boolean())
+  .map(([c, xs, withAsn]) => {
+    const asn = c?.asn
+    const extra = xs === undefined ? undefined : new Set(withAsn && typeof asn === 'number' ? [...xs, asn] : xs)
+    return [c, extra] as const
+  })
 
 describe('readNetworkSignals with the test-cf input', () => {
   it('never throws and keeps every field in range on any cf a client can shape', () => {
     fc.assert(
-      fc.property(cf, hostingExtra, (c, extra) => {
-        expectNetworkInRange(readNetworkSignals(c as Record<string, unknown> | undefined, extra))
+      fc.property(cfWithHostingExtra, ([c, extra]) => {
+        const n = readNetworkSignals(c, extra)
+        expectNetworkInRange(n)
+        expectNetworkReads(n, c, extra)
       }),
       { numRuns: 3000 },
     )
@@ -179,14 +234,26 @@ const headerPairs = fc.array(
   ),
   { maxLength: 20 },
 )
+/** Header sets the platform accepts: token names (real ones most often), printable Latin-1 values. */
+const tokenName = fc.stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/)
+const latin1Value = fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff })).map((c) => String.fromCharCode(c)), maxLength: 200 })
+const validHeaderPairs = fc.array(
+  fc.oneof(
+    fc.tuple(fc.oneof({ arbitrary: fc.constantFrom(...HEADER_NAMES), weight: 3 }, { arbitrary: tokenName, weight: 1 }), latin1Value),
+    fc.tuple(fc.constant('user-agent'), uaLike),
+    fc.tuple(fc.constant('sec-ch-ua'), brandList), // fc.string is printable ASCII
+  ),
+  { maxLength: 20 },
+)
 const url = fc.option(fc.oneof(fc.webUrl(), fc.constantFrom('http://localhost:8787/', 'http://127.0.0.1/', 'http://[::1]/', 'https://shop.example/', 'not a url', '')), { nil: undefined })
 
 describe('readHeaderSignals', () => {
   it('never throws on any header set, cf and URL, and keeps every field in range', () => {
     fc.assert(
       fc.property(headerPairs, cf, url, (pairs, c, u) => {
-        const s = readHeaderSignals({ headers: pairs, cf: c as Record<string, unknown> | undefined, url: u })
+        const s = readHeaderSignals({ headers: pairs, cf: c, url: u })
         expectNetworkInRange(s)
+        expectNetworkReads(s, c, undefined)
         const names = new Set(pairs.map(([n]) => n.toLowerCase()))
         expect(s.acceptLanguageMissing).toBe(!names.has('accept-language'))
         expect(s.acceptMissing).toBe(!names.has('accept'))
@@ -195,7 +262,6 @@ describe('readHeaderSignals', () => {
         expect(typeof s.secFetchMissing).toBe('boolean')
         expect(Number.isSafeInteger(s.headerCount) && s.headerCount >= 0 && s.headerCount <= names.size).toBe(true)
         expect(s.headerSetHash).toMatch(/^[0-9a-f]{8}$/)
-        expect(s.headerOrderAnomaly).toBe(false)
       }),
       { numRuns: 2000 },
     )
@@ -203,7 +269,7 @@ describe('readHeaderSignals', () => {
 
   it('reads the same from a Headers object as from its pairs', () => {
     fc.assert(
-      fc.property(headerPairs, url, (pairs, u) => {
+      fc.property(fc.oneof({ arbitrary: validHeaderPairs, weight: 9 }, { arbitrary: headerPairs, weight: 1 }), url, (pairs, u) => {
         let headers: Headers
         try {
           headers = new Headers(pairs.map(([n, v]) => [n, v] as [string, string]))
