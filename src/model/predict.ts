@@ -23,8 +23,9 @@ export function fillSlots(m: CompiledModel, row: Float32Array): Float32Array {
  * from +(x ≥ t), so no branch depends on the data. Every tree has at least MIN_LEVELS levels, so
  * the first six are written out: V8 checks the arrays once per group instead of once per level and
  * carries no loop state across them. Deeper models loop over the rest. Padding trees after the last
- * real one add −0. Against the same eight-tree walk with a loop over every level: 2.4 → 1.75 µs per
- * row on the shipped 200×6 model (npm run bench, Node 20).
+ * real one add −0. Written out on purpose (the duplicates tool flags it): when this replaced the same
+ * eight-tree walk with a loop over every level, `npm run bench` read 2.4 → 1.75 µs per row on the
+ * 200×6 model of the time; the loop version is not kept, so re-measure before folding it back.
  */
 export function predictMargin(m: CompiledModel, row: Float32Array): number {
   const s = fillSlots(m, row)
