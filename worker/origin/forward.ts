@@ -3,6 +3,7 @@
 // body, redirects returned not followed). Must not follow redirects or buffer bodies.
 import { createDemoOrigin } from '../demo/origin'
 import { cookieHeaderForOrigin, type RequestFacts } from '../request'
+import { setProxyHeaders } from './proxyHeaders'
 
 export type OriginTarget =
   | { readonly kind: 'demo' }
@@ -77,7 +78,10 @@ export async function forwardToOrigin(
       return fetch(new Request(original, init))
     case 'url': {
       const url = originUrl(target.base, facts.rawPath)
+      // The origin's own Host (fetch sets it); the client's host and scheme go in the
+      // forwarding headers, so absolute links the app builds point back through edgeward.
       headers.delete('host')
+      setProxyHeaders(headers, facts.url, facts.ip)
       return fetch(url, init)
     }
     case 'invalid':
