@@ -5,7 +5,10 @@
 import { cidrSetHas, ipPrefix, parseIp } from '../src/config/cidr'
 import type { CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
-import type { JourneyKeys, JourneyRead } from '../src/counters/read'
+import { ipCounterKey } from '../src/counters/ipKey'
+import { isNavigation } from '../src/counters/navigation'
+import { missingLabels, type JourneyKeys, type JourneyRead } from '../src/counters/read'
+import { counterRuleValues, type CounterRuleValues } from '../src/counters/ruleVariables'
 import { fillBehavioral } from '../src/features/behavioral'
 import { buildRequestFeatures } from '../src/features/buildFeatures'
 import { fillEnvironmental } from '../src/features/environmental'
@@ -25,6 +28,8 @@ import type { DeviceCookieState } from '../src/signals/deviceClaims'
 import { verifyDeviceToken } from '../src/signals/deviceToken'
 import { readClearanceCookie, verifyClearance } from '../src/signals/clearanceToken'
 import { readHeaderSignals } from '../src/signals/headers'
+import { fetchKind } from '../src/signals/fetchKind'
+import { owedChallenges, owedKey } from './policy/owedChallenges'
 import { denySource, observeRequest } from './counters/client'
 import { numberOrNull, stringOrNull } from './logDecision'
 import { crawlerRanges } from './crawlers'
@@ -56,6 +61,8 @@ export interface Evaluation {
   readonly device: string | null
   readonly cookie: string
   readonly counters: 'ok' | 'missing'
+  /** Journey-counter rule variables (`ip.distinct_devices_1h`, …; null where a key is missing). */
+  readonly counterValues: CounterRuleValues
   readonly modelVersion: string
 }
 
@@ -68,14 +75,17 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   if (!keys.ok) missing.push('cookie_keys')
   const device = cookie.kind === 'valid' ? cookie.deviceId : null
 
-  const journeyKeys: JourneyKeys = { device, ip: facts.ip, ipPrefix: ipPrefix(facts.ip), user: input.user }
+  // The IP as counters and deny entries key it: an IPv6 address by its /64 (counters.ipv6_prefix_bits).
+  const ip = ipCounterKey(facts.ip, config.source.counters.ipv6_prefix_bits)
+  const journeyKeys: JourneyKeys = { device, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn }
+  const navigation = isNavigation(fetchKind(facts.headers), routeClass)
   const [journey, model] = await Promise.all([
-    observeRequest(env, journeyKeys, { routeClass, method: facts.method, now }, config.source.counters.budget_ms, {
+    observeRequest(env, journeyKeys, { routeClass, method: facts.method, now, navigation }, config.source.counters.budget_ms, {
       defer: (p) => input.ctx.waitUntil(p),
     }),
     activeModel(env.EDGEWARD_CONFIG, config, now),
   ])
-  if (journey.status === 'missing' && journey.reason !== 'denied') missing.push(`counters_${journey.reason}`)
+  missing.push(...missingLabels(journey))
   if (model.problem !== null) missing.push(model.problem)
 
   const signals = readHeaderSignals({ headers: facts.headers, cf: facts.cf, url: facts.url.href, extraHostingAsns: config.hostingAsnsExtra })
@@ -96,6 +106,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const verifiedBot =
     signals.verifiedBot === true ||
     (signals.verifiedBot === null && claimsCrawler(userAgent) && cidrSetHas(await crawlerRanges(env.EDGEWARD_CONFIG, config, now), parseIp(facts.ip)))
+  const counterValues = counterRuleValues(journey)
   const rules = evaluateRules(
     config.rules,
     ruleContext(features, {
@@ -109,6 +120,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       verifiedBot,
       ja3: facts.tls.ja3Hash,
       ja4: facts.tls.ja4,
+      counters: counterValues,
     }),
   )
   const decideInput = {
@@ -122,6 +134,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     cleared: false,
     clientRequests1m: numberOrNull(features[FEATURE_INDEX.device_requests_1m]),
     method: facts.method,
+    fetchKind: fetchKind(facts.headers),
+    challengeOwed: owedChallenges.isOwed(owedKey(device, facts.ip), now),
   }
   let verdict = decide(decideInput)
   if (verdict.decision.wouldAction === 'challenge') {
@@ -132,8 +146,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       deviceId: cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null,
       minDifficulty: clearanceMinDifficulty(verdict.decision.risk),
     })
-    if (clearance.kind === 'valid') verdict = decide({ ...decideInput, cleared: true })
+    if (clearance.kind === 'valid') {
+      verdict = decide({ ...decideInput, cleared: true })
+      owedChallenges.settle(owedKey(device, facts.ip))
+    }
   }
+  if (verdict.oweChallenge) owedChallenges.owe(owedKey(device, facts.ip), now)
   if (verdict.deny !== null) {
     const entry = denyEntryFor(verdict.deny, journeyKeys, now)
     if (entry !== null) input.ctx.waitUntil(denySource(env, entry, now))
@@ -144,7 +162,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     keys: journeyKeys,
     device,
     cookie: cookieLabel(cookie),
-    counters: journey.status === 'ok' ? 'ok' : 'missing',
+    // ok: every key answered; missing: at least one did not (`missing` names which).
+    counters: journey.status === 'ok' && journey.counters.missing.length === 0 ? 'ok' : 'missing',
+    counterValues,
     modelVersion: model.model?.version ?? MODEL_FALLBACK_NAME,
   }
 }

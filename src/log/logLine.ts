@@ -53,6 +53,8 @@ export interface DecisionLogLine {
   readonly device: string | null
   readonly user: string | null
   readonly risk: number
+  /** The model's own score before rule weights (null: no model); eval reads it for model-only figures. */
+  readonly model_risk: number | null
   readonly action: string
   readonly would_action: string
   readonly source: string
@@ -104,6 +106,7 @@ export function buildLogLine(input: LogLineInput): DecisionLogLine {
     device: input.device,
     user: input.user,
     risk: Math.round(d.risk * 1000) / 1000,
+    model_risk: d.modelRisk === null ? null : Math.round(d.modelRisk * 1000) / 1000,
     action: d.action,
     would_action: d.wouldAction,
     source: d.source,

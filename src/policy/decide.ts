@@ -1,9 +1,11 @@
 // decide: takes the compiled config, the route class, list hits, the rule outcome and the
 // model's score; returns the Decision and, when an attack is confirmed, what to put on the
-// deny list. Order: deny list → allow list → rules → model thresholds → mode. No I/O.
+// deny list. Order: deny list → allow list → rules → model thresholds (with their guardrails)
+// → what a browser can show → mode. No I/O.
 import type { CompiledConfig } from '../config/compileConfig'
 import { thresholdsFor } from '../config/compileConfig'
 import { CREDENTIAL_CLASSES, type RouteClass } from '../config/routeClasses'
+import type { FetchKind } from '../signals/fetchKind'
 import type { Action, Decision, DecisionSource } from './decision'
 import type { DenyTargetChoice, RuleOutcome } from './rules/evaluate'
 
@@ -22,16 +24,26 @@ export interface DecideInput {
   readonly cleared: boolean
   /** The client's requests in the last minute, this one included (null: counters missing). */
   readonly clientRequests1m: number | null
-  /** The request method (GET, POST, …); a form view is decided differently (see SAFE_METHODS). */
+  /** The request method (GET, POST, …); a page view is decided differently (see PAGE_METHODS). */
   readonly method: string
+  /** What the browser says the request is for (Sec-Fetch-*): only a navigation can show a challenge. */
+  readonly fetchKind: FetchKind
+  /** A sub-resource of this client was due a challenge it could not show: its next navigation carries it. */
+  readonly challengeOwed: boolean
 }
 
 /**
- * A form view (GET or HEAD of a credential class): the model may block it (a confident score) but
- * never challenges it. A challenge there protects nothing — the attempt is the POST, decided on its
- * own — and a person whose browser runs no JavaScript cannot pass it. Rules still act.
+ * Guardrails on the model alone (a score, no counter evidence from a rule):
+ * - a page view (GET or HEAD) is never blocked — at most challenged. One score must not lock a
+ *   person out of the site (an office behind one address, a browser without JavaScript);
+ * - a form view (a page view of a credential class) is never challenged either, only marked
+ *   `review`: the attempt is the POST, decided on its own, and a person whose browser runs no
+ *   JavaScript cannot pass a challenge;
+ * - a score alone never deny-lists an address: only a device (its signed cookie) — an address is
+ *   listed only by a rule with counter evidence (stuffing, carding).
+ * Rules still act with their own action.
  */
-const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
+const PAGE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
 
 export interface DenyRequest {
   readonly target: DenyTargetChoice
@@ -43,6 +55,11 @@ export interface Verdict {
   readonly decision: Decision
   /** Set only in enforce mode, for a block that rules or the model confirmed. */
   readonly deny: DenyRequest | null
+  /**
+   * Enforce mode only: a sub-resource was due a challenge it cannot show (a script, an image, an
+   * XHR), so the client's next navigation should carry it.
+   */
+  readonly oweChallenge: boolean
 }
 
 const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1)
@@ -73,36 +90,58 @@ export function decide(input: DecideInput): Verdict {
     }
   } else {
     const t = thresholdsFor(config, routeClass)
-    const formView = SAFE_METHODS.has(input.method) && CREDENTIAL_CLASSES.has(routeClass)
-    would = risk >= t.block ? 'block' : risk >= t.challenge && !formView ? 'challenge' : 'allow'
+    const pageView = PAGE_METHODS.has(input.method)
+    const formView = pageView && CREDENTIAL_CLASSES.has(routeClass)
+    would = risk >= t.block ? 'block' : risk >= t.challenge ? 'challenge' : 'allow'
     source = 'model'
     reasons = [...input.modelReasons]
+    if (would === 'block' && pageView) would = 'challenge'
+    if (would === 'challenge' && formView) {
+      would = 'allow'
+      reasons = ['review', ...reasons]
+    }
     const confirm = config.source.deny_on_block
     // One request is never enough for the model alone to deny-list a client (a stray curl, a shared
-    // address): it takes a confident score on a client that keeps going. Missing counters: no deny.
+    // address): it takes a confident score on a client that keeps going, and only its device is
+    // listed, never its address. Missing counters: no deny.
     const repeated = input.clientRequests1m !== null && input.clientRequests1m >= confirm.min_requests_1m
     if (would === 'block' && confirm.ttl_s > 0 && input.modelRisk !== null && input.modelRisk >= confirm.min_risk && repeated) {
-      deny = { target: 'client', ttlS: confirm.ttl_s, reason: 'model' }
+      deny = { target: 'device', ttlS: confirm.ttl_s, reason: 'model' }
     }
+  }
+  // The navigation after a sub-resource that could not show its challenge carries it.
+  if (would === 'allow' && input.challengeOwed && input.fetchKind !== 'subresource' && source !== 'allow_list') {
+    would = 'challenge'
+    reasons = ['challenge_owed', ...reasons]
   }
   if (would === 'challenge' && input.cleared) {
     would = 'allow'
     reasons = ['cleared', ...reasons]
   }
+  // A browser cannot show a challenge page in place of a script, an image or an XHR: a page read
+  // goes through (marked `review`), anything else is blocked; either way the next navigation
+  // carries the challenge. Claiming to be a sub-resource never turns a challenged POST into an allow.
+  let owe = false
+  if (would === 'challenge' && input.fetchKind === 'subresource') {
+    owe = true
+    const read = PAGE_METHODS.has(input.method)
+    would = read ? 'allow' : 'block'
+    reasons = [read ? 'review' : 'subresource_challenge', ...reasons]
+  }
 
-  const common = { risk, mode, routeClass, wouldAction: would, reasons, rules: rules.matched }
+  const common = { risk, modelRisk: input.modelRisk, mode, routeClass, wouldAction: would, reasons, rules: rules.matched }
   // shadow: log what enforce would do, forward everything (deny-list hits included).
-  if (mode === 'off') return { decision: { ...common, action: 'allow', source: 'mode_off' }, deny: null }
-  if (mode === 'shadow') return { decision: { ...common, action: 'allow', source }, deny: null }
+  if (mode === 'off') return { decision: { ...common, action: 'allow', source: 'mode_off' }, deny: null, oweChallenge: false }
+  if (mode === 'shadow') return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: false }
   switch (would) {
     case 'allow':
-      return { decision: { ...common, action: 'allow', source }, deny: null }
+      return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: owe }
     case 'challenge':
-      return { decision: { ...common, action: 'challenge', source, difficulty: challengeDifficulty(risk) }, deny: null }
+      return { decision: { ...common, action: 'challenge', source, difficulty: challengeDifficulty(risk) }, deny: null, oweChallenge: false }
     case 'rate_limit':
-      return { decision: { ...common, action: 'rate_limit', source, retryAfterS: config.source.rate_limit.retry_after_s }, deny: null }
+      return { decision: { ...common, action: 'rate_limit', source, retryAfterS: config.source.rate_limit.retry_after_s }, deny: null, oweChallenge: false }
     case 'block':
-      return { decision: { ...common, action: 'block', source }, deny }
+      return { decision: { ...common, action: 'block', source }, deny, oweChallenge: owe }
   }
 }
 

@@ -15,7 +15,10 @@ export const DECISION_SOURCES = ['deny_list', 'allow_list', 'rule', 'model', 'mo
 export type DecisionSource = (typeof DECISION_SOURCES)[number]
 
 interface DecisionCommon {
+  /** The decision's risk: the model's score plus matched rules' weights, clamped to 0–1. */
   readonly risk: number
+  /** The model's own score, before any rule weight; null when no model could be used. */
+  readonly modelRisk: number | null
   readonly mode: Mode
   readonly routeClass: RouteClass
   readonly wouldAction: Action
@@ -32,5 +35,5 @@ export type Decision =
 
 /** The decision for a request edgeward did not score: reserved paths, fail-open. */
 export function unscoredDecision(source: 'fail_open' | 'reserved', mode: Mode): Decision {
-  return { action: 'allow', wouldAction: 'allow', source, risk: 0, mode, routeClass: 'other', reasons: [], rules: [] }
+  return { action: 'allow', wouldAction: 'allow', source, risk: 0, modelRisk: null, mode, routeClass: 'other', reasons: [], rules: [] }
 }

@@ -5,7 +5,7 @@ import type { Decision } from '../../src/policy/decision'
 import { mitigationResponse } from '../../worker/pages/render'
 
 export function renderToResponse(action: 'block' | 'challenge' | 'rate_limit', accept: string, ref: string, rawPath: string): Response {
-  const common = { risk: 0.99, mode: 'enforce', routeClass: 'other', wouldAction: action, source: 'model', reasons: [], rules: [] } as const
+  const common = { risk: 0.99, modelRisk: 0.99, mode: 'enforce', routeClass: 'other', wouldAction: action, source: 'model', reasons: [], rules: [] } as const
   const decision: Exclude<Decision, { action: 'allow' }> =
     action === 'block'
       ? { ...common, action }

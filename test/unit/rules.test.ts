@@ -116,7 +116,7 @@ describe('decide', () => {
     const vec = emptyFeatureVector()
     for (const [k, v] of Object.entries(set)) vec[FEATURE_INDEX[k as keyof typeof FEATURE_INDEX]] = v
     const rules = evaluateRules(config.rules, ruleContext(vec, facts))
-    return decide({ config, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: ['m1'], cleared: false, clientRequests1m: 1, method: 'POST', ...extra })
+    return decide({ config, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: ['m1'], cleared: false, clientRequests1m: 1, method: 'POST', fetchKind: 'unknown', challengeOwed: false, ...extra })
   }
 
   it('lets a blocking rule deny-list its source', () => {
@@ -141,24 +141,66 @@ describe('decide', () => {
     expect(run({ device_distinct_users_10m: 5 }, { cleared: true }).decision.action).toBe('block')
   })
 
-  it('never lets the model alone challenge a form view (GET of login, signup, password reset); blocks stay', () => {
-    const at = (routeClass: 'login' | 'signup' | 'password_reset' | 'checkout' | 'other', method: string, modelRisk: number) =>
-      decide({ config, routeClass, denyHit: null, allowHit: null, rules: evaluateRules(config.rules, ruleContext(emptyFeatureVector(), facts)), modelRisk, modelReasons: [], cleared: false, clientRequests1m: 1, method }).decision.action
-    expect(at('login', 'GET', 0.8)).toBe('allow')
-    expect(at('signup', 'HEAD', 0.8)).toBe('allow')
-    expect(at('password_reset', 'GET', 0.8)).toBe('allow')
-    expect(at('login', 'POST', 0.8)).toBe('challenge')
-    expect(at('login', 'GET', 0.99)).toBe('block')
-    expect(at('checkout', 'GET', 0.8)).toBe('challenge')
-    expect(at('other', 'GET', 0.85)).toBe('challenge')
+  type Extra = Partial<Parameters<typeof decide>[0]>
+  const at = (routeClass: 'login' | 'signup' | 'password_reset' | 'checkout' | 'other', method: string, modelRisk: number, extra: Extra = {}) =>
+    decide({ config, routeClass, denyHit: null, allowHit: null, rules: evaluateRules(config.rules, ruleContext(emptyFeatureVector(), facts)), modelRisk, modelReasons: [], cleared: false, clientRequests1m: 1, method, fetchKind: 'unknown', challengeOwed: false, ...extra })
+
+  it('never lets the model alone challenge or block a form view (GET of login, signup, password reset): it marks it for review', () => {
+    expect(at('login', 'GET', 0.8).decision.action).toBe('allow')
+    expect(at('signup', 'HEAD', 0.8).decision.action).toBe('allow')
+    expect(at('password_reset', 'GET', 0.8).decision).toMatchObject({ action: 'allow', reasons: ['review'] })
+    expect(at('login', 'GET', 0.999).decision).toMatchObject({ action: 'allow', wouldAction: 'allow', reasons: ['review'] })
+    expect(at('login', 'POST', 0.8).decision.action).toBe('challenge')
+    expect(at('login', 'POST', 0.99).decision.action).toBe('block')
   })
 
-  it('deny-lists on the model alone only above deny_on_block.min_risk, on a client past its first requests', () => {
-    expect(run({}, { modelRisk: 0.999, clientRequests1m: 3 }).deny).toEqual({ target: 'client', ttlS: 900, reason: 'model' })
+  it('never lets the model alone block a page view: at most it challenges', () => {
+    expect(at('other', 'GET', 0.999).decision.action).toBe('challenge')
+    expect(at('checkout', 'HEAD', 0.99).decision.action).toBe('challenge')
+    expect(at('other', 'GET', 0.85).decision.action).toBe('challenge')
+    expect(at('other', 'POST', 0.999).decision.action).toBe('block')
+  })
+
+  it('never challenges a sub-resource: a read goes through for review, a write is blocked, and the next navigation carries the challenge', () => {
+    const script = at('other', 'GET', 0.9, { fetchKind: 'subresource' })
+    expect(script.decision).toMatchObject({ action: 'allow', wouldAction: 'allow', reasons: ['review'] })
+    expect(script.oweChallenge).toBe(true)
+    const xhrLogin = at('login', 'POST', 0.8, { fetchKind: 'subresource' })
+    expect(xhrLogin.decision).toMatchObject({ action: 'block', reasons: ['subresource_challenge'] })
+    expect(xhrLogin.oweChallenge).toBe(true)
+    expect(xhrLogin.deny).toBeNull()
+    // A calm sub-resource owes nothing; the same request as a navigation is challenged as before.
+    expect(at('other', 'GET', 0.1, { fetchKind: 'subresource' }).oweChallenge).toBe(false)
+    expect(at('other', 'GET', 0.9, { fetchKind: 'navigation' }).decision.action).toBe('challenge')
+  })
+
+  it('challenges the navigation after an owed challenge unless the client cleared it, and never a sub-resource for it', () => {
+    expect(at('other', 'GET', 0.1, { challengeOwed: true, fetchKind: 'navigation' }).decision).toMatchObject({ action: 'challenge', reasons: ['challenge_owed'] })
+    expect(at('login', 'GET', 0.1, { challengeOwed: true, fetchKind: 'unknown' }).decision.action).toBe('challenge')
+    expect(at('other', 'GET', 0.1, { challengeOwed: true, fetchKind: 'subresource' }).decision.action).toBe('allow')
+    expect(at('other', 'GET', 0.1, { challengeOwed: true, fetchKind: 'navigation', cleared: true }).decision.action).toBe('allow')
+    expect(at('other', 'GET', 0.1, { challengeOwed: true, fetchKind: 'navigation', allowHit: 'allow_ip' }).decision.action).toBe('allow')
+  })
+
+  it('in shadow mode owes no challenge', () => {
+    const shadow = compileConfig({ version: 's', mode: 'shadow' })
+    if (!shadow.ok) throw new Error('bad')
+    const v = decide({ config: shadow.value, routeClass: 'other', denyHit: null, allowHit: null, rules: evaluateRules(shadow.value.rules, ruleContext(emptyFeatureVector(), facts)), modelRisk: 0.9, modelReasons: [], cleared: false, clientRequests1m: 1, method: 'GET', fetchKind: 'subresource', challengeOwed: false })
+    expect(v.oweChallenge).toBe(false)
+  })
+
+  it('deny-lists on the model alone only a device (never an address), above deny_on_block.min_risk, on a client past its first requests', () => {
+    expect(run({}, { modelRisk: 0.999, clientRequests1m: 3 }).deny).toEqual({ target: 'device', ttlS: 900, reason: 'model' })
     expect(run({}, { modelRisk: 0.96, clientRequests1m: 3 }).deny).toBeNull()
     expect(run({}, { modelRisk: 0.999, clientRequests1m: 2 }).deny).toBeNull()
     expect(run({}, { modelRisk: 0.999, clientRequests1m: null }).deny).toBeNull()
     expect(run({}, { modelRisk: 0.999 }).decision.action).toBe('block') // still blocked, just not listed
+  })
+
+  it('logs the model score next to the decision risk', () => {
+    const v = run({ sdk_paste_credential: 1 }, { modelRisk: 0.2 })
+    expect(v.decision.risk).toBeCloseTo(0.7)
+    expect(v.decision.modelRisk).toBe(0.2)
   })
 
   it('in shadow mode forwards and never deny-lists', () => {
@@ -167,7 +209,7 @@ describe('decide', () => {
     const vec = emptyFeatureVector()
     vec[FEATURE_INDEX.device_distinct_users_10m] = 7
     const rules = evaluateRules(shadow.value.rules, ruleContext(vec, facts))
-    const v = decide({ config: shadow.value, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: [], cleared: false, clientRequests1m: 10, method: 'POST' })
+    const v = decide({ config: shadow.value, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: [], cleared: false, clientRequests1m: 10, method: 'POST', fetchKind: 'unknown', challengeOwed: false })
     expect(v.decision).toMatchObject({ action: 'allow', wouldAction: 'block' })
     expect(v.deny).toBeNull()
   })

@@ -119,7 +119,7 @@ describe('the challenge page', () => {
 
 describe('the interstitial of a challenged request', () => {
   const decision = (difficulty: number): Exclude<Decision, { action: 'allow' }> => ({
-    action: 'challenge', difficulty, risk: 0.5, mode: 'enforce', routeClass: 'other', wouldAction: 'challenge', source: 'model', reasons: [], rules: [],
+    action: 'challenge', difficulty, risk: 0.5, modelRisk: 0.5, mode: 'enforce', routeClass: 'other', wouldAction: 'challenge', source: 'model', reasons: [], rules: [],
   })
 
   it('sends the browser to the challenge page with the return path and the decision difficulty', async () => {

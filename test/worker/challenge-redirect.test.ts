@@ -63,7 +63,7 @@ describe('open redirects through the challenge return path', () => {
 
 describe('open redirects through a challenged POST', () => {
   const decision: Exclude<Decision, { action: 'allow' }> = {
-    action: 'challenge', difficulty: 12, risk: 0.5, mode: 'enforce', routeClass: 'login', wouldAction: 'challenge', source: 'model', reasons: [], rules: [],
+    action: 'challenge', difficulty: 12, risk: 0.5, modelRisk: 0.5, mode: 'enforce', routeClass: 'login', wouldAction: 'challenge', source: 'model', reasons: [], rules: [],
   }
 
   it.each([
