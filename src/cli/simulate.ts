@@ -164,10 +164,15 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     seed: o.seed, variant: o.variant, scale: o.scale, smoke: o.smoke, commit, measured_on: shadow ? 'would_action' : 'action', model: model ?? (joined.rows[0]?.model ?? null),
     families,
+    // Keys read by outside tools (issue 13): the people's figures with the upper 95 % bounds the targets are judged on.
+    human_sessions: humans.sessions,
     human_session_friction: humans.session_friction,
+    human_session_friction_upper95: humans.session_friction_ci95?.[1] ?? null,
     human_request_block_rate: humans.request_block_rate,
+    human_request_block_upper95: humans.request_block_ci95?.[1] ?? null,
     human_request_mitigated_rate: humans.request_mitigated_rate,
     benign_automation_friction: benignAutomationFriction(results),
+    benign_automation_friction_upper95: results.benign_automation?.session_mitigated_share_ci95?.[1] ?? null,
     humans,
     targets: checks,
     run: {

@@ -73,7 +73,7 @@ describe('friction: people apart from legitimate automation', () => {
   const results = allFamilyResults(rows, ['human_http', 'benign_automation'])
 
   it('counts only the people in human friction', () => {
-    expect(humanFriction(rows)).toEqual({ sessions: 1, requests: 2, session_friction: 0, request_block_rate: 0, request_mitigated_rate: 0 })
+    expect(humanFriction(rows)).toMatchObject({ sessions: 1, requests: 2, session_friction: 0, sessions_with_friction: 0, request_block_rate: 0, request_mitigated_rate: 0 })
   })
 
   it('gives benign automation its own per-family entry, friction figure and target', () => {
@@ -82,7 +82,8 @@ describe('friction: people apart from legitimate automation', () => {
     expect(benignAutomationFriction(allFamilyResults(rows, ['human_http']))).toBeNull()
     const checks = checkTargets(results, humanFriction(rows))
     expect(checks.find((c) => c.target === 'benign automation sessions with any challenge or block')).toMatchObject({ value: 0.5, limit: 0.05, comparison: '<=', met: false })
-    expect(checks.find((c) => c.target === 'human sessions with any challenge or block')).toMatchObject({ value: 0, met: true })
+    // One person unhurt is no evidence: the target is judged on the upper 95 % bound (0 of 1 → 0.79).
+    expect(checks.find((c) => c.target === 'human sessions with any challenge or block')).toMatchObject({ value: 0, judged_on: 'upper95', met: false })
     expect(checks.some((c) => c.target.includes('recall') && c.target.includes('benign'))).toBe(false)
   })
 

@@ -62,16 +62,18 @@ describe('family results and targets', () => {
   })
 
   it('measures human friction by session and blocks by request', () => {
-    expect(humanFriction(rows)).toEqual({ sessions: 2, requests: 2, session_friction: 0.5, request_block_rate: 0, request_mitigated_rate: 0.5 })
+    expect(humanFriction(rows)).toMatchObject({ sessions: 2, requests: 2, session_friction: 0.5, sessions_with_friction: 1, request_block_rate: 0, request_mitigated_rate: 0.5 })
+    expect(humanFriction(rows).session_friction_ci95).toEqual([0.0945, 0.9055])
   })
 
   it('checks each target against its limit', () => {
     const checks = checkTargets(results, humanFriction(rows))
     const by = Object.fromEntries(checks.map((c) => [c.target, c]))
     expect(by['human sessions with any challenge or block']).toMatchObject({ value: 0.5, met: false })
-    expect(by['human requests blocked']).toMatchObject({ value: 0, met: true })
+    // 0 of 2 blocked is no evidence of ≤ 0.05 %: judged on the upper bound.
+    expect(by['human requests blocked']).toMatchObject({ value: 0, judged_on: 'upper95', met: false })
     expect(by['credential stuffing (one source): first mitigation by attempt']).toMatchObject({ value: 3, met: true })
-    expect(by['recall (attempts mitigated), credential_stuffing']).toMatchObject({ value: 0.4, met: false, limit: 0.9 })
+    expect(by['recall (attempts mitigated), credential_stuffing']).toMatchObject({ value: 0.4, met: false, limit: 0.9, judged_on: 'lower95' })
   })
 
   it('judges the person-paced takeover by attempts and by sessions stopped, not by the pages around them', () => {
@@ -80,8 +82,9 @@ describe('family results and targets', () => {
     expect(results.manual_ato).toMatchObject({ mitigated_share: 0.5, attempts_mitigated_share: 1 })
     const checks = checkTargets(results, humanFriction(ato))
     expect(checks.filter((c) => c.target.endsWith('manual_ato')).map((c) => [c.target, c.value, c.met])).toEqual([
-      ['recall (attempts mitigated), manual_ato', 1, true],
-      ['recall (sessions mitigated), manual_ato', 1, true],
+      // 1 of 1 is a point of 100 % but a lower 95 % bound of 21 %: not met.
+      ['recall (attempts mitigated), manual_ato', 1, false],
+      ['recall (sessions mitigated), manual_ato', 1, false],
     ])
     expect(checks.some((c) => c.target === 'recall (sessions mitigated), credential_stuffing')).toBe(false)
   })

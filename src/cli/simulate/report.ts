@@ -1,24 +1,32 @@
 // Per-family results of one run: takes labelled rows, returns shares mitigated (by request and by
 // session), the attempt number of the first mitigation (family-wide and per session), time to
 // detect, and the friction figures for people and for legitimate automation. Pure. "Mitigated" =
-// action ≠ allow in the decision line.
+// action ≠ allow in the decision line. Every rate carries its count and Wilson 95 % interval.
 import { FAMILIES, FAMILY_INFO, isAttempt, isPeople, type AttemptKind, type Family } from './catalog'
 import type { LabelledRow } from './join'
+import { round4, wilson, type Interval } from './wilson'
 
 export interface FamilyResult {
   readonly sessions: number
   readonly requests: number
-  /** Requests with action ≠ allow ÷ requests. */
+  /** Requests with action ≠ allow ÷ requests, and its Wilson 95 % interval. */
   readonly mitigated_share: number | null
+  readonly mitigated_share_ci95: Interval | null
+  readonly mitigated_requests: number
   /** Requests with action = block ÷ requests. */
   readonly blocked_share: number | null
+  readonly blocked_share_ci95: Interval | null
   /** Sessions with at least one mitigated request ÷ sessions. */
   readonly session_mitigated_share: number | null
+  readonly session_mitigated_share_ci95: Interval | null
+  readonly sessions_mitigated: number
   readonly attempt_kind: AttemptKind
   readonly attempts: number
   /** Attempts (login / checkout / signup / cart POSTs; any request for scraping and people) with
    * action ≠ allow ÷ attempts: the attack itself, without the page views around it. */
   readonly attempts_mitigated_share: number | null
+  readonly attempts_mitigated_share_ci95: Interval | null
+  readonly attempts_mitigated: number
   /** 1-based number, in time order over the whole family, of the first mitigated attempt. */
   readonly first_mitigation: number | null
   /** Same, counted within each session: median and worst over sessions that made attempts. */
@@ -30,6 +38,7 @@ export interface FamilyResult {
 
 const mitigated = (r: LabelledRow): boolean => r.action !== 'allow'
 const share = (a: number, b: number): number | null => (b === 0 ? null : a / b)
+const ci = (a: number, b: number): Interval | null => round4(wilson(a, b))
 
 export function median(xs: readonly number[]): number | null {
   if (xs.length === 0) return null
@@ -61,15 +70,26 @@ export function familyResult(family: Family, rowsInOrder: readonly LabelledRow[]
   const firstMit = rows.find(mitigated)
   const actions: Record<string, number> = {}
   for (const r of rows) actions[r.action] = (actions[r.action] ?? 0) + 1
+  const mit = rows.filter(mitigated).length
+  const blocked = rows.filter((r) => r.action === 'block').length
+  const sessionsMit = [...bySession.values()].filter((rs) => rs.some(mitigated)).length
+  const attemptsMit = rows.filter((r) => isAttempt(kind, r.method, r.path) && mitigated(r)).length
   return {
     sessions: bySession.size,
     requests: rows.length,
-    mitigated_share: share(rows.filter(mitigated).length, rows.length),
-    blocked_share: share(rows.filter((r) => r.action === 'block').length, rows.length),
-    session_mitigated_share: share([...bySession.values()].filter((rs) => rs.some(mitigated)).length, bySession.size),
+    mitigated_share: share(mit, rows.length),
+    mitigated_share_ci95: ci(mit, rows.length),
+    mitigated_requests: mit,
+    blocked_share: share(blocked, rows.length),
+    blocked_share_ci95: ci(blocked, rows.length),
+    session_mitigated_share: share(sessionsMit, bySession.size),
+    session_mitigated_share_ci95: ci(sessionsMit, bySession.size),
+    sessions_mitigated: sessionsMit,
     attempt_kind: kind,
     attempts: family1.attempts,
-    attempts_mitigated_share: share(rows.filter((r) => isAttempt(kind, r.method, r.path) && mitigated(r)).length, family1.attempts),
+    attempts_mitigated_share: share(attemptsMit, family1.attempts),
+    attempts_mitigated_share_ci95: ci(attemptsMit, family1.attempts),
+    attempts_mitigated: attemptsMit,
     first_mitigation: family1.n,
     first_mitigation_per_session: { median: median(firsts), max: firsts.length === perSession.length ? (firsts.length ? Math.max(...firsts) : null) : null, never: perSession.length - firsts.length },
     time_to_detect_ms: firstMit === undefined || rows.length === 0 ? null : Date.parse(firstMit.ts) - Date.parse(rows[0]!.ts),
@@ -84,22 +104,35 @@ export interface HumanFriction {
   readonly requests: number
   /** Human sessions that saw any challenge, rate limit or block ÷ human sessions. */
   readonly session_friction: number | null
+  readonly session_friction_ci95: Interval | null
+  readonly sessions_with_friction: number
   /** Human requests blocked ÷ human requests. */
   readonly request_block_rate: number | null
+  readonly request_block_ci95: Interval | null
+  readonly requests_blocked: number
   /** Human requests with any mitigation ÷ human requests. */
   readonly request_mitigated_rate: number | null
+  readonly request_mitigated_ci95: Interval | null
 }
 
 export function humanFriction(rows: readonly LabelledRow[]): HumanFriction {
   const humans = rows.filter((r) => r.label === 0 && isPeople(r.family))
   const sessions = new Map<string, boolean>()
   for (const r of humans) sessions.set(r.session, (sessions.get(r.session) ?? false) || mitigated(r))
+  const hurt = [...sessions.values()].filter(Boolean).length
+  const blocked = humans.filter((r) => r.action === 'block').length
+  const mit = humans.filter(mitigated).length
   return {
     sessions: sessions.size,
     requests: humans.length,
-    session_friction: share([...sessions.values()].filter(Boolean).length, sessions.size),
-    request_block_rate: share(humans.filter((r) => r.action === 'block').length, humans.length),
-    request_mitigated_rate: share(humans.filter(mitigated).length, humans.length),
+    session_friction: share(hurt, sessions.size),
+    session_friction_ci95: ci(hurt, sessions.size),
+    sessions_with_friction: hurt,
+    request_block_rate: share(blocked, humans.length),
+    request_block_ci95: ci(blocked, humans.length),
+    requests_blocked: blocked,
+    request_mitigated_rate: share(mit, humans.length),
+    request_mitigated_ci95: ci(mit, humans.length),
   }
 }
 

@@ -1,42 +1,58 @@
-// The issue #7 targets, checked against one run: takes the family results and human friction,
-// returns each target with the measured value, the limit, met or not, and by how much. Pure.
+// The issue #7/#13 targets, checked against one run: takes the family results and human friction,
+// returns each target with the measured value, its Wilson 95 % interval, the limit, and met or not.
+// A rate target is judged on the bound, not the point: "≤ limit" on the upper 95 % bound, "≥ limit"
+// on the lower one — 0 people hurt out of 300 does not show friction ≤ 0.5 %. Pure.
 import { FAMILY_INFO, type Family } from './catalog'
-import { benignAutomationFriction, type FamilyResult, type HumanFriction } from './report'
+import type { FamilyResult, HumanFriction } from './report'
+import type { Interval } from './wilson'
 
 export interface TargetCheck {
   readonly target: string
+  /** The point estimate (a share, or an attempt number). */
   readonly value: number | null
+  /** Wilson 95 % interval of a share; null for counts (attempt numbers). */
+  readonly ci95: Interval | null
+  /** What `met` was decided on: the upper bound for ≤, the lower bound for ≥, the value for counts. */
+  readonly judged_on: 'upper95' | 'lower95' | 'value'
+  readonly bound: number | null
   readonly limit: number
   readonly comparison: '<=' | '>=' | '<'
   /** null when the run had nothing to measure it on (family not run). */
   readonly met: boolean | null
 }
 
-function check(target: string, value: number | null, comparison: TargetCheck['comparison'], limit: number): TargetCheck {
-  const met = value === null ? null : comparison === '<=' ? value <= limit : comparison === '<' ? value < limit : value >= limit
-  return { target, value, limit, comparison, met }
+const compare = (x: number, comparison: TargetCheck['comparison'], limit: number): boolean =>
+  comparison === '<=' ? x <= limit : comparison === '<' ? x < limit : x >= limit
+
+/** A share target, judged on the side of its interval that a bad truth would show. */
+function rateCheck(target: string, value: number | null, ci95: Interval | null, comparison: '<=' | '>=', limit: number): TargetCheck {
+  const judged_on = comparison === '<=' ? 'upper95' : 'lower95'
+  const bound = ci95 === null ? null : comparison === '<=' ? ci95[1] : ci95[0]
+  return { target, value, ci95, judged_on, bound, limit, comparison, met: bound === null ? null : compare(bound, comparison, limit) }
+}
+
+/** An attempt-number target (first mitigation): a count, judged as it is; never mitigated = not met. */
+function countCheck(target: string, value: number | null, comparison: TargetCheck['comparison'], limit: number): TargetCheck {
+  return { target, value, ci95: null, judged_on: 'value', bound: value, limit, comparison, met: value === null ? false : compare(value, comparison, limit) }
 }
 
 export function checkTargets(results: Partial<Record<Family, FamilyResult>>, humans: HumanFriction): TargetCheck[] {
   const out: TargetCheck[] = [
-    check('human sessions with any challenge or block', humans.session_friction, '<=', 0.005),
-    check('human requests blocked', humans.request_block_rate, '<=', 0.0002),
+    rateCheck('human sessions with any challenge or block', humans.session_friction, humans.session_friction_ci95, '<=', 0.005),
+    rateCheck('human requests blocked', humans.request_block_rate, humans.request_block_ci95, '<=', 0.0005),
   ]
   // Legitimate automation (monitors, scripts, app clients) is not people, but breaking it is a false
   // positive too: a challenge stops a client without JavaScript as surely as a block.
-  const benign = benignAutomationFriction(results)
-  if (benign !== null) out.push(check('benign automation sessions with any challenge or block', benign, '<=', 0.05))
+  const benign = results.benign_automation
+  if (benign !== undefined && benign.sessions > 0) out.push(rateCheck('benign automation sessions with any challenge or block', benign.session_mitigated_share, benign.session_mitigated_share_ci95, '<=', 0.05))
   const stuffing = results.credential_stuffing
   if (stuffing !== undefined && stuffing.sessions > 0) {
     // Every source must be mitigated by its 5th attempt: the worst source decides (never = not met).
     const worst = stuffing.first_mitigation_per_session.never > 0 ? null : stuffing.first_mitigation_per_session.max
-    out.push({ ...check('credential stuffing (one source): first mitigation by attempt', worst, '<=', 5), ...(worst === null ? { met: false } : {}) })
+    out.push(countCheck('credential stuffing (one source): first mitigation by attempt', worst, '<=', 5))
   }
   const dist = results.distributed_stuffing
-  if (dist !== undefined && dist.sessions > 0) {
-    const first = dist.first_mitigation
-    out.push({ ...check('distributed stuffing: first mitigation before attempt (family-wide)', first, '<', 150), ...(first === null ? { met: false } : {}) })
-  }
+  if (dist !== undefined && dist.sessions > 0) out.push(countCheck('distributed stuffing: first mitigation before attempt (family-wide)', dist.first_mitigation, '<', 150))
   for (const [family, r] of Object.entries(results) as Array<[Family, FamilyResult]>) {
     const info = FAMILY_INFO[family]
     if (info.label !== 1 || r.sessions === 0) continue
@@ -44,10 +60,10 @@ export function checkTargets(results: Partial<Record<Family, FamilyResult>>, hum
     // Recall on the attempts (the logins, checkouts, signups, cart adds — every request for
     // scraping): the page views around an attempt are not the attack, and a form view is never
     // challenged on the model alone. The request share stays in the family table.
-    out.push(check(`recall (attempts mitigated), ${family}`, r.attempts_mitigated_share, '>=', limit))
+    out.push(rateCheck(`recall (attempts mitigated), ${family}`, r.attempts_mitigated_share, r.attempts_mitigated_share_ci95, '>=', limit))
     // A session that is blocked stops (a person gives up): its later requests never happen, so for
     // the person-paced takeover the share of sessions stopped is the recall that matters most.
-    if (!info.automated) out.push(check(`recall (sessions mitigated), ${family}`, r.session_mitigated_share, '>=', limit))
+    if (!info.automated) out.push(rateCheck(`recall (sessions mitigated), ${family}`, r.session_mitigated_share, r.session_mitigated_share_ci95, '>=', limit))
   }
   return out
 }
