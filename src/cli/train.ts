@@ -18,7 +18,7 @@ import { parseModel } from '../model/parse'
 import { predict, predictMargin } from '../model/predict'
 import { prng } from '../model/prng'
 import { serializeModel } from '../model/serialize'
-import { splitRows, takeRows } from '../model/split'
+import { splitGroups, takeRows } from '../model/split'
 import { synthesizeRows } from './synth-data'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -37,6 +37,7 @@ const { values: a } = parseArgs({
     out: { type: 'string' }, parity: { type: 'string' }, name: { type: 'string' },
     trees: { type: 'string', default: '200' }, depth: { type: 'string', default: '6' }, eta: { type: 'string', default: '0.1' },
     'test-fraction': { type: 'string', default: '0.25' }, 'keep-work': { type: 'boolean', default: false },
+    split: { type: 'string', default: 'session' },
   },
 })
 if (!a.out || (!a.data && !a.synthetic)) fail('usage: npm run train -- (--data <rows.ndjson> | --synthetic N [--seed S]) --out <dir>')
@@ -54,7 +55,11 @@ const parsed = parseLabelledRows(text, FEATURE_NAMES)
 if (!parsed.ok) fail(`${a.data ?? 'synthetic rows'}: ${parsed.detail}`)
 const data: Dataset = parsed.value
 const width = FEATURE_NAMES.length
-const split = splitRows(data.rows, Number(a['test-fraction']), seed)
+// Held-out rows never share a session (or, with --split run, a simulator seed) with training rows.
+const SPLITS = ['session', 'run'] as const
+const splitBy = SPLITS.find((s) => s === a.split) ?? fail(`--split must be one of ${SPLITS.join(', ')}`)
+const split = splitGroups(splitBy === 'run' ? data.run : data.session, Number(a['test-fraction']), seed)
+if (split.test.length === 0 || split.train.length === 0) fail(`--split ${splitBy}: ${split.groups} group(s) cannot be split into train and test`)
 const xTest = takeRows(data.x, width, split.test)
 const yTest = Uint8Array.from(split.test, (i) => data.y[i]!)
 
@@ -77,7 +82,7 @@ writeFileSync(join(work, 'test.labels'), bytes(yTest))
 const parityMatrix = new Float32Array(parityRows.length * width)
 parityRows.forEach((r, i) => parityMatrix.set(r, i * width))
 writeFileSync(join(work, 'parity.f32'), bytes(parityMatrix))
-console.error(`train: ${split.train.length} training rows, ${split.test.length} test rows, ${trees} trees of depth ≤ ${depth}`)
+console.error(`train: ${split.train.length} training rows, ${split.test.length} test rows (${split.testGroups} of ${split.groups} ${splitBy}s held out), ${trees} trees of depth ≤ ${depth}`)
 const py = spawnSync(PYTHON, [join(ROOT, 'models/train.py'), work], { stdio: ['ignore', 'inherit', 'inherit'] })
 if (py.status !== 0) fail(`${PYTHON} models/train.py exited ${py.status ?? py.signal} (is python3-xgboost installed?)`)
 const xgbJson: unknown = JSON.parse(readFileSync(join(work, 'xgb.json'), 'utf8'))
@@ -124,12 +129,12 @@ const file: ModelFile = {
 // 4. Write the model, its card and the parity fixture.
 const families: Record<string, { rows: number; label: number }> = {}
 data.family.forEach((f, i) => ((families[f] ??= { rows: 0, label: data.y[i]! }).rows += 1))
-const command = `npm run train -- ${a.data ? `--data ${relative(ROOT, resolve(a.data))}` : `--synthetic ${a.synthetic} --seed ${seed}`} --out ${relative(ROOT, out)} --trees ${trees} --depth ${depth} --eta ${a.eta}${a.parity ? ` --parity ${relative(ROOT, resolve(a.parity))}` : ''}`
+const command = `npm run train -- ${a.data ? `--data ${relative(ROOT, resolve(a.data))}` : `--synthetic ${a.synthetic} --seed ${seed}`} --out ${relative(ROOT, out)} --trees ${trees} --depth ${depth} --eta ${a.eta} --split ${splitBy}${a.parity ? ` --parity ${relative(ROOT, resolve(a.parity))}` : ''}`
 mkdirSync(out, { recursive: true })
 writeFileSync(join(out, 'model.json'), serializeModel(file))
 writeFileSync(join(out, 'MODEL_CARD.md'), renderModelCard({
   file, metrics, params, gain: preds.gain, parityMaxDiff, command,
-  data: { description, synthetic: !a.data, trainRows: split.train.length, testRows: split.test.length, families },
+  data: { description, synthetic: !a.data, trainRows: split.train.length, testRows: split.test.length, families, split: { by: splitBy, testGroups: split.testGroups, groups: split.groups } },
 }))
 const parityPath = resolve(a.parity ?? join(out, 'parity.json'))
 mkdirSync(dirname(parityPath), { recursive: true })

@@ -9,6 +9,8 @@ export interface CardData {
   readonly synthetic: boolean
   readonly trainRows: number
   readonly testRows: number
+  /** How the test rows were held out: whole sessions or whole runs (seeds), never single rows. */
+  readonly split?: { readonly by: 'session' | 'run'; readonly testGroups: number; readonly groups: number }
   readonly families: Readonly<Record<string, { readonly rows: number; readonly label: number }>>
 }
 
@@ -49,7 +51,7 @@ export function renderModelCard(c: CardInput): string {
     '',
     '## Training data',
     `- ${c.data.description}`,
-    `- ${c.data.trainRows} training rows, ${c.data.testRows} held-out test rows (random split, seed in the command below); ${c.metrics.positives} positives in the test set.`,
+    `- ${c.data.trainRows} training rows, ${c.data.testRows} held-out test rows (${c.data.split === undefined ? 'random split' : `whole ${c.data.split.by}s held out: ${c.data.split.testGroups} of ${c.data.split.groups}, none on both sides`}, seed in the command below); ${c.metrics.positives} positives in the test set.`,
     '',
     '| family | rows | label |',
     '| --- | ---: | ---: |',

@@ -10,6 +10,10 @@ export interface Dataset {
   readonly x: Float32Array
   readonly y: Uint8Array
   readonly family: readonly string[]
+  /** Each row's session (with its run), so a split never puts one session's rows on both sides. */
+  readonly session: readonly string[]
+  /** Each row's run (the simulator output it came from: one seed), for a split by seed. */
+  readonly run: readonly string[]
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -21,6 +25,8 @@ export function parseLabelledRows(text: string, features: readonly string[]): Re
   const x = new Float32Array(lines.length * width).fill(Number.NaN)
   const y = new Uint8Array(lines.length)
   const family: string[] = []
+  const session: string[] = []
+  const run: string[] = []
   for (let r = 0; r < lines.length; r++) {
     const where = `line ${r + 1}`
     let row: unknown
@@ -33,6 +39,10 @@ export function parseLabelledRows(text: string, features: readonly string[]): Re
     if (row.label !== 0 && row.label !== 1) return err('bad_row', `${where}: label must be 0 or 1`)
     y[r] = row.label
     family.push(typeof row.family === 'string' ? row.family : row.label === 1 ? 'unlabelled_bad' : 'unlabelled_good')
+    // Rows without a session (hand-made, synthetic) are each their own session.
+    const rowRun = typeof row.run === 'string' ? row.run : ''
+    run.push(rowRun)
+    session.push(typeof row.session === 'string' ? JSON.stringify([rowRun, row.session]) : JSON.stringify(['row', r]))
     for (const [name, value] of Object.entries(row.features)) {
       const i = index.get(name)
       if (i === undefined) return err('bad_row', `${where}: unknown feature ${name}`)
@@ -42,5 +52,5 @@ export function parseLabelledRows(text: string, features: readonly string[]): Re
     }
   }
   if (lines.length === 0) return err('bad_row', 'no rows')
-  return ok({ rows: lines.length, features, x, y, family })
+  return ok({ rows: lines.length, features, x, y, family, session, run })
 }

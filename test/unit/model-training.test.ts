@@ -5,7 +5,7 @@ import { renderModelCard } from '../../src/model/card'
 import { parseLabelledRows } from '../../src/model/dataset'
 import { randomModelFile } from '../../src/model/synthetic'
 import { scoreMetrics } from '../../src/model/metrics'
-import { splitRows } from '../../src/model/split'
+import { splitGroups, splitRows } from '../../src/model/split'
 
 describe('training helpers', () => {
   it('computes AUC as the chance a positive outscores a negative, ties counting half', () => {
@@ -29,6 +29,38 @@ describe('training helpers', () => {
     expect(a.test).toHaveLength(25)
     expect([...a.train, ...a.test].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i))
     expect(splitRows(100, 0.25, 8).test).not.toEqual(a.test)
+  })
+
+  it('splits by session: no session has rows on both sides, and the test set holds about its share of rows', () => {
+    // 60 sessions of 1–20 rows each, interleaved as a log would be.
+    const groups: string[] = []
+    for (let r = 0; r < 20; r++) for (let s = 0; s < 60; s++) if (r < 1 + (s % 20)) groups.push(`s${s}`)
+    const a = splitGroups(groups, 0.25, 7)
+    expect(splitGroups(groups, 0.25, 7)).toEqual(a)
+    const testSessions = new Set(a.test.map((i) => groups[i]))
+    const trainSessions = new Set(a.train.map((i) => groups[i]))
+    expect([...testSessions].filter((s) => trainSessions.has(s))).toEqual([])
+    expect(a.train.length + a.test.length).toBe(groups.length)
+    expect(a.test.length / groups.length).toBeGreaterThanOrEqual(0.25)
+    expect(a.test.length / groups.length).toBeLessThan(0.25 + 20 / groups.length)
+    expect(a).toMatchObject({ groups: 60, testGroups: testSessions.size })
+  })
+
+  it('reads each row\'s session within its run, and gives a row without one its own', () => {
+    const text = [
+      '{"features":{},"label":1,"session":"s1","run":"seed-1.ndjson"}',
+      '{"features":{},"label":1,"session":"s1","run":"seed-2.ndjson"}',
+      '{"features":{},"label":0,"session":"s1","run":"seed-1.ndjson"}',
+      '{"features":{},"label":0}',
+      '{"features":{},"label":0}',
+    ].join('\n')
+    const r = parseLabelledRows(text, FEATURE_NAMES)
+    if (!r.ok) throw new Error(r.detail)
+    const [a, b, c, d, e] = r.value.session
+    expect(a).toBe(c)
+    expect(a).not.toBe(b) // the same session id in another seed is another session
+    expect(d).not.toBe(e)
+    expect(r.value.run).toEqual(['seed-1.ndjson', 'seed-2.ndjson', 'seed-1.ndjson', '', ''])
   })
 
   it('reads labelled NDJSON into a float32 matrix with NaN for null and absent features', () => {

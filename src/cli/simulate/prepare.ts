@@ -3,7 +3,7 @@
 // features the simulator cannot produce truthfully, and knocks out (sets missing) features that can be
 // missing in production at a given rate, so the model learns where a missing value should go.
 import { readFileSync, writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { FEATURES, NO_CF } from '../../features/list'
@@ -60,7 +60,7 @@ export function prepareRow(row: Record<string, unknown>, o: PrepareOptions, next
   if (o.knockout > 0) for (const name of KNOCKOUT) if (name in features && next() < o.knockout) delete features[name]
   if ((o.counterOutage ?? 0) > 0 && next() < o.counterOutage!) for (const name of COUNTER_FEATURES) delete features[name]
   if ((o.cfMissing ?? 0) > 0 && next() < o.cfMissing!) for (const name of CF_FEATURES) delete features[name]
-  return { features, label: row.label, family: row.family, session: row.session, ref: row.ref }
+  return { features, label: row.label, family: row.family, session: row.session, run: row.run, ref: row.ref }
 }
 
 function main(): void {
@@ -87,7 +87,8 @@ function main(): void {
   for (const file of a.in) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (line.trim() === '') continue
-      const row = prepareRow(JSON.parse(line) as Record<string, unknown>, o, rng.next)
+      // The run (one simulator seed) travels with the row: training splits by session within it, or by run.
+      const row = prepareRow({ run: basename(file), ...(JSON.parse(line) as Record<string, unknown>) }, o, rng.next)
       if (row === null) skipped++
       else out.push(JSON.stringify(row))
     }
