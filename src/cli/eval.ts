@@ -1,13 +1,14 @@
 // `npm run eval -- <labelled.ndjson> [--target-fpr 0.0002] [--report out.svg] [--png out.png] [--model m.json]`:
 // ROC and AUC over the `risk` field, recall at FPR 1 % / 0.1 % / 0.02 %, the threshold for a target
 // FPR, action × label confusion, per-family rates; tables to stderr, one JSON line to stdout.
-// --model rescores the logged features with a candidate model instead of the logged risk.
+// --model rescores the logged features with a candidate model instead of the logged risk; --score
+// model_risk judges the logged model score alone (before rule weights) instead of the decision's risk.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { actionsByFamily, confusionByAction, ruleCounts } from './eval/confusion'
 import { svgToPng } from './eval/png'
-import { rescore } from './eval/rescore'
+import { modelScoreOnly, rescore } from './eval/rescore'
 import { familyRecall, rocSummary } from './eval/roc'
 import { parseEvalRows } from './eval/rows'
 import { renderReport } from './eval/svg'
@@ -21,7 +22,7 @@ function fail(message: string): never {
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'target-fpr': { type: 'string', default: '0.0002' }, report: { type: 'string' }, png: { type: 'string' }, model: { type: 'string' } },
+  options: { 'target-fpr': { type: 'string', default: '0.0002' }, report: { type: 'string' }, png: { type: 'string' }, model: { type: 'string' }, score: { type: 'string', default: 'risk' } },
 })
 const file = positionals[0]
 if (file === undefined) fail('usage: npm run eval -- <labelled.ndjson> [--target-fpr 0.0002] [--report out.svg] [--png out.png]')
@@ -33,6 +34,13 @@ if (a.model !== undefined) {
   const r = rescore(lines, readFileSync(a.model, 'utf8'))
   if (!r.ok) fail(`--model ${a.model}: ${r.detail ?? r.reason}`)
   text = r.value.map((l) => JSON.stringify(l)).join('\n')
+}
+if (a.score !== 'risk' && a.score !== 'model_risk') fail('--score must be risk (model + rules) or model_risk (the model alone)')
+if (a.score === 'model_risk' && a.model !== undefined) fail('--score model_risk judges the logged model score; --model already rescores with the model alone')
+if (a.score === 'model_risk') {
+  const picked = modelScoreOnly(text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>))
+  if (picked.unscored > 0) console.error(`eval: --score model_risk: ${picked.unscored} rows without a model score left out`)
+  text = picked.rows.map((l) => JSON.stringify(l)).join('\n')
 }
 const parsed = parseEvalRows(text)
 if (!parsed.ok) fail(`${file}: ${parsed.detail ?? parsed.reason}`)
@@ -59,7 +67,7 @@ const lines = [
 console.error(lines.join('\n'))
 
 if (a.report !== undefined) {
-  const svg = renderReport({ title: `edgeward evaluation — ${basename(file)}${a.model === undefined ? '' : ` rescored by ${basename(a.model)}`}`, roc, rows, targetFpr: target, threshold: atTarget.threshold, recallAtTarget: atTarget.recall, families })
+  const svg = renderReport({ title: `edgeward evaluation — ${basename(file)}${a.model === undefined ? (a.score === 'model_risk' ? ' — the model alone' : '') : ` rescored by ${basename(a.model)}`}`, roc, rows, targetFpr: target, threshold: atTarget.threshold, recallAtTarget: atTarget.recall, families })
   writeFileSync(a.report, svg)
   console.error(`eval: report → ${a.report}`)
   if (a.png !== undefined) {
@@ -69,7 +77,7 @@ if (a.report !== undefined) {
 }
 
 console.log(JSON.stringify({
-  file, model: a.model ?? null, rows: roc.rows, humans: roc.negatives, attacks: roc.positives, auc: roc.auc,
+  file, model: a.model ?? null, score: a.model === undefined ? a.score : 'model', rows: roc.rows, humans: roc.negatives, attacks: roc.positives, auc: roc.auc,
   recall_at_fpr: Object.fromEntries(roc.atFpr.map((m) => [String(m.fpr), { recall: m.recall, threshold: m.threshold, false_positives: m.falsePositives }])),
   target_fpr: target, threshold: atTarget.threshold, recall_at_target: atTarget.recall,
   families, confusion, actions_by_family: actionsByFamily(rows), rules: ruleCounts(rows),

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { rescore } from '../../src/cli/eval/rescore'
+import { modelScoreOnly, rescore } from '../../src/cli/eval/rescore'
 import { FEATURE_NAMES, FEATURE_VERSION } from '../../src/features/list'
 import { parseModel } from '../../src/model/parse'
 import { predict } from '../../src/model/predict'
@@ -27,5 +27,16 @@ describe('rescore', () => {
     expect(rescore([{ features: {} }], '{}').ok).toBe(false)
     const r = rescore([{ risk: 0.5 }], text)
     expect(!r.ok && r.reason).toBe('no_features')
+  })
+
+  it('judges the model alone on its logged model_risk, leaving out rows the model did not score', () => {
+    // risk 0.9 is model 0.6 + a rule weight; the model-only figure must see 0.6.
+    const { rows, unscored } = modelScoreOnly([
+      { ref: 'a', risk: 0.9, model_risk: 0.6, label: 1 },
+      { ref: 'b', risk: 0, model_risk: null, label: 0 },
+      { ref: 'c', risk: 0.2, label: 0 },
+    ])
+    expect(rows).toEqual([{ ref: 'a', risk: 0.6, model_risk: 0.6, label: 1 }])
+    expect(unscored).toBe(2)
   })
 })

@@ -23,3 +23,17 @@ export function rescore(lines: readonly Record<string, unknown>[], modelText: st
   }
   return ok(out)
 }
+
+/**
+ * The model's own score as the score to judge: each row's `risk` (model + rule weights) replaced by
+ * its logged `model_risk`. Rows the model did not score (no model, fail-open) are left out and counted.
+ */
+export function modelScoreOnly(lines: readonly Record<string, unknown>[]): { rows: Record<string, unknown>[]; unscored: number } {
+  const rows: Record<string, unknown>[] = []
+  let unscored = 0
+  for (const line of lines) {
+    if (typeof line.model_risk === 'number' && Number.isFinite(line.model_risk)) rows.push({ ...line, risk: line.model_risk })
+    else unscored++
+  }
+  return { rows, unscored }
+}
