@@ -38,6 +38,8 @@ const { values: a } = parseArgs({
     trees: { type: 'string', default: '200' }, depth: { type: 'string', default: '6' }, eta: { type: 'string', default: '0.1' },
     'test-fraction': { type: 'string', default: '0.25' }, 'keep-work': { type: 'boolean', default: false },
     split: { type: 'string', default: 'session' },
+    // Ablation: train as if these features were never logged (comma-separated names).
+    blank: { type: 'string' },
   },
 })
 if (!a.out || (!a.data && !a.synthetic)) fail('usage: npm run train -- (--data <rows.ndjson> | --synthetic N [--seed S]) --out <dir>')
@@ -55,6 +57,12 @@ const parsed = parseLabelledRows(text, FEATURE_NAMES)
 if (!parsed.ok) fail(`${a.data ?? 'synthetic rows'}: ${parsed.detail}`)
 const data: Dataset = parsed.value
 const width = FEATURE_NAMES.length
+const blanked = (a.blank ?? '').split(',').filter((n) => n !== '')
+for (const name of blanked) {
+  const col = FEATURE_NAMES.indexOf(name as (typeof FEATURE_NAMES)[number])
+  if (col === -1) fail(`--blank: unknown feature ${name}`)
+  for (let r = 0; r < data.rows; r++) data.x[r * width + col] = Number.NaN
+}
 // Held-out rows never share a session (or, with --split run, a simulator seed) with training rows.
 const SPLITS = ['session', 'run'] as const
 const splitBy = SPLITS.find((s) => s === a.split) ?? fail(`--split must be one of ${SPLITS.join(', ')}`)
@@ -154,4 +162,5 @@ const margin0 = predictMargin(model, parityRows[0]!)
 console.log(JSON.stringify({
   model: relative(ROOT, join(out, 'model.json')), version, trees: file.trees.count, nodes: file.trees.left.length, auc: metrics.auc,
   recall_at_fpr: Object.fromEntries(metrics.atFpr.map((m) => [m.fpr, m.recall])), parity_max_diff: parityMaxDiff, margin_row0: margin0,
+  gain: preds.gain, blanked,
 }))
