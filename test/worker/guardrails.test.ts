@@ -1,0 +1,90 @@
+// Guardrails on the model alone, through the real Worker: a confident score never blocks a page
+// view, never shows a challenge to a sub-resource (a read goes through, a write is blocked) and the
+// navigation that follows carries the challenge; a solved challenge pays it.
+import { afterEach, describe, expect, it } from 'vitest'
+import { callWorker, clearConfig, writeConfig } from '../support/worker'
+
+afterEach(clearConfig)
+
+/** Every score is "confident": the model alone decides every request in these tests. */
+const TRIGGER_HAPPY = {
+  version: 'guardrails',
+  rules: [],
+  thresholds: { default: { challenge: 0, block: 0 }, login: { challenge: 0, block: 0 }, static: { challenge: 0, block: 0 } },
+}
+const SCRIPT = { 'sec-fetch-dest': 'script', 'sec-fetch-mode': 'no-cors', 'sec-fetch-site': 'same-origin', accept: '*/*' }
+const XHR = { 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'cors', 'sec-fetch-site': 'same-origin', accept: 'application/json' }
+
+describe('the model alone, at a score past every threshold', () => {
+  it('challenges a page view instead of blocking it, and blocks a POST', async () => {
+    await writeConfig(TRIGGER_HAPPY)
+    const page = await callWorker('/products/7', {}, { clientIp: '198.51.100.40' })
+    expect(page.response.status).toBe(403)
+    expect(page.response.headers.get('edgeward-mitigated')).toBe('challenge')
+    expect(page.logs[0]).toMatchObject({ action: 'challenge', source: 'model' })
+    const post = await callWorker('/cart', { method: 'POST', body: 'product_id=1&qty=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, { clientIp: '198.51.100.41' })
+    expect(post.response.headers.get('edgeward-mitigated')).toBe('block')
+  })
+
+  it('lets a sign-in form view through for review: neither a block nor a challenge', async () => {
+    await writeConfig(TRIGGER_HAPPY)
+    const { response, logs, seen } = await callWorker('/login', {}, { clientIp: '198.51.100.42' })
+    expect(response.status).toBe(200)
+    expect(seen).toHaveLength(1)
+    expect(logs[0]).toMatchObject({ action: 'allow', would_action: 'allow', source: 'model' })
+    expect(logs[0]!.reasons).toContain('review')
+  })
+
+  it('never answers a script with a challenge page; the next navigation carries the challenge', async () => {
+    await writeConfig(TRIGGER_HAPPY)
+    const ip = '198.51.100.43'
+    const script = await callWorker('/static/app.js', { headers: SCRIPT }, { clientIp: ip })
+    expect(script.response.status).toBe(200)
+    expect(script.response.headers.get('edgeward-mitigated')).toBeNull()
+    expect(script.logs[0]).toMatchObject({ action: 'allow', source: 'model' })
+    expect(script.logs[0]!.reasons).toContain('review')
+    // Thresholds back to normal: this navigation is calm on its own, but it owes the challenge.
+    await writeConfig({ version: 'calm' })
+    const nav = await callWorker('/products/1', {}, { clientIp: ip })
+    expect(nav.response.headers.get('edgeward-mitigated')).toBe('challenge')
+    expect(nav.logs[0]!.reasons).toContain('challenge_owed')
+    // Another client owes nothing.
+    const other = await callWorker('/products/1', {}, { clientIp: '198.51.100.44' })
+    expect(other.response.status).toBe(200)
+  })
+
+  it('blocks an XHR write it would have challenged (claiming to be a sub-resource never turns a challenge into an allow)', async () => {
+    await writeConfig({ ...TRIGGER_HAPPY, thresholds: { ...TRIGGER_HAPPY.thresholds, login: { challenge: 0, block: 1 } } })
+    const body = JSON.stringify({ username: 'user0001@example.com', password: 'pass-0001' })
+    const { response, logs, seen } = await callWorker('/login', { method: 'POST', body, headers: { ...XHR, 'content-type': 'application/json' } }, { clientIp: '198.51.100.45' })
+    expect(response.status).toBe(403)
+    expect(response.headers.get('edgeward-mitigated')).toBe('block')
+    expect(seen).toHaveLength(0)
+    expect(logs[0]!.reasons).toContain('subresource_challenge')
+    // The same POST as a form navigation gets the challenge itself.
+    const nav = await callWorker('/login', { method: 'POST', body, headers: { 'content-type': 'application/json' } }, { clientIp: '198.51.100.46' })
+    expect(nav.response.headers.get('edgeward-mitigated')).toBe('challenge')
+  })
+
+  it('never puts an address on the deny list for a score alone', async () => {
+    await writeConfig({ ...TRIGGER_HAPPY, deny_on_block: { min_risk: 0, ttl_s: 900, min_requests_1m: 1 } })
+    const ip = '198.51.100.47'
+    for (let i = 0; i < 4; i++) {
+      const { logs } = await callWorker('/cart', { method: 'POST', body: 'product_id=1&qty=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, { clientIp: ip })
+      expect(logs[0]).toMatchObject({ action: 'block', source: 'model' })
+    }
+    await writeConfig({ version: 'calm' })
+    const after = await callWorker('/products/1', {}, { clientIp: ip })
+    // Still scored (the model may challenge a client that kept adding to carts), never listed.
+    expect(after.logs[0]!.source).not.toBe('deny_list')
+    expect(after.response.headers.get('edgeward-mitigated')).not.toBe('block')
+  })
+
+  it('logs the model score apart from the rule weights', async () => {
+    await writeConfig({ version: 'weights', rules: [{ name: 'bump', when: 'route == "other"', weight: 0.4 }] })
+    const { logs } = await callWorker('/products/2', {}, { clientIp: '198.51.100.48' })
+    const line = logs[0] as { risk: number; model_risk: number }
+    expect(typeof line.model_risk).toBe('number')
+    expect(line.risk).toBeCloseTo(Math.min(1, line.model_risk + 0.4), 2)
+  })
+})
