@@ -6,14 +6,17 @@
 export interface PeekedBody {
   readonly forOrigin: ReadableStream<Uint8Array> | null
   readonly head: Uint8Array
+  /** The body went on past `cap` (only the head was read; the origin still gets every byte). */
   readonly truncated: boolean
+  /** False when the body failed before its end or the cap: the head is what arrived. */
+  readonly complete: boolean
 }
 
 export async function peekBody(body: ReadableStream<Uint8Array> | null, cap: number): Promise<PeekedBody> {
-  if (body === null) return { forOrigin: null, head: new Uint8Array(0), truncated: false }
+  if (body === null) return { forOrigin: null, head: new Uint8Array(0), truncated: false, complete: true }
   const [forOrigin, forPeek] = body.tee()
-  const { head, truncated } = await readHead(forPeek, cap)
-  return { forOrigin, head, truncated }
+  const { head, truncated, complete } = await readHead(forPeek, cap)
+  return { forOrigin, head, truncated, complete }
 }
 
 /**

@@ -5,6 +5,7 @@
 import { cidrSetHas, ipPrefix, parseIp } from '../src/config/cidr'
 import type { CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
+import type { CredentialFacts } from '../src/signals/credentials'
 import { ipCounterKey } from '../src/counters/ipKey'
 import { isNavigation } from '../src/counters/navigation'
 import { missingLabels, type JourneyKeys, type JourneyRead } from '../src/counters/read'
@@ -49,6 +50,8 @@ export interface EvaluateInput {
   readonly routeClass: RouteClass
   /** Keyed hash of the username in the body, if any. */
   readonly user: string | null
+  /** What the credential reader saw (worker/credentials.ts); absent = not a credential attempt. */
+  readonly credentials?: CredentialFacts
   readonly now: number
   /** Appended to: what was unavailable for this request. */
   readonly missing: string[]
@@ -80,7 +83,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const journeyKeys: JourneyKeys = { device, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn }
   const navigation = isNavigation(fetchKind(facts.headers), routeClass)
   const [journey, model] = await Promise.all([
-    observeRequest(env, journeyKeys, { routeClass, method: facts.method, now, navigation }, config.source.counters.budget_ms, {
+    // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
+    observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation }, config.source.counters.budget_ms, {
       defer: (p) => input.ctx.waitUntil(p),
     }),
     activeModel(env.EDGEWARD_CONFIG, config, now),
@@ -120,6 +124,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       verifiedBot,
       ja3: facts.tls.ja3Hash,
       ja4: facts.tls.ja4,
+      credentials: input.credentials,
       counters: counterValues,
     }),
   )

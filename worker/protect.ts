@@ -3,18 +3,15 @@
 // deadlines and the fail-open posture: an unexpected throw forwards to the origin.
 import { respond } from '../src/action/respond'
 import { classifyRoute, type CompiledConfig } from '../src/config/compileConfig'
-import { CREDENTIAL_CLASSES } from '../src/config/routeClasses'
-import { extractUsername } from '../src/signals/credentials'
-import { canonicalUsername } from '../src/log/keyedHash'
 import { unscoredDecision, type Decision } from '../src/policy/decision'
-import { peekBody } from './body'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
+import { readRequestCredentials } from './credentials'
 import { evaluate, MODEL_FALLBACK_NAME, type Evaluation } from './evaluate'
 import { errorName, logDecision } from './logDecision'
 import { forwardSafely, originTarget, type OriginTarget } from './origin/forward'
 import { countOriginOutcome } from './originOutcome'
 import { mitigationResponse } from './pages/render'
-import { hashUser, newRef } from './privacy'
+import { newRef } from './privacy'
 import type { RequestFacts } from './request'
 import { injectSdk } from './sdk/inject'
 
@@ -24,6 +21,8 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
   const target = originTarget(env.ORIGIN_URL)
   // The body the origin will get; replaced by a tee'd stream once we peek at it.
   let originBody: BodyInit | null = request.body
+  /** A credential attempt: counted like a POST whatever its method (`GET /login?username=…&password=…`). */
+  let submits = false
   const missing: string[] = []
 
   let evaluation: Evaluation | null = null
@@ -32,16 +31,14 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     const loaded = await loadConfig(env.EDGEWARD_CONFIG, now)
     config = loaded.config
     if (loaded.problem !== null) missing.push(loaded.problem)
-    const routeClass = classifyRoute(config, facts.normalisedPath)
+    const routeClass = classifyRoute(config, facts.normalisedPath, facts.url.search)
 
-    let user: string | null = null
-    if (facts.method === 'POST' && CREDENTIAL_CLASSES.has(routeClass) && request.body !== null) {
-      const peeked = await peekBody(request.body, config.source.credentials.max_body_bytes)
-      originBody = peeked.forOrigin
-      const username = extractUsername(peeked.head, facts.headers.get('content-type'), config.usernameFields)
-      if (username !== null) user = await hashUser(canonicalUsername(username), env, missing)
-    }
-    evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, now, missing })
+    // Credentials wherever the origin may read them (body of any type, query, any method): worker/credentials.ts.
+    const credentials = await readRequestCredentials(request, facts, config, routeClass, env, missing)
+    originBody = credentials.originBody
+    submits = credentials.facts.attempt
+    const user = credentials.user
+    evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, credentials: credentials.facts, now, missing })
   } catch (error) {
     missing.push('pipeline_error')
     console.error(JSON.stringify({ event: 'pipeline_error', ref, error: errorName(error), detail: PIPELINE_ERROR_DETAIL }))
@@ -62,7 +59,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     // After the SDK went in: a tee of a native body with one branch in HTMLRewriter does not let the
     // other read ahead of the client, so the body marker is read from what the client gets.
     if (!answer.unreachable) {
-      const outcome = { env, ctx, config, keys: evaluation.keys, routeClass: decision.routeClass, method: facts.method, now }
+      const outcome = { env, ctx, config, keys: evaluation.keys, routeClass: decision.routeClass, method: submits ? 'POST' : facts.method, now }
       try {
         response = countOriginOutcome(outcome, response)
       } catch (error) {

@@ -1,13 +1,21 @@
 // Request facts: takes the incoming Request and env, returns plain data for the
 // pipeline — client IP, the cf object (with the dev-only test override) and its ASN and TLS
 // fingerprints, the headers
-// the client sent minus every x-edgeward-*, cookies. Must not read the body.
+// the client sent minus every x-edgeward-* in any spelling, cookies. Must not read the body.
 import { asnOrNull, readTlsFingerprints, type TlsFingerprints } from '../src/signals/network'
 import { normalisePath, rawPathAndQuery } from '../src/signals/path'
 
 export const TEST_CF_HEADER = 'x-edgeward-test-cf'
 const MAX_TEST_CF_BYTES = 4096
 export const EDGEWARD_HEADER_PREFIX = 'x-edgeward-'
+
+/**
+ * Every spelling of an x-edgeward-* name: `-` or `_` anywhere (CGI, Rack and PHP turn both into
+ * HTTP_X_EDGEWARD_*), any case (Headers already lower-cases names).
+ */
+export function isEdgewardHeader(name: string): boolean {
+  return name.toLowerCase().replace(/_/g, '-').startsWith(EDGEWARD_HEADER_PREFIX)
+}
 
 export interface RequestFacts {
   readonly method: string
@@ -22,7 +30,7 @@ export interface RequestFacts {
   readonly asn: number | null
   /** From `cf`: JA3 / JA4 when the plan provides them, shape-checked. */
   readonly tls: TlsFingerprints
-  /** Client headers without any x-edgeward-* (what the origin may see). */
+  /** Client headers without any x-edgeward-* / x_edgeward_* (what the origin may see). */
   readonly headers: Headers
   readonly cookies: ReadonlyMap<string, string>
   readonly testCf: 'applied' | 'invalid' | 'ignored' | 'absent'
@@ -33,7 +41,7 @@ export function readRequestFacts(request: Request, env: Env): RequestFacts {
   const rawPath = rawPathAndQuery(request.url)
   const headers = new Headers(request.headers)
   const testCfText = headers.get(TEST_CF_HEADER)
-  for (const name of [...headers.keys()]) if (name.startsWith(EDGEWARD_HEADER_PREFIX)) headers.delete(name)
+  for (const name of [...headers.keys()]) if (isEdgewardHeader(name)) headers.delete(name)
 
   const baseCf = (request.cf ?? {}) as Record<string, unknown>
   let cf: Record<string, unknown> = baseCf

@@ -6,13 +6,14 @@ import { compileCidrSet, type CidrSet } from './cidr'
 import { DEFAULT_CONFIG } from './defaults'
 import { ConfigSchema, type Config, type Thresholds } from './schema'
 import type { RouteClass } from './routeClasses'
+import { compileRoutePattern, parseQueryParams, queryHolds, type QueryParams, type RoutePattern } from './routePattern'
 import { compileRules } from '../policy/rules/compileRules'
 import type { CompiledRule } from '../policy/rules/evaluate'
 import { err, ok, type Result } from '../util/result'
 
 export interface CompiledRoute {
   readonly routeClass: RouteClass
-  readonly pattern: RegExp
+  readonly pattern: RoutePattern
 }
 
 export interface CompiledConfig {
@@ -26,13 +27,17 @@ export interface CompiledConfig {
   readonly hostingAsnsExtra: ReadonlySet<number>
   readonly sdkExclude: readonly RegExp[]
   readonly usernameFields: readonly string[]
+  /** Lower-case dotted JSON paths (credentials.json_paths). */
+  readonly jsonPaths: readonly string[]
+  /** Lower-case names (credentials.password_fields): their presence makes any method an attempt. */
+  readonly passwordFields: readonly string[]
   /** Sorted by priority, parsed once here. */
   readonly rules: readonly CompiledRule[]
 }
 
 export type ConfigProblems = readonly string[]
 
-/** `/api/*` → /^\/api\/.*$/ on the normalised (lower-case) path. */
+/** `/api/*` → /^\/api\/.*$/ on the normalised (lower-case) path. Exact: sdk.exclude; routes use compileRoutePattern. */
 export function compilePathPattern(pattern: string): RegExp {
   const canonical = pattern.toLowerCase().replace(/\/+$/, '') || '/'
   const body = canonical
@@ -94,7 +99,8 @@ export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_c
   return ok({
     source: config,
     version: config.version,
-    routes: config.routes.map((r) => ({ routeClass: r.class, pattern: compilePathPattern(r.pattern) })),
+    // routes_add goes first: an operator's additions win over the defaults without restating them.
+    routes: [...config.routes_add, ...config.routes].map((r) => ({ routeClass: r.class, pattern: compileRoutePattern(r.pattern) })),
     allowIps: allow.set,
     denyIps: deny.set,
     allowAsns: new Set(config.allow.asns),
@@ -102,13 +108,26 @@ export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_c
     hostingAsnsExtra: new Set(config.asn.hosting_extra),
     sdkExclude: config.sdk.exclude.map(compilePathPattern),
     usernameFields: config.credentials.username_fields.map((f) => f.toLowerCase()),
+    jsonPaths: config.credentials.json_paths.map((f) => f.toLowerCase()),
+    passwordFields: config.credentials.password_fields.map((f) => f.toLowerCase()),
     rules: rules.rules,
   })
 }
 
-/** Route class of a normalised path: the first matching route, else `other`. */
-export function classifyRoute(config: CompiledConfig, normalisedPath: string): RouteClass {
-  for (const route of config.routes) if (route.pattern.test(normalisedPath)) return route.routeClass
+/**
+ * Route class of a request: the first route (routes_add, then routes) whose pattern matches the
+ * normalised path and, where the pattern has a query part, the query string; else `other`.
+ */
+export function classifyRoute(config: CompiledConfig, normalisedPath: string, rawQuery = ''): RouteClass {
+  let query: QueryParams | null | undefined // parsed only when a pattern with a query part needs it
+  for (const route of config.routes) {
+    if (!route.pattern.path.test(normalisedPath)) continue
+    if (route.pattern.query.length > 0) {
+      query ??= rawQuery === '' || rawQuery === '?' ? null : parseQueryParams(rawQuery)
+      if (!queryHolds(route.pattern, query)) continue
+    }
+    return route.routeClass
+  }
   return 'other'
 }
 

@@ -9,6 +9,7 @@ const HIGH_RISK = '["password_reset", "profile", "transfer"]'
 export const DEFAULT_CONFIG = {
   version: 'bundled-1',
   mode: 'enforce',
+  routes_add: [],
   routes: [
     { class: 'login', pattern: '/login' },
     { class: 'login', pattern: '/signin' },
@@ -52,35 +53,48 @@ export const DEFAULT_CONFIG = {
     { name: 'automation_markers', when: 'sdk_webdriver or sdk_automation_markers >= 2', action: 'challenge', priority: 30 },
     {
       name: 'credential_stuffing',
-      when: 'route == "login" and method == "POST" and device.distinct_users_10m >= 5 and device.failed_logins_10m >= 3',
+      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_logins_10m >= 3',
       action: 'block', priority: 20, deny_ttl_s: 900,
     },
-    { name: 'access_diversity_ip', when: 'route == "login" and method == "POST" and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5', action: 'challenge', priority: 40 },
-    { name: 'credential_cracking', when: 'route == "login" and method == "POST" and user.failed_logins_1h >= 8', action: 'challenge', priority: 40 },
-    { name: 'username_from_many_ips', when: 'route == "login" and method == "POST" and user.distinct_ips_1h >= 4 and user.failed_logins_1h >= 3', action: 'challenge', priority: 40 },
+    { name: 'access_diversity_ip', when: 'route == "login" and credential_attempt and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5', action: 'challenge', priority: 40 },
+    // A login whose username cannot be read (padded past the cap, unparsable, no known field) or that
+    // carries two different usernames, from a client that already failed 4 times: a browser's form is
+    // readable and names one user, so a person never trips it (docs/credentials.md).
+    {
+      name: 'hidden_credentials',
+      when: 'route == "login" and credential_attempt and (credential_unreadable or credential_conflict) and device.failed_logins_10m >= 4',
+      action: 'challenge', priority: 40,
+    },
+    { name: 'credential_cracking', when: 'route == "login" and credential_attempt and user.failed_logins_1h >= 8', action: 'challenge', priority: 40 },
+    { name: 'username_from_many_ips', when: 'route == "login" and credential_attempt and user.distinct_ips_1h >= 4 and user.failed_logins_1h >= 3', action: 'challenge', priority: 40 },
     // Zone under attack: acts only with evidence on the request itself (this username already tried
     // from another address); a person without JavaScript cannot solve a challenge, so the zone-wide
     // ratio alone only adds risk.
     {
       name: 'distributed_stuffing',
-      when: 'route == "login" and method == "POST" and zone_login_failure_ratio_10m >= 0.5 and (cookie_missing or cookie_invalid) and user.distinct_ips_1h >= 2',
+      when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and (cookie_missing or cookie_invalid) and user.distinct_ips_1h >= 2',
       action: 'challenge', priority: 50,
     },
-    { name: 'zone_under_login_attack', when: 'route == "login" and method == "POST" and zone_login_failure_ratio_10m >= 0.5 and (cookie_missing or cookie_invalid)', weight: 0.25 },
+    { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and (cookie_missing or cookie_invalid)', weight: 0.25 },
     { name: 'carding_declines', when: 'route == "checkout" and method == "POST" and device.checkout_declines_10m >= 3', action: 'block', priority: 20, deny_ttl_s: 900 },
     { name: 'carding_velocity', when: 'route == "checkout" and method == "POST" and (device.checkout_declines_10m >= 2 or device.checkouts_10m >= 6)', action: 'challenge', priority: 40 },
-    { name: 'signup_burst', when: 'route == "signup" and method == "POST" and ip.signups_1h >= 5', action: 'challenge', priority: 40 },
+    { name: 'signup_burst', when: 'route == "signup" and credential_attempt and ip.signups_1h >= 5', action: 'challenge', priority: 40 },
     { name: 'scraping_rate', when: 'route != "static" and (device.requests_1m >= 90 or ip.requests_1m >= 300)', action: 'rate_limit', priority: 30 },
     { name: 'cart_hoarding', when: 'route == "cart" and method == "POST" and device.cart_adds_10m >= 20', action: 'rate_limit', priority: 30 },
     { name: 'takeover_path_from_hosting', when: `route in ${HIGH_RISK} and asn_hosting and device.high_risk_visits_10m >= 2`, action: 'challenge', priority: 40 },
     { name: 'replayed_cookie', when: 'cookie_replayed', weight: 0.2 },
-    { name: 'hosting_asn_on_login', when: 'asn_hosting and route == "login" and method == "POST"', weight: 0.15 },
+    { name: 'hosting_asn_on_login', when: 'asn_hosting and route == "login" and credential_attempt', weight: 0.15 },
   ],
   allow: { ips: [], asns: [] },
   deny: { ips: [], asns: [] },
   origin_headers: { enabled: true, risk: true, action: true, reasons: true, device: true },
   log: { ip: 'full', features: true },
-  credentials: { username_fields: ['username', 'email', 'user', 'login'], max_body_bytes: 65536 },
+  credentials: {
+    username_fields: ['username', 'email', 'user', 'login'],
+    json_paths: [],
+    password_fields: ['password', 'passwd', 'pass', 'pwd'],
+    max_body_bytes: 65536,
+  },
   // Markers for an origin that answers a failed login with 200 (or a redirect): none by default.
   outcomes: { max_body_bytes: 65536, login: {}, signup: {}, checkout: {} },
   counters: { budget_ms: 25 },

@@ -21,6 +21,18 @@ const pathPattern = v.pipe(
   v.regex(/^\/[A-Za-z0-9\-._~!$&'()+,;=:@%/*]*$/, 'must start with "/" and use URL path characters, with * as wildcard'),
 )
 
+/** A route: a path pattern, optionally with query conditions (`/index.php?route=account/login`). */
+const routePattern = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(256),
+  v.regex(
+    /^\/[A-Za-z0-9\-._~!$&'()+,;=:@%/*]*(\?[A-Za-z0-9\-._~%[\]]+(=[A-Za-z0-9\-._~!$'()+,;:@%/*]*)?(&[A-Za-z0-9\-._~%[\]]+(=[A-Za-z0-9\-._~!$'()+,;:@%/*]*)?)*)?$/,
+    'must start with "/" and use URL path characters, with * as wildcard, optionally "?name=value&…"',
+  ),
+)
+const route = v.strictObject({ class: routeClass, pattern: routePattern })
+
 const thresholds = v.pipe(
   v.strictObject({ challenge: probability, block: probability }),
   v.check((t) => t.challenge <= t.block, 'challenge must not be above block'),
@@ -56,7 +68,9 @@ const asn = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4294967295
 export const ConfigSchema = v.strictObject({
   version: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')),
   mode: v.picklist(MODES),
-  routes: list(v.strictObject({ class: routeClass, pattern: pathPattern }), 200),
+  routes: list(route, 200),
+  /** Matched before `routes`: add a route without restating the defaults (first match wins). */
+  routes_add: list(route, 100),
   thresholds: v.strictObject({
     default: thresholds,
     ...Object.fromEntries(ROUTE_CLASSES.map((c) => [c, v.optional(thresholds)])),
@@ -84,6 +98,10 @@ export const ConfigSchema = v.strictObject({
   log: v.strictObject({ ip: v.picklist(IP_LOG_MODES), features: v.boolean() }),
   credentials: v.strictObject({
     username_fields: list(shortString(64), 20),
+    /** Dotted paths into a JSON body (`user.email`), matched case-insensitively, array levels skipped. */
+    json_paths: list(v.pipe(shortString(128), v.regex(/^[^.\s]+(\.[^.\s]+)*$/, 'dotted key names, e.g. "user.email"')), 20),
+    /** Their presence (never their value) makes a non-POST request on a credential route an attempt. */
+    password_fields: list(shortString(64), 20),
     max_body_bytes: v.pipe(v.number(), v.integer(), v.minValue(256), v.maxValue(1_048_576)),
   }),
   /** Login / signup / checkout outcome markers; empty = status codes only. */

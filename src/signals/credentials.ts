@@ -1,43 +1,130 @@
-// Username from a login/signup body: takes the body bytes, its Content-Type and the
-// configured field names, returns the first non-empty username-like value (capped),
-// or null. Must not return or keep the password, and must not throw on any input.
+// Credentials wherever an origin may find them: takes the request's query string, the first
+// bytes of its body (with whether the body went past the cap or failed), its Content-Type and the
+// configured field names; returns every distinct username it holds (canonical), whether a password
+// field was present, whether the usernames disagree, and why nothing could be read. Must not return
+// or keep the password, and must not throw on any input. See docs/credentials.md.
+import { canonicalUsername } from '../log/keyedHash'
+import { walkJsonLeaves } from './credentialJson'
+import { multipartBoundary, multipartFields } from './credentialMultipart'
 
 const MAX_USERNAME = 256
+/** Distinct usernames kept per request: enough to see a conflict, bounded for the counters. */
+export const MAX_USERNAMES = 8
 const decoder = new TextDecoder()
 
+export interface CredentialFields {
+  /** Flat names (form, multipart, query, top-level JSON keys), lower-case. */
+  readonly usernameFields: readonly string[]
+  /** Dotted JSON paths (`user.email`), lower-case; also `user[email]` in form bodies. */
+  readonly jsonPaths: readonly string[]
+  /** Names whose presence (never their value) makes a non-POST request an attempt, lower-case. */
+  readonly passwordFields: readonly string[]
+}
+
+export const UNREADABLE_REASONS = ['too_large', 'body_error', 'malformed', 'unsupported_type', 'no_username'] as const
+export type UnreadableReason = (typeof UNREADABLE_REASONS)[number]
+
+export interface CredentialInput {
+  /** The raw query string, with or without its leading `?`. */
+  readonly query: string
+  /** The body's first bytes (all of it when not `truncated`); empty when there is none. */
+  readonly body: Uint8Array
+  /** The body went on past the cap: what follows it was not read. */
+  readonly truncated: boolean
+  /** False when reading the body failed (the head is what arrived before the failure). */
+  readonly complete: boolean
+  readonly contentType: string | null
+}
+
+export interface CredentialRead {
+  /** Distinct usernames (NFKC, trimmed, lower-case), in order of appearance, at most MAX_USERNAMES. */
+  readonly usernames: readonly string[]
+  /** A configured password field is present in the query or the body. */
+  readonly passwordSeen: boolean
+  /** Two or more distinct usernames: the origin reads one of them, we cannot tell which. */
+  readonly conflict: boolean
+  /** Why the request's username could not be read completely, or null. */
+  readonly unreadable: UnreadableReason | null
+}
+
+/** What rules and counters learn about one request's credentials (src/policy/rules/context.ts). */
+export interface CredentialFacts {
+  /** The request submits credentials: any POST to a credential route, or any method carrying a password field. */
+  readonly attempt: boolean
+  readonly unreadable: boolean
+  readonly conflict: boolean
+}
+
+export const NO_CREDENTIALS: CredentialFacts = { attempt: false, unreadable: false, conflict: false }
+
+type Pairs = Array<readonly [string, string]>
+
+/** Reads every place a login request can carry a username. */
+export function readCredentials(input: CredentialInput, fields: CredentialFields): CredentialRead {
+  const pairs: Pairs = []
+  const query = input.query.startsWith('?') ? input.query.slice(1) : input.query
+  if (query !== '') pairs.push(...formPairs(query, false))
+  const body = input.body.byteLength === 0 ? { problem: null } : bodyPairs(input, pairs)
+
+  const seen = new Set<string>()
+  const usernames: string[] = []
+  let passwordSeen = false
+  for (const [key, value] of pairs) {
+    const name = key.toLowerCase().replace(/\[([^\]]*)\]/g, '.$1') // PHP/Rails `user[email]` = `user.email`
+    const last = name.slice(name.lastIndexOf('.') + 1)
+    if (fields.passwordFields.includes(last)) passwordSeen = true
+    const isUsername = fields.usernameFields.includes(name) || fields.jsonPaths.includes(name)
+    const canonical = isUsername ? canonicalUsername(value.slice(0, MAX_USERNAME)) : ''
+    if (canonical === '' || seen.has(canonical) || usernames.length >= MAX_USERNAMES) continue
+    seen.add(canonical)
+    usernames.push(canonical)
+  }
+  const unreadable = body.problem ?? (usernames.length === 0 ? 'no_username' : null)
+  return { usernames, passwordSeen, conflict: usernames.length > 1, unreadable }
+}
+
+/** Appends the body's name/value pairs; returns why it could not be read in full, if so. */
+function bodyPairs(input: CredentialInput, out: Pairs): { problem: UnreadableReason | null } {
+  const contentType = input.contentType ?? ''
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? ''
+  const text = decoder.decode(input.body)
+  const cut: UnreadableReason | null = input.truncated ? 'too_large' : !input.complete ? 'body_error' : null
+  if (type === 'application/json' || type.endsWith('+json')) {
+    const whole = walkJsonLeaves(text, (path, value) => out.push([path, value]))
+    return { problem: cut ?? (whole ? null : 'malformed') }
+  }
+  if (type === 'multipart/form-data') {
+    const boundary = multipartBoundary(contentType)
+    if (boundary === null) return { problem: cut ?? 'malformed' }
+    const parsed = multipartFields(text, boundary)
+    out.push(...parsed.fields)
+    return { problem: cut ?? (parsed.complete ? null : 'malformed') }
+  }
+  // No Content-Type is read as a form, as curl -d and lenient origins do.
+  if (type === 'application/x-www-form-urlencoded' || type === '') {
+    out.push(...formPairs(text, cut !== null))
+    return { problem: cut }
+  }
+  return { problem: cut ?? 'unsupported_type' }
+}
+
+/** Form pairs, every duplicate and case variant kept; a cut-off last pair is dropped. */
+function formPairs(text: string, cutOff: boolean): Pairs {
+  const whole = cutOff ? text.slice(0, Math.max(0, text.lastIndexOf('&'))) : text
+  return [...new URLSearchParams(whole)]
+}
+
+/**
+ * The first non-empty username of a form or JSON body in field order, as sent (capped), or null.
+ * Kept for callers that want one raw value; the request path uses readCredentials.
+ */
 export function extractUsername(body: Uint8Array, contentType: string | null, fields: readonly string[]): string | null {
   if (body.byteLength === 0) return null
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-  const text = decoder.decode(body)
-  const values = type === 'application/json' || type.endsWith('+json') ? fromJson(text) : type === 'application/x-www-form-urlencoded' ? fromForm(text) : null
-  if (values === null) return null
+  const pairs: Pairs = []
+  bodyPairs({ query: '', body, truncated: false, complete: true, contentType }, pairs)
   for (const field of fields) {
-    const v = values.get(field)
-    if (v !== undefined && v.trim() !== '') return v.slice(0, MAX_USERNAME)
+    const hit = pairs.find(([k, v]) => k.toLowerCase() === field && v.trim() !== '')
+    if (hit !== undefined) return hit[1].slice(0, MAX_USERNAME)
   }
   return null
-}
-
-function fromForm(text: string): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const [k, v] of new URLSearchParams(text)) {
-    const key = k.toLowerCase()
-    if (!out.has(key)) out.set(key, v)
-  }
-  return out
-}
-
-function fromJson(text: string): Map<string, string> | null {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return null
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null
-  const out = new Map<string, string>()
-  for (const [k, v] of Object.entries(parsed)) {
-    if (typeof v === 'string' && !out.has(k.toLowerCase())) out.set(k.toLowerCase(), v)
-  }
-  return out
 }

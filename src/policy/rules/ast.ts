@@ -15,6 +15,14 @@ export const RULE_VARIABLES = {
   /** TLS fingerprints where the plan provides them (JA3 as lower-case MD5 hex); missing otherwise. */
   ja3: 'string',
   ja4: 'string',
+  /** The User-Agent was longer than rules read (`ua` holds its first 8 KiB). */
+  ua_truncated: 'bool',
+  /** A credential route (login, signup, password_reset) request that submits: any POST, or any method carrying a password field. */
+  credential_attempt: 'bool',
+  /** …whose username could not be read in full: body past the cap, unparsable, of an unread type, or no username field. */
+  credential_unreadable: 'bool',
+  /** …that carries two or more different usernames (`Username=a&username=b`, body vs query, duplicate JSON keys). */
+  credential_conflict: 'bool',
 } as const
 export type RuleVariable = keyof typeof RULE_VARIABLES
 export type ValueType = 'number' | 'string' | 'bool'

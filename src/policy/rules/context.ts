@@ -1,12 +1,14 @@
 // The rule context of one request: takes the feature vector and the request facts a rule
 // may read; returns the plain record the evaluator looks names up in. Pure.
 import type { FeatureVector } from '../../features/list'
+import type { CredentialFacts } from '../../signals/credentials'
 import type { RouteClass } from '../../config/routeClasses'
 import type { RuleContext } from './evaluate'
 
 /** User-Agents of the big search-engine crawlers; claiming one from an unverified source is a fake. */
 const CRAWLER_UA = /\b(googlebot|google-inspectiontool|bingbot|bingpreview|yandex(?:bot|images)|baiduspider|duckduckbot|applebot|slurp)\b/i
-const MAX_UA = 512
+/** Rules read this much of the User-Agent (real ones are < 1 KiB; past it `ua_truncated` is true). */
+export const MAX_RULE_UA = 8 * 1024
 
 export interface RuleFacts {
   readonly routeClass: RouteClass
@@ -20,10 +22,12 @@ export interface RuleFacts {
   /** From readTlsFingerprints: null when the plan does not provide them. */
   readonly ja3: string | null
   readonly ja4: string | null
+  /** What the credential reader saw on a credential route (worker/credentials.ts); absent = all false. */
+  readonly credentials?: CredentialFacts
 }
 
 export function claimsCrawler(userAgent: string | null): boolean {
-  return userAgent !== null && CRAWLER_UA.test(userAgent.slice(0, MAX_UA))
+  return userAgent !== null && CRAWLER_UA.test(userAgent.slice(0, MAX_RULE_UA))
 }
 
 export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext {
@@ -36,7 +40,11 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       country: f.country,
       asn: f.asn,
       risk: f.risk,
-      ua: f.userAgent === null ? null : f.userAgent.slice(0, MAX_UA),
+      ua: f.userAgent === null ? null : f.userAgent.slice(0, MAX_RULE_UA),
+      ua_truncated: f.userAgent !== null && f.userAgent.length > MAX_RULE_UA,
+      credential_attempt: f.credentials?.attempt ?? false,
+      credential_unreadable: f.credentials?.unreadable ?? false,
+      credential_conflict: f.credentials?.conflict ?? false,
       ua_crawler: claimsCrawler(f.userAgent),
       verified_bot: f.verifiedBot,
       ja3: f.ja3,

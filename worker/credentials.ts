@@ -1,0 +1,57 @@
+// Credentials on the request path: takes a request on a credential route (login, signup,
+// password_reset), peeks at most `credentials.max_body_bytes` of its body (the origin still gets
+// every byte) and returns what rules and counters need — whether it is an attempt, the username key,
+// whether the username was unreadable or conflicting. Never the password; never a throw on bad input.
+import type { CompiledConfig } from '../src/config/compileConfig'
+import { CREDENTIAL_CLASSES, type RouteClass } from '../src/config/routeClasses'
+import { NO_CREDENTIALS, readCredentials, type CredentialFacts, type UnreadableReason } from '../src/signals/credentials'
+import { peekBody } from './body'
+import { hashUser } from './privacy'
+import type { RequestFacts } from './request'
+
+export interface RequestCredentials {
+  readonly facts: CredentialFacts
+  /** Why the username was unreadable (for the log), or null. */
+  readonly unreadable: UnreadableReason | null
+  /**
+   * The username key: the keyed hash of the one username, or — when the request carries several
+   * different ones — of that set, so each new combination counts as a new username tried.
+   */
+  readonly user: string | null
+  /** The body the origin gets: the peeked tee when the body was read, else the request's own. */
+  readonly originBody: BodyInit | null
+}
+
+export async function readRequestCredentials(
+  request: Request,
+  facts: RequestFacts,
+  config: CompiledConfig,
+  routeClass: RouteClass,
+  env: Env,
+  missing: string[],
+): Promise<RequestCredentials> {
+  const none: RequestCredentials = { facts: NO_CREDENTIALS, unreadable: null, user: null, originBody: request.body }
+  if (!CREDENTIAL_CLASSES.has(routeClass)) return none
+  const peeked = await peekBody(request.body, config.source.credentials.max_body_bytes)
+  const read = readCredentials(
+    { query: facts.url.search, body: peeked.head, truncated: peeked.truncated, complete: peeked.complete, contentType: facts.headers.get('content-type') },
+    config,
+  )
+  // A POST is an attempt whatever it carries; any other method only when it carries a password field
+  // (`GET /login?username=…&password=…`), so a form view with `?email=` prefilled is not one.
+  const attempt = facts.method === 'POST' || read.passwordSeen
+  if (!attempt) return { ...none, originBody: peeked.forOrigin }
+  const names = [...read.usernames].sort()
+  let user: string | null = null
+  try {
+    if (names.length > 0) user = await hashUser(names.length === 1 ? names[0]! : `\u0000set\u0000${names.join('\u0000')}`, env, missing)
+  } catch {
+    missing.push('user_hash') // the body is already tee'd: decide without the username rather than fail open
+  }
+  return {
+    facts: { attempt, unreadable: read.unreadable !== null, conflict: read.conflict },
+    unreadable: read.unreadable,
+    user,
+    originBody: peeked.forOrigin,
+  }
+}
