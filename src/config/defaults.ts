@@ -97,7 +97,7 @@ export const DEFAULT_CONFIG = {
   },
   // Markers for an origin that answers a failed login with 200 (or a redirect): none by default.
   outcomes: { max_body_bytes: 65536, login: {}, signup: {}, checkout: {} },
-  counters: { budget_ms: 25 },
+  counters: { budget_ms: 25, ipv6_prefix_bits: 64 },
   model: { active: 'default' },
   sdk: { inject: true, exclude: [] },
   asn: { hosting_extra: [] },

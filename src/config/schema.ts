@@ -113,6 +113,8 @@ export const ConfigSchema = v.strictObject({
   }),
   counters: v.strictObject({
     budget_ms: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+    /** IP counters and IP deny entries key an IPv6 address by this prefix (one subscriber's /64). */
+    ipv6_prefix_bits: v.pipe(v.number(), v.integer(), v.minValue(32), v.maxValue(128)),
   }),
   model: v.strictObject({ active: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9._-]+$/)) }),
   sdk: v.strictObject({ inject: v.boolean(), exclude: list(pathPattern, 100) }),

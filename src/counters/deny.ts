@@ -2,6 +2,7 @@
 // Takes targets, TTLs and stored rows; returns entries, keys and hits. Fails closed; no clock.
 import { parseIp } from '../config/cidr'
 import { err, ok, type Result } from '../util/result'
+import { parseIpTarget } from './ipKey'
 import type { KeyKind } from './keys'
 
 export const DENY_KINDS = ['device', 'ip', 'user_ip'] as const
@@ -72,12 +73,13 @@ export type DenyProblem = 'bad_kind' | 'bad_value' | 'bad_ttl' | 'bad_reason'
 /** Validates a target from untrusted parts (admin API, policy); IPs are canonicalised. */
 export function makeDenyTarget(kind: unknown, parts: { device?: unknown; ip?: unknown; user?: unknown }): Result<DenyTarget, DenyProblem> {
   if (!isDenyKind(kind)) return err('bad_kind', 'kind must be device, ip or user_ip')
-  const ip = typeof parts.ip === 'string' ? parseIp(parts.ip.trim())?.toString() : undefined
+  // An address, or an IPv6 network as IP entries are keyed and listed (`2001:db8:1:2::/64`).
+  const ip = typeof parts.ip === 'string' ? parseIpTarget(parts.ip) : undefined
   switch (kind) {
     case 'device':
       return isId(parts.device) ? ok({ kind, device: parts.device }) : err('bad_value', 'device: 1-128 id characters')
     case 'ip':
-      return ip !== undefined ? ok({ kind, ip }) : err('bad_value', 'ip: not an IP address')
+      return ip !== undefined ? ok({ kind, ip }) : err('bad_value', 'ip: not an IP address or IPv6 network')
     case 'user_ip':
       if (!isId(parts.user)) return err('bad_value', 'user: 1-128 id characters (the keyed hash from the log)')
       return ip !== undefined ? ok({ kind, user: parts.user, ip }) : err('bad_value', 'ip: not an IP address')

@@ -1,7 +1,8 @@
 // Names of the Durable Objects that hold journey counters, deny entries and zone figures.
 // Takes typed parts, returns canonical JSON tuples (never concatenated strings); no I/O.
 
-export const KEY_KINDS = ['device', 'ip', 'prefix', 'user'] as const
+/** `asn`: the network a request comes from; only device mints are counted there (see countMint). */
+export const KEY_KINDS = ['device', 'ip', 'prefix', 'user', 'asn'] as const
 export type KeyKind = (typeof KEY_KINDS)[number]
 
 export const isKeyKind = (v: unknown): v is KeyKind =>

@@ -19,29 +19,51 @@ export const METRICS = [
   'signup_attempts',
   'signups',
   'signup_failures',
+  /** Page views: requests that are navigations (see navigation.ts), not sub-resources. */
+  'navigations',
+  /** New device cookies issued by collect (countMint: IP, prefix and ASN keys only). */
+  'devices_minted',
+  /** Reserved-path requests per source (worker/counters/reserved.ts): limits, not features. */
+  'reserved_collect',
+  'reserved_challenge',
+  'reserved_verify',
+  'admin_auth_failures',
 ] as const
 export type Metric = (typeof METRICS)[number]
 
 export const isMetric = (v: unknown): v is Metric => typeof v === 'string' && (METRICS as readonly string[]).includes(v)
 
-/** Distinct-member sets: usernames tried by a device/IP/prefix, IPs trying a username. */
-export const SETS = ['users', 'ips'] as const
+/**
+ * Distinct-member sets: usernames tried by a device/IP/prefix, IPs trying a username, valid
+ * device ids seen from an IP/prefix (many established devices behind one address = shared).
+ */
+export const SETS = ['users', 'ips', 'devices'] as const
 export type SetName = (typeof SETS)[number]
 
 export const isSetName = (v: unknown): v is SetName => typeof v === 'string' && (SETS as readonly string[]).includes(v)
 
+export interface DistinctAdd {
+  readonly set: SetName
+  readonly member: string
+}
+
 export interface Observation {
   readonly bumps: readonly Metric[]
-  /** A member to add to one distinct set of this key, or null. */
-  readonly distinct: { readonly set: SetName; readonly member: string } | null
+  /** Members to add to this key's distinct sets (at most one per set). */
+  readonly distinct: readonly DistinctAdd[]
 }
 
 export interface ObservedRequest {
   readonly routeClass: RouteClass
   readonly method: string
+  /** The IP's counter key (its /64 for IPv6, see ipKey.ts): the member of a username's `ips` set. */
   readonly ip: string
   /** Keyed hash of the username (from the login/signup body), or null. */
   readonly user: string | null
+  /** Device id from a valid cookie, or null. */
+  readonly device: string | null
+  /** A page view (navigation.ts); sub-resources and XHR count in `requests` only. */
+  readonly navigation: boolean
 }
 
 const isPost = (method: string): boolean => method.toUpperCase() === 'POST'
@@ -55,12 +77,15 @@ export function observationFor(kind: KeyKind, req: ObservedRequest): Observation
   if (post && req.routeClass === 'cart') bumps.push('cart_adds')
   if (post && req.routeClass === 'checkout') bumps.push('checkouts')
   if (HIGH_RISK_CLASSES.includes(req.routeClass)) bumps.push('high_risk_visits')
+  if (req.navigation) bumps.push('navigations')
 
-  let distinct: Observation['distinct'] = null
+  const distinct: DistinctAdd[] = []
   if (post && req.routeClass === 'login') {
-    if (kind === 'user') distinct = { set: 'ips', member: req.ip }
-    else if (req.user !== null) distinct = { set: 'users', member: req.user }
+    if (kind === 'user') distinct.push({ set: 'ips', member: req.ip })
+    else if (req.user !== null) distinct.push({ set: 'users', member: req.user })
   }
+  // Shared addresses: how many established devices an IP / prefix carries.
+  if ((kind === 'ip' || kind === 'prefix') && req.device !== null) distinct.push({ set: 'devices', member: req.device })
   return { bumps, distinct }
 }
 

@@ -9,7 +9,7 @@ import { emptyFeatureVector, FEATURE_INDEX, FEATURES } from '../../src/features/
 const w = (n: number) => ({ '1m': n, '10m': n * 10, '1h': n * 100, '24h': n * 1000 })
 const snap = (base: number): KeySnapshot => ({
   counts: Object.fromEntries(METRICS.map((m, i) => [m, w(base + i)])) as KeySnapshot['counts'],
-  distinct: { users: w(base + 50), ips: w(base + 60) },
+  distinct: { users: w(base + 50), ips: w(base + 60), devices: w(base + 70) },
   deny: null,
   fresh: false,
 })
@@ -20,7 +20,7 @@ describe('fillJourney', () => {
   })
 
   it('fills every journey slot from the counters', () => {
-    const read: JourneyRead = { status: 'ok', deny: null, counters: { device: snap(1), ip: snap(100), prefix: snap(200), user: snap(300), zoneLoginFailureRatio10m: 0.25 } }
+    const read: JourneyRead = { status: 'ok', deny: null, counters: { device: snap(1), ip: snap(100), prefix: snap(200), user: snap(300), asn: null, missing: [], userKeySlow: false, zoneLoginFailureRatio10m: 0.25 } }
     const vec = emptyFeatureVector()
     fillJourney(vec, read)
     const idx = (m: (typeof METRICS)[number]) => METRICS.indexOf(m)
@@ -36,13 +36,26 @@ describe('fillJourney', () => {
   })
 
   it('counts a client without a device by its IP, and leaves NaN where the username or zone figures are missing', () => {
-    const read: JourneyRead = { status: 'ok', deny: null, counters: { device: null, ip: snap(100), prefix: snap(200), user: null, zoneLoginFailureRatio10m: null } }
+    const read: JourneyRead = { status: 'ok', deny: null, counters: { device: null, ip: snap(100), prefix: snap(200), user: null, asn: null, missing: [], userKeySlow: false, zoneLoginFailureRatio10m: null } }
     const vec = emptyFeatureVector()
     fillJourney(vec, read)
     expect(vec[FEATURE_INDEX.device_requests_1m]).toBe(100)
     expect(vec[FEATURE_INDEX.user_failed_logins_1h]).toBeNaN()
     expect(vec[FEATURE_INDEX.zone_login_failure_ratio_10m]).toBeNaN()
     expect(vec[FEATURE_INDEX.ip_requests_1m]).toBe(100)
+  })
+
+  it('leaves only a missing key\'s slots NaN: a late device is not replaced by its IP', () => {
+    const read: JourneyRead = {
+      status: 'ok', deny: null,
+      counters: { device: null, ip: snap(100), prefix: null, user: snap(300), asn: null, missing: [{ kind: 'device', reason: 'timeout' }, { kind: 'prefix', reason: 'error' }], userKeySlow: false, zoneLoginFailureRatio10m: null },
+    }
+    const vec = emptyFeatureVector()
+    fillJourney(vec, read)
+    expect(vec[FEATURE_INDEX.device_requests_1m]).toBeNaN()
+    expect(vec[FEATURE_INDEX.device_distinct_users_10m]).toBeNaN()
+    expect(vec[FEATURE_INDEX.ip_requests_1m]).toBe(100)
+    expect(vec[FEATURE_INDEX.user_failed_logins_1h]).toBe((300 + METRICS.indexOf('login_failures')) * 100)
   })
 
   it('leaves every journey slot NaN when the counters are missing', () => {

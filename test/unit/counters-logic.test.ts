@@ -42,17 +42,28 @@ describe('classifyOutcome', () => {
 })
 
 describe('observationFor', () => {
-  const req = { routeClass: 'login', method: 'POST', ip: '203.0.113.7', user: 'u1' } as const
+  const req = { routeClass: 'login', method: 'POST', ip: '203.0.113.7', user: 'u1', device: null, navigation: false } as const
   it('counts a login attempt and the username on device, IP and prefix keys', () => {
-    expect(observationFor('device', req)).toEqual({ bumps: ['requests', 'login_attempts'], distinct: { set: 'users', member: 'u1' } })
-    expect(observationFor('prefix', req).distinct).toEqual({ set: 'users', member: 'u1' })
+    expect(observationFor('device', req)).toEqual({ bumps: ['requests', 'login_attempts'], distinct: [{ set: 'users', member: 'u1' }] })
+    expect(observationFor('prefix', req).distinct).toEqual([{ set: 'users', member: 'u1' }])
   })
   it('counts the IP on the username key', () => {
-    expect(observationFor('user', req).distinct).toEqual({ set: 'ips', member: '203.0.113.7' })
+    expect(observationFor('user', req).distinct).toEqual([{ set: 'ips', member: '203.0.113.7' }])
   })
   it('counts high-risk page visits on any method, and nothing else on a GET', () => {
     expect(observationFor('device', { ...req, routeClass: 'password_reset', method: 'GET' }).bumps).toEqual(['requests', 'high_risk_visits'])
-    expect(observationFor('device', { ...req, routeClass: 'login', method: 'GET' })).toEqual({ bumps: ['requests'], distinct: null })
+    expect(observationFor('device', { ...req, routeClass: 'login', method: 'GET' })).toEqual({ bumps: ['requests'], distinct: [] })
+  })
+  it('counts a navigation as a request and a page view, a sub-resource as a request only', () => {
+    expect(observationFor('ip', { ...req, method: 'GET', navigation: true }).bumps).toEqual(['requests', 'navigations'])
+    expect(observationFor('ip', { ...req, method: 'GET', navigation: false }).bumps).toEqual(['requests'])
+  })
+  it('adds the valid device to the IP and prefix keys (shared addresses), beside the username', () => {
+    const withDevice = { ...req, device: 'dev-1' }
+    expect(observationFor('ip', withDevice).distinct).toEqual([{ set: 'users', member: 'u1' }, { set: 'devices', member: 'dev-1' }])
+    expect(observationFor('prefix', { ...withDevice, method: 'GET' }).distinct).toEqual([{ set: 'devices', member: 'dev-1' }])
+    expect(observationFor('device', withDevice).distinct).toEqual([{ set: 'users', member: 'u1' }])
+    expect(observationFor('user', withDevice).distinct).toEqual([{ set: 'ips', member: '203.0.113.7' }])
   })
   it.each([
     ['cart', 'cart_adds'],

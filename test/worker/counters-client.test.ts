@@ -41,9 +41,9 @@ describe('observeRequest', () => {
     expect(read.status).toBe('ok')
     if (read.status !== 'ok') return
     expect(read.counters.device?.counts.login_attempts['10m']).toBe(2)
-    expect(read.counters.ip.distinct.users['10m']).toBe(1)
+    expect(read.counters.ip?.distinct.users['10m']).toBe(1)
     expect(read.counters.user?.distinct.ips['1h']).toBe(1)
-    expect(read.counters.prefix.counts.requests['1m']).toBe(2)
+    expect(read.counters.prefix?.counts.requests['1m']).toBe(2)
     const vec = emptyFeatureVector()
     fillJourney(vec, read)
     expect(vec[FEATURE_INDEX.device_login_attempts_10m]).toBe(2)
@@ -57,7 +57,7 @@ describe('observeRequest', () => {
     for (let i = 0; i < 3; i++) await recordOutcome(env, k, 'login_failure', T0 + i, { caches })
     const read = await observeRequest(env, k, login(T0 + 10), 2_000, { caches })
     expect(read.status === 'ok' && read.counters.device?.counts.login_failures['10m']).toBe(3)
-    expect(read.status === 'ok' && read.counters.ip.counts.login_failures['10m']).toBe(3)
+    expect(read.status === 'ok' && read.counters.ip?.counts.login_failures['10m']).toBe(3)
     expect(read.status === 'ok' && read.counters.user?.counts.login_failures['1h']).toBe(3)
   })
 
@@ -73,7 +73,7 @@ describe('observeRequest', () => {
     const started = performance.now()
     const read = await observeRequest(bad, keys('u'), login(T0), budget, { caches: new IsolateCaches() })
     const elapsed = performance.now() - started
-    expect(read).toEqual({ status: 'missing', reason, deny: null })
+    expect(read).toEqual({ status: 'missing', reason, deny: null, keys: ['device', 'ip', 'prefix', 'user'].map((kind) => ({ kind, reason })) })
     expect(elapsed).toBeLessThan(budget + 10)
     if (reason === 'timeout') expect(elapsed).toBeGreaterThanOrEqual(budget - 1) // the clock really ran
     await new Promise((r) => setTimeout(r, 80)) // a late rejection must not surface as unhandled
@@ -109,7 +109,7 @@ describe('zone figures', () => {
     const expected = figures.windows.login_failures['10m'] / (figures.windows.login_failures['10m'] + figures.windows.login_successes['10m'])
     expect(read.status === 'ok' && read.counters.zoneLoginFailureRatio10m).toBeCloseTo(expected, 6)
     expect(expected).toBeGreaterThan(0.6) // 30 of 40 dominate whatever else is there
-  })
+  }, 30_000) // 160 objects start cold, one after another: seconds on a loaded box
 
   it('applies a batch the shard resends only once at the root', async () => {
     const root = env.ZONE_STATS.get(env.ZONE_STATS.idFromName(ZONE_ROOT_NAME))

@@ -15,7 +15,7 @@ const env = rawEnv as Env
 const T0 = Date.UTC(2100, 0, 1)
 let serial = 0
 const stubFor = (kind: 'device' | 'ip' | 'user' = 'device') => env.COUNTERS.get(env.COUNTERS.idFromName(counterName(kind, `t-${serial++}`)))
-const request = (now: number) => ({ now, bumps: ['requests'] as const, distinct: null, deny: null })
+const request = (now: number) => ({ now, bumps: ['requests'] as const, distinct: [], deny: null })
 
 describe('Counters', () => {
   it('counts 500 concurrent observations from one device exactly', async () => {
@@ -49,7 +49,7 @@ describe('Counters', () => {
     const stub = stubFor()
     for (let i = 0; i < 64; i++) {
       for (let k = 0; k < 2; k++) {
-        await stub.observe({ now: T0 + i, bumps: ['requests', 'login_attempts'], distinct: { set: 'users', member: `u${i}` }, deny: null })
+        await stub.observe({ now: T0 + i, bumps: ['requests', 'login_attempts'], distinct: [{ set: 'users', member: `u${i}` }], deny: null })
       }
     }
     const snap = await stub.peek(T0 + 100)
@@ -61,7 +61,7 @@ describe('Counters', () => {
     const stub = stubFor()
     const n = 2000
     await runInDurableObject(stub, (obj) => {
-      for (let i = 0; i < n; i++) obj.observe({ now: T0 + i, bumps: [], distinct: { set: 'users', member: `user-${i}` }, deny: null })
+      for (let i = 0; i < n; i++) obj.observe({ now: T0 + i, bumps: [], distinct: [{ set: 'users', member: `user-${i}` }], deny: null })
     })
     const snap = await stub.peek(T0 + n + SKETCH_REUSE_MS) // estimates are reused for up to SKETCH_REUSE_MS
     expect(Math.abs(snap.distinct.users['10m'] - n) / n).toBeLessThan(3 * HLL_STD_ERROR)
@@ -70,8 +70,8 @@ describe('Counters', () => {
 
   it('slides the distinct-username windows with the clock', async () => {
     const stub = stubFor('ip')
-    await stub.observe({ now: T0, bumps: [], distinct: { set: 'users', member: 'a' }, deny: null })
-    await stub.observe({ now: T0 + 30 * 60_000, bumps: [], distinct: { set: 'users', member: 'b' }, deny: null })
+    await stub.observe({ now: T0, bumps: [], distinct: [{ set: 'users', member: 'a' }], deny: null })
+    await stub.observe({ now: T0 + 30 * 60_000, bumps: [], distinct: [{ set: 'users', member: 'b' }], deny: null })
     const d = (await stub.peek(T0 + 30 * 60_000)).distinct.users
     expect(d).toEqual({ '1m': 1, '10m': 1, '1h': 2, '24h': 2 })
   })
@@ -84,7 +84,7 @@ describe('Counters', () => {
       const sql = state.storage.sql
       let users = 0
       for (let t = T0; t < end; t += step) {
-        obj.observe({ now: t, bumps: ['requests', 'login_attempts'], distinct: { set: 'users', member: `victim-${users++}` }, deny: null })
+        obj.observe({ now: t, bumps: ['requests', 'login_attempts'], distinct: [{ set: 'users', member: `victim-${users++}` }], deny: null })
         obj.record({ now: t, metric: 'login_failures' })
       }
       const count = (table: string) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n

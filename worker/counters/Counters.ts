@@ -43,8 +43,9 @@ export class Counters extends DurableObject<Env> {
     const now = checkedNow(input.now)
     const sql = this.ctx.storage.sql
     for (const m of input.bumps) bump(sql, checkedMetric(m), 1, now)
-    if (input.distinct !== null) {
-      const { set, member } = input.distinct
+    const adds = Array.isArray(input.distinct) ? input.distinct : []
+    if (adds.length > SETS.length) throw new TypeError('too many distinct members')
+    for (const { set, member } of adds) {
       if (!isSetName(set) || typeof member !== 'string' || member.length > MAX_MEMBER_CHARS) throw new TypeError('bad distinct member')
       addMember(sql, set, member, now)
     }

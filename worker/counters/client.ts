@@ -1,19 +1,24 @@
 // The counters client on the request path: one call per journey key, in parallel, that
-// counts and reads back; outcomes after the response; deny entries. Takes bindings (any
-// namespace-like, so tests can inject misbehaving stubs), keys and the caller's time.
-// Never rejects, never retries; past the budget the read is `missing`. Deny fails closed:
-// an entry whose object cannot answer is looked up in its KV mirror (see DENY_MIRROR_PREFIX).
-import { canonicalIp, denyKey, hitFromRow, holderOf, type DenyEntry, type DenyHit, type DenyTarget } from '../../src/counters/deny'
-import { counterName, REGISTRY_NAME, zoneShardName, type KeyKind } from '../../src/counters/keys'
+// counts and reads back; outcomes after the response. Takes bindings (any namespace-like, so
+// tests can inject misbehaving stubs), keys and the caller's time. Never rejects, never
+// retries. Each key has its own deadline: a key past the budget is missing alone, and the
+// read is `missing` only when no key answered. Deny fails closed (see denyClient.ts).
+import { denyKey, type DenyEntry, type DenyHit, type DenyTarget } from '../../src/counters/deny'
+import { ipCounterKey } from '../../src/counters/ipKey'
+import { counterName, zoneShardName, type KeyKind } from '../../src/counters/keys'
 import { observationFor, outcomeMetric, type KeySnapshot, type Metric } from '../../src/counters/metrics'
 import type { Outcome } from '../../src/counters/outcome'
-import { firstHit, worstReason, type JourneyEvent, type JourneyKeys, type JourneyRead } from '../../src/counters/read'
+import { firstHit, worstReason, type JourneyEvent, type JourneyKeys, type JourneyRead, type KeyMiss } from '../../src/counters/read'
 import { usableRatio, type ZoneDelta, type ZoneFigures } from '../../src/counters/zone'
 import type { DenyQuery, ObserveInput } from './Counters'
+import { BACKGROUND_BUDGET_MS, DENY_MIRROR_BUDGET_MS, readDenyMirror, stubOf } from './denyClient'
 import { isolateCaches, type IsolateCaches } from './isolate'
+import { asnKeyValue } from './mint'
 import { settleWithin, type Settled } from './settle'
 
 export type { JourneyEvent, JourneyKeys, JourneyRead } from '../../src/counters/read'
+export { BACKGROUND_BUDGET_MS, DENY_MIRROR_BUDGET_MS, DENY_MIRROR_PREFIX, denySource, liftDeny } from './denyClient'
+export { countMint, MINT_BUDGET_MS, type MintCounts } from './mint'
 
 export interface NamespaceLike<S> {
   idFromName(name: string): DurableObjectId
@@ -57,24 +62,11 @@ export interface ClientOptions {
   readonly caches?: IsolateCaches
   /** The deny mirror's budget (tests widen it: a loaded test box reads local KV slower). */
   readonly mirrorBudgetMs?: number
+  /** counters.ipv6_prefix_bits: an IPv6 address is counted and denied by this prefix (default 64). */
+  readonly ipv6PrefixBits?: number
 }
 
 export const DEFAULT_BUDGET_MS = 25
-/**
- * Deny entries are also written to KV under this prefix, so a deny list outlives an outage of
- * the object that holds it: read only when that object did not answer, within its own small
- * budget. Mirror keys are read only in outages, so the first read in a location is usually a
- * cold one that misses the budget: that request is decided on what is cached, and the answer,
- * when it lands, is cached in the isolate like an object's hit, so the source's next request is blocked.
- */
-export const DENY_MIRROR_PREFIX = 'deny:'
-export const DENY_MIRROR_BUDGET_MS = 5
-/** KV refuses shorter TTLs; the stored expiry is exact, the KV TTL only cleans up. */
-const KV_MIN_TTL_S = 60
-/** Off the request path (waitUntil, admin): still a deadline, never a hang. */
-export const BACKGROUND_BUDGET_MS = 5_000
-
-const stubOf = <S>(ns: NamespaceLike<S>, name: string): S => ns.get(ns.idFromName(name))
 
 interface KeyCall {
   readonly kind: KeyKind
@@ -82,6 +74,7 @@ interface KeyCall {
   readonly deny: DenyQuery | null
 }
 
+/** `ip` is already the IP's counter key. */
 function keyCalls(keys: JourneyKeys, ip: string): KeyCall[] {
   const q = (target: DenyTarget): DenyQuery => ({ key: denyKey(target), kind: target.kind })
   const calls: KeyCall[] = []
@@ -92,9 +85,12 @@ function keyCalls(keys: JourneyKeys, ip: string): KeyCall[] {
   return calls
 }
 
+const missOf = (kind: KeyKind, r: Exclude<Settled<unknown>, { state: 'ok' }>): KeyMiss => ({ kind, reason: r.state === 'timeout' ? 'timeout' : r.reason })
+
 /**
- * Counts this request on each of its keys and reads their windows back, all in
- * parallel within `budgetMs`. A cached deny hit answers at once with no call.
+ * Counts this request on each of its keys and reads their windows back, all in parallel
+ * within `budgetMs` (the ASN key is only read, at most every ASN_REUSE_MS per isolate).
+ * A cached deny hit answers at once with no call.
  */
 export async function observeRequest(
   env: CountersEnv,
@@ -105,7 +101,7 @@ export async function observeRequest(
 ): Promise<JourneyRead> {
   const caches = opts.caches ?? isolateCaches
   const now = event.now
-  const ip = canonicalIp(keys.ip)
+  const ip = ipCounterKey(keys.ip, opts.ipv6PrefixBits)
   const calls = keyCalls(keys, ip)
 
   const cached = calls.map((c) => (c.deny === null ? null : caches.deny.get(c.deny.key, now)))
@@ -113,22 +109,24 @@ export async function observeRequest(
   if (standing) return { status: 'missing', reason: 'denied', deny: standing.hit }
 
   if (opts.defer && caches.zone.due(now)) opts.defer(flushZone(env, now, caches))
-  const req = { routeClass: event.routeClass, method: event.method, ip, user: keys.user }
-  const results: Settled<KeySnapshot>[] = await settleWithin(
-    calls.map((c) => () => {
-      const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny }
-      return stubOf(env.COUNTERS, counterName(c.kind, c.value)).observe(input)
-    }),
-    budgetMs,
-  )
+  const req = { routeClass: event.routeClass, method: event.method, ip, user: keys.user, device: keys.device, navigation: event.navigation ?? true }
+  const asn = asnKeyValue(keys.asn)
+  const asnCached = asn === null ? null : caches.asn.get(asn, now)
+  const thunks = calls.map((c) => () => {
+    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny }
+    return stubOf(env.COUNTERS, counterName(c.kind, c.value)).observe(input)
+  })
+  if (asn !== null && asnCached === null) {
+    thunks.push(() => stubOf(env.COUNTERS, counterName('asn', asn)).observe({ now, bumps: [], distinct: [], deny: null }))
+  }
+  const results: Settled<KeySnapshot>[] = await settleWithin(thunks, budgetMs)
 
   const hits: (DenyHit | null)[] = []
-  const failures: ('timeout' | 'error' | 'overloaded')[] = []
+  const misses: KeyMiss[] = []
   const unanswered: { readonly slot: number; readonly query: DenyQuery }[] = []
   const snaps = new Map<KeyKind, KeySnapshot>()
-  results.forEach((r, i) => {
-    const call = calls[i]
-    if (call === undefined) return
+  calls.forEach((call, i) => {
+    const r = results[i] ?? { state: 'timeout' }
     if (r.state === 'ok') {
       snaps.set(call.kind, r.value)
       if (call.deny !== null) {
@@ -137,29 +135,35 @@ export async function observeRequest(
       }
       hits.push(r.value.deny)
     } else {
-      failures.push(r.state === 'timeout' ? 'timeout' : r.reason)
+      misses.push(missOf(call.kind, r))
       const kept = cached[i]?.hit ?? null // fail closed: an unanswered lookup keeps a cached hit
       if (kept === null && call.deny !== null) unanswered.push({ slot: hits.length, query: call.deny })
       hits.push(kept)
     }
   })
+  let asnSnap = asnCached
+  if (asn !== null && asnCached === null) {
+    const r = results[calls.length] ?? { state: 'timeout' }
+    if (r.state === 'ok') caches.asn.put(asn, (asnSnap = r.value), now)
+    else misses.push(missOf('asn', r))
+  }
   noteZone(caches, snaps)
   if (unanswered.length > 0) {
     const mirrored = await readDenyMirror(env, unanswered.map((u) => u.query), now, caches, opts.mirrorBudgetMs ?? DENY_MIRROR_BUDGET_MS, opts.defer)
     unanswered.forEach((u, i) => (hits[u.slot] = mirrored[i] ?? null)) // each in its key's place: precedence holds
   }
   const deny = firstHit(hits)
+  const userKeySlow = keys.user !== null && caches.slowUsers.note(keys.user, misses.some((m) => m.kind === 'user'), now)
 
-  const ipSnap = snaps.get('ip')
-  const prefixSnap = snaps.get('prefix')
-  if (failures.length > 0 || ipSnap === undefined || prefixSnap === undefined) {
-    return { status: 'missing', reason: worstReason(failures), deny }
-  }
+  if (snaps.size === 0) return { status: 'missing', reason: worstReason(misses.map((m) => m.reason)), deny, keys: misses }
   const counters = {
     device: snaps.get('device') ?? null,
-    ip: ipSnap,
-    prefix: prefixSnap,
+    ip: snaps.get('ip') ?? null,
+    prefix: snaps.get('prefix') ?? null,
     user: snaps.get('user') ?? null,
+    asn: asnSnap,
+    missing: misses,
+    userKeySlow,
     zoneLoginFailureRatio10m: usableRatio(caches.zone.figures, now),
   }
   return { status: 'ok', counters, deny }
@@ -171,103 +175,18 @@ function noteZone(caches: IsolateCaches, snaps: ReadonlyMap<KeyKind, KeySnapshot
   if (snaps.get('user')?.fresh) caches.zone.note('new_users')
 }
 
-/**
- * Deny lookups whose object did not answer, read from the KV mirror within `budgetMs`. A hit —
- * within the budget or after it — is cached like one from the object.
- */
-async function readDenyMirror(
-  env: CountersEnv,
-  queries: readonly DenyQuery[],
-  now: number,
-  caches: IsolateCaches,
-  budgetMs: number,
-  defer?: (p: Promise<unknown>) => void,
-): Promise<(DenyHit | null)[]> {
-  const kv = env.EDGEWARD_CONFIG
-  if (kv === undefined) return []
-  const lookup = async (q: DenyQuery): Promise<DenyHit | null> => {
-    const text = await kv.get(DENY_MIRROR_PREFIX + q.key)
-    if (text === null) return null
-    const row = parseMirrorRow(text) // an entry that exists but cannot be read still denies
-    const hit = hitFromRow({ kind: row.kind, reason: row.reason, expires_at: row.expires_at }, q.kind, now)
-    if (hit !== null) caches.deny.put(q.key, hit, now)
-    return hit
-  }
-  const rows = await settleWithin(
-    queries.map((q) => () => {
-      const p = lookup(q)
-      defer?.(p.catch(() => null)) // a late answer still lands in the cache after the response
-      return p
-    }),
-    budgetMs,
-  )
-  return rows.map((r) => (r.state === 'ok' ? r.value : null))
-}
-
-function parseMirrorRow(text: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(text)
-    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {}
-  } catch {
-    return {}
-  }
-}
-
 /** Counts an origin outcome on every key of the request (call in ctx.waitUntil). Never rejects. */
 export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome: Outcome, now: number, opts: ClientOptions = {}): Promise<void> {
   const caches = opts.caches ?? isolateCaches
   const metric = outcomeMetric(outcome)
   if (outcome === 'login_success') caches.zone.note('login_successes')
   if (outcome === 'login_failure') caches.zone.note('login_failures')
-  const ip = canonicalIp(keys.ip)
+  const ip = ipCounterKey(keys.ip, opts.ipv6PrefixBits)
   const names = keyCalls(keys, ip).map((c) => counterName(c.kind, c.value))
   await Promise.all([
     settleWithin(names.map((name) => () => stubOf(env.COUNTERS, name).record({ now, metric })), BACKGROUND_BUDGET_MS),
     flushZone(env, now, caches),
   ])
-}
-
-/**
- * Blocks a source until entry.expiresAt: at once in this isolate, then in the key's
- * object (enforcement) and the registry (listing). Resolves true when both stored it.
- */
-export async function denySource(env: CountersEnv, entry: DenyEntry, now: number, opts: ClientOptions = {}): Promise<boolean> {
-  const caches = opts.caches ?? isolateCaches
-  const key = denyKey(entry.target)
-  caches.deny.put(key, { kind: entry.target.kind, reason: entry.reason, expiresAt: entry.expiresAt }, now)
-  const holder = holderOf(entry.target)
-  const kv = env.EDGEWARD_CONFIG
-  const mirror = JSON.stringify({ kind: entry.target.kind, reason: entry.reason, expires_at: entry.expiresAt })
-  const ttlS = Math.max(KV_MIN_TTL_S, Math.ceil((entry.expiresAt - now) / 1000))
-  const results = await settleWithin<void>(
-    [
-      () => stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).deny(entry),
-      () => stubOf(env.REGISTRY, REGISTRY_NAME).indexDeny(entry),
-      // Best effort: enforcement and listing live in the objects; the mirror only covers their outages.
-      () => kv?.put(DENY_MIRROR_PREFIX + key, mirror, { expirationTtl: ttlS }) ?? Promise.resolve(),
-    ],
-    BACKGROUND_BUDGET_MS,
-  )
-  return results.slice(0, 2).every((r) => r.state === 'ok')
-}
-
-/** Lifts a deny entry everywhere (other isolates stop using their cached hit within DENY_VERIFY_MS). */
-export async function liftDeny(env: CountersEnv, target: DenyTarget, opts: ClientOptions = {}): Promise<{ stored: boolean; found: boolean }> {
-  const caches = opts.caches ?? isolateCaches
-  const key = denyKey(target)
-  caches.deny.clear(key)
-  const holder = holderOf(target)
-  const kv = env.EDGEWARD_CONFIG
-  const results = await settleWithin<boolean>(
-    [
-      () => stubOf(env.COUNTERS, counterName(holder.kind, holder.value)).undeny(key),
-      () => stubOf(env.REGISTRY, REGISTRY_NAME).unindexDeny(key),
-      // A lifted entry must not come back from the mirror during an outage: this one counts.
-      async () => (kv === undefined ? false : (await kv.delete(DENY_MIRROR_PREFIX + key), false)),
-    ],
-    BACKGROUND_BUDGET_MS,
-  )
-  return { stored: results.every((r) => r.state === 'ok'), found: results.some((r) => r.state === 'ok' && r.value) }
 }
 
 /** Sends the isolate's zone batch to its shard when due (else resolves at once); keeps the figures it returns. */

@@ -1,8 +1,10 @@
 // Per-isolate state of the counters client: a cache of deny hits (so a denied source
-// costs no call) and the zone aggregate waiting to be flushed. Takes hits, events and
+// costs no call), the zone aggregate waiting to be flushed, short-lived ASN snapshots and
+// recent deadline misses of username keys. Takes hits, events and
 // the caller's time; returns cached hits and due batches. Must not do I/O.
 import { isLive, type DenyHit } from '../../src/counters/deny'
 import { ZONE_SHARDS } from '../../src/counters/keys'
+import type { KeySnapshot } from '../../src/counters/metrics'
 import { deltaEvents, emptyDelta, flushDue, type ZoneDelta, type ZoneFigures, type ZoneMetric } from '../../src/counters/zone'
 
 /** A cached hit answers alone for this long, then the object is asked again (an admin may have lifted it). */
@@ -91,9 +93,70 @@ export class ZoneAggregate {
   }
 }
 
+/**
+ * ASN keys are shared by every client of a network, so each isolate reads one at most once per
+ * ASN_REUSE_MS and reuses the snapshot: the object sees isolates × 1/ASN_REUSE_MS reads, not the
+ * network's request rate. Mint counts move slowly; a few seconds of staleness does not matter.
+ */
+export const ASN_REUSE_MS = 5_000
+export const ASN_CACHE_CAPACITY = 1_000
+
+export class SnapshotCache {
+  readonly #entries = new Map<string, { snap: KeySnapshot; at: number }>()
+
+  put(key: string, snap: KeySnapshot, now: number): void {
+    if (!this.#entries.delete(key) && this.#entries.size >= ASN_CACHE_CAPACITY) {
+      const oldest = this.#entries.keys().next()
+      if (!oldest.done) this.#entries.delete(oldest.value)
+    }
+    this.#entries.set(key, { snap, at: now })
+  }
+
+  /** A snapshot read less than ASN_REUSE_MS before `now`, or null. */
+  get(key: string, now: number): KeySnapshot | null {
+    const e = this.#entries.get(key)
+    if (e === undefined) return null
+    if (now < e.at || now - e.at >= ASN_REUSE_MS) {
+      this.#entries.delete(key)
+      return null
+    }
+    return e.snap
+  }
+}
+
+/** A username key is "slow" after this many missed deadlines within SLOW_KEY_WINDOW_MS (this isolate). */
+export const SLOW_KEY_MISSES = 2
+export const SLOW_KEY_WINDOW_MS = 10 * 60_000
+export const SLOW_KEY_CAPACITY = 10_000
+
+/**
+ * Recent deadline misses of username keys. The attacker chooses the username, so a key that is
+ * late again and again (a hot or flooded object) must read as a signal (`user_key_slow`), not
+ * quietly blank the per-user counters every time.
+ */
+export class SlowKeys {
+  readonly #misses = new Map<string, number[]>()
+
+  /** Notes this read (`missed` or not) and returns whether the key is slow now. */
+  note(key: string, missed: boolean, now: number): boolean {
+    const kept = (this.#misses.get(key) ?? []).filter((t) => t <= now && now - t < SLOW_KEY_WINDOW_MS)
+    if (missed) kept.push(now)
+    this.#misses.delete(key)
+    if (kept.length === 0) return false
+    if (this.#misses.size >= SLOW_KEY_CAPACITY) {
+      const oldest = this.#misses.keys().next()
+      if (!oldest.done) this.#misses.delete(oldest.value)
+    }
+    this.#misses.set(key, kept.slice(-SLOW_KEY_MISSES * 4))
+    return kept.length >= SLOW_KEY_MISSES
+  }
+}
+
 export class IsolateCaches {
   readonly deny = new DenyCache()
   readonly zone = new ZoneAggregate()
+  readonly asn = new SnapshotCache()
+  readonly slowUsers = new SlowKeys()
 }
 
 /** The isolate's own caches; tests pass fresh ones through the client's options. */

@@ -1,4 +1,5 @@
 // The rule language's syntax tree and the names a rule can read. Plain data only.
+import { COUNTER_RULE_VARIABLES } from '../../counters/ruleVariables'
 import { FEATURES, type FeatureName } from '../../features/list'
 
 /** Request facts a rule can read besides the features. */
@@ -23,6 +24,8 @@ export const RULE_VARIABLES = {
   credential_unreadable: 'bool',
   /** …that carries two or more different usernames (`Username=a&username=b`, body vs query, duplicate JSON keys). */
   credential_conflict: 'bool',
+  /** Journey counters that are not model features (`ip.navigations_1m`, `user_key_slow`, …): src/counters/ruleVariables.ts. */
+  ...COUNTER_RULE_VARIABLES,
 } as const
 export type RuleVariable = keyof typeof RULE_VARIABLES
 export type ValueType = 'number' | 'string' | 'bool'

@@ -1,5 +1,6 @@
 // The rule context of one request: takes the feature vector and the request facts a rule
 // may read; returns the plain record the evaluator looks names up in. Pure.
+import { NO_COUNTER_VALUES, type CounterRuleValues } from '../../counters/ruleVariables'
 import type { FeatureVector } from '../../features/list'
 import type { CredentialFacts } from '../../signals/credentials'
 import type { RouteClass } from '../../config/routeClasses'
@@ -24,6 +25,8 @@ export interface RuleFacts {
   readonly ja4: string | null
   /** What the credential reader saw on a credential route (worker/credentials.ts); absent = all false. */
   readonly credentials?: CredentialFacts
+  /** Journey-counter values that are not features (counterRuleValues of the journey read); absent = all null. */
+  readonly counters?: CounterRuleValues
 }
 
 export function claimsCrawler(userAgent: string | null): boolean {
@@ -49,6 +52,7 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       verified_bot: f.verifiedBot,
       ja3: f.ja3,
       ja4: f.ja4,
+      ...(f.counters ?? NO_COUNTER_VALUES),
     },
   }
 }

@@ -1,0 +1,64 @@
+// The journey-counter values rules can read besides the model's features (the feature list does
+// not change for them). Takes a journey read; returns one flat record by dotted rule name.
+// Pure. A key whose read is missing (or a read that is missing) gives null: comparisons are false.
+import { clientOf, type JourneyRead } from './read'
+import type { KeySnapshot } from './metrics'
+import type { WindowName, Windows } from './windows'
+
+/** Name → type, merged into RULE_VARIABLES (src/policy/rules/ast.ts). */
+export const COUNTER_RULE_VARIABLES = {
+  /** Page views (navigation.ts) in the last minute: of the client (device, else IP), the IP, the prefix. */
+  'device.navigations_1m': 'number',
+  'ip.navigations_1m': 'number',
+  'prefix.navigations_1m': 'number',
+  /** Distinct valid device ids seen from the IP / prefix in the last hour (shared address: office, CGNAT). */
+  'ip.distinct_devices_1h': 'number',
+  'prefix.distinct_devices_1h': 'number',
+  /** New device cookies issued to this IP / prefix / ASN (collect's countMint). */
+  'ip.devices_minted_10m': 'number',
+  'ip.devices_minted_1h': 'number',
+  'prefix.devices_minted_10m': 'number',
+  'prefix.devices_minted_1h': 'number',
+  'asn.devices_minted_10m': 'number',
+  'asn.devices_minted_1h': 'number',
+  /** The /24 (IPv4) or /48 (IPv6) prefix's own counters. */
+  'prefix.requests_1m': 'number',
+  'prefix.failed_logins_10m': 'number',
+  'prefix.distinct_users_10m': 'number',
+  /** The username's counter key missed its deadline again and again in this isolate (false without a username). */
+  user_key_slow: 'bool',
+} as const
+export type CounterRuleVariable = keyof typeof COUNTER_RULE_VARIABLES
+export type CounterRuleValues = Readonly<Record<CounterRuleVariable, number | boolean | null>>
+
+const COUNTER_NAMES = Object.keys(COUNTER_RULE_VARIABLES) as CounterRuleVariable[]
+
+/** Every counter variable null (no read, or a read that is missing). */
+export const NO_COUNTER_VALUES: CounterRuleValues = Object.freeze(Object.fromEntries(COUNTER_NAMES.map((n) => [n, null])) as Record<CounterRuleVariable, null>)
+
+/** A window's count, or null when the key (or, from an older object, the metric) is absent. */
+const at = (w: Windows | undefined, name: WindowName): number | null => (w === undefined ? null : w[name])
+
+export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
+  if (read === null || read.status !== 'ok') return NO_COUNTER_VALUES
+  const c = read.counters
+  const { ip, prefix, asn } = c
+  const client: KeySnapshot | null = clientOf(c)
+  return {
+    'device.navigations_1m': at(client?.counts.navigations, '1m'),
+    'ip.navigations_1m': at(ip?.counts.navigations, '1m'),
+    'prefix.navigations_1m': at(prefix?.counts.navigations, '1m'),
+    'ip.distinct_devices_1h': at(ip?.distinct.devices, '1h'),
+    'prefix.distinct_devices_1h': at(prefix?.distinct.devices, '1h'),
+    'ip.devices_minted_10m': at(ip?.counts.devices_minted, '10m'),
+    'ip.devices_minted_1h': at(ip?.counts.devices_minted, '1h'),
+    'prefix.devices_minted_10m': at(prefix?.counts.devices_minted, '10m'),
+    'prefix.devices_minted_1h': at(prefix?.counts.devices_minted, '1h'),
+    'asn.devices_minted_10m': at(asn?.counts.devices_minted, '10m'),
+    'asn.devices_minted_1h': at(asn?.counts.devices_minted, '1h'),
+    'prefix.requests_1m': at(prefix?.counts.requests, '1m'),
+    'prefix.failed_logins_10m': at(prefix?.counts.login_failures, '10m'),
+    'prefix.distinct_users_10m': at(prefix?.distinct.users, '10m'),
+    user_key_slow: c.userKeySlow,
+  }
+}
