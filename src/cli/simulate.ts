@@ -22,7 +22,7 @@ import { sleep, type World } from './simulate/world'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** Sessions that started late get this long after the window to finish. */
-const TAIL_MS = 90_000
+const TAIL_MS = 120_000
 const MAX_RESTARTS = 5
 
 function fail(message: string): never {
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const { entries, model } = kvEntries(o, work)
   console.error(`simulate: ${o.url === null ? `starting edgeward from ${root}${model ? ` with model ${model}` : ''}` : `attaching to ${o.url.href}`}`)
   const target: Target = o.url === null
-    ? await startServer(root, resolve(o.log ?? join(work, 'server.log')), entries).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)))
+    ? await startServer(root, resolve(o.log ?? join(work, 'server.log')), entries, o.port).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)))
     : await attachServer(o.url, resolve(o.log!)).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)))
 
   let chromium: Chromium | null = null
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     fail(`the edgeward under test exited during the run; its stderr ends:\n${target.stderr().slice(-3000)}`)
   }
   await sleep(1500) // the last lines are printed after the last responses
-  const joined = joinTruth(target.lines(), truth.byIp(), startedAt - 1000)
+  const joined = joinTruth(target.lines(), truth.byIp(), startedAt - 1000, truth.requests())
   // In shadow mode nothing is enforced: measure what enforce would have done (would_action).
   const shadow = joined.rows.length > 0 && joined.rows.every((r) => r.mode === 'shadow')
   const measured = shadow ? joined.rows.map((r) => ({ ...r, action: String(r.would_action ?? r.action) })) : joined.rows
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     targets: checks,
     run: {
       sessions: planned.length, requests_sent: truth.totals.requests, request_errors: truth.totals.errors, errors_by_family: errorsByFamily, error_kinds: errorKinds,
-      first_error_s: firstError, log_rows: joined.rows.length,
+      first_error_s: firstError, log_rows: joined.rows.length, shared_address_lines: joined.shared,
       unowned_lines: joined.unowned, counters_missing_rows: countersMissing, session_failures: outcome.failures.length, server_restarts: restarts + target.launcherRestarts(), launcher_restarts: target.launcherRestarts(),
       duration_ms: Date.now() - startedAt, server_log: target.logFile, out: o.out, labels,
     },

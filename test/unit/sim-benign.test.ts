@@ -28,7 +28,7 @@ function world(over: Partial<World> = {}): World {
 }
 
 const ctx = (w: World, index: number, ip = `127.50.${index}.2`): SessionContext => ({
-  world: w, family: 'benign_automation', index, session: `benign_automation-${String(index).padStart(3, '0')}`, ip, rng: random(w.seed, `${w.variant}/benign_automation/${index}`),
+  world: w, family: 'benign_automation', index, session: `benign_automation-${String(index).padStart(3, '0')}`, ip, site: null, rng: random(w.seed, `${w.variant}/benign_automation/${index}`),
 })
 
 /** Plans for many sessions of every kind, both variants, full and smoke. */
@@ -100,8 +100,11 @@ describe('planning', () => {
       const planned = planRun(world({ variant }), [...FAMILIES])
       const mine = planned.filter((p) => p.ctx.family === 'benign_automation')
       expect(mine).toHaveLength(60)
-      const ips = planned.map((p) => p.ctx.ip)
+      // Only people share addresses (offices, carrier NAT); every other session has one of its own.
+      const ips = planned.filter((p) => p.ctx.site === null).map((p) => p.ctx.ip)
       expect(new Set(ips).size).toBe(ips.length)
+      const sharedIps = new Set(planned.filter((p) => p.ctx.site !== null).map((p) => p.ctx.ip))
+      expect(ips.some((ip) => sharedIps.has(ip))).toBe(false)
       expect(new Set(mine.map((p) => p.ctx.ip.split('.').slice(0, 3).join('.'))).size).toBe(60)
       for (const p of mine) expect(p.startMs).toBeGreaterThanOrEqual(0)
       for (const p of mine) expect(p.startMs).toBeLessThan(150_000)
@@ -249,6 +252,6 @@ describe('an app session over a real socket', () => {
     for (const r of after) expect(r.headers.cookie).toContain('demo_session=abc')
     for (const r of seen) expect(r.headers['user-agent']).toBeTruthy()
     for (const r of seen) expect(r.remote).toBe('127.50.2.9')
-    expect(w.truth.sessions()).toEqual([{ family: 'benign_automation', session: s.session, label: 0, ip: '127.50.2.9' }])
+    expect(w.truth.sessions()).toEqual([{ family: 'benign_automation', session: s.session, label: 0, ip: '127.50.2.9', site: null }])
   })
 })

@@ -24,11 +24,13 @@ export interface SimOptions {
   readonly windowS: number
   readonly chromium: boolean
   readonly browsers: number
+  /** Port for our own server (default: one the OS picks). */
+  readonly port: number | null
 }
 
 export const USAGE = `usage: npm run simulate -- [--seed N] [--scale X] [--smoke] [--variant base|shifted] [--families a,b]
   [--url URL --log FILE | --log FILE] [--root DIR | --snapshot] [--model model.json] [--config config.json]
-  [--out labelled.ndjson] [--label [--label-share 0.5] [--labels-out labels.ndjson]] [--window S] [--no-chromium] [--browsers N]`
+  [--out labelled.ndjson] [--label [--label-share 0.5] [--labels-out labels.ndjson]] [--window S] [--no-chromium] [--browsers N] [--port P]`
 
 export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOptions } | { ok: false; error: string } {
   let a
@@ -41,7 +43,7 @@ export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOpt
         root: { type: 'string' }, snapshot: { type: 'boolean', default: false }, model: { type: 'string' }, config: { type: 'string' },
         out: { type: 'string' }, label: { type: 'boolean', default: false }, 'label-share': { type: 'string', default: '0.5' },
         'labels-out': { type: 'string' }, 'admin-token': { type: 'string' }, window: { type: 'string' },
-        'no-chromium': { type: 'boolean', default: false }, browsers: { type: 'string', default: '4' },
+        'no-chromium': { type: 'boolean', default: false }, browsers: { type: 'string', default: '8' }, port: { type: 'string' },
       },
       strict: true,
     }).values
@@ -56,7 +58,9 @@ export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOpt
   if (!(scale > 0 && scale <= 20)) return { ok: false, error: '--scale must be in (0, 20]' }
   if (!(VARIANTS as readonly string[]).includes(a.variant)) return { ok: false, error: `--variant must be one of ${VARIANTS.join(', ')}` }
   if (!(share >= 0 && share <= 1)) return { ok: false, error: '--label-share must be in [0, 1]' }
-  if (!(Number.isInteger(browsers) && browsers >= 1 && browsers <= 8)) return { ok: false, error: '--browsers must be 1…8' }
+  if (!(Number.isInteger(browsers) && browsers >= 1 && browsers <= 12)) return { ok: false, error: '--browsers must be 1…12' }
+  const port = a.port === undefined ? null : Number(a.port)
+  if (port !== null && !(Number.isInteger(port) && port >= 1024 && port <= 65535)) return { ok: false, error: '--port must be 1024…65535' }
   const families = a.families === undefined ? [...FAMILIES] : a.families.split(',').map((f) => f.trim())
   const unknown = families.filter((f) => !isFamily(f))
   if (unknown.length > 0) return { ok: false, error: `unknown families: ${unknown.join(', ')} (known: ${FAMILIES.join(', ')})` }
@@ -71,7 +75,7 @@ export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOpt
     if (a.log === undefined) return { ok: false, error: '--url needs --log FILE (the server stdout, tee\'d)' }
     if (a.model !== undefined || a.config !== undefined) return { ok: false, error: '--model/--config write local KV before our own server starts; with --url, write them yourself' }
   }
-  const windowS = a.window === undefined ? (a.smoke ? 6 : 150) : Number(a.window)
+  const windowS = a.window === undefined ? (a.smoke ? 6 : 600) : Number(a.window)
   if (!(windowS > 0 && windowS <= 3600)) return { ok: false, error: '--window must be 1…3600 seconds' }
   return {
     ok: true,
@@ -80,7 +84,7 @@ export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOpt
       root: a.root ?? null, snapshot: a.snapshot, model: a.model ?? null, config: a.config ?? null, out: a.out ?? null,
       label: a.label, labelShare: share, labelsOut: a['labels-out'] ?? null,
       adminToken: a['admin-token'] ?? process.env.EDGEWARD_ADMIN_TOKEN ?? 'dev-admin-token',
-      windowS, chromium: !a['no-chromium'] && !a.smoke, browsers,
+      windowS, chromium: !a['no-chromium'] && !a.smoke, browsers, port,
     },
   }
 }

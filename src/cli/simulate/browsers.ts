@@ -1,11 +1,13 @@
 // Real browser header sets: takes a browser profile and what kind of request it makes (typed
-// navigation, link, form post, stylesheet, image), returns the headers in that browser's order.
+// navigation, link, form post, stylesheet, script, image, a page's own fetch/XHR), returns the
+// headers in that browser's order. Desktop and mobile browsers, and privacy ones (Brave, Firefox
+// with resist-fingerprinting, the Tor Browser's shape).
 import type { Random } from './random'
 
-export const BROWSER_KINDS = ['chrome', 'edge', 'chrome_android', 'firefox', 'safari', 'safari_ios'] as const
+export const BROWSER_KINDS = ['chrome', 'edge', 'chrome_android', 'firefox', 'safari', 'safari_ios', 'samsung', 'firefox_android', 'brave', 'firefox_rfp'] as const
 export type BrowserKind = (typeof BROWSER_KINDS)[number]
 
-export const FETCH_KINDS = ['navigate', 'link', 'form', 'style', 'image'] as const
+export const FETCH_KINDS = ['navigate', 'link', 'form', 'style', 'image', 'script', 'xhr'] as const
 export type FetchKind = (typeof FETCH_KINDS)[number]
 
 export interface BrowserProfile {
@@ -76,6 +78,23 @@ export function browserProfile(kind: BrowserKind, country: string, rng: Random):
       const v = rng.pick(['17_6', '18_1', '18_2', '18_3'])
       return { kind, ua: `Mozilla/5.0 (iPhone; CPU iPhone OS ${v} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${v.replace('_', '.')} Mobile/15E148 Safari/604.1`, hints: null, acceptLanguage: acceptLanguageFor(country, rng) }
     }
+    case 'samsung': {
+      const v = rng.int(124, 130)
+      const si = rng.pick(['26.0', '27.0', '28.0'])
+      return { kind, ua: `Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/${si} Chrome/${v}.0.0.0 Mobile Safari/537.36`, hints: chromiumHints(v, 'Samsung Internet', rng, true, 'Android'), acceptLanguage: acceptLanguageFor(country, rng) }
+    }
+    case 'firefox_android': {
+      const v = rng.int(132, 138)
+      return { kind, ua: `Mozilla/5.0 (Android 14; Mobile; rv:${v}.0) Gecko/${v}.0 Firefox/${v}.0`, hints: null, acceptLanguage: acceptLanguageFor(country, rng, true) }
+    }
+    case 'brave': {
+      // Brave sends Chrome's UA and names itself only in the client hints.
+      const v = rng.int(130, 137)
+      return { kind, ua: `Mozilla/5.0 (${desktop}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`, hints: chromiumHints(v, 'Brave', rng, false, platform), acceptLanguage: rng.chance(0.5) ? 'en-US,en' : acceptLanguageFor(country, rng) }
+    }
+    case 'firefox_rfp':
+      // privacy.resistFingerprinting (and the Tor Browser): the ESR UA on "Windows", English at q=0.5, whatever the person's country.
+      return { kind, ua: 'Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0', hints: null, acceptLanguage: 'en-US,en;q=0.5' }
   }
 }
 
@@ -88,8 +107,10 @@ export function browserHeaders(p: BrowserProfile, kind: FetchKind, c: HeaderCont
   const origin = `http://${c.host}`
   const doc = kind === 'navigate' || kind === 'link' || kind === 'form'
   const site = kind === 'navigate' ? 'none' : 'same-origin'
-  const dest = doc ? 'document' : kind
-  const mode = doc ? 'navigate' : 'no-cors'
+  // A page's own fetch()/XHR: destination empty, mode cors; scripts, styles and images no-cors.
+  const dest = doc ? 'document' : kind === 'xhr' ? 'empty' : kind
+  const mode = doc ? 'navigate' : kind === 'xhr' ? 'cors' : 'no-cors'
+  const subAccept = (style: string, image: string): string => (kind === 'style' ? style : kind === 'image' ? image : '*/*')
   const h: HeaderList = [['Host', c.host]]
   const add = (name: string, value: string | undefined): void => {
     if (value !== undefined) h.push([name, value])
@@ -103,7 +124,7 @@ export function browserHeaders(p: BrowserProfile, kind: FetchKind, c: HeaderCont
     else h.push(['sec-ch-ua-platform', p.hints[2]], ['User-Agent', p.ua], ['sec-ch-ua', p.hints[0]], ['sec-ch-ua-mobile', p.hints[1]])
     if (post) h.push(['Origin', origin], ['Content-Type', c.contentType ?? 'application/x-www-form-urlencoded'])
     if (doc) h.push(['Upgrade-Insecure-Requests', '1'], ['User-Agent', p.ua])
-    add('Accept', doc ? CHROME_DOC_ACCEPT : kind === 'style' ? 'text/css,*/*;q=0.1' : CHROME_IMG_ACCEPT)
+    add('Accept', doc ? CHROME_DOC_ACCEPT : subAccept('text/css,*/*;q=0.1', CHROME_IMG_ACCEPT))
     h.push(['Sec-Fetch-Site', site], ['Sec-Fetch-Mode', mode])
     if (doc) add('Sec-Fetch-User', '?1')
     h.push(['Sec-Fetch-Dest', dest])
@@ -112,8 +133,8 @@ export function browserHeaders(p: BrowserProfile, kind: FetchKind, c: HeaderCont
     add('Cookie', c.cookie)
     return h
   }
-  if (p.kind === 'firefox') {
-    h.push(['User-Agent', p.ua], ['Accept', doc ? OTHER_DOC_ACCEPT : kind === 'style' ? 'text/css,*/*;q=0.1' : 'image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5'])
+  if (p.kind === 'firefox' || p.kind === 'firefox_android' || p.kind === 'firefox_rfp') {
+    h.push(['User-Agent', p.ua], ['Accept', doc ? OTHER_DOC_ACCEPT : subAccept('text/css,*/*;q=0.1', 'image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5')])
     h.push(['Accept-Language', p.acceptLanguage], ['Accept-Encoding', 'gzip, deflate, br, zstd'])
     if (post) h.push(['Content-Type', c.contentType ?? 'application/x-www-form-urlencoded'], ['Content-Length', String(c.contentLength ?? 0)], ['Origin', origin])
     add('Connection', 'keep-alive')
@@ -122,12 +143,12 @@ export function browserHeaders(p: BrowserProfile, kind: FetchKind, c: HeaderCont
     if (doc) add('Upgrade-Insecure-Requests', '1')
     h.push(['Sec-Fetch-Dest', dest], ['Sec-Fetch-Mode', mode], ['Sec-Fetch-Site', site])
     if (doc) add('Sec-Fetch-User', '?1')
-    add('Priority', doc ? 'u=0, i' : kind === 'style' ? 'u=2' : 'u=6')
+    add('Priority', doc ? 'u=0, i' : kind === 'style' || kind === 'script' ? 'u=2' : kind === 'xhr' ? 'u=4' : 'u=6')
     return h
   }
   // Safari (macOS and iOS)
   if (post) h.push(['Content-Type', c.contentType ?? 'application/x-www-form-urlencoded'], ['Origin', origin])
-  h.push(['Accept', doc ? OTHER_DOC_ACCEPT : kind === 'style' ? 'text/css,*/*;q=0.1' : 'image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5'])
+  h.push(['Accept', doc ? OTHER_DOC_ACCEPT : subAccept('text/css,*/*;q=0.1', 'image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5')])
   h.push(['Sec-Fetch-Site', site])
   add('Cookie', c.cookie)
   h.push(['Sec-Fetch-Dest', dest], ['Accept-Language', p.acceptLanguage], ['Sec-Fetch-Mode', mode], ['User-Agent', p.ua])

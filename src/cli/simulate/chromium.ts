@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startSessionProxy } from './proxy'
-import { testCf, type NetworkKind, type TestCf } from './network'
-import type { SessionContext } from './world'
+import type { NetworkKind, TestCf } from './network'
+import { cfFor, type SessionContext } from './world'
 
 export const CHROMIUM_PATH = '/usr/bin/chromium'
 const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -80,8 +80,8 @@ export function createChromium(maxConcurrent: number): Chromium {
       const b = await browser(o.flavour)
       const headless = await uaOf(b)
       const ip = s.ip
-      s.world.truth.addSession(s.family, s.session, ip)
-      const cf = testCf(o.network, 'browser', s.rng)
+      s.world.truth.addSession(s.family, s.session, ip, s.site?.id ?? null)
+      const cf = cfFor(s, o.network, 'browser')
       const proxy = await startSessionProxy({ target: s.world.target, family: s.family, session: s.session, ip, cf, truth: s.world.truth })
       const context = await b.newContext({
         proxy: { server: proxy.url, bypass: '<-loopback>' },

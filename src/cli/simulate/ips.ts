@@ -1,10 +1,13 @@
 // Client addresses: hands out unique 127.x.y.z source addresses (Linux routes all of 127/8 to
-// lo, so a socket can bind any of them), each in a /24 of its own, as households and botnet members are.
+// lo, so a socket can bind any of them), each in a /24 of its own, as households and botnet members are;
+// or a few addresses in one /24 (a campus's NAT pool).
 import type { Random } from './random'
 
 export interface IpPool {
   /** A fresh address in a /24 of its own (households, botnet members). */
   spread(): string
+  /** `k` fresh addresses in one fresh /24 (a campus or a carrier's NAT pool). */
+  block(k: number): string[]
   readonly size: number
 }
 
@@ -40,6 +43,17 @@ export function ipPool(rng: Random): IpPool {
       for (;;) {
         const ip = take(freshPrefix())
         if (ip !== null) return ip
+      }
+    },
+    block: (k) => {
+      for (;;) {
+        const prefix = freshPrefix()
+        const out: string[] = []
+        for (let i = 0; i < k; i++) {
+          const ip = take(prefix)
+          if (ip !== null) out.push(ip)
+        }
+        if (out.length === k) return out
       }
     },
     get size() {

@@ -1,57 +1,34 @@
 // Where a simulated client connects from: takes a network kind and a Random, returns the
-// dev-only `x-edgeward-test-cf` object (ASN, country, timezone, TLS, HTTP version, RTT). Data only.
-import hostingAsnData from '../../signals/data/hosting-asns.json'
+// dev-only `x-edgeward-test-cf` object (ASN, country, timezone, TLS, HTTP version, RTT). The ASNs
+// come from the simulator's own pools (asnPools.ts), never from the detector's hosting list.
+import { CAMPUS, CLOUD_DESKTOP, CORPORATE_PROXY, DATACENTER, MOBILE, PRIVACY_EGRESS, PROXY_MOBILE, PROXY_RESIDENTIAL, RESIDENTIAL, VPN_EXITS, type Isp } from './asnPools'
 import type { Random } from './random'
 
-export const NETWORK_KINDS = ['residential', 'mobile', 'hosting', 'vpn', 'residential_proxy'] as const
+export const NETWORK_KINDS = [
+  'residential', 'mobile', 'hosting', 'vpn', 'residential_proxy',
+  // People's own: a university network, an office's secure web gateway, a cloud desktop, a privacy relay/VPN.
+  'campus', 'corporate', 'cloud_desktop', 'privacy',
+  // Attackers' own: SIM farms and resold phone bandwidth.
+  'mobile_proxy',
+] as const
 export type NetworkKind = (typeof NETWORK_KINDS)[number]
 
-interface Isp { readonly asn: number; readonly country: string; readonly tz: readonly string[]; readonly weight: number }
+export { MOBILE, RESIDENTIAL }
 
-/** Consumer broadband (weights roughly by subscribers in a shop like the demo's). */
-export const RESIDENTIAL: readonly Isp[] = [
-  { asn: 7922, country: 'US', tz: ['America/New_York', 'America/Chicago', 'America/Los_Angeles'], weight: 10 },
-  { asn: 7018, country: 'US', tz: ['America/Chicago', 'America/New_York'], weight: 7 },
-  { asn: 701, country: 'US', tz: ['America/New_York'], weight: 5 },
-  { asn: 20115, country: 'US', tz: ['America/Chicago', 'America/Denver'], weight: 5 },
-  { asn: 22773, country: 'US', tz: ['America/Phoenix', 'America/Los_Angeles'], weight: 3 },
-  { asn: 209, country: 'US', tz: ['America/Denver'], weight: 2 },
-  { asn: 812, country: 'CA', tz: ['America/Toronto'], weight: 2 },
-  { asn: 577, country: 'CA', tz: ['America/Toronto', 'America/Montreal'], weight: 2 },
-  { asn: 2856, country: 'GB', tz: ['Europe/London'], weight: 4 },
-  { asn: 5089, country: 'GB', tz: ['Europe/London'], weight: 3 },
-  { asn: 3320, country: 'DE', tz: ['Europe/Berlin'], weight: 4 },
-  { asn: 3209, country: 'DE', tz: ['Europe/Berlin'], weight: 2 },
-  { asn: 3215, country: 'FR', tz: ['Europe/Paris'], weight: 3 },
-  { asn: 12322, country: 'FR', tz: ['Europe/Paris'], weight: 2 },
-  { asn: 1136, country: 'NL', tz: ['Europe/Amsterdam'], weight: 2 },
-  { asn: 3352, country: 'ES', tz: ['Europe/Madrid'], weight: 2 },
-  { asn: 3269, country: 'IT', tz: ['Europe/Rome'], weight: 2 },
-  { asn: 1221, country: 'AU', tz: ['Australia/Sydney', 'Australia/Melbourne'], weight: 2 },
-  { asn: 4713, country: 'JP', tz: ['Asia/Tokyo'], weight: 1 },
-  { asn: 28573, country: 'BR', tz: ['America/Sao_Paulo'], weight: 1 },
-  { asn: 55836, country: 'IN', tz: ['Asia/Kolkata'], weight: 1 },
-]
-
-export const MOBILE: readonly Isp[] = [
-  { asn: 21928, country: 'US', tz: ['America/New_York', 'America/Los_Angeles'], weight: 5 },
-  { asn: 6167, country: 'US', tz: ['America/Chicago'], weight: 4 },
-  { asn: 20057, country: 'US', tz: ['America/New_York'], weight: 3 },
-  { asn: 12576, country: 'GB', tz: ['Europe/London'], weight: 2 },
-  { asn: 3320, country: 'DE', tz: ['Europe/Berlin'], weight: 1 },
-  { asn: 24560, country: 'IN', tz: ['Asia/Kolkata'], weight: 1 },
-]
-
-const COUNTRY_TZ: Readonly<Record<string, string>> = {
-  US: 'America/New_York', NL: 'Europe/Amsterdam', DE: 'Europe/Berlin', GB: 'Europe/London', FR: 'Europe/Paris',
-  SG: 'Asia/Singapore', JP: 'Asia/Tokyo', CA: 'America/Toronto', SE: 'Europe/Stockholm', RO: 'Europe/Bucharest', CH: 'Europe/Zurich',
+/** Pool, and median/spread of the RTT the edge would see, per kind (guesses; training blanks RTT). */
+const KINDS: Readonly<Record<NetworkKind, { readonly pool: readonly Isp[]; readonly rtt: number; readonly sigma: number }>> = {
+  residential: { pool: RESIDENTIAL, rtt: 28, sigma: 0.5 },
+  mobile: { pool: MOBILE, rtt: 65, sigma: 0.5 },
+  hosting: { pool: DATACENTER, rtt: 6, sigma: 0.7 },
+  vpn: { pool: VPN_EXITS, rtt: 45, sigma: 0.5 },
+  // A proxy exit adds its own hop: the RTT the edge sees is the exit's, often odd for the ISP.
+  residential_proxy: { pool: PROXY_RESIDENTIAL, rtt: 90, sigma: 0.6 },
+  mobile_proxy: { pool: PROXY_MOBILE, rtt: 120, sigma: 0.6 },
+  campus: { pool: CAMPUS, rtt: 12, sigma: 0.5 },
+  corporate: { pool: CORPORATE_PROXY, rtt: 18, sigma: 0.5 },
+  cloud_desktop: { pool: CLOUD_DESKTOP, rtt: 8, sigma: 0.6 },
+  privacy: { pool: PRIVACY_EGRESS, rtt: 40, sigma: 0.5 },
 }
-const HOSTING_COUNTRIES = ['US', 'US', 'US', 'NL', 'DE', 'DE', 'GB', 'FR', 'SG', 'CA', 'JP']
-const VPN_COUNTRIES = ['US', 'US', 'NL', 'GB', 'DE', 'SE', 'CH', 'RO', 'CA']
-
-const byKind = (kinds: readonly string[]): number[] => hostingAsnData.asns.filter((a) => kinds.includes(a.kind)).map((a) => a.asn)
-export const HOSTING_ASNS: readonly number[] = byKind(['hosting', 'cloud'])
-export const VPN_ASNS: readonly number[] = byKind(['vpn'])
 
 export interface TestCf {
   readonly asn: number
@@ -70,31 +47,13 @@ export interface TestCf {
 
 export type Transport = 'browser' | 'script' | 'old_script'
 
-const isp = (rng: Random, list: readonly Isp[]): Isp => rng.weighted(list.map((i) => [i, i.weight] as const))
+export type NetworkHalf = Pick<TestCf, 'asn' | 'country' | 'timezone' | 'clientTcpRtt'>
 
 /** The network half: ASN, country, timezone and a plausible RTT for the kind. */
-export function networkFor(kind: NetworkKind, rng: Random): Pick<TestCf, 'asn' | 'country' | 'timezone' | 'clientTcpRtt'> {
-  switch (kind) {
-    case 'residential':
-    case 'residential_proxy': {
-      const i = isp(rng, RESIDENTIAL)
-      // A proxy exit adds its own hop: the RTT the edge sees is the exit's, often odd for the ISP.
-      const rtt = kind === 'residential' ? rng.lognormal(28, 0.5) : rng.lognormal(90, 0.6)
-      return { asn: i.asn, country: i.country, timezone: rng.pick(i.tz), clientTcpRtt: Math.round(rtt) }
-    }
-    case 'mobile': {
-      const i = isp(rng, MOBILE)
-      return { asn: i.asn, country: i.country, timezone: rng.pick(i.tz), clientTcpRtt: Math.round(rng.lognormal(65, 0.5)) }
-    }
-    case 'hosting': {
-      const country = rng.pick(HOSTING_COUNTRIES)
-      return { asn: rng.pick(HOSTING_ASNS), country, timezone: COUNTRY_TZ[country] ?? 'UTC', clientTcpRtt: Math.round(rng.lognormal(6, 0.7)) }
-    }
-    case 'vpn': {
-      const country = rng.pick(VPN_COUNTRIES)
-      return { asn: rng.pick(VPN_ASNS), country, timezone: COUNTRY_TZ[country] ?? 'UTC', clientTcpRtt: Math.round(rng.lognormal(45, 0.5)) }
-    }
-  }
+export function networkFor(kind: NetworkKind, rng: Random): NetworkHalf {
+  const k = KINDS[kind]
+  const i = rng.weighted(k.pool.map((x) => [x, x.weight] as const))
+  return { asn: i.asn, country: i.country, timezone: rng.pick(i.tz), clientTcpRtt: Math.round(rng.lognormal(k.rtt, k.sigma)) }
 }
 
 /** The transport half: what a browser or a script library negotiates. */

@@ -19,10 +19,12 @@ export function planRun(world: World, families: readonly Family[]): Planned[] {
     if (!families.includes(family)) continue
     const spec = FAMILY_SPECS[family]
     const n = spec.sessions(world)
+    const seats = spec.seats?.(world, n, random(world.seed, `${world.variant}/${family}/seats`), ips) ?? null
     for (let index = 0; index < n; index++) {
       const rng = random(world.seed, `${world.variant}/${family}/${index}`)
-      const ctx: SessionContext = { world, family, index, session: `${family}-${String(index).padStart(3, '0')}`, ip: ips.spread(), rng }
-      const startMs = spec.start ? spec.start(index, n, ctx) : rng.fork('start').between(0, world.windowMs)
+      const seat = seats?.[index] ?? null
+      const ctx: SessionContext = { world, family, index, session: `${family}-${String(index).padStart(3, '0')}`, ip: seat?.ip ?? ips.spread(), site: seat?.site ?? null, rng }
+      const startMs = seat?.startMs ?? (spec.start ? spec.start(index, n, ctx) : rng.fork('start').between(0, world.windowMs))
       out.push({ ctx, startMs: Math.round(startMs) })
     }
   }

@@ -78,7 +78,7 @@ export async function attachServer(url: URL, logFile: string): Promise<Target> {
  * Starts src/cli/start.ts from `root` (the repo, or a snapshot of it) with fresh local state. The
  * secrets are made once here, so a restart (see Target.restart) keeps cookies and user hashes valid.
  */
-export async function startServer(root: string, logFile: string, kv: readonly KvEntry[]): Promise<Target> {
+export async function startServer(root: string, logFile: string, kv: readonly KvEntry[], fixedPort: number | null = null): Promise<Target> {
   const state = mkdtempSync(join(tmpdir(), 'edgeward-sim-'))
   const run = (args: string[]): void => {
     const r = spawnSync('npx', args, { cwd: root, encoding: 'utf8' })
@@ -86,7 +86,7 @@ export async function startServer(root: string, logFile: string, kv: readonly Kv
   }
   run(['tsx', 'src/cli/build-sdk.ts'])
   for (const e of kv) run(['wrangler', 'kv', 'key', 'put', '--local', '--persist-to', state, '--binding', 'EDGEWARD_CONFIG', e.key, '--path', e.file])
-  const port = await freePort()
+  const port = fixedPort ?? (await freePort())
   const secrets = {
     EDGEWARD_USER_HASH_KEY: process.env.EDGEWARD_USER_HASH_KEY ?? randomBytes(32).toString('hex'),
     EDGEWARD_COOKIE_KEYS: process.env.EDGEWARD_COOKIE_KEYS ?? (await makeDevKeySet()),

@@ -1,5 +1,6 @@
-// Ground truth of one run: which session (and family, label) owns each client address, and what
-// each request got back as the client saw it. Collects; computes nothing. One IP, one session.
+// Ground truth of one run: which sessions (and family, label) own each client address, and what
+// each request got back as the client saw it. Collects; computes nothing. An address belongs to one
+// session, unless every session on it declared it shared (an office, a campus, carrier-grade NAT).
 import { FAMILY_INFO, type Family } from './catalog'
 
 export interface SessionTruth {
@@ -7,6 +8,8 @@ export interface SessionTruth {
   readonly session: string
   readonly label: 0 | 1
   readonly ip: string
+  /** The shared site (office, campus, CGNAT address…) this address belongs to, if any. */
+  readonly site: string | null
 }
 
 export interface RequestRecord {
@@ -26,11 +29,12 @@ export interface RequestRecord {
 }
 
 export interface Truth {
-  addSession(family: Family, session: string, ip: string): SessionTruth
+  addSession(family: Family, session: string, ip: string, site?: string | null): SessionTruth
   record(r: RequestRecord): void
   sessions(): readonly SessionTruth[]
   requests(): readonly RequestRecord[]
-  byIp(): ReadonlyMap<string, SessionTruth>
+  /** Every session on each address (one, except at shared sites). */
+  byIp(): ReadonlyMap<string, readonly SessionTruth[]>
   /** Running totals for the progress line. */
   readonly totals: { requests: number; mitigated: number; errors: number; sessionsDone: number }
   sessionDone(): void
@@ -38,15 +42,17 @@ export interface Truth {
 
 export function createTruth(): Truth {
   const sessions: SessionTruth[] = []
-  const ips = new Map<string, SessionTruth>()
+  const ips = new Map<string, SessionTruth[]>()
   const requests: RequestRecord[] = []
   const totals = { requests: 0, mitigated: 0, errors: 0, sessionsDone: 0 }
   return {
-    addSession(family, session, ip) {
-      if (ips.has(ip)) throw new TypeError(`address ${ip} already belongs to ${ips.get(ip)?.session}`)
-      const s: SessionTruth = { family, session, label: FAMILY_INFO[family].label, ip }
+    addSession(family, session, ip, site = null) {
+      const there = ips.get(ip) ?? []
+      // Two sessions meet on an address only where both say it is the same shared site.
+      if (there.length > 0 && (site === null || there.some((t) => t.site !== site))) throw new TypeError(`address ${ip} already belongs to ${there[0]!.session}`)
+      const s: SessionTruth = { family, session, label: FAMILY_INFO[family].label, ip, site }
       sessions.push(s)
-      ips.set(ip, s)
+      ips.set(ip, [...there, s])
       return s
     },
     record(r) {

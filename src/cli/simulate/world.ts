@@ -3,7 +3,8 @@
 import { createActor, type Actor, type Identity } from './actor'
 import type { Family } from './catalog'
 import type { Chromium } from './chromium'
-import { testCf, type NetworkKind, type TestCf, type Transport } from './network'
+import type { Site } from './crowd'
+import { testCf, transportFor, type NetworkKind, type TestCf, type Transport } from './network'
 import type { Random } from './random'
 import type { Truth } from './truth'
 
@@ -37,6 +38,8 @@ export interface SessionContext {
   readonly session: string
   /** This session's own source address (allocated when the run is planned, so runs repeat). */
   readonly ip: string
+  /** The shared site (office, campus, carrier NAT…) this session's address belongs to, or null (its own). */
+  readonly site: Site | null
   readonly rng: Random
 }
 
@@ -57,12 +60,20 @@ export interface ActorSpec {
 
 /** A client for this session at its own address, registered in the ground truth. */
 export function actorFor(s: SessionContext, spec: ActorSpec): Actor {
-  s.world.truth.addSession(s.family, s.session, s.ip)
+  s.world.truth.addSession(s.family, s.session, s.ip, s.site?.id ?? null)
   return createActor({ target: s.world.target, family: s.family, session: s.session, ip: s.ip, identity: spec.identity, cf: spec.cf, truth: s.world.truth })
 }
 
-/** The test-cf for a network kind and transport, drawn from the session's stream. */
-export const cfFor = (s: SessionContext, network: NetworkKind, transport: Transport): TestCf => testCf(network, transport, s.rng)
+/** The test-cf for a network kind and transport, drawn from the session's stream. At a shared site
+ * the network is the site's (one ASN and country for everyone on it), whatever `network` says. */
+export function cfFor(s: SessionContext, network: NetworkKind, transport: Transport): TestCf {
+  if (s.site === null) return testCf(network, transport, s.rng)
+  const rtt = Math.max(1, Math.round(s.site.half.clientTcpRtt * s.rng.lognormal(1, 0.2)))
+  return { ...s.site.half, clientTcpRtt: rtt, ...transportFor(transport, s.rng), botManagement: null }
+}
+
+/** The network kind a session is really on: its site's, or the one it would choose alone. */
+export const networkOf = (s: SessionContext, alone: NetworkKind): NetworkKind => s.site?.network ?? alone
 
 /** Demo accounts: user N is userNNNN@example.com with password pass-NNNN. */
 export const demoUser = (n: number): string => `user${String(n).padStart(4, '0')}@example.com`

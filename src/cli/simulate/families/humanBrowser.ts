@@ -2,22 +2,42 @@
 // by typing with human timing (some mistype the password and try again, some let a password
 // manager fill the form), look at the account, sometimes buy with a valid card typed in. Half are
 // returning visitors: a short first visit (device cookie), then back more than a minute later.
+// A fifth sit in one office behind one address (all arriving within three minutes), some behind a
+// carrier's NAT; typists are fast, usual or slow; a few mistype three times and reset the
+// password first; a few use only the keyboard (Tab, Enter).
 import type { Page } from 'playwright-core'
 import { clickTo, followOne, linger, outlastChallenge, visit, type Step } from '../browse'
+import { planCrowd, type CrowdMix } from '../crowd'
 import type { NetworkKind } from '../network'
-import { PERSON, humanClick, typeInto, typeText } from '../typing'
-import { demoPassword, demoUser, over, pause, type SessionContext } from '../world'
+import { PERSON, humanClick, typeInto, typeText, type TypeOptions } from '../typing'
+import { demoPassword, demoUser, networkOf, over, pause, type SessionContext } from '../world'
 import { earlyStart, expiry, validCard, type FamilySpec } from './spec'
+
+/** Ten colleagues behind one office address (issue 13's case), five on one carrier NAT address. */
+const BROWSER_MIX: CrowdMix = {
+  shares: { household: 0.7, office: 0.2, campus: 0, cgnat: 0.1, corporate: 0, privacy: 0 },
+  size: { office: [10, 10], campus: [2, 2], cgnat: [5, 5], corporate: [2, 2], privacy: [1, 1] },
+  officeSpreadMs: 180_000,
+}
+
+const TYPISTS: ReadonlyArray<readonly [TypeOptions, number]> = [
+  [{ ...PERSON, medianGapMs: 90, sigma: 0.4 }, 25],
+  [PERSON, 50],
+  [{ ...PERSON, medianGapMs: 280, sigma: 0.6, pauseRate: 0.08 }, 25],
+]
 
 export const humanBrowser: FamilySpec = {
   family: 'human_browser',
   start: earlyStart,
-  sessions: (w) => (w.smoke || w.chromium === null ? 0 : Math.min(20, Math.max(1, Math.round(12 * w.scale)))),
+  sessions: (w) => (w.smoke || w.chromium === null ? 0 : Math.min(100, Math.max(1, Math.round(50 * w.scale)))),
+  // Sites open in the first half of the window, so the office's browsers find free slots.
+  seats: (w, n, rng, ips) => planCrowd(n, w.windowMs * 0.5, rng, ips, BROWSER_MIX),
   async run(s: SessionContext) {
     const chromium = s.world.chromium
     if (chromium === null) return
     const { rng } = s
-    const network: NetworkKind = s.world.variant === 'shifted' ? rng.weighted([['residential', 60], ['mobile', 25], ['vpn', 15]] as const) : rng.weighted([['residential', 80], ['mobile', 20]] as const)
+    const alone: NetworkKind = s.world.variant === 'shifted' ? rng.weighted([['residential', 60], ['mobile', 25], ['privacy', 15]] as const) : rng.weighted([['residential', 80], ['mobile', 20]] as const)
+    const network = networkOf(s, alone)
     // Half are returning visitors: an earlier visit gave them the device cookie, and they come
     // back more than a minute later (so the per-minute counters of that visit have gone quiet).
     const returning = rng.chance(0.5)
@@ -70,20 +90,35 @@ async function session(s: SessionContext, page: Page, returning: boolean): Promi
     if (entry !== '/login' && !(await through(page, await clickTo(page, 'a[href="/login"]', rng)))) return
     await think(1000)
     const manager = rng.chance(0.2)
-    const mistype = !manager && rng.chance(0.2)
+    const typist = rng.weighted(TYPISTS)
+    const keyboardOnly = !manager && rng.chance(0.08)
+    const wrong = manager ? 0 : rng.weighted([[0, 75], [1, 20], [3, 5]] as const)
+    let step: Step
     if (manager) {
       // A password manager fills both fields: no keystrokes (the SDK sees autofill).
       await humanClick(page, '#username', rng)
       await page.fill('#username', demoUser(n))
       await page.fill('#password', demoPassword(n))
+      await page.waitForTimeout(rng.int(200, 900))
+      step = await clickTo(page, 'form[action="/login"] button', rng)
     } else {
-      await typeInto(page, '#username', demoUser(n), rng)
-      await typeInto(page, '#password', mistype ? `${demoPassword(n).slice(0, -1)}${rng.int(0, 9)}x` : demoPassword(n), rng)
+      step = await signIn(page, n, wrong > 0, typist, keyboardOnly, rng)
     }
-    await page.waitForTimeout(rng.int(200, 900))
-    let step = await clickTo(page, 'form[action="/login"] button', rng)
     if (!(await through(page, step))) return
-    if (mistype || step.status === 401) {
+    if (wrong === 3) {
+      // Two more wrong tries, then "Forgot your password?", the mail, a new password, sign in.
+      for (let i = 0; i < 2 && !over(s); i++) {
+        await think(2500)
+        if (!(await through(page, await signIn(page, n, true, typist, keyboardOnly, rng)))) return
+      }
+      if (!(await through(page, await visit(page, base, '/password-reset')))) return
+      await typeInto(page, '#email', demoUser(n), rng, typist)
+      if (!(await through(page, await clickTo(page, 'form[action="/password-reset"] button', rng)))) return
+      await think(6000)
+      if (!(await through(page, await visit(page, base, '/login')))) return
+      step = await signIn(page, n, false, typist, keyboardOnly, rng)
+      if (!(await through(page, step))) return
+    } else if (wrong === 1 || step.status === 401) {
       await think(2500)
       await humanClick(page, '#password', rng)
       await page.fill('#password', '')
@@ -108,4 +143,30 @@ async function session(s: SessionContext, page: Page, returning: boolean): Promi
     await through(page, await clickTo(page, 'form[action="/checkout"] button', rng))
     await think(1500)
   }
+}
+
+/** Types the credentials (a wrong password when `wrong`) and submits — by mouse, or keyboard only. */
+async function signIn(page: Page, n: number, wrong: boolean, typist: TypeOptions, keyboardOnly: boolean, rng: SessionContext['rng']): Promise<Step> {
+  const password = wrong ? `${demoPassword(n).slice(0, -1)}${rng.int(0, 9)}x` : demoPassword(n)
+  if (keyboardOnly) {
+    await page.focus('#username')
+    await page.fill('#username', '')
+    await typeText(page, demoUser(n), rng, typist)
+    await page.keyboard.press('Tab')
+    await page.fill('#password', '')
+    await typeText(page, password, rng, typist)
+    await page.waitForTimeout(rng.int(200, 700))
+    const nav = page.waitForNavigation({ waitUntil: 'load', timeout: 15_000 }).catch(() => null)
+    await page.keyboard.press('Enter')
+    const r = await nav
+    return { status: r?.status() ?? null, mitigated: r?.headers()['edgeward-mitigated'] ?? null }
+  }
+  await humanClick(page, '#username', rng)
+  await page.fill('#username', '')
+  await typeText(page, demoUser(n), rng, typist)
+  await humanClick(page, '#password', rng)
+  await page.fill('#password', '')
+  await typeText(page, password, rng, typist)
+  await page.waitForTimeout(rng.int(200, 900))
+  return clickTo(page, 'form[action="/login"] button', rng)
 }

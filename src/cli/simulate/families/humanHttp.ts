@@ -1,70 +1,124 @@
-// People whose browser runs no JavaScript for us (blockers, old devices): real browser header sets,
-// no device cookie. They mostly browse (some start at a bookmarked sign-in page); some sign in once (rarely after one wrong try), shop and pay
-// with a valid card. A person who meets a challenge or block they cannot solve gives up.
-import type { BrowserKind } from '../browsers'
-import { browserProfile } from '../browsers'
+// People whose browser does not run our SDK (JavaScript off, or a content blocker stops its
+// telemetry): real browser header sets — desktop, mobile and privacy browsers — and a browser's
+// sub-resource burst after each page (pageLoad.ts). Many sit behind shared addresses (offices,
+// campuses, carrier-grade NAT; crowd.ts). Returning visitors have a warm cache and often a
+// bookmarked sign-in page; password managers fill instantly, slow typists take their time; some
+// mistype once, some three times and then reset the password before signing in. A person who
+// meets a challenge or block they cannot solve (no SDK, so no proof of work) gives up.
+import { browserProfile, type BrowserKind } from '../browsers'
+import { planCrowd, type CrowdMix } from '../crowd'
 import type { NetworkKind } from '../network'
-import { actorFor, cfFor, demoPassword, demoUser, over, pause, type SessionContext } from '../world'
-import { expiry, loadPage, scaled, validCard, type FamilySpec } from './spec'
+import type { Random } from '../random'
+import { actorFor, cfFor, demoPassword, demoUser, networkOf, over, pause, type SessionContext, type Variant } from '../world'
+import { pageLoader } from './pageLoad'
+import { expiry, scaled, validCard, type FamilySpec } from './spec'
 
-const BROWSERS: Record<'base' | 'shifted', ReadonlyArray<readonly [BrowserKind, number]>> = {
-  base: [['chrome', 48], ['edge', 10], ['chrome_android', 12], ['safari', 12], ['safari_ios', 12], ['firefox', 6]],
-  shifted: [['chrome', 20], ['edge', 5], ['chrome_android', 5], ['safari', 25], ['safari_ios', 20], ['firefox', 25]],
+type Weighted<T> = ReadonlyArray<readonly [T, number]>
+const BROWSERS: Record<Variant, Weighted<BrowserKind>> = {
+  base: [['chrome', 38], ['edge', 9], ['chrome_android', 11], ['safari', 11], ['safari_ios', 13], ['firefox', 6], ['samsung', 4], ['firefox_android', 2], ['brave', 4], ['firefox_rfp', 2]],
+  shifted: [['chrome', 20], ['edge', 5], ['chrome_android', 5], ['safari', 20], ['safari_ios', 18], ['firefox', 15], ['samsung', 5], ['firefox_android', 4], ['brave', 5], ['firefox_rfp', 3]],
 }
-const NETWORKS: Record<'base' | 'shifted', ReadonlyArray<readonly [NetworkKind, number]>> = {
-  base: [['residential', 80], ['mobile', 20]],
-  // Held out: privacy-VPN users and cloud desktops are people too.
-  shifted: [['residential', 60], ['mobile', 25], ['vpn', 10], ['hosting', 5]],
+const MOBILE_BROWSERS: Weighted<BrowserKind> = [['chrome_android', 45], ['safari_ios', 40], ['samsung', 10], ['firefox_android', 5]]
+const PRIVACY_BROWSERS: Weighted<BrowserKind> = [['brave', 30], ['firefox_rfp', 25], ['safari', 25], ['firefox', 20]]
+const MOBILE_KINDS: readonly BrowserKind[] = ['chrome_android', 'safari_ios', 'samsung', 'firefox_android']
+
+/** Smoke runs: one small office and a carrier NAT address among a few households. */
+const SMOKE_MIX: CrowdMix = {
+  shares: { household: 0.25, office: 0.5, campus: 0, cgnat: 0.25, corporate: 0, privacy: 0 },
+  size: { office: [6, 6], campus: [2, 2], cgnat: [3, 3], corporate: [2, 2], privacy: [1, 1] },
+  officeSpreadMs: 3000,
 }
+
+export interface Persona {
+  readonly browser: BrowserKind
+  readonly network: NetworkKind
+  readonly returning: boolean
+  readonly bookmarked: boolean
+  readonly javascript: boolean
+  readonly signsIn: boolean
+  /** Seconds from the form to the POST: a password manager, a fast, usual or slow typist. */
+  readonly entry: 'manager' | 'fast' | 'usual' | 'slow'
+  /** Wrong passwords before the right one; 3 = then resets the password first. */
+  readonly wrong: 0 | 1 | 3
+}
+
+/** Who this person is. Pure: the same stream gives the same persona. */
+export function persona(s: Pick<SessionContext, 'site'>, rng: Random, v: Variant): Persona {
+  const kind = s.site?.kind
+  const browser = kind === 'cgnat' ? rng.weighted(MOBILE_BROWSERS) : kind === 'privacy' ? rng.weighted(PRIVACY_BROWSERS) : rng.weighted(BROWSERS[v])
+  const mobile = MOBILE_KINDS.includes(browser)
+  const alone: NetworkKind = mobile && rng.chance(0.5) ? 'mobile' : v === 'shifted' ? rng.weighted([['residential', 80], ['privacy', 12], ['cloud_desktop', 8]] as const) : 'residential'
+  const returning = rng.chance(0.4)
+  const bookmarked = rng.chance(returning ? 0.5 : v === 'shifted' ? 0.2 : 0.12)
+  const w = rng.next()
+  return {
+    browser, network: alone, returning, bookmarked,
+    javascript: !rng.chance(browser === 'firefox_rfp' ? 0.6 : 0.25),
+    signsIn: bookmarked || rng.chance(0.55),
+    entry: rng.weighted([['manager', 35], ['fast', 20], ['usual', 30], ['slow', 15]] as const),
+    wrong: w < 0.03 ? 3 : w < 0.11 ? 1 : 0,
+  }
+}
+
+const ENTRY_MS: Readonly<Record<Persona['entry'], number>> = { manager: 1200, fast: 3500, usual: 7000, slow: 15_000 }
 
 export const humanHttp: FamilySpec = {
   family: 'human_http',
-  sessions: (w) => scaled(w, 320, 6),
+  sessions: (w) => scaled(w, 5000, 12),
+  seats: (w, n, rng, ips) => planCrowd(n, w.windowMs, rng, ips, ...(w.smoke ? [SMOKE_MIX] : [])),
   async run(s: SessionContext) {
     const { rng } = s
     const v = s.world.variant
-    const kind = rng.weighted(BROWSERS[v])
-    const mobile = kind === 'chrome_android' || kind === 'safari_ios'
-    const network: NetworkKind = mobile && rng.chance(0.6) ? 'mobile' : rng.weighted(NETWORKS[v])
-    const cf = cfFor(s, network, 'browser')
-    const a = actorFor(s, { cf, identity: { type: 'browser', profile: browserProfile(kind, cf.country, rng) } })
+    const p = persona(s, rng.fork('persona'), v)
+    const cf = cfFor(s, networkOf(s, p.network), 'browser')
+    const a = actorFor(s, { cf, identity: { type: 'browser', profile: browserProfile(p.browser, cf.country, rng) } })
+    const loader = pageLoader(a, rng, { warmCache: p.returning, javascript: p.javascript })
     const think = (median = 4000): Promise<void> => pause(s, Math.min(20_000, rng.lognormal(median, 0.7)))
-    let here = '/'
-    let first = true
+    let here: string | undefined
     const go = async (path: string): Promise<boolean> => {
       if (over(s)) return false
-      const r = await loadPage(a, path, first ? undefined : here, first)
-      first = false
+      const r = await loader.load(path, here)
       here = path
       return r.mitigated === null && r.status !== 0
     }
+    const post = async (path: string, fields: Record<string, string>): Promise<number | null> => {
+      if (over(s)) return null
+      const r = await a.post(path, fields, { referer: here ?? path })
+      return r.mitigated !== null || r.status === 0 ? null : r.status
+    }
     try {
-      // Some come straight to a bookmarked sign-in page (typed navigation, first request of the visit).
-      const bookmarked = rng.chance(v === 'shifted' ? 0.3 : 0.2)
-      if (bookmarked) {
+      if (p.bookmarked) {
         if (!(await go('/login'))) return
       } else {
         const entry = rng.weighted([['/', 50], ['/products', 30], [`/products/${rng.int(1, 1000)}`, 20]] as const)
         if (!(await go(entry))) return
-        const browse = rng.int(1, v === 'shifted' ? 8 : 5)
-        for (let i = 0; i < browse; i++) {
+        for (let i = rng.int(1, v === 'shifted' ? 6 : 4); i > 0; i--) {
           await think()
-          const next = rng.chance(0.3) ? `/products?page=${rng.int(1, 20)}` : `/products/${rng.int(1, 1000)}`
-          if (!(await go(next))) return
+          if (!(await go(rng.chance(0.3) ? `/products?page=${rng.int(1, 20)}` : `/products/${rng.int(1, 1000)}`))) return
         }
       }
       const n = rng.int(1, 1000)
-      if (bookmarked || rng.chance(0.55)) {
-        await think(2500)
-        if (!bookmarked && !(await go('/login'))) return
-        await think(v === 'shifted' ? 9000 : 7000)
-        if (rng.chance(v === 'shifted' ? 0.12 : 0.06)) {
-          const wrong = await a.post('/login', { username: demoUser(n), password: `${demoPassword(n)}x` }, { referer: '/login' })
-          if (wrong.mitigated !== null) return
-          await think(6000)
+      if (p.signsIn) {
+        if (!p.bookmarked) {
+          await think(2500)
+          if (!(await go('/login'))) return
         }
-        const r = await a.post('/login', { username: demoUser(n), password: demoPassword(n) }, { referer: '/login' })
-        if (r.mitigated !== null || r.status !== 200) return
+        const typing = (): Promise<void> => pause(s, rng.lognormal(ENTRY_MS[p.entry], 0.4))
+        await typing()
+        for (let i = 0; i < p.wrong; i++) {
+          if ((await post('/login', { username: demoUser(n), password: `${demoPassword(n)}${rng.pick(['x', '1', '!', ''])}${i}` })) === null) return
+          await think(5000)
+        }
+        if (p.wrong === 3) {
+          // Three wrong: "Forgot your password?", the mail, a new password, back to sign in.
+          if (!(await go('/password-reset'))) return
+          await think(5000)
+          if ((await post('/password-reset', { email: demoUser(n) })) === null) return
+          await think(20_000)
+          if (!(await go('/login'))) return
+          await typing()
+        }
+        if ((await post('/login', { username: demoUser(n), password: demoPassword(n) })) !== 200) return
         here = '/login'
         await think()
         if (rng.chance(0.7) && !(await go('/account'))) return
@@ -73,18 +127,16 @@ export const humanHttp: FamilySpec = {
           if (!(await go('/profile'))) return
         }
       }
-      if (rng.chance(0.4)) {
+      if (rng.chance(0.35)) {
         await think()
         const id = rng.int(1, 1000)
         if (!(await go(`/products/${id}`))) return
         await think(5000)
-        const cart = await a.post('/cart', { product_id: String(id), qty: String(rng.weighted([[1, 8], [2, 2]] as const)) }, { referer: `/products/${id}` })
-        if (cart.mitigated !== null) return
+        if ((await post('/cart', { product_id: String(id), qty: String(rng.weighted([[1, 8], [2, 2]] as const)) })) === null) return
         here = '/cart'
         if (rng.chance(0.75)) {
           await think(15_000) // typing the card in
-          const r = await a.post('/checkout', { card_number: validCard(rng.next), exp: expiry(rng.next), cvv: String(rng.int(100, 999)), amount: `${rng.int(5, 400)}.${rng.int(10, 99)}` }, { referer: '/cart' })
-          if (r.mitigated !== null) return
+          await post('/checkout', { card_number: validCard(rng.next), exp: expiry(rng.next), cvv: String(rng.int(100, 999)), amount: `${rng.int(5, 400)}.${rng.int(10, 99)}` })
         }
       }
     } finally {

@@ -2,6 +2,9 @@
 // starts, and what one session does. Plus small helpers the HTTP families share.
 import type { Actor, Reply } from '../actor'
 import type { Family } from '../catalog'
+import type { Seat } from '../crowd'
+import type { IpPool } from '../ips'
+import type { Random } from '../random'
 import type { SessionContext, World } from '../world'
 
 export interface FamilySpec {
@@ -10,6 +13,8 @@ export interface FamilySpec {
   sessions(w: World): number
   /** Milliseconds after the run start at which session `index` of `n` begins. */
   start?(index: number, n: number, s: SessionContext): number
+  /** Where each of the `n` sessions sits (people share offices, campuses, carrier NAT); default: an address each. */
+  seats?(w: World, n: number, rng: Random, ips: IpPool): readonly Seat[]
   run(s: SessionContext): Promise<void>
 }
 
