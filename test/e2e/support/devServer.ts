@@ -26,6 +26,8 @@ export interface DevServerOptions {
   readonly config?: Record<string, unknown>
   /** Launch with `npm start` itself (its prestart SDK build included), as a new user would; default: the launcher script alone. */
   readonly npmStart?: boolean
+  /** A port of the caller's choosing (its own band); default: a free one from the OS. */
+  readonly port?: number
 }
 
 const ROOT = join(import.meta.dirname, '../../..')
@@ -39,7 +41,7 @@ export function putLocalKv(state: string, key: string, value: string): void {
 }
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
-  const port = await freePort()
+  const port = opts.port ?? (await freePort())
   const state = mkdtempSync(join(tmpdir(), 'edgeward-e2e-'))
   if (opts.config !== undefined) putLocalKv(state, 'config', JSON.stringify(opts.config))
   const [command, args] = opts.npmStart === true ? ['npm', ['start']] : ['npx', ['tsx', 'src/cli/start.ts']]

@@ -1,0 +1,99 @@
+// Real third-party apps behind `npm start`-style edgeward, for the real-app e2e tests: installs
+// the apps (test/real-apps, its own lockfile, so the root `npm ci` stays small), starts one on a
+// port of the test's band, and reads what edgeward decided about each request from its log lines.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { stopProcessGroup } from '../../../src/cli/processGroup'
+
+const ROOT = join(import.meta.dirname, '../../..')
+export const REAL_APPS_DIR = join(ROOT, 'test/real-apps')
+export const OUT_DIR = join(ROOT, 'out/real-apps')
+
+/**
+ * `npm ci` in test/real-apps when its node_modules is missing or older than its lockfile: the
+ * first run needs the npm registry (~40 s, 467 packages), every later one none. No install
+ * scripts: the only one in the tree is core-js's postinstall banner.
+ */
+export function ensureRealAppsInstalled(): void {
+  const installed = join(REAL_APPS_DIR, 'node_modules/.package-lock.json')
+  const lock = join(REAL_APPS_DIR, 'package-lock.json')
+  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return
+  execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: REAL_APPS_DIR, stdio: 'pipe', timeout: 300_000 })
+}
+
+export function outPath(name: string): string {
+  mkdirSync(OUT_DIR, { recursive: true })
+  return join(OUT_DIR, name)
+}
+
+export interface AppProcess {
+  readonly url: string
+  output(): string
+  stop(): Promise<void>
+}
+
+/** Starts an app (detached, its own process group) and waits until `readyPath` answers at all. */
+export async function startApp(command: string, args: readonly string[], opts: { port: number; env?: Record<string, string>; cwd?: string; readyPath?: string; timeoutMs?: number }): Promise<AppProcess> {
+  const child: ChildProcess = spawn(command, args, {
+    cwd: opts.cwd ?? REAL_APPS_DIR,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  const url = `http://127.0.0.1:${opts.port}`
+  const stop = () => stopProcessGroup(child, 1000)
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000)
+  for (;;) {
+    try {
+      await fetch(`${url}${opts.readyPath ?? '/'}`, { redirect: 'manual' })
+      return { url, output: () => out, stop }
+    } catch {}
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stop()
+      throw new Error(`${command} ${args.join(' ')} did not answer on ${url}:\n${out.slice(-3000)}`)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+export type LogLine = Record<string, unknown>
+
+/** Lines where edgeward did not simply forward: what it answered itself (or would have, in shadow). */
+export const mitigatedLines = (lines: readonly LogLine[], ip?: string): LogLine[] =>
+  lines.filter((l) => (ip === undefined || l.ip === ip) && typeof l.action === 'string' && l.action !== 'allow')
+
+/** One line per decision, for a failure message and the report: what, answer, why. */
+export function describeLines(lines: readonly LogLine[]): string {
+  return lines
+    .map((l) => {
+      const features = l.features as Record<string, number> | undefined
+      const picked = features === undefined ? '' : ` features{${FEATURES_OF_INTEREST.filter((f) => f in features).map((f) => `${f}=${features[f]}`).join(' ')}}`
+      return `${l.method} ${l.path} route=${l.route} → ${l.action} (would ${l.would_action}, source ${l.source}) risk=${l.risk} model_risk=${l.model_risk} reasons=${JSON.stringify(l.reasons)} rules=${JSON.stringify(l.rules)} origin=${l.origin_status}${picked}`
+    })
+    .join('\n')
+}
+
+const FEATURES_OF_INTEREST = [
+  'ip_requests_1m', 'device_requests_1m', 'cookie_missing', 'device_age_s', 'timezone_mismatch', 'sec_fetch_missing',
+  'sdk_webdriver', 'sdk_automation_markers', 'device_failed_logins_10m', 'ip_failed_logins_10m', 'ip_distinct_users_10m',
+]
+
+/** The config version the running edgeward reports: whether the KV config was taken or refused. */
+export async function healthConfig(edgewardUrl: string): Promise<string> {
+  const health = (await (await fetch(`${edgewardUrl}/__edgeward/health`)).json()) as { config: string }
+  return health.config
+}
+
+/** git init for a wiki's page store (jingo keeps pages in a git repository). */
+export function gitInit(dir: string): void {
+  mkdirSync(dir, { recursive: true })
+  execFileSync('git', ['init', '-q'], { cwd: dir })
+  execFileSync('git', ['config', 'user.email', 'wiki@example.com'], { cwd: dir })
+  execFileSync('git', ['config', 'user.name', 'Wiki'], { cwd: dir })
+}
+
+export const readText = (path: string): string => readFileSync(path, 'utf8')
