@@ -16,6 +16,9 @@ export const FAMILIES = [
   'automated_browser_stealth',
   // Last, so adding it left every other family's addresses for a seed as they were.
   'benign_automation',
+  // Issue 12's adaptive attacker, after every other family so their addresses for a seed stay put.
+  'adaptive_single',
+  'adaptive_spread',
 ] as const
 export type Family = (typeof FAMILIES)[number]
 
@@ -46,6 +49,8 @@ export const FAMILY_INFO: Readonly<Record<Family, FamilyInfo>> = {
   automated_browser_webdriver: { label: 1, attempt: 'login', automated: true, chromium: true, summary: 'Chromium under automation, navigator.webdriver true, stuffing the login form' },
   automated_browser_stealth: { label: 1, attempt: 'login', automated: true, chromium: true, summary: 'Chromium with AutomationControlled off (webdriver false), stuffing the login form' },
   benign_automation: { label: 0, attempt: 'request', automated: true, chromium: false, summary: 'legitimate automation: uptime monitors, one-off scripts, app/partner clients signing in once with their own credentials' },
+  adaptive_single: { label: 1, attempt: 'login', automated: true, chromium: false, summary: 'credential_stuffing by someone who read our code: browses like Chrome, rotates device cookies with replayed telemetry, hides usernames, solves PoW natively (docs/adaptive.md)' },
+  adaptive_spread: { label: 1, attempt: 'login', automated: true, chromium: false, summary: 'distributed_stuffing with the same tactics: 40 addresses, one attempt each (docs/adaptive.md)' },
 }
 
 /** The people: legitimate and not automated (human friction is about them). */

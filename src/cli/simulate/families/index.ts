@@ -1,6 +1,7 @@
 // Every family runner, keyed by family name (src/cli/simulate/catalog.ts lists them and says what
 // each is). Adding a family: a runner file here, a line below, an entry in the catalog.
 import type { Family } from '../catalog'
+import { adaptiveSingle, adaptiveSpread } from './adaptive'
 import { automatedBrowserStealth, automatedBrowserWebdriver } from './automatedBrowser'
 import { benignAutomation } from './benignAutomation'
 import { carding } from './carding'
@@ -27,4 +28,6 @@ export const FAMILY_SPECS: Readonly<Record<Family, FamilySpec>> = {
   automated_browser_webdriver: automatedBrowserWebdriver,
   automated_browser_stealth: automatedBrowserStealth,
   benign_automation: benignAutomation,
+  adaptive_single: adaptiveSingle,
+  adaptive_spread: adaptiveSpread,
 }
