@@ -27,7 +27,8 @@ import { loadCookieKeys } from '../src/signals/cookieKeys'
 import { readDeviceCookie } from '../src/signals/deviceCookie'
 import type { DeviceCookieState } from '../src/signals/deviceClaims'
 import { verifyDeviceToken } from '../src/signals/deviceToken'
-import { readClearanceCookie, verifyClearance } from '../src/signals/clearanceToken'
+import { clearable, escalateRevoked } from '../src/policy/clearance'
+import { useClearance } from './challenge/clearanceUse'
 import { readHeaderSignals } from '../src/signals/headers'
 import { fetchKind } from '../src/signals/fetchKind'
 import { owedChallenges, owedKey } from './policy/owedChallenges'
@@ -143,17 +144,30 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     challengeOwed: owedChallenges.isOwed(owedKey(device, facts.ip), now),
   }
   let verdict = decide(decideInput)
-  if (verdict.decision.wouldAction === 'challenge') {
-    // A solved challenge (hard enough for this risk) turns the challenge — never a block — into an allow.
-    const clearance = await verifyClearance(readClearanceCookie(facts.headers.get('cookie')), keys, {
-      now,
-      ...binding,
-      deviceId: cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null,
-      minDifficulty: clearanceMinDifficulty(verdict.decision.risk),
-    })
-    if (clearance.kind === 'valid') {
+  if (clearable(verdict.decision)) {
+    // A solved challenge (hard enough for this risk, this device or network, uses left) turns the
+    // model's challenge — never a rule's, never a block — into an allow. A cleared client that
+    // keeps failing logins loses it: challenged at the hardest difficulty, or blocked (docs/challenge.md).
+    const clearance = await useClearance(
+      {
+        env,
+        cookieHeader: facts.headers.get('cookie'),
+        keys,
+        binding,
+        ip: facts.ip,
+        deviceId: cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null,
+        minDifficulty: clearanceMinDifficulty(verdict.decision.risk),
+        failures: { device: numberOrNull(features[FEATURE_INDEX.device_failed_logins_10m]), ip: numberOrNull(features[FEATURE_INDEX.ip_failed_logins_10m]) },
+        budgetMs: config.source.counters.budget_ms,
+        now,
+      },
+      missing,
+    )
+    if (clearance.kind === 'cleared') {
       verdict = decide({ ...decideInput, cleared: true })
       owedChallenges.settle(owedKey(device, facts.ip))
+    } else if (clearance.kind === 'revoked') {
+      verdict = { ...verdict, decision: escalateRevoked(verdict.decision, clearance.block) }
     }
   }
   if (verdict.oweChallenge) owedChallenges.owe(owedKey(device, facts.ip), now)

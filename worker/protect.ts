@@ -11,6 +11,7 @@ import { errorName, logDecision } from './logDecision'
 import { forwardSafely, originTarget, type OriginTarget } from './origin/forward'
 import { countOriginOutcome } from './originOutcome'
 import { mitigationResponse } from './pages/render'
+import { challengeTicketFor } from './challenge/ticket'
 import { newRef } from './privacy'
 import type { RequestFacts } from './request'
 import { injectSdk } from './sdk/inject'
@@ -70,7 +71,10 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     }
   } else {
     const context = { method: facts.method, referer: facts.headers.get('referer'), origin: facts.url.origin }
-    response = mitigationResponse(respond(decision, facts.headers.get('accept'), ref, facts.rawPath, context), ref)
+    const mitigation = respond(decision, facts.headers.get('accept'), ref, facts.rawPath, context)
+    // A challenge page's difficulty travels signed: the client cannot ask for less work.
+    const ticket = await challengeTicketFor(mitigation, env, { userAgent: facts.headers.get('user-agent'), ip: facts.ip }, now)
+    response = mitigationResponse(mitigation, ref, ticket)
   }
 
   await logDecision(facts, env, config, decision, {

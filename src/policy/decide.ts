@@ -114,7 +114,8 @@ export function decide(input: DecideInput): Verdict {
     would = 'challenge'
     reasons = ['challenge_owed', ...reasons]
   }
-  if (would === 'challenge' && input.cleared) {
+  // A clearance lifts the model's challenge only, never a rule's (src/policy/clearance.ts).
+  if (would === 'challenge' && input.cleared && source === 'model') {
     would = 'allow'
     reasons = ['cleared', ...reasons]
   }

@@ -1,11 +1,15 @@
 // Clearance tokens (`__edgeward_clearance`): takes the solved challenge's facts to issue, or the
-// cookie value, the keys, `now`, the request's binding and device id to verify; returns a
+// cookie value, the keys, `now`, the request's binding, network and device id to verify; returns a
 // ClearanceState. Never throws on input, reads no clock; a device token is never a clearance.
+// A clearance with a device is that device's, for 15 minutes; one without a device is bound to
+// the /24 (IPv4) or /64 (IPv6) and the User-Agent for 5 minutes. Uses are counted elsewhere
+// (worker/challenge/clearanceUse.ts): the token carries its id.
 import * as v from 'valibot'
 import { POW_MAX_DIFFICULTY } from '../action/pow'
-import type { BindingHashes } from './binding'
+import { parseIp } from '../config/cidr'
+import { shortHash, type BindingHashes } from './binding'
 import {
-  BindingClaimSchema, CHALLENGE_ID_PATTERN, CHALLENGE_METHODS, epochSeconds, signTypedToken, TOKEN_SKEW_S,
+  BindingClaimSchema, CHALLENGE_ID_PATTERN, CHALLENGE_METHODS, epochSeconds, hash16, signTypedToken, TOKEN_SKEW_S,
   verifyTypedToken, type ChallengeMethod, type TokenProblem,
 } from './challengeToken'
 import type { CookieKeys, LoadedKeys } from './cookieKeys'
@@ -14,12 +18,15 @@ import { DEVICE_ID_PATTERN } from './deviceClaims'
 
 export const CLEARANCE_COOKIE_NAME = '__edgeward_clearance'
 export const CLEARANCE_TOKEN_TYP = 'edgeward-clearance+jwt'
-export const CLEARANCE_TTL_S = 30 * 60
+/** Lifetime of a clearance earned with a device cookie (bound to that device). */
+export const CLEARANCE_TTL_S = 15 * 60
+/** Lifetime of a clearance earned without one (bound to network and User-Agent only). */
+export const CLEARANCE_DEVICELESS_TTL_S = 5 * 60
 export const CLEARANCE_MAX_CHARS = 2048
 const MAX_COOKIE_HEADER = 16 * 1024
 
 export const ClearanceClaimsSchema = v.strictObject({
-  v: v.literal(1),
+  v: v.literal(2),
   /** The challenge id this clearance was earned with. */
   jti: v.pipe(v.string(), v.regex(CHALLENGE_ID_PATTERN)),
   m: v.picklist(CHALLENGE_METHODS),
@@ -27,6 +34,8 @@ export const ClearanceClaimsSchema = v.strictObject({
   /** The device id at the time it was earned, if the browser had a valid device cookie. */
   dev: v.nullable(v.pipe(v.string(), v.regex(DEVICE_ID_PATTERN))),
   b: BindingClaimSchema,
+  /** Deviceless clearances: hash of the client's /24 or /64 (clearanceNetHash); null with a device. */
+  net: v.nullable(hash16),
   iat: epochSeconds,
   exp: epochSeconds,
 })
@@ -37,6 +46,8 @@ export type ClearanceProblem = TokenProblem | 'ua_mismatch' | 'ip_mismatch' | 'd
 export type ClearanceState =
   | {
       readonly kind: 'valid'
+      /** The clearance's id (the challenge it was earned with): its uses are counted by it. */
+      readonly id: string
       readonly method: ChallengeMethod
       /** Proof-of-work bits it was earned with (0 for Turnstile). */
       readonly difficulty: number
@@ -52,23 +63,41 @@ export interface IssueClearanceInput extends BindingHashes {
   readonly method: ChallengeMethod
   readonly difficulty: number
   readonly deviceId: string | null
+  /** clearanceNetHash of the client's address: required without a device (binds it to the /24 or /64). */
+  readonly netHash?: string
   /** Epoch milliseconds. */
   readonly now: number
 }
 
+/** The network a deviceless clearance is bound to: IPv4 /24, IPv6 /64 (one subscriber's). */
+export function clearanceNetwork(ip: string | null | undefined): string {
+  const addr = parseIp((ip ?? '').trim())
+  if (addr === undefined) return 'none'
+  if (addr.kind() === 'ipv4') return `${addr.toByteArray().slice(0, 3).join('.')}.0/24`
+  const bytes = addr.toByteArray().slice(0, 8)
+  return `${Array.from({ length: 4 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16)).join(':')}::/64`
+}
+
+export const clearanceNetHash = (ip: string | null | undefined): Promise<string> => shortHash('edgeward-clearance-net', clearanceNetwork(ip))
+
+/** The lifetime of a clearance: short without a device to hold it. */
+export const clearanceTtlS = (deviceId: string | null): number => (deviceId === null ? CLEARANCE_DEVICELESS_TTL_S : CLEARANCE_TTL_S)
+
 export async function issueClearanceToken(input: IssueClearanceInput, keys: CookieKeys): Promise<string> {
   const iat = Math.floor(input.now / 1000)
   const claims: ClearanceClaims = {
-    v: 1,
+    v: 2,
     jti: input.challengeId,
     m: input.method,
     d: input.method === 'pow' ? input.difficulty : 0,
     dev: input.deviceId,
     b: { u: input.uaHash, n: input.ipPrefixHash },
+    // A device holds its own clearance; without one the network is the binding that remains.
+    net: input.deviceId === null ? (input.netHash ?? null) : null,
     iat,
-    exp: iat + CLEARANCE_TTL_S,
+    exp: iat + clearanceTtlS(input.deviceId),
   }
-  if (!v.is(ClearanceClaimsSchema, claims)) throw new TypeError('clearance claims out of range')
+  if (!v.is(ClearanceClaimsSchema, claims) || !bound(claims)) throw new TypeError('clearance claims out of range or unbound')
   return signTypedToken(claims, CLEARANCE_TOKEN_TYP, keys)
 }
 
@@ -77,6 +106,8 @@ export interface ClearanceContext extends BindingHashes {
   readonly now: number
   /** The request's valid, non-replayed device id, or null. */
   readonly deviceId: string | null
+  /** clearanceNetHash of the request's address; a clearance bound to a network needs it to match. */
+  readonly netHash?: string
   /**
    * The proof-of-work bits the current decision asks for; a PoW clearance earned with fewer is
    * `too_easy` (Turnstile clearances always pass). Omit to accept any difficulty.
@@ -85,6 +116,9 @@ export interface ClearanceContext extends BindingHashes {
 }
 
 const invalid = (reason: ClearanceProblem): ClearanceState => ({ kind: 'invalid', reason })
+
+/** Exactly one holder: a device, or (without one) a network. */
+const bound = (c: ClearanceClaims): boolean => (c.dev === null) === (c.net !== null)
 
 /** Signature-verified claims by token, per key set (LRU): a browser sends one clearance many times. */
 export const CLEARANCE_MEMO_SIZE = 512
@@ -106,7 +140,7 @@ async function verifiedClaims(token: string | undefined, keys: LoadedKeys, now: 
   const parsed = v.safeParse(ClearanceClaimsSchema, typed.value.payload)
   if (!parsed.success) return 'bad_claims'
   const c = parsed.output
-  if (c.exp <= c.iat || c.exp - c.iat > CLEARANCE_TTL_S || (c.m === 'turnstile' && c.d !== 0)) return 'bad_claims'
+  if (c.exp <= c.iat || c.exp - c.iat > clearanceTtlS(c.dev) || (c.m === 'turnstile' && c.d !== 0) || !bound(c)) return 'bad_claims'
   if (keys.ok && token !== undefined) {
     let map = memo.get(keys.value)
     if (map === undefined) memo.set(keys.value, (map = new Map()))
@@ -125,10 +159,12 @@ export async function verifyClearance(cookieValue: string | undefined, keys: Loa
   if (c.iat > nowS + TOKEN_SKEW_S) return invalid('not_yet_valid')
   if (c.b.u !== ctx.uaHash) return invalid('ua_mismatch')
   if (c.b.n !== ctx.ipPrefixHash) return invalid('ip_mismatch')
-  // Earned with a device: only that device may use it. Earned before any device cookie: any.
+  // Earned with a device: only that device may use it. Earned without one: this /24 or /64 and
+  // this User-Agent, for minutes (its uses are counted by id either way).
   if (c.dev !== null && c.dev !== ctx.deviceId) return invalid('device_mismatch')
+  if (c.net !== null && c.net !== ctx.netHash) return invalid('ip_mismatch')
   if (c.m === 'pow' && ctx.minDifficulty !== undefined && c.d < ctx.minDifficulty) return invalid('too_easy')
-  return { kind: 'valid', method: c.m, difficulty: c.d, deviceBound: c.dev !== null, expiresAt: c.exp * 1000 }
+  return { kind: 'valid', id: c.jti, method: c.m, difficulty: c.d, deviceBound: c.dev !== null, expiresAt: c.exp * 1000 }
 }
 
 /** The first __edgeward_clearance value in a Cookie header, or undefined. Oversized stays oversized. */
@@ -143,8 +179,8 @@ export function readClearanceCookie(cookieHeader: string | null | undefined): st
   return undefined
 }
 
-/** HttpOnly, SameSite=Lax, Path=/, 30 min; Secure except on plain-http loopback (local dev). */
-export function clearanceSetCookie(token: string, requestUrl: string): string {
+/** HttpOnly, SameSite=Lax, Path=/, as long as the token lives; Secure except on plain-http loopback (local dev). */
+export function clearanceSetCookie(token: string, requestUrl: string, maxAgeS: number = CLEARANCE_TTL_S): string {
   const secure = isPlainHttpLoopback(requestUrl) ? '' : '; Secure'
-  return `${CLEARANCE_COOKIE_NAME}=${token}; Max-Age=${CLEARANCE_TTL_S}; Path=/; HttpOnly${secure}; SameSite=Lax`
+  return `${CLEARANCE_COOKIE_NAME}=${token}; Max-Age=${maxAgeS}; Path=/; HttpOnly${secure}; SameSite=Lax`
 }

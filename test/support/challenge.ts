@@ -1,11 +1,15 @@
 // Test helpers for the challenge flow inside workerd: fetch the challenge page and read its
-// signed challenge, solve the proof of work the way the page does, post the answer to verify,
-// and read tokens. Built on callWorker (its echo stands in for the network, siteverify too).
+// signed challenge, solve the proof of work the way the page does, post the answer to verify
+// with the browser report the page's script would send, and read tokens. Built on callWorker
+// (its echo stands in for the network, siteverify too).
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { vi } from 'vitest'
 import { solvePow } from '../../src/action/pow'
+import { challengeReturn } from '../../src/action/respond'
 import { bindingHashes, type BindingHashes } from '../../src/signals/binding'
+import type { BrowserReport } from '../../src/signals/browserReport'
+import { issueChallengeToken } from '../../src/signals/challengeToken'
 import { loadCookieKeys, type LoadedKeys } from '../../src/signals/cookieKeys'
 import { reservedApp } from '../../worker/app'
 import { challengeOutcome, type ChallengeOutcome } from '../../worker/routes/challenge'
@@ -15,6 +19,16 @@ export const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, li
 export const CLIENT_IP = '203.0.113.7'
 export const HTML_ACCEPT = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8'
 export const ORIGIN = 'http://edge.test'
+export const ACCEPT_LANGUAGE = 'en-US,en;q=0.9'
+
+/** What the page's script reports for the test browser (Chrome on Linux, no client hints sent). */
+export function browserReport(over: Partial<BrowserReport> = {}, ua = UA): BrowserReport {
+  return {
+    v: 1, ua, webdriver: false, platform: 'Linux x86_64', languages: ['en-US', 'en'], plugins: 5, uaData: null,
+    screen: [1920, 1080, 1920, 1053, 24], window: [1280, 900, 1920, 1053], timezone: 'Europe/Berlin',
+    webgl: 'ANGLE (Intel, Mesa Intel(R) UHD Graphics 620 (KBL GT2), OpenGL 4.6)', automation: [], ...over,
+  }
+}
 
 export interface ClientOptions {
   readonly ua?: string
@@ -34,11 +48,32 @@ export interface IssuedChallenge {
 }
 
 function headersFor(o: ClientOptions, extra: Record<string, string> = {}): Record<string, string> {
-  return { 'user-agent': o.ua ?? UA, accept: HTML_ACCEPT, ...(o.cookie === undefined ? {} : { cookie: o.cookie }), ...extra, ...o.headers }
+  return { 'user-agent': o.ua ?? UA, accept: HTML_ACCEPT, 'accept-language': ACCEPT_LANGUAGE, ...(o.cookie === undefined ? {} : { cookie: o.cookie }), ...extra, ...o.headers }
 }
 
-/** GET the challenge page with a raw query string (e.g. `return=%2Fx&d=12`). */
+/** A challenge ticket for this client, as the interstitial of a challenge decision signs it. */
+export async function ticketFor(difficulty: number, returnPath = '/', o: ClientOptions = {}, now = Date.now()): Promise<string> {
+  const keys = await testKeys()
+  if (!keys.ok) throw new Error('test keys')
+  const id = crypto.randomUUID().replace(/-/g, '').slice(0, 22)
+  return issueChallengeToken({ id, method: 'pow', difficulty, returnPath, now, ...(await bindingOf(o.ua, o.clientIp)) }, keys.value)
+}
+
+/**
+ * GET the challenge page. A `d=NN` in `query` stands for "a challenge decision asked for NN bits":
+ * it is replaced by a ticket signed for NN (the Worker never reads `d`). Use getChallengeRaw to
+ * send a query exactly as written.
+ */
 export async function getChallenge(query: string, o: ClientOptions = {}): Promise<IssuedChallenge> {
+  const d = /(?:^|&)d=(\d+)(?:&|$)/.exec(query)?.[1]
+  if (d === undefined) return getChallengeRaw(query, o)
+  const rest = query.replace(/(^|&)d=\d+(?=&|$)/, '').replace(/^&/, '')
+  const returnPath = challengeReturn(new URLSearchParams(rest).get('return'))
+  return getChallengeRaw(`${rest}&t=${encodeURIComponent(await ticketFor(Number(d), returnPath, o))}`, o)
+}
+
+/** GET the challenge page with a raw query string, exactly as written. */
+export async function getChallengeRaw(query: string, o: ClientOptions = {}): Promise<IssuedChallenge> {
   const call = await callWorker(`/__edgeward/challenge?${query}`, { headers: headersFor(o) }, { env: o.env, clientIp: o.clientIp ?? CLIENT_IP, reply: o.reply })
   const html = await call.response.text()
   const token = /name="challenge" value="([^"]*)"/.exec(html)?.[1] ?? ''
@@ -54,9 +89,14 @@ export async function solve(challengeId: string, difficulty: number): Promise<st
   return solution
 }
 
-/** POST form fields to the verify endpoint. */
+/** The fields with the browser report the page would add, unless the test set `browser` itself. */
+function withReport(fields: Record<string, string>, o: ClientOptions): Record<string, string> {
+  return 'browser' in fields ? fields : { ...fields, browser: JSON.stringify(browserReport({}, o.ua ?? UA)) }
+}
+
+/** POST form fields (and, unless given, the browser report) to the verify endpoint. */
 export async function postVerify(fields: Record<string, string>, o: ClientOptions = {}): Promise<Call> {
-  const body = new URLSearchParams(fields).toString()
+  const body = new URLSearchParams(withReport(fields, o)).toString()
   const headers = headersFor(o, { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, 'sec-fetch-site': 'same-origin' })
   return callWorker('/__edgeward/challenge/verify', { method: 'POST', headers, body }, { env: o.env, clientIp: o.clientIp ?? CLIENT_IP, reply: o.reply })
 }
@@ -99,7 +139,7 @@ export async function verifyDirect(
   o: ClientOptions = {},
 ): Promise<{ response: Response; outcome: ChallengeOutcome | undefined }> {
   const headers = headersFor(o, { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': o.clientIp ?? CLIENT_IP })
-  const request = new Request(`${ORIGIN}/__edgeward/challenge/verify`, { method: 'POST', headers, body: new URLSearchParams(fields).toString() })
+  const request = new Request(`${ORIGIN}/__edgeward/challenge/verify`, { method: 'POST', headers, body: new URLSearchParams(withReport(fields, o)).toString() })
   const reply = o.reply
   const spy =
     reply === undefined

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { makeDevKeySet } from '../../src/cli/dev-keys'
 import { bindingHashes } from '../../src/signals/binding'
 import { issueChallengeToken, TOKEN_PROBLEMS, verifyChallengeToken, type ChallengeProblem } from '../../src/signals/challengeToken'
-import { issueClearanceToken, verifyClearance, type ClearanceProblem, type ClearanceState } from '../../src/signals/clearanceToken'
+import { clearanceNetHash, issueClearanceToken, verifyClearance, type ClearanceProblem, type ClearanceState } from '../../src/signals/clearanceToken'
 import { parseCookieKeys, type LoadedKeys } from '../../src/signals/cookieKeys'
 import { DEVICE_TOKEN_MAX_CHARS, INVALID_REASONS, type DeviceCookieState } from '../../src/signals/deviceClaims'
 import { readDeviceCookie } from '../../src/signals/deviceCookie'
@@ -224,5 +224,17 @@ describe('verifyClearance', () => {
       [ctx(), otherKeys, 'unknown_kid'],
     ]
     for (const [c, k, reason] of cases) expect(await verifyClearance(clearance, k, c)).toEqual({ kind: 'invalid', reason })
+  })
+
+  it('holds a deviceless clearance to its /24 and five minutes, whatever device the request shows', async () => {
+    if (!keys.ok) throw new Error('keys')
+    const netHash = await clearanceNetHash(IP)
+    const deviceless = await issueClearanceToken({ challengeId: CHALLENGE_ID, method: 'pow', difficulty: 16, deviceId: null, netHash, now: NOW, ...bind }, keys.value)
+    const base = { ...ctx(), deviceId: null, netHash }
+    expect(await verifyClearance(deviceless, keys, base)).toMatchObject({ kind: 'valid', deviceBound: false, expiresAt: NOW + 300_000 })
+    expect(await verifyClearance(deviceless, keys, { ...base, deviceId: 'CCCCCCCCCCCCCCCCCCCCCC' })).toMatchObject({ kind: 'valid' })
+    expect(await verifyClearance(deviceless, keys, { ...base, netHash: await clearanceNetHash('198.51.101.20') })).toEqual({ kind: 'invalid', reason: 'ip_mismatch' })
+    expect(await verifyClearance(deviceless, keys, { ...base, now: NOW + 300_000 })).toEqual({ kind: 'invalid', reason: 'expired' })
+    await expect(issueClearanceToken({ challengeId: CHALLENGE_ID, method: 'pow', difficulty: 16, deviceId: null, now: NOW, ...bind }, keys.value)).rejects.toThrow(TypeError)
   })
 })

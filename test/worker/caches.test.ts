@@ -5,12 +5,11 @@
 import { env } from 'cloudflare:workers'
 import { exportJWK, generateKeyPair } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import { compileConfig } from '../../src/config/compileConfig'
 import { denyKey, type DenyKind } from '../../src/counters/deny'
 import { keyCacheSize, keyedHash, KEY_CACHE_SIZE } from '../../src/log/keyedHash'
 import { BINDING_MEMO_SIZE, bindingHashes, bindingMemoSize } from '../../src/signals/binding'
-import { CLEARANCE_MEMO_SIZE, clearanceMemoSize, issueClearanceToken, verifyClearance } from '../../src/signals/clearanceToken'
+import { CLEARANCE_MEMO_SIZE, clearanceMemoSize, clearanceNetHash, issueClearanceToken, verifyClearance } from '../../src/signals/clearanceToken'
 import { loadCookieKeys } from '../../src/signals/cookieKeys'
 import { VERIFIED_CACHE_SIZE, verifiedCacheSize, verifyDeviceToken } from '../../src/signals/deviceToken'
 import { issueDeviceToken } from '../../src/signals/issueDeviceToken'
@@ -44,11 +43,11 @@ describe('in-isolate caches', () => {
     const secret = JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'caches-1', alg: 'ES256', use: 'sig' }] })
     const keys = await loadCookieKeys(secret)
     if (!keys.ok) throw new Error('keys')
-    // Checkout pages are challenged, so a held clearance is verified; nothing else is mitigated by the model.
+    // The model challenges checkout pages (a clearance lifts only the model's challenges), so a held
+    // clearance is verified; nothing else is mitigated by the model.
     await writeConfig({
       version: 'caches',
-      thresholds: { default: { challenge: 1, block: 1 } },
-      rules: [...DEFAULT_CONFIG.rules, { name: 'checkout_view_challenge', when: 'route == "checkout" and method == "GET"', action: 'challenge', priority: 5 }],
+      thresholds: { default: { challenge: 1, block: 1 }, checkout: { challenge: 0, block: 1 } },
     })
     const denied = new Set<string>()
     const overrides: Partial<Env> = { ...instantCounters(denied), EDGEWARD_COOKIE_KEYS: secret, EDGEWARD_TRUST_TEST_HEADERS: 'true' }
@@ -145,11 +144,12 @@ describe('in-isolate caches', () => {
     const keys = await loadCookieKeys((env as unknown as Env).EDGEWARD_COOKIE_KEYS)
     if (!keys.ok) throw new Error('keys')
     const b = await bindingHashes('Mozilla/5.0', '203.0.113.5')
+    const netHash = await clearanceNetHash('203.0.113.5')
     let peak = 0
     for (let i = 0; i < 3 * CLEARANCE_MEMO_SIZE; i++) {
       const challengeId = `K${i.toString(36).padStart(21, '0')}`
-      const token = await issueClearanceToken({ challengeId, method: 'pow', difficulty: 12, deviceId: null, now: NOW, ...b }, keys.value)
-      expect(await verifyClearance(token, keys, { now: NOW, deviceId: null, ...b })).toMatchObject({ kind: 'valid' })
+      const token = await issueClearanceToken({ challengeId, method: 'pow', difficulty: 12, deviceId: null, netHash, now: NOW, ...b }, keys.value)
+      expect(await verifyClearance(token, keys, { now: NOW, deviceId: null, netHash, ...b })).toMatchObject({ kind: 'valid' })
       peak = Math.max(peak, clearanceMemoSize(keys.value))
     }
     expect(peak).toBe(CLEARANCE_MEMO_SIZE)

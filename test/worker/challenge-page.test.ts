@@ -1,11 +1,13 @@
 // The challenge page and the interstitial that leads to it: strict CSP with a nonce, no
 // third-party script by default, accessible text, the return path validated and encoded,
-// nothing hostile reflected, and a plain 503 (never a 500) when no key can sign a challenge.
+// the difficulty only from a signed ticket (never the query), nothing hostile reflected, and a
+// plain 503 (never a 500) when no key can sign a challenge.
 import { afterEach, describe, expect, it } from 'vitest'
 import { respond } from '../../src/action/respond'
 import type { Decision } from '../../src/policy/decision'
 import { mitigationResponse } from '../../worker/pages/render'
-import { decodePayload, getChallenge, HTML_ACCEPT, setCookieValue, solveAndVerify, UA } from '../support/challenge'
+import { issueClearanceToken } from '../../src/signals/clearanceToken'
+import { bindingOf, CLIENT_IP, decodePayload, getChallenge, getChallengeRaw, HTML_ACCEPT, setCookieValue, solveAndVerify, testKeys, ticketFor, UA } from '../support/challenge'
 import { callWorker, clearConfig, writeConfig } from '../support/worker'
 
 afterEach(clearConfig)
@@ -57,19 +59,39 @@ describe('the challenge page', () => {
   })
 
   it.each([
-    ['d=12', 12],
-    ['d=20', 20],
-    ['d=16', 16],
-    ['', 20],
+    ['d=12', 20],
     ['d=1', 20],
     ['d=99', 20],
-    ['d=12.5', 20],
-    ['d=-3', 20],
-    ['d=%31%32', 12],
-  ])('carries the difficulty in the signed challenge (%s → %i bits)', async (query, bits) => {
-    const { token, difficulty } = await getChallenge(`return=%2F&${query}`)
+    ['d=%31%32', 20],
+    ['', 20],
+  ])('never takes the difficulty from the query: %j → %i bits', async (query, bits) => {
+    const { token, difficulty } = await getChallengeRaw(`return=%2F&${query}`)
     expect(difficulty).toBe(bits)
     expect(decodePayload(token)).toMatchObject({ d: bits, m: 'pow', r: '/' })
+  })
+
+  it.each([12, 16, 20])('takes the difficulty from a signed ticket (%i bits), whatever d= says', async (bits) => {
+    const ticket = await ticketFor(bits, '/products/7')
+    const { token, difficulty } = await getChallengeRaw(`return=%2Felsewhere&d=12&t=${encodeURIComponent(ticket)}`)
+    expect(difficulty).toBe(bits)
+    // The ticket's return path is signed; the query's is not read when a ticket is valid.
+    expect(decodePayload(token)).toMatchObject({ d: bits, m: 'pow', r: '/products/7' })
+  })
+
+  it.each<[string, () => Promise<string>]>([
+    ['another User-Agent', () => ticketFor(12, '/', { ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) other' })],
+    ['another network', () => ticketFor(12, '/', { clientIp: '198.51.100.9' })],
+    ['an expired ticket', () => ticketFor(12, '/', {}, Date.now() - 301_000)],
+    ['a tampered ticket', async () => `${(await ticketFor(12)).slice(0, -3)}AAA`],
+    ['a clearance cookie instead of a ticket', async () => {
+      const keys = await testKeys()
+      if (!keys.ok) throw new Error('keys')
+      return issueClearanceToken({ challengeId: 'T'.repeat(22), method: 'pow', difficulty: 12, deviceId: null, now: Date.now(), ...(await bindingOf()) }, keys.value)
+    }],
+    ['garbage', async () => 'not.a.ticket'],
+  ])('asks the most work for %s', async (_name, make) => {
+    const { difficulty } = await getChallengeRaw(`return=%2F&d=12&t=${encodeURIComponent(await make())}`)
+    expect(difficulty).toBe(20)
   })
 
   it('signs the validated return path, the binding and a five-minute expiry into the challenge', async () => {
@@ -143,6 +165,22 @@ describe('the interstitial of a challenged request', () => {
   ])('a %s to %s with Referer %j returns to %s', (method, rawPath, referer, expected) => {
     const m = respond(decision(12), HTML_ACCEPT, 'r', rawPath, { method, referer, origin: 'http://edge.test' })
     expect(m.body).toMatchObject({ page: 'challenge', returnPath: expected })
+  })
+
+  it('carries the decision difficulty as a signed ticket bound to the client, which the page honours', async () => {
+    await writeConfig({ version: 'c-ticket', thresholds: { default: { challenge: 0, block: 1 } } })
+    const first = await callWorker('/products/3', { headers: { accept: HTML_ACCEPT, 'user-agent': UA } }, { clientIp: CLIENT_IP })
+    expect(first.response.status).toBe(403)
+    const link = /\/__edgeward\/challenge\?([^"]+)"/.exec(await first.response.text())?.[1]?.replace(/&amp;/g, '&') ?? ''
+    expect(link).not.toMatch(/(^|&)d=/)
+    const ticket = new URLSearchParams(link).get('t') ?? ''
+    const claims = decodePayload(ticket)
+    expect(claims).toMatchObject({ m: 'pow', r: '/products/3', d: expect.any(Number) })
+    expect(claims.b).toEqual({ u: (await bindingOf()).uaHash, n: (await bindingOf()).ipPrefixHash })
+    const page = await getChallengeRaw(`${link}&d=12`, { clientIp: CLIENT_IP })
+    expect(page.difficulty).toBe(claims.d)
+    // The same link from another network is worth nothing: the most work.
+    expect((await getChallengeRaw(link, { clientIp: '198.51.100.20' })).difficulty).toBe(20)
   })
 
   it('keeps answering non-HTML clients with 403 JSON and edgeward-mitigated: challenge', async () => {

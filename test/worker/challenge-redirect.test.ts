@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { respond } from '../../src/action/respond'
 import type { Decision } from '../../src/policy/decision'
-import { decodePayload, HTML_ACCEPT, solveAndVerify } from '../support/challenge'
+import { decodePayload, getChallengeRaw, HTML_ACCEPT, solveAndVerify, ticketFor } from '../support/challenge'
 
 const BASE = 'https://edge.test'
 
@@ -34,30 +34,49 @@ const RAW_QUERIES = [
   'return=%2F%2Fevil.example', 'return=//evil.example&return=/', 'return=/%2e%2e//evil.example', 'return=%zz//evil.example',
 ]
 
+/**
+ * The page for `query` exactly as sent (no ticket: the query's return path is the one read), then
+ * the verify for the same signed return path, solved at 12 bits on a challenge signed by the test.
+ */
+async function pageThenVerify(query: string): Promise<{ r: string; location: string; status: number }> {
+  const page = await getChallengeRaw(query)
+  expect(page.call.response.status).toBe(200)
+  const r = String(decodePayload(page.token).r)
+  const { verify } = await solveAndVerify(`d=12&return=${encodeURIComponent(r)}`)
+  return { r, location: verify.response.headers.get('location') ?? '', status: verify.response.status }
+}
+
 describe('open redirects through the challenge return path', () => {
   it.each(HOSTILE)('never lets return=%j lead off-origin', async (target) => {
-    const { issued, verify } = await solveAndVerify(`return=${encodeURIComponent(target)}&d=12`)
-    expectSameOrigin(String(decodePayload(issued.token).r))
-    expect(verify.response.status).toBe(303)
-    expectSameOrigin(verify.response.headers.get('location') ?? '')
+    const { r, location, status } = await pageThenVerify(`return=${encodeURIComponent(target)}`)
+    expectSameOrigin(r)
+    expect(status).toBe(303)
+    expectSameOrigin(location)
   })
 
   it.each(RAW_QUERIES)('never lets the raw query %s lead off-origin', async (query) => {
-    const { issued, verify } = await solveAndVerify(`${query}&d=12`)
-    expectSameOrigin(String(decodePayload(issued.token).r))
-    expect(verify.response.status).toBe(303)
-    expectSameOrigin(verify.response.headers.get('location') ?? '')
+    const { r, location, status } = await pageThenVerify(query)
+    expectSameOrigin(r)
+    expect(status).toBe(303)
+    expectSameOrigin(location)
+  })
+
+  it.each(['//evil.example', '/\\evil.example', '/__edgeward/admin/stats'])('re-checks the return path a signed ticket carries (%j)', async (r) => {
+    const page = await getChallengeRaw(`t=${encodeURIComponent(await ticketFor(12, r))}`)
+    expect(page.difficulty).toBe(12)
+    expectSameOrigin(String(decodePayload(page.token).r))
   })
 
   it('falls back to / when a return path grows past 2048 characters once encoded', async () => {
-    const { issued, verify } = await solveAndVerify(`return=${encodeURIComponent('/' + 'é'.repeat(1500))}&d=12`)
-    expect(issued.call.response.status).toBe(200)
-    expect(verify.response.headers.get('location')).toBe('/')
+    const { r, location, status } = await pageThenVerify(`return=${encodeURIComponent('/' + 'é'.repeat(1500))}`)
+    expect(r).toBe('/')
+    expect(status).toBe(303)
+    expect(location).toBe('/')
   })
 
   it('keeps an ordinary path with its query', async () => {
-    const { verify } = await solveAndVerify(`return=${encodeURIComponent('/products/7?colour=red&size=m')}&d=12`)
-    expect(verify.response.headers.get('location')).toBe('/products/7?colour=red&size=m')
+    const { location } = await pageThenVerify(`return=${encodeURIComponent('/products/7?colour=red&size=m')}`)
+    expect(location).toBe('/products/7?colour=red&size=m')
   })
 })
 

@@ -1,9 +1,10 @@
 // Turnstile in place of proof of work when a site key and a secret are set: the page loads
 // Turnstile's script (CSP opens challenges.cloudflare.com only then), and verify asks a mocked
-// siteverify — success clears; failure, wrong hostname or cdata, timeout or an outage never does.
+// siteverify — success clears; failure, wrong or missing hostname, action or cdata, a browser
+// report that shows a driver, a timeout or an outage never does.
 import { describe, expect, it } from 'vitest'
-import { verifyClearance } from '../../src/signals/clearanceToken'
-import { bindingOf, CLIENT_IP, getChallenge, setCookieValue, siteverifyReply, testKeys, verifyDirect } from '../support/challenge'
+import { clearanceNetHash, verifyClearance } from '../../src/signals/clearanceToken'
+import { bindingOf, browserReport, CLIENT_IP, getChallenge, setCookieValue, siteverifyReply, testKeys, verifyDirect } from '../support/challenge'
 
 const TURNSTILE = { EDGEWARD_TURNSTILE_SITE_KEY: '1x00000000000000000000AA', EDGEWARD_TURNSTILE_SECRET: 'test-turnstile-secret' }
 const RESPONSE = 'XXXX.DUMMY.TOKEN.XXXX'
@@ -48,7 +49,7 @@ describe('verifying a Turnstile answer', () => {
     expect(outcome?.detail).toBe('challenge:cleared:turnstile')
     expect(asked).toHaveLength(1)
     expect(Object.fromEntries(asked[0] ?? [])).toEqual({ secret: 'test-turnstile-secret', response: RESPONSE, remoteip: CLIENT_IP })
-    const state = await verifyClearance(setCookieValue(response, '__edgeward_clearance'), await testKeys(), { now: Date.now(), deviceId: null, minDifficulty: 20, ...(await bindingOf()) })
+    const state = await verifyClearance(setCookieValue(response, '__edgeward_clearance'), await testKeys(), { now: Date.now(), deviceId: null, netHash: await clearanceNetHash(CLIENT_IP), minDifficulty: 20, ...(await bindingOf()) })
     expect(state).toMatchObject({ kind: 'valid', method: 'turnstile', difficulty: 0 })
   })
 
@@ -68,7 +69,11 @@ describe('verifying a Turnstile answer', () => {
     ['another hostname', (id) => ({ success: true, hostname: 'evil.example', action: 'edgeward-challenge', cdata: id }), 403, 'refused:turnstile_hostname'],
     ['no hostname', (id) => ({ success: true, cdata: id }), 403, 'refused:turnstile_hostname'],
     ['another action', (id) => ({ success: true, hostname: 'edge.test', action: 'login', cdata: id }), 403, 'refused:turnstile_action'],
-    ['another challenge id in cdata', () => ({ success: true, hostname: 'edge.test', cdata: 'A'.repeat(22) }), 403, 'refused:turnstile_cdata'],
+    ['no action', (id) => ({ success: true, hostname: 'edge.test', cdata: id }), 403, 'refused:turnstile_action'],
+    ['an empty action', (id) => ({ success: true, hostname: 'edge.test', action: '', cdata: id }), 403, 'refused:turnstile_action'],
+    ['another challenge id in cdata', () => ({ success: true, hostname: 'edge.test', action: 'edgeward-challenge', cdata: 'A'.repeat(22) }), 403, 'refused:turnstile_cdata'],
+    ['no cdata', () => ({ success: true, hostname: 'edge.test', action: 'edgeward-challenge' }), 403, 'refused:turnstile_cdata'],
+    ['an empty cdata', () => ({ success: true, hostname: 'edge.test', action: 'edgeward-challenge', cdata: '' }), 403, 'refused:turnstile_cdata'],
     ['an answer that is not the siteverify shape', () => ({ ok: 'yes' }), 503, 'unavailable:turnstile_unreadable'],
     ['a siteverify outage (500)', () => 500, 503, 'unavailable:turnstile_status'],
   ])('does not clear on %s', async (_name, answer, status, detail) => {
@@ -89,6 +94,16 @@ describe('verifying a Turnstile answer', () => {
     expect(outcome?.detail).toBe('challenge:unavailable:turnstile_timeout')
     expect(response.headers.getAll('set-cookie')).toEqual([])
   }, 15_000)
+
+  it('refuses a browser report that shows a driver before asking siteverify', async () => {
+    const { fields, challengeId } = await issue()
+    const asked: URLSearchParams[] = []
+    const reply = siteverifyReply({ success: true, hostname: 'edge.test', action: 'edgeward-challenge', cdata: challengeId }, asked)
+    const { response, outcome } = await verifyDirect({ ...fields, browser: JSON.stringify(browserReport({ webdriver: true })) }, { env: TURNSTILE, reply })
+    expect(response.status).toBe(403)
+    expect(outcome?.detail).toBe('challenge:refused:browser_webdriver')
+    expect(asked).toHaveLength(0)
+  })
 
   it('refuses a post without the widget response, never asking siteverify', async () => {
     const { token } = await issue()

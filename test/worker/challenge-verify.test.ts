@@ -7,12 +7,12 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { leadingZeroBits, powDigest } from '../../src/action/pow'
 import { issueChallengeToken } from '../../src/signals/challengeToken'
-import { issueClearanceToken, verifyClearance } from '../../src/signals/clearanceToken'
+import { clearanceNetHash, issueClearanceToken, verifyClearance } from '../../src/signals/clearanceToken'
 import { parseCookieKeys } from '../../src/signals/cookieKeys'
 import { issueDeviceToken } from '../../src/signals/issueDeviceToken'
 import { reservedApp } from '../../worker/app'
 import { challengeOutcome } from '../../worker/routes/challenge'
-import { bindingOf, CLIENT_IP, getChallenge, postVerify, setCookieValue, solve, solveAndVerify, testKeys, UA, verifyDirect } from '../support/challenge'
+import { ACCEPT_LANGUAGE, bindingOf, browserReport, CLIENT_IP, getChallenge, postVerify, setCookieValue, solve, solveAndVerify, testKeys, UA, verifyDirect } from '../support/challenge'
 
 const CLEARANCE = '__edgeward_clearance'
 
@@ -44,9 +44,16 @@ describe('verifying a solved challenge', () => {
     expect(verify.response.headers.get('location')).toBe('/products/7?colour=red')
     expect(verify.seen).toHaveLength(0)
     const line = verify.response.headers.getAll('set-cookie').find((l: string) => l.startsWith(`${CLEARANCE}=`)) ?? ''
-    expect(line).toMatch(/; Max-Age=1800; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
-    const state = await verifyClearance(setCookieValue(verify.response, CLEARANCE), await testKeys(), { now: Date.now(), deviceId: null, ...(await bindingOf()) })
+    // No device cookie: a five-minute clearance, bound to this network and User-Agent.
+    expect(line).toMatch(/; Max-Age=300; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
+    const ctx = { now: Date.now(), deviceId: null, ...(await bindingOf()) }
+    const cookie = setCookieValue(verify.response, CLEARANCE)
+    const state = await verifyClearance(cookie, await testKeys(), { ...ctx, netHash: await clearanceNetHash(CLIENT_IP) })
     expect(state).toMatchObject({ kind: 'valid', method: 'pow', difficulty: 12, deviceBound: false })
+    // The same /24 is fine; another one (same /24 binding hash forged aside) is not.
+    expect(await verifyClearance(cookie, await testKeys(), { ...ctx, netHash: await clearanceNetHash('203.0.113.250') })).toMatchObject({ kind: 'valid' })
+    expect(await verifyClearance(cookie, await testKeys(), { ...ctx, netHash: await clearanceNetHash('203.0.114.7') })).toEqual({ kind: 'invalid', reason: 'ip_mismatch' })
+    expect(await verifyClearance(cookie, await testKeys(), ctx)).toEqual({ kind: 'invalid', reason: 'ip_mismatch' })
   })
 
   it('binds the clearance to the device when the browser holds a valid device cookie', async () => {
@@ -54,6 +61,7 @@ describe('verifying a solved challenge', () => {
     const device = await issueDeviceToken({ deviceId, firstSeen: Date.now(), now: Date.now(), telemetry: null, ...(await bindingOf()) }, await keysValue())
     const { verify } = await solveAndVerify('return=%2F&d=12', { cookie: `__edgeward=${device}` })
     expect(verify.response.status).toBe(303)
+    expect(verify.response.headers.get('set-cookie')).toContain('; Max-Age=900;')
     const cookie = setCookieValue(verify.response, CLEARANCE)
     const ctx = { now: Date.now(), ...(await bindingOf()) }
     expect(await verifyClearance(cookie, await testKeys(), { ...ctx, deviceId })).toMatchObject({ kind: 'valid', deviceBound: true })
@@ -62,10 +70,10 @@ describe('verifying a solved challenge', () => {
 
   it('omits Secure on plain-http loopback only', async () => {
     const issued = await getChallenge('return=%2F&d=12')
-    const body = new URLSearchParams({ challenge: issued.token, solution: await solve(issued.challengeId, 12) }).toString()
+    const body = new URLSearchParams({ challenge: issued.token, solution: await solve(issued.challengeId, 12), browser: JSON.stringify(browserReport()) }).toString()
     const ctx = createExecutionContext()
     const req = new Request('http://127.0.0.1:8787/__edgeward/challenge/verify', {
-      method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': UA, 'cf-connecting-ip': CLIENT_IP },
+      method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': UA, 'accept-language': ACCEPT_LANGUAGE, 'cf-connecting-ip': CLIENT_IP },
     })
     const res = await reservedApp.fetch(req, env, ctx)
     await waitOnExecutionContext(ctx)

@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, test } from 'vitest'
 import { bindingHashes } from '../../src/signals/binding'
-import { verifyClearance } from '../../src/signals/clearanceToken'
+import { clearanceNetHash, verifyClearance } from '../../src/signals/clearanceToken'
 import { claims, ecPrivateKey, header, signES256, type PrivateJwk } from '../fixtures/tokens/forge'
 import { bindingOf, getChallenge, postVerify, setCookieValue, siteverifyReply, solve, testKeys, UA as CHALLENGE_UA } from '../support/challenge'
 import { callWorker, clearConfig, writeConfig, type Call } from '../support/worker'
@@ -165,11 +165,12 @@ describe('no secret in any line', () => {
 
     it('logs nothing of a valid clearance cookie that lets a challenged request through', async () => {
       const { clearance } = await solvedChallenge()
-      expect(await verifyClearance(clearance, await testKeys(), { now: Date.now(), deviceId: null, ...(await bindingOf(CHALLENGE_UA, clientIp)) })).toMatchObject({ kind: 'valid' })
-      await writeConfig({ version: 'hygiene-challenge', rules: [{ name: 'challenge_other', when: 'route == "other"', action: 'challenge', priority: 1 }] })
+      expect(await verifyClearance(clearance, await testKeys(), { now: Date.now(), deviceId: null, netHash: await clearanceNetHash(clientIp), ...(await bindingOf(CHALLENGE_UA, clientIp)) })).toMatchObject({ kind: 'valid' })
+      // The model challenges the page (a clearance lifts only the model's challenges, never a rule's).
+      await writeConfig({ version: 'hygiene-challenge', thresholds: { other: { challenge: 0, block: 1 } } })
       const call = await callWorker('/products/1', { headers: { 'user-agent': CHALLENGE_UA, cookie: `session=${SESSION}; __edgeward_clearance=${clearance}` } }, { clientIp })
       expect(call.logs).toHaveLength(1)
-      // The clearance was read and used: the rule's challenge became an allow.
+      // The clearance was read and used: the model's challenge became an allow.
       expect(call.logs[0]).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['cleared']) })
       expectNoSecret(written(call), [clearance, clearance.split('.')[1]!, clearance.split('.')[2]!, SESSION])
     })

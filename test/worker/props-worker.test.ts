@@ -11,7 +11,10 @@ import { TURNSTILE_PROBLEMS } from '../../worker/challenge/turnstile'
 import type { VerifyRefusal } from '../../worker/challenge/verify'
 import { COLLECT_PROBLEMS } from '../../worker/routes/collect'
 import telemetry from '../fixtures/tokens/telemetry-valid.json'
-import { CLIENT_IP, getChallenge, UA } from '../support/challenge'
+import { BROWSER_PROBLEMS } from '../../src/signals/browserReport'
+import { ACCEPT_LANGUAGE, browserReport, CLIENT_IP, getChallenge, UA } from '../support/challenge'
+
+const REPORT = JSON.stringify(browserReport())
 import { callWorker, clearConfig, type Call } from '../support/worker'
 
 afterAll(clearConfig)
@@ -168,7 +171,7 @@ describe('the Worker on random requests', () => {
 
 /** Every reason verify can refuse with (a new one fails type-checking here until it is listed). */
 const VERIFY_REFUSALS = [
-  ...TOKEN_PROBLEMS, 'ua_mismatch', 'ip_mismatch', ...TURNSTILE_PROBLEMS,
+  ...TOKEN_PROBLEMS, 'ua_mismatch', 'ip_mismatch', ...TURNSTILE_PROBLEMS, ...BROWSER_PROBLEMS,
   'content_type', 'cross_site', 'too_large', 'not_utf8', 'pow_malformed', 'pow_insufficient', 'replayed',
 ] as const satisfies readonly VerifyRefusal[]
 const everyRefusalListed: [Exclude<VerifyRefusal, (typeof VERIFY_REFUSALS)[number]>] extends [never] ? true : false = true
@@ -283,12 +286,13 @@ describe('the challenge verify endpoint on random posts', () => {
           const edit = 'edit' in b.challenge ? b.challenge.edit : null
           const challenge = 'text' in b.challenge ? b.challenge.text : edit === null ? base!.token : base!.token.slice(0, edit[0] % base!.token.length) + edit[1] + base!.token.slice((edit[0] % base!.token.length) + 1)
           const solution = b.solution === 'real' ? (base?.solution ?? '0') : b.solution === 'near' ? (base?.nearMiss ?? '0') : b.solution
-          payload = new TextEncoder().encode(new URLSearchParams({ ...b.extra, challenge, solution }).toString())
+          // The page's browser report, as a real browser on this test client sends it.
+          payload = new TextEncoder().encode(new URLSearchParams({ ...b.extra, challenge, solution, browser: REPORT }).toString())
           // Genuinely solved: the token as issued (same signed bytes), a solution that meets its difficulty, sent as the page sends it.
           const asIssued = base !== null && signedBytes(challenge) === signedBytes(base.token)
           genuine = asIssued && (await powZeroBits(base.challengeId, solution)) >= base.difficulty && type.form && who.bound && site !== 'cross-site'
         }
-        const headers: Record<string, string> = { 'user-agent': who.ua, origin: 'http://edge.test' }
+        const headers: Record<string, string> = { 'user-agent': who.ua, 'accept-language': ACCEPT_LANGUAGE, origin: 'http://edge.test' }
         if (type.type !== null) headers['content-type'] = type.type
         if (site !== null) headers['sec-fetch-site'] = site
         const call = await callWorker('/__edgeward/challenge/verify', { method: 'POST', body: payload, headers }, { clientIp: CLIENT_IP })

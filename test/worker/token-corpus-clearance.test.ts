@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, test,
 import { POW_MAX_DIFFICULTY } from '../../src/action/pow'
 import { bindingHashes } from '../../src/signals/binding'
 import { issueChallengeToken } from '../../src/signals/challengeToken'
-import { CLEARANCE_MAX_CHARS, CLEARANCE_TOKEN_TYP, issueClearanceToken, verifyClearance, type ClearanceProblem } from '../../src/signals/clearanceToken'
+import { CLEARANCE_MAX_CHARS, CLEARANCE_TOKEN_TYP, clearanceNetHash, issueClearanceToken, verifyClearance, type ClearanceProblem } from '../../src/signals/clearanceToken'
 import { loadCookieKeys, type LoadedKeys } from '../../src/signals/cookieKeys'
 import { verifyDeviceToken } from '../../src/signals/deviceToken'
 import { issueDeviceToken } from '../../src/signals/issueDeviceToken'
@@ -23,12 +23,14 @@ const JTI = 'J'.repeat(22)
 
 let keys: LoadedKeys
 let bind: { uaHash: string; ipPrefixHash: string }
+let net: string
 let ours: CryptoKey
 let attacker: { privateKey: CryptoKey; jwk: Record<string, unknown> }
 
 beforeAll(async () => {
   keys = await loadCookieKeys(SECRET)
   bind = await bindingHashes(UA, IP)
+  net = await clearanceNetHash(IP)
   ours = await ecPrivateKey(NEW)
   const pair = await generateKeyPair('ES256', { extractable: true })
   attacker = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: NEW.kid } }
@@ -45,7 +47,7 @@ afterEach(() => {
 
 const head = (extra: Record<string, unknown> = {}): string => JSON.stringify({ alg: 'ES256', kid: NEW.kid, typ: CLEARANCE_TOKEN_TYP, ...extra })
 const claims = (over: Record<string, unknown> = {}): string =>
-  JSON.stringify({ v: 1, jti: JTI, m: 'pow', d: POW_MAX_DIFFICULTY, dev: null, b: { u: bind.uaHash, n: bind.ipPrefixHash }, iat: NOW_S, exp: NOW_S + 1800, ...over })
+  JSON.stringify({ v: 2, jti: JTI, m: 'pow', d: POW_MAX_DIFFICULTY, dev: null, b: { u: bind.uaHash, n: bind.ipPrefixHash }, net, iat: NOW_S, exp: NOW_S + 300, ...over })
 const signed = (over: Record<string, unknown> = {}, h = head()): Promise<string> => signES256(h, claims(over), ours)
 const withSig = async (h: string): Promise<string> => `${b64url(h)}.${b64url(claims())}.${(await signed()).split('.')[2]}`
 
@@ -82,8 +84,12 @@ const cases: readonly Case[] = [
   ['a real device token', async () => { if (!keys.ok) throw new Error('keys'); return issueDeviceToken({ deviceId: 'D'.repeat(22), firstSeen: NOW, now: NOW, telemetry: null, ...bind }, keys.value) }, 'wrong_type'],
   ['a real challenge token', async () => { if (!keys.ok) throw new Error('keys'); return issueChallengeToken({ id: JTI, method: 'pow', difficulty: 12, returnPath: '/', now: NOW, ...bind }, keys.value) }, 'wrong_type'],
   ['exp exactly now', () => signed({ exp: NOW_S }), 'expired'],
-  ['iat 5 min in the future', () => signed({ iat: NOW_S + 300, exp: NOW_S + 1800 }), 'not_yet_valid'],
-  ['a lifetime past 30 minutes', () => signed({ exp: NOW_S + 7200 }), 'bad_claims'],
+  ['iat 5 min in the future', () => signed({ iat: NOW_S + 300, exp: NOW_S + 500 }), 'not_yet_valid'],
+  ['a deviceless lifetime past 5 minutes', () => signed({ exp: NOW_S + 301 }), 'bad_claims'],
+  ['a device lifetime past 15 minutes', () => signed({ dev: 'E'.repeat(22), net: null, exp: NOW_S + 901 }), 'bad_claims'],
+  ['a deviceless clearance bound to no network', () => signed({ net: null }), 'bad_claims'],
+  ['a device clearance that names a network too', () => signed({ dev: 'E'.repeat(22) }), 'bad_claims'],
+  ['the first version of the claims', () => signed({ v: 1, net: undefined }), 'bad_claims'],
   ['a duplicate exp that stretches the lifetime', async () => signES256(head(), claims().replace(/}$/, `,"exp":${NOW_S + 86_400}}`), ours), 'bad_claims'],
   ['no exp', () => signed({ exp: undefined }), 'bad_claims'],
   ['Turnstile with a difficulty', () => signed({ m: 'turnstile', d: 12 }), 'bad_claims'],
@@ -94,20 +100,21 @@ const cases: readonly Case[] = [
   ['a device id with other characters', () => signed({ dev: '../../etc/passwd!!!!!!' }), 'bad_claims'],
   ['another User-Agent’s binding', () => signed({ b: { u: 'u'.repeat(16), n: bind.ipPrefixHash } }), 'ua_mismatch'],
   ['another network’s binding', () => signed({ b: { u: bind.uaHash, n: 'n'.repeat(16) } }), 'ip_mismatch'],
-  ['bound to a device the request does not have', () => signed({ dev: 'E'.repeat(22) }), 'device_mismatch'],
+  ['another network’s /64 or /24', () => signed({ net: 'n'.repeat(16) }), 'ip_mismatch'],
+  ['bound to a device the request does not have', () => signed({ dev: 'E'.repeat(22), net: null }), 'device_mismatch'],
   ['one character over the cap', async () => (await signed()).padEnd(CLEARANCE_MAX_CHARS + 1, 'A'), 'too_large'],
 ]
 
 describe('the clearance-token corpus', () => {
   test.each(cases)('refuses %s', async (_name, make, reason) => {
-    expect(await verifyClearance(await make(), keys, { now: NOW, ...bind, deviceId: null })).toEqual({ kind: 'invalid', reason })
+    expect(await verifyClearance(await make(), keys, { now: NOW, ...bind, netHash: net, deviceId: null })).toEqual({ kind: 'invalid', reason })
   })
 
   it('accepts the control, a clearance edgeward issued', async () => {
     if (!keys.ok) throw new Error('keys')
-    const token = await issueClearanceToken({ challengeId: JTI, method: 'pow', difficulty: POW_MAX_DIFFICULTY, deviceId: null, now: NOW, ...bind }, keys.value)
-    expect(await verifyClearance(token, keys, { now: NOW, ...bind, deviceId: null })).toMatchObject({ kind: 'valid', method: 'pow' })
-    expect(await verifyClearance(await signed(), keys, { now: NOW, ...bind, deviceId: null, minDifficulty: POW_MAX_DIFFICULTY })).toMatchObject({ kind: 'valid' })
+    const token = await issueClearanceToken({ challengeId: JTI, method: 'pow', difficulty: POW_MAX_DIFFICULTY, deviceId: null, netHash: net, now: NOW, ...bind }, keys.value)
+    expect(await verifyClearance(token, keys, { now: NOW, ...bind, netHash: net, deviceId: null })).toMatchObject({ kind: 'valid', method: 'pow' })
+    expect(await verifyClearance(await signed(), keys, { now: NOW, ...bind, netHash: net, deviceId: null, minDifficulty: POW_MAX_DIFFICULTY })).toMatchObject({ kind: 'valid' })
   })
 
   it('never takes a clearance as the device cookie', async () => {
@@ -116,8 +123,8 @@ describe('the clearance-token corpus', () => {
 })
 
 describe('forged clearances through the Worker', () => {
-  // Every page of route class `other` is challenged, so only a real clearance lets a browser through.
-  beforeAll(() => writeConfig({ version: 'challenge-all', rules: [{ name: 'challenge_other', when: 'route == "other"', action: 'challenge', priority: 1 }] }))
+  // The model challenges every page of route class `other`, so only a real clearance lets a browser through.
+  beforeAll(() => writeConfig({ version: 'challenge-all', thresholds: { other: { challenge: 0, block: 1 } } }))
   afterAll(clearConfig)
 
   let host = 0

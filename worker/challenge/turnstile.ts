@@ -81,8 +81,10 @@ export async function verifyTurnstile(check: TurnstileCheck, timeoutMs = TURNSTI
   const a = parsed.output
   if (!a.success) return err('turnstile_failed', (a['error-codes'] ?? []).slice(0, 4).join(','))
   if (a.hostname === undefined || a.hostname.toLowerCase() !== check.hostname.toLowerCase()) return err('turnstile_hostname')
-  // Action and cdata are integrity-protected by Turnstile: when present they must be ours.
-  if (a.action !== undefined && a.action !== '' && a.action !== TURNSTILE_ACTION) return err('turnstile_action')
-  if (a.cdata !== undefined && a.cdata !== '' && a.cdata !== check.challengeId) return err('turnstile_cdata')
+  // Action and cdata are integrity-protected by Turnstile and our page always sets both: each must
+  // be there and be ours. Absent means a token from another widget (another site's, or one without
+  // our challenge id), so it is refused like a wrong one.
+  if (a.action !== TURNSTILE_ACTION) return err('turnstile_action')
+  if (a.cdata !== check.challengeId) return err('turnstile_cdata')
   return ok(true)
 }

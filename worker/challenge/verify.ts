@@ -1,11 +1,13 @@
 // Verifies a posted challenge answer: takes the verify request, the env and `now`; checks the
-// form, the signed challenge (header, type, claims, expiry, binding), the proof of work or
-// Turnstile, and single use; returns an outcome with the clearance cookie or a tagged reason.
+// form, the signed challenge (header, type, claims, expiry, binding), the browser report against
+// the request's headers, the proof of work or Turnstile, and single use; returns an outcome with
+// the clearance cookie (bound to the device, else to network and User-Agent) or a tagged reason.
 import { challengeReturn } from '../../src/action/respond'
 import { checkPow } from '../../src/action/pow'
 import { bindingHashes } from '../../src/signals/binding'
+import { BROWSER_FIELD, judgeBrowserReport, type BrowserProblem } from '../../src/signals/browserReport'
 import { verifyChallengeToken, type ChallengeMethod, type ChallengeProblem } from '../../src/signals/challengeToken'
-import { clearanceSetCookie, issueClearanceToken } from '../../src/signals/clearanceToken'
+import { clearanceNetHash, clearanceSetCookie, clearanceTtlS, issueClearanceToken } from '../../src/signals/clearanceToken'
 import { loadCookieKeys } from '../../src/signals/cookieKeys'
 import { readDeviceCookie } from '../../src/signals/deviceCookie'
 import { verifyDeviceToken } from '../../src/signals/deviceToken'
@@ -17,18 +19,26 @@ import { TURNSTILE_UNAVAILABLE, turnstileSettings, verifyTurnstile, type Turnsti
 export type VerifyRefusal =
   | ChallengeProblem
   | TurnstileProblem
+  | BrowserProblem
   | 'content_type' | 'cross_site' | 'too_large' | 'not_utf8' | 'pow_malformed' | 'pow_insufficient' | 'replayed'
 
 export type VerifyUnavailable = 'no_keys' | 'nonce_store' | 'sign_failed' | TurnstileProblem
 
 export type VerifyOutcome =
   | { readonly kind: 'cleared'; readonly method: ChallengeMethod; readonly returnPath: string; readonly setCookie: string; readonly deviceId: string | null }
-  /** `retry`: where "try again" may lead — only from a challenge whose signature verified. */
-  | { readonly kind: 'refused'; readonly reason: VerifyRefusal; readonly retry: { readonly returnPath: string; readonly difficulty?: number } }
+  /**
+   * `retry`: where "try again" may lead, and with which ticket — the posted challenge itself, only
+   * when its signature and binding verified (so a retry keeps the work it was set, never less).
+   */
+  | { readonly kind: 'refused'; readonly reason: VerifyRefusal; readonly retry: Retry }
   | { readonly kind: 'unavailable'; readonly reason: VerifyUnavailable }
 
-const HOME = { returnPath: '/' } as const
-const refused = (reason: VerifyRefusal, retry: { returnPath: string; difficulty?: number } = HOME): VerifyOutcome => ({ kind: 'refused', reason, retry })
+interface Retry {
+  readonly returnPath: string
+  readonly ticket?: string
+}
+const HOME: Retry = { returnPath: '/' }
+const refused = (reason: VerifyRefusal, retry: Retry = HOME): VerifyOutcome => ({ kind: 'refused', reason, retry })
 
 function isForm(contentType: string | null): boolean {
   const [type = '', ...params] = (contentType ?? '').toLowerCase().split(';').map((s) => s.trim())
@@ -58,7 +68,17 @@ export async function verifyChallenge(req: Request, env: Env, now: number): Prom
   const checked = await verifyChallengeToken(form.get('challenge') ?? undefined, keys, { now, ...binding })
   if (!checked.ok) return refused(checked.reason)
   const c = checked.value
-  const retry = { returnPath: challengeReturn(c.r), ...(c.m === 'pow' ? { difficulty: c.d } : {}) }
+  const retry: Retry = { returnPath: challengeReturn(c.r), ...(c.m === 'pow' ? { ticket: form.get('challenge') ?? undefined } : {}) }
+
+  // The page's own report of the browser must agree with this request's headers, and show no driver.
+  const browser = judgeBrowserReport(form.get(BROWSER_FIELD), {
+    userAgent: req.headers.get('user-agent'),
+    acceptLanguage: req.headers.get('accept-language'),
+    secChUa: req.headers.get('sec-ch-ua'),
+    secChUaMobile: req.headers.get('sec-ch-ua-mobile'),
+    secChUaPlatform: req.headers.get('sec-ch-ua-platform'),
+  })
+  if (!browser.ok) return refused(browser.reason, retry)
 
   const turnstile = c.m === 'turnstile' ? turnstileSettings(env) : null
   if (c.m === 'pow') {
@@ -90,9 +110,10 @@ export async function verifyChallenge(req: Request, env: Env, now: number): Prom
   const deviceId = device.kind === 'valid' && !device.replayed ? device.deviceId : null
   let token: string
   try {
-    token = await issueClearanceToken({ challengeId: c.jti, method: c.m, difficulty: c.d, deviceId, now, ...binding }, keys.value)
+    const netHash = await clearanceNetHash(ip)
+    token = await issueClearanceToken({ challengeId: c.jti, method: c.m, difficulty: c.d, deviceId, netHash, now, ...binding }, keys.value)
   } catch {
     return { kind: 'unavailable', reason: 'sign_failed' }
   }
-  return { kind: 'cleared', method: c.m, returnPath: retry.returnPath, setCookie: clearanceSetCookie(token, req.url), deviceId }
+  return { kind: 'cleared', method: c.m, returnPath: retry.returnPath, setCookie: clearanceSetCookie(token, req.url, clearanceTtlS(deviceId)), deviceId }
 }

@@ -1,8 +1,10 @@
-// The challenge pages: the 403 interstitial that sends a browser to /__edgeward/challenge, the
-// page that runs the proof of work (or Turnstile) and posts it, and the refusal pages. Take only
+// The challenge pages: the 403 interstitial that sends a browser to /__edgeward/challenge (with its
+// signed ticket), the page that runs the proof of work (or Turnstile) and posts it with the browser
+// report, and the refusal pages. Take only
 // our own values (ids, signed tokens, validated paths); reflect no request input; no handlers.
 import { CHALLENGE_PAGE_PATH, CHALLENGE_VERIFY_PATH, TURNSTILE_ACTION, TURNSTILE_SCRIPT } from '../challenge/constants'
 import { POW_SCRIPT, TURNSTILE_CALLBACKS } from '../challenge/pageScript'
+import { BROWSER_FIELD } from '../../src/signals/browserReport'
 import { pageCsp, escapeHtml, pageShell } from './html'
 
 export interface Page {
@@ -13,16 +15,20 @@ export interface Page {
 
 const newNonce = (): string => crypto.randomUUID().replace(/-/g, '')
 
-/** Where the interstitial sends the browser: the challenge page for this return path. */
-export function challengeUrl(returnPath: string, difficulty?: number): string {
-  const d = difficulty === undefined ? '' : `&d=${encodeURIComponent(String(difficulty))}`
-  return `${CHALLENGE_PAGE_PATH}?return=${encodeURIComponent(returnPath)}${d}`
+/**
+ * Where the interstitial sends the browser: the challenge page for this return path, with the
+ * signed ticket (a challenge token carrying the decision's difficulty) when there is one. There is
+ * no difficulty in the URL: the page takes it from the ticket, or asks the most without one.
+ */
+export function challengeUrl(returnPath: string, ticket?: string | null): string {
+  const t = ticket === undefined || ticket === null ? '' : `&t=${encodeURIComponent(ticket)}`
+  return `${CHALLENGE_PAGE_PATH}?return=${encodeURIComponent(returnPath)}${t}`
 }
 
 /** The 403 interstitial of a challenged request (render.ts sets its CSP from `nonce`). */
-export function challengePage(ref: string, returnPath: string, difficulty?: number): { html: string; nonce: string } {
+export function challengePage(ref: string, returnPath: string, ticket?: string | null): { html: string; nonce: string } {
   const nonce = newNonce()
-  const target = challengeUrl(returnPath, difficulty)
+  const target = challengeUrl(returnPath, ticket)
   const html = pageShell({
     title: 'Checking your browser',
     nonce,
@@ -45,7 +51,7 @@ const INTRO = `<h1>Checking your browser</h1>
 export function challengeSolvePage(input: SolveInput): Page {
   const nonce = newNonce()
   const id = escapeHtml(input.challengeId)
-  const hidden = `<input type="hidden" name="challenge" value="${escapeHtml(input.token)}">`
+  const hidden = `<input type="hidden" name="challenge" value="${escapeHtml(input.token)}"><input type="hidden" name="${BROWSER_FIELD}" value="">`
   const status = `<p id="ew-status" role="status" aria-live="polite">Starting the check…</p>`
   if (input.method === 'pow') {
     const form = `<form id="ew-form" method="post" action="${CHALLENGE_VERIFY_PATH}" data-challenge="${id}" data-difficulty="${escapeHtml(String(input.difficulty))}">
@@ -76,12 +82,12 @@ export function challengeUnavailablePage(): Page {
 }
 
 /** A refused answer: generic on purpose (the reason goes to the log only). */
-export function challengeFailedPage(returnPath: string, difficulty?: number): Page {
+export function challengeFailedPage(returnPath: string, ticket?: string): Page {
   const html = pageShell({
     title: 'Verification failed',
     body: `<h1>Verification failed</h1>
 <p>Your browser could not be verified. This happens when a check expires, is used twice, or is sent from another browser or network.</p>
-<p><a href="${escapeHtml(challengeUrl(returnPath, difficulty))}">Try again</a></p>`,
+<p><a href="${escapeHtml(challengeUrl(returnPath, ticket))}">Try again</a></p>`,
   })
   return { html, csp: pageCsp() }
 }

@@ -5,7 +5,8 @@ import { pageCsp } from './html'
 import { challengePage } from './challenge'
 import { blockPage, rateLimitPage } from './mitigation'
 
-export function mitigationResponse(m: Mitigation, ref: string): Response {
+/** `ticket`: the signed difficulty for a challenge page (worker/challenge/ticket.ts); without one it asks the most. */
+export function mitigationResponse(m: Mitigation, ref: string, ticket?: string | null): Response {
   const headers = new Headers(m.headers as [string, string][])
   headers.set('x-content-type-options', 'nosniff')
   if (m.body.format === 'json') {
@@ -21,7 +22,7 @@ export function mitigationResponse(m: Mitigation, ref: string): Response {
       headers.set('content-security-policy', pageCsp())
       return new Response(rateLimitPage(ref, Number(headers.get('retry-after') ?? 60)), { status: m.status, headers })
     case 'challenge': {
-      const page = challengePage(ref, m.body.returnPath, m.body.difficulty)
+      const page = challengePage(ref, m.body.returnPath, ticket)
       headers.set('content-security-policy', pageCsp(page.nonce))
       return new Response(page.html, { status: m.status, headers })
     }

@@ -1,17 +1,20 @@
-// GET /__edgeward/challenge?return=<path>[&d=<bits>]: issues a signed, single-use challenge and
-// answers the page that solves it. POST /__edgeward/challenge/verify: checks the answer → 303 to
-// the return path with the clearance cookie, 403 if refused, 503 if it cannot check. No reflection.
+// GET /__edgeward/challenge?return=<path>[&t=<ticket>]: issues a signed, single-use challenge at the
+// ticket's signed difficulty (the hardest without a valid ticket; a `d` the client writes is never
+// read) and answers the page that solves it. POST /__edgeward/challenge/verify: checks the answer
+// and the browser report → 303 to the return path with the clearance cookie, 403 if refused, 503
+// if it cannot check. No reflection.
 import { Hono } from 'hono'
-import { parseDifficulty } from '../../src/action/pow'
-import { challengeReturn } from '../../src/action/respond'
+import { CLEARANCE_MAX_USES } from '../../src/policy/clearance'
 import { bindingHashes, type BindingHashes } from '../../src/signals/binding'
-import { CHALLENGE_ID_PATTERN, issueChallengeToken } from '../../src/signals/challengeToken'
-import { readClearanceCookie, verifyClearance } from '../../src/signals/clearanceToken'
+import { issueChallengeToken } from '../../src/signals/challengeToken'
+import { clearanceNetHash, readClearanceCookie, verifyClearance } from '../../src/signals/clearanceToken'
 import { loadCookieKeys, type CookieKeys } from '../../src/signals/cookieKeys'
 import { readDeviceCookie } from '../../src/signals/deviceCookie'
 import { verifyDeviceToken } from '../../src/signals/deviceToken'
 import { ok } from '../../src/util/result'
-import { CHALLENGE_PAGE_PATH, CHALLENGE_VERIFY_PATH } from '../challenge/constants'
+import { clearanceUsable } from '../challenge/clearanceUse'
+import { CHALLENGE_PAGE_PATH, CHALLENGE_VERIFY_PATH, NONCE_STORE_BUDGET_MS } from '../challenge/constants'
+import { newChallengeId, ticketTerms } from '../challenge/ticket'
 import { turnstileSettings } from '../challenge/turnstile'
 import { verifyChallenge } from '../challenge/verify'
 import { challengeClearedPage, challengeFailedPage, challengeSolvePage, challengeUnavailablePage, type Page } from '../pages/challenge'
@@ -30,28 +33,21 @@ export function challengeOutcome(request: Request): ChallengeOutcome | undefined
   return outcomes.get(request)
 }
 
-/** 16 random bytes as base64url (22 characters). */
-function newChallengeId(): string {
-  let bin = ''
-  for (const b of crypto.getRandomValues(new Uint8Array(16))) bin += String.fromCharCode(b)
-  const id = btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-  if (!CHALLENGE_ID_PATTERN.test(id)) throw new TypeError('challenge id encoding')
-  return id
-}
-
 /**
- * True when the browser already holds a clearance good for this difficulty: it was sent back
- * here although cleared, so the site still refuses it. Solving again would loop forever.
+ * True when the browser already holds a clearance good for this difficulty, with uses left and not
+ * revoked: it was sent back here although cleared (a rule's challenge, which no clearance lifts),
+ * so the site still refuses it. Solving again would loop forever.
  */
-async function alreadyCleared(req: Request, keys: CookieKeys, difficulty: number, binding: BindingHashes, now: number): Promise<boolean> {
+async function alreadyCleared(env: Env, req: Request, keys: CookieKeys, difficulty: number, binding: BindingHashes, now: number): Promise<boolean> {
   const cookies = req.headers.get('cookie')
   const clearance = readClearanceCookie(cookies)
   if (clearance === undefined) return false
   const loaded = ok(keys)
   const device = await verifyDeviceToken(readDeviceCookie(cookies), loaded, { now, ...binding })
   const deviceId = device.kind === 'valid' && !device.replayed ? device.deviceId : null
-  const state = await verifyClearance(clearance, loaded, { now, deviceId, minDifficulty: difficulty, ...binding })
-  return state.kind === 'valid'
+  const netHash = await clearanceNetHash(req.headers.get('cf-connecting-ip') ?? '0.0.0.0')
+  const state = await verifyClearance(clearance, loaded, { now, deviceId, netHash, minDifficulty: difficulty, ...binding })
+  return state.kind === 'valid' && (await clearanceUsable(env, state.id, CLEARANCE_MAX_USES, NONCE_STORE_BUDGET_MS))
 }
 
 function pageResponse(page: Page, status: 200 | 403 | 503): Response {
@@ -72,7 +68,6 @@ export const challengeRoutes = new Hono<{ Bindings: Env }>()
 challengeRoutes.get(CHALLENGE_PAGE_PATH, async (c) => {
   const req = c.req.raw
   const query = new URL(req.url).searchParams
-  const returnPath = challengeReturn(query.get('return'))
   const keys = await loadCookieKeys(c.env.EDGEWARD_COOKIE_KEYS)
   if (!keys.ok) {
     // No key, no signed challenge: fail closed, plainly, never a 500.
@@ -80,10 +75,11 @@ challengeRoutes.get(CHALLENGE_PAGE_PATH, async (c) => {
     return pageResponse(challengeUnavailablePage(), 503)
   }
   const turnstile = turnstileSettings(c.env)
-  const difficulty = parseDifficulty(query.get('d'))
   const binding = await bindingHashes(req.headers.get('user-agent'), req.headers.get('cf-connecting-ip') ?? '0.0.0.0')
   const now = Date.now()
-  if (await alreadyCleared(req, keys.value, difficulty, binding, now)) {
+  // The work comes from the signed ticket the challenge decision issued; nothing else can lower it.
+  const { difficulty, returnPath } = await ticketTerms(query.get('t'), query.get('return'), keys, binding, now)
+  if (await alreadyCleared(c.env, req, keys.value, difficulty, binding, now)) {
     outcomes.set(req, { detail: 'challenge:already_cleared', deviceId: null })
     return pageResponse(challengeClearedPage(returnPath), 403)
   }
@@ -110,7 +106,7 @@ challengeRoutes.post(CHALLENGE_VERIFY_PATH, async (c) => {
       })
     case 'refused':
       outcomes.set(req, { detail: `challenge:refused:${outcome.reason}`, deviceId: null })
-      return pageResponse(challengeFailedPage(outcome.retry.returnPath, outcome.retry.difficulty), 403)
+      return pageResponse(challengeFailedPage(outcome.retry.returnPath, outcome.retry.ticket), 403)
     case 'unavailable':
       outcomes.set(req, { detail: `challenge:unavailable:${outcome.reason}`, deviceId: null })
       return pageResponse(challengeUnavailablePage(), 503)

@@ -1,0 +1,74 @@
+// What a clearance may lift, and what its use record says: takes a decision and the use record
+// of a verified clearance (uses, failed logins since its first use); returns whether it clears,
+// and the decision when a cleared client keeps failing. Pure: no I/O, no clock.
+import { POW_MAX_DIFFICULTY } from '../action/pow'
+import type { Decision } from './decision'
+
+/** Requests one clearance may lift. Then the client solves again (a person rarely needs 20). */
+export const CLEARANCE_MAX_USES = 20
+/**
+ * Failed logins from the cleared client (its device, else its IP) since the clearance was first
+ * used that revoke it: a person who mistypes three times and then gets it right stays cleared.
+ */
+export const CLEARANCE_REVOKE_FAILURES = 4
+/** A revoked clearance whose client has this many failed logins in 10 minutes is blocked, not re-challenged. */
+export const CLEARANCE_BLOCK_FAILURES = 2 * CLEARANCE_REVOKE_FAILURES
+
+/**
+ * Only a challenge the model asked for can be lifted. A rule's challenge (stuffing, cracking,
+ * carding, signup bursts, rate limits — counter evidence) stands whatever the client solved:
+ * solving a puzzle says nothing about how many passwords it is trying.
+ */
+export function clearable(decision: Decision): boolean {
+  return decision.wouldAction === 'challenge' && decision.source === 'model'
+}
+
+/** A clearance's use record, as the use store answers it (this use counted). */
+export interface ClearanceUse {
+  /** Uses including this one. */
+  readonly uses: number
+  /** Failed logins since its first use; null when the counters could not say. */
+  readonly failuresSince: number | null
+  /** Revoked by failures at this or an earlier use (sticky). */
+  readonly revoked: boolean
+}
+
+export type ClearanceJudgement =
+  | { readonly kind: 'cleared' }
+  | { readonly kind: 'exhausted' }
+  | { readonly kind: 'revoked'; readonly block: boolean }
+
+/** Whether a counted use clears; `failuresNow`: the client's failed logins in the last 10 minutes. */
+export function judgeClearanceUse(use: ClearanceUse, failuresNow: number | null): ClearanceJudgement {
+  if (use.revoked) return { kind: 'revoked', block: failuresNow !== null && failuresNow >= CLEARANCE_BLOCK_FAILURES }
+  if (use.uses > CLEARANCE_MAX_USES) return { kind: 'exhausted' }
+  return { kind: 'cleared' }
+}
+
+/** Whether a use record is revoked by failures (the store keeps the answer). */
+export const revokedByFailures = (failuresSince: number | null): boolean => failuresSince !== null && failuresSince >= CLEARANCE_REVOKE_FAILURES
+
+/**
+ * The decision for a client whose clearance was revoked: challenged again at the hardest
+ * difficulty, or blocked when it has kept failing (`block`). Shadow mode changes what it would
+ * do only. Never softens a decision.
+ */
+export function escalateRevoked(decision: Decision, block: boolean): Decision {
+  const reasons = [block ? 'clearance_revoked_block' : 'clearance_revoked', ...decision.reasons]
+  const { mode } = decision
+  if (block) {
+    if (mode === 'enforce') return { ...withoutDifficulty(decision), action: 'block', wouldAction: 'block', reasons }
+    return { ...decision, wouldAction: 'block', reasons }
+  }
+  if (decision.action === 'challenge') return { ...decision, difficulty: POW_MAX_DIFFICULTY, reasons }
+  return { ...decision, reasons }
+}
+
+function withoutDifficulty(decision: Decision): Omit<Decision, 'action'> {
+  const { action: _action, ...rest } = decision
+  if ('difficulty' in rest) {
+    const { difficulty: _d, ...plain } = rest as typeof rest & { difficulty: number }
+    return plain
+  }
+  return rest
+}

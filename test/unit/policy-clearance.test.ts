@@ -1,0 +1,80 @@
+// What a clearance lifts and how a revoked one escalates, in plain Node: only the model's
+// challenge is clearable (decide agrees); uses past the limit and failures past the threshold end
+// it; a revoked clearance re-challenges at the hardest difficulty, or blocks, and in shadow mode
+// only changes what would happen.
+import { describe, expect, it } from 'vitest'
+import { POW_MAX_DIFFICULTY } from '../../src/action/pow'
+import { compileConfig } from '../../src/config/compileConfig'
+import { DEFAULT_CONFIG } from '../../src/config/defaults'
+import {
+  CLEARANCE_BLOCK_FAILURES, CLEARANCE_MAX_USES, CLEARANCE_REVOKE_FAILURES, clearable, escalateRevoked, judgeClearanceUse, revokedByFailures,
+} from '../../src/policy/clearance'
+import { decide, type DecideInput } from '../../src/policy/decide'
+import type { Decision } from '../../src/policy/decision'
+import type { RuleOutcome } from '../../src/policy/rules/evaluate'
+
+const challenge = (over: Partial<Decision> = {}): Decision =>
+  ({ action: 'challenge', difficulty: 14, risk: 0.3, modelRisk: 0.3, mode: 'enforce', routeClass: 'login', wouldAction: 'challenge', source: 'model', reasons: ['x'], rules: [], ...over }) as Decision
+
+describe('clearable', () => {
+  it.each<[string, Partial<Decision>, boolean]>([
+    ["the model's challenge", {}, true],
+    ["the model's challenge in shadow mode", { action: 'allow', mode: 'shadow' }, true],
+    ["a rule's challenge", { source: 'rule', rules: ['credential_stuffing'] }, false],
+    ['a deny-list hit', { source: 'deny_list', wouldAction: 'block', action: 'block' }, false],
+    ["the model's block", { wouldAction: 'block', action: 'block' }, false],
+  ])('%s → %s', (_name, over, expected) => {
+    expect(clearable(challenge(over))).toBe(expected)
+  })
+
+  it("agrees with decide: cleared lifts the model's challenge and never a rule's", () => {
+    const compiled = compileConfig({ ...DEFAULT_CONFIG, thresholds: { default: { challenge: 0, block: 1 } } })
+    if (!compiled.ok) throw new Error('config')
+    const none: RuleOutcome = { action: null, actionRule: null, weight: 0, matched: [] } as unknown as RuleOutcome
+    const base: DecideInput = {
+      config: compiled.value, routeClass: 'other', denyHit: null, allowHit: null, rules: none, modelRisk: 0.5, modelReasons: [], cleared: true,
+      clientRequests1m: 1, method: 'GET', fetchKind: 'navigation', challengeOwed: false,
+    } as DecideInput
+    expect(decide(base).decision).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['cleared']) })
+    const ruled = { ...none, action: 'challenge', actionRule: { name: 'credential_stuffing', denyTtlS: null, denyTarget: 'client' }, matched: ['credential_stuffing'] } as unknown as RuleOutcome
+    expect(decide({ ...base, rules: ruled }).decision).toMatchObject({ action: 'challenge', source: 'rule' })
+  })
+})
+
+describe('judging a counted use', () => {
+  it.each<[string, Parameters<typeof judgeClearanceUse>[0], number | null, string]>([
+    ['the first use', { uses: 1, failuresSince: 0, revoked: false }, 0, 'cleared'],
+    ['the last use', { uses: CLEARANCE_MAX_USES, failuresSince: 0, revoked: false }, 0, 'cleared'],
+    ['one past the limit', { uses: CLEARANCE_MAX_USES + 1, failuresSince: 0, revoked: false }, 0, 'exhausted'],
+    ['revoked, few failures in the window', { uses: 5, failuresSince: CLEARANCE_REVOKE_FAILURES, revoked: true }, CLEARANCE_BLOCK_FAILURES - 1, 'revoked'],
+    ['revoked, and still failing', { uses: 5, failuresSince: CLEARANCE_REVOKE_FAILURES, revoked: true }, CLEARANCE_BLOCK_FAILURES, 'revoked_block'],
+    ['revoked, counters missing', { uses: 5, failuresSince: null, revoked: true }, null, 'revoked'],
+  ])('%s → %s', (_name, use, failures, expected) => {
+    const j = judgeClearanceUse(use, failures)
+    expect(j.kind === 'revoked' && j.block ? 'revoked_block' : j.kind).toBe(expected)
+  })
+
+  it(`revokes at ${CLEARANCE_REVOKE_FAILURES} failed logins since the first use, not before, never on unknown`, () => {
+    expect(revokedByFailures(CLEARANCE_REVOKE_FAILURES - 1)).toBe(false)
+    expect(revokedByFailures(CLEARANCE_REVOKE_FAILURES)).toBe(true)
+    expect(revokedByFailures(null)).toBe(false)
+  })
+})
+
+describe('escalating a revoked clearance', () => {
+  it('challenges again at the hardest difficulty', () => {
+    expect(escalateRevoked(challenge(), false)).toMatchObject({ action: 'challenge', difficulty: POW_MAX_DIFFICULTY, reasons: ['clearance_revoked', 'x'] })
+  })
+
+  it('blocks a client that keeps failing', () => {
+    const blocked = escalateRevoked(challenge(), true)
+    expect(blocked).toMatchObject({ action: 'block', wouldAction: 'block', reasons: ['clearance_revoked_block', 'x'] })
+    expect('difficulty' in blocked).toBe(false)
+  })
+
+  it('in shadow mode changes only what enforce would do', () => {
+    const shadow = challenge({ action: 'allow', mode: 'shadow' })
+    expect(escalateRevoked(shadow, true)).toMatchObject({ action: 'allow', wouldAction: 'block' })
+    expect(escalateRevoked(shadow, false)).toMatchObject({ action: 'allow', wouldAction: 'challenge' })
+  })
+})
