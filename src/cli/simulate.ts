@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url'
 import { parseSimArgs, USAGE, type SimOptions } from './simulate/args'
 import { FAMILIES, FAMILY_INFO } from './simulate/catalog'
 import { createChromium, haveChromium, type Chromium } from './simulate/chromium'
+import { adaptiveLedger, setAdaptiveTactics } from './simulate/families/adaptive'
+import { withAdaptiveFigures } from './simulate/families/adaptiveReport'
 import { joinTruth, toNdjson } from './simulate/join'
 import { chooseLabels, exportLabels, postLabels } from './simulate/labels'
 import { progressBar } from './simulate/progress'
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
     target: target.url, truth, seed: o.seed, variant: o.variant, scale: o.scale, smoke: o.smoke, windowMs, startedAt,
     deadline: startedAt + windowMs + (o.smoke ? 20_000 : TAIL_MS), chromium, pace: o.smoke ? 0.1 : 1, abort: { stopped: false },
   }
+  setAdaptiveTactics(o.tactics)
   const planned = planRun(world, o.families)
   console.error(`simulate: ${planned.length} sessions over ${o.windowS} s (seed ${o.seed}, variant ${o.variant}, scale ${o.scale}${o.smoke ? ', smoke' : ''})`)
   const progress = progressBar(truth, planned.length, startedAt, world.deadline)
@@ -122,7 +125,8 @@ async function main(): Promise<void> {
   // In shadow mode nothing is enforced: measure what enforce would have done (would_action).
   const shadow = joined.rows.length > 0 && joined.rows.every((r) => r.mode === 'shadow')
   const measured = shadow ? joined.rows.map((r) => ({ ...r, action: String(r.would_action ?? r.action) })) : joined.rows
-  const results = allFamilyResults(measured, FAMILIES.filter((f) => o.families.includes(f)))
+  // The adaptive families count per login attempt (a retry after a solved challenge is the same attempt).
+  const results = withAdaptiveFigures(allFamilyResults(measured, FAMILIES.filter((f) => o.families.includes(f))), measured, adaptiveLedger)
   const humans = humanFriction(measured)
   const checks = checkTargets(results, humans)
   const countersMissing = joined.rows.filter((r) => r.counters !== 'ok').length

@@ -2,6 +2,7 @@
 // Defaults give a run of a few minutes on two cores; --smoke a few seconds without Chromium.
 import { parseArgs } from 'node:util'
 import { FAMILIES, isFamily, type Family } from './catalog'
+import { parseTactics, type Tactics } from './families/adaptiveTactics'
 import { VARIANTS, type Variant } from './world'
 
 export interface SimOptions {
@@ -24,13 +25,15 @@ export interface SimOptions {
   readonly windowS: number
   readonly chromium: boolean
   readonly browsers: number
+  /** What the adaptive families do (docs/adaptive.md): all tactics unless `--tactics` says otherwise. */
+  readonly tactics: Tactics
   /** Port for our own server (default: one the OS picks). */
   readonly port: number | null
 }
 
 export const USAGE = `usage: npm run simulate -- [--seed N] [--scale X] [--smoke] [--variant base|shifted] [--families a,b]
   [--url URL --log FILE | --log FILE] [--root DIR | --snapshot] [--model model.json] [--config config.json]
-  [--out labelled.ndjson] [--label [--label-share 0.5] [--labels-out labels.ndjson]] [--window S] [--no-chromium] [--browsers N] [--port P]`
+  [--out labelled.ndjson] [--label [--label-share 0.5] [--labels-out labels.ndjson]] [--window S] [--no-chromium] [--browsers N] [--port P] [--tactics all|none|browse,rotate,hidden,routes,pow]`
 
 export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOptions } | { ok: false; error: string } {
   let a
@@ -44,6 +47,7 @@ export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOpt
         out: { type: 'string' }, label: { type: 'boolean', default: false }, 'label-share': { type: 'string', default: '0.5' },
         'labels-out': { type: 'string' }, 'admin-token': { type: 'string' }, window: { type: 'string' },
         'no-chromium': { type: 'boolean', default: false }, browsers: { type: 'string', default: '8' }, port: { type: 'string' },
+        tactics: { type: 'string' },
       },
       strict: true,
     }).values
@@ -61,6 +65,8 @@ export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOpt
   if (!(Number.isInteger(browsers) && browsers >= 1 && browsers <= 12)) return { ok: false, error: '--browsers must be 1…12' }
   const port = a.port === undefined ? null : Number(a.port)
   if (port !== null && !(Number.isInteger(port) && port >= 1024 && port <= 65535)) return { ok: false, error: '--port must be 1024…65535' }
+  const tactics = parseTactics(a.tactics)
+  if (!tactics.ok) return { ok: false, error: `--tactics: ${tactics.error}` }
   const families = a.families === undefined ? [...FAMILIES] : a.families.split(',').map((f) => f.trim())
   const unknown = families.filter((f) => !isFamily(f))
   if (unknown.length > 0) return { ok: false, error: `unknown families: ${unknown.join(', ')} (known: ${FAMILIES.join(', ')})` }
@@ -84,7 +90,7 @@ export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOpt
       root: a.root ?? null, snapshot: a.snapshot, model: a.model ?? null, config: a.config ?? null, out: a.out ?? null,
       label: a.label, labelShare: share, labelsOut: a['labels-out'] ?? null,
       adminToken: a['admin-token'] ?? process.env.EDGEWARD_ADMIN_TOKEN ?? 'dev-admin-token',
-      windowS, chromium: !a['no-chromium'] && !a.smoke, browsers, port,
+      windowS, chromium: !a['no-chromium'] && !a.smoke, browsers, port, tactics: tactics.value,
     },
   }
 }
