@@ -16,6 +16,11 @@ export const TOOLS = [
   // Clients of legitimate automation: wget, Node's built-in fetch (undici), an Android app on OkHttp,
   // a Flutter app (dart:io), an iOS app on URLSession (CFNetwork: Accept-Language from the phone).
   'wget', 'node_fetch', 'okhttp', 'dart', 'ios_app',
+  // Attack tooling whose header sets come from elsewhere than our browsers.ts (so not from what the
+  // signal code was tested against): python-httpx and PHP Guzzle defaults; curl-impersonate's fixed
+  // Chrome 116/120 navigation set (sent on every request, POSTs included); a Go tls-client profile
+  // with the headers its users paste, lower-case, an older Chrome.
+  'httpx', 'guzzle', 'curl_impersonate', 'tls_client',
 ] as const
 export type Tool = (typeof TOOLS)[number]
 
@@ -30,7 +35,8 @@ export interface ToolIdentity {
 
 /** What the tool negotiates: a copied browser set and iOS's URLSession (Safari's own network stack)
  * ride a browser stack; Java's default is old. */
-export const transportOf = (tool: Tool): Transport => (tool === 'spoof_full' || tool === 'ios_app' ? 'browser' : tool === 'java' ? 'old_script' : 'script')
+export const transportOf = (tool: Tool): Transport =>
+  tool === 'spoof_full' || tool === 'ios_app' || tool === 'curl_impersonate' || tool === 'tls_client' ? 'browser' : tool === 'java' ? 'old_script' : 'script'
 
 const APP_NAME = 'ShopApp'
 
@@ -67,6 +73,18 @@ export function toolIdentity(tool: Tool, rng: Random, country = 'US'): ToolIdent
     }
     case 'dart':
       return { tool, ua: `Dart/3.${rng.int(2, 6)} (dart:io)`, profile: null }
+    case 'httpx':
+      return { tool, ua: `python-httpx/0.${rng.int(24, 28)}.${rng.int(0, 2)}`, profile: null }
+    case 'guzzle':
+      return { tool, ua: `GuzzleHttp/7`, profile: null }
+    case 'curl_impersonate': {
+      const v = rng.pick([116, 119, 120])
+      return { tool, ua: `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`, profile: null }
+    }
+    case 'tls_client': {
+      const v = rng.pick([117, 120, 124])
+      return { tool, ua: `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`, profile: null }
+    }
     case 'ios_app': {
       const [cfNetwork, darwin] = rng.pick([['1494.0.7', '23.4.0'], ['1496.0.7', '23.5.0'], ['1568.100.1', '24.1.0'], ['1568.200.51', '24.2.0']] as const)
       return { tool, ua: `${APP_NAME}/${rng.int(300, 420)} CFNetwork/${cfNetwork} Darwin/${darwin}`, profile: null, acceptLanguage: acceptLanguageFor(country, rng) }
@@ -155,6 +173,36 @@ export function toolHeaders(id: ToolIdentity, kind: FetchKind, c: HeaderContext)
       if (body) h.push(['Content-Length', String(c.contentLength)])
       h.push(['Connection', 'keep-alive'], ...cookie)
       return h
+    case 'httpx': {
+      const x: HeaderList = [['host', c.host], ['accept', '*/*'], ['accept-encoding', 'gzip, deflate'], ['connection', 'keep-alive'], ['user-agent', id.ua]]
+      if (c.cookie !== undefined) x.push(['cookie', c.cookie])
+      if (body) x.push(['content-length', String(c.contentLength)], ['content-type', ct])
+      return x
+    }
+    case 'guzzle':
+      if (body) h.push(['Content-Length', String(c.contentLength)])
+      h.push(['User-Agent', id.ua], ...cookie)
+      if (body) h.push(['Content-Type', ct])
+      return h
+    case 'curl_impersonate': {
+      // curl-impersonate's chrome116/chrome120 wrapper: one navigation header set, whatever the request.
+      const major = /Chrome\/(\d+)/.exec(id.ua)?.[1] ?? '120'
+      h.push(['sec-ch-ua', `"Chromium";v="${major}", "Not)A;Brand";v="24", "Google Chrome";v="${major}"`], ['sec-ch-ua-mobile', '?0'], ['sec-ch-ua-platform', '"Windows"'])
+      h.push(['Upgrade-Insecure-Requests', '1'], ['User-Agent', id.ua], ['Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7'])
+      h.push(['Sec-Fetch-Site', 'none'], ['Sec-Fetch-Mode', 'navigate'], ['Sec-Fetch-User', '?1'], ['Sec-Fetch-Dest', 'document'], ['Accept-Encoding', 'gzip, deflate, br'], ['Accept-Language', 'en-US,en;q=0.9'], ...cookie)
+      if (body) h.push(['Content-Type', ct], ['Content-Length', String(c.contentLength)])
+      return h
+    }
+    case 'tls_client': {
+      const major = /Chrome\/(\d+)/.exec(id.ua)?.[1] ?? '124'
+      const t: HeaderList = [['host', c.host], ['accept', '*/*'], ['accept-language', 'de-DE,de;q=0.9,en-US;q=0.8,en;q=0.7'], ['user-agent', id.ua]]
+      t.push(['sec-ch-ua', `"Chromium";v="${major}", "Google Chrome";v="${major}", "Not-A.Brand";v="99"`], ['sec-ch-ua-mobile', '?0'], ['sec-ch-ua-platform', '"macOS"'])
+      if (body) t.push(['content-type', ct], ['content-length', String(c.contentLength)], ['origin', `http://${c.host}`])
+      if (c.referer !== undefined) t.push(['referer', c.referer])
+      if (c.cookie !== undefined) t.push(['cookie', c.cookie])
+      t.push(['accept-encoding', 'gzip, deflate, br'])
+      return t
+    }
     case 'spoof_full':
       return h // unreachable: spoof_full always has a profile
   }

@@ -3,9 +3,8 @@
 // copied browser header set, a product page and a cart each, then 5 slow tries.
 import { toolIdentity, transportOf, type Tool } from '../tools'
 import { actorFor, cfFor, over, pause, type SessionContext } from '../world'
+import { attackParams } from './params'
 import { expiry, randomCard, scaled, type FamilySpec } from './spec'
-
-const BASE_TOOLS: readonly Tool[] = ['python_requests', 'axios', 'spoof_ua', 'openbullet']
 
 export const carding: FamilySpec = {
   family: 'carding',
@@ -13,10 +12,11 @@ export const carding: FamilySpec = {
   async run(s: SessionContext) {
     const { rng, world } = s
     const shifted = world.variant === 'shifted'
-    const tool: Tool = shifted ? 'spoof_full' : rng.pick(BASE_TOOLS)
-    const cf = cfFor(s, shifted ? 'residential_proxy' : rng.chance(0.7) ? 'hosting' : 'residential_proxy', transportOf(tool))
+    const p = attackParams(world, 'carding')
+    const tool: Tool = shifted ? 'spoof_full' : rng.weighted(p.tools)
+    const cf = cfFor(s, shifted ? 'residential_proxy' : rng.weighted(p.networks), transportOf(tool))
     const a = actorFor(s, { cf, identity: { type: 'tool', tool: toolIdentity(tool, rng, cf.country) } })
-    const tries = world.smoke ? 6 : shifted ? 5 : 40
+    const tries = world.smoke ? 6 : shifted ? 5 : p.tries
     const json = tool === 'axios'
     const product = rng.int(1, 1000)
     const amount = `${rng.int(1, 30)}.${rng.int(10, 99)}`
@@ -25,7 +25,7 @@ export const carding: FamilySpec = {
       await a.post('/cart', { product_id: String(product), qty: '1' }, { json, referer: `/products/${product}` })
       for (let i = 0; i < tries; i++) {
         if (over(s)) break
-        await pause(s, shifted ? rng.between(4000, 12_000) : rng.lognormal(600, 0.4))
+        await pause(s, shifted ? rng.between(4000, 12_000) : rng.lognormal(p.paceMs, p.sigma))
         await a.post('/checkout', { card_number: randomCard(rng.next), exp: expiry(rng.next), cvv: String(rng.int(100, 999)), amount }, { json, referer: '/cart' })
       }
     } finally {

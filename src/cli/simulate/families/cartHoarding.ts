@@ -3,6 +3,7 @@
 // addresses with a copied browser header set, a product page before each add, slower.
 import { toolIdentity, transportOf, type Tool } from '../tools'
 import { actorFor, cfFor, over, pause, type SessionContext } from '../world'
+import { attackParams } from './params'
 import { scaled, type FamilySpec } from './spec'
 
 export const cartHoarding: FamilySpec = {
@@ -11,22 +12,23 @@ export const cartHoarding: FamilySpec = {
   async run(s: SessionContext) {
     const { rng, world } = s
     const shifted = world.variant === 'shifted'
-    const tool: Tool = shifted ? 'spoof_full' : rng.pick(['python_requests', 'axios', 'spoof_ua'] as const)
-    const cf = cfFor(s, shifted ? 'residential_proxy' : 'hosting', transportOf(tool))
+    const p = attackParams(world, 'cart_hoarding')
+    const tool: Tool = shifted ? 'spoof_full' : rng.weighted(p.tools)
+    const cf = cfFor(s, shifted ? 'residential_proxy' : rng.weighted(p.networks), transportOf(tool))
     const a = actorFor(s, { cf, identity: { type: 'tool', tool: toolIdentity(tool, rng, cf.country) } })
     const hot = Array.from({ length: 5 }, () => rng.int(1, 1000))
-    const adds = world.smoke ? 6 : shifted ? 10 : 40
+    const adds = world.smoke ? 6 : shifted ? 10 : p.tries
     const json = tool === 'axios'
     try {
       for (let i = 0; i < adds; i++) {
         if (over(s)) break
         const id = rng.pick(hot)
-        if (shifted) {
+        if (shifted || rng.chance(p.formFirst)) {
           await a.get(`/products/${id}`, { referer: '/products' })
           await pause(s, rng.between(1500, 5000))
         }
         await a.post('/cart', { product_id: String(id), qty: String(shifted ? rng.int(2, 10) : rng.int(20, 99)) }, { json, referer: `/products/${id}` })
-        await pause(s, shifted ? rng.between(4000, 10_000) : rng.lognormal(800, 0.4))
+        await pause(s, shifted ? rng.between(4000, 10_000) : rng.lognormal(p.paceMs, p.sigma))
       }
     } finally {
       a.close()

@@ -5,22 +5,24 @@ import { random, type Random } from '../random'
 import { toolIdentity, transportOf, type Tool } from '../tools'
 import { actorFor, cfFor, over, pause, type SessionContext, type World } from '../world'
 import { comboList, type Combo } from './combos'
+import { attackParams } from './params'
 import { scaled, type FamilySpec } from './spec'
 
-const TRIES_PER_ADDRESS = 2
+const TRIES_PER_ADDRESS = 3
 
 /** The campaign's list: each address takes the next entries; ~15 % revisit an earlier username. */
 function campaign(world: World): Combo[] {
   const rng: Random = random(world.seed, 'distributed-list')
   const list = comboList(rng, 1200, 0.02)
-  return list.map((c, i) => (i > 20 && rng.chance(0.15) ? { username: list[rng.int(0, i - 1)]!.username, password: c.password } : c))
+  const retry = world.variant === 'shifted' ? 0.15 : attackParams(world, 'distributed_stuffing').retryShare
+  return list.map((c, i) => (i > 20 && rng.chance(retry) ? { username: list[rng.int(0, i - 1)]!.username, password: c.password } : c))
 }
 
 const lists = new WeakMap<World, Combo[]>()
 
 export const distributed: FamilySpec = {
   family: 'distributed_stuffing',
-  sessions: (w) => scaled(w, w.variant === 'shifted' ? 400 : 240, 6),
+  sessions: (w) => scaled(w, w.variant === 'shifted' ? 400 : attackParams(w, 'distributed_stuffing').addresses, 6),
   // Evenly over the window with a little jitter: low and slow, never a burst.
   start: (i, n, s) => (i / n) * s.world.windowMs + s.rng.between(0, s.world.windowMs / n),
   async run(s: SessionContext) {
@@ -28,11 +30,12 @@ export const distributed: FamilySpec = {
     const shifted = world.variant === 'shifted'
     let list = lists.get(world)
     if (list === undefined) lists.set(world, (list = campaign(world)))
-    const tool: Tool = shifted ? 'spoof_full' : rng.weighted([['openbullet', 60], ['spoof_ua', 25], ['python_requests', 15]] as const)
-    const cf = cfFor(s, shifted || rng.chance(0.6) ? 'residential_proxy' : 'hosting', transportOf(tool))
+    const p = attackParams(world, 'distributed_stuffing')
+    const tool: Tool = shifted ? 'spoof_full' : rng.weighted(p.tools)
+    const cf = cfFor(s, shifted ? 'residential_proxy' : rng.weighted(p.networks), transportOf(tool))
     const a = actorFor(s, { cf, identity: { type: 'tool', tool: toolIdentity(tool, rng, cf.country) } })
-    const tries = shifted ? 1 : rng.chance(0.45) ? 2 : 1
-    const getsForm = rng.chance(0.3)
+    const tries = shifted ? 1 : rng.int(1, p.maxPerAddress)
+    const getsForm = rng.chance(p.formFirst)
     try {
       for (let k = 0; k < tries; k++) {
         if (over(s)) break
@@ -40,7 +43,7 @@ export const distributed: FamilySpec = {
         // Some configs load the form first (a cookie, a token), most post straight away.
         if (tool === 'spoof_full' || (k === 0 && getsForm)) await a.get('/login')
         await a.post('/login', { username: c.username, password: c.password }, { referer: '/login' })
-        if (k + 1 < tries) await pause(s, rng.between(5_000, 30_000))
+        if (k + 1 < tries) await pause(s, rng.lognormal(p.paceMs, p.sigma))
       }
     } finally {
       a.close()

@@ -3,6 +3,7 @@
 // set, random order, a stylesheet now and then, about one page a second.
 import { toolIdentity, transportOf, type Tool } from '../tools'
 import { actorFor, cfFor, over, pause, type SessionContext } from '../world'
+import { attackParams } from './params'
 import { scaled, type FamilySpec } from './spec'
 
 export const scraping: FamilySpec = {
@@ -11,10 +12,11 @@ export const scraping: FamilySpec = {
   async run(s: SessionContext) {
     const { rng, world } = s
     const shifted = world.variant === 'shifted'
-    const tool: Tool = shifted ? 'spoof_full' : rng.pick(['scrapy', 'python_requests', 'go_http', 'curl', 'java', 'spoof_ua'] as const)
-    const cf = cfFor(s, shifted ? 'residential_proxy' : 'hosting', transportOf(tool))
+    const p = attackParams(world, 'scraping')
+    const tool: Tool = shifted ? 'spoof_full' : rng.chance(0.3) ? 'scrapy' : rng.weighted(p.tools)
+    const cf = cfFor(s, shifted ? 'residential_proxy' : rng.weighted(p.networks), transportOf(tool))
     const a = actorFor(s, { cf, identity: { type: 'tool', tool: toolIdentity(tool, rng, cf.country) } })
-    const pages = world.smoke ? 12 : shifted ? 60 : 150
+    const pages = world.smoke ? 12 : shifted ? 60 : p.tries
     let id = rng.int(1, 800)
     let apiPage = 1
     try {
@@ -29,7 +31,7 @@ export const scraping: FamilySpec = {
           await a.get(path, { referer: '/products' })
           if (shifted && rng.chance(0.2)) await a.get('/static/app.css', { kind: 'style', referer: path })
         }
-        await pause(s, shifted ? rng.lognormal(1200, 0.5) : rng.lognormal(120, 0.4))
+        await pause(s, shifted ? rng.lognormal(1200, 0.5) : rng.lognormal(p.paceMs, p.sigma))
       }
     } finally {
       a.close()

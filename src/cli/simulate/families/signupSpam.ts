@@ -4,6 +4,7 @@
 import { toolIdentity, transportOf, type Tool } from '../tools'
 import { actorFor, cfFor, over, pause, type SessionContext } from '../world'
 import { personEmail, randomPassword, throwawayEmail } from './combos'
+import { attackParams } from './params'
 import { scaled, type FamilySpec } from './spec'
 
 export const signupSpam: FamilySpec = {
@@ -12,20 +13,21 @@ export const signupSpam: FamilySpec = {
   async run(s: SessionContext) {
     const { rng, world } = s
     const shifted = world.variant === 'shifted'
-    const tool: Tool = shifted ? 'spoof_full' : rng.pick(['python_requests', 'go_http', 'spoof_ua'] as const)
-    const cf = cfFor(s, shifted ? 'residential_proxy' : 'hosting', transportOf(tool))
+    const p = attackParams(world, 'signup_spam')
+    const tool: Tool = shifted ? 'spoof_full' : rng.weighted(p.tools)
+    const cf = cfFor(s, shifted ? 'residential_proxy' : rng.weighted(p.networks), transportOf(tool))
     const a = actorFor(s, { cf, identity: { type: 'tool', tool: toolIdentity(tool, rng, cf.country) } })
-    const count = world.smoke ? 6 : shifted ? 4 : 40
+    const count = world.smoke ? 6 : shifted ? 4 : p.tries
     try {
       for (let i = 0; i < count; i++) {
         if (over(s)) break
-        if (shifted) {
+        if (shifted || rng.chance(p.formFirst)) {
           await a.get('/signup', { referer: '/' })
           await pause(s, rng.between(3000, 8000))
         }
         const email = shifted ? personEmail(rng) : throwawayEmail(rng)
         await a.post('/signup', { email, password: randomPassword(rng) }, { referer: '/signup' })
-        await pause(s, shifted ? rng.between(5000, 15_000) : rng.lognormal(400, 0.4))
+        await pause(s, shifted ? rng.between(5000, 15_000) : rng.lognormal(p.paceMs, p.sigma))
       }
     } finally {
       a.close()

@@ -1,0 +1,75 @@
+// Attackers from their own world: the simulator never reads the detector's hosting list; its own
+// ASN pools overlap that list only in part (attackers on networks the list misses, people on
+// networks it names); each run draws the attack families' parameters from wide ranges.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { CLOUD_DESKTOP, CORPORATE_PROXY, DATACENTER, PRIVACY_EGRESS, PROXY_MOBILE, PROXY_RESIDENTIAL, VPN_EXITS } from '../../src/cli/simulate/asnPools'
+import { attackParams } from '../../src/cli/simulate/families/params'
+import { random } from '../../src/cli/simulate/random'
+import { toolHeaders, toolIdentity } from '../../src/cli/simulate/tools'
+import type { World } from '../../src/cli/simulate/world'
+import { HOSTING_ASNS } from '../../src/signals/network'
+import { readHeaderSignals } from '../../src/signals/headers'
+
+const SIM = join(import.meta.dirname, '../../src/cli/simulate')
+const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]))
+const listed = (pool: ReadonlyArray<{ asn: number }>): number => pool.filter((i) => HOSTING_ASNS.has(i.asn)).length / pool.length
+
+describe('network pools', () => {
+  it('no simulator file reads the detector\'s ASN list or its signal code', () => {
+    for (const f of [...files(SIM), join(SIM, '../simulate.ts')]) {
+      const text = readFileSync(f, 'utf8')
+      // Imports only: a comment may name the list it keeps away from.
+      expect(text, f).not.toMatch(/^import .*(hosting-asns|signals\/network)/m)
+    }
+  })
+
+  it('overlaps the detector\'s list only in part', () => {
+    // Datacenters and VPN exits: some on the list (the big clouds), many not (small and bulletproof hosts).
+    for (const pool of [DATACENTER, VPN_EXITS]) {
+      expect(listed(pool)).toBeGreaterThan(0.2)
+      expect(listed(pool)).toBeLessThan(0.8)
+    }
+    // Residential and mobile proxies are home and phone networks: none on a hosting list.
+    expect(listed(PROXY_RESIDENTIAL)).toBe(0)
+    expect(listed(PROXY_MOBILE)).toBe(0)
+    // People too sit on listed networks: cloud desktops and some privacy exits.
+    expect(listed(CLOUD_DESKTOP)).toBeGreaterThan(0.5)
+    expect(listed(PRIVACY_EGRESS)).toBeGreaterThan(0)
+    expect(listed(CORPORATE_PROXY)).toBeLessThan(1)
+  })
+})
+
+describe('per-run attack parameters', () => {
+  const world = (seed: number) => ({ seed, variant: 'base' }) as unknown as World
+  it('are fixed within a run and differ widely across runs', () => {
+    const w = world(1)
+    expect(attackParams(w, 'credential_stuffing')).toBe(attackParams(w, 'credential_stuffing'))
+    const runs = Array.from({ length: 40 }, (_, i) => attackParams(world(100 + i), 'credential_stuffing'))
+    const paces = runs.map((p) => p.paceMs)
+    expect(Math.max(...paces) / Math.min(...paces)).toBeGreaterThan(8)
+    expect(new Set(runs.map((p) => p.tries)).size).toBeGreaterThan(20)
+    expect(new Set(runs.flatMap((p) => p.networks.map(([n]) => n)))).toEqual(new Set(['hosting', 'vpn', 'residential_proxy', 'mobile_proxy']))
+    const dist = Array.from({ length: 40 }, (_, i) => attackParams(world(200 + i), 'distributed_stuffing').addresses)
+    expect(Math.min(...dist)).toBeGreaterThanOrEqual(150)
+    expect(Math.max(...dist) - Math.min(...dist)).toBeGreaterThan(150)
+  })
+})
+
+describe('tool header sets from other sources', () => {
+  const ctx = { host: '127.0.0.1:8787', contentLength: 30 }
+  it('curl-impersonate and tls-client claim an (older) Chrome, with its hints', () => {
+    for (const tool of ['curl_impersonate', 'tls_client'] as const) {
+      const s = readHeaderSignals({ headers: toolHeaders(toolIdentity(tool, random(1)), 'form', ctx), cf: undefined, url: 'http://127.0.0.1:8787/login' })
+      expect(s.userAgent.claimsBrowser, tool).toBe(true)
+      expect(s.clientHintsMismatch, tool).toBeNull()
+    }
+  })
+  it('httpx and Guzzle declare themselves', () => {
+    for (const tool of ['httpx', 'guzzle'] as const) {
+      const s = readHeaderSignals({ headers: toolHeaders(toolIdentity(tool, random(1)), 'form', ctx), cf: undefined, url: 'http://127.0.0.1:8787/login' })
+      expect(s.userAgent.claimsBrowser, tool).toBe(false)
+    }
+  })
+})
