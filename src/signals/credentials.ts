@@ -66,19 +66,19 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   if (query !== '') pairs.push(...formPairs(query, false))
   const body = input.body.byteLength === 0 ? { problem: null } : bodyPairs(input, pairs)
 
-  const seen = new Set<string>()
-  const usernames: string[] = []
+  // Every value of every configured name, grouped by the name (case and `[]`/`.` spelling folded).
+  const byField = new Map<string, string[]>()
   let passwordSeen = false
   for (const [key, value] of pairs) {
     const name = key.toLowerCase().replace(/\[([^\]]*)\]/g, '.$1') // PHP/Rails `user[email]` = `user.email`
-    const last = name.slice(name.lastIndexOf('.') + 1)
-    if (fields.passwordFields.includes(last)) passwordSeen = true
-    const isUsername = fields.usernameFields.includes(name) || fields.jsonPaths.includes(name)
-    const canonical = isUsername ? canonicalUsername(value.slice(0, MAX_USERNAME)) : ''
-    if (canonical === '' || seen.has(canonical) || usernames.length >= MAX_USERNAMES) continue
-    seen.add(canonical)
-    usernames.push(canonical)
+    if (fields.passwordFields.includes(name.slice(name.lastIndexOf('.') + 1))) passwordSeen = true
+    const canonical = canonicalUsername(value.slice(0, MAX_USERNAME))
+    if (canonical !== '') byField.set(name, [...(byField.get(name) ?? []), canonical])
   }
+  // The first configured name that holds a value is the username field (config order: the operator
+  // lists the field the origin reads first); all its distinct values count, and more than one is a conflict.
+  const field = [...fields.usernameFields, ...fields.jsonPaths].find((f) => byField.has(f))
+  const usernames = [...new Set(field === undefined ? [] : byField.get(field))].slice(0, MAX_USERNAMES)
   const unreadable = body.problem ?? (usernames.length === 0 ? 'no_username' : null)
   return { usernames, passwordSeen, conflict: usernames.length > 1, unreadable }
 }

@@ -105,6 +105,13 @@ describe('readCredentials', () => {
     expect(readCredentials(input(json.slice(0, 1024), JSON_TYPE, { truncated: true }), FIELDS)).toMatchObject({ usernames: ['rose'], unreadable: 'too_large' })
   })
 
+  it('takes the first configured field that holds a value: two different fields are not a conflict', () => {
+    const signup = readCredentials(input('email=bob%40example.com&username=bobby&password=x', FORM), FIELDS)
+    expect(signup).toMatchObject({ usernames: ['bobby'], conflict: false, unreadable: null })
+    const order = readCredentials(input('username=bob&acct_id=Alice-42', FORM), { ...FIELDS, usernameFields: ['acct_id', 'username'] })
+    expect(order.usernames).toEqual(['alice-42'])
+  })
+
   it('never returns a password and caps the number of usernames', () => {
     const many = Array.from({ length: 20 }, (_, i) => `username=u${i}`).join('&')
     const read = readCredentials(input(`${many}&password=secret-pass`, FORM), FIELDS)
