@@ -79,7 +79,8 @@ export function describeLines(lines: readonly LogLine[]): string {
 
 const FEATURES_OF_INTEREST = [
   'ip_requests_1m', 'device_requests_1m', 'cookie_missing', 'device_age_s', 'timezone_mismatch', 'sec_fetch_missing',
-  'sdk_webdriver', 'sdk_automation_markers', 'device_failed_logins_10m', 'ip_failed_logins_10m', 'ip_distinct_users_10m',
+  'sdk_webdriver', 'sdk_automation_markers', 'sdk_key_count', 'sdk_key_interval_mean_ms', 'sdk_time_to_submit_ms', 'sdk_pointer_moved',
+  'device_failed_logins_10m', 'ip_failed_logins_10m', 'ip_distinct_users_10m', 'user_failed_logins_1h',
 ]
 
 /** The config version the running edgeward reports: whether the KV config was taken or refused. */

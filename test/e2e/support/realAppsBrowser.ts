@@ -69,17 +69,18 @@ export async function launchPerson(): Promise<PersonBrowser> {
 export const edgewardAnswers = (answers: readonly Answer[]): Answer[] =>
   answers.filter((a) => a.mitigated !== null || ((a.status === 403 || a.status === 429) && a.ref !== null))
 
-/** Types like a person: a click into the field, uneven gaps between keys. */
+/** Types like a person: a click into the field, uneven gaps between keys (80–200 ms, ~75 words a minute). */
 export async function typeLikeAPerson(page: Page, selector: string, text: string): Promise<void> {
   await page.click(selector)
   for (const [i, ch] of [...text].entries()) {
     await page.keyboard.type(ch)
-    await page.waitForTimeout(55 + ((i * 37) % 85))
+    await page.waitForTimeout(80 + ((i * 53) % 121))
   }
 }
 
-/** Moves the pointer across the page a little, as a hand on a mouse does before clicking. */
+/** Looks at the page a moment, then moves the pointer across it, as a hand on a mouse does before clicking. */
 export async function wanderPointer(page: Page): Promise<void> {
+  await page.waitForTimeout(1200) // reading the page before reaching for the form
   for (const [x, y] of [[200, 150], [420, 260], [640, 330], [600, 400]] as const) await page.mouse.move(x, y, { steps: 6 })
 }
 
