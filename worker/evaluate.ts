@@ -14,6 +14,7 @@ import { fillBehavioral } from '../src/features/behavioral'
 import { buildRequestFeatures } from '../src/features/buildFeatures'
 import { fillEnvironmental } from '../src/features/environmental'
 import { fillJourney } from '../src/features/journey'
+import { addressView, modelView } from '../src/features/modelView'
 import { FEATURE_INDEX, type FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
@@ -30,6 +31,8 @@ import { verifyDeviceToken } from '../src/signals/deviceToken'
 import { clearable, escalateRevoked } from '../src/policy/clearance'
 import { useClearance } from './challenge/clearanceUse'
 import { readHeaderSignals } from '../src/signals/headers'
+import { deviceLoginSuccesses24h, deviceStanding, telemetrySeenDevices } from '../src/signals/deviceStanding'
+import { noDeviceView } from '../src/features/deviceView'
 import { fetchKind } from '../src/signals/fetchKind'
 import { owedChallenges, owedKey } from './policy/owedChallenges'
 import { denySource, observeRequest } from './counters/client'
@@ -60,6 +63,7 @@ export interface EvaluateInput {
 
 export interface Evaluation {
   readonly decision: Decision
+  /** What the model scored (src/features/modelView.ts): the log line carries it, and training reads that. */
   readonly features: FeatureVector
   readonly keys: JourneyKeys
   readonly device: string | null
@@ -99,12 +103,22 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   fillEnvironmental(features, signals, cookie, now)
   fillBehavioral(features, cookie, now)
   fillJourney(features, journey)
+  // What the model scores (and the line logs): rates in page views, a shared address's aggregate
+  // replaced by the client's own (src/features/modelView.ts). Rules read the observed counts.
+  const modelInput = modelView(features, journey, addressView(journey), device !== null)
+  // A device that is not established is also scored as no device on credential routes; the higher
+  // score counts, so behaviour can raise risk but not lower it below "no cookie" (docs/identity.md).
+  const standing = deviceStanding(cookie, deviceLoginSuccesses24h(journey), now)
+  const noDevice = noDeviceView({ observed: modelInput, signals, cookie, standing, journey, routeClass, method: facts.method, now })
 
   let modelRisk: number | null = null
   let modelReasons: string[] = []
   if (model.model !== null) {
-    modelRisk = predict(model.model, features)
-    modelReasons = explain(model.model, features, REASONS_FROM_MODEL, 'positive').map((r) => r.feature)
+    const observedRisk = predict(model.model, modelInput)
+    const noDeviceRisk = noDevice === null ? null : predict(model.model, noDevice)
+    const scored = noDevice !== null && noDeviceRisk !== null && noDeviceRisk > observedRisk ? noDevice : modelInput
+    modelRisk = Math.max(observedRisk, noDeviceRisk ?? observedRisk)
+    modelReasons = explain(model.model, scored, REASONS_FROM_MODEL, 'positive').map((r) => r.feature)
   }
 
   // Verified: Bot Management says so, or a crawler User-Agent from its published ranges.
@@ -127,6 +141,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       ja4: facts.tls.ja4,
       credentials: input.credentials,
       counters: counterValues,
+      device: { established: standing.established, unproven: standing.unproven, telemetrySeenDevices1h: telemetrySeenDevices(cookie, now) },
     }),
   )
   const decideInput = {
@@ -139,7 +154,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     modelReasons,
     cleared: false,
     clientRequests1m: numberOrNull(features[FEATURE_INDEX.device_requests_1m]),
-    method: facts.method,
+    // A credential attempt is judged as a submission, not a form view, whatever its method.
+    method: input.credentials?.attempt ? 'POST' : facts.method,
     fetchKind: fetchKind(facts.headers),
     challengeOwed: owedChallenges.isOwed(owedKey(device, facts.ip), now),
   }
@@ -177,7 +193,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   }
   return {
     decision: verdict.decision,
-    features,
+    features: modelInput,
     keys: journeyKeys,
     device,
     cookie: cookieLabel(cookie),

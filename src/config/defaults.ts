@@ -51,12 +51,18 @@ export const DEFAULT_CONFIG = {
     { name: 'headless_on_sensitive_route', when: `ua_is_headless and route in ${SENSITIVE}`, action: 'block', priority: 10 },
     { name: 'automation_on_sensitive_route', when: `(sdk_webdriver or sdk_automation_markers >= 2) and route in ${SENSITIVE}`, action: 'block', priority: 20 },
     { name: 'automation_markers', when: 'sdk_webdriver or sdk_automation_markers >= 2', action: 'challenge', priority: 30 },
+    // Stuffing fails almost every time; people behind one address (an office whose browsers run no
+    // JavaScript, so its "device" is the address) mostly succeed: at least half the attempts failed.
     {
       name: 'credential_stuffing',
-      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_logins_10m >= 3',
+      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_logins_10m >= 3 and device.failed_logins_10m * 2 >= device.login_attempts_10m',
       action: 'block', priority: 20, deny_ttl_s: 900,
     },
-    { name: 'access_diversity_ip', when: 'route == "login" and credential_attempt and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5', action: 'challenge', priority: 40 },
+    {
+      name: 'access_diversity_ip',
+      when: 'route == "login" and credential_attempt and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5 and ip.failed_logins_10m * 2 >= ip.login_attempts_10m',
+      action: 'challenge', priority: 40,
+    },
     // A login whose username cannot be read (padded past the cap, unparsable, no known field) or that
     // carries two different usernames, from a client that already failed 4 times: a browser's form is
     // readable and names one user, so a person never trips it (docs/credentials.md).
@@ -72,16 +78,34 @@ export const DEFAULT_CONFIG = {
     // ratio alone only adds risk.
     {
       name: 'distributed_stuffing',
-      when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and (cookie_missing or cookie_invalid) and user.distinct_ips_1h >= 2',
+      when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established and user.distinct_ips_1h >= 2',
       action: 'challenge', priority: 50,
     },
-    { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and (cookie_missing or cookie_invalid)', weight: 0.25 },
+    { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established', weight: 0.25 },
     { name: 'carding_declines', when: 'route == "checkout" and method == "POST" and device.checkout_declines_10m >= 3', action: 'block', priority: 20, deny_ttl_s: 900 },
     { name: 'carding_velocity', when: 'route == "checkout" and method == "POST" and (device.checkout_declines_10m >= 2 or device.checkouts_10m >= 6)', action: 'challenge', priority: 40 },
     { name: 'signup_burst', when: 'route == "signup" and credential_attempt and ip.signups_1h >= 5', action: 'challenge', priority: 40 },
-    { name: 'scraping_rate', when: 'route != "static" and (device.requests_1m >= 90 or ip.requests_1m >= 300)', action: 'rate_limit', priority: 30 },
+    // Rates count page views (a page load's scripts, styles and XHR are one navigation); every request
+    // still counts against a bound no page load reaches (a single-page app's first load is ~200).
+    {
+      name: 'scraping_rate',
+      when: 'route != "static" and (device.navigations_1m >= 90 or ip.navigations_1m >= 300 or device.requests_1m >= 600 or ip.requests_1m >= 1500)',
+      action: 'rate_limit', priority: 30,
+    },
     { name: 'cart_hoarding', when: 'route == "cart" and method == "POST" and device.cart_adds_10m >= 20', action: 'rate_limit', priority: 30 },
     { name: 'takeover_path_from_hosting', when: `route in ${HIGH_RISK} and asn_hosting and device.high_risk_visits_10m >= 2`, action: 'challenge', priority: 40 },
+    // Identity that costs (docs/identity.md). A cookie-rotating stuffer mints a device per attempt and
+    // fails almost every time: it trips this at its 6th attempt from one address (a cookie-less one
+    // trips credential_stuffing at its 5th). An office of 10 people signing in within 3 minutes mints
+    // ~10 devices but fails only on typos: it would take 5 failed logins in 10 minutes among them.
+    {
+      name: 'many_new_devices',
+      when: 'credential_attempt and not device_established and ((ip.devices_minted_10m >= 5 and ip.failed_logins_10m >= 5) or (prefix.devices_minted_10m >= 20 and prefix.failed_logins_10m >= 10))',
+      action: 'challenge', priority: 40,
+    },
+    // The same recorded "human" telemetry from 3+ new devices in an hour: a replay, not three people.
+    { name: 'telemetry_replay', when: 'credential_attempt and not device_established and telemetry_seen_devices_1h >= 3', action: 'challenge', priority: 40 },
+    { name: 'telemetry_replay_seen', when: 'telemetry_seen_devices_1h >= 3', weight: 0.3 },
     { name: 'replayed_cookie', when: 'cookie_replayed', weight: 0.2 },
     { name: 'hosting_asn_on_login', when: 'asn_hosting and route == "login" and credential_attempt', weight: 0.15 },
   ],
@@ -101,6 +125,8 @@ export const DEFAULT_CONFIG = {
   model: { active: 'default' },
   sdk: { inject: true, exclude: [] },
   asn: { hosting_extra: [] },
+  // A page load posts collect once or twice; see src/counters/reserved.ts for why these leave people far below.
+  reserved_limits: { collect_per_ip_1m: 30, collect_per_prefix_1m: 120, challenge_per_ip_1m: 30, verify_per_ip_1m: 20, admin_failures_per_ip_10m: 10 },
   verified_crawlers: {
     sources: [
       { name: 'googlebot', url: 'https://developers.google.com/static/search/apis/ipranges/googlebot.json' },

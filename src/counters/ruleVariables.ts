@@ -25,6 +25,9 @@ export const COUNTER_RULE_VARIABLES = {
   'prefix.requests_1m': 'number',
   'prefix.failed_logins_10m': 'number',
   'prefix.distinct_users_10m': 'number',
+  /** The IP's sign-in attempts and successes: failures as a share of attempts tell stuffing from an office's typos. */
+  'ip.login_attempts_10m': 'number',
+  'ip.login_successes_1h': 'number',
   /** The username's counter key missed its deadline again and again in this isolate (false without a username). */
   user_key_slow: 'bool',
 } as const
@@ -59,6 +62,8 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'prefix.requests_1m': at(prefix?.counts.requests, '1m'),
     'prefix.failed_logins_10m': at(prefix?.counts.login_failures, '10m'),
     'prefix.distinct_users_10m': at(prefix?.distinct.users, '10m'),
+    'ip.login_attempts_10m': at(ip?.counts.login_attempts, '10m'),
+    'ip.login_successes_1h': at(ip?.counts.login_successes, '1h'),
     user_key_slow: c.userKeySlow,
   }
 }

@@ -1,0 +1,51 @@
+// modelView: takes the observed feature vector and the journey read; returns the copy the model
+// scores (and the log line carries, so training sees the same). Rules keep reading the observed
+// vector. Two adjustments, both so that counts describe the client and not its neighbours:
+// - rates count page views: a browser's burst of scripts, styles, images and XHR around one page
+//   load is one navigation, not a scrape (the counters keep every request for the rate rules);
+// - on a shared address (an office, a campus, carrier-grade NAT: several devices behind the IP
+//   that sign in successfully) the address's aggregate is not this client's behaviour: the ip_*
+//   inputs become the client's own, and a client without a device cookie — whose "device" is the
+//   address — has no journey inputs at all (as in a counters outage, which the model is trained on).
+// Pure; the rules still see every observed count, so stuffing from a shared address is still counted.
+import { clientOf, type JourneyRead } from '../counters/read'
+import { JOURNEY_FEATURES } from './journey'
+import { FEATURE_INDEX as I, type FeatureVector } from './list'
+
+/** A shared address: at least this many distinct devices in the last hour … */
+export const SHARED_MIN_DEVICES_1H = 3
+/** … and at least this many successful sign-ins from it in the last hour (not just minted cookies). */
+export const SHARED_MIN_LOGIN_SUCCESSES_1H = 2
+
+export interface AddressView {
+  /** Several devices that sign in successfully are behind this IP. */
+  readonly shared: boolean
+}
+
+export function addressView(read: JourneyRead): AddressView {
+  if (read.status !== 'ok' || read.counters.ip === null) return { shared: false }
+  const ip = read.counters.ip
+  const devices = ip.distinct.devices?.['1h'] ?? 0
+  const successes = ip.counts.login_successes?.['1h'] ?? 0
+  return { shared: devices >= SHARED_MIN_DEVICES_1H && successes >= SHARED_MIN_LOGIN_SUCCESSES_1H }
+}
+
+export function modelView(observed: FeatureVector, read: JourneyRead, address: AddressView, hasDevice: boolean): FeatureVector {
+  const vec = observed.slice()
+  if (read.status !== 'ok') return vec
+  const { ip } = read.counters
+  const client = clientOf(read.counters)
+  if (client !== null && client.counts.navigations !== undefined) vec[I.device_requests_1m] = client.counts.navigations['1m']
+  if (ip !== null && ip.counts.navigations !== undefined) vec[I.ip_requests_1m] = ip.counts.navigations['1m']
+  if (!address.shared) return vec
+  if (!hasDevice) {
+    // The client is its address here, and the address is many people: nothing in the journey is its own.
+    for (const name of JOURNEY_FEATURES) if (!name.startsWith('user_') && name !== 'zone_login_failure_ratio_10m') vec[I[name]] = Number.NaN
+    return vec
+  }
+  vec[I.ip_requests_1m] = vec[I.device_requests_1m]!
+  vec[I.ip_failed_logins_10m] = vec[I.device_failed_logins_10m]!
+  vec[I.ip_distinct_users_10m] = vec[I.device_distinct_users_10m]!
+  vec[I.ip_signups_1h] = Number.NaN
+  return vec
+}

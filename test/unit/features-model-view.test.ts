@@ -1,0 +1,75 @@
+// What the model scores: rates in page views, and on a shared address the client's own counts
+// instead of the address's (src/features/modelView.ts). The observed vector is left as it was.
+import { describe, expect, it } from 'vitest'
+import { addressView, modelView } from '../../src/features/modelView'
+import { emptyFeatureVector, FEATURE_INDEX as I } from '../../src/features/list'
+import type { JourneyRead } from '../../src/counters/read'
+import { METRICS, SETS, type KeySnapshot } from '../../src/counters/metrics'
+import { fillJourney } from '../../src/features/journey'
+
+type Counts = Partial<Record<(typeof METRICS)[number], number>>
+type Sets = Partial<Record<(typeof SETS)[number], number>>
+
+/** A key whose every window reads the given count. */
+function key(counts: Counts, sets: Sets = {}): KeySnapshot {
+  const w = (n = 0) => ({ '1m': n, '10m': n, '1h': n, '24h': n })
+  return {
+    counts: Object.fromEntries(METRICS.map((m) => [m, w(counts[m])])) as KeySnapshot['counts'],
+    distinct: Object.fromEntries(SETS.map((s) => [s, w(sets[s])])) as KeySnapshot['distinct'],
+    deny: null,
+    fresh: false,
+  }
+}
+
+function read(device: KeySnapshot | null, ip: KeySnapshot): JourneyRead {
+  return { status: 'ok', deny: null, counters: { device, ip, prefix: ip, user: null, asn: null, zoneLoginFailureRatio10m: null, missing: [], userKeySlow: false } } as unknown as JourneyRead
+}
+
+const office = key({ requests: 400, navigations: 60, login_successes: 9, login_failures: 3 }, { devices: 10, users: 10 })
+
+describe('the model view', () => {
+  it('counts page views, not every asset, as the client\'s and the address\'s rate', () => {
+    const r = read(key({ requests: 120, navigations: 4 }), key({ requests: 130, navigations: 5 }))
+    const observed = emptyFeatureVector()
+    fillJourney(observed, r)
+    const v = modelView(observed, r, addressView(r), true)
+    expect([v[I.device_requests_1m], v[I.ip_requests_1m]]).toEqual([4, 5])
+    expect([observed[I.device_requests_1m], observed[I.ip_requests_1m]]).toEqual([120, 130])
+  })
+
+  it('recognises a shared address by its devices that sign in, not by minted cookies alone', () => {
+    expect(addressView(read(null, office)).shared).toBe(true)
+    expect(addressView(read(null, key({ login_successes: 9 }, { devices: 2 }))).shared).toBe(false)
+    expect(addressView(read(null, key({ login_successes: 1 }, { devices: 30 }))).shared).toBe(false)
+    expect(addressView({ status: 'missing', reason: 'timeout', deny: null } as JourneyRead).shared).toBe(false)
+  })
+
+  it('gives a client with a device on a shared address its own counts in place of the address\'s', () => {
+    const r = read(key({ requests: 9, navigations: 3, login_failures: 1 }, { users: 1 }), office)
+    const observed = emptyFeatureVector()
+    fillJourney(observed, r)
+    const v = modelView(observed, r, addressView(r), true)
+    expect([v[I.ip_requests_1m], v[I.ip_failed_logins_10m], v[I.ip_distinct_users_10m]]).toEqual([3, 1, 1])
+    expect(observed[I.ip_distinct_users_10m]).toBe(10)
+  })
+
+  it('gives a cookie-less client on a shared address no journey inputs but its username\'s', () => {
+    const r = read(null, office)
+    const observed = emptyFeatureVector()
+    fillJourney(observed, r)
+    observed[I.user_failed_logins_1h] = 2
+    const v = modelView(observed, r, addressView(r), false)
+    expect(v[I.device_requests_1m]).toBeNaN()
+    expect(v[I.ip_distinct_users_10m]).toBeNaN()
+    expect(v[I.device_failed_logins_10m]).toBeNaN()
+    expect(v[I.user_failed_logins_1h]).toBe(2)
+  })
+
+  it('leaves an address with one client as it is', () => {
+    const r = read(null, key({ requests: 6, navigations: 6, login_failures: 2 }, { users: 1 }))
+    const observed = emptyFeatureVector()
+    fillJourney(observed, r)
+    const v = modelView(observed, r, addressView(r), false)
+    expect([v[I.device_requests_1m], v[I.device_failed_logins_10m]]).toEqual([6, 2])
+  })
+})
