@@ -3,6 +3,7 @@
 // answer, 404 for unknown paths. Nothing here ever reaches the origin.
 import { Hono } from 'hono'
 import { loadConfig } from './config/load'
+import { reservedGuard } from './counters/reserved'
 import { activeModelVersion } from './model/active'
 import { adminRoutes } from './routes/admin'
 import { challengeRoutes } from './routes/challenge'
@@ -10,6 +11,9 @@ import { collectRoutes } from './routes/collect'
 import { sdkRoutes } from './routes/sdk'
 
 export const reservedApp = new Hono<{ Bindings: Env }>()
+
+// Deny list and per-source limits before any route (GET sdk.js and health pass untouched).
+reservedApp.use('*', reservedGuard)
 
 reservedApp.get('/__edgeward/health', async (c) => {
   const now = Date.now()

@@ -31,6 +31,8 @@ declare global {
     EDGEWARD_TURNSTILE_SITE_KEY?: string
     /** Turnstile secret key (a secret), for siteverify. */
     EDGEWARD_TURNSTILE_SECRET?: string
+    /** "off" only in the test suite (vitest.config.ts): reserved-path per-source limits not applied (the deny list still is). Never set in wrangler.toml. */
+    EDGEWARD_RESERVED_LIMITS?: string
   }
   }
   interface Env extends Cloudflare.Env {}

@@ -6,6 +6,7 @@ import { reservedApp } from './app'
 import { adminRefusal } from './routes/admin'
 import { challengeOutcome } from './routes/challenge'
 import { collectOutcome } from './routes/collect'
+import { reservedGuardOutcome } from './counters/reserved'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
 import { refreshCrawlerRanges } from './crawlers'
 import { logDecision } from './logDecision'
@@ -55,8 +56,10 @@ async function answerReserved(request: Request, facts: RequestFacts, env: Env, c
   }
   const collect = collectOutcome(rewritten)
   const challenge = challengeOutcome(rewritten)
-  await logDecision(facts, env, config, unscoredDecision('reserved', config.source.mode), {
-    ref: newRef(),
+  // The guard's block / rate limit (or what it would have done in shadow) and the ref its answer carries.
+  const guard = reservedGuardOutcome(rewritten)
+  await logDecision(facts, env, config, guard?.decision ?? unscoredDecision('reserved', config.source.mode), {
+    ref: guard?.ref ?? newRef(),
     now,
     model,
     originStatus: null,
@@ -64,7 +67,9 @@ async function answerReserved(request: Request, facts: RequestFacts, env: Env, c
     route: 'edgeward',
     device: collect?.ok === true ? collect.deviceId : (challenge?.deviceId ?? null),
     detail:
-      collect !== undefined
+      guard !== undefined && guard.decision.action !== 'allow'
+        ? guard.detail
+        : collect !== undefined
         ? collect.ok
           ? `collect:${collect.newDevice ? 'new_device' : 'refreshed'}`
           : `collect:${collect.reason}`

@@ -85,6 +85,14 @@ export const ConfigSchema = v.strictObject({
   rate_limit: v.strictObject({
     retry_after_s: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400)),
   }),
+  /** Per-source limits on /__edgeward/* (src/counters/reserved.ts): requests per IP (or /24) per window. */
+  reserved_limits: v.strictObject({
+    collect_per_ip_1m: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
+    collect_per_prefix_1m: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
+    challenge_per_ip_1m: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
+    verify_per_ip_1m: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
+    admin_failures_per_ip_10m: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
+  }),
   rules: list(rule, 200),
   allow: v.strictObject({ ips: list(ipOrCidr, 1000), asns: list(asn, 1000) }),
   deny: v.strictObject({ ips: list(ipOrCidr, 10000), asns: list(asn, 1000) }),

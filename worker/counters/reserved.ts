@@ -1,0 +1,125 @@
+// The guard in front of the Worker's own routes (/__edgeward/*): a deny-listed IP gets 403 block,
+// a source past its per-family limit gets 429 rate_limit with Retry-After, and admin auth failures
+// are counted. Takes the Hono context; answers itself or calls the route. Deny fails closed
+// (isolate cache, then the object, then its KV mirror); limits fail open (no count, no limit).
+import type { Context, Next } from 'hono'
+import { respond } from '../../src/action/respond'
+import { cidrSetHas, ipPrefix, parseIp } from '../../src/config/cidr'
+import type { CompiledConfig } from '../../src/config/compileConfig'
+import { canonicalIp, denyKey } from '../../src/counters/deny'
+import { ipCounterKey } from '../../src/counters/ipKey'
+import { counterName } from '../../src/counters/keys'
+import type { KeySnapshot } from '../../src/counters/metrics'
+import { FAMILY_METRIC, FAMILY_WINDOW, isAdminAuthFailure, limitHit, reservedFamily, type ReservedFamily } from '../../src/counters/reserved'
+import type { Decision } from '../../src/policy/decision'
+import { loadConfig } from '../config/load'
+import { mitigationResponse } from '../pages/render'
+import { newRef } from '../privacy'
+import type { DenyQuery, ObserveInput } from './Counters'
+import { BACKGROUND_BUDGET_MS, DENY_MIRROR_BUDGET_MS, readDenyMirror, stubOf } from './denyClient'
+import { isolateCaches } from './isolate'
+import { settleWithin, type Settled } from './settle'
+
+/** What the guard did to a reserved request, for its one decision log line. */
+export interface ReservedGuardOutcome {
+  readonly decision: Decision
+  readonly ref: string
+  /** `reserved_limit:collect:ip` or `deny_ip` (the line's detail when enforced; in shadow the route's own detail stays and the reason is in `reasons`). */
+  readonly detail: string
+}
+
+const outcomes = new WeakMap<Request, ReservedGuardOutcome>()
+
+/** The guard's outcome for a request the reserved app was given, or undefined when it let it through untouched. */
+export function reservedGuardOutcome(request: Request): ReservedGuardOutcome | undefined {
+  return outcomes.get(request)
+}
+
+type C = Context<{ Bindings: Env }>
+
+export async function reservedGuard(c: C, next: Next): Promise<Response | void> {
+  const req = c.req.raw
+  const path = new URL(req.url).pathname
+  const family = reservedFamily(req.method, path)
+  if (family === null) return next()
+  const now = Date.now()
+  const { config } = await loadConfig(c.env.EDGEWARD_CONFIG, now)
+  const ip = canonicalIp(req.headers.get('cf-connecting-ip') ?? '')
+  const ipKey = ipCounterKey(ip, config.source.counters.ipv6_prefix_bits)
+  const read = await readSource(c.env, config, family, ipKey, ipPrefix(ip), now, (p) => c.executionCtx.waitUntil(p))
+
+  // Admin keeps its own door: an operator on a listed address can still lift the entry (token + failure limit guard it).
+  const denied = family !== 'admin' && (cidrSetHas(config.denyIps, parseIp(ip)) || read.denied)
+  const limitsOn = c.env.EDGEWARD_RESERVED_LIMITS !== 'off'
+  const limit = denied || !limitsOn ? null : limitHit(family, read.counts, config.source.reserved_limits)
+  // Enforced in `enforce`; in shadow/off only recorded — except the admin limit, which guards edgeward's own secret.
+  const enforce = config.source.mode === 'enforce' || (limit !== null && family === 'admin')
+  if (denied || limit !== null) {
+    const ref = newRef()
+    const reason = denied ? 'deny_ip' : (limit?.reason ?? 'reserved_limit')
+    const base = { risk: 0, modelRisk: null, mode: config.source.mode, routeClass: 'other' as const, source: denied ? ('deny_list' as const) : ('rule' as const), reasons: [reason], rules: [] }
+    const mitigation: Exclude<Decision, { action: 'allow' }> = denied
+      ? { ...base, action: 'block', wouldAction: 'block' }
+      : { ...base, action: 'rate_limit', wouldAction: 'rate_limit', retryAfterS: limit?.retryAfterS ?? 60 }
+    if (enforce) {
+      outcomes.set(req, { decision: mitigation, ref, detail: reason })
+      const context = { method: req.method, referer: req.headers.get('referer'), origin: new URL(req.url).origin }
+      return mitigationResponse(respond(mitigation, req.headers.get('accept'), ref, path, context), ref)
+    }
+    outcomes.set(req, { decision: { ...base, action: 'allow', wouldAction: mitigation.action }, ref, detail: reason })
+  }
+  await next()
+  if (family === 'admin' && isAdminAuthFailure(c.res.status)) {
+    const record = () => stubOf(c.env.COUNTERS, counterName('ip', ipKey)).record({ now, metric: 'admin_auth_failures' })
+    c.executionCtx.waitUntil(settleWithin([record], BACKGROUND_BUDGET_MS))
+  }
+}
+
+interface SourceRead {
+  readonly denied: boolean
+  readonly counts: { readonly ip: number | null; readonly prefix: number | null }
+}
+
+/**
+ * One call per key in parallel within the counters budget: the IP key counts the family's metric
+ * and answers its deny entry; the prefix key counts collect too. A standing cached deny hit costs no call.
+ */
+async function readSource(
+  env: Env,
+  config: CompiledConfig,
+  family: ReservedFamily,
+  ipKey: string,
+  prefix: string,
+  now: number,
+  defer: (p: Promise<unknown>) => void,
+): Promise<SourceRead> {
+  const caches = isolateCaches
+  const deny: DenyQuery | null = family === 'admin' ? null : { key: denyKey({ kind: 'ip', ip: ipKey }), kind: 'ip' }
+  const cached = deny === null ? null : caches.deny.get(deny.key, now)
+  if (cached !== null && !cached.due) return { denied: true, counts: { ip: null, prefix: null } }
+  const metric = FAMILY_METRIC[family]
+  const input = (counted: boolean, q: DenyQuery | null): ObserveInput => ({ now, bumps: counted && metric !== null ? [metric] : [], distinct: [], deny: q })
+  const calls: (() => Promise<KeySnapshot>)[] = [() => stubOf(env.COUNTERS, counterName('ip', ipKey)).observe(input(true, deny))]
+  if (family === 'collect') calls.push(() => stubOf(env.COUNTERS, counterName('prefix', prefix)).observe(input(true, null)))
+  const [ipRead, prefixRead] = await settleWithin(calls, config.source.counters.budget_ms)
+  const window = FAMILY_WINDOW[family]
+  const countOf = (r: Settled<KeySnapshot> | undefined): number | null => {
+    if (r?.state !== 'ok') return null
+    const m = family === 'admin' ? 'admin_auth_failures' : metric
+    return m === null ? null : (r.value.counts[m]?.[window] ?? null)
+  }
+  let denied = false
+  if (deny !== null) {
+    if (ipRead?.state === 'ok') {
+      denied = ipRead.value.deny !== null
+      if (ipRead.value.deny !== null) caches.deny.put(deny.key, ipRead.value.deny, now)
+      else caches.deny.clear(deny.key)
+    } else if (cached !== null) {
+      denied = true // fail closed: a hit we must re-check but cannot keeps denying
+    } else {
+      const [hit] = await readDenyMirror(env, [deny], now, caches, DENY_MIRROR_BUDGET_MS, defer)
+      denied = hit !== null && hit !== undefined
+    }
+  }
+  return { denied, counts: { ip: countOf(ipRead), prefix: countOf(prefixRead) } }
+}
