@@ -4,6 +4,7 @@
 // the client sent minus every x-edgeward-* in any spelling, cookies. Must not read the body.
 import { asnOrNull, readTlsFingerprints, type TlsFingerprints } from '../src/signals/network'
 import { normalisePath, rawPathAndQuery } from '../src/signals/path'
+import { withoutDevPlaceholder } from './devCf'
 
 export const TEST_CF_HEADER = 'x-edgeward-test-cf'
 const MAX_TEST_CF_BYTES = 4096
@@ -43,7 +44,8 @@ export function readRequestFacts(request: Request, env: Env): RequestFacts {
   const testCfText = headers.get(TEST_CF_HEADER)
   for (const name of [...headers.keys()]) if (isEdgewardHeader(name)) headers.delete(name)
 
-  const baseCf = (request.cf ?? {}) as Record<string, unknown>
+  // In local dev, wrangler's placeholder cf (Austin, a fixed JA3) is not a fact: it reads as missing.
+  const baseCf = withoutDevPlaceholder((request.cf ?? {}) as Record<string, unknown>, env)
   let cf: Record<string, unknown> = baseCf
   let testCf: RequestFacts['testCf'] = 'absent'
   if (testCfText !== null) {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeDevKeySet } from './dev-keys'
+import { quietOfflineWarnings } from './quietOutput'
 
 const DEV_ADMIN_TOKEN = 'dev-admin-token'
 
@@ -35,6 +36,9 @@ const args = [
   '--show-interactive-dev-session=false', '--log-level', 'log',
   // Local KV / Durable Object state: wrangler's default .wrangler/state unless a test asks otherwise.
   ...(process.env.EDGEWARD_PERSIST_TO === undefined ? [] : ['--persist-to', process.env.EDGEWARD_PERSIST_TO]),
+  // The devtools inspector listens on 9229/9230 unless told: two dev servers at once (the simulator's
+  // beside someone's npm start) collide there, so a caller that picks ports picks this one too.
+  ...(process.env.EDGEWARD_INSPECTOR_PORT === undefined ? [] : ['--inspector-port', process.env.EDGEWARD_INSPECTOR_PORT]),
 ]
 
 // wrangler dev can exit on a single dropped proxy connection (cloudflare/workers-sdk#15317);
@@ -44,8 +48,21 @@ let stopping = false
 let restarts: number[] = []
 let wrangler: ChildProcess
 
+// Offline there is no real `request.cf` to fetch: skip the attempt (and its getaddrinfo stack
+// trace) and say once, in words, what the Worker sees instead (worker/devCf.ts).
+// CLOUDFLARE_CF_FETCH_ENABLED=true in the environment brings wrangler's fetch back.
+const cfFetch = process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? 'false'
+const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: cfFetch }
+if (cfFetch === 'false') {
+  console.error(
+    "edgeward: offline dev: request.cf is wrangler's placeholder (Austin, AS395747, a fixed JA3), which the Worker treats as missing; " +
+      'send x-edgeward-test-cf: {"asn":…,"country":…,"timezone":…} to stand in for it.',
+  )
+}
+
 function run(): void {
-  wrangler = spawn('npx', args, { stdio: ['ignore', 'inherit', 'inherit'] })
+  wrangler = spawn('npx', args, { stdio: ['ignore', 'inherit', 'pipe'], env: wranglerEnv })
+  wrangler.stderr?.pipe(quietOfflineWarnings()).pipe(process.stderr)
   wrangler.on('exit', (code, signal) => {
     const now = Date.now()
     restarts = restarts.filter((t) => now - t < 60_000)
