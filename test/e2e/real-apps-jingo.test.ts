@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startDevServer, type DevServer } from './support/devServer'
 import { describeLines, ensureRealAppsInstalled, gitInit, healthConfig, mitigatedLines, outPath, startApp, type AppProcess, type LogLine } from './support/realApps'
 import { CHROMIUM, edgewardAnswers, launchPerson, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer, type Answer, type PersonBrowser } from './support/realAppsBrowser'
@@ -69,6 +69,14 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
     edge = await startDevServer({ port: EDGEWARD_PORT, env: { ORIGIN_URL: app.url }, config: CONFIG })
     person = await launchPerson()
   }, 300_000)
+
+  // What the person saw when a stage failed: out/real-apps/jingo-failed-<stage>.png.
+  beforeEach(({ onTestFailed, task }) => {
+    onTestFailed(async () => {
+      const name = task.name.split(' ').slice(0, 3).join('-').replace(/[^a-z0-9-]/gi, '')
+      await person?.page.screenshot({ path: outPath(`jingo-failed-${name}.png`) }).catch(() => {})
+    })
+  })
 
   afterAll(async () => {
     if (edge !== undefined) writeFileSync(outPath('jingo-decisions.txt'), describeLines(edge.logLines()) + '\n')

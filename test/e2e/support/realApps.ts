@@ -72,7 +72,7 @@ export function describeLines(lines: readonly LogLine[]): string {
     .map((l) => {
       const features = l.features as Record<string, number> | undefined
       const picked = features === undefined ? '' : ` features{${FEATURES_OF_INTEREST.filter((f) => f in features).map((f) => `${f}=${features[f]}`).join(' ')}}`
-      return `${l.method} ${l.path} route=${l.route} → ${l.action} (would ${l.would_action}, source ${l.source}) risk=${l.risk} model_risk=${l.model_risk} reasons=${JSON.stringify(l.reasons)} rules=${JSON.stringify(l.rules)} origin=${l.origin_status}${picked}`
+      return `${l.ip} ${l.method} ${l.path} route=${l.route} → ${l.action} (would ${l.would_action}, source ${l.source}) risk=${l.risk} model_risk=${l.model_risk} reasons=${JSON.stringify(l.reasons)} rules=${JSON.stringify(l.rules)} origin=${l.origin_status}${picked}`
     })
     .join('\n')
 }
