@@ -47,6 +47,8 @@ export async function launchPerson(): Promise<PersonBrowser> {
     locale: 'en-US',
     viewport: { width: 1280, height: 800 },
   })
+  // A stage that cannot go on (a blocked editor) fails in 15 s, not Playwright's 30 s per step.
+  context.setDefaultTimeout(15_000)
   const answers: Answer[] = []
   const socketErrors: string[] = []
   context.on('response', (r) => {
