@@ -28,6 +28,8 @@ export const COUNTERS_MIGRATIONS: readonly Migration[] = [[BUCKETS_TABLE, ...DIS
 /** Inline pruning runs at most this often per object (alarms handle idle objects). */
 const PRUNE_EVERY_MS = 60_000
 const MAX_MEMBER_CHARS = 256
+/** The tables of buckets.ts and distinct.ts: what a key has counted (not its deny entries). */
+const FORGETTABLE_TABLES = ['buckets', 'members', 'sets', 'sketch'] as const
 
 export class Counters extends DurableObject<Env> {
   #nextPruneAt = Number.NEGATIVE_INFINITY
@@ -76,6 +78,13 @@ export class Counters extends DurableObject<Env> {
 
   undeny(key: string): boolean {
     return removeDeny(this.ctx.storage.sql, key)
+  }
+
+  /** Forgets this key's counts and distinct sets (admin unblock: the source is judged afresh); deny entries stay. */
+  forget(): void {
+    const sql = this.ctx.storage.sql
+    for (const table of FORGETTABLE_TABLES) sql.exec(`DELETE FROM ${table}`)
+    this.#sketchMemo.clear()
   }
 
   /** Runs at its scheduled time: prunes, deletes expired entries, empties an idle object. */

@@ -5,6 +5,8 @@ import { Hono, type Context } from 'hono'
 import { parseDenyAdd, parseDenyRemove, parseLabels } from '../../src/counters/adminInput'
 import { adminCall, bearerMatches, denyView, listDeny, readCappedText, readStats, registry } from '../counters/admin'
 import { denySource, liftDeny } from '../counters/client'
+import { unblockSource } from '../counters/unblock'
+import { loadConfig } from '../config/load'
 
 export const adminRoutes = new Hono<{ Bindings: Env }>()
 
@@ -75,6 +77,19 @@ adminRoutes.delete('/__edgeward/admin/denylist', async (c) => {
   return r.found ? c.json({ removed: true }) : problem(c, 404, 'not_found')
 })
 
+// Unblock = lift the entry (if any) and forget the source's counts, so its next request is judged afresh
+// (DELETE alone leaves the counts that listed it: its next request trips the same rule). Body as DELETE's.
+adminRoutes.post('/__edgeward/admin/unblock', async (c) => {
+  const body = await jsonBody(c.req.raw, MAX_DENY_BODY)
+  if (!body.ok) return problem(c, body.status, body.error, body.detail)
+  const target = parseDenyRemove(body.value)
+  if (!target.ok) return problem(c, 400, target.reason, target.detail)
+  const { config } = await loadConfig(c.env.EDGEWARD_CONFIG, Date.now())
+  const r = await unblockSource(c.env, target.value, config.source.counters.ipv6_prefix_bits)
+  if (!r.stored) return problem(c, 503, 'unavailable', 'the source could not be unblocked everywhere')
+  return c.json({ lifted: r.lifted, forgot: r.forgot })
+})
+
 adminRoutes.get('/__edgeward/admin/labels', async (c) => {
   const after = boundedInt(c.req.query('after'), 0, Number.MAX_SAFE_INTEGER, 0)
   const limit = boundedInt(c.req.query('limit'), 1, MAX_EXPORT, MAX_EXPORT)
@@ -99,6 +114,7 @@ for (const [path, allow] of [
   ['/__edgeward/admin/stats', 'GET'],
   ['/__edgeward/admin/denylist', 'GET, POST, DELETE'],
   ['/__edgeward/admin/labels', 'GET, POST'],
+  ['/__edgeward/admin/unblock', 'POST'],
 ] as const) {
   adminRoutes.all(path, (c) => {
     c.header('allow', allow)
