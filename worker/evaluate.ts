@@ -14,7 +14,7 @@ import { fillBehavioral } from '../src/features/behavioral'
 import { buildRequestFeatures } from '../src/features/buildFeatures'
 import { fillEnvironmental } from '../src/features/environmental'
 import { fillJourney } from '../src/features/journey'
-import { addressView, modelView } from '../src/features/modelView'
+import { addressView, modelView, withoutDevice } from '../src/features/modelView'
 import { FEATURE_INDEX, type FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
@@ -105,11 +105,13 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   fillJourney(features, journey)
   // What the model scores (and the line logs): rates in page views, a shared address's aggregate
   // replaced by the client's own (src/features/modelView.ts). Rules read the observed counts.
-  const modelInput = modelView(features, journey, addressView(journey), device !== null)
+  const address = addressView(journey)
+  const modelInput = modelView(features, journey, address, device !== null)
   // A device that is not established is also scored as no device on credential routes; the higher
   // score counts, so behaviour can raise risk but not lower it below "no cookie" (docs/identity.md).
   const standing = deviceStanding(cookie, deviceLoginSuccesses24h(journey), now)
-  const noDevice = noDeviceView({ observed: modelInput, signals, cookie, standing, journey, routeClass, method: facts.method, now })
+  const noDeviceObserved = noDeviceView({ observed: features, signals, cookie, standing, journey, routeClass, method: facts.method, now })
+  const noDevice = noDeviceObserved === null ? null : modelView(noDeviceObserved, withoutDevice(journey), address, false)
 
   let modelRisk: number | null = null
   let modelReasons: string[] = []

@@ -49,3 +49,9 @@ export function modelView(observed: FeatureVector, read: JourneyRead, address: A
   vec[I.ip_signups_1h] = Number.NaN
   return vec
 }
+
+/** The same read as a client without a device would get it: the address is the client. */
+export function withoutDevice(read: JourneyRead): JourneyRead {
+  if (read.status !== 'ok' || read.counters.device === null) return read
+  return { ...read, counters: { ...read.counters, device: null } }
+}
