@@ -16,6 +16,7 @@ import { random } from './simulate/random'
 import { allFamilyResults, benignAutomationFriction, humanFriction } from './simulate/report'
 import { planRun, runPlanned } from './simulate/schedule'
 import { attachServer, startServer, type KvEntry, type Target } from './simulate/server'
+import { frictionByCohort, operatorAllowList, type OperatorAllow } from './simulate/benignAllow'
 import { snapshotHead } from './simulate/snapshot'
 import { familyTable, humanLine, targetTable } from './simulate/table'
 import { checkTargets } from './simulate/targets'
@@ -33,9 +34,14 @@ function fail(message: string): never {
 }
 
 /** KV entries for our own server: a model as model:<version>, and a config naming it. */
-function kvEntries(o: SimOptions, work: string): { entries: KvEntry[]; model: string | null } {
+function kvEntries(o: SimOptions, work: string, allowIps: readonly string[]): { entries: KvEntry[]; model: string | null } {
   const entries: KvEntry[] = []
   let config: Record<string, unknown> | null = o.config === null ? null : (JSON.parse(readFileSync(o.config, 'utf8')) as Record<string, unknown>)
+  if (allowIps.length > 0) {
+    // The operator's allow list for the partners and monitors that told them their addresses.
+    const allow = (config?.allow ?? {}) as { ips?: string[]; asns?: number[] }
+    config = { version: `sim-allow-${o.seed}`, ...config, allow: { ips: [...(allow.ips ?? []), ...allowIps], asns: allow.asns ?? [] } }
+  }
   let model: string | null = null
   if (o.model !== null) {
     const file = JSON.parse(readFileSync(o.model, 'utf8')) as { model_version?: unknown }
@@ -62,7 +68,8 @@ async function main(): Promise<void> {
   let commit: string | null = null
   let root = o.root === null ? ROOT : resolve(o.root)
   if (o.snapshot) ({ dir: root, commit } = snapshotHead(ROOT))
-  const { entries, model } = kvEntries(o, work)
+  const allow = plannedAllowList(o)
+  const { entries, model } = kvEntries(o, work, allow.ips)
   console.error(`simulate: ${o.url === null ? `starting edgeward from ${root}${model ? ` with model ${model}` : ''}` : `attaching to ${o.url.href}`}`)
   const target: Target = o.url === null
     ? await startServer(root, resolve(o.log ?? join(work, 'server.log')), entries, o.port).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)))
@@ -83,6 +90,7 @@ async function main(): Promise<void> {
   setAdaptiveTactics(o.tactics)
   const planned = planRun(world, o.families)
   console.error(`simulate: ${planned.length} sessions over ${o.windowS} s (seed ${o.seed}, variant ${o.variant}, scale ${o.scale}${o.smoke ? ', smoke' : ''})`)
+  if (operatorAllowList(planned, o.seed, allow.ips.length > 0).ips.join() !== allow.ips.join()) console.error('simulate: warning — the allow list written before the start does not match the planned run')
   const progress = progressBar(truth, planned.length, startedAt, world.deadline)
   // `wrangler dev` 4.86 can exit mid-run (cloudflare/workers-sdk#15317): restart our own server on
   // the same port, state and secrets, count it, and give up after MAX_RESTARTS; an attached one ends the run.
@@ -177,6 +185,8 @@ async function main(): Promise<void> {
     human_request_mitigated_rate: humans.request_mitigated_rate,
     benign_automation_friction: benignAutomationFriction(results),
     benign_automation_friction_upper95: results.benign_automation?.session_mitigated_share_ci95?.[1] ?? null,
+    // Benign automation with the operator's allow list (listed) and without it (listable but unlisted; not listable at all).
+    benign_automation_allow: { allow_list_ips: allow.ips.length, cohorts: frictionByCohort(measured, allow.cohorts) },
     humans,
     targets: checks,
     run: {
@@ -186,6 +196,16 @@ async function main(): Promise<void> {
       duration_ms: Date.now() - startedAt, server_log: target.logFile, out: o.out, labels,
     },
   }))
+}
+
+/** The allow list an operator would have written for this run's benign automation, from a dry plan
+ * (the same seed plans the same addresses), so it is in KV before the server starts. */
+function plannedAllowList(o: SimOptions): OperatorAllow {
+  const dry: World = {
+    target: new URL('http://127.0.0.1:1'), truth: createTruth(), seed: o.seed, variant: o.variant, scale: o.scale, smoke: o.smoke, windowMs: o.windowS * 1000,
+    startedAt: 0, deadline: 0, chromium: o.chromium && haveChromium() ? ({} as Chromium) : null, pace: 1, abort: { stopped: true },
+  }
+  return operatorAllowList(planRun(dry, o.families), o.seed, o.allow && o.url === null)
 }
 
 await main().catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)))

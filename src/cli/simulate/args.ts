@@ -29,11 +29,13 @@ export interface SimOptions {
   readonly tactics: Tactics
   /** Port for our own server (default: one the OS picks). */
   readonly port: number | null
+  /** Write the operator's allow list for listable benign automation (default on; --no-allow turns it off). */
+  readonly allow: boolean
 }
 
 export const USAGE = `usage: npm run simulate -- [--seed N] [--scale X] [--smoke] [--variant base|shifted] [--families a,b]
   [--url URL --log FILE | --log FILE] [--root DIR | --snapshot] [--model model.json] [--config config.json]
-  [--out labelled.ndjson] [--label [--label-share 0.5] [--labels-out labels.ndjson]] [--window S] [--no-chromium] [--browsers N] [--port P] [--tactics all|none|browse,rotate,hidden,routes,pow]`
+  [--out labelled.ndjson] [--label [--label-share 0.5] [--labels-out labels.ndjson]] [--window S] [--no-chromium] [--browsers N] [--port P] [--no-allow] [--tactics all|none|browse,rotate,hidden,routes,pow]`
 
 export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOptions } | { ok: false; error: string } {
   let a
@@ -46,7 +48,7 @@ export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOpt
         root: { type: 'string' }, snapshot: { type: 'boolean', default: false }, model: { type: 'string' }, config: { type: 'string' },
         out: { type: 'string' }, label: { type: 'boolean', default: false }, 'label-share': { type: 'string', default: '0.5' },
         'labels-out': { type: 'string' }, 'admin-token': { type: 'string' }, window: { type: 'string' },
-        'no-chromium': { type: 'boolean', default: false }, browsers: { type: 'string', default: '8' }, port: { type: 'string' },
+        'no-chromium': { type: 'boolean', default: false }, browsers: { type: 'string', default: '8' }, port: { type: 'string' }, 'no-allow': { type: 'boolean', default: false },
         tactics: { type: 'string' },
       },
       strict: true,
@@ -90,7 +92,7 @@ export function parseSimArgs(argv: readonly string[]): { ok: true; value: SimOpt
       root: a.root ?? null, snapshot: a.snapshot, model: a.model ?? null, config: a.config ?? null, out: a.out ?? null,
       label: a.label, labelShare: share, labelsOut: a['labels-out'] ?? null,
       adminToken: a['admin-token'] ?? process.env.EDGEWARD_ADMIN_TOKEN ?? 'dev-admin-token',
-      windowS, chromium: !a['no-chromium'] && !a.smoke, browsers, port, tactics: tactics.value,
+      windowS, chromium: !a['no-chromium'] && !a.smoke, browsers, port, allow: !a['no-allow'], tactics: tactics.value,
     },
   }
 }
