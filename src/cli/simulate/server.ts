@@ -78,6 +78,7 @@ export async function attachServer(url: URL, logFile: string): Promise<Target> {
  * Starts src/cli/start.ts from `root` (the repo, or a snapshot of it) with fresh local state. The
  * secrets are made once here, so a restart (see Target.restart) keeps cookies and user hashes valid.
  */
+/** `fixedPort` (--port): the server listens there and wrangler's inspector on the next port up. */
 export async function startServer(root: string, logFile: string, kv: readonly KvEntry[], fixedPort: number | null = null): Promise<Target> {
   const state = mkdtempSync(join(tmpdir(), 'edgeward-sim-'))
   const run = (args: string[]): void => {
@@ -87,6 +88,8 @@ export async function startServer(root: string, logFile: string, kv: readonly Kv
   run(['tsx', 'src/cli/build-sdk.ts'])
   for (const e of kv) run(['wrangler', 'kv', 'key', 'put', '--local', '--persist-to', state, '--binding', 'EDGEWARD_CONFIG', e.key, '--path', e.file])
   const port = fixedPort ?? (await freePort())
+  // wrangler's devtools inspector port too: its default (9229/9230) collides with any other dev server.
+  const inspectorPort = fixedPort !== null && fixedPort < 65535 ? fixedPort + 1 : await freePort()
   const secrets = {
     EDGEWARD_USER_HASH_KEY: process.env.EDGEWARD_USER_HASH_KEY ?? randomBytes(32).toString('hex'),
     EDGEWARD_COOKIE_KEYS: process.env.EDGEWARD_COOKIE_KEYS ?? (await makeDevKeySet()),
@@ -101,7 +104,7 @@ export async function startServer(root: string, logFile: string, kv: readonly Kv
   const spawnOne = (): ChildProcess => {
     const c = spawn('npx', ['tsx', 'src/cli/start.ts'], {
       cwd: root,
-      env: { ...process.env, ...secrets, PORT: String(port), EDGEWARD_PERSIST_TO: state },
+      env: { ...process.env, ...secrets, PORT: String(port), EDGEWARD_INSPECTOR_PORT: String(inspectorPort), EDGEWARD_PERSIST_TO: state },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     })

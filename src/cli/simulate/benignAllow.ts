@@ -1,0 +1,55 @@
+// Letting legitimate automation through the way an operator does: the monitoring services and
+// partner integrations that run from fixed server addresses (hosting networks) can be put on the
+// config's `allow.ips`; phone apps and people's one-off scripts cannot (their addresses are anyone's,
+// and edgeward has no signed app token or agent identity to key on). Half of the listable sessions
+// are listed — the partners who told the operator — so one run reports benign automation with the
+// allow list and without it, on sessions drawn alike. Pure: takes the planned run, returns the
+// addresses to allow and each benign session's cohort; and the friction per cohort from the rows.
+import type { LabelledRow } from './join'
+import { benignPlanFor } from './families/benignAutomation'
+import { random } from './random'
+import type { Planned } from './schedule'
+import { round4, wilson, type Interval } from './wilson'
+
+export const ALLOW_COHORTS = ['listed', 'listable_unlisted', 'not_listable'] as const
+export type AllowCohort = (typeof ALLOW_COHORTS)[number]
+
+export interface OperatorAllow {
+  readonly ips: readonly string[]
+  readonly cohorts: ReadonlyMap<string, AllowCohort>
+}
+
+/** Which benign sessions run from fixed server addresses, and which of those the operator listed. */
+export function operatorAllowList(planned: readonly Planned[], seed: number, apply = true): OperatorAllow {
+  const ips = new Set<string>()
+  const cohorts = new Map<string, AllowCohort>()
+  for (const { ctx } of planned) {
+    if (ctx.family !== 'benign_automation') continue
+    const plan = benignPlanFor(ctx)
+    const listable = plan.network === 'hosting' && (plan.kind === 'monitor' || plan.kind === 'app') && !['okhttp', 'ios_app', 'dart'].includes(plan.tool)
+    const listed = apply && listable && random(seed, `allow/${ctx.session}`).chance(0.5)
+    cohorts.set(ctx.session, listed ? 'listed' : listable ? 'listable_unlisted' : 'not_listable')
+    if (listed) ips.add(ctx.ip)
+  }
+  return { ips: [...ips].sort(), cohorts }
+}
+
+export interface CohortFriction {
+  readonly sessions: number
+  readonly mitigated: number
+  readonly friction: number | null
+  readonly ci95: Interval | null
+}
+
+/** Sessions with any challenge or block, per cohort (the session's rows as measured). */
+export function frictionByCohort(rows: readonly LabelledRow[], cohorts: ReadonlyMap<string, AllowCohort>): Record<AllowCohort, CohortFriction> {
+  const hurt = new Map<string, boolean>()
+  for (const r of rows) if (r.family === 'benign_automation') hurt.set(r.session, (hurt.get(r.session) ?? false) || r.action !== 'allow')
+  const out = {} as Record<AllowCohort, CohortFriction>
+  for (const c of ALLOW_COHORTS) {
+    const mine = [...hurt].filter(([s]) => cohorts.get(s) === c)
+    const k = mine.filter(([, h]) => h).length
+    out[c] = { sessions: mine.length, mitigated: k, friction: mine.length === 0 ? null : k / mine.length, ci95: round4(wilson(k, mine.length)) }
+  }
+  return out
+}
