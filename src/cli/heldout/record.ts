@@ -1,0 +1,73 @@
+// What `npm run heldout` writes: takes the runs (seed, command, the simulator's final JSON line)
+// and returns the Markdown section appended to docs/heldout.md — every figure with its Wilson 95 %
+// interval and each target's verdict on the bound; and reads the spent-seeds list. Pure.
+
+export interface HeldoutRun {
+  readonly seed: number
+  readonly command: string
+  readonly exit: number
+  readonly seconds: number
+  /** The simulator's last stdout line, parsed; null when it did not print one. */
+  readonly report: Record<string, unknown> | null
+}
+
+export interface HeldoutRecord {
+  readonly date: string
+  readonly commit: string
+  readonly dirty: boolean
+  readonly invocation: string
+  readonly runs: readonly HeldoutRun[]
+}
+
+/** Seeds already spent: the first number on each line that is not a comment. */
+export function parseSpent(text: string): Set<number> {
+  const out = new Set<number>()
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\d+)\b/.exec(line)
+    if (m !== null) out.add(Number(m[1]))
+  }
+  return out
+}
+
+type Ci = readonly [number, number] | null | undefined
+const pct = (x: unknown, d = 1): string => (typeof x === 'number' ? `${(x * 100).toFixed(d)} %` : '—')
+const withCi = (x: unknown, ci: Ci, d = 1): string => (typeof x === 'number' && ci ? `${pct(x, d)} [${(ci[0] * 100).toFixed(d)}–${(ci[1] * 100).toFixed(d)}]` : pct(x, d))
+
+interface Fam { label?: number; sessions?: number; requests?: number; attempts?: number; attempts_mitigated_share?: number | null; attempts_mitigated_share_ci95?: Ci; session_mitigated_share?: number | null; session_mitigated_share_ci95?: Ci; mitigated_share?: number | null; mitigated_share_ci95?: Ci; first_mitigation?: number | null }
+interface Target { target: string; value: number | null; ci95?: Ci; judged_on?: string; bound?: number | null; limit: number; comparison: string; met: boolean | null }
+
+function runSection(r: HeldoutRun): string {
+  const head = `### seed ${r.seed}\n\n\`${r.command}\` — exit ${r.exit}, ${r.seconds} s\n`
+  const j = r.report
+  if (j === null) return `${head}\nNo report line: the run failed; its seed stays spent.\n`
+  const humans = (j.humans ?? {}) as { sessions?: number; requests?: number; sessions_with_friction?: number; session_friction_ci95?: Ci; requests_blocked?: number; request_block_ci95?: Ci }
+  const fams = (j.families ?? {}) as Record<string, Fam>
+  const lines = [
+    head,
+    `People: ${humans.sessions ?? '—'} sessions, ${humans.sessions_with_friction ?? '—'} with any challenge or block = ${withCi(j.human_session_friction, humans.session_friction_ci95, 2)}; ${humans.requests_blocked ?? '—'} of ${humans.requests ?? '—'} requests blocked = ${withCi(j.human_request_block_rate, humans.request_block_ci95, 3)}.`,
+    '',
+    '| family | label | sessions | attempts | attempts mitigated [95 %] | sessions mitigated [95 %] | requests mitigated [95 %] | first mitigation |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...Object.entries(fams).map(([f, x]) => `| ${f} | ${x.label ?? '—'} | ${x.sessions ?? 0} | ${x.attempts ?? 0} | ${withCi(x.attempts_mitigated_share, x.attempts_mitigated_share_ci95)} | ${withCi(x.session_mitigated_share, x.session_mitigated_share_ci95)} | ${withCi(x.mitigated_share, x.mitigated_share_ci95)} | ${x.first_mitigation ?? '—'} |`),
+  ]
+  const allow = j.benign_automation_allow as { cohorts?: Record<string, { sessions: number; mitigated: number; friction: number | null; ci95: Ci }> } | undefined
+  if (allow?.cohorts) {
+    lines.push('', 'Benign automation by operator allow list: ' + Object.entries(allow.cohorts).map(([c, x]) => `${c} ${x.mitigated} of ${x.sessions} = ${withCi(x.friction, x.ci95)}`).join('; ') + '.')
+  }
+  const targets = (j.targets ?? []) as Target[]
+  lines.push('', '| target | limit | measured [95 %] | judged on | verdict |', '| --- | ---: | ---: | ---: | --- |')
+  for (const t of targets) {
+    const rate = t.judged_on !== 'value'
+    const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : rate ? pct(v, t.limit < 0.01 ? 3 : 1) : String(v))
+    lines.push(`| ${t.target} | ${t.comparison} ${fmt(t.limit)} | ${rate ? withCi(t.value, t.ci95, t.limit < 0.01 ? 3 : 1) : fmt(t.value)} | ${t.judged_on ?? 'value'} ${rate ? fmt(t.bound) : ''} | ${t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met'} |`)
+  }
+  const met = targets.filter((t) => t.met === true).length
+  lines.push('', `Targets met on the bound: ${met} of ${targets.length}.`)
+  return lines.join('\n') + '\n'
+}
+
+export function heldoutSection(rec: HeldoutRecord): string {
+  const title = `## ${rec.date.slice(0, 16).replace('T', ' ')} UTC · commit ${rec.commit.slice(0, 12)}${rec.dirty ? ' · DIRTY TREE (a trial, not a headline)' : ''}`
+  const seeds = rec.runs.map((r) => r.seed).join(', ')
+  return `\n${title}\n\n\`${rec.invocation}\` — seeds ${seeds} (fresh, crypto random, now spent).\n\n${rec.runs.map(runSection).join('\n')}`
+}

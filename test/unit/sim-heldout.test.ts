@@ -1,0 +1,62 @@
+// The held-out protocol's record and the operator's allow list for benign automation: spent seeds
+// are read back so they are never drawn again; a section carries the commit, the seeds, every
+// figure with its interval and each target's verdict on the bound; only automation from fixed
+// server addresses can be allow-listed, and half of it is, so a run measures both sides.
+import { describe, expect, it } from 'vitest'
+import { frictionByCohort, operatorAllowList } from '../../src/cli/simulate/benignAllow'
+import { FAMILIES } from '../../src/cli/simulate/catalog'
+import { benignPlanFor } from '../../src/cli/simulate/families/benignAutomation'
+import type { LabelledRow } from '../../src/cli/simulate/join'
+import { planRun } from '../../src/cli/simulate/schedule'
+import { createTruth } from '../../src/cli/simulate/truth'
+import type { World } from '../../src/cli/simulate/world'
+import { heldoutSection, parseSpent } from '../../src/cli/heldout/record'
+
+describe('heldout record', () => {
+  it('reads spent seeds, skipping comments', () => {
+    expect([...parseSpent('# header 123\n1234567 2026-12-05T10:00:00Z abc\n  99 x\n\n')]).toEqual([1234567, 99])
+  })
+
+  it('writes the commit, seeds, intervals and verdicts on the bound, and marks a dirty-tree trial', () => {
+    const report = {
+      families: { credential_stuffing: { label: 1, sessions: 4, attempts: 200, attempts_mitigated_share: 0.99, attempts_mitigated_share_ci95: [0.9643, 0.9973], session_mitigated_share: 1, session_mitigated_share_ci95: [0.5101, 1], mitigated_share: 0.99, mitigated_share_ci95: [0.96, 1], first_mitigation: 1 } },
+      human_session_friction: 0.001, human_request_block_rate: 0,
+      humans: { sessions: 5000, requests: 40000, sessions_with_friction: 5, session_friction_ci95: [0.0004, 0.0023], requests_blocked: 0, request_block_ci95: [0, 0.0001] },
+      targets: [{ target: 'human sessions with any challenge or block', value: 0.001, ci95: [0.0004, 0.0023], judged_on: 'upper95', bound: 0.0023, limit: 0.005, comparison: '<=', met: true }],
+    }
+    const text = heldoutSection({ date: '2026-12-05T12:00:00.000Z', commit: 'abcdef0123456789', dirty: true, invocation: 'npm run heldout -- --allow-dirty', runs: [{ seed: 1234567, command: 'npm run simulate -- --snapshot --seed 1234567', exit: 0, seconds: 800, report }, { seed: 7654321, command: 'x', exit: 1, seconds: 3, report: null }] })
+    expect(text).toContain('commit abcdef012345 · DIRTY TREE')
+    expect(text).toContain('seeds 1234567, 7654321')
+    expect(text).toContain('5 with any challenge or block = 0.10 % [0.04–0.23]')
+    expect(text).toContain('| credential_stuffing | 1 | 4 | 200 | 99.0 % [96.4–99.7] |')
+    expect(text).toMatch(/\| human sessions with any challenge or block \| <= 0\.500 % \| 0\.100 % \[0\.040–0\.230\] \| upper95 0\.230 % \| met \|/)
+    expect(text).toContain('the run failed; its seed stays spent')
+  })
+})
+
+describe('operator allow list for benign automation', () => {
+  const world = { target: new URL('http://127.0.0.1:1'), truth: createTruth(), seed: 4, variant: 'base', scale: 1, smoke: false, windowMs: 600_000, startedAt: 0, deadline: 0, chromium: null, pace: 1, abort: { stopped: true } } as World
+  const planned = planRun(world, ['benign_automation'])
+  const allow = operatorAllowList(planned, 4)
+
+  it('lists only monitors and partner servers on hosting networks, about half of them, never apps on phones', () => {
+    const listable = planned.filter((p) => allow.cohorts.get(p.ctx.session) !== 'not_listable')
+    expect(listable.length).toBeGreaterThan(5)
+    for (const p of listable) expect(benignPlanFor(p.ctx).network).toBe('hosting')
+    for (const p of planned) if (['okhttp', 'ios_app', 'dart'].includes(benignPlanFor(p.ctx).tool)) expect(allow.cohorts.get(p.ctx.session)).toBe('not_listable')
+    const listed = planned.filter((p) => allow.cohorts.get(p.ctx.session) === 'listed')
+    expect(allow.ips).toEqual(listed.map((p) => p.ctx.ip).sort())
+    expect(listed.length).toBeGreaterThan(0)
+    expect(listed.length).toBeLessThan(listable.length)
+    // The same seed plans the same addresses (the list is written before the server starts).
+    expect(operatorAllowList(planRun({ ...world, truth: createTruth() }, ['benign_automation']), 4).ips).toEqual(allow.ips)
+    expect(operatorAllowList(planned, 4, false).ips).toEqual([])
+    expect(FAMILIES).toContain('benign_automation')
+  })
+
+  it('reports friction per cohort with its interval', () => {
+    const [a, b] = planned.filter((p) => allow.cohorts.get(p.ctx.session) === 'listed').map((p) => p.ctx.session)
+    const rows = [{ family: 'benign_automation', session: a, action: 'allow' }, { family: 'benign_automation', session: b, action: 'block' }] as unknown as LabelledRow[]
+    expect(frictionByCohort(rows, allow.cohorts).listed).toEqual({ sessions: 2, mitigated: 1, friction: 0.5, ci95: [0.0945, 0.9055] })
+  })
+})
