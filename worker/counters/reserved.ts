@@ -12,7 +12,7 @@ import { counterName } from '../../src/counters/keys'
 import type { KeySnapshot } from '../../src/counters/metrics'
 import { FAMILY_METRIC, FAMILY_WINDOW, isAdminAuthFailure, limitHit, reservedFamily, type ReservedFamily } from '../../src/counters/reserved'
 import type { Decision } from '../../src/policy/decision'
-import { loadConfig } from '../config/load'
+import { BUNDLED_CONFIG, loadConfig } from '../config/load'
 import { mitigationResponse } from '../pages/render'
 import { newRef } from '../privacy'
 import type { DenyQuery, ObserveInput } from './Counters'
@@ -43,7 +43,8 @@ export async function reservedGuard(c: C, next: Next): Promise<Response | void> 
   const family = reservedFamily(req.method, path)
   if (family === null) return next()
   const now = Date.now()
-  const { config } = await loadConfig(c.env.EDGEWARD_CONFIG, now)
+  // A config that cannot be read leaves the bundled one (its limits; the objects' deny entries still apply).
+  const config = await loadConfig(c.env.EDGEWARD_CONFIG, now).then((s) => s.config, () => BUNDLED_CONFIG)
   const ip = canonicalIp(req.headers.get('cf-connecting-ip') ?? '')
   const ipKey = ipCounterKey(ip, config.source.counters.ipv6_prefix_bits)
   const read = await readSource(c.env, config, family, ipKey, ipPrefix(ip), now, (p) => c.executionCtx.waitUntil(p))
