@@ -1,5 +1,6 @@
 // Credentials wherever an origin may find them: takes the request's query string, the first
-// bytes of its body (with whether the body went past the cap or failed), its Content-Type and the
+// bytes of its body (with whether the body went past the cap or failed), its Content-Type, its
+// Authorization header and the
 // configured field names; returns every distinct username it holds (canonical), whether a password
 // field was present, whether the usernames disagree, and why nothing could be read. Must not return
 // or keep the password, and must not throw on any input. See docs/credentials.md.
@@ -34,6 +35,8 @@ export interface CredentialInput {
   /** False when reading the body failed (the head is what arrived before the failure). */
   readonly complete: boolean
   readonly contentType: string | null
+  /** The Authorization header: `Basic` credentials are a username (and a password) too. */
+  readonly authorization?: string | null
 }
 
 export interface CredentialRead {
@@ -77,7 +80,12 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   }
   // The first configured name that holds a value is the username field (config order: the operator
   // lists the field the origin reads first); all its distinct values count, and more than one is a conflict.
-  const field = [...fields.usernameFields, ...fields.jsonPaths].find((f) => byField.has(f))
+  const basic = basicUsername(input.authorization ?? null)
+  if (basic !== null) {
+    passwordSeen = true
+    if (basic !== '') byField.set(BASIC_FIELD, [basic])
+  }
+  const field = [...fields.usernameFields, ...fields.jsonPaths, BASIC_FIELD].find((f) => byField.has(f))
   const usernames = [...new Set(field === undefined ? [] : byField.get(field))].slice(0, MAX_USERNAMES)
   const unreadable = body.problem ?? (usernames.length === 0 ? 'no_username' : null)
   return { usernames, passwordSeen, conflict: usernames.length > 1, unreadable }
@@ -106,6 +114,24 @@ function bodyPairs(input: CredentialInput, out: Pairs): { problem: UnreadableRea
     return { problem: cut }
   }
   return { problem: cut ?? 'unsupported_type' }
+}
+
+/** Ranked after every configured field: a body's username comes first when both are sent. */
+const BASIC_FIELD = '\u0000authorization'
+
+/** The canonical user-id of `Authorization: Basic …` ('' when empty), or null when there is none. */
+function basicUsername(header: string | null): string | null {
+  const m = /^\s*basic\s+([A-Za-z0-9+/=]{1,4096})\s*$/i.exec(header ?? '')
+  if (m === null) return null
+  let decoded: string
+  try {
+    const bytes = Uint8Array.from(atob(m[1]!), (c) => c.charCodeAt(0))
+    decoded = decoder.decode(bytes)
+  } catch {
+    return null
+  }
+  const colon = decoded.indexOf(':')
+  return canonicalUsername((colon === -1 ? decoded : decoded.slice(0, colon)).slice(0, MAX_USERNAME))
 }
 
 /** Form pairs, every duplicate and case variant kept; a cut-off last pair is dropped. */

@@ -112,6 +112,16 @@ describe('readCredentials', () => {
     expect(order.usernames).toEqual(['alice-42'])
   })
 
+  it('reads an Authorization: Basic user-id as a username and its password as present, ranked after the body', () => {
+    const basic = `Basic ${btoa('Sam@Example.com:secret-pass')}`
+    const alone = readCredentials(input('', null, { authorization: basic }), FIELDS)
+    expect(alone).toMatchObject({ usernames: ['sam@example.com'], passwordSeen: true, unreadable: null })
+    expect(JSON.stringify(alone)).not.toContain('secret')
+    expect(readCredentials(input('username=tom', FORM, { authorization: basic }), FIELDS).usernames).toEqual(['tom'])
+    expect(readCredentials(input('', null, { authorization: 'Basic !!!' }), FIELDS)).toMatchObject({ usernames: [], passwordSeen: false })
+    expect(readCredentials(input('', null, { authorization: 'Bearer abc' }), FIELDS).passwordSeen).toBe(false)
+  })
+
   it('never returns a password and caps the number of usernames', () => {
     const many = Array.from({ length: 20 }, (_, i) => `username=u${i}`).join('&')
     const read = readCredentials(input(`${many}&password=secret-pass`, FORM), FIELDS)
