@@ -15,6 +15,7 @@ import { challengeTicketFor } from './challenge/ticket'
 import { newRef } from './privacy'
 import type { RequestFacts } from './request'
 import { injectSdk } from './sdk/inject'
+import { pageNonce } from './sdk/nonce'
 
 export async function protect(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
   const now = Date.now()
@@ -56,7 +57,8 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     const origin = answer.response
     originStatus = answer.unreachable ? null : origin.status
     const inject = config.source.sdk.inject && !config.sdkExclude.some((re) => re.test(facts.normalisedPath))
-    response = inject ? injectSdk(origin, { path: facts.normalisedPath }) : origin
+    const nonce = (): Promise<string | null> => pageNonce(env, facts.headers.get('user-agent'), facts.ip, now)
+    response = inject ? injectSdk(origin, { path: facts.normalisedPath, nonce }) : origin
     // After the SDK went in: a tee of a native body with one branch in HTMLRewriter does not let the
     // other read ahead of the client, so the body marker is read from what the client gets.
     if (!answer.unreachable) {

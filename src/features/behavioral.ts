@@ -2,6 +2,7 @@
 // slots of a FeatureVector from the cookie's SDK telemetry — NaN when there is none usable.
 import type { DeviceCookieState } from '../signals/deviceClaims'
 import { usableTelemetry } from '../signals/usableTelemetry'
+import type { DeviceViewOption } from './environmental'
 import { FEATURE_INDEX as I, type FeatureVector } from './list'
 
 const SDK_SLOTS = [
@@ -13,8 +14,9 @@ const SDK_SLOTS = [
 const b = (x: boolean): number => (x ? 1 : 0)
 const nn = (x: number | null): number => (x === null ? Number.NaN : x)
 
-export function fillBehavioral(vec: FeatureVector, cookie: DeviceCookieState, now: number): FeatureVector {
-  const t = usableTelemetry(cookie, now)
+export function fillBehavioral(vec: FeatureVector, cookie: DeviceCookieState, now: number, view: DeviceViewOption = {}): FeatureVector {
+  // As no device: no SDK telemetry, however human it looks (it may be a replay).
+  const t = view.asNoDevice === true ? null : usableTelemetry(cookie, now)
   if (t === null) {
     for (const i of SDK_SLOTS) vec[i] = Number.NaN
     return vec

@@ -10,7 +10,17 @@ const b = (x: boolean): number => (x ? 1 : 0)
 const nb = (x: boolean | null): number => (x === null ? Number.NaN : x ? 1 : 0)
 const nn = (x: number | null): number => (x === null ? Number.NaN : x)
 
-export function fillEnvironmental(vec: FeatureVector, s: HeaderSignals, cookie: DeviceCookieState, now: number): FeatureVector {
+/** How the device is shown to the model: as observed, or as a client with no cookie (see deviceView.ts). */
+export interface DeviceViewOption {
+  readonly asNoDevice?: boolean
+}
+
+const NO_COOKIE: DeviceCookieState = { kind: 'missing' }
+
+export function fillEnvironmental(vec: FeatureVector, s: HeaderSignals, observed: DeviceCookieState, now: number, view: DeviceViewOption = {}): FeatureVector {
+  // A new device on a credential route is shown exactly as the no-cookie case: cookie_missing,
+  // no device age, no SDK timezone.
+  const cookie = view.asNoDevice === true ? NO_COOKIE : observed
   vec[I.ua_missing] = b(s.uaMissing)
   vec[I.ua_is_bot] = b(s.userAgent.isBot)
   vec[I.ua_is_headless] = b(s.userAgent.isHeadless)

@@ -30,6 +30,10 @@ export const DeviceClaimsSchema = v.strictObject({
   fs: seconds,
   b: v.strictObject({ u: hash16, n: hash16 }),
   t: v.nullable(CompactTelemetrySchema),
+  /** When the device first sent telemetry with a valid, unused SDK nonce (s); null: never (unproven). Absent in tokens issued before nonces. */
+  pf: v.optional(v.nullable(seconds)),
+  /** Devices (1 h) that sent the same coarse telemetry as `t`, counted at issue; null: not fingerprinted or not counted. */
+  rd: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)))),
 })
 export type DeviceClaims = v.InferOutput<typeof DeviceClaimsSchema>
 
@@ -54,6 +58,10 @@ export type DeviceCookieState =
       readonly issuedAt: number
       readonly expiresAt: number
       readonly telemetry: TelemetrySummary | null
+      /** Epoch ms when the device was proven by an SDK nonce (sdkNonce.ts); null: minted without one. */
+      readonly provenAt: number | null
+      /** Devices seen with this cookie's telemetry in the hour before it was issued (telemetryFingerprint.ts); null: unknown. */
+      readonly telemetrySeenDevices: number | null
       /** True when the cookie is bound to another User-Agent or IP prefix. */
       readonly replayed: boolean
       readonly replay: ReplayKind | null

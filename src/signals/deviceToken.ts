@@ -110,6 +110,7 @@ async function verifySignature(token: string, keys: CookieKeys, now: number): Pr
   if (!parsed.success) return 'bad_claims'
   const c = parsed.output
   if (c.fs > c.iat || c.exp <= c.iat || c.exp - c.iat > DEVICE_TOKEN_TTL_S) return 'bad_claims'
+  if (c.pf != null && (c.pf < c.fs || c.pf > c.iat)) return 'bad_claims'
   return { kid: header.kid, claims: c }
 }
 
@@ -141,6 +142,8 @@ export async function verifyDeviceToken(
     issuedAt: c.iat * 1000,
     expiresAt: c.exp * 1000,
     telemetry: c.t === null ? null : expandTelemetry(c.t),
+    provenAt: c.pf == null ? null : c.pf * 1000,
+    telemetrySeenDevices: c.rd ?? null,
     replayed: replay !== null,
     replay,
   }

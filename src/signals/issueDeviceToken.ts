@@ -14,18 +14,27 @@ export interface IssueInput extends BindingHashes {
   readonly firstSeen: number
   readonly now: number
   readonly telemetry: Telemetry | null
+  /** Epoch ms of the device's first proof by an SDK nonce, or null/absent (unproven). */
+  readonly provenAt?: number | null
+  /** Devices seen with this telemetry's fingerprint in the last hour, or null/absent. */
+  readonly telemetrySeenDevices?: number | null
 }
 
 export async function issueDeviceToken(input: IssueInput, keys: CookieKeys): Promise<string> {
   const iat = Math.floor(input.now / 1000)
+  const fs = Math.min(Math.floor(input.firstSeen / 1000), iat)
+  // A proof lies between the device's first sighting and this issue (the verifier checks it).
+  const pf = input.provenAt == null ? null : Math.min(Math.max(Math.floor(input.provenAt / 1000), fs), iat)
   const claims: DeviceClaims = {
     v: 1,
     sub: input.deviceId,
     iat,
     exp: iat + DEVICE_TOKEN_TTL_S,
-    fs: Math.min(Math.floor(input.firstSeen / 1000), iat),
+    fs,
     b: { u: input.uaHash, n: input.ipPrefixHash },
     t: input.telemetry === null ? null : compactTelemetry(input.telemetry),
+    pf,
+    rd: input.telemetrySeenDevices ?? null,
   }
   return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: DEVICE_TOKEN_ALG, kid: keys.signer.kid, typ: DEVICE_TOKEN_TYP })

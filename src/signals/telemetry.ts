@@ -52,6 +52,8 @@ export const TelemetrySchema = v.strictObject({
   languages: v.pipe(v.array(v.pipe(shortCode(35), v.minLength(1))), v.maxLength(16)),
   screen: v.nullable(screenSchema),
   hardwareConcurrency: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1024))),
+  /** The page view's signed SDK nonce (src/signals/sdkNonce.ts), as injected; absent when the page had none. */
+  nonce: v.optional(v.pipe(v.string(), v.maxLength(1024), v.regex(/^[A-Za-z0-9_.-]*$/))),
 })
 
 export type Telemetry = v.InferOutput<typeof TelemetrySchema>

@@ -6,6 +6,8 @@ import type { KeySnapshot } from '../../src/counters/metrics'
 import telemetry from '../fixtures/tokens/telemetry-valid.json'
 import { BROWSER_HEADERS, callWorker } from './worker'
 
+let devicesMade = 0
+
 /**
  * `__edgeward=<token>` for a new device, bound to this client's User-Agent and IP prefix, carrying
  * the SDK telemetry of test/fixtures/tokens/telemetry-valid.json (with `telemetryOver` on top).
@@ -15,7 +17,9 @@ export async function deviceCookie(
   opts: { userAgent?: string; telemetryOver?: Record<string, unknown> } = {},
 ): Promise<{ cookie: string; device: string }> {
   const headers = { 'content-type': 'application/json', 'user-agent': opts.userAgent ?? BROWSER_HEADERS['user-agent']! }
-  const body = JSON.stringify({ ...telemetry, ...opts.telemetryOver })
+  // Each test device is another person: its own time to submit (a shared one would read as a replay, docs/identity.md).
+  const took = telemetry.timeToSubmitMs + 300 * ++devicesMade
+  const body = JSON.stringify({ ...telemetry, timeOnPageMs: took, timeToSubmitMs: took, ...opts.telemetryOver })
   const call = await callWorker('/__edgeward/collect', { method: 'POST', body, headers }, { clientIp })
   const token = /__edgeward=([^;]+)/.exec(call.response.headers.get('set-cookie') ?? '')?.[1]
   const device = call.logs[0]?.device

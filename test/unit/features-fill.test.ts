@@ -17,7 +17,7 @@ const TELEMETRY: TelemetrySummary = {
 }
 const valid = (over: Partial<Extract<DeviceCookieState, { kind: 'valid' }>> = {}): DeviceCookieState => ({
   kind: 'valid', deviceId: 'AAAAAAAAAAAAAAAAAAAAAA', kid: 'k', firstSeen: NOW - 86_400_000, issuedAt: NOW - 60_000,
-  expiresAt: NOW + 1e9, telemetry: TELEMETRY, replayed: false, replay: null, ...over,
+  expiresAt: NOW + 1e9, telemetry: TELEMETRY, provenAt: null, telemetrySeenDevices: null, replayed: false, replay: null, ...over,
 })
 const signals = readHeaderSignals({
   headers: [['user-agent', 'curl/8.5.0'], ['accept', '*/*']],

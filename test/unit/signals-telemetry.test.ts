@@ -31,6 +31,11 @@ describe('parseTelemetry', () => {
     }))
   })
 
+  it('takes the page view\'s SDK nonce as an optional compact-JWS-shaped string, and nothing else in its place', () => {
+    expect(parseTelemetry({ ...fixture, nonce: 'eyJh.eyJ2.c2ln-_' }).ok).toBe(true)
+    for (const bad of ['<script>', 'a b', 'x'.repeat(1025), 7, null]) expect(parseTelemetry({ ...fixture, nonce: bad }).ok).toBe(false)
+  })
+
   it('round-trips through the compact cookie form within the claim schema', () => {
     const t = parseTelemetry(fixture)
     if (!t.ok) throw new Error('fixture')

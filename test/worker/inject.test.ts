@@ -1,7 +1,7 @@
 // injectSdk inside workerd (real HTMLRewriter): the SDK tag lands once in <head> (or at the start
 // of <body>), only in text/html with a body, never twice, never in excluded paths.
 import { describe, expect, it, test } from 'vitest'
-import { injectSdk, SDK_TAG } from '../../worker/sdk/inject'
+import { injectSdk, SDK_TAG, sdkTag } from '../../worker/sdk/inject'
 
 const html = (body: string, headers: Record<string, string> = {}): Response =>
   new Response(body, { headers: { 'content-type': 'text/html; charset=utf-8', ...headers } })
@@ -80,5 +80,44 @@ describe('injectSdk', () => {
   it('injects once into a large streamed page with several heads and bodies', async () => {
     const big = `<html><head><title>x</title></head><body>${'<p>row</p>'.repeat(20000)}<head></head><body></body></body></html>`
     expect(count(await injectSdk(html(big), { path: '/' }).text())).toBe(1)
+  })
+
+  describe('with a nonce source', () => {
+    const NONCE = 'eyJhbGciOiJFUzI1NiJ9.eyJ2IjoxfQ.c2lnbmF0dXJl'
+    const counting = () => {
+      let calls = 0
+      return { nonce: async () => { calls++; return NONCE }, calls: () => calls }
+    }
+
+    it('puts this page view\'s nonce on the tag, signing once', async () => {
+      const n = counting()
+      const out = await injectSdk(html('<html><head></head><body></body></html>'), { path: '/', nonce: n.nonce }).text()
+      expect(out).toBe(`<html><head><script src="/__edgeward/sdk.js" defer data-edgeward-nonce="${NONCE}"></script></head><body></body></html>`)
+      expect(n.calls()).toBe(1)
+    })
+
+    it('gives a tag the page already has the nonce, and adds none', async () => {
+      const n = counting()
+      const out = await injectSdk(html('<html><head><script src="/__edgeward/sdk.js" defer></script></head><body></body></html>'), { path: '/', nonce: n.nonce }).text()
+      expect(out).toBe(`<html><head><script src="/__edgeward/sdk.js" defer data-edgeward-nonce="${NONCE}"></script></head><body></body></html>`)
+      expect(n.calls()).toBe(1)
+    })
+
+    it('signs nothing for a page it does not inject into', async () => {
+      const n = counting()
+      await injectSdk(html('<div>partial</div>'), { path: '/', nonce: n.nonce }).text()
+      injectSdk(new Response('{}', { headers: { 'content-type': 'application/json' } }), { path: '/', nonce: n.nonce })
+      expect(n.calls()).toBe(0)
+    })
+
+    test.each([
+      ['no nonce (no keys)', async () => null],
+      ['a failing signer', async () => { throw new Error('sign') }],
+      ['text that is not a token', async () => '"><script>alert(1)</script>'],
+    ])('writes the plain tag for %s', async (_name, nonce) => {
+      const out = await injectSdk(html('<html><head></head><body></body></html>'), { path: '/', nonce }).text()
+      expect(out).toBe(`<html><head>${SDK_TAG}</head><body></body></html>`)
+      expect(sdkTag('a"b.c.d')).toBe(SDK_TAG)
+    })
   })
 })

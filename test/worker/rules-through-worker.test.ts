@@ -182,8 +182,12 @@ describe('default rules, driven by real counters', () => {
     const f = (l: Record<string, unknown>) => l.features as Record<string, number>
     expect(lines.map((l) => f(l).ip_distinct_users_10m)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
     expect(lines.map((l) => f(l).device_distinct_users_10m)).toEqual([1, 1, 1, 1, 1, 1, 1, 1])
-    expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'allow', 'allow', 'allow', 'allow', 'allow', 'challenge'])
-    expect(lines[7]).toMatchObject({ source: 'rule', reasons: expect.arrayContaining(['access_diversity_ip']) })
+    // Eight new devices minted at one address, each failing: many_new_devices from the 6th (5 mints
+    // and 5 failures before it, docs/identity.md), access_diversity_ip at the 8th.
+    expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'allow', 'allow', 'allow', 'challenge', 'challenge', 'challenge'])
+    expect(lines[5]).toMatchObject({ source: 'rule', reasons: expect.arrayContaining(['many_new_devices']) })
+    expect(lines[6]?.rules).not.toContain('access_diversity_ip')
+    expect(lines[7]).toMatchObject({ source: 'rule', rules: expect.arrayContaining(['access_diversity_ip', 'many_new_devices']) })
     expect(lines[7]?.rules).not.toContain('credential_stuffing')
   })
 

@@ -1,14 +1,27 @@
 // SDK injection: takes an origin Response and the request path, returns it with
 // <script src="/__edgeward/sdk.js" defer> added once (end of <head>, else start of <body>) via
-// HTMLRewriter. Only text/html with a body; never touches other types or an existing tag.
+// HTMLRewriter. Only text/html with a body; never touches other types. With a nonce source, the
+// tag (ours, or one the page already has) carries this page view's signed SDK nonce in
+// `data-edgeward-nonce`; the nonce is signed only when a tag is actually written.
 
 export const SDK_SRC = '/__edgeward/sdk.js'
 export const SDK_TAG = `<script src="${SDK_SRC}" defer></script>`
+export const SDK_NONCE_ATTRIBUTE = 'data-edgeward-nonce'
+/** A compact JWS: safe inside a double-quoted attribute as it is. */
+const NONCE_TEXT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+
+/** The tag, with this page view's nonce when there is a usable one. */
+export function sdkTag(nonce: string | null): string {
+  if (nonce === null || !NONCE_TEXT.test(nonce)) return SDK_TAG
+  return `<script src="${SDK_SRC}" defer ${SDK_NONCE_ATTRIBUTE}="${nonce}"></script>`
+}
 
 export interface InjectOptions {
   /** Paths to leave alone: exact paths, or prefixes written with a trailing `*`. */
   readonly exclude?: readonly string[]
   readonly path: string
+  /** Signs this page view's SDK nonce (worker/sdk/nonce.ts); called at most once, only when a tag is written. */
+  readonly nonce?: () => Promise<string | null>
 }
 
 function excluded(path: string, patterns: readonly string[] | undefined): boolean {
@@ -35,27 +48,33 @@ function isSdkSrc(src: string | null): boolean {
 export function injectSdk(response: Response, options: InjectOptions): Response {
   if (response.body === null || !isHtml(response) || excluded(options.path, options.exclude)) return response
   let done = false
+  let signed: Promise<string | null> | undefined
+  const nonce = (): Promise<string | null> => (signed ??= options.nonce === undefined ? Promise.resolve(null) : options.nonce().catch(() => null))
   const rewritten = new HTMLRewriter()
     .on('script[src]', {
-      element(el) {
-        if (isSdkSrc(el.getAttribute('src'))) done = true
+      async element(el) {
+        if (done || !isSdkSrc(el.getAttribute('src'))) return
+        done = true
+        // The page ships the SDK itself: give its tag this page view's nonce.
+        const n = options.nonce === undefined ? null : await nonce()
+        if (n !== null && NONCE_TEXT.test(n)) el.setAttribute(SDK_NONCE_ATTRIBUTE, n)
       },
     })
     .on('head', {
       element(el) {
-        el.onEndTag((end) => {
+        el.onEndTag(async (end) => {
           if (done) return
-          end.before(SDK_TAG, { html: true })
           done = true
+          end.before(sdkTag(await nonce()), { html: true })
         })
       },
     })
     .on('body', {
-      element(el) {
+      async element(el) {
         // No <head>, or a <head> whose end tag was implied: the body's first child.
         if (done) return
-        el.prepend(SDK_TAG, { html: true })
         done = true
+        el.prepend(sdkTag(await nonce()), { html: true })
       },
     })
     .transform(response)

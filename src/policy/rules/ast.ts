@@ -24,6 +24,12 @@ export const RULE_VARIABLES = {
   credential_unreadable: 'bool',
   /** …that carries two or more different usernames (`Username=a&username=b`, body vs query, duplicate JSON keys). */
   credential_conflict: 'bool',
+  /** Device standing (src/signals/deviceStanding.ts): proven by an SDK nonce and 10 min old, or signed in within 24 h. False without a device. */
+  device_established: 'bool',
+  /** A valid device cookie minted without a valid, unused SDK nonce; missing without a device. */
+  device_unproven: 'bool',
+  /** Devices that sent the same coarse SDK telemetry in the hour before this device's cookie was issued (replay); missing when not fingerprinted. */
+  telemetry_seen_devices_1h: 'number',
   /** Journey counters that are not model features (`ip.navigations_1m`, `user_key_slow`, …): src/counters/ruleVariables.ts. */
   ...COUNTER_RULE_VARIABLES,
 } as const

@@ -27,6 +27,14 @@ export interface RuleFacts {
   readonly credentials?: CredentialFacts
   /** Journey-counter values that are not features (counterRuleValues of the journey read); absent = all null. */
   readonly counters?: CounterRuleValues
+  /** The device's standing (worker/evaluate.ts); absent = no device. */
+  readonly device?: DeviceRuleFacts
+}
+
+export interface DeviceRuleFacts {
+  readonly established: boolean
+  readonly unproven: boolean | null
+  readonly telemetrySeenDevices1h: number | null
 }
 
 export function claimsCrawler(userAgent: string | null): boolean {
@@ -52,6 +60,9 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       verified_bot: f.verifiedBot,
       ja3: f.ja3,
       ja4: f.ja4,
+      device_established: f.device?.established ?? false,
+      device_unproven: f.device?.unproven ?? null,
+      telemetry_seen_devices_1h: f.device?.telemetrySeenDevices1h ?? null,
       ...(f.counters ?? NO_COUNTER_VALUES),
     },
   }

@@ -55,6 +55,9 @@ export interface Doc extends EvtTarget {
   readonly head: { appendChild(node: unknown): unknown } | null
   createElement(tag: string): any
   querySelectorAll(selector: string): ArrayLike<unknown>
+  querySelector(selector: string): El | null
+  /** The <script> running right now (classic scripts, deferred included); null elsewhere. */
+  readonly currentScript?: El | null
 }
 export interface Nav {
   readonly webdriver?: boolean

@@ -1,6 +1,7 @@
 // The browser SDK entry: records behaviour on this page, posts telemetry soon after load and
 // again just before a credential form submits (waiting at most SUBMIT_WAIT_MS), then lets the
-// form go natively. Must never break the page: every failure falls back to doing nothing.
+// form go natively. Every report carries the page view's signed nonce from the SDK's own tag.
+// Must never break the page: every failure falls back to doing nothing.
 import type { Telemetry, TelemetryPhase } from '../../../src/signals/telemetry'
 import { automationMarkers } from './automation'
 import { gapMean, gapSd, recordBehaviour } from './behaviour'
@@ -12,8 +13,22 @@ import { send } from './send'
 const SUBMIT_WAIT_MS = 800
 const LOAD_WAIT_MS = 5000
 const INCOGNITO_WAIT_MS = 300
+const NONCE_ATTRIBUTE = 'data-edgeward-nonce'
+const NONCE_TEXT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
-function start(): void {
+/** This page view's nonce, from our <script> tag (read while it runs), else from any SDK tag. */
+function pageNonce(): string | undefined {
+  try {
+    const doc = win.document
+    const el = doc.currentScript?.getAttribute(NONCE_ATTRIBUTE) != null ? doc.currentScript : doc.querySelector(`script[${NONCE_ATTRIBUTE}]`)
+    const n = el?.getAttribute(NONCE_ATTRIBUTE) ?? null
+    return n !== null && n.length <= 1024 && NONCE_TEXT.test(n) ? n : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function start(nonce: string | undefined): void {
   const behaviour = recordBehaviour()
   let incognito: boolean | null = null
   const probe = Promise.race([
@@ -44,6 +59,7 @@ function start(): void {
       automationMarkers: markers,
       incognito,
       ...environment(),
+      ...(nonce === undefined ? {} : { nonce }),
     }
   }
 
@@ -104,7 +120,7 @@ function nativeSubmit(form: FormEl, submitter: El | null): void {
 if (win.__edgewardSdk === undefined) {
   win.__edgewardSdk = 1
   try {
-    start()
+    start(pageNonce())
   } catch {
     // Never break the page.
   }

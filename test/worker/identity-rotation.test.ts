@@ -1,0 +1,104 @@
+// Identity that costs, through the real Worker (demo origin, real KV and Durable Objects): a login
+// script that mints a fresh device cookie before every attempt — with or without the page's SDK
+// nonce, with telemetry replayed exactly or jittered — is first mitigated no later than the same
+// script without cookies plus 2 attempts, and lets through no more than it plus 2. From one address
+// and spread over a pool, one attempt per address; with the model out of reach (the counter rules a
+// farmed clearance cannot lift) and with the bundled thresholds.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { byRuleOrDenyList, runScript, tally, type Attempt, type Identity } from '../support/attacker'
+import { clearConfig, writeConfig } from '../support/worker'
+
+afterEach(clearConfig)
+vi.setConfig({ testTimeout: 90_000 })
+
+const NO_MODEL = { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 }, signup: { challenge: 1, block: 1 }, password_reset: { challenge: 1, block: 1 } }
+const PATIENT = { budget_ms: 1000 }
+
+let run = 0
+/** Leaked pairs (none right) for accounts no other script in this file tries. */
+function pairs(n: number): { username: string; password: string }[] {
+  const base = 100 + 40 * ++run
+  return Array.from({ length: n }, (_, i) => ({ username: `user${String(base + i).padStart(4, '0')}@example.com`, password: `leaked-${run}-${i}` }))
+}
+const oneAddress = (n: number): Attempt[] => pairs(n).map((p) => ({ ...p, ip: `100.70.${run}.9` }))
+/** One attempt per address, every address in its own /24. */
+const spreadPool = (n: number): Attempt[] => pairs(n).map((p, i) => ({ ...p, ip: `100.${72 + (i % 8)}.${run * 8 + Math.floor(i / 8)}.${run}` }))
+/** One attempt per address, all in one /24 (a proxy provider's block). */
+const onePrefix = (n: number): Attempt[] => pairs(n).map((p, i) => ({ ...p, ip: `100.71.${run}.${i + 1}` }))
+
+/** Telemetry recorded once and replayed as is, or with the time to submit and key rhythm jittered per attempt. */
+const replayed = (): Record<string, unknown> => ({})
+const jittered = (i: number): Record<string, unknown> => {
+  const took = 5000 + 977 * i + 30_000 * run // never the same twice in this file
+  return { timeOnPageMs: took, timeToSubmitMs: took, keyIntervalMeanMs: 120 + 13 * i }
+}
+
+const TACTICS: readonly (readonly [string, Identity, (i: number) => Record<string, unknown>])[] = [
+  ['fresh unproven cookies, replayed telemetry', 'rotate_unproven', replayed],
+  ['fresh unproven cookies, jittered telemetry', 'rotate_unproven', jittered],
+  ['fresh nonce-proven cookies, replayed telemetry', 'rotate_proven', replayed],
+  ['fresh nonce-proven cookies, jittered telemetry', 'rotate_proven', jittered],
+]
+
+/** The plain and the adaptive script, each on its own accounts and addresses; `rulesOnly` counts only rule and deny-list mitigations. */
+async function compare(make: (n: number) => Attempt[], n: number, tactic: Identity, telemetry: (i: number) => Record<string, unknown>, rulesOnly = true) {
+  const plain = await runScript(make(n), 'none')
+  const adaptive = await runScript(make(n), tactic, telemetry)
+  if (!rulesOnly) return { plain, adaptive }
+  return { plain: { ...plain, ...tally(plain.results, byRuleOrDenyList) }, adaptive: { ...adaptive, ...tally(adaptive.results, byRuleOrDenyList) } }
+}
+
+/** "No later than plain + 2": a plain script never mitigated bounds nothing. */
+function expectNoBetterThanPlain(plain: { first: number; through: number }, adaptive: { first: number; through: number }): void {
+  if (plain.first > 0) {
+    expect(adaptive.first, 'the adaptive script is mitigated').toBeGreaterThan(0)
+    expect(adaptive.first).toBeLessThanOrEqual(plain.first + 2)
+  }
+  expect(adaptive.through).toBeLessThanOrEqual(plain.through + 2)
+}
+
+describe('cookie rotation against the counter rules (model out of reach)', () => {
+  it.each(TACTICS)('from one address: %s', async (_name, tactic, telemetry) => {
+    await writeConfig({ version: 'rotation-rules', thresholds: NO_MODEL, counters: PATIENT })
+    const { plain, adaptive } = await compare(oneAddress, 10, tactic, telemetry)
+    expect(plain.first, 'the cookie-less script is caught by credential_stuffing').toBe(5)
+    expectNoBetterThanPlain(plain, adaptive)
+    const acting = adaptive.results[adaptive.first - 1]?.line.rules as string[]
+    expect(acting.some((r) => r === 'many_new_devices' || r === 'telemetry_replay')).toBe(true)
+  })
+
+  it.each(TACTICS)('spread over a pool, one attempt per address: %s', async (_name, tactic, telemetry) => {
+    await writeConfig({ version: 'rotation-pool', thresholds: NO_MODEL, counters: PATIENT })
+    const { plain, adaptive } = await compare(spreadPool, 10, tactic, telemetry)
+    expectNoBetterThanPlain(plain, adaptive)
+  })
+
+  it('a /24 of proxies, one attempt per address: many_new_devices on the prefix, where the cookie-less run is never stopped', async () => {
+    await writeConfig({ version: 'rotation-prefix', thresholds: NO_MODEL, counters: PATIENT })
+    const { plain, adaptive } = await compare(onePrefix, 24, 'rotate_proven', jittered)
+    expectNoBetterThanPlain(plain, adaptive)
+    expect(adaptive.first).toBeGreaterThan(0)
+    expect(adaptive.first).toBeLessThanOrEqual(21)
+    expect(adaptive.results[adaptive.first - 1]?.line.rules).toContain('many_new_devices')
+  })
+
+  it('identical telemetry from a third new device is a replay: telemetry_replay challenges it', async () => {
+    await writeConfig({ version: 'rotation-replay', thresholds: NO_MODEL, counters: PATIENT })
+    const odd = { keyIntervalMeanMs: 233.3, keyIntervalSdMs: 77.7, timeOnPageMs: 12_345, timeToSubmitMs: 12_345 }
+    const { results } = await runScript(spreadPool(4), 'rotate_proven', () => odd)
+    expect(results.map((r) => r.collect?.detail)).toEqual(Array(4).fill('collect:new_device'))
+    expect(results.map((r) => (r.line.rules as string[]).includes('telemetry_replay'))).toEqual([false, false, true, true])
+    expect(results.slice(2).map(byRuleOrDenyList)).toEqual([true, true])
+  })
+})
+
+describe('cookie rotation against the bundled thresholds (model and rules)', () => {
+  it.each([
+    ['one address', oneAddress],
+    ['a pool', spreadPool],
+  ] as const)('from %s, fresh proven cookies with jittered telemetry do no better than no cookie', async (_name, make) => {
+    await writeConfig({ version: 'rotation-bundled', counters: PATIENT })
+    const { plain, adaptive } = await compare(make, 8, 'rotate_proven', jittered, false)
+    expectNoBetterThanPlain(plain, adaptive)
+  })
+})
