@@ -26,7 +26,7 @@ const MOBILE_KINDS: readonly BrowserKind[] = ['chrome_android', 'safari_ios', 's
 const SMOKE_MIX: CrowdMix = {
   shares: { household: 0.25, office: 0.5, campus: 0, cgnat: 0.25, corporate: 0, privacy: 0 },
   size: { office: [6, 6], campus: [2, 2], cgnat: [3, 3], corporate: [2, 2], privacy: [1, 1] },
-  officeSpreadMs: 3000,
+  officeSpreadMs: 4000,
 }
 
 export interface Persona {
@@ -62,6 +62,10 @@ export function persona(s: Pick<SessionContext, 'site'>, rng: Random, v: Variant
 
 const ENTRY_MS: Readonly<Record<Persona['entry'], number>> = { manager: 1200, fast: 3500, usual: 7000, slow: 15_000 }
 
+/** People keep close to a person's pace even in a smoke run (the attacks there run at a tenth of
+ * theirs): ten times as many page views a minute from one office address is not an office. */
+const SMOKE_PEOPLE_PACE = 0.4
+
 export const humanHttp: FamilySpec = {
   family: 'human_http',
   sessions: (w) => scaled(w, 5000, 12),
@@ -73,7 +77,8 @@ export const humanHttp: FamilySpec = {
     const cf = cfFor(s, networkOf(s, p.network), 'browser')
     const a = actorFor(s, { cf, identity: { type: 'browser', profile: browserProfile(p.browser, cf.country, rng) } })
     const loader = pageLoader(a, rng, { warmCache: p.returning, javascript: p.javascript })
-    const think = (median = 4000): Promise<void> => pause(s, Math.min(20_000, rng.lognormal(median, 0.7)))
+    const pace = s.world.smoke ? SMOKE_PEOPLE_PACE / s.world.pace : 1
+    const think = (median = 4000): Promise<void> => pause(s, pace * Math.min(20_000, rng.lognormal(median, 0.7)))
     let here: string | undefined
     const go = async (path: string): Promise<boolean> => {
       if (over(s)) return false
@@ -92,7 +97,7 @@ export const humanHttp: FamilySpec = {
       } else {
         const entry = rng.weighted([['/', 50], ['/products', 30], [`/products/${rng.int(1, 1000)}`, 20]] as const)
         if (!(await go(entry))) return
-        for (let i = rng.int(1, v === 'shifted' ? 6 : 4); i > 0; i--) {
+        for (let i = s.world.smoke ? 1 : rng.int(1, v === 'shifted' ? 6 : 4); i > 0; i--) {
           await think()
           if (!(await go(rng.chance(0.3) ? `/products?page=${rng.int(1, 20)}` : `/products/${rng.int(1, 1000)}`))) return
         }
@@ -103,7 +108,7 @@ export const humanHttp: FamilySpec = {
           await think(2500)
           if (!(await go('/login'))) return
         }
-        const typing = (): Promise<void> => pause(s, rng.lognormal(ENTRY_MS[p.entry], 0.4))
+        const typing = (): Promise<void> => pause(s, pace * rng.lognormal(ENTRY_MS[p.entry], 0.4))
         await typing()
         for (let i = 0; i < p.wrong; i++) {
           if ((await post('/login', { username: demoUser(n), password: `${demoPassword(n)}${rng.pick(['x', '1', '!', ''])}${i}` })) === null) return
