@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startDevServer, type DevServer } from './support/devServer'
-import { describeLines, ensureRealAppsInstalled, gitInit, healthConfig, mitigatedLines, outPath, startApp, type AppProcess, type LogLine } from './support/realApps'
-import { CHROMIUM, edgewardAnswers, launchPerson, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer, type Answer, type PersonBrowser } from './support/realAppsBrowser'
+import { clearOut, describeLines, ensureRealAppsInstalled, expectStoppedEarly, gitInit, healthConfig, outPath, personWatch, startApp, type AppProcess } from './support/realApps'
+import { CHROMIUM, launchPerson, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer, type PersonBrowser } from './support/realAppsBrowser'
 
 const EDGEWARD_PORT = 20200
 const APP_PORT = 20201
@@ -57,17 +57,19 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
   let edge: DevServer
   let person: PersonBrowser
   let dir: string
-  let stage = { answers: 0, lines: 0 }
+  let watch: ReturnType<typeof personWatch>
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
     ensureRealAppsInstalled()
+    clearOut('jingo')
     dir = mkdtempSync(join(tmpdir(), 'edgeward-jingo-'))
     gitInit(join(dir, 'wiki'))
     writeFileSync(join(dir, 'config.yaml'), jingoConfig(join(dir, 'wiki')))
     app = await startApp('node', ['node_modules/jingo/jingo', '-c', join(dir, 'config.yaml')], { port: APP_PORT, readyPath: '/login' })
     edge = await startDevServer({ port: EDGEWARD_PORT, env: { ORIGIN_URL: app.url }, config: CONFIG })
     person = await launchPerson()
+    watch = personWatch(edge, person, PERSON_IP)
   }, 300_000)
 
   // What the person saw when a stage failed: out/real-apps/jingo-failed-<stage>.png.
@@ -85,21 +87,6 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
     await app?.stop()
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
-
-  function sinceLastStage(): { answers: Answer[]; lines: LogLine[] } {
-    const lines = edge.logLines()
-    const out = { answers: person.answers.slice(stage.answers), lines: lines.slice(stage.lines) }
-    stage = { answers: person.answers.length, lines: lines.length }
-    return out
-  }
-
-  function expectNoMitigation(what: string): void {
-    const { answers, lines } = sinceLastStage()
-    const byEdgeward = edgewardAnswers(answers)
-    const mitigated = mitigatedLines(lines, PERSON_IP)
-    const message = `${what}: edgeward mitigated the person:\n${byEdgeward.map((a) => `${a.method} ${a.url} ${a.status} ${a.mitigated} ${a.resourceType}`).join('\n')}\n--- decision log ---\n${describeLines(mitigated)}`
-    expect(byEdgeward.length + mitigated.length, message).toBe(0)
-  }
 
   async function signIn(password: string): Promise<void> {
     const { page } = person
@@ -120,7 +107,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
     await page.goto(`${edge.url}/`, { waitUntil: 'load' })
     expect(new URL(page.url()).pathname).toBe('/login')
     await page.screenshot({ path: outPath('jingo-1-first-load.png') })
-    expectNoMitigation('first load')
+    watch.expectNoMitigation('first load')
   })
 
   it('signs in and writes the wiki’s first page', async () => {
@@ -133,7 +120,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
     expect(await page.textContent('#js--content')).toContain(PAGE_TEXT)
     expect(execFileSync('git', ['log', '--oneline'], { cwd: join(dir, 'wiki') }).toString()).not.toBe('')
     await page.screenshot({ path: outPath('jingo-2-page-written.png') })
-    expectNoMitigation('sign-in and first page')
+    watch.expectNoMitigation('sign-in and first page')
   })
 
   it('reads the page list behind the login, then signs out and is sent back to sign in', async () => {
@@ -145,7 +132,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
     await page.goto(`${edge.url}/wiki/home`, { waitUntil: 'load' })
     expect(new URL(page.url()).pathname).toBe('/login')
     await page.screenshot({ path: outPath('jingo-3-signed-out.png') })
-    expectNoMitigation('reading behind the login and signing out')
+    watch.expectNoMitigation('reading behind the login and signing out')
   })
 
   it('mistypes the password three times, then gets in', async () => {
@@ -159,7 +146,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
     await signIn(PASSWORD)
     expect(await page.textContent('#js--content')).toContain(PAGE_TEXT)
     await page.screenshot({ path: outPath('jingo-5-back-in.png') })
-    expectNoMitigation('three wrong passwords then the right one')
+    watch.expectNoMitigation('three wrong passwords then the right one')
   })
 
   it('stops a stuffing script on /login within five attempts', async () => {
@@ -173,11 +160,6 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
       },
       leakedPairs(36),
     )
-    const first = results.find((r) => r.mitigated !== null)
-    const lines = edge.logLines().filter((l) => l.ip === STUFFER_IP)
-    const report = `${results.map((r) => `${r.attempt}:${r.status}${r.mitigated === null ? '' : `/${r.mitigated}`}`).join(' ')}\n${describeLines(lines)}`
-    writeFileSync(outPath('jingo-stuffing.txt'), report + '\n')
-    expect(first?.attempt ?? Infinity, report).toBeLessThanOrEqual(5)
-    expect(results.slice(first?.attempt ?? 0).filter((r) => r.mitigated === null).map((r) => r.attempt), report).toEqual([])
+    expectStoppedEarly(results, edge.logLines().filter((l) => l.ip === STUFFER_IP), 'jingo-stuffing.txt', 5)
   })
 })

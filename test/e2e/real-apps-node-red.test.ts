@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startDevServer, type DevServer } from './support/devServer'
-import { describeLines, ensureRealAppsInstalled, healthConfig, mitigatedLines, outPath, readText, startApp, type AppProcess, type LogLine } from './support/realApps'
-import { CHROMIUM, edgewardAnswers, launchPerson, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer, type Answer, type PersonBrowser } from './support/realAppsBrowser'
+import { clearOut, describeLines, ensureRealAppsInstalled, expectStoppedEarly, healthConfig, outPath, personWatch, readText, startApp, type AppProcess } from './support/realApps'
+import { CHROMIUM, launchPerson, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer, type PersonBrowser } from './support/realAppsBrowser'
 
 const EDGEWARD_PORT = 20100
 const APP_PORT = 20101
@@ -19,7 +19,7 @@ const USER = 'admin'
 const PASSWORD = 'red-panda-4811' // test/real-apps/node-red-settings.cjs holds its bcrypt hash
 const CONFIG = {
   version: 'e2e-node-red',
-  // Node-RED's editor signs in with a form POST to /auth/token; the defaults do not know that path.
+  // Node-RED's editor signs in with an XHR POST (form-encoded) to /auth/token, a path the defaults do not know.
   routes_add: [{ class: 'login', pattern: '/auth/token' }],
 }
 const FLOW = [
@@ -34,11 +34,12 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
   let edge: DevServer
   let person: PersonBrowser
   let userDir: string
-  let stage = { answers: 0, lines: 0 }
+  let watch: ReturnType<typeof personWatch>
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
     ensureRealAppsInstalled()
+    clearOut('node-red')
     userDir = mkdtempSync(join(tmpdir(), 'edgeward-node-red-'))
     app = await startApp('node', ['node_modules/node-red/red.js', '--settings', 'node-red-settings.cjs'], {
       port: APP_PORT,
@@ -47,6 +48,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
     })
     edge = await startDevServer({ port: EDGEWARD_PORT, env: { ORIGIN_URL: app.url }, config: CONFIG })
     person = await launchPerson()
+    watch = personWatch(edge, person, PERSON_IP)
   }, 300_000)
 
   // What the person saw when a stage failed: out/real-apps/node-red-failed-<stage>.png.
@@ -64,23 +66,6 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
     await app?.stop()
     if (userDir !== undefined) rmSync(userDir, { recursive: true, force: true })
   })
-
-  /** The person's answers and edgeward's non-allow lines about the person since the last call. */
-  function sinceLastStage(): { answers: Answer[]; lines: LogLine[] } {
-    const lines = edge.logLines()
-    const out = { answers: person.answers.slice(stage.answers), lines: lines.slice(stage.lines) }
-    stage = { answers: person.answers.length, lines: lines.length }
-    return out
-  }
-
-  function expectNoMitigation(what: string): void {
-    const { answers, lines } = sinceLastStage()
-    const byEdgeward = edgewardAnswers(answers)
-    const mitigated = mitigatedLines(lines, PERSON_IP)
-    const message = `${what}: edgeward mitigated the person:\n${byEdgeward.map((a) => `${a.method} ${a.url} ${a.status} ${a.mitigated} ${a.resourceType}`).join('\n')}\n--- decision log ---\n${describeLines(mitigated)}`
-    expect(byEdgeward.length + mitigated.length, message).toBe(0)
-    expect(person.socketErrors).toEqual([])
-  }
 
   async function signIn(password: string): Promise<void> {
     const { page } = person
@@ -103,7 +88,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
     await page.waitForSelector('#node-dialog-login-username', { timeout: 20_000 }).catch(() => {})
     await page.screenshot({ path: outPath('node-red-1-first-load.png') })
     expect(person.answers.length).toBeGreaterThan(10)
-    expectNoMitigation('first load')
+    watch.expectNoMitigation('first load')
   })
 
   it('signs in and opens the editor, its WebSocket included', async () => {
@@ -112,7 +97,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="inject"]', { timeout: 20_000 })
     await page.waitForSelector('#red-ui-header-button-user', { state: 'visible', timeout: 10_000 })
     await page.screenshot({ path: outPath('node-red-2-editor.png') })
-    expectNoMitigation('sign-in')
+    watch.expectNoMitigation('sign-in')
   })
 
   it('deploys a flow and sees it run through the /comms WebSocket', async () => {
@@ -133,7 +118,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
     await page.keyboard.press('d')
     await page.waitForSelector('.red-ui-debug-msg-payload:has-text("hello through edgeward")', { timeout: 15_000 })
     await page.screenshot({ path: outPath('node-red-3-deployed.png') })
-    expectNoMitigation('deploy and run')
+    watch.expectNoMitigation('deploy and run')
   })
 
   it('signs out', async () => {
@@ -142,7 +127,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
     await page.click('#usermenu-item-logout')
     await page.waitForSelector('#node-dialog-login-username', { timeout: 20_000 })
     await page.screenshot({ path: outPath('node-red-4-signed-out.png') })
-    expectNoMitigation('sign-out')
+    watch.expectNoMitigation('sign-out')
   })
 
   it('mistypes the password three times, then gets in', async () => {
@@ -156,7 +141,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
     await signIn(PASSWORD)
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="inject"]', { timeout: 20_000 })
     await page.screenshot({ path: outPath('node-red-6-back-in.png') })
-    expectNoMitigation('three wrong passwords then the right one')
+    watch.expectNoMitigation('three wrong passwords then the right one')
   })
 
   it('stops a stuffing script on /auth/token within five attempts', async () => {
@@ -170,12 +155,6 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
       },
       leakedPairs(36),
     )
-    const first = results.find((r) => r.mitigated !== null)
-    const lines = edge.logLines().filter((l) => l.ip === STUFFER_IP)
-    const report = `${results.map((r) => `${r.attempt}:${r.status}${r.mitigated === null ? '' : `/${r.mitigated}`}`).join(' ')}\n${describeLines(lines)}`
-    writeFileSync(outPath('node-red-stuffing.txt'), report + '\n')
-    expect(first?.attempt ?? Infinity, report).toBeLessThanOrEqual(5)
-    // Once stopped, it stays stopped: no later attempt reaches the app.
-    expect(results.slice((first?.attempt ?? 0)).filter((r) => r.mitigated === null).map((r) => r.attempt), report).toEqual([])
+    expectStoppedEarly(results, edge.logLines().filter((l) => l.ip === STUFFER_IP), 'node-red-stuffing.txt', 5)
   })
 })

@@ -2,9 +2,11 @@
 // the apps (test/real-apps, its own lockfile, so the root `npm ci` stays small), starts one on a
 // port of the test's band, and reads what edgeward decided about each request from its log lines.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { expect } from 'vitest'
 import { stopProcessGroup } from '../../../src/cli/processGroup'
+import { edgewardAnswers, type Answer, type StuffResult } from './realAppsBrowser'
 
 const ROOT = join(import.meta.dirname, '../../..')
 export const REAL_APPS_DIR = join(ROOT, 'test/real-apps')
@@ -20,6 +22,12 @@ export function ensureRealAppsInstalled(): void {
   const lock = join(REAL_APPS_DIR, 'package-lock.json')
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return
   execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: REAL_APPS_DIR, stdio: 'pipe', timeout: 300_000 })
+}
+
+/** Removes an app's files from an earlier run, so every screenshot and report there is this run's. */
+export function clearOut(prefix: string): void {
+  mkdirSync(OUT_DIR, { recursive: true })
+  for (const f of readdirSync(OUT_DIR)) if (f.startsWith(`${prefix}-`)) rmSync(join(OUT_DIR, f), { force: true })
 }
 
 export function outPath(name: string): string {
@@ -82,6 +90,37 @@ const FEATURES_OF_INTEREST = [
   'sdk_webdriver', 'sdk_automation_markers', 'sdk_key_count', 'sdk_key_interval_mean_ms', 'sdk_time_to_submit_ms', 'sdk_pointer_moved',
   'device_failed_logins_10m', 'ip_failed_logins_10m', 'ip_distinct_users_10m', 'user_failed_logins_1h',
 ]
+
+/**
+ * Stage by stage: fails when, since the last call, the browser got an answer edgeward made
+ * itself or a decision line for the person's address is not `allow`, listing both.
+ */
+export function personWatch(edge: { logLines(): LogLine[] }, person: { answers: Answer[]; socketErrors: string[] }, ip: string) {
+  let seen = { answers: 0, lines: 0 }
+  return {
+    expectNoMitigation(stage: string): void {
+      const lines = edge.logLines()
+      const answers = edgewardAnswers(person.answers.slice(seen.answers))
+      const mitigated = mitigatedLines(lines.slice(seen.lines), ip)
+      seen = { answers: person.answers.length, lines: lines.length }
+      const message = `${stage}: edgeward mitigated the person:\n${answers.map((a) => `${a.method} ${a.url} ${a.status} ${a.mitigated} ${a.resourceType}`).join('\n')}\n--- decision log ---\n${describeLines(mitigated)}`
+      expect(answers.length + mitigated.length, message).toBe(0)
+      expect(person.socketErrors, stage).toEqual([])
+    },
+  }
+}
+
+/**
+ * The stuffing run: its first mitigation no later than `within`, and none of its later attempts
+ * reaching the app. Writes each attempt's answer and decision line to out/real-apps/<file>.
+ */
+export function expectStoppedEarly(results: readonly StuffResult[], lines: readonly LogLine[], file: string, within: number): void {
+  const first = results.find((r) => r.mitigated !== null)
+  const report = `${results.map((r) => `${r.attempt}:${r.status}${r.mitigated === null ? '' : `/${r.mitigated}`}`).join(' ')}\n${describeLines(lines)}`
+  writeFileSync(outPath(file), report + '\n')
+  expect(first?.attempt ?? Infinity, report).toBeLessThanOrEqual(within)
+  expect(results.slice(first?.attempt ?? 0).filter((r) => r.mitigated === null).map((r) => r.attempt), report).toEqual([])
+}
 
 /** The config version the running edgeward reports: whether the KV config was taken or refused. */
 export async function healthConfig(edgewardUrl: string): Promise<string> {
