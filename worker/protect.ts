@@ -5,6 +5,7 @@ import { respond } from '../src/action/respond'
 import { classifyRoute, type CompiledConfig } from '../src/config/compileConfig'
 import { unscoredDecision, type Decision } from '../src/policy/decision'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
+import { coldPosture } from './config/coldPosture'
 import { readRequestCredentials } from './credentials'
 import { evaluate, MODEL_FALLBACK_NAME, type Evaluation } from './evaluate'
 import { errorName, logDecision } from './logDecision'
@@ -41,6 +42,8 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     submits = credentials.facts.attempt
     const user = credentials.user
     evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, credentials: credentials.facts, now, missing })
+    // A cold isolate on the bundled shadow fallback still blocks deny-list hits (worker/config/coldPosture.ts).
+    evaluation = { ...evaluation, decision: coldPosture(evaluation.decision, loaded.problem) }
   } catch (error) {
     missing.push('pipeline_error')
     console.error(JSON.stringify({ event: 'pipeline_error', ref, error: errorName(error), detail: PIPELINE_ERROR_DETAIL }))

@@ -1,30 +1,44 @@
 // Config from KV: returns the compiled config in force for this isolate. Cached for
 // CACHE_MS; a bad write is rejected whole (the last good one stays, logged once); KV
-// slow or down → the cached/last-good/bundled config (fail open, visible in `missing`).
+// slow or down → the cached config. A cold isolate (nothing cached) reads `config` and
+// `config:last-good` together within one budget: the last good one if only it answers, else the
+// bundled rules in shadow (never enforce what may be a shadow deployment) with deny-list hits
+// still blocked (coldPosture.ts). The line's `missing` says which.
 import { compileConfig, type CompiledConfig } from '../../src/config/compileConfig'
 import { DEFAULT_CONFIG } from '../../src/config/defaults'
-import { withDeadline } from '../deadline'
+import { withDeadline, type Deadlined } from '../deadline'
 
 export const CONFIG_KEY = 'config'
 /** Where the last config that validated is kept, so a fresh isolate survives a bad write. */
 export const LAST_GOOD_KEY = 'config:last-good'
 const CACHE_MS = 10_000
 const KV_BUDGET_MS = 50
+/** After a failed read, the next request tries again this much later (not every request). */
+const RETRY_MS = 1_000
+
+export type ConfigProblem = 'config_rejected' | 'config_unavailable' | 'config_cold_last_good' | 'config_cold_bundled_shadow'
 
 export interface ConfigState {
   readonly config: CompiledConfig
   /** Why the config in force is not the one in KV right now, if it is not. */
-  readonly problem: 'config_rejected' | 'config_unavailable' | null
+  readonly problem: ConfigProblem | null
 }
 
 const bundled = compileConfig(DEFAULT_CONFIG)
 if (!bundled.ok) throw new TypeError(`bundled default config is invalid: ${bundled.detail}`)
 export const BUNDLED_CONFIG: CompiledConfig = bundled.value
 
+/** A cold isolate that can read neither key: the bundled rules, in shadow, under their own name. */
+const bundledShadow = compileConfig({ ...DEFAULT_CONFIG, version: `${DEFAULT_CONFIG.version}-cold-shadow`, mode: 'shadow' })
+if (!bundledShadow.ok) throw new TypeError(`bundled shadow config is invalid: ${bundledShadow.detail}`)
+export const COLD_SHADOW_CONFIG: CompiledConfig = bundledShadow.value
+
 interface Cache {
   state: ConfigState
   raw: string | null
   fetchedAt: number
+  /** No config has been read from KV yet: what is in force is a cold fallback. */
+  cold: boolean
 }
 
 let cache: Cache | null = null
@@ -51,22 +65,36 @@ export function loadConfig(kv: KVNamespace, now: number): Promise<ConfigState> {
 }
 
 async function refresh(kv: KVNamespace, now: number): Promise<ConfigState> {
-  const read = await withDeadline(kv.get(CONFIG_KEY), KV_BUDGET_MS)
+  const cold = cache === null || cache.cold
+  // Cold: both keys at once, one budget — the request waits no longer than a warm read would.
+  const [read, lastGood] = await Promise.all([
+    withDeadline(kv.get(CONFIG_KEY), KV_BUDGET_MS),
+    cold ? withDeadline(kv.get(LAST_GOOD_KEY), KV_BUDGET_MS) : null,
+  ])
   if (!read.ok) {
-    const fallback = cache?.state.config ?? BUNDLED_CONFIG
-    const state: ConfigState = { config: fallback, problem: 'config_unavailable' }
+    const state: ConfigState =
+      cache !== null && !cache.cold ? { config: cache.state.config, problem: 'config_unavailable' } : coldFallback(lastGood)
     // Retry soon, not on every request.
-    cache = { state, raw: cache?.raw ?? null, fetchedAt: now - CACHE_MS + 1000 }
+    cache = { state, raw: cache?.raw ?? null, fetchedAt: now - CACHE_MS + RETRY_MS, cold }
     return state
   }
   const raw = read.value
-  if (cache !== null && raw === cache.raw) {
+  if (cache !== null && !cache.cold && raw === cache.raw) {
     cache.fetchedAt = now
     return cache.state
   }
   const state = raw === null ? { config: BUNDLED_CONFIG, problem: null } : await accept(kv, raw)
-  cache = { state, raw, fetchedAt: now }
+  cache = { state, raw, fetchedAt: now, cold: false }
   return state
+}
+
+/** What a cold isolate runs when `config` did not answer: the last good one if it did, else bundled shadow. */
+function coldFallback(lastGood: Deadlined<string | null> | null): ConfigState {
+  if (lastGood?.ok === true && lastGood.value !== null) {
+    const compiled = compileText(lastGood.value)
+    if (compiled.ok) return { config: compiled.value, problem: 'config_cold_last_good' }
+  }
+  return { config: COLD_SHADOW_CONFIG, problem: 'config_cold_bundled_shadow' }
 }
 
 async function accept(kv: KVNamespace, raw: string): Promise<ConfigState> {
@@ -82,7 +110,7 @@ async function accept(kv: KVNamespace, raw: string): Promise<ConfigState> {
     reportedBad.add(raw)
     console.error(JSON.stringify({ event: 'config_rejected', problems: compiled.problems ?? [compiled.detail] }))
   }
-  const previous = cache?.state.config ?? (await lastGoodFromKv(kv)) ?? BUNDLED_CONFIG
+  const previous = (cache !== null && !cache.cold ? cache.state.config : null) ?? (await lastGoodFromKv(kv)) ?? BUNDLED_CONFIG
   return { config: previous, problem: 'config_rejected' }
 }
 
