@@ -60,12 +60,10 @@ export interface MemoryAnswer {
 
 /**
  * As in the Worker bench, each request takes the path it is sent for: pages forwarded and injected,
- * logins forwarded and counted, and a GET of /checkout/* challenged — where a held clearance is
- * verified and lets it through.
+ * logins forwarded and counted, and a GET of /checkout/* challenged by the model — where a held
+ * clearance is verified and lets it through (a clearance lifts the model's challenges only).
  */
-const CONFIG = benchConfig('bench-memory', [
-  { name: 'bench_checkout_view_challenge', when: 'route == "checkout" and method == "GET"', action: 'challenge', priority: 5 },
-])
+const CONFIG = benchConfig('bench-memory', [], { thresholds: { default: { challenge: 1, block: 1 }, checkout: { challenge: 0, block: 1 } } })
 
 /** The Worker bench's bindings, but the counters deny a key while it is in `denied`, and the test-cf header is trusted. */
 function memoryEnv(cookieKeys: string, denied: ReadonlySet<string>): Record<string, unknown> {

@@ -85,6 +85,8 @@ export function fakeEnv(configJson: string, cookieKeys: string, options: FakeEnv
     COUNTERS: ns({ observe: options.observe ?? (async () => quiet), record: async () => {}, deny: async () => {}, undeny: async () => false }),
     ZONE_STATS: ns({ add: async () => null }),
     REGISTRY: ns({ indexDeny: async () => {}, unindexDeny: async () => false }),
+    // Challenge ids always fresh, every clearance on its first use (the use count is one RPC, stubbed like the counters).
+    CHALLENGE_NONCES: ns({ consume: async () => true, useClearance: async () => ({ uses: 1, failuresSince: 0, revoked: false }), peekClearance: async () => ({ uses: 0, revoked: false }) }),
     ORIGIN_URL: 'http://origin.bench',
     EDGEWARD_ADMIN_TOKEN: 'bench-admin-token',
     EDGEWARD_USER_HASH_KEY: 'bench-user-hash-key',
