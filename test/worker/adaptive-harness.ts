@@ -3,9 +3,9 @@
 // demo origin, with real KV and Durable Objects — COUNTERS wrapped so chosen username keys answer
 // slowly (tactic slow_user). Returns each attempt and the decision line of its first login POST.
 import { env } from 'cloudflare:workers'
-import { solvePow } from '../../src/action/pow'
 import { runAdaptiveAttack, type AttemptRecord, type BrowserRecording, type Combo } from '../../src/cli/simulate/families/adaptiveAttack'
 import { tacticsLabel, type Tactics } from '../../src/cli/simulate/families/adaptiveTactics'
+import { solveNative } from '../../src/cli/simulate/families/adaptiveSolve'
 import type { WireRequest, WireResponse } from '../../src/cli/simulate/families/adaptiveWire'
 import { counterName } from '../../src/counters/keys'
 import { canonicalUsername } from '../../src/log/keyedHash'
@@ -97,7 +97,8 @@ export async function runAttack(tactics: Tactics, shape: 'single' | 'spread'): P
     slowDecoy: DECOY,
     browser: recording as BrowserRecording,
     base: 'http://edge.test',
-    solve: (id, bits) => solvePow(id, bits),
+    // node:crypto in workerd (nodejs_compat): as fast as the script's own machine, not the page's batches.
+    solve: async (id, bits) => solveNative(id, bits),
     shared: {},
   })
   // Each attempt's first POST line: attempts are sequential, so the POST lines come in attempt order.
@@ -115,7 +116,7 @@ export async function runAttack(tactics: Tactics, shape: 'single' | 'spread'): P
 export function explain(r: Run): string {
   const rows = r.attempts.map((a, i) => {
     const l = r.lines[i]
-    const why = l === undefined ? '' : ` risk=${String(l.risk)} reasons=${JSON.stringify(l.reasons)} cookie=${String(l.cookie)} counters=${String(l.counters)} user=${l.user === null ? 'none' : 'set'}`
+    const why = l === undefined ? '' : ` risk=${String(l.risk)} reasons=${JSON.stringify(l.reasons)} cookie=${String(l.cookie)} counters=${String(l.counters)}${Array.isArray(l.missing) && l.missing.length > 0 ? ` missing=${l.missing.join(',')}` : ''} user=${l.user === null ? 'none' : 'set'}`
     return `  #${i + 1} ${a.ip} ${a.path} ${a.shape}: ${a.first}${a.notes.length > 0 ? ` [${a.notes.join(' ')}]` : ''}${a.posts > 1 ? ' → retried' : ''}${a.letThrough ? ` → origin ${a.originStatus}` : ''}${why}`
   })
   return `${r.label}: first mitigation ${r.firstMitigation ?? 'never'}, let through ${r.letThrough}/${r.attempts.length}\n${rows.join('\n')}`

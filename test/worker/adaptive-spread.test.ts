@@ -35,5 +35,5 @@ describe('the adaptive attacker from a pool of addresses, one attempt each, 40 a
     const detail = `${v.summary}\n${explain(adaptive)}\n${explain(plain)}`
     expect.soft(v.firstOk, detail).toBe(true)
     expect.soft(v.throughOk, detail).toBe(true)
-  }, 300_000)
+  }, 900_000)
 })

@@ -3,7 +3,6 @@
 // `--tactics` (all by default; ipv6 and slow_user only in the workerd tests). Each request goes from
 // the session's own 127.x address over a plain socket and is recorded in the ground truth; each
 // attempt's login POSTs are noted in the ledger the report reads (adaptiveReport.ts).
-import { createHash } from 'node:crypto'
 import http from 'node:http'
 import recording from '../../../../test/fixtures/adaptive/chromium-telemetry.json'
 import { random } from '../random'
@@ -11,6 +10,7 @@ import { cfFor, over, pause, type SessionContext, type World } from '../world'
 import { runAdaptiveAttack, type AttemptRecord, type BrowserRecording, type Combo } from './adaptiveAttack'
 import { ALL_TACTICS, NOT_DRIVABLE_UNDER_NPM_START, TACTICS, type Tactic, type Tactics } from './adaptiveTactics'
 import type { WireRequest, WireResponse } from './adaptiveWire'
+import { solveNative } from './adaptiveSolve'
 import { comboList } from './combos'
 import { scaled, type FamilySpec } from './spec'
 
@@ -27,19 +27,6 @@ export const drivenTactics = (): Tactic[] => TACTICS.filter((t) => chosen.has(t)
 
 /** Per session, the attempts it made, in order (the report joins them with the log's POST rows). */
 export const adaptiveLedger = new Map<string, AttemptRecord[]>()
-
-/** SHA-256 in Node, one digest per counter: the native solver a script uses (no browser, no Web Crypto batching). */
-export function solveNative(challengeId: string, bits: number, limit = 2 ** 26): string | null {
-  const full = Math.floor(bits / 8)
-  const mask = bits % 8 === 0 ? 0 : 0xff << (8 - (bits % 8)) & 0xff
-  for (let n = 0; n < limit; n++) {
-    const d = createHash('sha256').update(challengeId + n).digest()
-    let ok = true
-    for (let i = 0; i < full && ok; i++) ok = d[i] === 0
-    if (ok && (mask === 0 || (d[full]! & mask) === 0)) return String(n)
-  }
-  return null
-}
 
 /** One request from `ip` to the target with exactly these headers (plus Host and the dev test-cf). */
 function nodeWire(s: SessionContext, testCf: string) {
