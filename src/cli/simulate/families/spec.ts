@@ -1,6 +1,5 @@
 // The shape of one family runner: how many sessions for a world (scale, smoke, variant), when each
 // starts, and what one session does. Plus small helpers the HTTP families share.
-import type { Actor, Reply } from '../actor'
 import type { Family } from '../catalog'
 import type { Seat } from '../crowd'
 import type { IpPool } from '../ips'
@@ -23,17 +22,6 @@ export const earlyStart = (index: number, n: number, s: SessionContext): number 
 
 /** At least one session whenever the scale is above zero. */
 export const scaled = (w: World, base: number, smoke: number): number => (w.smoke ? smoke : Math.max(1, Math.round(base * w.scale)))
-
-/** Loads an HTML page as a browser without JavaScript does: the document, then (first time only,
- * the browser caches them) its stylesheet and the favicon. */
-export async function loadPage(a: Actor, path: string, referer: string | undefined, first: boolean): Promise<Reply> {
-  const doc = await a.get(path, referer === undefined ? {} : { referer })
-  if (first && doc.mitigated === null && doc.status === 200) {
-    await a.get('/static/app.css', { kind: 'style', referer: path })
-    await a.get('/favicon.ico', { kind: 'image', referer: path })
-  }
-  return doc
-}
 
 /** A Luhn-valid card number with a common prefix (what carding tools generate from BIN lists). */
 export function randomCard(next: () => number): string {
