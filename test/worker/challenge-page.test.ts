@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { respond } from '../../src/action/respond'
 import type { Decision } from '../../src/policy/decision'
 import { mitigationResponse } from '../../worker/pages/render'
-import { issueClearanceToken } from '../../src/signals/clearanceToken'
+import { clearanceNetHash, issueClearanceToken } from '../../src/signals/clearanceToken'
 import { bindingOf, CLIENT_IP, decodePayload, getChallenge, getChallengeRaw, HTML_ACCEPT, setCookieValue, solveAndVerify, testKeys, ticketFor, UA } from '../support/challenge'
 import { callWorker, clearConfig, writeConfig } from '../support/worker'
 
@@ -86,7 +86,7 @@ describe('the challenge page', () => {
     ['a clearance cookie instead of a ticket', async () => {
       const keys = await testKeys()
       if (!keys.ok) throw new Error('keys')
-      return issueClearanceToken({ challengeId: 'T'.repeat(22), method: 'pow', difficulty: 12, deviceId: null, now: Date.now(), ...(await bindingOf()) }, keys.value)
+      return issueClearanceToken({ challengeId: 'T'.repeat(22), method: 'pow', difficulty: 12, deviceId: null, netHash: await clearanceNetHash(CLIENT_IP), now: Date.now(), ...(await bindingOf()) }, keys.value)
     }],
     ['garbage', async () => 'not.a.ticket'],
   ])('asks the most work for %s', async (_name, make) => {

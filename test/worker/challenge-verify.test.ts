@@ -130,7 +130,7 @@ describe('refusing a challenge answer', () => {
       solution: '1',
     })],
     ['a clearance token in place of a challenge', 'wrong_type', async () => ({
-      challenge: await issueClearanceToken({ challengeId: 'A'.repeat(22), method: 'pow', difficulty: 12, deviceId: null, now: Date.now(), ...(await bindingOf()) }, await keysValue()),
+      challenge: await issueClearanceToken({ challengeId: 'A'.repeat(22), method: 'pow', difficulty: 12, deviceId: null, netHash: await clearanceNetHash(CLIENT_IP), now: Date.now(), ...(await bindingOf()) }, await keysValue()),
       solution: '1',
     })],
     ['alg none (no signature)', 'malformed', async () => {
