@@ -1,5 +1,7 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+// The workers pool's shutdown line (not a test's): see the file.
+import './test/support/quietPoolShutdown.ts'
 
 // Three projects:
 // - unit:   src/ in plain Node — proves the pipeline has no platform dependency.
