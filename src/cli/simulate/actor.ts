@@ -45,6 +45,24 @@ export interface ActorInput {
 
 const SET_COOKIE_PAIR = /^\s*([^=;\s]+)=([^;]*)/
 
+/**
+ * At most this many requests in flight from all HTTP clients together. 5,000 people in ten minutes
+ * would otherwise open hundreds of sockets at once whenever the server slows down, and `wrangler dev`
+ * 4.86 exits when clients give up on requests it is still proxying (workers-sdk#15317); a client
+ * waiting for a slot is a person whose page is slow to start loading, which is what they see.
+ */
+const MAX_IN_FLIGHT = 48
+let inFlight = 0
+const waiting: Array<() => void> = []
+async function slot(): Promise<() => void> {
+  if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => waiting.push(r))
+  inFlight++
+  return () => {
+    inFlight--
+    waiting.shift()?.()
+  }
+}
+
 export function createActor(input: ActorInput): Actor {
   // One connection per request: a reused idle socket that the server closes just as a request goes
   // out makes `wrangler dev` exit (cloudflare/workers-sdk#15317), which would end the whole run.
@@ -64,8 +82,8 @@ export function createActor(input: ActorInput): Actor {
     const headers: HeaderList = input.identity.type === 'browser' ? browserHeaders(input.identity.profile, kind, ctx) : toolHeaders(input.identity.tool, kind, ctx)
     const flat = headers.flatMap(([k, v]) => [k, v])
     flat.push('x-edgeward-test-cf', testCf)
-    const startedAt = Date.now()
-    return new Promise<Reply>((resolve) => {
+    return slot().then((release) => new Promise<Reply>((resolve) => {
+      const startedAt = Date.now()
       let settled = false
       const done = (status: number, h: http.IncomingHttpHeaders, error?: string): void => {
         if (settled) return
@@ -75,6 +93,10 @@ export function createActor(input: ActorInput): Actor {
         input.truth.record({ session: input.session, family: input.family, ip: input.ip, method, path: path.split('?')[0] ?? path, startedAt, ms: Date.now() - startedAt, status, mitigated: reply.mitigated, ref: reply.ref, ...(error === undefined ? {} : { error }) })
         resolve(reply)
       }
+      let freed = false
+      const free = (): void => {
+        if (!freed) (freed = true), release()
+      }
       const req = http.request({ host: input.target.hostname, port: input.target.port, method, path, headers: flat, agent, setHost: false }, (res) => {
         for (const sc of res.headers['set-cookie'] ?? []) {
           const m = SET_COOKIE_PAIR.exec(sc)
@@ -83,13 +105,16 @@ export function createActor(input: ActorInput): Actor {
           else jar.set(m[1], m[2] ?? '')
         }
         res.resume()
-        res.on('end', () => done(res.statusCode ?? 0, res.headers))
-        res.on('error', (e) => done(0, {}, e.message))
+        res.on('end', () => (free(), done(res.statusCode ?? 0, res.headers)))
+        res.on('error', (e) => (free(), done(0, {}, e.message)))
       })
-      req.setTimeout(input.timeoutMs ?? 60_000, () => req.destroy(new Error('timeout')))
-      req.on('error', (e) => done(0, {}, e.message))
+      // A person gives up on a page that takes too long, but the socket is left to finish: a client
+      // vanishing mid-request is what makes wrangler dev exit. The slot is freed when it does.
+      const giveUp = setTimeout(() => done(0, {}, 'timeout'), input.timeoutMs ?? 60_000)
+      req.on('close', () => (clearTimeout(giveUp), free()))
+      req.on('error', (e) => (free(), done(0, {}, e.message)))
       req.end(body ?? undefined)
-    })
+    }))
   }
 
   return {
