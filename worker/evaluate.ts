@@ -162,7 +162,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     challengeOwed: owedChallenges.isOwed(owedKey(device, facts.ip), now),
   }
   let verdict = decide(decideInput)
-  if (clearable(verdict.decision)) {
+  // `liftable`, not the decision's action: a sub-resource's challenge was already turned into an
+  // allow or a block, and a cleared client's XHR must be cleared, not blocked.
+  if (verdict.liftable) {
     // A solved challenge (hard enough for this risk, this device or network, uses left) turns the
     // model's challenge — never a rule's, never a block — into an allow. A cleared client that
     // keeps failing logins loses it: challenged at the hardest difficulty, or blocked (docs/challenge.md).

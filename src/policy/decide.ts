@@ -60,6 +60,11 @@ export interface Verdict {
    * XHR), so the client's next navigation should carry it.
    */
   readonly oweChallenge: boolean
+  /**
+   * The model asked for a challenge (before a sub-resource turned it into an allow or a block):
+   * a clearance may lift it — a cleared client's XHR is cleared, not blocked.
+   */
+  readonly liftable: boolean
 }
 
 const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1)
@@ -122,6 +127,7 @@ export function decide(input: DecideInput): Verdict {
   // A browser cannot show a challenge page in place of a script, an image or an XHR: a page read
   // goes through (marked `review`), anything else is blocked; either way the next navigation
   // carries the challenge. Claiming to be a sub-resource never turns a challenged POST into an allow.
+  const liftable = would === 'challenge' && source === 'model'
   let owe = false
   if (would === 'challenge' && input.fetchKind === 'subresource') {
     owe = true
@@ -132,17 +138,17 @@ export function decide(input: DecideInput): Verdict {
 
   const common = { risk, modelRisk: input.modelRisk, mode, routeClass, wouldAction: would, reasons, rules: rules.matched }
   // shadow: log what enforce would do, forward everything (deny-list hits included).
-  if (mode === 'off') return { decision: { ...common, action: 'allow', source: 'mode_off' }, deny: null, oweChallenge: false }
-  if (mode === 'shadow') return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: false }
+  if (mode === 'off') return { decision: { ...common, action: 'allow', source: 'mode_off' }, deny: null, oweChallenge: false, liftable: false }
+  if (mode === 'shadow') return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: false, liftable }
   switch (would) {
     case 'allow':
-      return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: owe }
+      return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: owe, liftable }
     case 'challenge':
-      return { decision: { ...common, action: 'challenge', source, difficulty: challengeDifficulty(risk) }, deny: null, oweChallenge: false }
+      return { decision: { ...common, action: 'challenge', source, difficulty: challengeDifficulty(risk) }, deny: null, oweChallenge: false, liftable }
     case 'rate_limit':
-      return { decision: { ...common, action: 'rate_limit', source, retryAfterS: config.source.rate_limit.retry_after_s }, deny: null, oweChallenge: false }
+      return { decision: { ...common, action: 'rate_limit', source, retryAfterS: config.source.rate_limit.retry_after_s }, deny: null, oweChallenge: false, liftable: false }
     case 'block':
-      return { decision: { ...common, action: 'block', source }, deny, oweChallenge: owe }
+      return { decision: { ...common, action: 'block', source }, deny, oweChallenge: owe, liftable }
   }
 }
 

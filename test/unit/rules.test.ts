@@ -174,6 +174,13 @@ describe('decide', () => {
     expect(at('other', 'GET', 0.9, { fetchKind: 'navigation' }).decision.action).toBe('challenge')
   })
 
+  it('lets a clearance lift a sub-resource\'s challenge: a cleared client\'s XHR is allowed, not blocked', () => {
+    const xhr = at('login', 'POST', 0.8, { fetchKind: 'subresource' })
+    expect(xhr.liftable).toBe(true)
+    expect(at('login', 'POST', 0.8, { fetchKind: 'subresource', cleared: true }).decision).toMatchObject({ action: 'allow', reasons: ['cleared'] })
+    expect(at('login', 'POST', 0.99, { fetchKind: 'subresource' }).liftable).toBe(false) // a block is never lifted
+  })
+
   it('challenges the navigation after an owed challenge unless the client cleared it, and never a sub-resource for it', () => {
     expect(at('other', 'GET', 0.1, { challengeOwed: true, fetchKind: 'navigation' }).decision).toMatchObject({ action: 'challenge', reasons: ['challenge_owed'] })
     expect(at('login', 'GET', 0.1, { challengeOwed: true, fetchKind: 'unknown' }).decision.action).toBe('challenge')
