@@ -108,6 +108,13 @@ describe('the README examples, run against npm start', () => {
     for (const e of examples) expect(parseClaim(e), `README line ${e.line}: ${e.command}`).not.toBeNull()
   })
 
+  it('links only what a reader of the repository can open', () => {
+    const targets = [...README.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] ?? '').filter((t) => !/^(https?:|#|mailto:)/.test(t))
+    expect(targets.length).toBeGreaterThan(5)
+    for (const t of targets) expect(existsSync(join(ROOT, t.split('#')[0] ?? '')) && !t.startsWith('..'), t).toBe(true)
+    expect(README).not.toMatch(/shared\/DESIGN\.md|issue #\d/)
+  })
+
   it('holds the README config example to the real schema, and docs/config-example.json to the README', () => {
     const block = /```json\n(\{ "version": "2026-11-21\.1"[\s\S]*?)```/.exec(README)?.[1]
     expect(block).toBeDefined()

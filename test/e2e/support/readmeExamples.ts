@@ -82,7 +82,7 @@ export function parseClaim(e: Example): Claim | null {
   if (/needs (?:a Cloudflare|an) account/.test(comment)) return { kind: 'account' }
   const mode = /^npm run config -- (shadow|enforce|off)$/.exec(command)
   const within = /^(shadow|enforce|off) within 10 s\b/.exec(comment)
-  if (mode !== null) return within !== null && within[1] === mode[1] ? { kind: 'mode', mode: mode[1] } : null
+  if (mode !== null) return within !== null && within[1] === mode[1] ? { kind: 'mode', mode: mode[1] ?? '' } : null
   const route = /^npm run config -- add-route (\S+) (\/\S*)$/.exec(command)
   if (route !== null) return { kind: 'route', routeClass: route[1] ?? '', pattern: route[2] ?? '' }
   const refused = /^refused: (.+?)(?: \(|$)/.exec(comment)
