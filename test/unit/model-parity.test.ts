@@ -52,7 +52,7 @@ describe('parity with real XGBoost on the committed fixture', () => {
 
   it('separates held-out simulator rows it never trained on: hardly a person at a threshold, attacks ranked above people', () => {
     // test/fixtures/model/heldout-sample.json: rows drawn at random per family from the sessions the
-    // shipped model held out of training (whole sessions of seeds 201–204; see its note).
+    // shipped model held out of training (whole sessions of seeds 201–205; see its note).
     const sample = JSON.parse(read('fixtures/model/heldout-sample.json')) as {
       features: string[]; rows: Array<{ family: string; label: 0 | 1; row: Array<number | null> }>
     }
