@@ -43,7 +43,21 @@ describe('npm start in front of the embedded demo origin', () => {
   })
 
   it('logs in user0007 with a session cookie and refuses a wrong password with 401', async () => {
-    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    // A browser's form post (its full header set): a login without a User-Agent or Sec-Fetch-* is the model's to stop.
+    const form = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
+      accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+      'accept-language': 'en-US,en;q=0.9',
+      'sec-ch-ua': '"Chromium";v="130", "Google Chrome";v="130", "Not?A_Brand";v="99"',
+      'sec-ch-ua-mobile': '?0',
+      'sec-ch-ua-platform': '"Linux"',
+      'sec-fetch-dest': 'document',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-site': 'same-origin',
+      'sec-fetch-user': '?1',
+      origin: `http://127.0.0.1:${server.port}`,
+    }
     const ok = await raw(server.port, 'POST', '/login', form, Buffer.from('username=user0007%40example.com&password=pass-0007'))
     expect(ok.status).toBe(200)
     expect(String(ok.headers['set-cookie'])).toContain('demo_session=')

@@ -223,10 +223,10 @@ describe('decide', () => {
 })
 
 describe('challenge difficulty and what clears it', () => {
-  it('grows from 12 to 20 bits with risk', () => {
+  it('grows from 12 to 18 bits with risk', () => {
     expect(challengeDifficulty(0)).toBe(12)
-    expect(challengeDifficulty(0.5)).toBe(16)
-    expect(challengeDifficulty(1)).toBe(20)
+    expect(challengeDifficulty(0.5)).toBe(15)
+    expect(challengeDifficulty(1)).toBe(18)
   })
 
   it('honours a puzzle solved a little before the risk moved, not one solved at a much lower risk', () => {
