@@ -114,11 +114,14 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const noDevice = noDeviceObserved === null ? null : modelView(noDeviceObserved, withoutDevice(journey), address, false)
 
   let modelRisk: number | null = null
+  // The vector whose score counted: the log line carries it, so a line can be re-scored exactly.
+  let scoredInput = modelInput
   let modelReasons: string[] = []
   if (model.model !== null) {
     const observedRisk = predict(model.model, modelInput)
     const noDeviceRisk = noDevice === null ? null : predict(model.model, noDevice)
     const scored = noDevice !== null && noDeviceRisk !== null && noDeviceRisk > observedRisk ? noDevice : modelInput
+    scoredInput = scored
     modelRisk = Math.max(observedRisk, noDeviceRisk ?? observedRisk)
     modelReasons = explain(model.model, scored, REASONS_FROM_MODEL, 'positive').map((r) => r.feature)
   }
@@ -197,7 +200,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   }
   return {
     decision: verdict.decision,
-    features: modelInput,
+    features: scoredInput,
     keys: journeyKeys,
     device,
     cookie: cookieLabel(cookie),

@@ -3,6 +3,7 @@
 // Local by default: the KV state `npm start` uses (.wrangler/state, or EDGEWARD_PERSIST_TO);
 // `--remote` for the deployed namespace (needs `wrangler login`). Every write is validated with
 // the real schema first; a running `npm start` picks it up within its config cache time (10 s).
+// `--dry-run` touches no KV: it validates the edit against an empty config and says what it would write.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,11 +16,14 @@ const USAGE = `usage: npm run config -- <command> [--remote]
   get                           print the stored config (or say the bundled defaults are in force)
   set '<json>' | set --file f   write a config (validated; a fresh version is added if it names none)
   shadow | enforce              switch mode, keeping the rest; the version is bumped
-  add-route <class> <pattern>   add a route before the defaults (routes_add), e.g. add-route login /auth/token`
+  add-route <class> <pattern>   add a route before the defaults (routes_add), e.g. add-route login /auth/token
+  --remote                      the deployed namespace (needs \`wrangler login\`) instead of npm start's local KV
+  --dry-run                     read and write nothing: validate and print what would be written`
 
 const args = process.argv.slice(2)
 const remote = args.includes('--remote')
-const positional = args.filter((a) => a !== '--remote' && a !== '--local')
+const dryRun = args.includes('--dry-run')
+const positional = args.filter((a) => a !== '--remote' && a !== '--local' && a !== '--dry-run')
 const where = remote ? 'the remote namespace' : `local KV (${process.env.EDGEWARD_PERSIST_TO ?? '.wrangler/state'})`
 
 function wrangler(kvArgs: string[]): string {
@@ -86,7 +90,7 @@ if (command === null) {
   console.error(USAGE)
   process.exit(2)
 }
-const storedText = readStored()
+const storedText = dryRun ? null : readStored()
 if (command === 'get') {
   console.log(storedText === null ? `no config stored in ${where}: the bundled defaults are in force (version bundled-1, mode enforce)` : storedText)
   process.exit(0)
@@ -96,6 +100,10 @@ const stored = parseStored(storedText)
 if (!stored.ok && command.kind !== 'set') fail([`${stored.problem}; write a whole one with: npm run config -- set '<json>'`])
 const edited = applyEdit(stored.ok ? stored.value : {}, command, new Date().toISOString().slice(0, 10))
 if (!edited.ok) fail(edited.problems)
+if (dryRun) {
+  console.log(`config: dry run, nothing written: would write ${edited.text} to ${where}`)
+  process.exit(0)
+}
 write(edited.text)
 const mode = typeof edited.config.mode === 'string' ? edited.config.mode : 'enforce (bundled default)'
 console.log(`config: wrote version ${String(edited.config.version)} (mode ${mode}) to ${where}`)

@@ -125,8 +125,10 @@ export const DEFAULT_CONFIG = {
   model: { active: 'default' },
   sdk: { inject: true, exclude: [] },
   asn: { hosting_extra: [] },
-  // A page load posts collect once or twice; see src/counters/reserved.ts for why these leave people far below.
-  reserved_limits: { collect_per_ip_1m: 30, collect_per_prefix_1m: 120, challenge_per_ip_1m: 30, verify_per_ip_1m: 20, admin_failures_per_ip_10m: 10 },
+  // Floods, not identity: a page load posts collect once or twice (load, submit), so an office or a
+  // carrier-NAT address of dozens posts hundreds a minute. What a new identity costs is counted apart
+  // (devices_minted, many_new_devices).
+  reserved_limits: { collect_per_ip_1m: 300, collect_per_prefix_1m: 1200, challenge_per_ip_1m: 120, verify_per_ip_1m: 60, admin_failures_per_ip_10m: 10 },
   verified_crawlers: {
     sources: [
       { name: 'googlebot', url: 'https://developers.google.com/static/search/apis/ipranges/googlebot.json' },

@@ -101,6 +101,8 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('a real browser t
     expect(Date.now() - loadEventAt).toBeLessThanOrEqual(2100)
     expect(held?.cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' })
     expect(held?.state).toMatchObject({ replayed: false })
+    // The SDK handed back its page view's signed nonce: the device is proven (docs/identity.md).
+    expect(held?.state.kind === 'valid' ? held.state.provenAt : null, 'a nonce-proven device').toEqual(expect.any(Number))
     await page.close()
   })
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startDevServer, type DevServer } from './support/devServer'
-import { clearOut, describeLines, ensureRealAppsInstalled, expectStoppedEarly, gitInit, healthConfig, outPath, personWatch, startApp, type AppProcess } from './support/realApps'
+import { clearOut, ensureRealAppsInstalled, expectStoppedEarly, gitInit, healthConfig, outPath, personWatch, saveDecisions, startApp, type AppProcess } from './support/realApps'
 import { CHROMIUM, launchPerson, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer, type PersonBrowser } from './support/realAppsBrowser'
 
 const EDGEWARD_PORT = 20200
@@ -81,7 +81,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
   })
 
   afterAll(async () => {
-    if (edge !== undefined) writeFileSync(outPath('jingo-decisions.txt'), describeLines(edge.logLines()) + '\n')
+    if (edge !== undefined) saveDecisions('jingo', edge.logLines())
     await person?.close()
     await edge?.stop()
     await app?.stop()

@@ -3,12 +3,12 @@
 // WebSocket at /comms), signs in, deploys a flow and sees it run, signs out, mistypes the password
 // three times, then gets in. None of it may be mitigated. Then a stuffing script on /auth/token
 // from one address must be stopped within five attempts.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startDevServer, type DevServer } from './support/devServer'
-import { clearOut, describeLines, ensureRealAppsInstalled, expectStoppedEarly, healthConfig, outPath, personWatch, readText, startApp, type AppProcess } from './support/realApps'
+import { clearOut, ensureRealAppsInstalled, expectStoppedEarly, healthConfig, outPath, personWatch, readText, saveDecisions, startApp, type AppProcess } from './support/realApps'
 import { CHROMIUM, launchPerson, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer, type PersonBrowser } from './support/realAppsBrowser'
 
 const EDGEWARD_PORT = 20100
@@ -60,7 +60,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
   })
 
   afterAll(async () => {
-    if (edge !== undefined) writeFileSync(outPath('node-red-decisions.txt'), describeLines(edge.logLines()) + '\n')
+    if (edge !== undefined) saveDecisions('node-red', edge.logLines())
     await person?.close()
     await edge?.stop()
     await app?.stop()

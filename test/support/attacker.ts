@@ -79,9 +79,9 @@ export async function runScript(
   return { ...tally(results, (r) => r.action !== 'allow'), results }
 }
 
-/** The 1-based first attempt `mitigated` says yes to (0: none), and how many it says no to. */
+/** The 1-based first attempt `mitigated` says yes to (0: none), and how many reached the origin. */
 export function tally(results: readonly AttemptResult[], mitigated: (r: AttemptResult) => boolean): { first: number; through: number } {
-  return { first: results.findIndex(mitigated) + 1, through: results.filter((r) => !mitigated(r)).length }
+  return { first: results.findIndex(mitigated) + 1, through: results.filter((r) => r.action === 'allow').length }
 }
 
 /**

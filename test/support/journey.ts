@@ -3,23 +3,38 @@
 import { env } from 'cloudflare:workers'
 import { counterName, type KeyKind } from '../../src/counters/keys'
 import type { KeySnapshot } from '../../src/counters/metrics'
+import { bindingHashes } from '../../src/signals/binding'
+import { loadCookieKeys } from '../../src/signals/cookieKeys'
+import { issueSdkNonce } from '../../src/signals/sdkNonce'
 import telemetry from '../fixtures/tokens/telemetry-valid.json'
 import { BROWSER_HEADERS, callWorker } from './worker'
 
 let devicesMade = 0
 
+/** A page view's SDK nonce for this client, as the Worker would have put on a page (docs/identity.md). */
+async function pageNonce(userAgent: string, clientIp: string): Promise<string> {
+  const keys = await loadCookieKeys((env as unknown as Env).EDGEWARD_COOKIE_KEYS)
+  if (!keys.ok) throw new Error('test cookie keys')
+  const id = `N${String(++devicesMade).padStart(21, '0')}`
+  return issueSdkNonce({ id, now: Date.now(), ...(await bindingHashes(userAgent, clientIp)) }, keys.value)
+}
+
 /**
  * `__edgeward=<token>` for a new device, bound to this client's User-Agent and IP prefix, carrying
  * the SDK telemetry of test/fixtures/tokens/telemetry-valid.json (with `telemetryOver` on top).
+ * Like a browser's, the collect carries its page view's SDK nonce (the device is proven) unless
+ * `proven: false`.
  */
 export async function deviceCookie(
   clientIp: string,
-  opts: { userAgent?: string; telemetryOver?: Record<string, unknown> } = {},
+  opts: { userAgent?: string; telemetryOver?: Record<string, unknown>; proven?: boolean } = {},
 ): Promise<{ cookie: string; device: string }> {
-  const headers = { 'content-type': 'application/json', 'user-agent': opts.userAgent ?? BROWSER_HEADERS['user-agent']! }
+  const userAgent = opts.userAgent ?? BROWSER_HEADERS['user-agent']!
+  const headers = { 'content-type': 'application/json', 'user-agent': userAgent }
   // Each test device is another person: its own time to submit (a shared one would read as a replay, docs/identity.md).
   const took = telemetry.timeToSubmitMs + 300 * ++devicesMade
-  const body = JSON.stringify({ ...telemetry, timeOnPageMs: took, timeToSubmitMs: took, ...opts.telemetryOver })
+  const nonce = opts.proven === false ? {} : { nonce: await pageNonce(userAgent, clientIp) }
+  const body = JSON.stringify({ ...telemetry, timeOnPageMs: took, timeToSubmitMs: took, ...nonce, ...opts.telemetryOver })
   const call = await callWorker('/__edgeward/collect', { method: 'POST', body, headers }, { clientIp })
   const token = /__edgeward=([^;]+)/.exec(call.response.headers.get('set-cookie') ?? '')?.[1]
   const device = call.logs[0]?.device

@@ -27,12 +27,17 @@ describe('reservedFamily', () => {
 
 describe('limitHit', () => {
   test('lets the limit itself through and stops the next one', () => {
-    expect(limitHit('collect', { ip: 30, prefix: 30 }, LIMITS)).toBeNull()
-    expect(limitHit('collect', { ip: 31, prefix: 31 }, LIMITS)?.reason).toBe('reserved_limit:collect:ip')
-    expect(limitHit('collect', { ip: 2, prefix: 121 }, LIMITS)).toEqual({ reason: 'reserved_limit:collect:prefix', retryAfterS: 60 })
-    expect(limitHit('challenge', { ip: 31, prefix: null }, LIMITS)?.reason).toBe('reserved_limit:challenge:ip')
-    expect(limitHit('verify', { ip: 20, prefix: null }, LIMITS)).toBeNull()
-    expect(limitHit('verify', { ip: 21, prefix: null }, LIMITS)?.reason).toBe('reserved_limit:verify:ip')
+    const { collect_per_ip_1m: c, collect_per_prefix_1m: cp, challenge_per_ip_1m: ch, verify_per_ip_1m: v } = LIMITS
+    expect(limitHit('collect', { ip: c, prefix: c }, LIMITS)).toBeNull()
+    expect(limitHit('collect', { ip: c + 1, prefix: c + 1 }, LIMITS)?.reason).toBe('reserved_limit:collect:ip')
+    expect(limitHit('collect', { ip: 2, prefix: cp + 1 }, LIMITS)).toEqual({ reason: 'reserved_limit:collect:prefix', retryAfterS: 60 })
+    expect(limitHit('challenge', { ip: ch + 1, prefix: null }, LIMITS)?.reason).toBe('reserved_limit:challenge:ip')
+    expect(limitHit('verify', { ip: v, prefix: null }, LIMITS)).toBeNull()
+    expect(limitHit('verify', { ip: v + 1, prefix: null }, LIMITS)?.reason).toBe('reserved_limit:verify:ip')
+  })
+
+  test('leaves an office of ten signing in within a minute far below the collect limit (~5 collects each)', () => {
+    expect(limitHit('collect', { ip: 10 * 5, prefix: 10 * 5 }, LIMITS)).toBeNull()
   })
   test('refuses admin once the failures reached the limit (failures are counted after the answer)', () => {
     expect(limitHit('admin', { ip: 9, prefix: null }, LIMITS)).toBeNull()

@@ -119,8 +119,8 @@ describe('device standing', () => {
 })
 
 describe('the no-device view of a new device', () => {
-  it('is the no-cookie case on a credential POST: cookie_missing, no age, no SDK, the IP as the client', async () => {
-    const { observed, view, names } = await deviceView({ routeClass: 'login', method: 'POST', established: false })
+  it('for an unproven device is the no-cookie case on a credential POST: cookie_missing, no age, no SDK, the IP as the client', async () => {
+    const { observed, view, names } = await deviceView({ routeClass: 'login', method: 'POST', established: false, proven: false })
     expect(view).not.toBeNull()
     expect(observed[names.cookie_missing]).toBe(0)
     expect(observed[names.sdk_key_count]).toBe(29)
@@ -129,6 +129,13 @@ describe('the no-device view of a new device', () => {
     for (const f of ['device_age_s', 'sdk_key_count', 'sdk_key_interval_mean_ms', 'sdk_pointer_moved', 'timezone_mismatch'] as const) expect(view![names[f]]).toBeNaN()
     expect(view![names.device_failed_logins_10m]).toBe(7) // the IP's
     expect(view![names.ua_claims_browser]).toBe(observed[names.ua_claims_browser])
+  })
+
+  it('for a proven new device keeps its cookie and telemetry, but its journey is the address\'s', async () => {
+    const { observed, view, names } = await deviceView({ routeClass: 'login', method: 'POST', established: false, proven: true })
+    expect(view).not.toBeNull()
+    for (const f of ['cookie_missing', 'device_age_s', 'sdk_key_count', 'sdk_pointer_moved'] as const) expect(view![names[f]]).toBe(observed[names[f]])
+    expect(view![names.device_failed_logins_10m]).toBe(7)
   })
 
   test.each([
@@ -158,12 +165,12 @@ function snapshot(failures: number): KeySnapshot {
 }
 
 /** A new device (fresh counters) behind an address with 7 failed logins, its features observed and as no device. */
-async function deviceView(input: { routeClass: RouteClass; method: string; established: boolean }) {
+async function deviceView(input: { routeClass: RouteClass; method: string; established: boolean; proven?: boolean }) {
   const parsed = parseTelemetry(fixture)
   if (!parsed.ok) throw new Error('fixture')
   const cookie: DeviceCookieState = {
     kind: 'valid', deviceId: ID, kid: 'k', firstSeen: NOW - 5000, issuedAt: NOW - 1000, expiresAt: NOW + 1, telemetry: expandTelemetry(compactTelemetry(parsed.value)),
-    provenAt: input.established ? NOW - ESTABLISHED_AFTER_MS : NOW - 5000, telemetrySeenDevices: 1, replayed: false, replay: null,
+    provenAt: input.established ? NOW - ESTABLISHED_AFTER_MS : input.proven === false ? null : NOW - 5000, telemetrySeenDevices: 1, replayed: false, replay: null,
   }
   const journey = {
     status: 'ok',

@@ -125,7 +125,7 @@ describe('rules read the device standing and the replay count', () => {
   const rulesOf = async (call: Promise<{ logs: Record<string, unknown>[] }>) => ((await call).logs.find((l) => l.path === '/login')?.rules ?? []) as string[]
 
   it('a fresh device is not established: unproven without a nonce, proven with one', async () => {
-    await writeConfig({ version: 'probes', rules: PROBES, thresholds: NO_MODEL })
+    await writeConfig({ version: 'probes', rules: PROBES, thresholds: NO_MODEL, counters: { budget_ms: 1000 } })
     const ip = freshIp()
     const bare = await collect(ip, { timeToSubmitMs: 3333, timeOnPageMs: 3333 })
     expect(await rulesOf(login(ip, bare.cookie!))).toEqual(['probe_unproven'])
@@ -134,7 +134,7 @@ describe('rules read the device standing and the replay count', () => {
   })
 
   it('a device proven more than 10 minutes ago is established', async () => {
-    await writeConfig({ version: 'probes', rules: PROBES, thresholds: NO_MODEL })
+    await writeConfig({ version: 'probes', rules: PROBES, thresholds: NO_MODEL, counters: { budget_ms: 1000 } })
     const ip = freshIp()
     const keys = await loadCookieKeys((env as unknown as Env).EDGEWARD_COOKIE_KEYS)
     if (!keys.ok) throw new Error('keys')
@@ -146,7 +146,7 @@ describe('rules read the device standing and the replay count', () => {
   })
 
   it('a new device that signed in successfully is established', async () => {
-    await writeConfig({ version: 'probes', rules: PROBES, thresholds: NO_MODEL })
+    await writeConfig({ version: 'probes', rules: PROBES, thresholds: NO_MODEL, counters: { budget_ms: 1000 } })
     const ip = freshIp()
     const bare = await collect(ip, { timeToSubmitMs: 5555, timeOnPageMs: 5555 })
     const ok = await login(ip, bare.cookie!, 'pass-0042')
@@ -155,7 +155,7 @@ describe('rules read the device standing and the replay count', () => {
   })
 
   it('counts the devices that sent the same telemetry: the second device reads 2', async () => {
-    await writeConfig({ version: 'probes', rules: PROBES, thresholds: NO_MODEL })
+    await writeConfig({ version: 'probes', rules: PROBES, thresholds: NO_MODEL, counters: { budget_ms: 1000 } })
     const same = { keyIntervalMeanMs: 187.1, keyIntervalSdMs: 41.9, timeToSubmitMs: 6_666, timeOnPageMs: 6_666 }
     const a = freshIp()
     const b = freshIp()

@@ -138,10 +138,11 @@ describe('fail open, visibly', () => {
   test.each([
     ['rejects', 'throw'],
     ['hangs', 'hang'],
-  ] as const)('forwards on the bundled config when KV %s, and logs config_unavailable', async (_what, how) => {
+  ] as const)('forwards on the bundled rules in shadow when a cold isolate finds KV %s, and logs config_cold_bundled_shadow', async (_what, how) => {
+    // Cold isolate, neither config nor config:last-good readable: never the bundled enforce (config-cold.test.ts).
     const call = await appLogin({ clientIp: freshIp(), env: { EDGEWARD_CONFIG: badKv(how) } })
-    expectForwardedIntact(call, 'config_unavailable')
-    expect(call.logs[0]?.config).toBe('bundled-1')
+    expectForwardedIntact(call, 'config_cold_bundled_shadow')
+    expect(call.logs[0]).toMatchObject({ config: 'bundled-1-cold-shadow', mode: 'shadow' })
   })
 
   it('forwards on the last good config when KV holds an invalid one, and logs config_rejected', async () => {

@@ -117,10 +117,14 @@ describe('client identity', () => {
 })
 
 describe('what the origin is told', () => {
-  it('passes the address headers on exactly as sent, and only edgeward’s own x-edgeward-* values', async () => {
-    const { seen, logs } = await callWorker('/products/2', { headers: { ...BROWSER, ...SPOOF } }, { clientIp: freshIp() })
+  it('passes the address headers on exactly as sent (Forwarded is edgeward’s own, replacing the client’s), and only edgeward’s own x-edgeward-* values', async () => {
+    const ip = freshIp()
+    const { seen, logs } = await callWorker('/products/2', { headers: { ...BROWSER, ...SPOOF } }, { clientIp: ip })
     const h = seen[0]?.headers
-    expect([h?.get('x-forwarded-for'), h?.get('true-client-ip'), h?.get('x-real-ip'), h?.get('forwarded')]).toEqual([SPOOF['x-forwarded-for'], SPOOF['true-client-ip'], SPOOF['x-real-ip'], SPOOF.forwarded])
+    expect([h?.get('x-forwarded-for'), h?.get('true-client-ip'), h?.get('x-real-ip')]).toEqual([SPOOF['x-forwarded-for'], SPOOF['true-client-ip'], SPOOF['x-real-ip']])
+    // To a URL origin the Forwarded header is the proxy's own (worker/origin/proxyHeaders.ts): the client's claim is dropped.
+    expect(h?.get('forwarded')).toContain(`for=${ip}`)
+    expect(h?.get('forwarded')).not.toContain(SPOOF.forwarded)
     const ours = [...(h?.keys() ?? [])].filter((n) => n.startsWith('x-edgeward-')).sort()
     expect(ours).toEqual(['x-edgeward-action', 'x-edgeward-risk'].concat((logs[0]?.reasons as string[]).length > 0 ? ['x-edgeward-reasons'] : []).sort())
     expect(h?.get('x-edgeward-risk')).toBe((logs[0]?.risk as number).toFixed(3))

@@ -122,6 +122,12 @@ export function expectStoppedEarly(results: readonly StuffResult[], lines: reado
   expect(results.slice(first?.attempt ?? 0).filter((r) => r.mitigated === null).map((r) => r.attempt), report).toEqual([])
 }
 
+/** Every decision as text (`<app>-decisions.txt`) and the non-allow lines whole (`<app>-mitigated.jsonl`). */
+export function saveDecisions(prefix: string, lines: readonly LogLine[]): void {
+  writeFileSync(outPath(`${prefix}-decisions.txt`), describeLines(lines) + '\n')
+  writeFileSync(outPath(`${prefix}-mitigated.jsonl`), mitigatedLines(lines).map((l) => JSON.stringify(l)).join('\n') + '\n')
+}
+
 /** The config version the running edgeward reports: whether the KV config was taken or refused. */
 export async function healthConfig(edgewardUrl: string): Promise<string> {
   const health = (await (await fetch(`${edgewardUrl}/__edgeward/health`)).json()) as { config: string }
