@@ -1,4 +1,4 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 // The workers pool's shutdown line (not a test's): see the file.
 import './test/support/quietPoolShutdown.ts'

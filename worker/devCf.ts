@@ -5,7 +5,7 @@
 // Outside local dev (EDGEWARD_TRUST_TEST_HEADERS unset) cf is returned untouched.
 
 /**
- * Miniflare's fallback `request.cf` (miniflare 4.20260426, `fallbackCf` in dist/src/index.js).
+ * Miniflare's fallback `request.cf` (`fallbackCf` in dist/src/index.js; unchanged from miniflare 4.20260426 to 5.20261117).
  * A field whose value equals its placeholder here is dropped; botManagement is judged by its JA3.
  */
 export const WRANGLER_PLACEHOLDER_CF: Readonly<Record<string, string | number>> = {

@@ -41,8 +41,10 @@ const args = [
   ...(process.env.EDGEWARD_INSPECTOR_PORT === undefined ? [] : ['--inspector-port', process.env.EDGEWARD_INSPECTOR_PORT]),
 ]
 
-// wrangler dev can exit on a single dropped proxy connection (cloudflare/workers-sdk#15317);
-// restart it on the same port, state and secrets instead of leaving the port dead.
+// wrangler dev before 4.131 exited on a single client connection reset (cloudflare/workers-sdk#15317);
+// the pinned wrangler has the fix, so this rarely fires now. It stays as a guard: should wrangler
+// die for any other reason, restart it on the same port, state and secrets instead of leaving the
+// port dead (at most 5 times a minute; a clean exit or a signal is never restarted).
 const MAX_RESTARTS_PER_MINUTE = 5
 let stopping = false
 let restarts: number[] = []

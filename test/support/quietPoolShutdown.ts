@@ -1,5 +1,7 @@
-// Imported by vitest.config.ts (the main vitest process, where the workers pool runs). When a
-// test file ends, @cloudflare/vitest-pool-workers 0.15.1 closes its WebSocket to the runner and
+// Imported by vitest.config.ts (the main vitest process, where the workers pool runs). Since the
+// pool became @cloudflare/vitest-plugin (1.5.1 here) its own log filter drops this line too, so this
+// is a guard against a regression, not a fix. When a
+// test file ends, @cloudflare/vitest-pool-workers 0.15.1 closed its WebSocket to the runner and
 // disposes the runtime without waiting for the close handshake (CloudflarePool.stop()), and
 // workerd logs `disconnected: WebSocket peer disconnected` — for passing tests too, even a file
 // with one empty test. The pool's handleStructuredLogs already drops its sibling messages

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { callWorker } from '../support/worker'
 
-/** miniflare 4.20260426's fallbackCf, copied by value (not imported) so a drift in either shows. */
+/** miniflare's fallbackCf (4.20260426 to 5.20261117), copied by value (not imported) so a drift in either shows. */
 const PLACEHOLDER = {
   asOrganization: '', asn: 395747, colo: 'DFW', city: 'Austin', region: 'Texas', regionCode: 'TX', metroCode: '635',
   postalCode: '78701', country: 'US', continent: 'NA', timezone: 'America/Chicago', latitude: '30.27130', longitude: '-97.74260',

@@ -32,14 +32,17 @@ export function startBenchWorkerd(harness: string, factory: string): Promise<Ben
 export async function startInWorkerd(entry: string, sourcefile: string, compatibilityFlags: string[] = []): Promise<BenchWorkerd> {
   // Imported only now: loading them slows Node measurements taken before (by a quarter, measured).
   const { build } = await import('esbuild')
-  const { Miniflare } = await import('miniflare')
+  const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
   const bundle = await build({
     stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile },
     bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'browser'],
     // A harness may hold its own Node side (it imports these at call time): keep them out of the bundle.
     external: ['cloudflare:*', 'node:*', 'esbuild', 'miniflare'], write: false, target: 'es2022', logLevel: 'error',
   })
-  const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-20', compatibilityFlags })
+  // miniflare 5 takes a worker's wrangler-shaped config; its converter still reads the v4 shape.
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-20', compatibilityFlags }),
+  )
   return {
     async call(job) {
       const res = await mf.dispatchFetch('http://bench.local/', { method: 'POST', body: JSON.stringify(job) })
