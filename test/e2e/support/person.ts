@@ -1,0 +1,84 @@
+// People in real Chromium through `npm start`: the browser a person runs (navigator.webdriver false,
+// AutomationControlled off, the headful User-Agent), their typing, and a sign-in that waits out a
+// challenge the way the browser does. Shared by the people e2e tests.
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import type { DevServer } from './devServer'
+
+export const CHROMIUM = '/usr/bin/chromium'
+const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-blink-features=AutomationControlled']
+export const OUT = 'out/e2e/people'
+export const haveChromium = existsSync(CHROMIUM)
+
+export interface Seen { readonly url: string; readonly status: number; readonly mitigated: string | null }
+
+/** Every response the page saw, with edgeward's mitigation header if it carried one. */
+export function record(page: Page): Seen[] {
+  const seen: Seen[] = []
+  page.on('response', (r: Response) => seen.push({ url: r.url(), status: r.status(), mitigated: r.headers()['edgeward-mitigated'] ?? null }))
+  return seen
+}
+
+export async function typeLikeAPerson(page: Page, selector: string, text: string, seed: number): Promise<void> {
+  await page.click(selector)
+  for (const [i, ch] of [...text].entries()) {
+    await page.keyboard.type(ch)
+    await page.waitForTimeout(45 + ((i * 37 + seed * 13) % 110))
+  }
+}
+
+/** The decision lines the server printed since `from` that mitigated (what enforce did, and why). */
+export function mitigatedLines(server: DevServer, from: number): string[] {
+  return server.logLines()
+    .filter((l) => Date.parse(String(l.ts)) >= from && l.action !== 'allow')
+    .map((l) => `${l.method} ${l.path} → ${l.action} (${l.source}; risk ${l.risk}, model ${l.model_risk}; ${JSON.stringify(l.reasons)} ${JSON.stringify(l.rules)})`)
+}
+
+export const pad = (n: number): string => String(n).padStart(4, '0')
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Chromium as a person runs it, and the User-Agent its headful build would send. */
+export async function launchPersonBrowser(): Promise<{ browser: Browser; userAgent: string }> {
+  const { chromium } = createRequire(import.meta.url)('playwright-core') as typeof import('playwright-core')
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  const probe = await browser.newPage()
+  const userAgent = (await probe.evaluate(() => navigator.userAgent)).replace('HeadlessChrome/', 'Chrome/')
+  await probe.close()
+  return { browser, userAgent }
+}
+
+/** Waits out a challenge interstitial (it solves itself in the browser and returns) to the page a person reads. */
+export async function settled(page: Page): Promise<string> {
+  await page.waitForFunction(() => document.readyState === 'complete' && document.getElementById('ew-status') === null && !location.pathname.startsWith('/__edgeward'), undefined, { timeout: 150_000 })
+  return (await page.textContent('body')) ?? ''
+}
+
+/**
+ * Home → sign-in page → sign in (after `mistakes` wrong passwords) → account. A challenged attempt
+ * comes back to the sign-in form after the browser solved it, and the person submits it again.
+ */
+export async function signIn(server: DevServer, ctx: BrowserContext, n: number, mistakes: number, shot: string | null): Promise<{ seen: Seen[]; account: number }> {
+  const page = await ctx.newPage()
+  const seen = record(page)
+  await page.goto(`${server.url}/`)
+  await page.waitForTimeout(800 + (n % 4) * 300)
+  await page.goto(`${server.url}/login`)
+  for (let attempt = 0; attempt <= mistakes; attempt++) {
+    for (let tries = 0; tries < 3; tries++) {
+      await page.fill('#username', '')
+      await typeLikeAPerson(page, '#username', `user${pad(n)}@example.com`, n)
+      await typeLikeAPerson(page, '#password', attempt < mistakes ? `pass-${pad(n)}x` : `pass-${pad(n)}`, n + attempt)
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')])
+      const text = await settled(page)
+      if (text.includes('do not match') || text.includes('You are signed in')) break
+    }
+  }
+  const account = await page.goto(`${server.url}/account`)
+  await settled(page)
+  if (shot !== null) await page.screenshot({ path: `${OUT}/${shot}.png` })
+  await page.close()
+  return { seen, account: account?.status() ?? 0 }
+}
+
