@@ -2,16 +2,17 @@
 // in workerd: each request is worker.fetch with its own CF-Connecting-IP, in front of the embedded
 // demo origin, with real KV and Durable Objects — COUNTERS wrapped so chosen username keys answer
 // slowly (tactic slow_user). Returns each attempt and the decision line of its first login POST.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { env } from 'cloudflare:workers'
 import { runAdaptiveAttack, type AttemptRecord, type BrowserRecording, type Combo } from '../../src/cli/simulate/families/adaptiveAttack'
-import { tacticsLabel, type Tactics } from '../../src/cli/simulate/families/adaptiveTactics'
+import { TACTICS, tacticsLabel, type Tactic, type Tactics } from '../../src/cli/simulate/families/adaptiveTactics'
 import { solveNative } from '../../src/cli/simulate/families/adaptiveSolve'
 import type { WireRequest, WireResponse } from '../../src/cli/simulate/families/adaptiveWire'
 import { counterName } from '../../src/counters/keys'
 import { canonicalUsername } from '../../src/log/keyedHash'
 import { hashUser } from '../../worker/privacy'
 import recording from '../fixtures/adaptive/chromium-telemetry.json'
-import { callWorker } from '../support/worker'
+import { callWorker, clearConfig, writeConfig } from '../support/worker'
 
 export const ATTEMPTS = 40
 /** The counters budget these runs use (a busy test box misses 25 ms now and then); the slow keys answer well after it. */
@@ -128,4 +129,38 @@ export function verdict(plain: Run, adaptive: Run): { firstOk: boolean; throughO
   const throughOk = adaptive.letThrough <= plain.letThrough + 2
   const summary = `${adaptive.label}: first mitigation ${adaptive.firstMitigation ?? 'never'} (plain ${plain.firstMitigation ?? 'never'}), let through ${adaptive.letThrough}/${ATTEMPTS} (plain ${plain.letThrough}/${ATTEMPTS})`
   return { firstOk, throughOk, summary }
+}
+
+/**
+ * One shape of issue 12's Done-when: the plain attack once, then each tactic alone and all combined,
+ * each first mitigated no later than plain + 2 and letting through no more than plain + 2 of 40.
+ */
+export function describeAdaptive(shape: 'single' | 'spread', title: string): void {
+  let plain: Run
+  const results: string[] = []
+  const cases: ReadonlyArray<readonly [string, ReadonlySet<Tactic>]> = [...TACTICS.map((t) => [t, new Set([t])] as const), ['all tactics combined', new Set(TACTICS)] as const]
+
+  beforeAll(async () => {
+    await writeConfig({ version: `adaptive-${shape}`, counters: { budget_ms: BUDGET_MS } })
+    plain = await runAttack(new Set(), shape)
+  }, 300_000)
+  afterAll(async () => {
+    await clearConfig()
+    console.info(`adaptive (${shape}):\n  ${results.join('\n  ')}`)
+  })
+
+  describe(title, () => {
+    it('the plain attack is mitigated at all (the yardstick)', () => {
+      expect(plain.firstMitigation, explain(plain)).not.toBeNull()
+    })
+
+    it.each(cases)('%s: mitigated no later than the plain attack + 2 and lets through no more than it + 2 of 40', async (_name, tactics) => {
+      const adaptive = await runAttack(tactics, shape)
+      const v = verdict(plain, adaptive)
+      results.push(`${v.firstOk && v.throughOk ? 'PASS' : 'FAIL'} ${v.summary}`)
+      const detail = `${v.summary}\n${explain(adaptive)}\n${explain(plain)}`
+      expect.soft(v.firstOk, detail).toBe(true)
+      expect.soft(v.throughOk, detail).toBe(true)
+    }, 900_000)
+  })
 }
