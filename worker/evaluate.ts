@@ -8,7 +8,7 @@ import type { RouteClass } from '../src/config/routeClasses'
 import type { CredentialFacts } from '../src/signals/credentials'
 import { ipCounterKey } from '../src/counters/ipKey'
 import { isNavigation } from '../src/counters/navigation'
-import { missingLabels, type JourneyKeys, type JourneyRead } from '../src/counters/read'
+import { clientOf, missingLabels, type JourneyKeys, type JourneyRead } from '../src/counters/read'
 import { counterRuleValues, type CounterRuleValues } from '../src/counters/ruleVariables'
 import { fillBehavioral } from '../src/features/behavioral'
 import { buildRequestFeatures } from '../src/features/buildFeatures'
@@ -33,7 +33,7 @@ import { useClearance } from './challenge/clearanceUse'
 import { readHeaderSignals } from '../src/signals/headers'
 import { deviceLoginSuccesses24h, deviceStanding, telemetrySeenDevices } from '../src/signals/deviceStanding'
 import { noDeviceView } from '../src/features/deviceView'
-import { fetchKind } from '../src/signals/fetchKind'
+import { fetchKind, type FetchKind } from '../src/signals/fetchKind'
 import { owedChallenges, owedKey } from './policy/owedChallenges'
 import { denySource, observeRequest } from './counters/client'
 import { numberOrNull, stringOrNull } from './logDecision'
@@ -86,7 +86,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // The IP as counters and deny entries key it: an IPv6 address by its /64 (counters.ipv6_prefix_bits).
   const ip = ipCounterKey(facts.ip, config.source.counters.ipv6_prefix_bits)
   const journeyKeys: JourneyKeys = { device, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn }
-  const navigation = isNavigation(fetchKind(facts.headers), routeClass)
+  const claimedKind = fetchKind(facts.headers)
+  const navigation = isNavigation(claimedKind, routeClass)
   const [journey, model] = await Promise.all([
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
     observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation }, config.source.counters.budget_ms, {
@@ -161,8 +162,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     clientRequests1m: numberOrNull(features[FEATURE_INDEX.device_requests_1m]),
     // A credential attempt is judged as a submission, not a form view, whatever its method.
     method: input.credentials?.attempt ? 'POST' : facts.method,
-    fetchKind: fetchKind(facts.headers),
-    challengeOwed: owedChallenges.isOwed(owedKey(device, facts.ip), now),
+    fetchKind: creditedFetchKind(claimedKind, journey),
+    challengeOwed: owedChallenges.isOwed(owedKey(device), now),
   }
   let verdict = decide(decideInput)
   // `liftable`, not the decision's action: a sub-resource's challenge was already turned into an
@@ -188,12 +189,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     )
     if (clearance.kind === 'cleared') {
       verdict = decide({ ...decideInput, cleared: true })
-      owedChallenges.settle(owedKey(device, facts.ip))
+      owedChallenges.settle(owedKey(device))
     } else if (clearance.kind === 'revoked') {
       verdict = { ...verdict, decision: escalateRevoked(verdict.decision, clearance.block) }
     }
   }
-  if (verdict.oweChallenge) owedChallenges.owe(owedKey(device, facts.ip), now)
+  if (verdict.oweChallenge) owedChallenges.owe(owedKey(device), now)
   if (verdict.deny !== null) {
     const entry = denyEntryFor(verdict.deny, journeyKeys, now)
     if (entry !== null) input.ctx.waitUntil(denySource(env, entry, now))
@@ -243,4 +244,17 @@ function cookieLabel(c: DeviceCookieState): string {
     case 'valid':
       return c.replay === null ? 'valid' : `replayed:${c.replay}`
   }
+}
+
+/**
+ * A browser's sub-resource belongs to a page it loaded: the claim (Sec-Fetch-*, a header the client
+ * chooses) is credited only when the client — its device, else its address — made a navigation in the
+ * last 10 minutes. Otherwise it is judged like any request (a script sending `Sec-Fetch-Dest: empty`
+ * on every read does not dodge the model's challenge). Counters missing: the claim stands (fail open).
+ */
+function creditedFetchKind(kind: FetchKind, journey: JourneyRead): FetchKind {
+  if (kind !== 'subresource' || journey.status !== 'ok') return kind
+  const client = clientOf(journey.counters)
+  const navigations = client?.counts.navigations?.['10m']
+  return navigations === undefined || navigations > 0 ? kind : 'unknown'
 }

@@ -2,6 +2,7 @@
 // view, never shows a challenge to a sub-resource (a read goes through, a write is blocked) and the
 // navigation that follows carries the challenge; a solved challenge pays it.
 import { afterEach, describe, expect, it } from 'vitest'
+import { deviceCookie } from '../support/journey'
 import { callWorker, clearConfig, writeConfig } from '../support/worker'
 
 afterEach(clearConfig)
@@ -35,17 +36,19 @@ describe('the model alone, at a score past every threshold', () => {
     expect(logs[0]!.reasons).toContain('review')
   })
 
-  it('never answers a script with a challenge page; the next navigation carries the challenge', async () => {
-    await writeConfig(TRIGGER_HAPPY)
+  it('never answers a script with a challenge page; the device\'s next navigation carries the challenge', async () => {
     const ip = '198.51.100.43'
-    const script = await callWorker('/static/app.js', { headers: SCRIPT }, { clientIp: ip })
+    const { cookie } = await deviceCookie(ip)
+    await callWorker('/products/1', { headers: { cookie } }, { clientIp: ip }) // the page the script belongs to
+    await writeConfig(TRIGGER_HAPPY)
+    const script = await callWorker('/static/app.js', { headers: { ...SCRIPT, cookie } }, { clientIp: ip })
     expect(script.response.status).toBe(200)
     expect(script.response.headers.get('edgeward-mitigated')).toBeNull()
     expect(script.logs[0]).toMatchObject({ action: 'allow', source: 'model' })
     expect(script.logs[0]!.reasons).toContain('review')
     // Thresholds back to normal: this navigation is calm on its own, but it owes the challenge.
     await writeConfig({ version: 'calm' })
-    const nav = await callWorker('/products/1', {}, { clientIp: ip })
+    const nav = await callWorker('/products/1', { headers: { cookie } }, { clientIp: ip })
     expect(nav.response.headers.get('edgeward-mitigated')).toBe('challenge')
     expect(nav.logs[0]!.reasons).toContain('challenge_owed')
     // Another client owes nothing.
@@ -53,10 +56,31 @@ describe('the model alone, at a score past every threshold', () => {
     expect(other.response.status).toBe(200)
   })
 
+  it('never charges an address: a cookie-less sub-resource owes nothing to the people behind it', async () => {
+    const ip = '198.51.100.50'
+    await callWorker('/products/1', {}, { clientIp: ip })
+    await writeConfig(TRIGGER_HAPPY)
+    const image = await callWorker('/static/logo.png', { headers: { ...SCRIPT, 'sec-fetch-dest': 'image' } }, { clientIp: ip })
+    expect(image.response.status).toBe(200)
+    await writeConfig({ version: 'calm' })
+    // A neighbour behind the same address (no JavaScript, no cookie): never shown a challenge it cannot pass.
+    const neighbour = await callWorker('/products/2', {}, { clientIp: ip })
+    expect(neighbour.logs[0]!.reasons).not.toContain('challenge_owed')
+  })
+
+  it('does not credit a sub-resource claim from a client that loaded no page: judged like any request', async () => {
+    await writeConfig(TRIGGER_HAPPY)
+    const { response, logs } = await callWorker('/api/products', { headers: XHR }, { clientIp: '198.51.100.51' })
+    expect(response.headers.get('edgeward-mitigated')).toBe('challenge')
+    expect(logs[0]!.reasons).not.toContain('review')
+  })
+
   it('blocks an XHR write it would have challenged (claiming to be a sub-resource never turns a challenge into an allow)', async () => {
+    const ip = '198.51.100.45'
+    await callWorker('/login', {}, { clientIp: ip }) // the sign-in page whose script posts
     await writeConfig({ ...TRIGGER_HAPPY, thresholds: { ...TRIGGER_HAPPY.thresholds, login: { challenge: 0, block: 1 } } })
     const body = JSON.stringify({ username: 'user0001@example.com', password: 'pass-0001' })
-    const { response, logs, seen } = await callWorker('/login', { method: 'POST', body, headers: { ...XHR, 'content-type': 'application/json' } }, { clientIp: '198.51.100.45' })
+    const { response, logs, seen } = await callWorker('/login', { method: 'POST', body, headers: { ...XHR, 'content-type': 'application/json' } }, { clientIp: ip })
     expect(response.status).toBe(403)
     expect(response.headers.get('edgeward-mitigated')).toBe('block')
     expect(seen).toHaveLength(0)
