@@ -10,7 +10,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { heldoutSection, parseSpent, type HeldoutRun } from './heldout/record'
+import { heldoutHeader, parseSpent, runSection, type HeldoutRun } from './heldout/record'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const USAGE = 'usage: npm run heldout -- [--runs N (1)] [--variant base|shifted] [--allow-dirty] [--doc docs/heldout.md] [--spent docs/heldout-seeds.txt] [-- extra simulate args]'
@@ -36,6 +36,10 @@ function main(): void {
   const runs = Number(a.runs)
   if (!(Number.isInteger(runs) && runs >= 1 && runs <= 10)) fail(`--runs must be 1…10\n${USAGE}`)
   if (a.variant !== 'base' && a.variant !== 'shifted') fail(`--variant must be base or shifted\n${USAGE}`)
+  // The simulator takes the last --seed it is given: an extra `-- --seed 3` would run a seed someone
+  // chose (one looked at while tuning) under a section that says fresh. The same for the code and target.
+  const chosen = positionals.filter((p) => /^--(seed|variant|snapshot|root|url)(=|$)/.test(p))
+  if (chosen.length > 0) fail(`${chosen.join(', ')}: the held-out protocol sets these itself\n${USAGE}`)
   const doc = resolve(a.doc ?? join(ROOT, 'docs/heldout.md'))
   const spentFile = resolve(a.spent ?? join(ROOT, 'docs/heldout-seeds.txt'))
   const dirty = git('status', '--porcelain', '--untracked-files=no')
@@ -51,6 +55,11 @@ function main(): void {
   if (!existsSync(spentFile)) appendFileSync(spentFile, '# Seeds spent by `npm run heldout` — never reuse one for a headline figure. seed, date, commit\n')
   for (const s of seeds) appendFileSync(spentFile, `${s} ${new Date().toISOString()} ${commit.slice(0, 12)}${dirty === '' ? '' : ' dirty'}\n`)
 
+  // The section's head goes into the doc before the first run and each run's figures as soon as it
+  // ends, so a run stopped half way (Ctrl-C when it looked bad) still shows its seeds there.
+  mkdirSync(dirname(doc), { recursive: true })
+  if (!existsSync(doc)) appendFileSync(doc, '# Held-out runs\n\nEach section is appended by `npm run heldout` (src/cli/heldout.ts) and never edited: fresh seeds from crypto randomness, spent in docs/heldout-seeds.txt before the run, the simulator run on a snapshot of the recorded commit. Targets are judged on the 95 % bound.\n')
+  appendFileSync(doc, heldoutHeader({ date: new Date().toISOString(), commit, dirty: dirty !== '', invocation: `npm run heldout -- ${process.argv.slice(2).join(' ')}`.trim(), seeds }))
   const results: HeldoutRun[] = []
   for (const seed of seeds) {
     const args = ['tsx', 'src/cli/simulate.ts', '--snapshot', '--seed', String(seed), '--variant', a.variant, ...positionals]
@@ -64,11 +73,10 @@ function main(): void {
     } catch {
       report = null
     }
-    results.push({ seed, command: `npm run simulate -- ${args.slice(2).join(' ')}`, exit: r.status ?? -1, seconds: Math.round((Date.now() - started) / 1000), report })
+    const run: HeldoutRun = { seed, command: `npm run simulate -- ${args.slice(2).join(' ')}`, exit: r.status ?? -1, seconds: Math.round((Date.now() - started) / 1000), report }
+    results.push(run)
+    appendFileSync(doc, '\n' + runSection(run))
   }
-  mkdirSync(dirname(doc), { recursive: true })
-  if (!existsSync(doc)) appendFileSync(doc, '# Held-out runs\n\nEach section is appended by `npm run heldout` (src/cli/heldout.ts) and never edited: fresh seeds from crypto randomness, spent in docs/heldout-seeds.txt before the run, the simulator run on a snapshot of the recorded commit. Targets are judged on the 95 % bound.\n')
-  appendFileSync(doc, heldoutSection({ date: new Date().toISOString(), commit, dirty: dirty !== '', invocation: `npm run heldout -- ${process.argv.slice(2).join(' ')}`.trim(), runs: results }))
   console.error(`heldout: ${results.length} run(s) recorded in ${doc}; seeds spent in ${spentFile}`)
   if (results.some((r) => r.exit !== 0 || r.report === null)) process.exit(1)
 }

@@ -2,6 +2,10 @@
 // are read back so they are never drawn again; a section carries the commit, the seeds, every
 // figure with its interval and each target's verdict on the bound; only automation from fixed
 // server addresses can be allow-listed, and half of it is, so a run measures both sides.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { frictionByCohort, operatorAllowList } from '../../src/cli/simulate/benignAllow'
 import { FAMILIES } from '../../src/cli/simulate/catalog'
@@ -10,7 +14,7 @@ import type { LabelledRow } from '../../src/cli/simulate/join'
 import { planRun } from '../../src/cli/simulate/schedule'
 import { createTruth } from '../../src/cli/simulate/truth'
 import type { World } from '../../src/cli/simulate/world'
-import { heldoutSection, parseSpent } from '../../src/cli/heldout/record'
+import { heldoutHeader, heldoutSection, parseSpent } from '../../src/cli/heldout/record'
 
 describe('heldout record', () => {
   it('reads spent seeds, skipping comments', () => {
@@ -32,6 +36,27 @@ describe('heldout record', () => {
     expect(text).toMatch(/\| human sessions with any challenge or block \| <= 0\.500 % \| 0\.100 % \[0\.040–0\.230\] \| upper95 0\.230 % \| met \|/)
     expect(text).toContain('the run failed; its seed stays spent')
   })
+
+  it('puts the seeds in the doc before any run ends, so a run stopped half way still shows them', () => {
+    const head = heldoutHeader({ date: '2026-12-05T12:00:00.000Z', commit: 'abcdef0123456789', dirty: false, invocation: 'npm run heldout -- --runs 2', seeds: [1234567, 7654321] })
+    expect(head).toContain('seeds 1234567, 7654321')
+    expect(head).toContain('A seed with no section below was stopped before it ended')
+    expect(head).not.toContain('DIRTY')
+  })
+
+  it('refuses extra simulator arguments that would choose the seed, variant or code', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgeward-heldout-'))
+    try {
+      for (const extra of [['--seed', '3'], ['--seed=3'], ['--variant', 'shifted'], ['--root', '/tmp']]) {
+        const r = spawnSync('npx', ['tsx', 'src/cli/heldout.ts', '--doc', join(dir, 'h.md'), '--spent', join(dir, 's.txt'), '--', ...extra], { cwd: join(import.meta.dirname, '../..'), encoding: 'utf8' })
+        expect(r.status, r.stderr).toBe(2)
+        expect(r.stderr).toContain('the held-out protocol sets these itself')
+      }
+      expect(existsSync(join(dir, 's.txt'))).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
 
 describe('operator allow list for benign automation', () => {

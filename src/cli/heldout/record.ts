@@ -36,7 +36,7 @@ const withCi = (x: unknown, ci: Ci, d = 1): string => (typeof x === 'number' && 
 interface Fam { label?: number; sessions?: number; requests?: number; attempts?: number; attempts_mitigated_share?: number | null; attempts_mitigated_share_ci95?: Ci; session_mitigated_share?: number | null; session_mitigated_share_ci95?: Ci; mitigated_share?: number | null; mitigated_share_ci95?: Ci; first_mitigation?: number | null }
 interface Target { target: string; value: number | null; ci95?: Ci; judged_on?: string; bound?: number | null; limit: number; comparison: string; met: boolean | null }
 
-function runSection(r: HeldoutRun): string {
+export function runSection(r: HeldoutRun): string {
   const head = `### seed ${r.seed}\n\n\`${r.command}\` — exit ${r.exit}, ${r.seconds} s\n`
   const j = r.report
   if (j === null) return `${head}\nNo report line: the run failed; its seed stays spent.\n`
@@ -66,8 +66,12 @@ function runSection(r: HeldoutRun): string {
   return lines.join('\n') + '\n'
 }
 
-export function heldoutSection(rec: HeldoutRecord): string {
+/** The section's head, written before any run: the seeds are on record even if no run ends. */
+export function heldoutHeader(rec: Omit<HeldoutRecord, 'runs'> & { readonly seeds: readonly number[] }): string {
   const title = `## ${rec.date.slice(0, 16).replace('T', ' ')} UTC · commit ${rec.commit.slice(0, 12)}${rec.dirty ? ' · DIRTY TREE (a trial, not a headline)' : ''}`
-  const seeds = rec.runs.map((r) => r.seed).join(', ')
-  return `\n${title}\n\n\`${rec.invocation}\` — seeds ${seeds} (fresh, crypto random, now spent).\n\n${rec.runs.map(runSection).join('\n')}`
+  return `\n${title}\n\n\`${rec.invocation}\` — seeds ${rec.seeds.join(', ')} (fresh, crypto random, now spent). A seed with no section below was stopped before it ended.\n`
+}
+
+export function heldoutSection(rec: HeldoutRecord): string {
+  return `${heldoutHeader({ ...rec, seeds: rec.runs.map((r) => r.seed) })}\n${rec.runs.map(runSection).join('\n')}`
 }
