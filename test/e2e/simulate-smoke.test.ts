@@ -13,12 +13,13 @@ import { FAMILIES, FAMILY_INFO } from '../../src/cli/simulate/catalog'
 const ROOT = join(import.meta.dirname, '../..')
 
 // Bounds on the smoke run (seed 3: 12 people, 6 of them in one office and 3 on one carrier-NAT
-// address; 2 stuffing sources × 8 tries). Measured on 2026-12-05 while the shared-address
-// guardrails were still being built: 8–9 of 12 people saw a challenge or block, 5 of 64 of their
-// requests were blocked; stuffing 16 of 16 attempts, every source at its 1st. The limits leave
-// room for timing noise and should come down as the guardrails land.
-const MAX_HUMAN_SESSION_FRICTION = 0.92 // at least one person of 12 gets through untouched
-const MAX_HUMAN_REQUEST_BLOCKS = 0.2
+// address; 2 stuffing sources × 8 tries). Before the shared-address guardrails 8–9 of 12 people saw
+// a challenge or block and 5 of 64 of their requests were blocked; with them (2026-12-05, commit
+// 4ca08d3) 0 of 12 and 0 of 87, stuffing 16 of 16 attempts, every source at its 1st. The limits
+// leave room for timing noise but fail if the guardrails stop working (the old 0.92 failed only
+// when all 12 people were mitigated).
+const MAX_HUMAN_SESSION_FRICTION = 3 / 12
+const MAX_HUMAN_REQUEST_BLOCKS = 0.05
 const MIN_STUFFING_RECALL = 0.8 // attempts mitigated
 const MAX_STUFFING_FIRST = 5 // every source mitigated by its 5th attempt
 const dir = mkdtempSync(join(tmpdir(), 'edgeward-sim-smoke-'))
