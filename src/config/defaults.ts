@@ -51,16 +51,18 @@ export const DEFAULT_CONFIG = {
     { name: 'headless_on_sensitive_route', when: `ua_is_headless and route in ${SENSITIVE}`, action: 'block', priority: 10 },
     { name: 'automation_on_sensitive_route', when: `(sdk_webdriver or sdk_automation_markers >= 2) and route in ${SENSITIVE}`, action: 'block', priority: 20 },
     { name: 'automation_markers', when: 'sdk_webdriver or sdk_automation_markers >= 2', action: 'challenge', priority: 30 },
-    // Stuffing fails almost every time; people behind one address (an office whose browsers run no
-    // JavaScript, so its "device" is the address) mostly succeed: at least half the attempts failed.
+    // Stuffing fails for almost every username it tries; people behind one address (an office whose
+    // browsers run no JavaScript, so its "device" is the address) mostly get in: failures must pass half
+    // the distinct usernames. Counted against usernames, not attempts: a stuffer cannot dilute it by
+    // signing in again and again to an account of its own (each repeat is an attempt, not a username).
     {
       name: 'credential_stuffing',
-      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_logins_10m >= 3 and device.failed_logins_10m * 2 >= device.login_attempts_10m',
+      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_logins_10m >= 3 and device.failed_logins_10m * 2 > device.distinct_users_10m',
       action: 'block', priority: 20, deny_ttl_s: 900,
     },
     {
       name: 'access_diversity_ip',
-      when: 'route == "login" and credential_attempt and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5 and ip.failed_logins_10m * 2 >= ip.login_attempts_10m',
+      when: 'route == "login" and credential_attempt and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5 and ip.failed_logins_10m * 2 > ip.distinct_users_10m',
       action: 'challenge', priority: 40,
     },
     // A login whose username cannot be read (padded past the cap, unparsable, no known field) or that

@@ -30,6 +30,36 @@ describe('the default rules through the Worker', () => {
     expect(logs[0]).toMatchObject({ action: 'block', source: 'deny_list' })
   })
 
+  it('is not diluted by a stuffer signing in again and again to its own account between guesses', async () => {
+    await writeConfig({ version: 'rules-only-padded', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    const ip = '198.51.100.24'
+    const own = 'username=mine%40example.com&password=right'
+    const answer = (seen: { body: Uint8Array }) => new Response('', { status: new TextDecoder().decode(seen.body) === own ? 200 : 401 })
+    const rules: string[][] = []
+    for (let i = 1; i <= 6; i++) {
+      for (let k = 0; k < 3; k++) await callWorker('/login', { method: 'POST', body: own, headers: FORM }, { clientIp: ip, reply: answer })
+      const body = `username=victim${i}%40example.com&password=guess${i}`
+      const { logs } = await callWorker('/login', { method: 'POST', body, headers: FORM }, { clientIp: ip, reply: answer })
+      rules.push(logs[0]?.rules as string[])
+    }
+    // Three own sign-ins per guess: attempts are 75 % successes, but the guessed usernames still fail.
+    expect(rules.findIndex((r) => r.includes('credential_stuffing')) + 1).toBeGreaterThan(0)
+    expect(rules.findIndex((r) => r.includes('credential_stuffing')) + 1).toBeLessThanOrEqual(5)
+  })
+
+  it('does not take ten people behind one address without JavaScript, three of them mistyping once, for stuffers', async () => {
+    await writeConfig({ version: 'rules-only-office', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    const ip = '198.51.100.25'
+    const lines: Record<string, unknown>[] = []
+    for (let p = 1; p <= 10; p++) {
+      const user = `office${p}%40example.com`
+      if (p % 3 === 0) lines.push((await callWorker('/login', { method: 'POST', body: `username=${user}&password=typo`, headers: FORM }, { clientIp: ip, reply: deny401 })).logs[0]!)
+      lines.push((await callWorker('/login', { method: 'POST', body: `username=${user}&password=right`, headers: FORM }, { clientIp: ip, reply: () => new Response('', { status: 200 }) })).logs[0]!)
+    }
+    expect(lines.map((l) => l.action)).toEqual(Array(13).fill('allow'))
+    expect(lines.flatMap((l) => l.rules as string[])).not.toContain('credential_stuffing')
+  })
+
   it('rate-limits a scraper with 429 and Retry-After', async () => {
     await writeConfig({ version: 'scrape', rules: [{ name: 'scraping_rate', when: 'device.requests_1m >= 5', action: 'rate_limit' }], counters: { budget_ms: 1000 } })
     let last: Response | undefined
