@@ -7,6 +7,38 @@ import { ZONE_SHARDS } from '../../src/counters/keys'
 import type { KeySnapshot } from '../../src/counters/metrics'
 import { deltaEvents, emptyDelta, flushDue, type ZoneDelta, type ZoneFigures, type ZoneMetric } from '../../src/counters/zone'
 
+/**
+ * A Map with a cap, least recently set first out: `set` moves a key to the back (a Map keeps
+ * insertion order) and, when full, drops the front. The one eviction rule of this file's caches.
+ */
+class BoundedMap<V> {
+  readonly #map = new Map<string, V>()
+  readonly #capacity: number
+  constructor(capacity: number) {
+    this.#capacity = capacity
+  }
+
+  get(key: string): V | undefined {
+    return this.#map.get(key)
+  }
+
+  set(key: string, value: V): void {
+    if (!this.#map.delete(key) && this.#map.size >= this.#capacity) {
+      const oldest = this.#map.keys().next()
+      if (!oldest.done) this.#map.delete(oldest.value)
+    }
+    this.#map.set(key, value)
+  }
+
+  delete(key: string): void {
+    this.#map.delete(key)
+  }
+
+  get size(): number {
+    return this.#map.size
+  }
+}
+
 /** A cached hit answers alone for this long, then the object is asked again (an admin may have lifted it). */
 export const DENY_VERIFY_MS = 30_000
 export const DENY_CACHE_CAPACITY = 10_000
@@ -17,13 +49,9 @@ export const DENY_CACHE_CAPACITY = 10_000
  * so a hit is moved to the end).
  */
 export class DenyCache {
-  readonly #entries = new Map<string, { hit: DenyHit; verifyAfter: number }>()
+  readonly #entries = new BoundedMap<{ hit: DenyHit; verifyAfter: number }>(DENY_CACHE_CAPACITY)
 
   put(key: string, hit: DenyHit, now: number): void {
-    if (!this.#entries.delete(key) && this.#entries.size >= DENY_CACHE_CAPACITY) {
-      const oldest = this.#entries.keys().next()
-      if (!oldest.done) this.#entries.delete(oldest.value)
-    }
     this.#entries.set(key, { hit, verifyAfter: Math.min(now + DENY_VERIFY_MS, hit.expiresAt) })
   }
 
@@ -35,9 +63,11 @@ export class DenyCache {
   get(key: string, now: number): { readonly hit: DenyHit; readonly due: boolean } | null {
     const e = this.#entries.get(key)
     if (e === undefined) return null
-    this.#entries.delete(key)
-    if (!isLive(e.hit.expiresAt, now)) return null
-    this.#entries.set(key, e)
+    if (!isLive(e.hit.expiresAt, now)) {
+      this.#entries.delete(key)
+      return null
+    }
+    this.#entries.set(key, e) // a hit is a use: it moves to the back
     return { hit: e.hit, due: now >= e.verifyAfter }
   }
 
@@ -102,13 +132,9 @@ export const ASN_REUSE_MS = 5_000
 export const ASN_CACHE_CAPACITY = 1_000
 
 export class SnapshotCache {
-  readonly #entries = new Map<string, { snap: KeySnapshot; at: number }>()
+  readonly #entries = new BoundedMap<{ snap: KeySnapshot; at: number }>(ASN_CACHE_CAPACITY)
 
   put(key: string, snap: KeySnapshot, now: number): void {
-    if (!this.#entries.delete(key) && this.#entries.size >= ASN_CACHE_CAPACITY) {
-      const oldest = this.#entries.keys().next()
-      if (!oldest.done) this.#entries.delete(oldest.value)
-    }
     this.#entries.set(key, { snap, at: now })
   }
 
@@ -135,17 +161,15 @@ export const SLOW_KEY_CAPACITY = 10_000
  * quietly blank the per-user counters every time.
  */
 export class SlowKeys {
-  readonly #misses = new Map<string, number[]>()
+  readonly #misses = new BoundedMap<number[]>(SLOW_KEY_CAPACITY)
 
   /** Notes this read (`missed` or not) and returns whether the key is slow now. */
   note(key: string, missed: boolean, now: number): boolean {
     const kept = (this.#misses.get(key) ?? []).filter((t) => t <= now && now - t < SLOW_KEY_WINDOW_MS)
     if (missed) kept.push(now)
-    this.#misses.delete(key)
-    if (kept.length === 0) return false
-    if (this.#misses.size >= SLOW_KEY_CAPACITY) {
-      const oldest = this.#misses.keys().next()
-      if (!oldest.done) this.#misses.delete(oldest.value)
+    if (kept.length === 0) {
+      this.#misses.delete(key)
+      return false
     }
     this.#misses.set(key, kept.slice(-SLOW_KEY_MISSES * 4))
     return kept.length >= SLOW_KEY_MISSES
