@@ -84,8 +84,9 @@ export function observationFor(kind: KeyKind, req: ObservedRequest): Observation
     if (kind === 'user') distinct.push({ set: 'ips', member: req.ip })
     else if (req.user !== null) distinct.push({ set: 'users', member: req.user })
   }
-  // Shared addresses: how many established devices an IP / prefix carries.
-  if ((kind === 'ip' || kind === 'prefix') && req.device !== null) distinct.push({ set: 'devices', member: req.device })
+  // Shared addresses: how many established devices an IP / prefix carries. One sighting per page view
+  // is enough for an hourly distinct count: a page load's scripts, styles and XHR add no member write.
+  if ((kind === 'ip' || kind === 'prefix') && req.device !== null && req.navigation) distinct.push({ set: 'devices', member: req.device })
   return { bumps, distinct }
 }
 

@@ -59,11 +59,16 @@ describe('observationFor', () => {
     expect(observationFor('ip', { ...req, method: 'GET', navigation: false }).bumps).toEqual(['requests'])
   })
   it('adds the valid device to the IP and prefix keys (shared addresses), beside the username', () => {
-    const withDevice = { ...req, device: 'dev-1' }
+    const withDevice = { ...req, device: 'dev-1', navigation: true }
     expect(observationFor('ip', withDevice).distinct).toEqual([{ set: 'users', member: 'u1' }, { set: 'devices', member: 'dev-1' }])
     expect(observationFor('prefix', { ...withDevice, method: 'GET' }).distinct).toEqual([{ set: 'devices', member: 'dev-1' }])
     expect(observationFor('device', withDevice).distinct).toEqual([{ set: 'users', member: 'u1' }])
     expect(observationFor('user', withDevice).distinct).toEqual([{ set: 'ips', member: '203.0.113.7' }])
+  })
+  it("adds the device on a page view only: a page load's sub-resources write no member", () => {
+    const subresource = { ...req, device: 'dev-1', method: 'GET', navigation: false }
+    expect(observationFor('ip', subresource).distinct).toEqual([])
+    expect(observationFor('prefix', subresource).distinct).toEqual([])
   })
   it.each([
     ['cart', 'cart_adds'],
