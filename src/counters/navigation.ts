@@ -3,9 +3,8 @@
 // Per-client rate features and rules count navigations, so a browser's burst of scripts, styles,
 // images and XHR around one page load reads as one page view, not as a scrape (issue 18).
 import type { RouteClass } from '../config/routeClasses'
+import type { FetchKind } from '../signals/fetchKind'
 
-/** The three answers of fetchKind(): spelled out here so counters do not depend on the signal's module. */
-export type FetchKindLike = 'navigation' | 'subresource' | 'unknown'
 
 /**
  * A navigation when the browser says so (Sec-Fetch-Mode: navigate / Sec-Fetch-Dest: document).
@@ -13,7 +12,7 @@ export type FetchKindLike = 'navigation' | 'subresource' | 'unknown'
  * asset counts: a client cannot hide its page views by leaving the headers out. A browser
  * sub-resource or XHR (any other Sec-Fetch-Dest / Mode) is not a navigation.
  */
-export function isNavigation(kind: FetchKindLike, routeClass: RouteClass): boolean {
+export function isNavigation(kind: FetchKind, routeClass: RouteClass): boolean {
   if (kind === 'navigation') return true
   if (kind === 'subresource') return false
   return routeClass !== 'static'
