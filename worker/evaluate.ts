@@ -191,7 +191,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       verdict = decide({ ...decideInput, cleared: true })
       owedChallenges.settle(owedKey(device))
     } else if (clearance.kind === 'revoked') {
-      verdict = { ...verdict, decision: escalateRevoked(verdict.decision, clearance.block) }
+      verdict = { ...verdict, decision: escalateRevoked(verdict.decision, clearance.escalation) }
     }
   }
   if (verdict.oweChallenge) owedChallenges.owe(owedKey(device), now)

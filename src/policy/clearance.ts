@@ -33,14 +33,28 @@ export interface ClearanceUse {
   readonly revoked: boolean
 }
 
+/**
+ * How a revoked clearance's client is treated: `block`, challenged at the `hardest` difficulty, or
+ * challenged `again` at the decision's own (a deviceless clearance, below).
+ */
+export type RevokedEscalation = 'block' | 'hardest' | 'again'
+
 export type ClearanceJudgement =
   | { readonly kind: 'cleared' }
   | { readonly kind: 'exhausted' }
-  | { readonly kind: 'revoked'; readonly block: boolean }
+  | { readonly kind: 'revoked'; readonly escalation: RevokedEscalation }
 
-/** Whether a counted use clears; `failuresNow`: the client's failed logins in the last 10 minutes. */
-export function judgeClearanceUse(use: ClearanceUse, failuresNow: number | null): ClearanceJudgement {
-  if (use.revoked) return { kind: 'revoked', block: failuresNow !== null && failuresNow >= CLEARANCE_BLOCK_FAILURES }
+/**
+ * Whether a counted use clears; `failuresNow`: the client's failed logins in the last 10 minutes.
+ * A deviceless clearance's failures are its address's, which a neighbour behind the same NAT
+ * shares: it stops lifting, but is never escalated (a script drops the cookie and gets exactly
+ * this anyway; only a browser, which cannot, would pay the hardest work or a block).
+ */
+export function judgeClearanceUse(use: ClearanceUse, failuresNow: number | null, deviceBound: boolean): ClearanceJudgement {
+  if (use.revoked) {
+    if (!deviceBound) return { kind: 'revoked', escalation: 'again' }
+    return { kind: 'revoked', escalation: failuresNow !== null && failuresNow >= CLEARANCE_BLOCK_FAILURES ? 'block' : 'hardest' }
+  }
   if (use.uses > CLEARANCE_MAX_USES) return { kind: 'exhausted' }
   return { kind: 'cleared' }
 }
@@ -49,18 +63,19 @@ export function judgeClearanceUse(use: ClearanceUse, failuresNow: number | null)
 export const revokedByFailures = (failuresSince: number | null): boolean => failuresSince !== null && failuresSince >= CLEARANCE_REVOKE_FAILURES
 
 /**
- * The decision for a client whose clearance was revoked: challenged again at the hardest
- * difficulty, or blocked when it has kept failing (`block`). Shadow mode changes what it would
- * do only. Never softens a decision.
+ * The decision for a client whose clearance was revoked: challenged again (at the hardest
+ * difficulty for `hardest`), or blocked when it has kept failing (`block`). Shadow mode changes
+ * what it would do only. Never softens a decision.
  */
-export function escalateRevoked(decision: Decision, block: boolean): Decision {
+export function escalateRevoked(decision: Decision, escalation: RevokedEscalation): Decision {
+  const block = escalation === 'block'
   const reasons = [block ? 'clearance_revoked_block' : 'clearance_revoked', ...decision.reasons]
   const { mode } = decision
   if (block) {
     if (mode === 'enforce') return { ...withoutDifficulty(decision), action: 'block', wouldAction: 'block', reasons }
     return { ...decision, wouldAction: 'block', reasons }
   }
-  if (decision.action === 'challenge') return { ...decision, difficulty: POW_MAX_DIFFICULTY, reasons }
+  if (escalation === 'hardest' && decision.action === 'challenge') return { ...decision, difficulty: POW_MAX_DIFFICULTY, reasons }
   return { ...decision, reasons }
 }
 

@@ -46,12 +46,18 @@ describe('judging a counted use', () => {
     ['the first use', { uses: 1, failuresSince: 0, revoked: false }, 0, 'cleared'],
     ['the last use', { uses: CLEARANCE_MAX_USES, failuresSince: 0, revoked: false }, 0, 'cleared'],
     ['one past the limit', { uses: CLEARANCE_MAX_USES + 1, failuresSince: 0, revoked: false }, 0, 'exhausted'],
-    ['revoked, few failures in the window', { uses: 5, failuresSince: CLEARANCE_REVOKE_FAILURES, revoked: true }, CLEARANCE_BLOCK_FAILURES - 1, 'revoked'],
-    ['revoked, and still failing', { uses: 5, failuresSince: CLEARANCE_REVOKE_FAILURES, revoked: true }, CLEARANCE_BLOCK_FAILURES, 'revoked_block'],
-    ['revoked, counters missing', { uses: 5, failuresSince: null, revoked: true }, null, 'revoked'],
-  ])('%s → %s', (_name, use, failures, expected) => {
-    const j = judgeClearanceUse(use, failures)
-    expect(j.kind === 'revoked' && j.block ? 'revoked_block' : j.kind).toBe(expected)
+    ['revoked, few failures in the window', { uses: 5, failuresSince: CLEARANCE_REVOKE_FAILURES, revoked: true }, CLEARANCE_BLOCK_FAILURES - 1, 'revoked:hardest'],
+    ['revoked, and still failing', { uses: 5, failuresSince: CLEARANCE_REVOKE_FAILURES, revoked: true }, CLEARANCE_BLOCK_FAILURES, 'revoked:block'],
+    ['revoked, counters missing', { uses: 5, failuresSince: null, revoked: true }, null, 'revoked:hardest'],
+  ])('a device clearance: %s → %s', (_name, use, failures, expected) => {
+    const j = judgeClearanceUse(use, failures, true)
+    expect(j.kind === 'revoked' ? `revoked:${j.escalation}` : j.kind).toBe(expected)
+  })
+
+  it("a deviceless clearance, revoked by its address's failures (a NAT neighbour's too), is challenged again, never escalated", () => {
+    const use = { uses: 5, failuresSince: CLEARANCE_REVOKE_FAILURES, revoked: true }
+    expect(judgeClearanceUse(use, CLEARANCE_BLOCK_FAILURES * 3, false)).toEqual({ kind: 'revoked', escalation: 'again' })
+    expect(judgeClearanceUse({ uses: 1, failuresSince: 0, revoked: false }, CLEARANCE_BLOCK_FAILURES, false)).toEqual({ kind: 'cleared' })
   })
 
   it(`revokes at ${CLEARANCE_REVOKE_FAILURES} failed logins since the first use, not before, never on unknown`, () => {
@@ -63,18 +69,22 @@ describe('judging a counted use', () => {
 
 describe('escalating a revoked clearance', () => {
   it('challenges again at the hardest difficulty', () => {
-    expect(escalateRevoked(challenge(), false)).toMatchObject({ action: 'challenge', difficulty: POW_MAX_DIFFICULTY, reasons: ['clearance_revoked', 'x'] })
+    expect(escalateRevoked(challenge(), 'hardest')).toMatchObject({ action: 'challenge', difficulty: POW_MAX_DIFFICULTY, reasons: ['clearance_revoked', 'x'] })
+  })
+
+  it("challenges again at the decision's own difficulty (a deviceless clearance)", () => {
+    expect(escalateRevoked(challenge(), 'again')).toMatchObject({ action: 'challenge', difficulty: 14, reasons: ['clearance_revoked', 'x'] })
   })
 
   it('blocks a client that keeps failing', () => {
-    const blocked = escalateRevoked(challenge(), true)
+    const blocked = escalateRevoked(challenge(), 'block')
     expect(blocked).toMatchObject({ action: 'block', wouldAction: 'block', reasons: ['clearance_revoked_block', 'x'] })
     expect('difficulty' in blocked).toBe(false)
   })
 
   it('in shadow mode changes only what enforce would do', () => {
     const shadow = challenge({ action: 'allow', mode: 'shadow' })
-    expect(escalateRevoked(shadow, true)).toMatchObject({ action: 'allow', wouldAction: 'block' })
-    expect(escalateRevoked(shadow, false)).toMatchObject({ action: 'allow', wouldAction: 'challenge' })
+    expect(escalateRevoked(shadow, 'block')).toMatchObject({ action: 'allow', wouldAction: 'block' })
+    expect(escalateRevoked(shadow, 'hardest')).toMatchObject({ action: 'allow', wouldAction: 'challenge' })
   })
 })

@@ -1,6 +1,7 @@
 // A clearance through the Worker: bound to the device that earned it (or, without one, to the
 // /24 or /64 and the User-Agent for five minutes), good for CLEARANCE_MAX_USES challenged
-// requests, revoked by failed logins (challenged at the hardest difficulty, then blocked), and
+// requests, revoked by failed logins (a device's: challenged at the hardest difficulty, then
+// blocked; a deviceless one's, its address's: challenged again, never escalated), and
 // never lifting a rule's challenge — only the model's.
 import { describe, expect, it } from 'vitest'
 import { POW_MAX_DIFFICULTY } from '../../src/action/pow'
@@ -124,17 +125,18 @@ describe('the use limit', () => {
 
 describe('failed logins after clearance', () => {
   const failLogins: EchoReply = (s) => (s.method === 'POST' ? new Response('wrong password', { status: 401 }) : echoReply(s))
-  const login = (ip: string, cookie: string) =>
+  const login = (ip: string, cookie: string, ua: string = UA) =>
     callWorker(
       '/login',
-      { method: 'POST', headers: { accept: HTML_ACCEPT, 'user-agent': UA, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=user0001%40example.com&password=nope' },
+      { method: 'POST', headers: { accept: HTML_ACCEPT, 'user-agent': ua, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=user0001%40example.com&password=nope' },
       { clientIp: ip, reply: failLogins },
     )
 
-  it('revoke the clearance: challenged again at the hardest difficulty, and blocked when it keeps failing after solving again', async () => {
+  it("revoke a device's clearance: challenged again at the hardest difficulty, and blocked when it keeps failing after solving again", async () => {
     await writeConfig(MODEL_CHALLENGES)
     const ip = '203.0.113.61'
-    const first = `__edgeward_clearance=${await clearance(ip)}`
+    const device = await deviceCookie('R'.repeat(22), ip)
+    const first = `${device}; __edgeward_clearance=${await clearance(ip, { deviceId: 'R'.repeat(22) })}`
     for (let i = 0; i < CLEARANCE_REVOKE_FAILURES; i++) {
       const attempt = await login(ip, first)
       expect(attempt.response.status).toBe(401)
@@ -151,12 +153,29 @@ describe('failed logins after clearance', () => {
     expect((await getChallengeRaw('return=%2F', { clientIp: ip, cookie: first })).call.response.status).toBe(200)
 
     // Solved again (at the hardest difficulty) and still failing: blocked.
-    const second = `__edgeward_clearance=${await clearance(ip)}`
+    const second = `${device}; __edgeward_clearance=${await clearance(ip, { deviceId: 'R'.repeat(22) })}`
     for (let i = 0; i < CLEARANCE_REVOKE_FAILURES; i++) expect((await login(ip, second)).response.status).toBe(401)
     const blocked = await login(ip, second)
     expect(blocked.response.status).toBe(403)
     expect(blocked.response.headers.get('edgeward-mitigated')).toBe('block')
     expect(blocked.logs[0]).toMatchObject({ action: 'block', reasons: expect.arrayContaining(['clearance_revoked_block']) })
+  })
+
+  it("revoke a deviceless clearance by its address's failures, a NAT neighbour's too: challenged again at the usual work, never blocked", async () => {
+    await writeConfig(MODEL_CHALLENGES)
+    const ip = '203.0.113.63'
+    const mine = `__edgeward_clearance=${await clearance(ip)}`
+    expect((await page(ip, mine)).response.status).toBe(200)
+    // Two neighbours behind the same address, each with a clearance of its own, fail 2 × 4 logins.
+    for (let n = 0; n < 2; n++) {
+      const theirs = `__edgeward_clearance=${await clearance(ip, { ua: OTHER_UA })}`
+      for (let i = 0; i < CLEARANCE_REVOKE_FAILURES; i++) expect((await login(ip, theirs, OTHER_UA)).response.status).toBe(401)
+    }
+    const after = await page(ip, mine)
+    expect(after.response.status).toBe(403)
+    expect(after.response.headers.get('edgeward-mitigated')).toBe('challenge')
+    expect(after.logs[0]).toMatchObject({ action: 'challenge', reasons: expect.arrayContaining(['clearance_revoked']) })
+    expect(Number((await interstitialTicket(after.response)).d)).toBeLessThan(POW_MAX_DIFFICULTY)
   })
 
   it('leave a person who mistypes three times and then gets it right cleared', async () => {

@@ -52,7 +52,7 @@ export async function useClearance(input: ClearanceUseInput, missing: string[]):
     missing.push('clearance_uses')
     return { kind: 'cleared' }
   }
-  return judgeClearanceUse(use.value, failures)
+  return judgeClearanceUse(use.value, failures, state.deviceBound)
 }
 
 /**
