@@ -1,6 +1,7 @@
-// What a clearance may lift, and what its use record says: takes a decision and the use record
-// of a verified clearance (uses, failed logins since its first use); returns whether it clears,
-// and the decision when a cleared client keeps failing. Pure: no I/O, no clock.
+// What a clearance's use record says: takes the use record of a verified clearance (uses, failed
+// logins since its first use); returns whether it clears, and the decision when a cleared client
+// keeps failing. Which challenges a clearance may lift (the model's only) is decide()'s `liftable`.
+// Pure: no I/O, no clock.
 import { POW_MAX_DIFFICULTY } from '../action/pow'
 import type { Decision } from './decision'
 
@@ -13,15 +14,6 @@ export const CLEARANCE_MAX_USES = 20
 export const CLEARANCE_REVOKE_FAILURES = 4
 /** A revoked clearance whose client has this many failed logins in 10 minutes is blocked, not re-challenged. */
 export const CLEARANCE_BLOCK_FAILURES = 2 * CLEARANCE_REVOKE_FAILURES
-
-/**
- * Only a challenge the model asked for can be lifted. A rule's challenge (stuffing, cracking,
- * carding, signup bursts, rate limits — counter evidence) stands whatever the client solved:
- * solving a puzzle says nothing about how many passwords it is trying.
- */
-export function clearable(decision: Decision): boolean {
-  return decision.wouldAction === 'challenge' && decision.source === 'model'
-}
 
 /** A clearance's use record, as the use store answers it (this use counted). */
 export interface ClearanceUse {

@@ -1,5 +1,5 @@
 // What a clearance lifts and how a revoked one escalates, in plain Node: only the model's
-// challenge is clearable (decide agrees); uses past the limit and failures past the threshold end
+// challenge is lifted (decide); uses past the limit and failures past the threshold end
 // it; a revoked clearance re-challenges at the hardest difficulty, or blocks, and in shadow mode
 // only changes what would happen.
 import { describe, expect, it } from 'vitest'
@@ -7,7 +7,7 @@ import { POW_MAX_DIFFICULTY } from '../../src/action/pow'
 import { compileConfig } from '../../src/config/compileConfig'
 import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import {
-  CLEARANCE_BLOCK_FAILURES, CLEARANCE_MAX_USES, CLEARANCE_REVOKE_FAILURES, clearable, escalateRevoked, judgeClearanceUse, revokedByFailures,
+  CLEARANCE_BLOCK_FAILURES, CLEARANCE_MAX_USES, CLEARANCE_REVOKE_FAILURES, escalateRevoked, judgeClearanceUse, revokedByFailures,
 } from '../../src/policy/clearance'
 import { decide, type DecideInput } from '../../src/policy/decide'
 import type { Decision } from '../../src/policy/decision'
@@ -16,18 +16,8 @@ import type { RuleOutcome } from '../../src/policy/rules/evaluate'
 const challenge = (over: Partial<Decision> = {}): Decision =>
   ({ action: 'challenge', difficulty: 14, risk: 0.3, modelRisk: 0.3, mode: 'enforce', routeClass: 'login', wouldAction: 'challenge', source: 'model', reasons: ['x'], rules: [], ...over }) as Decision
 
-describe('clearable', () => {
-  it.each<[string, Partial<Decision>, boolean]>([
-    ["the model's challenge", {}, true],
-    ["the model's challenge in shadow mode", { action: 'allow', mode: 'shadow' }, true],
-    ["a rule's challenge", { source: 'rule', rules: ['credential_stuffing'] }, false],
-    ['a deny-list hit', { source: 'deny_list', wouldAction: 'block', action: 'block' }, false],
-    ["the model's block", { wouldAction: 'block', action: 'block' }, false],
-  ])('%s → %s', (_name, over, expected) => {
-    expect(clearable(challenge(over))).toBe(expected)
-  })
-
-  it("agrees with decide: cleared lifts the model's challenge and never a rule's", () => {
+describe('what a clearance lifts', () => {
+  it("decide: cleared lifts the model's challenge and never a rule's", () => {
     const compiled = compileConfig({ ...DEFAULT_CONFIG, thresholds: { default: { challenge: 0, block: 1 } } })
     if (!compiled.ok) throw new Error('config')
     const none: RuleOutcome = { action: null, actionRule: null, weight: 0, matched: [] } as unknown as RuleOutcome
@@ -38,6 +28,9 @@ describe('clearable', () => {
     expect(decide(base).decision).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['cleared']) })
     const ruled = { ...none, action: 'challenge', actionRule: { name: 'credential_stuffing', denyTtlS: null, denyTarget: 'client' }, matched: ['credential_stuffing'] } as unknown as RuleOutcome
     expect(decide({ ...base, rules: ruled }).decision).toMatchObject({ action: 'challenge', source: 'rule' })
+    // Evaluate reads a clearance only when decide says the challenge is liftable.
+    expect(decide({ ...base, cleared: false }).liftable).toBe(true)
+    expect(decide({ ...base, cleared: false, rules: ruled }).liftable).toBe(false)
   })
 })
 
