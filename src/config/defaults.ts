@@ -100,9 +100,11 @@ export const DEFAULT_CONFIG = {
     // fails almost every time: it trips this at its 6th attempt from one address (a cookie-less one
     // trips credential_stuffing at its 5th). An office of 10 people signing in within 3 minutes mints
     // ~10 devices but fails only on typos: it would take 5 failed logins in 10 minutes among them.
+    // A client without a cookie is its address (credential_stuffing weighs that), and may have no
+    // JavaScript to solve a challenge with: only a request carrying a device is a minted identity.
     {
       name: 'many_new_devices',
-      when: 'credential_attempt and not device_established and ((ip.devices_minted_10m >= 5 and ip.failed_logins_10m >= 5) or (prefix.devices_minted_10m >= 20 and prefix.failed_logins_10m >= 10))',
+      when: 'credential_attempt and not device_established and not cookie_missing and not cookie_invalid and ((ip.devices_minted_10m >= 5 and ip.failed_logins_10m >= 5) or (prefix.devices_minted_10m >= 20 and prefix.failed_logins_10m >= 10))',
       action: 'challenge', priority: 40,
     },
     // The same recorded "human" telemetry from 3+ new devices in an hour: a replay, not three people.

@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import { byRuleOrDenyList, runScript, tally, type Attempt, type AttemptResult, type Identity } from '../support/attacker'
-import { clearConfig, writeConfig } from '../support/worker'
+import { deviceCookie } from '../support/journey'
+import { callWorker, clearConfig, writeConfig } from '../support/worker'
 
 afterEach(clearConfig)
 vi.setConfig({ testTimeout: 240_000 })
@@ -125,5 +126,33 @@ describe('cookie rotation against the bundled thresholds (model and rules)', () 
     await writeConfig({ version: 'rotation-bundled', counters: PATIENT })
     const { plain, adaptive } = await compare(make, 6, 'rotate_unproven', jittered, false)
     expectNoBetterThanPlain(plain, adaptive)
+  })
+})
+
+describe('an office behind one address (rules only)', () => {
+  it('ten colleagues minting devices and five typos challenge an eleventh new device, never a colleague without JavaScript', async () => {
+    await writeConfig({ version: 'office-mixed', ...RULES_ONLY })
+    const ip = `100.69.${1 + Math.floor(Math.random() * 250)}.7` // counters may outlive a run
+    const login = (user: number, status: number, cookie?: string) =>
+      callWorker(
+        '/login',
+        { method: 'POST', body: `username=office${user}%40example.com&password=pw-${user}`, headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie === undefined ? {} : { cookie }) } },
+        { clientIp: ip, reply: () => new Response(null, { status }) },
+      )
+    const cookies: string[] = []
+    for (let i = 1; i <= 10; i++) {
+      const { cookie } = await deviceCookie(ip)
+      cookies.push(cookie)
+      expect((await login(i, 302, cookie)).logs[0]?.action).toBe('allow')
+    }
+    // Five of them mistype once on their (now signed-in) devices: 10 mints and 5 failures at the address.
+    for (let i = 1; i <= 5; i++) expect((await login(i, 401, cookies[i - 1])).logs[0]?.action).toBe('allow')
+    const fresh = await login(11, 302, (await deviceCookie(ip)).cookie)
+    expect(fresh.logs[0]).toMatchObject({ action: 'challenge', reasons: expect.arrayContaining(['many_new_devices']) })
+    // No cookie: the client is the address, whose failures credential_stuffing already weighs; a
+    // challenge it cannot solve (no JavaScript, no SDK) would lock it out.
+    const noScript = await login(12, 302)
+    expect(noScript.logs[0]?.rules).not.toContain('many_new_devices')
+    expect(noScript.logs[0]?.action).toBe('allow')
   })
 })
