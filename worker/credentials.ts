@@ -34,7 +34,7 @@ export async function readRequestCredentials(
   if (!CREDENTIAL_CLASSES.has(routeClass)) return none
   const peeked = await peekBody(request.body, config.source.credentials.max_body_bytes)
   const read = readCredentials(
-    { query: facts.url.search, body: peeked.head, truncated: peeked.truncated, complete: peeked.complete, contentType: facts.headers.get('content-type'), authorization: facts.headers.get('authorization') },
+    { query: facts.url.search, body: peeked.head, truncated: peeked.truncated, complete: peeked.complete, contentType: facts.headers.get('content-type'), authorization: facts.headers.get('authorization'), contentEncoding: facts.headers.get('content-encoding') },
     config,
   )
   // A POST is an attempt whatever it carries; any other method only when it carries a password field

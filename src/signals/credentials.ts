@@ -37,6 +37,8 @@ export interface CredentialInput {
   readonly contentType: string | null
   /** The Authorization header: `Basic` credentials are a username (and a password) too. */
   readonly authorization?: string | null
+  /** The Content-Encoding header: a coded body (gzip, …) is not read, it is `unsupported_type`. */
+  readonly contentEncoding?: string | null
 }
 
 export interface CredentialRead {
@@ -95,8 +97,11 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
 function bodyPairs(input: CredentialInput, out: Pairs): { problem: UnreadableReason | null } {
   const contentType = input.contentType ?? ''
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? ''
-  const text = decoder.decode(input.body)
   const cut: UnreadableReason | null = input.truncated ? 'too_large' : !input.complete ? 'body_error' : null
+  // The bytes as sent are not what an origin that inflates or decodes the body reads: a gzip header's
+  // comment or UTF-16 bytes can spell `username=decoy` here while the origin reads the victim.
+  if (!readableBytes(input.contentEncoding ?? null, contentType)) return { problem: cut ?? 'unsupported_type' }
+  const text = decoder.decode(input.body)
   if (type === 'application/json' || type.endsWith('+json')) {
     const whole = walkJsonLeaves(text, (path, value) => out.push([path, value]))
     return { problem: cut ?? (whole ? null : 'malformed') }
@@ -114,6 +119,17 @@ function bodyPairs(input: CredentialInput, out: Pairs): { problem: UnreadableRea
     return { problem: cut }
   }
   return { problem: cut ?? 'unsupported_type' }
+}
+
+/** Charsets whose bytes read as ASCII where field names and separators are: UTF-8 decoding finds the same pairs. */
+const ASCII_CHARSETS: ReadonlySet<string> = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii', 'iso-8859-1', 'latin1', 'windows-1252'])
+
+/** The body is read as sent: no coding but identity, and no charset that re-spells ASCII. */
+function readableBytes(contentEncoding: string | null, contentType: string): boolean {
+  const coding = (contentEncoding ?? '').trim().toLowerCase()
+  if (coding !== '' && coding !== 'identity') return false
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase()
+  return charset === undefined || ASCII_CHARSETS.has(charset)
 }
 
 /** Ranked after every configured field: a body's username comes first when both are sent. */

@@ -57,6 +57,10 @@ describe('readCredentials', () => {
     ['multipart without a boundary', input(multipart([['username', 'x']]), 'multipart/form-data'), [], 'malformed', false],
     ['multipart without its closing delimiter', input(multipart([['username', 'lee']]).replace(/--\r\n$/, ''), MULTI), ['lee'], 'malformed', false],
     ['an unread type', input('username=mia', 'text/plain'), [], 'unsupported_type', false],
+    // Bytes that spell a decoy as sent, while an origin that inflates or decodes the body reads another user.
+    ['a gzip-coded body (its header comment can spell any pair)', input('username=decoy&password=x', FORM, { contentEncoding: 'gzip' }), [], 'unsupported_type', false],
+    ['a UTF-16 form (its bytes re-spell ASCII)', input('username=decoy&password=x', `${FORM}; charset=UTF-16LE`), [], 'unsupported_type', false],
+    ['a form with an ASCII-compatible charset', input('username=ann&password=x', `${FORM}; charset="utf-8"`, { contentEncoding: 'identity' }), ['ann'], null, false],
     ['an empty body', input('', FORM), [], 'no_username', false],
     ['a body that failed midway', input('username=ned&pass', FORM, { complete: false }), ['ned'], 'body_error', false],
   ] as const)('%s', (_what, given, usernames, unreadable, conflict) => {
