@@ -54,16 +54,12 @@ export interface ReportHeaders {
   readonly secChUaPlatform: string | null
 }
 
+/** The posted text: capped, then JSON, then the schema (valibot's parseJson, not a hand-rolled try). */
+const BrowserReportText = v.pipe(v.string(), v.maxLength(BROWSER_REPORT_MAX_CHARS), v.parseJson(), BrowserReportSchema)
+
 export function parseBrowserReport(raw: string | null | undefined): Result<BrowserReport, 'browser_missing' | 'browser_malformed'> {
   if (raw === null || raw === undefined || raw === '') return err('browser_missing')
-  if (raw.length > BROWSER_REPORT_MAX_CHARS) return err('browser_malformed')
-  let json: unknown
-  try {
-    json = JSON.parse(raw)
-  } catch {
-    return err('browser_malformed')
-  }
-  const parsed = v.safeParse(BrowserReportSchema, json)
+  const parsed = v.safeParse(BrowserReportText, raw)
   return parsed.success ? ok(parsed.output) : err('browser_malformed')
 }
 
