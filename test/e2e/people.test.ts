@@ -5,30 +5,11 @@
 // the office at most two sign-in attempts may be challenged (the browser solves it by itself, the
 // person signs in again). Every client is 127.0.0.1 — one address. (Someone who mistypes three times:
 // people-mistypes.test.ts, not yet passing — `npm run test:open-gaps`.)
-import { mkdirSync } from 'node:fs'
-import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDevServer, type DevServer } from './support/devServer'
-import { CHROMIUM, haveChromium, launchPersonBrowser, mitigatedLines, OUT, record, signIn, sleep } from './support/person'
+import { describe, expect, it } from 'vitest'
+import { haveChromium, mitigatedLines, OUT, record, signIn, sleep, usePeople } from './support/person'
 
 describe.skipIf(!haveChromium && process.env.CI === undefined)('people in ordinary situations, enforce mode', () => {
-  let server: DevServer
-  let browser: Browser
-  let personUa: string
-
-  beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
-    mkdirSync(OUT, { recursive: true })
-    server = await startDevServer()
-    ;({ browser, userAgent: personUa } = await launchPersonBrowser())
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
-
-  const newPerson = (js = true): Promise<BrowserContext> => browser.newContext({ userAgent: personUa, javaScriptEnabled: js, timezoneId: 'UTC' })
+  const site = usePeople()
 
   it('lets ten colleagues behind one address sign in within three minutes, three of them after one mistake: none blocked, at most two attempts challenged', async () => {
     const started = Date.now()
@@ -36,9 +17,9 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('people in ordina
     const results = await Promise.all(
       people.map(async (n, i) => {
         await sleep(i * 2500) // one new colleague every 2.5 s, several at once
-        const ctx = await newPerson()
+        const ctx = await site.newPerson()
         try {
-          return await signIn(server, ctx, n, i % 3 === 1 && i < 8 ? 1 : 0, i === 9 ? 'office-tenth-person-account' : null)
+          return await signIn(site.server, ctx, n, i % 3 === 1 && i < 8 ? 1 : 0, i === 9 ? 'office-tenth-person-account' : null)
         } catch (error) {
           // A person who got stuck is a failure to report with the rest, not a reason to stop looking.
           return { seen: [], account: 0, stuck: `person ${n}: ${String(error).split('\n')[0]}` }
@@ -48,7 +29,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('people in ordina
       }),
     )
     expect(Date.now() - started).toBeLessThan(180_000)
-    const lines = mitigatedLines(server, started)
+    const lines = mitigatedLines(site.server, started)
     expect({ notChallenges: lines.filter((l) => !l.includes('→ challenge')), stuck: results.flatMap((r) => ('stuck' in r ? [r.stuck] : [])) }).toEqual({ notChallenges: [], stuck: [] })
     expect(lines.length).toBeLessThanOrEqual(2)
     expect(results.flatMap((r) => r.seen.filter((s) => s.mitigated !== null && s.mitigated !== 'challenge'))).toEqual([])
@@ -57,20 +38,20 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('people in ordina
 
   it('never blocks or challenges a browser with JavaScript off on its page views, and lets it sign in', async () => {
     const started = Date.now()
-    const ctx = await newPerson(false)
+    const ctx = await site.newPerson(false)
     const page = await ctx.newPage()
     const seen = record(page)
     for (const path of ['/', '/products', '/products/3', '/products/17', '/login', '/', '/products/5', '/login']) {
-      await page.goto(`${server.url}${path}`)
+      await page.goto(`${site.server.url}${path}`)
       await page.waitForTimeout(400)
     }
     await page.fill('#username', 'user0131@example.com')
     await page.fill('#password', 'pass-0131')
     await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')])
-    const account = await page.goto(`${server.url}/account`)
+    const account = await page.goto(`${site.server.url}/account`)
     await page.screenshot({ path: `${OUT}/no-javascript-account.png` })
     await ctx.close()
-    expect(mitigatedLines(server, started)).toEqual([])
+    expect(mitigatedLines(site.server, started)).toEqual([])
     expect(seen.filter((s) => s.mitigated !== null)).toEqual([])
     expect(account?.status()).toBe(200)
   }, 120_000)

@@ -1,16 +1,17 @@
 // People in real Chromium through `npm start`: the browser a person runs (navigator.webdriver false,
 // AutomationControlled off, the headful User-Agent), their typing, and a sign-in that waits out a
 // challenge the way the browser does. Shared by the people e2e tests.
-import { existsSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
-import type { DevServer } from './devServer'
+import { afterAll, beforeAll } from 'vitest'
+import { startDevServer, type DevServer } from './devServer'
+import { CHROMIUM, haveChromium } from './realAppsBrowser'
 
-export const CHROMIUM = '/usr/bin/chromium'
+export { CHROMIUM, haveChromium }
 const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-blink-features=AutomationControlled']
 export const OUT = 'out/e2e/people'
-export const haveChromium = existsSync(CHROMIUM)
 
 export interface Seen { readonly url: string; readonly status: number; readonly mitigated: string | null }
 
@@ -47,6 +48,32 @@ export async function launchPersonBrowser(): Promise<{ browser: Browser; userAge
   const userAgent = (await probe.evaluate(() => navigator.userAgent)).replace('HeadlessChrome/', 'Chrome/')
   await probe.close()
   return { browser, userAgent }
+}
+
+/**
+ * A describe block's `npm start` (enforce, bundled config) and person's Chromium: started before
+ * its tests, stopped after. `newPerson` opens a fresh browser profile (cookies and all) per person.
+ */
+export function usePeople(): { readonly server: DevServer; newPerson(js?: boolean): Promise<BrowserContext> } {
+  let server: DevServer
+  let browser: Browser
+  let userAgent: string
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
+    mkdirSync(OUT, { recursive: true })
+    server = await startDevServer()
+    ;({ browser, userAgent } = await launchPersonBrowser())
+  }, 120_000)
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+  return {
+    get server() {
+      return server
+    },
+    newPerson: (js = true) => browser.newContext({ userAgent, javaScriptEnabled: js, timezoneId: 'UTC' }),
+  }
 }
 
 /** Waits out a challenge interstitial (it solves itself in the browser and returns) to the page a person reads. */

@@ -2,11 +2,13 @@
 // the automation switches a person's browser does not have (navigator.webdriver, the
 // HeadlessChrome User-Agent), recording every answer it gets so a test can list what edgeward
 // mitigated; and a credential-stuffing client that is plain HTTP from one loopback address.
+import { existsSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 
 export const CHROMIUM = '/usr/bin/chromium'
+export const haveChromium = existsSync(CHROMIUM)
 const ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
