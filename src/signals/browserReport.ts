@@ -63,11 +63,14 @@ export function parseBrowserReport(raw: string | null | undefined): Result<Brows
   return parsed.success ? ok(parsed.output) : err('browser_malformed')
 }
 
-/** navigator.platform values each User-Agent OS is seen with (iPads asking for desktop sites say MacIntel). */
+/**
+ * navigator.platform values each User-Agent OS is seen with (iPads asking for desktop sites say
+ * MacIntel; every X11 User-Agent reads as linux, so the BSDs and Solaris belong there too).
+ */
 const PLATFORMS: Readonly<Record<UaPlatform, RegExp | null>> = {
   windows: /^Win/,
   macos: /^(Mac|iPad|iPhone)/,
-  linux: /^Linux/,
+  linux: /^(Linux|FreeBSD|OpenBSD|NetBSD|DragonFly|SunOS)/,
   android: /^(Linux|Android)/,
   ios: /^(iPhone|iPad|iPod|MacIntel)/,
   chromeos: /^(Linux|CrOS)/,

@@ -1,5 +1,6 @@
 // The challenge page's browser report against the verify request's headers, in plain Node: a
-// real browser's report (Chrome with client hints, Firefox and Safari without) passes; a driver
+// real browser's report (Chrome with client hints on Windows and Android, Firefox and Safari without, on
+// desktop, iPhone, iPad, Android and FreeBSD) passes; a driver
 // (webdriver, automation globals, HeadlessChrome), a made-up or inconsistent report, or none, is
 // refused with its reason.
 import { describe, expect, it } from 'vitest'
@@ -22,6 +23,22 @@ const CHROME: BrowserReport = {
 
 const FIREFOX_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
 const SAFARI_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
+const ANDROID_UA = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36'
+const ANDROID_DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
+const ANDROID_HEADERS: ReportHeaders = {
+  userAgent: ANDROID_UA,
+  acceptLanguage: 'pt-BR,pt;q=0.9,en-US;q=0.8,en;q=0.7',
+  secChUa: '"Not;A=Brand";v="24", "Chromium";v="126", "Google Chrome";v="126"',
+  secChUaMobile: '?1',
+  secChUaPlatform: '"Android"',
+}
+const ANDROID_CHROME: BrowserReport = {
+  ...CHROME, ua: ANDROID_UA, platform: 'Linux armv81', languages: ['pt-BR', 'pt', 'en-US', 'en'], plugins: 0, screen: [412, 915, 412, 915, 24],
+  uaData: { brands: [{ brand: 'Not;A=Brand', version: '24' }, { brand: 'Chromium', version: '126' }, { brand: 'Google Chrome', version: '126' }], mobile: true, platform: 'Android' },
+}
+const FIREFOX_ANDROID_UA = 'Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0'
+const IPAD_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15'
+const FREEBSD_UA = 'Mozilla/5.0 (X11; FreeBSD amd64; rv:128.0) Gecko/20100101 Firefox/128.0'
 const noHints = (ua: string, lang: string): ReportHeaders => ({ userAgent: ua, acceptLanguage: lang, secChUa: null, secChUaMobile: null, secChUaPlatform: null })
 
 const reasonOf = (report: BrowserReport, headers: ReportHeaders = CHROME_HEADERS): string => {
@@ -37,6 +54,15 @@ describe('a real browser report', () => {
     ['a software renderer (a VM or remote desktop) and no plugins', { ...CHROME, webgl: 'Google SwiftShader', plugins: 0 }, CHROME_HEADERS],
     ['a timezone far from anything the headers say (travel, VPN)', { ...CHROME, timezone: 'Asia/Tokyo' }, CHROME_HEADERS],
     ['hints header present without a platform hint', CHROME, { ...CHROME_HEADERS, secChUaPlatform: null }],
+    ['Chrome on Android (a GREASE brand with ; and =)', ANDROID_CHROME, ANDROID_HEADERS],
+    [
+      'Chrome on Android asking for the desktop site (a Linux UA, platform hint Android)',
+      { ...ANDROID_CHROME, ua: ANDROID_DESKTOP_UA, uaData: { ...ANDROID_CHROME.uaData!, mobile: false } },
+      { ...ANDROID_HEADERS, userAgent: ANDROID_DESKTOP_UA, secChUaMobile: '?0' },
+    ],
+    ['Firefox on Android', { ...CHROME, ua: FIREFOX_ANDROID_UA, platform: 'Linux aarch64', languages: ['fr-FR', 'fr'], uaData: null }, noHints(FIREFOX_ANDROID_UA, 'fr-FR,fr;q=0.5')],
+    ['Safari on an iPad (a Mac UA by default)', { ...CHROME, ua: IPAD_UA, platform: 'MacIntel', languages: ['en-us'], uaData: null }, noHints(IPAD_UA, 'en-US,en;q=0.9')],
+    ['Firefox on FreeBSD (an X11 UA)', { ...CHROME, ua: FREEBSD_UA, platform: 'FreeBSD amd64', languages: ['en-US'], uaData: null }, noHints(FREEBSD_UA, 'en-US,en;q=0.5')],
   ])('passes: %s', (_name, report, headers) => {
     expect(reasonOf(report, headers)).toBe('ok')
   })
