@@ -72,6 +72,8 @@ export interface Evaluation {
   /** Journey-counter rule variables (`ip.distinct_devices_1h`, …; null where a key is missing). */
   readonly counterValues: CounterRuleValues
   readonly modelVersion: string
+  /** A valid, unreplayed cookie already proven by an SDK nonce: its collects carry the proof (worker/routes/collect.ts). */
+  readonly deviceProven: boolean
 }
 
 export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
@@ -167,7 +169,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   }
   let verdict = decide(decideInput)
   // `liftable`, not the decision's action: a sub-resource's challenge was already turned into an
-  // allow or a block, and a cleared client's XHR must be cleared, not blocked.
+  // allow or a block, and a cleared client's XHR must be cleared, not blocked. A sub-resource read
+  // already let through (`review`) reads no clearance: it would spend a use and a Durable Object
+  // call per image or XHR, and a page's reads would exhaust the clearance its next write needs.
   if (verdict.liftable) {
     // A solved challenge (hard enough for this risk, this device or network, uses left) turns the
     // model's challenge — never a rule's, never a block — into an allow. A cleared client that
@@ -209,6 +213,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     counters: journey.status === 'ok' && journey.counters.missing.length === 0 ? 'ok' : 'missing',
     counterValues,
     modelVersion: model.model?.version ?? MODEL_FALLBACK_NAME,
+    deviceProven: standing.unproven === false,
   }
 }
 

@@ -60,7 +60,8 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     const origin = answer.response
     originStatus = answer.unreachable ? null : origin.status
     const inject = config.source.sdk.inject && !config.sdkExclude.some((re) => re.test(facts.normalisedPath))
-    const nonce = (): Promise<string | null> => pageNonce(env, facts.headers.get('user-agent'), facts.ip, now)
+    // A proven device's collect carries its proof and never reads a nonce: sign none for its pages.
+    const nonce = evaluation.deviceProven ? undefined : (): Promise<string | null> => pageNonce(env, facts.headers.get('user-agent'), facts.ip, now)
     response = inject ? injectSdk(origin, { path: facts.normalisedPath, nonce }) : origin
     // After the SDK went in: a tee of a native body with one branch in HTMLRewriter does not let the
     // other read ahead of the client, so the body marker is read from what the client gets.

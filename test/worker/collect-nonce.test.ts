@@ -85,6 +85,16 @@ describe('the SDK nonce at collect', () => {
     expect(after.provenAt).toBe(before.provenAt)
   })
 
+  it('signs no nonce for the pages of a proven device (collect carries its proof), and one for an unproven device', async () => {
+    const ip = freshIp()
+    const proven = await collect(ip, { nonce: await pageNonceFor(ip) })
+    const page = await getPage('/login', ip, proven.cookie!)
+    expect(page.html).toContain('<script src="/__edgeward/sdk.js" defer></script>')
+    expect(nonceOf(page.html)).toBeUndefined()
+    const bare = await collect(ip)
+    expect(nonceOf((await getPage('/login', ip, bare.cookie!)).html)).toBeDefined()
+  })
+
   it('proves an unproven device later with a fresh nonce, from that moment', async () => {
     const ip = freshIp()
     const bare = await collect(ip)
