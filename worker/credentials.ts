@@ -49,7 +49,9 @@ export async function readRequestCredentials(
     missing.push('user_hash') // the body is already tee'd: decide without the username rather than fail open
   }
   return {
-    facts: { attempt, unreadable: read.unreadable !== null, conflict: read.conflict },
+    // On a sign-in, a second configured field naming someone else is a decoy too: a browser's sign-in
+    // form names one user (a signup form's username + e-mail differ by design).
+    facts: { attempt, unreadable: read.unreadable !== null, conflict: read.conflict || (routeClass === 'login' && read.otherFieldDisagrees) },
     unreadable: read.unreadable,
     user,
     originBody: peeked.forOrigin,

@@ -65,12 +65,14 @@ export const DEFAULT_CONFIG = {
       when: 'route == "login" and credential_attempt and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5 and ip.failed_logins_10m * 2 > ip.distinct_users_10m',
       action: 'challenge', priority: 40,
     },
-    // A login whose username cannot be read (padded past the cap, unparsable, no known field) or that
-    // carries two different usernames, from a client that already failed 4 times: a browser's form is
-    // readable and names one user, so a person never trips it (docs/credentials.md).
+    // A login that names two different users (`Username=decoy&username=victim`, or `username=decoy&
+    // email=victim`) is challenged at once: a browser's sign-in form names one user, and a decoy that
+    // changes per try would otherwise keep the victim's own counters from ever adding up. A login
+    // whose username cannot be read (padded past the cap, unparsable, no known field) is challenged
+    // once its client failed 4 times: odd but honest API clients send those too (docs/credentials.md).
     {
       name: 'hidden_credentials',
-      when: 'route == "login" and credential_attempt and (credential_unreadable or credential_conflict) and device.failed_logins_10m >= 4',
+      when: 'route == "login" and credential_attempt and (credential_conflict or (credential_unreadable and device.failed_logins_10m >= 4))',
       action: 'challenge', priority: 40,
     },
     { name: 'credential_cracking', when: 'route == "login" and credential_attempt and user.failed_logins_1h >= 8', action: 'challenge', priority: 40 },

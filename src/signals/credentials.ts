@@ -48,6 +48,11 @@ export interface CredentialRead {
   readonly passwordSeen: boolean
   /** Two or more distinct usernames: the origin reads one of them, we cannot tell which. */
   readonly conflict: boolean
+  /**
+   * Another configured username field names a different user (`username=decoy&email=victim`): normal
+   * on a signup form, a decoy on a sign-in (the caller, which knows the route, decides).
+   */
+  readonly otherFieldDisagrees: boolean
   /** Why the request's username could not be read completely, or null. */
   readonly unreadable: UnreadableReason | null
 }
@@ -87,10 +92,12 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
     passwordSeen = true
     if (basic !== '') byField.set(BASIC_FIELD, [basic])
   }
-  const field = [...fields.usernameFields, ...fields.jsonPaths, BASIC_FIELD].find((f) => byField.has(f))
+  const configured = [...fields.usernameFields, ...fields.jsonPaths, BASIC_FIELD]
+  const field = configured.find((f) => byField.has(f))
   const usernames = [...new Set(field === undefined ? [] : byField.get(field))].slice(0, MAX_USERNAMES)
   const unreadable = body.problem ?? (usernames.length === 0 ? 'no_username' : null)
-  return { usernames, passwordSeen, conflict: usernames.length > 1, unreadable }
+  const otherFieldDisagrees = configured.some((f) => f !== field && (byField.get(f) ?? []).some((v) => !usernames.includes(v)))
+  return { usernames, passwordSeen, conflict: usernames.length > 1, otherFieldDisagrees, unreadable }
 }
 
 /** Appends the body's name/value pairs; returns why it could not be read in full, if so. */

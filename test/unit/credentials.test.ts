@@ -111,7 +111,9 @@ describe('readCredentials', () => {
 
   it('takes the first configured field that holds a value: two different fields are not a conflict', () => {
     const signup = readCredentials(input('email=bob%40example.com&username=bobby&password=x', FORM), FIELDS)
-    expect(signup).toMatchObject({ usernames: ['bobby'], conflict: false, unreadable: null })
+    expect(signup).toMatchObject({ usernames: ['bobby'], conflict: false, otherFieldDisagrees: true, unreadable: null })
+    // The same user in two fields is no disagreement.
+    expect(readCredentials(input('email=bob&username=BOB&password=x', FORM), FIELDS).otherFieldDisagrees).toBe(false)
     const order = readCredentials(input('username=bob&acct_id=Alice-42', FORM), { ...FIELDS, usernameFields: ['acct_id', 'username'] })
     expect(order.usernames).toEqual(['alice-42'])
   })

@@ -60,6 +60,21 @@ describe('the default rules through the Worker', () => {
     expect(lines.flatMap((l) => l.rules as string[])).not.toContain('credential_stuffing')
   })
 
+  it('challenges a sign-in that names a decoy beside its victim at once, from any address, but not a signup form', async () => {
+    await writeConfig({ version: 'decoys', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    const tries = [
+      `Username=decoy${Math.random()}&username=victim%40example.com&password=guess`,
+      `username=decoy${Math.random()}&email=victim%40example.com&password=guess`,
+    ]
+    for (const [i, body] of tries.entries()) {
+      const { logs, seen } = await callWorker('/login', { method: 'POST', body, headers: FORM }, { clientIp: `198.51.100.${60 + i}`, reply: deny401 })
+      expect(logs[0]).toMatchObject({ action: 'challenge', rules: expect.arrayContaining(['hidden_credentials']) })
+      expect(seen).toHaveLength(0)
+    }
+    const signup = await callWorker('/signup', { method: 'POST', body: 'username=bobby&email=bob%40example.com&password=long-enough', headers: FORM }, { clientIp: '198.51.100.62', reply: () => new Response('', { status: 201 }) })
+    expect(signup.logs[0]?.rules).not.toContain('hidden_credentials')
+  })
+
   it('rate-limits a scraper with 429 and Retry-After', async () => {
     await writeConfig({ version: 'scrape', rules: [{ name: 'scraping_rate', when: 'device.requests_1m >= 5', action: 'rate_limit' }], counters: { budget_ms: 1000 } })
     let last: Response | undefined

@@ -110,8 +110,12 @@ describe('usernames', () => {
     // `email` is a default field but not one of these: no username.
     const email = await callWorker('/login', { method: 'POST', body: form({ email: 'carol@example.com', password: 'p' }), headers: FORM }, { clientIp: ip })
     expect(email.logs[0]?.user).toBeNull()
-    // The body still reaches the origin byte for byte.
-    expect(new TextDecoder().decode(both.seen[0]?.body)).toBe(form({ username: 'bob@example.com', acct_id: 'Alice-42', password: 'p' }))
+    // Two configured fields naming different users on a sign-in: a decoy, challenged at once.
+    expect(both.logs[0]).toMatchObject({ action: 'challenge', source: 'rule' })
+    expect(both.logs[0]?.rules).toContain('hidden_credentials')
+    // One user: the body reaches the origin byte for byte.
+    const one = await callWorker('/login', { method: 'POST', body: form({ acct_id: 'Alice-42', password: 'p' }), headers: FORM }, { clientIp: ip })
+    expect(new TextDecoder().decode(one.seen[0]?.body)).toBe(form({ acct_id: 'Alice-42', password: 'p' }))
   })
 })
 
