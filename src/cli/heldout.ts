@@ -1,8 +1,9 @@
 // `npm run heldout`: the held-out protocol (issue 13). Draws fresh seeds with crypto randomness,
 // refuses a dirty working tree (so the recorded commit is the code that ran; --allow-dirty for
 // trying, and then the section says so), spends the seeds in docs/heldout-seeds.txt BEFORE running
-// (a crash still spends them), runs `npm run simulate -- --snapshot --seed S` for each (the
-// snapshot is HEAD, so edits made meanwhile do not leak in), and appends a section to
+// (a crash still spends them), runs the simulator for each from one `git archive HEAD` snapshot
+// (server and simulator both: commits and edits made meanwhile do not leak in; the recorded command
+// is `npm run simulate -- --snapshot --seed S`, its equivalent at that commit), and appends a section to
 // docs/heldout.md with the command, commit, seeds and every figure with its 95 % interval.
 import { spawnSync } from 'node:child_process'
 import { randomInt } from 'node:crypto'
@@ -11,6 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { heldoutHeader, parseSpent, runSection, type HeldoutRun } from './heldout/record'
+import { snapshotHead } from './simulate/snapshot'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const USAGE = 'usage: npm run heldout -- [--runs N (1)] [--variant base|shifted] [--allow-dirty] [--doc docs/heldout.md] [--spent docs/heldout-seeds.txt] [-- extra simulate args]'
@@ -44,7 +46,10 @@ function main(): void {
   const spentFile = resolve(a.spent ?? join(ROOT, 'docs/heldout-seeds.txt'))
   const dirty = git('status', '--porcelain', '--untracked-files=no')
   if (dirty !== '' && !a['allow-dirty']) fail(`the working tree has uncommitted changes; commit them (the recorded commit must be the code that runs) or pass --allow-dirty to try:\n${dirty}`)
-  const commit = git('rev-parse', 'HEAD')
+  // One snapshot for every run, the simulator's own code included: in a shared tree HEAD moves
+  // while a run goes on, and `simulate --snapshot` would take whatever HEAD is when each run starts.
+  const snap = snapshotHead(ROOT)
+  const commit = snap.commit
   const spent = existsSync(spentFile) ? parseSpent(readFileSync(spentFile, 'utf8')) : new Set<number>()
   const seeds: number[] = []
   while (seeds.length < runs) {
@@ -62,10 +67,11 @@ function main(): void {
   appendFileSync(doc, heldoutHeader({ date: new Date().toISOString(), commit, dirty: dirty !== '', invocation: `npm run heldout -- ${process.argv.slice(2).join(' ')}`.trim(), seeds }))
   const results: HeldoutRun[] = []
   for (const seed of seeds) {
-    const args = ['tsx', 'src/cli/simulate.ts', '--snapshot', '--seed', String(seed), '--variant', a.variant, ...positionals]
-    console.error(`heldout: npx ${args.join(' ')}`)
+    const simArgs = ['--seed', String(seed), '--variant', a.variant, ...positionals]
+    const args = ['tsx', 'src/cli/simulate.ts', '--root', snap.dir, ...simArgs]
+    console.error(`heldout: (in ${snap.dir}) npx ${args.join(' ')}`)
     const started = Date.now()
-    const r = spawnSync('npx', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 })
+    const r = spawnSync('npx', args, { cwd: snap.dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 })
     const last = r.stdout.trim().split('\n').at(-1) ?? ''
     let report: Record<string, unknown> | null = null
     try {
@@ -73,7 +79,7 @@ function main(): void {
     } catch {
       report = null
     }
-    const run: HeldoutRun = { seed, command: `npm run simulate -- ${args.slice(2).join(' ')}`, exit: r.status ?? -1, seconds: Math.round((Date.now() - started) / 1000), report }
+    const run: HeldoutRun = { seed, command: `npm run simulate -- --snapshot ${simArgs.join(' ')}`, exit: r.status ?? -1, seconds: Math.round((Date.now() - started) / 1000), report }
     results.push(run)
     appendFileSync(doc, '\n' + runSection(run))
   }
