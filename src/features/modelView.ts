@@ -8,6 +8,7 @@
 //   inputs become the client's own, and a client without a device cookie — whose "device" is the
 //   address — has no journey inputs at all (as in a counters outage, which the model is trained on).
 // Pure; the rules still see every observed count, so stuffing from a shared address is still counted.
+import type { KeySnapshot } from '../counters/metrics'
 import { clientOf, type JourneyRead } from '../counters/read'
 import { JOURNEY_FEATURES } from './journey'
 import { FEATURE_INDEX as I, type FeatureVector } from './list'
@@ -30,13 +31,24 @@ export function addressView(read: JourneyRead): AddressView {
   return { shared: devices >= SHARED_MIN_DEVICES_1H && successes >= SHARED_MIN_LOGIN_SUCCESSES_1H }
 }
 
+/**
+ * A key's rate as the model sees it: page views in the last minute — unless the key made no page view
+ * in 10 minutes, when every request counts. Whether a request is a page view is the client's own claim
+ * (Sec-Fetch-*): a script that calls everything a sub-resource would otherwise read as idle.
+ */
+function pageViews(key: KeySnapshot): number {
+  const navigations = key.counts.navigations
+  if (navigations === undefined || navigations['10m'] === 0) return key.counts.requests['1m']
+  return navigations['1m']
+}
+
 export function modelView(observed: FeatureVector, read: JourneyRead, address: AddressView, hasDevice: boolean): FeatureVector {
   const vec = observed.slice()
   if (read.status !== 'ok') return vec
   const { ip } = read.counters
   const client = clientOf(read.counters)
-  if (client !== null && client.counts.navigations !== undefined) vec[I.device_requests_1m] = client.counts.navigations['1m']
-  if (ip !== null && ip.counts.navigations !== undefined) vec[I.ip_requests_1m] = ip.counts.navigations['1m']
+  if (client !== null) vec[I.device_requests_1m] = pageViews(client)
+  if (ip !== null) vec[I.ip_requests_1m] = pageViews(ip)
   if (!address.shared) return vec
   if (!hasDevice) {
     // The client is its address here, and the address is many people: nothing in the journey is its own.

@@ -37,6 +37,14 @@ describe('the model view', () => {
     expect([observed[I.device_requests_1m], observed[I.ip_requests_1m]]).toEqual([120, 130])
   })
 
+  it('counts every request of a client that made no page view in 10 minutes: calling everything a sub-resource does not read as idle', () => {
+    const r = read(key({ requests: 80, navigations: 0 }), key({ requests: 90, navigations: 0 }))
+    const observed = emptyFeatureVector()
+    fillJourney(observed, r)
+    const v = modelView(observed, r, addressView(r), true)
+    expect([v[I.device_requests_1m], v[I.ip_requests_1m]]).toEqual([80, 90])
+  })
+
   it('recognises a shared address by its devices that sign in, not by minted cookies alone', () => {
     expect(addressView(read(null, office)).shared).toBe(true)
     expect(addressView(read(null, key({ login_successes: 9 }, { devices: 2 }))).shared).toBe(false)
