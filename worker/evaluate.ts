@@ -172,7 +172,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // allow or a block, and a cleared client's XHR must be cleared, not blocked. A sub-resource read
   // already let through (`review`) reads no clearance: it would spend a use and a Durable Object
   // call per image or XHR, and a page's reads would exhaust the clearance its next write needs.
-  if (verdict.liftable) {
+  if (verdict.liftable && verdict.decision.wouldAction !== 'allow') {
     // A solved challenge (hard enough for this risk, this device or network, uses left) turns the
     // model's challenge — never a rule's, never a block — into an allow. A cleared client that
     // keeps failing logins loses it: challenged at the hardest difficulty, or blocked (docs/challenge.md).

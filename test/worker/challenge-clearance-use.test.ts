@@ -123,6 +123,24 @@ describe('the use limit', () => {
   })
 })
 
+describe('sub-resources of a cleared page', () => {
+  it("spend no uses on reads (let through anyway): a page's XHR reads leave the uses its XHR write needs", async () => {
+    await writeConfig(MODEL_CHALLENGES)
+    const ip = '203.0.113.56'
+    const cookie = `__edgeward_clearance=${await clearance(ip)}`
+    const nav = await callWorker('/products/7', { headers: { accept: HTML_ACCEPT, 'user-agent': UA, cookie, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } }, { clientIp: ip })
+    expect(nav.response.status).toBe(200)
+    const xhr = { 'user-agent': UA, cookie, 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', 'sec-fetch-site': 'same-origin' }
+    for (let i = 0; i < CLEARANCE_MAX_USES + 2; i++) {
+      const read = await callWorker(`/api/products/${i + 1}`, { headers: { ...xhr, accept: 'application/json' } }, { clientIp: ip })
+      expect(read.response.status).toBe(200)
+    }
+    const write = await callWorker('/cart', { method: 'POST', body: 'product_id=1&qty=1', headers: { ...xhr, 'content-type': 'application/x-www-form-urlencoded' } }, { clientIp: ip })
+    expect(write.response.status).toBe(200)
+    expect(write.logs[0]?.reasons).toContain('cleared')
+  })
+})
+
 describe('failed logins after clearance', () => {
   const failLogins: EchoReply = (s) => (s.method === 'POST' ? new Response('wrong password', { status: 401 }) : echoReply(s))
   const login = (ip: string, cookie: string, ua: string = UA) =>
