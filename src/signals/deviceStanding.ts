@@ -3,8 +3,8 @@
 // how old it is. Pure; the one place the "established" rule lives (docs/identity.md).
 //
 // A device cookie costs one POST to mint. What costs more is a device that (a) was minted by the
-// SDK from a real page view (a valid, unused, client-bound SDK nonce) and then lived for a while,
-// or (b) has signed in successfully. Anything else is "a new device", and on credential routes a
+// SDK from a real page view (a valid, unused, client-bound SDK nonce) and then (a) lived for a
+// while or (b) signed in successfully. Anything else is "a new device", and on credential routes a
 // new device is treated close to no device at all.
 import type { JourneyRead } from '../counters/read'
 import type { DeviceCookieState } from './deviceClaims'
@@ -16,7 +16,7 @@ export const ESTABLISHED_AFTER_MS = 10 * 60_000
 export interface DeviceStanding {
   /** A usable device: a valid cookie bound to this client (not replayed). */
   readonly present: boolean
-  /** Proven and older than ESTABLISHED_AFTER_MS, or with a successful login in 24 h. */
+  /** Proven, and older than ESTABLISHED_AFTER_MS or with a successful login in 24 h. */
   readonly established: boolean
   /** A present device minted without a valid SDK nonce; null when there is no device. */
   readonly unproven: boolean | null
@@ -30,7 +30,9 @@ export function deviceStanding(cookie: DeviceCookieState, loginSuccesses24h: num
   if (cookie.kind !== 'valid' || cookie.replayed) return NO_DEVICE
   const unproven = cookie.provenAt === null
   const aged = !unproven && now - (cookie.provenAt ?? now) >= ESTABLISHED_AFTER_MS
-  const signedIn = loginSuccesses24h !== null && loginSuccesses24h > 0
+  // A sign-in establishes only a proven device: one account of the attacker's own signs in from any
+  // number of devices, and an unproven one costs a single POST to mint.
+  const signedIn = !unproven && loginSuccesses24h !== null && loginSuccesses24h > 0
   return { present: true, established: aged || signedIn, unproven, ageS: Math.max(0, Math.floor((now - cookie.firstSeen) / 1000)) }
 }
 

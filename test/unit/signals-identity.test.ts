@@ -111,7 +111,8 @@ describe('device standing', () => {
     ['proven 10 minutes ago', valid(), 0, { present: true, established: true, unproven: false, ageS: 3600 }],
     ['proven 9 minutes ago', valid({ provenAt: NOW - 540_000 }), 0, { present: true, established: false, unproven: false }],
     ['unproven, a day old', valid({ provenAt: null }), 0, { present: true, established: false, unproven: true }],
-    ['unproven, signed in today', valid({ provenAt: null }), 1, { present: true, established: true, unproven: true }],
+    ['unproven, signed in today (one owned account signs in from any number of minted devices)', valid({ provenAt: null }), 1, { present: true, established: false, unproven: true }],
+    ['proven just now, signed in today', valid({ provenAt: NOW }), 1, { present: true, established: true, unproven: false }],
     ['proven just now, counters unread', valid({ provenAt: NOW }), null, { present: true, established: false }],
   ] as const)('%s', (_name, cookie, successes, want) => {
     expect(deviceStanding(cookie, successes, NOW)).toMatchObject(want)

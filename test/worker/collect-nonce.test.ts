@@ -155,13 +155,16 @@ describe('rules read the device standing and the replay count', () => {
     expect(await rulesOf(login(ip, `__edgeward=${await sign(9 * 60_000)}`))).toEqual(['probe_proven'])
   })
 
-  it('a new device that signed in successfully is established', async () => {
+  it('a new proven device that signed in successfully is established; an unproven one is not', async () => {
     await writeConfig({ version: 'probes', rules: PROBES, thresholds: NO_MODEL, counters: { budget_ms: 1000 } })
     const ip = freshIp()
     const bare = await collect(ip, { timeToSubmitMs: 5555, timeOnPageMs: 5555 })
-    const ok = await login(ip, bare.cookie!, 'pass-0042')
-    expect(ok.response.status).toBe(200)
-    expect(await rulesOf(login(ip, bare.cookie!))).toEqual(['probe_established', 'probe_unproven'])
+    expect((await login(ip, bare.cookie!, 'pass-0042')).response.status).toBe(200)
+    expect(await rulesOf(login(ip, bare.cookie!))).toEqual(expect.arrayContaining(['probe_unproven']))
+    expect(await rulesOf(login(ip, bare.cookie!))).not.toContain('probe_established')
+    const proven = await collect(ip, { nonce: await pageNonceFor(ip), timeToSubmitMs: 7777, timeOnPageMs: 7777 })
+    expect((await login(ip, proven.cookie!, 'pass-0042')).response.status).toBe(200)
+    expect(await rulesOf(login(ip, proven.cookie!))).toEqual(expect.arrayContaining(['probe_established', 'probe_proven']))
   })
 
   it('counts the devices that sent the same telemetry: the second device reads 2', async () => {
