@@ -95,6 +95,18 @@ describe('the SDK nonce at collect', () => {
     expect(nonceOf((await getPage('/login', ip, bare.cookie!)).html)).toBeDefined()
   })
 
+  it('does not carry a proof through a cookie replayed from another /24: the new client gets a new, unproven device', async () => {
+    const ip = freshIp()
+    const proven = await collect(ip, { nonce: await pageNonceFor(ip) })
+    const elsewhere = `100.67.${net}.9`
+    const refreshed = await stateOf((await collect(elsewhere, {}, proven.cookie!)).cookie, elsewhere)
+    const original = await stateOf(proven.cookie, ip)
+    if (refreshed.kind !== 'valid' || original.kind !== 'valid') throw new Error('valid')
+    expect(original.provenAt).not.toBeNull()
+    expect(refreshed).toMatchObject({ replayed: false, provenAt: null })
+    expect(refreshed.deviceId).not.toBe(original.deviceId)
+  })
+
   it('proves an unproven device later with a fresh nonce, from that moment', async () => {
     const ip = freshIp()
     const bare = await collect(ip)
