@@ -11,6 +11,8 @@ afterEach(clearConfig)
 const TRIGGER_HAPPY = {
   version: 'guardrails',
   rules: [],
+  // Counters within a wide budget: a missed read leaves a sub-resource claim credited (fail open).
+  counters: { budget_ms: 1000 },
   thresholds: { default: { challenge: 0, block: 0 }, login: { challenge: 0, block: 0 }, static: { challenge: 0, block: 0 } },
 }
 const SCRIPT = { 'sec-fetch-dest': 'script', 'sec-fetch-mode': 'no-cors', 'sec-fetch-site': 'same-origin', accept: '*/*' }
