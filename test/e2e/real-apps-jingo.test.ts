@@ -7,13 +7,11 @@
 // from one address must be stopped within five attempts.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startDevServer, type DevServer } from './support/devServer'
-import { clearOut, ensureRealAppsInstalled, expectStoppedEarly, gitInit, healthConfig, outPath, personWatch, saveDecisions, startApp, type AppProcess } from './support/realApps'
-import { CHROMIUM, launchPerson, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer, type PersonBrowser } from './support/realAppsBrowser'
+import { describe, expect, it } from 'vitest'
+import { expectStoppedEarly, gitInit, healthConfig, outPath, startApp, useRealApp } from './support/realApps'
+import { haveChromium, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer } from './support/realAppsBrowser'
 
 const EDGEWARD_PORT = 20200
 const APP_PORT = 20201
@@ -50,46 +48,20 @@ authorization: { anonRead: false, validMatches: .+, emptyEmailMatches: false }
 `
 }
 
-const haveChromium = existsSync(CHROMIUM)
-
 describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edgeward, used by a person, attacked by a script', () => {
-  let app: AppProcess
-  let edge: DevServer
-  let person: PersonBrowser
-  let dir: string
-  let watch: ReturnType<typeof personWatch>
-
-  beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
-    ensureRealAppsInstalled()
-    clearOut('jingo')
-    dir = mkdtempSync(join(tmpdir(), 'edgeward-jingo-'))
-    gitInit(join(dir, 'wiki'))
-    writeFileSync(join(dir, 'config.yaml'), jingoConfig(join(dir, 'wiki')))
-    app = await startApp('node', ['node_modules/jingo/jingo', '-c', join(dir, 'config.yaml')], { port: APP_PORT, readyPath: '/login' })
-    edge = await startDevServer({ port: EDGEWARD_PORT, env: { ORIGIN_URL: app.url }, config: CONFIG })
-    person = await launchPerson()
-    watch = personWatch(edge, person, PERSON_IP)
-  }, 300_000)
-
-  // What the person saw when a stage failed: out/real-apps/jingo-failed-<stage>.png.
-  beforeEach(({ onTestFailed, task }) => {
-    onTestFailed(async () => {
-      const name = task.name.split(' ').slice(0, 3).join('-').replace(/[^a-z0-9-]/gi, '')
-      await person?.page.screenshot({ path: outPath(`jingo-failed-${name}.png`) }).catch(() => {})
-    })
-  })
-
-  afterAll(async () => {
-    if (edge !== undefined) saveDecisions('jingo', edge.logLines())
-    await person?.close()
-    await edge?.stop()
-    await app?.stop()
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  const run = useRealApp('jingo', {
+    edgewardPort: EDGEWARD_PORT,
+    personIp: PERSON_IP,
+    config: CONFIG,
+    startApp: (dir) => {
+      gitInit(join(dir, 'wiki'))
+      writeFileSync(join(dir, 'config.yaml'), jingoConfig(join(dir, 'wiki')))
+      return startApp('node', ['node_modules/jingo/jingo', '-c', join(dir, 'config.yaml')], { port: APP_PORT, readyPath: '/login' })
+    },
   })
 
   async function signIn(password: string): Promise<void> {
-    const { page } = person
+    const { page } = run.person
     await page.waitForSelector('input[name=username]', { timeout: 15_000 })
     await wanderPointer(page)
     await page.fill('input[name=username]', '')
@@ -99,44 +71,44 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
   }
 
   it('takes the config with the app’s failure marker', async () => {
-    expect(await healthConfig(edge.url)).toBe(CONFIG.version)
+    expect(await healthConfig(run.edge.url)).toBe(CONFIG.version)
   })
 
   it('sends a first visit to the sign-in page without mitigating any request', async () => {
-    const { page } = person
-    await page.goto(`${edge.url}/`, { waitUntil: 'load' })
+    const { page } = run.person
+    await page.goto(`${run.edge.url}/`, { waitUntil: 'load' })
     expect(new URL(page.url()).pathname).toBe('/login')
     await page.screenshot({ path: outPath('jingo-1-first-load.png') })
-    watch.expectNoMitigation('first load')
+    run.watch.expectNoMitigation('first load')
   })
 
   it('signs in and writes the wiki’s first page', async () => {
-    const { page } = person
+    const { page } = run.person
     await signIn(PASSWORD)
     // An empty wiki sends its first user to create the home page.
     await page.waitForSelector('form.edit .CodeMirror', { timeout: 15_000 })
     await typeLikeAPerson(page, 'form.edit .CodeMirror', PAGE_TEXT)
     await Promise.all([page.waitForNavigation({ timeout: 15_000 }), page.click('form.edit [type=submit]')])
     expect(await page.textContent('#js--content')).toContain(PAGE_TEXT)
-    expect(execFileSync('git', ['log', '--oneline'], { cwd: join(dir, 'wiki') }).toString()).not.toBe('')
+    expect(execFileSync('git', ['log', '--oneline'], { cwd: join(run.dir, 'wiki') }).toString()).not.toBe('')
     await page.screenshot({ path: outPath('jingo-2-page-written.png') })
-    watch.expectNoMitigation('sign-in and first page')
+    run.watch.expectNoMitigation('sign-in and first page')
   })
 
   it('reads the page list behind the login, then signs out and is sent back to sign in', async () => {
-    const { page } = person
-    await page.goto(`${edge.url}/wiki`, { waitUntil: 'load' })
+    const { page } = run.person
+    await page.goto(`${run.edge.url}/wiki`, { waitUntil: 'load' })
     expect(await page.textContent('body')).toContain('home')
     await wanderPointer(page)
     await Promise.all([page.waitForNavigation({ timeout: 15_000 }), page.click('a[href="/logout"]')])
-    await page.goto(`${edge.url}/wiki/home`, { waitUntil: 'load' })
+    await page.goto(`${run.edge.url}/wiki/home`, { waitUntil: 'load' })
     expect(new URL(page.url()).pathname).toBe('/login')
     await page.screenshot({ path: outPath('jingo-3-signed-out.png') })
-    watch.expectNoMitigation('reading behind the login and signing out')
+    run.watch.expectNoMitigation('reading behind the login and signing out')
   })
 
   it('mistypes the password three times, then gets in', async () => {
-    const { page } = person
+    const { page } = run.person
     for (const wrong of ['correct-horse-43', 'correcthorse-42', 'Correct-horse-42']) {
       await signIn(wrong)
       expect(new URL(page.url()).pathname).toBe('/login')
@@ -146,13 +118,13 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
     await signIn(PASSWORD)
     expect(await page.textContent('#js--content')).toContain(PAGE_TEXT)
     await page.screenshot({ path: outPath('jingo-5-back-in.png') })
-    watch.expectNoMitigation('three wrong passwords then the right one')
+    run.watch.expectNoMitigation('three wrong passwords then the right one')
   })
 
   it('stops a stuffing script on /login within five attempts', async () => {
     const results = await stuffLogin(
       {
-        url: edge.url,
+        url: run.edge.url,
         path: '/login',
         localAddress: STUFFER_IP,
         contentType: 'application/x-www-form-urlencoded',
@@ -160,6 +132,6 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Jingo behind edg
       },
       leakedPairs(36),
     )
-    expectStoppedEarly(results, edge.logLines().filter((l) => l.ip === STUFFER_IP), 'jingo-stuffing.txt', 5)
+    expectStoppedEarly(results, run.edge.logLines().filter((l) => l.ip === STUFFER_IP), 'jingo-stuffing.txt', 5)
   })
 })

@@ -3,13 +3,10 @@
 // WebSocket at /comms), signs in, deploys a flow and sees it run, signs out, mistypes the password
 // three times, then gets in. None of it may be mitigated. Then a stuffing script on /auth/token
 // from one address must be stopped within five attempts.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startDevServer, type DevServer } from './support/devServer'
-import { clearOut, ensureRealAppsInstalled, expectStoppedEarly, healthConfig, outPath, personWatch, readText, saveDecisions, startApp, type AppProcess } from './support/realApps'
-import { CHROMIUM, launchPerson, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer, type PersonBrowser } from './support/realAppsBrowser'
+import { describe, expect, it } from 'vitest'
+import { expectStoppedEarly, healthConfig, outPath, readText, startApp, useRealApp } from './support/realApps'
+import { haveChromium, leakedPairs, stuffLogin, typeLikeAPerson, wanderPointer } from './support/realAppsBrowser'
 
 const EDGEWARD_PORT = 20100
 const APP_PORT = 20101
@@ -27,48 +24,21 @@ const FLOW = [
   { id: 'e2e0debug', type: 'debug', name: 'seen', active: true, tosidebar: true, complete: 'payload', x: 420, y: 120, wires: [] },
 ]
 
-const haveChromium = existsSync(CHROMIUM)
-
 describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind edgeward, used by a person, attacked by a script', () => {
-  let app: AppProcess
-  let edge: DevServer
-  let person: PersonBrowser
-  let userDir: string
-  let watch: ReturnType<typeof personWatch>
-
-  beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
-    ensureRealAppsInstalled()
-    clearOut('node-red')
-    userDir = mkdtempSync(join(tmpdir(), 'edgeward-node-red-'))
-    app = await startApp('node', ['node_modules/node-red/red.js', '--settings', 'node-red-settings.cjs'], {
-      port: APP_PORT,
-      env: { NODE_RED_PORT: String(APP_PORT), NODE_RED_USER_DIR: userDir },
-      readyPath: '/auth/login',
-    })
-    edge = await startDevServer({ port: EDGEWARD_PORT, env: { ORIGIN_URL: app.url }, config: CONFIG })
-    person = await launchPerson()
-    watch = personWatch(edge, person, PERSON_IP)
-  }, 300_000)
-
-  // What the person saw when a stage failed: out/real-apps/node-red-failed-<stage>.png.
-  beforeEach(({ onTestFailed, task }) => {
-    onTestFailed(async () => {
-      const name = task.name.split(' ').slice(0, 3).join('-').replace(/[^a-z0-9-]/gi, '')
-      await person?.page.screenshot({ path: outPath(`node-red-failed-${name}.png`) }).catch(() => {})
-    })
-  })
-
-  afterAll(async () => {
-    if (edge !== undefined) saveDecisions('node-red', edge.logLines())
-    await person?.close()
-    await edge?.stop()
-    await app?.stop()
-    if (userDir !== undefined) rmSync(userDir, { recursive: true, force: true })
+  const run = useRealApp('node-red', {
+    edgewardPort: EDGEWARD_PORT,
+    personIp: PERSON_IP,
+    config: CONFIG,
+    startApp: (dir) =>
+      startApp('node', ['node_modules/node-red/red.js', '--settings', 'node-red-settings.cjs'], {
+        port: APP_PORT,
+        env: { NODE_RED_PORT: String(APP_PORT), NODE_RED_USER_DIR: dir },
+        readyPath: '/auth/login',
+      }),
   })
 
   async function signIn(password: string): Promise<void> {
-    const { page } = person
+    const { page } = run.person
     await page.waitForSelector('#node-dialog-login-username', { timeout: 20_000 })
     await wanderPointer(page)
     await page.fill('#node-dialog-login-username', '')
@@ -79,29 +49,29 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
   }
 
   it('takes the config with the app’s login route (routes_add)', async () => {
-    expect(await healthConfig(edge.url)).toBe(CONFIG.version)
+    expect(await healthConfig(run.edge.url)).toBe(CONFIG.version)
   })
 
   it('loads the editor’s sign-in on first visit without mitigating any of its requests', async () => {
-    const { page } = person
-    await page.goto(`${edge.url}/`, { waitUntil: 'load' })
+    const { page } = run.person
+    await page.goto(`${run.edge.url}/`, { waitUntil: 'load' })
     await page.waitForSelector('#node-dialog-login-username', { timeout: 20_000 }).catch(() => {})
     await page.screenshot({ path: outPath('node-red-1-first-load.png') })
-    expect(person.answers.length).toBeGreaterThan(10)
-    watch.expectNoMitigation('first load')
+    expect(run.person.answers.length).toBeGreaterThan(10)
+    run.watch.expectNoMitigation('first load')
   })
 
   it('signs in and opens the editor, its WebSocket included', async () => {
-    const { page } = person
+    const { page } = run.person
     await signIn(PASSWORD)
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="inject"]', { timeout: 20_000 })
     await page.waitForSelector('#red-ui-header-button-user', { state: 'visible', timeout: 10_000 })
     await page.screenshot({ path: outPath('node-red-2-editor.png') })
-    watch.expectNoMitigation('sign-in')
+    run.watch.expectNoMitigation('sign-in')
   })
 
   it('deploys a flow and sees it run through the /comms WebSocket', async () => {
-    const { page } = person
+    const { page } = run.person
     await page.keyboard.press('Control+i')
     await page.waitForSelector('#red-ui-clipboard-dialog-import-text', { timeout: 10_000 })
     await page.fill('#red-ui-clipboard-dialog-import-text', JSON.stringify(FLOW))
@@ -111,27 +81,27 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
     await page.mouse.click(500, 300)
     await page.click('#red-ui-header-button-deploy')
     await page.waitForSelector('.red-ui-notification:has-text("Successfully deployed")', { timeout: 15_000 })
-    expect(readText(join(userDir, 'flows.json'))).toContain('hello through edgeward')
+    expect(readText(join(run.dir, 'flows.json'))).toContain('hello through edgeward')
     // The inject node's button: the message comes back to the debug sidebar over the WebSocket.
     await page.click('#red-ui-workspace-chart g.red-ui-flow-node-group:has-text("say hello") .red-ui-flow-node-button')
     await page.keyboard.press('Control+g')
     await page.keyboard.press('d')
     await page.waitForSelector('.red-ui-debug-msg-payload:has-text("hello through edgeward")', { timeout: 15_000 })
     await page.screenshot({ path: outPath('node-red-3-deployed.png') })
-    watch.expectNoMitigation('deploy and run')
+    run.watch.expectNoMitigation('deploy and run')
   })
 
   it('signs out', async () => {
-    const { page } = person
+    const { page } = run.person
     await page.click('#red-ui-header-button-user')
     await page.click('#usermenu-item-logout')
     await page.waitForSelector('#node-dialog-login-username', { timeout: 20_000 })
     await page.screenshot({ path: outPath('node-red-4-signed-out.png') })
-    watch.expectNoMitigation('sign-out')
+    run.watch.expectNoMitigation('sign-out')
   })
 
   it('mistypes the password three times, then gets in', async () => {
-    const { page } = person
+    const { page } = run.person
     for (const wrong of ['red-panda-4812', 'redpanda-4811', 'red-panda4811']) {
       await signIn(wrong)
       await page.waitForSelector('#node-dialog-login-failed:visible', { timeout: 10_000 })
@@ -141,13 +111,13 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
     await signIn(PASSWORD)
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="inject"]', { timeout: 20_000 })
     await page.screenshot({ path: outPath('node-red-6-back-in.png') })
-    watch.expectNoMitigation('three wrong passwords then the right one')
+    run.watch.expectNoMitigation('three wrong passwords then the right one')
   })
 
   it('stops a stuffing script on /auth/token within five attempts', async () => {
     const results = await stuffLogin(
       {
-        url: edge.url,
+        url: run.edge.url,
         path: '/auth/token',
         localAddress: STUFFER_IP,
         contentType: 'application/x-www-form-urlencoded; charset=UTF-8',
@@ -155,6 +125,6 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('Node-RED behind 
       },
       leakedPairs(36),
     )
-    expectStoppedEarly(results, edge.logLines().filter((l) => l.ip === STUFFER_IP), 'node-red-stuffing.txt', 5)
+    expectStoppedEarly(results, run.edge.logLines().filter((l) => l.ip === STUFFER_IP), 'node-red-stuffing.txt', 5)
   })
 })

@@ -2,11 +2,13 @@
 // the apps (test/real-apps, its own lockfile, so the root `npm ci` stays small), starts one on a
 // port of the test's band, and reads what edgeward decided about each request from its log lines.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest'
 import { stopProcessGroup } from '../../../src/cli/processGroup'
-import { edgewardAnswers, type Answer, type StuffResult } from './realAppsBrowser'
+import { startDevServer, type DevServer } from './devServer'
+import { CHROMIUM, edgewardAnswers, haveChromium, launchPerson, type Answer, type PersonBrowser, type StuffResult } from './realAppsBrowser'
 
 const ROOT = join(import.meta.dirname, '../../..')
 export const REAL_APPS_DIR = join(ROOT, 'test/real-apps')
@@ -143,3 +145,45 @@ export function gitInit(dir: string): void {
 }
 
 export const readText = (path: string): string => readFileSync(path, 'utf8')
+
+export interface RealAppRun {
+  readonly app: AppProcess
+  readonly edge: DevServer
+  readonly person: PersonBrowser
+  /** A scratch directory for the app's files, removed after the tests. */
+  readonly dir: string
+  readonly watch: ReturnType<typeof personWatch>
+}
+
+/**
+ * A describe block's app behind edgeward (`npm start`, enforce, bundled config plus `config`) and a
+ * person's Chromium: started before its tests, a screenshot of what the person saw when a test
+ * fails (out/real-apps/<prefix>-failed-<stage>.png), every decision saved and all stopped after.
+ */
+export function useRealApp(prefix: string, opts: { edgewardPort: number; personIp: string; config: Record<string, unknown>; startApp: (dir: string) => Promise<AppProcess> }): RealAppRun {
+  const run = {} as { -readonly [K in keyof RealAppRun]: RealAppRun[K] }
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
+    ensureRealAppsInstalled()
+    clearOut(prefix)
+    run.dir = mkdtempSync(join(tmpdir(), `edgeward-${prefix}-`))
+    run.app = await opts.startApp(run.dir)
+    run.edge = await startDevServer({ port: opts.edgewardPort, env: { ORIGIN_URL: run.app.url }, config: opts.config })
+    run.person = await launchPerson()
+    run.watch = personWatch(run.edge, run.person, opts.personIp)
+  }, 300_000)
+  beforeEach(({ onTestFailed, task }) => {
+    onTestFailed(async () => {
+      const name = task.name.split(' ').slice(0, 3).join('-').replace(/[^a-z0-9-]/gi, '')
+      await run.person?.page.screenshot({ path: outPath(`${prefix}-failed-${name}.png`) }).catch(() => {})
+    })
+  })
+  afterAll(async () => {
+    if (run.edge !== undefined) saveDecisions(prefix, run.edge.logLines())
+    await run.person?.close()
+    await run.edge?.stop()
+    await run.app?.stop()
+    if (run.dir !== undefined) rmSync(run.dir, { recursive: true, force: true })
+  })
+  return run
+}
