@@ -3,6 +3,7 @@
 
 import type { ModelFile } from './format'
 import type { ScoreMetrics } from './metrics'
+import { wilson } from '../util/wilson'
 
 export interface CardData {
   readonly description: string
@@ -60,9 +61,15 @@ export function renderModelCard(c: CardInput): string {
     '## Metrics (held-out test set, scored by the edge evaluator)',
     `- ROC AUC: **${c.metrics.auc.toFixed(5)}** on ${c.metrics.rows} rows.`,
     '',
-    '| target FPR | threshold (score ≥) | recall | false positives |',
+    '| target FPR | threshold (score ≥) | recall [95 %] | false positives [95 %] |',
     '| ---: | ---: | ---: | ---: |',
-    ...c.metrics.atFpr.map((m) => `| ${+(m.fpr * 100).toPrecision(6)}% | ${m.threshold.toFixed(6)} | ${pct(m.recall)} | ${m.falsePositives} |`),
+    ...c.metrics.atFpr.map((m) => {
+      const negatives = c.metrics.rows - c.metrics.positives
+      const caught = Math.round(m.recall * c.metrics.positives)
+      return `| ${+(m.fpr * 100).toPrecision(6)}% | ${m.threshold.toFixed(6)} | ${caught} of ${c.metrics.positives} = ${pct(m.recall)} ${interval(caught, c.metrics.positives)} | ${m.falsePositives} of ${negatives} ${interval(m.falsePositives, negatives)} |`
+    }),
+    '',
+    'Intervals are Wilson 95 % over rows; rows of one session are not independent, so the real ones are wider. The thresholds are chosen on these same rows, so the recall is optimistic: a figure to compare models by, not a held-out result (that is `npm run heldout`).',
     '',
     'Suggested policy thresholds: **challenge** at the FPR 0.1% threshold, **block** at the FPR 0.02% threshold. With few negatives in the test set these thresholds rest on a handful of rows; re-derive them on real data.',
     '',
@@ -89,4 +96,10 @@ export function renderModelCard(c: CardInput): string {
     '',
   ]
   return lines.join('\n')
+}
+
+/** `[low–high %]`, the Wilson 95 % interval of a count, or empty when there were no trials. */
+function interval(successes: number, trials: number): string {
+  const w = wilson(successes, trials)
+  return w === null ? '' : `[${(w[0] * 100).toFixed(2)}–${(w[1] * 100).toFixed(2)} %]`
 }

@@ -103,7 +103,8 @@ describe('training helpers', () => {
     })
     expect(card(true)).toContain('**Trained on synthetic data.**')
     expect(card(false)).not.toContain('synthetic data.')
-    expect(card(true)).toMatch(/\| 0\.02% \| [0-9.]+ \| 100\.0% \| 0 \|/)
+    // Counts and their Wilson 95 % intervals, not bare rates: 2 of 2 attacks caught is no 100 %.
+    expect(card(true)).toMatch(/\| 0\.02% \| [0-9.]+ \| 2 of 2 = 100\.0% \[34\.24–100\.00 %\] \| 0 of 2 \[0\.00–65\.76 %\] \|/)
     expect(card(true)).toContain('| header_count | 66.7% |')
   })
 })

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { FamilyResult, HumanFriction } from '../../src/cli/simulate/report'
 import { checkTargets } from '../../src/cli/simulate/targets'
-import { rate, wilson } from '../../src/cli/simulate/wilson'
+import { rate, wilson } from '../../src/util/wilson'
 
 describe('wilson', () => {
   it('matches known intervals', () => {

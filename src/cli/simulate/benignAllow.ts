@@ -9,7 +9,7 @@ import type { LabelledRow } from './join'
 import { benignPlanFor } from './families/benignAutomation'
 import { random } from './random'
 import type { Planned } from './schedule'
-import { round4, wilson, type Interval } from './wilson'
+import { round4, wilson, type Interval } from '../../util/wilson'
 
 export const ALLOW_COHORTS = ['listed', 'listable_unlisted', 'not_listable'] as const
 export type AllowCohort = (typeof ALLOW_COHORTS)[number]

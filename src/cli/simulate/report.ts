@@ -4,7 +4,7 @@
 // action ≠ allow in the decision line. Every rate carries its count and Wilson 95 % interval.
 import { FAMILIES, FAMILY_INFO, isAttempt, isPeople, type AttemptKind, type Family } from './catalog'
 import type { LabelledRow } from './join'
-import { round4, wilson, type Interval } from './wilson'
+import { round4, wilson, type Interval } from '../../util/wilson'
 
 export interface FamilyResult {
   readonly sessions: number

@@ -4,7 +4,7 @@
 import type { Family } from './catalog'
 import type { FamilyResult, HumanFriction } from './report'
 import type { TargetCheck } from './targets'
-import type { Interval } from './wilson'
+import type { Interval } from '../../util/wilson'
 
 export const pct = (x: number | null, digits = 1): string => (x === null ? '—' : `${(x * 100).toFixed(digits)}%`)
 /** "12.5% [8.1–18.0]": a share and its 95 % interval. */

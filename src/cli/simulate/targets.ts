@@ -4,7 +4,7 @@
 // on the lower one — 0 people hurt out of 300 does not show friction ≤ 0.5 %. Pure.
 import { FAMILY_INFO, type Family } from './catalog'
 import type { FamilyResult, HumanFriction } from './report'
-import type { Interval } from './wilson'
+import type { Interval } from '../../util/wilson'
 
 export interface TargetCheck {
   readonly target: string

@@ -5,7 +5,7 @@
 import type { Family } from '../catalog'
 import type { LabelledRow } from '../join'
 import { inTimeOrder, type FamilyResult } from '../report'
-import { round4, wilson, type Interval } from '../wilson'
+import { round4, wilson, type Interval } from '../../../util/wilson'
 import type { AttemptRecord } from './adaptiveAttack'
 
 export const ADAPTIVE_FAMILIES = ['adaptive_single', 'adaptive_spread'] as const satisfies readonly Family[]

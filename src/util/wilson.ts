@@ -1,4 +1,4 @@
-// Wilson score intervals for the simulator's rates: takes successes and trials, returns the 95 %
+// Wilson score intervals for rates (the simulator's, the model card's): takes successes and trials, returns the 95 %
 // interval [low, high] (null when there were no trials). Pure. Wilson rather than the normal
 // approximation because the rates that matter sit at 0 or 1 (0 of 800 people, 40 of 40 attempts),
 // where the normal interval collapses to a width of zero.
