@@ -7,6 +7,10 @@
 //   that sign in successfully) the address's aggregate is not this client's behaviour: the ip_*
 //   inputs become the client's own, and a client without a device cookie — whose "device" is the
 //   address — has no journey inputs at all (as in a counters outage, which the model is trained on).
+// - a device younger than the one-minute window, the only one minted on its address in 10 minutes,
+//   reads the address's page views as its own when they are more: a browser's first page views (a
+//   redirect to the sign-in, the form that delivered the SDK) come before its cookie exists, so its
+//   own count starts at the mint and a person's first sign-in read as one device among many.
 // Pure; the rules still see every observed count, so stuffing from a shared address is still counted.
 import type { KeySnapshot } from '../counters/metrics'
 import { clientOf, type JourneyRead } from '../counters/read'
@@ -17,6 +21,9 @@ import { FEATURE_INDEX as I, type FeatureVector } from './list'
 export const SHARED_MIN_DEVICES_1H = 3
 /** … and at least this many successful sign-ins from it in the last hour (not just minted cookies). */
 export const SHARED_MIN_LOGIN_SUCCESSES_1H = 2
+
+/** The rate window a device must have existed for before its own count is the whole of it (s). */
+export const DEVICE_RATE_WINDOW_S = 60
 
 export interface AddressView {
   /** Several devices that sign in successfully are behind this IP. */
@@ -49,7 +56,10 @@ export function modelView(observed: FeatureVector, read: JourneyRead, address: A
   const client = clientOf(read.counters)
   if (client !== null) vec[I.device_requests_1m] = pageViews(client)
   if (ip !== null) vec[I.ip_requests_1m] = pageViews(ip)
-  if (!address.shared) return vec
+  if (!address.shared) {
+    if (hasDevice && ip !== null && firstMinuteOfOnlyDevice(observed, ip)) vec[I.device_requests_1m] = Math.max(vec[I.device_requests_1m]!, vec[I.ip_requests_1m]!)
+    return vec
+  }
   if (!hasDevice) {
     // The client is its address here, and the address is many people: nothing in the journey is its own.
     for (const name of JOURNEY_FEATURES) if (!name.startsWith('user_') && name !== 'zone_login_failure_ratio_10m') vec[I[name]] = Number.NaN
@@ -60,6 +70,16 @@ export function modelView(observed: FeatureVector, read: JourneyRead, address: A
   vec[I.ip_distinct_users_10m] = vec[I.device_distinct_users_10m]!
   vec[I.ip_signups_1h] = Number.NaN
   return vec
+}
+
+/**
+ * A device minted less than a window ago, and the only device minted on this address in 10 minutes:
+ * the address's cookie-less page views of the last minute are this browser's own before its cookie
+ * (a second mint — a script rotating cookies — and the device's own count stands).
+ */
+function firstMinuteOfOnlyDevice(observed: FeatureVector, ip: KeySnapshot): boolean {
+  const age = observed[I.device_age_s]!
+  return Number.isFinite(age) && age < DEVICE_RATE_WINDOW_S && ip.counts.devices_minted?.['10m'] === 1
 }
 
 /** The same read as a client without a device would get it: the address is the client. */

@@ -73,6 +73,22 @@ describe('the model view', () => {
     expect(v[I.user_failed_logins_1h]).toBe(2)
   })
 
+  it('gives a device in its first minute, the only one minted on its address, the page views it made before its cookie', () => {
+    // A person's first visit: / and /wiki redirect to /login, the form delivers the SDK, collect
+    // mints the device, the sign-in posts: 4 page views on the address, 1 on the 5-second-old device.
+    const firstVisit = (minted: number, ageS: number) => {
+      const r = read(key({ requests: 14, navigations: 1 }), key({ requests: 20, navigations: 4, devices_minted: minted }))
+      const observed = emptyFeatureVector()
+      fillJourney(observed, r)
+      observed[I.device_age_s] = ageS
+      return modelView(observed, r, addressView(r), true)
+    }
+    expect([firstVisit(1, 5)[I.device_requests_1m], firstVisit(1, 5)[I.ip_requests_1m]]).toEqual([4, 4])
+    // A second mint on the address (a script rotating cookies), or a device older than the window: its own count.
+    expect(firstVisit(2, 5)[I.device_requests_1m]).toBe(1)
+    expect(firstVisit(1, 60)[I.device_requests_1m]).toBe(1)
+  })
+
   it('leaves an address with one client as it is', () => {
     const r = read(null, key({ requests: 6, navigations: 6, login_failures: 2 }, { users: 1 }))
     const observed = emptyFeatureVector()
