@@ -52,17 +52,18 @@ export const DEFAULT_CONFIG = {
     { name: 'automation_on_sensitive_route', when: `(sdk_webdriver or sdk_automation_markers >= 2) and route in ${SENSITIVE}`, action: 'block', priority: 20 },
     { name: 'automation_markers', when: 'sdk_webdriver or sdk_automation_markers >= 2', action: 'challenge', priority: 30 },
     // Stuffing fails for almost every username it tries; people behind one address (an office whose
-    // browsers run no JavaScript, so its "device" is the address) mostly get in: failures must pass half
-    // the distinct usernames. Counted against usernames, not attempts: a stuffer cannot dilute it by
-    // signing in again and again to an account of its own (each repeat is an attempt, not a username).
+    // browsers run no JavaScript, so its "device" is the address) mostly get in: the usernames refused
+    // must be more than half the usernames tried. Counted in usernames, not attempts: a stuffer cannot
+    // dilute it by signing in again and again to an account of its own, and a person who retries a
+    // typo three times is one refused username, not three failures against the office.
     {
       name: 'credential_stuffing',
-      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_logins_10m >= 3 and device.failed_logins_10m * 2 > device.distinct_users_10m',
+      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_logins_10m >= 3 and device.failed_users_10m * 2 > device.distinct_users_10m',
       action: 'block', priority: 20, deny_ttl_s: 900,
     },
     {
       name: 'access_diversity_ip',
-      when: 'route == "login" and credential_attempt and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5 and ip.failed_logins_10m * 2 > ip.distinct_users_10m',
+      when: 'route == "login" and credential_attempt and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5 and ip.failed_users_10m * 2 > ip.distinct_users_10m',
       action: 'challenge', priority: 40,
     },
     // A login that names two different users (`Username=decoy&username=victim`, or `username=decoy&

@@ -35,9 +35,11 @@ export const isMetric = (v: unknown): v is Metric => typeof v === 'string' && (M
 
 /**
  * Distinct-member sets: usernames tried by a device/IP/prefix, IPs trying a username, valid
- * device ids seen from an IP/prefix (many established devices behind one address = shared).
+ * device ids seen from an IP/prefix (many established devices behind one address = shared),
+ * and usernames whose sign-in the origin refused (`failed_users`, written after the response):
+ * stuffing fails for most usernames it tries, an office's typos for a few, however often retried.
  */
-export const SETS = ['users', 'ips', 'devices'] as const
+export const SETS = ['users', 'ips', 'devices', 'failed_users'] as const
 export type SetName = (typeof SETS)[number]
 
 export const isSetName = (v: unknown): v is SetName => typeof v === 'string' && (SETS as readonly string[]).includes(v)
@@ -102,6 +104,11 @@ const OUTCOME_METRIC: Readonly<Record<Outcome, Metric>> = {
 /** The after-response increment for an origin outcome (same on every key kind). */
 export function outcomeMetric(outcome: Outcome): Metric {
   return OUTCOME_METRIC[outcome]
+}
+
+/** The after-response set member: a refused sign-in's username on its device / IP / prefix keys, else null. */
+export function outcomeDistinct(kind: KeyKind, outcome: Outcome, user: string | null): DistinctAdd | null {
+  return outcome === 'login_failure' && user !== null && kind !== 'user' ? { set: 'failed_users', member: user } : null
 }
 
 /** What one key's object answers: its windows, distinct sets, deny hit and freshness. */

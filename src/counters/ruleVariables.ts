@@ -28,6 +28,9 @@ export const COUNTER_RULE_VARIABLES = {
   /** The IP's sign-in attempts and successes: failures as a share of attempts tell stuffing from an office's typos. */
   'ip.login_attempts_10m': 'number',
   'ip.login_successes_1h': 'number',
+  /** Distinct usernames whose sign-in the origin refused, from the client (device, else IP) / the IP. */
+  'device.failed_users_10m': 'number',
+  'ip.failed_users_10m': 'number',
   /** The username's counter key missed its deadline again and again in this isolate (false without a username). */
   user_key_slow: 'bool',
 } as const
@@ -64,6 +67,8 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'prefix.distinct_users_10m': at(prefix?.distinct.users, '10m'),
     'ip.login_attempts_10m': at(ip?.counts.login_attempts, '10m'),
     'ip.login_successes_1h': at(ip?.counts.login_successes, '1h'),
+    'device.failed_users_10m': at(client?.distinct.failed_users, '10m'),
+    'ip.failed_users_10m': at(ip?.distinct.failed_users, '10m'),
     user_key_slow: c.userKeySlow,
   }
 }

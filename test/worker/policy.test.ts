@@ -75,6 +75,35 @@ describe('the default rules through the Worker', () => {
     expect(signup.logs[0]?.rules).not.toContain('hidden_credentials')
   })
 
+  it('does not take an office whose people retry their typos (8 people, 5 refused sign-ins) for stuffers', async () => {
+    await writeConfig({ version: 'rules-only-office-retries', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    const ip = '198.51.100.26'
+    const lines: Record<string, unknown>[] = []
+    // Person 1 mistypes three times, person 2 twice: five refused sign-ins, but two refused usernames of eight.
+    for (let p = 1; p <= 8; p++) {
+      const user = `retry${p}%40example.com`
+      const typos = p === 1 ? 3 : p === 2 ? 2 : 0
+      for (let t = 0; t < typos; t++) lines.push((await callWorker('/login', { method: 'POST', body: `username=${user}&password=typo${t}`, headers: FORM }, { clientIp: ip, reply: deny401 })).logs[0]!)
+      lines.push((await callWorker('/login', { method: 'POST', body: `username=${user}&password=right`, headers: FORM }, { clientIp: ip, reply: () => new Response('', { status: 200 }) })).logs[0]!)
+    }
+    expect(lines.map((l) => l.action)).toEqual(Array(13).fill('allow'))
+    expect(lines.flatMap((l) => l.rules as string[])).not.toContain('credential_stuffing')
+    expect(lines.flatMap((l) => l.rules as string[])).not.toContain('access_diversity_ip')
+  })
+
+  it('still takes a stuffer for one behind the same office address: eight usernames, each refused', async () => {
+    await writeConfig({ version: 'rules-only-stuffer-8', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    const ip = '198.51.100.27'
+    const actions: string[] = []
+    for (let i = 1; i <= 8; i++) {
+      const { logs } = await callWorker('/login', { method: 'POST', body: `username=target${i}%40example.com&password=guess`, headers: FORM }, { clientIp: ip, reply: deny401 })
+      actions.push(logs[0]!.action as string)
+    }
+    // Five usernames tried, four refused before the fifth: blocked at the fifth attempt and deny-listed after.
+    expect(actions.indexOf('block') + 1).toBe(5)
+    expect(actions.slice(4).every((a) => a === 'block')).toBe(true)
+  })
+
   it('rate-limits a scraper with 429 and Retry-After', async () => {
     await writeConfig({ version: 'scrape', rules: [{ name: 'scraping_rate', when: 'device.requests_1m >= 5', action: 'rate_limit' }], counters: { budget_ms: 1000 } })
     let last: Response | undefined

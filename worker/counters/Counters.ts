@@ -3,7 +3,7 @@
 // Every RPC method is synchronous (no await), so concurrent calls apply one at a time.
 import { DurableObject } from 'cloudflare:workers'
 import type { DenyEntry, DenyKind } from '../../src/counters/deny'
-import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type Metric, type Observation, type SetName } from '../../src/counters/metrics'
+import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd, type Metric, type Observation, type SetName } from '../../src/counters/metrics'
 import { RETENTION_MS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './buckets'
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
@@ -47,8 +47,8 @@ export class Counters extends DurableObject<Env> {
     for (const m of input.bumps) bump(sql, checkedMetric(m), 1, now)
     const adds = Array.isArray(input.distinct) ? input.distinct : []
     if (adds.length > SETS.length) throw new TypeError('too many distinct members')
-    for (const { set, member } of adds) {
-      if (!isSetName(set) || typeof member !== 'string' || member.length > MAX_MEMBER_CHARS) throw new TypeError('bad distinct member')
+    for (const add of adds) {
+      const { set, member } = checkedMember(add)
       addMember(sql, set, member, now)
     }
     this.#afterWrite(now)
@@ -57,10 +57,15 @@ export class Counters extends DurableObject<Env> {
     return { ...snap, fresh: total24h === input.bumps.length }
   }
 
-  /** Counts an origin outcome (called after the response, in waitUntil). */
-  record(input: { readonly now: number; readonly metric: Metric }): void {
+  /** Counts an origin outcome (called after the response, in waitUntil), and its set member if any. */
+  record(input: { readonly now: number; readonly metric: Metric; readonly distinct?: DistinctAdd | null }): void {
     const now = checkedNow(input.now)
-    bump(this.ctx.storage.sql, checkedMetric(input.metric), 1, now)
+    const sql = this.ctx.storage.sql
+    bump(sql, checkedMetric(input.metric), 1, now)
+    if (input.distinct != null) {
+      const { set, member } = checkedMember(input.distinct)
+      addMember(sql, set, member, now)
+    }
     this.#afterWrite(now)
   }
 
@@ -137,4 +142,10 @@ function checkedNow(now: unknown): number {
 function checkedMetric(m: unknown): Metric {
   if (!isMetric(m)) throw new TypeError(`unknown metric: ${String(m)}`)
   return m
+}
+
+function checkedMember(add: unknown): DistinctAdd {
+  const { set, member } = (add ?? {}) as { set?: unknown; member?: unknown }
+  if (!isSetName(set) || typeof member !== 'string' || member.length > MAX_MEMBER_CHARS) throw new TypeError('bad distinct member')
+  return { set, member }
 }
