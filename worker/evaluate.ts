@@ -28,7 +28,7 @@ import { loadCookieKeys } from '../src/signals/cookieKeys'
 import { readDeviceCookie } from '../src/signals/deviceCookie'
 import type { DeviceCookieState } from '../src/signals/deviceClaims'
 import { verifyDeviceToken } from '../src/signals/deviceToken'
-import { escalateRevoked } from '../src/policy/clearance'
+import { DEVICE_LIFT_MAX_USERS, escalateRevoked } from '../src/policy/clearance'
 import { useClearance } from './challenge/clearanceUse'
 import { readHeaderSignals } from '../src/signals/headers'
 import { deviceLoginSuccesses24h, deviceStanding, telemetrySeenDevices } from '../src/signals/deviceStanding'
@@ -172,10 +172,17 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // allow or a block, and a cleared client's XHR must be cleared, not blocked. A sub-resource read
   // already let through (`review`) reads no clearance: it would spend a use and a Durable Object
   // call per image or XHR, and a page's reads would exhaust the clearance its next write needs.
-  if (verdict.liftable && verdict.decision.wouldAction !== 'allow') {
+  const deviceId = cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null
+  // An identity rule's challenge (many_new_devices) is lifted only for the device that earned the
+  // clearance, while it has named at most DEVICE_LIFT_MAX_USERS usernames: a device that moves on
+  // to more is not read a clearance (src/policy/clearance.ts, DEVICE_LIFTABLE_RULES).
+  const deviceUsers = numberOrNull(features[FEATURE_INDEX.device_distinct_users_10m])
+  const oneUserDevice = deviceId !== null && deviceUsers !== null && deviceUsers <= DEVICE_LIFT_MAX_USERS
+  if (verdict.liftable && verdict.decision.wouldAction !== 'allow' && (verdict.liftBy === 'any' || oneUserDevice)) {
     // A solved challenge (hard enough for this risk, this device or network, uses left) turns the
-    // model's challenge — never a rule's, never a block — into an allow. A cleared client that
-    // keeps failing logins loses it: challenged at the hardest difficulty, or blocked (docs/challenge.md).
+    // model's challenge — or an identity rule's, for its device — into an allow; never another
+    // rule's, never a block. A cleared client that keeps failing logins loses it: challenged at the
+    // hardest difficulty, or blocked (docs/challenge.md).
     const clearance = await useClearance(
       {
         env,
@@ -183,11 +190,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
         keys,
         binding,
         ip: facts.ip,
-        deviceId: cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null,
+        deviceId,
         minDifficulty: clearanceMinDifficulty(verdict.decision.risk),
         failures: { device: numberOrNull(features[FEATURE_INDEX.device_failed_logins_10m]), ip: numberOrNull(features[FEATURE_INDEX.ip_failed_logins_10m]) },
         budgetMs: config.source.counters.budget_ms,
         now,
+        deviceBoundOnly: verdict.liftBy === 'device_one_user',
       },
       missing,
     )

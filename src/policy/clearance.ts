@@ -1,9 +1,25 @@
 // What a clearance's use record says: takes the use record of a verified clearance (uses, failed
 // logins since its first use); returns whether it clears, and the decision when a cleared client
-// keeps failing. Which challenges a clearance may lift (the model's only) is decide()'s `liftable`.
+// keeps failing. Which challenges a clearance may lift (the model's; an identity rule's with a
+// clearance bound to the device) is decide()'s `liftable` and `liftBy`.
 // Pure: no I/O, no clock.
 import { POW_MAX_DIFFICULTY } from '../action/pow'
 import type { Decision } from './decision'
+
+/**
+ * Rules whose evidence is the source's new identities, not this client's own attempts: a new
+ * device at an address (or prefix) where many devices were minted and sign-ins keep failing
+ * (`many_new_devices`). Their challenge asks a new identity to cost something, and a clearance
+ * earned by that device is that cost: it is lifted by a clearance bound to this device (never a
+ * deviceless one), while the device has named at most DEVICE_LIFT_MAX_USERS usernames. Every
+ * other rule's challenge stays unliftable — solving a puzzle says nothing about how many passwords a
+ * client tries. Without this, a person who signs in from a new browser behind a busy address (an
+ * office where five colleagues mistyped) solved the challenge and was refused again, "already
+ * verified", for up to 10 minutes. What it costs an attacker: docs/challenge.md.
+ */
+export const DEVICE_LIFTABLE_RULES: ReadonlySet<string> = new Set(['many_new_devices'])
+/** A device-lifted identity challenge: the device may have named this many usernames in 10 min (one, or one mistyped and then right). */
+export const DEVICE_LIFT_MAX_USERS = 2
 
 /** Requests one clearance may lift. Then the client solves again (a person rarely needs 20). */
 export const CLEARANCE_MAX_USES = 20

@@ -7,6 +7,7 @@ import { thresholdsFor } from '../config/compileConfig'
 import { CREDENTIAL_CLASSES, type RouteClass } from '../config/routeClasses'
 import type { FetchKind } from '../signals/fetchKind'
 import type { Action, Decision, DecisionSource } from './decision'
+import { DEVICE_LIFTABLE_RULES } from './clearance'
 import type { DenyTargetChoice, RuleOutcome } from './rules/evaluate'
 
 export interface DecideInput {
@@ -61,10 +62,27 @@ export interface Verdict {
    */
   readonly oweChallenge: boolean
   /**
-   * The model asked for a challenge (before a sub-resource turned it into an allow or a block):
-   * a clearance may lift it — a cleared client's XHR is cleared, not blocked.
+   * The model asked for a challenge (before a sub-resource turned it into an allow or a block), or
+   * an identity rule did (DEVICE_LIFTABLE_RULES): a clearance may lift it — a cleared client's XHR
+   * is cleared, not blocked.
    */
   readonly liftable: boolean
+  /**
+   * Which clearance lifts it: `any` (the model's challenge: a device's or a deviceless one), or
+   * `device_one_user` (an identity rule's: only a clearance bound to this request's device, while
+   * that device has named at most DEVICE_LIFT_MAX_USERS usernames — evaluate checks both).
+   */
+  readonly liftBy: 'any' | 'device_one_user'
+}
+
+/**
+ * Whether a rule's challenge is one a device's clearance may lift: every rule that matched with an
+ * action of its own is an identity rule (DEVICE_LIFTABLE_RULES). A stuffing or carding rule that
+ * matched beside it keeps the challenge unliftable.
+ */
+function identityChallenge(config: CompiledConfig, rules: RuleOutcome): boolean {
+  if (rules.action !== 'challenge' || rules.actionRule === null || !DEVICE_LIFTABLE_RULES.has(rules.actionRule.name)) return false
+  return rules.matched.every((name) => DEVICE_LIFTABLE_RULES.has(name) || (config.rules.find((r) => r.name === name)?.action ?? null) === null)
 }
 
 const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1)
@@ -119,15 +137,19 @@ export function decide(input: DecideInput): Verdict {
     would = 'challenge'
     reasons = ['challenge_owed', ...reasons]
   }
-  // A clearance lifts the model's challenge only, never a rule's (src/policy/clearance.ts).
-  if (would === 'challenge' && input.cleared && source === 'model') {
+  // A clearance lifts the model's challenge, and an identity rule's for the device that earned it;
+  // never another rule's (src/policy/clearance.ts).
+  const deviceLift = source === 'rule' && identityChallenge(config, rules)
+  const liftSource = source === 'model' || deviceLift
+  if (would === 'challenge' && input.cleared && liftSource) {
     would = 'allow'
     reasons = ['cleared', ...reasons]
   }
   // A browser cannot show a challenge page in place of a script, an image or an XHR: a page read
   // goes through (marked `review`), anything else is blocked; either way the next navigation
   // carries the challenge. Claiming to be a sub-resource never turns a challenged POST into an allow.
-  const liftable = would === 'challenge' && source === 'model'
+  const liftable = would === 'challenge' && liftSource
+  const liftBy: Verdict['liftBy'] = deviceLift ? 'device_one_user' : 'any'
   let owe = false
   if (would === 'challenge' && input.fetchKind === 'subresource') {
     owe = true
@@ -138,17 +160,17 @@ export function decide(input: DecideInput): Verdict {
 
   const common = { risk, modelRisk: input.modelRisk, mode, routeClass, wouldAction: would, reasons, rules: rules.matched }
   // shadow: log what enforce would do, forward everything (deny-list hits included).
-  if (mode === 'off') return { decision: { ...common, action: 'allow', source: 'mode_off' }, deny: null, oweChallenge: false, liftable: false }
-  if (mode === 'shadow') return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: false, liftable }
+  if (mode === 'off') return { decision: { ...common, action: 'allow', source: 'mode_off' }, deny: null, oweChallenge: false, liftable: false, liftBy }
+  if (mode === 'shadow') return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: false, liftable, liftBy }
   switch (would) {
     case 'allow':
-      return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: owe, liftable }
+      return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: owe, liftable, liftBy }
     case 'challenge':
-      return { decision: { ...common, action: 'challenge', source, difficulty: challengeDifficulty(risk) }, deny: null, oweChallenge: false, liftable }
+      return { decision: { ...common, action: 'challenge', source, difficulty: challengeDifficulty(risk) }, deny: null, oweChallenge: false, liftable, liftBy }
     case 'rate_limit':
-      return { decision: { ...common, action: 'rate_limit', source, retryAfterS: config.source.rate_limit.retry_after_s }, deny: null, oweChallenge: false, liftable: false }
+      return { decision: { ...common, action: 'rate_limit', source, retryAfterS: config.source.rate_limit.retry_after_s }, deny: null, oweChallenge: false, liftable: false, liftBy }
     case 'block':
-      return { decision: { ...common, action: 'block', source }, deny, oweChallenge: owe, liftable }
+      return { decision: { ...common, action: 'block', source }, deny, oweChallenge: owe, liftable, liftBy }
   }
 }
 

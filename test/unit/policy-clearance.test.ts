@@ -1,5 +1,5 @@
-// What a clearance lifts and how a revoked one escalates, in plain Node: only the model's
-// challenge is lifted (decide); uses past the limit and failures past the threshold end
+// What a clearance lifts and how a revoked one escalates, in plain Node: the model's challenge,
+// and an identity rule's for a device's clearance, are lifted (decide); uses past the limit and failures past the threshold end
 // it; a revoked clearance re-challenges at the hardest difficulty, or blocks, and in shadow mode
 // only changes what would happen.
 import { describe, expect, it } from 'vitest'
@@ -31,6 +31,24 @@ describe('what a clearance lifts', () => {
     // Evaluate reads a clearance only when decide says the challenge is liftable.
     expect(decide({ ...base, cleared: false }).liftable).toBe(true)
     expect(decide({ ...base, cleared: false, rules: ruled }).liftable).toBe(false)
+  })
+
+  it("decide: an identity rule's challenge (many_new_devices) is lifted by a device's clearance, unless another acting rule matched too", () => {
+    const compiled = compileConfig({ ...DEFAULT_CONFIG, thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } } })
+    if (!compiled.ok) throw new Error('config')
+    const identity = { action: 'challenge', actionRule: { name: 'many_new_devices', denyTtlS: null, denyTarget: 'client' }, weight: 0, matched: ['many_new_devices', 'telemetry_replay_seen'] } as unknown as RuleOutcome
+    const base: DecideInput = {
+      config: compiled.value, routeClass: 'login', denyHit: null, allowHit: null, rules: identity, modelRisk: 0.2, modelReasons: [], cleared: false,
+      clientRequests1m: 1, method: 'POST', fetchKind: 'navigation', challengeOwed: false,
+    } as DecideInput
+    expect(decide(base)).toMatchObject({ liftable: true, liftBy: 'device_one_user', decision: { action: 'challenge', source: 'rule' } })
+    expect(decide({ ...base, cleared: true }).decision).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['cleared', 'many_new_devices']) })
+    // A counter rule about attempts beside it: solving says nothing about how many passwords are tried.
+    const both = { ...identity, matched: ['many_new_devices', 'access_diversity_ip'] } as unknown as RuleOutcome
+    expect(decide({ ...base, rules: both }).liftable).toBe(false)
+    expect(decide({ ...base, rules: both, cleared: true }).decision.action).toBe('challenge')
+    // The model's own challenge is lifted by any clearance.
+    expect(decide({ ...base, rules: { action: null, actionRule: null, weight: 0, matched: [] } as unknown as RuleOutcome, modelRisk: 1 }).liftBy).toBe('any')
   })
 })
 

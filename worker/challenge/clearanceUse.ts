@@ -24,6 +24,8 @@ export interface ClearanceUseInput {
   readonly failures: { readonly device: number | null; readonly ip: number | null }
   readonly budgetMs: number
   readonly now: number
+  /** Only a clearance bound to `deviceId` may lift this challenge (an identity rule's): a deviceless one is not read. */
+  readonly deviceBoundOnly?: boolean
 }
 
 export type ClearanceOutcome = { readonly kind: 'none'; readonly reason: string } | ClearanceJudgement
@@ -39,6 +41,8 @@ export async function useClearance(input: ClearanceUseInput, missing: string[]):
     minDifficulty: input.minDifficulty,
   })
   if (state.kind !== 'valid') return { kind: 'none', reason: state.kind === 'missing' ? 'missing' : state.reason }
+  // Not counted: it cannot lift this challenge, and its uses stay for the ones it can.
+  if (input.deviceBoundOnly === true && !state.deviceBound) return { kind: 'none', reason: 'deviceless' }
   // A device's clearance answers for the device's failures; a deviceless one for its address's.
   const failures = state.deviceBound ? input.failures.device : input.failures.ip
   let use

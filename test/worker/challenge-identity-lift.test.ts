@@ -1,0 +1,101 @@
+// An identity rule's challenge through the Worker (many_new_devices: a new device at an address where
+// many devices appeared and sign-ins keep failing — an office, or a script rotating cookies): a
+// clearance earned by that device lifts it while the device names at most DEVICE_LIFT_MAX_USERS
+// usernames, so the person who mistyped three times there gets in; a deviceless clearance, another
+// device's, or a device that moves on to more usernames stays challenged. Before, no clearance
+// lifted it: the person solved, was challenged again and met "already verified" for 10 minutes.
+import { afterEach, describe, expect, it } from 'vitest'
+import { DEVICE_LIFT_MAX_USERS } from '../../src/policy/clearance'
+import { getChallengeRaw, HTML_ACCEPT, postVerify, setCookieValue, solve, UA } from '../support/challenge'
+import { deviceCookie } from '../support/journey'
+import { callWorker, clearConfig, writeConfig, type Call } from '../support/worker'
+
+afterEach(clearConfig)
+
+/** The model's thresholds out of reach: only the rules decide (and a clearance may lift). */
+const RULES_ONLY = {
+  version: 'identity-lift',
+  thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } },
+  counters: { budget_ms: 1000 },
+}
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+
+let net = 0
+/** A /24 no other test uses, with five colleagues' new devices behind one address, each failing once. */
+async function busyOffice(): Promise<string> {
+  const ip = `100.72.${++net}.9`
+  for (let i = 1; i <= 5; i++) {
+    const { cookie } = await deviceCookie(ip, { userAgent: UA })
+    const call = await login(ip, cookie, `colleague${i}-${net}@example.com`, false)
+    expect(call.logs[0]?.action).toBe('allow')
+  }
+  return ip
+}
+
+function login(ip: string, cookie: string, username: string, right: boolean): Promise<Call> {
+  const body = new URLSearchParams({ username, password: right ? 'right' : 'wrong' }).toString()
+  const headers = { ...FORM, 'user-agent': UA, accept: HTML_ACCEPT, cookie, referer: 'http://edge.test/login', 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
+  return callWorker('/login', { method: 'POST', body, headers }, { clientIp: ip, reply: () => new Response(null, { status: right ? 200 : 401 }) })
+}
+
+/** The browser's round trip from a challenge interstitial: the page, the work, verify; returns the clearance cookie. */
+async function solveInterstitial(ip: string, challenged: Call, cookie: string | undefined): Promise<string> {
+  const link = /\/__edgeward\/challenge\?([^"]+)"/.exec(await challenged.response.text())?.[1]?.replace(/&amp;/g, '&') ?? ''
+  const issued = await getChallengeRaw(link, { clientIp: ip, ...(cookie === undefined ? {} : { cookie }) })
+  expect(issued.token).not.toBe('')
+  const verify = await postVerify({ challenge: issued.token, solution: await solve(issued.challengeId, issued.difficulty) }, { clientIp: ip, ...(cookie === undefined ? {} : { cookie }) })
+  expect(verify.response.status).toBe(303)
+  return `__edgeward_clearance=${setCookieValue(verify.response, '__edgeward_clearance')}`
+}
+
+const challengedBy = (call: Call, rule: string) => {
+  expect(call.response.status).toBe(403)
+  expect(call.response.headers.get('edgeward-mitigated')).toBe('challenge')
+  expect(call.logs[0]).toMatchObject({ source: 'rule', rules: expect.arrayContaining([rule]) })
+}
+
+describe('many_new_devices: a challenge the device that solved it can pass', () => {
+  it('lets the person who mistypes three times behind a busy address in, after one solved challenge', async () => {
+    await writeConfig(RULES_ONLY)
+    const ip = await busyOffice()
+    const { cookie } = await deviceCookie(ip, { userAgent: UA })
+    const me = 'mistyper@example.com'
+    const first = await login(ip, cookie, me, false)
+    challengedBy(first, 'many_new_devices')
+    const cleared = `${cookie}; ${await solveInterstitial(ip, first, cookie)}`
+    // Three wrong passwords and the right one, each still matching the rule, each lifted.
+    const tries = [await login(ip, cleared, me, false), await login(ip, cleared, me, false), await login(ip, cleared, me, false), await login(ip, cleared, me, true)]
+    expect(tries.map((t) => t.response.status)).toEqual([401, 401, 401, 200])
+    for (const t of tries) expect(t.logs[0]).toMatchObject({ action: 'allow', rules: expect.arrayContaining(['many_new_devices']), reasons: expect.arrayContaining(['cleared']) })
+  })
+
+  it(`stops lifting once the device names more than ${DEVICE_LIFT_MAX_USERS} usernames`, async () => {
+    await writeConfig(RULES_ONLY)
+    const ip = await busyOffice()
+    const { cookie } = await deviceCookie(ip, { userAgent: UA })
+    const first = await login(ip, cookie, 'u1@example.com', false)
+    challengedBy(first, 'many_new_devices')
+    const cleared = `${cookie}; ${await solveInterstitial(ip, first, cookie)}`
+    const users = Array.from({ length: DEVICE_LIFT_MAX_USERS + 1 }, (_, i) => `u${i + 1}@example.com`)
+    const calls: Call[] = []
+    for (const u of users) calls.push(await login(ip, cleared, u, false))
+    expect(calls.map((c) => c.response.status)).toEqual([...users.slice(0, -1).map(() => 401), 403])
+    challengedBy(calls.at(-1)!, 'many_new_devices')
+  })
+
+  it('is not lifted by a clearance without a device, nor by another device\'s', async () => {
+    await writeConfig(RULES_ONLY)
+    const ip = await busyOffice()
+    const mine = await deviceCookie(ip, { userAgent: UA })
+    const first = await login(ip, mine.cookie, 'solo@example.com', false)
+    challengedBy(first, 'many_new_devices')
+    // Solved without the device cookie (a script's way to one clearance for every rotated cookie).
+    const deviceless = await solveInterstitial(ip, first, undefined)
+    challengedBy(await login(ip, `${mine.cookie}; ${deviceless}`, 'solo@example.com', false), 'many_new_devices')
+    // Solved with this device: a freshly rotated device cookie does not carry it.
+    const again = await login(ip, mine.cookie, 'solo@example.com', false)
+    const bound = await solveInterstitial(ip, again, mine.cookie)
+    const rotated = await deviceCookie(ip, { userAgent: UA })
+    challengedBy(await login(ip, `${rotated.cookie}; ${bound}`, 'solo@example.com', false), 'many_new_devices')
+  })
+})
