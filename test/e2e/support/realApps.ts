@@ -43,8 +43,22 @@ export interface AppProcess {
   stop(): Promise<void>
 }
 
+/**
+ * Refuses a port something already answers on. The tests use fixed ports, and every check after
+ * start is "something answers": a second run of the same file (another checkout, another engineer)
+ * would otherwise drive the first run's app and edgeward, whose state and life are not its own.
+ */
+export async function expectPortFree(port: number, what: string): Promise<void> {
+  const answered = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual', signal: AbortSignal.timeout(2000) }).then(
+    () => true,
+    (e: unknown) => !(e instanceof TypeError && /ECONNREFUSED/.test(String((e as { cause?: unknown }).cause))),
+  )
+  if (answered) throw new Error(`port ${port} (${what}) is already in use: is another run of this test going on?`)
+}
+
 /** Starts an app (detached, its own process group) and waits until `readyPath` answers at all. */
 export async function startApp(command: string, args: readonly string[], opts: { port: number; env?: Record<string, string>; cwd?: string; readyPath?: string; timeoutMs?: number }): Promise<AppProcess> {
+  await expectPortFree(opts.port, `${command} ${args[0] ?? ''}`)
   const child: ChildProcess = spawn(command, args, {
     cwd: opts.cwd ?? REAL_APPS_DIR,
     env: { ...process.env, ...opts.env },
@@ -167,6 +181,7 @@ export function useRealApp(prefix: string, opts: { edgewardPort: number; personI
     ensureRealAppsInstalled()
     clearOut(prefix)
     run.dir = mkdtempSync(join(tmpdir(), `edgeward-${prefix}-`))
+    await expectPortFree(opts.edgewardPort, 'edgeward')
     run.app = await opts.startApp(run.dir)
     run.edge = await startDevServer({ port: opts.edgewardPort, env: { ORIGIN_URL: run.app.url }, config: opts.config })
     run.person = await launchPerson()
