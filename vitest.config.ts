@@ -11,10 +11,9 @@ import './test/support/quietPoolShutdown.ts'
 //   10–20 minutes): each tactic against the plain attack, 40 attempts; its open gaps are in docs/adaptive.md.
 // - open-gaps: see OPEN_GAPS.
 // End-to-end tests of promises not yet kept (`npm run test:open-gaps`, not part of `npm test` until
-// they pass): a person in real Chromium using Node-RED and Jingo behind edgeward in enforce mode
-// (docs/real-apps.md, "Where it stands") and a person who mistypes three times. The real-app
-// forwarding test and the other people tests stay in e2e.
-const OPEN_GAPS = ['test/e2e/real-apps-node-red.test.ts', 'test/e2e/real-apps-jingo.test.ts', 'test/e2e/people-mistypes.test.ts'] as const
+// they pass): a person who mistypes three times. The real-app tests (a person in real Chromium
+// using Node-RED and Jingo behind edgeward in enforce mode, docs/real-apps.md) pass and are in e2e.
+const OPEN_GAPS = ['test/e2e/people-mistypes.test.ts'] as const
 
 const workerPool = () =>
   cloudflareTest({
