@@ -1,14 +1,28 @@
 // Someone who mistypes their password three times, then types it right, in real Chromium through
 // `npm start` in ENFORCE mode: at most challenged (the browser solves it by itself), never blocked,
-// and gets in. NOT YET PASSING (the sign-in after the challenge did not settle within 150 s in the
-// last runs) — run with `npm run test:open-gaps`, not part of `npm test`.
+// and gets in. They sign in behind the same address as five colleagues who each mistyped once just
+// before, so the address is busy: new devices there meet many_new_devices on every sign-in, and
+// only the clearance their own browser earned lifts it (docs/challenge.md). Without that, the
+// browser solved, was challenged again and sat on "already verified" (the 150 s hang). Still in
+// open-gaps (`npm run test:open-gaps`): it passed 3 runs in a row, then one run did not settle
+// within 150 s, cause not seen yet (settled() now says on which page it stuck).
 import { describe, expect, it } from 'vitest'
-import { haveChromium, mitigatedLines, signIn, usePeople } from './support/person'
+import { haveChromium, mitigatedLines, signIn, sleep, usePeople } from './support/person'
 
 describe.skipIf(!haveChromium && process.env.CI === undefined)('a person who mistypes three times, enforce mode', () => {
   const site = usePeople()
 
-  it('at most challenges someone who mistypes three times, and lets them in', async () => {
+  it('at most challenges someone who mistypes three times behind a busy address, and lets them in', async () => {
+    // Five colleagues, one new browser each, every one mistyping once: 5 devices, 5 failed sign-ins.
+    await Promise.all([131, 132, 133, 134, 135].map(async (n, i) => {
+      await sleep(i * 2500)
+      const ctx = await site.newPerson()
+      try {
+        await signIn(site.server, ctx, n, 1, null)
+      } finally {
+        await ctx.close()
+      }
+    }))
     const started = Date.now()
     const ctx = await site.newPerson()
     try {

@@ -78,7 +78,13 @@ export function usePeople(): { readonly server: DevServer; newPerson(js?: boolea
 
 /** Waits out a challenge interstitial (it solves itself in the browser and returns) to the page a person reads. */
 export async function settled(page: Page): Promise<string> {
-  await page.waitForFunction(() => document.readyState === 'complete' && document.getElementById('ew-status') === null && !location.pathname.startsWith('/__edgeward'), undefined, { timeout: 150_000 })
+  try {
+    await page.waitForFunction(() => document.readyState === 'complete' && document.getElementById('ew-status') === null && !location.pathname.startsWith('/__edgeward'), undefined, { timeout: 150_000 })
+  } catch (error) {
+    // Where it got stuck says why ("already verified", "verification failed", still working…).
+    const text = ((await page.textContent('body').catch(() => null)) ?? '').replace(/\s+/g, ' ').slice(0, 200)
+    throw new Error(`not settled within 150 s at ${page.url().split('?')[0]}: ${text}`, { cause: error })
+  }
   return (await page.textContent('body')) ?? ''
 }
 
