@@ -88,13 +88,16 @@ export const DEFAULT_CONFIG = {
     },
     { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established', weight: 0.25 },
     { name: 'carding_declines', when: 'route == "checkout" and method == "POST" and device.checkout_declines_10m >= 3', action: 'block', priority: 20, deny_ttl_s: 900 },
-    { name: 'carding_velocity', when: 'route == "checkout" and method == "POST" and (device.checkout_declines_10m >= 2 or device.checkouts_10m >= 6)', action: 'challenge', priority: 40 },
+    // A client without a cookie is its address; on a shared one (3+ accounts signed in from it in an
+    // hour, each a working credential) its per-client counts are many people's: only the address's
+    // own bounds, and declined cards, apply to it. Looking shared costs three working accounts an hour.
+    { name: 'carding_velocity', when: 'route == "checkout" and method == "POST" and (device.checkout_declines_10m >= 2 or (device.checkouts_10m >= 6 and not (cookie_missing and ip.signed_in_users_1h >= 3)))', action: 'challenge', priority: 40 },
     { name: 'signup_burst', when: 'route == "signup" and credential_attempt and ip.signups_1h >= 5', action: 'challenge', priority: 40 },
     // Rates count page views (a page load's scripts, styles and XHR are one navigation); every request
     // still counts against a bound no page load reaches (a single-page app's first load is ~200).
     {
       name: 'scraping_rate',
-      when: 'route != "static" and (device.navigations_1m >= 90 or ip.navigations_1m >= 300 or device.requests_1m >= 600 or ip.requests_1m >= 1500)',
+      when: 'route != "static" and (((device.navigations_1m >= 90 or device.requests_1m >= 600) and not (cookie_missing and ip.signed_in_users_1h >= 3)) or ip.navigations_1m >= 300 or ip.requests_1m >= 1500)',
       action: 'rate_limit', priority: 30,
     },
     { name: 'cart_hoarding', when: 'route == "cart" and method == "POST" and device.cart_adds_10m >= 20', action: 'rate_limit', priority: 30 },

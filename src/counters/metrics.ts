@@ -36,10 +36,11 @@ export const isMetric = (v: unknown): v is Metric => typeof v === 'string' && (M
 /**
  * Distinct-member sets: usernames tried by a device/IP/prefix, IPs trying a username, valid
  * device ids seen from an IP/prefix (many established devices behind one address = shared),
- * and usernames whose sign-in the origin refused (`failed_users`, written after the response):
- * stuffing fails for most usernames it tries, an office's typos for a few, however often retried.
+ * and, written after the origin's answer, usernames whose sign-in it refused (`failed_users`:
+ * stuffing fails for most usernames it tries, an office's typos for a few, however often retried)
+ * or accepted (`signed_in_users`: how many people an address carries, each a credential that works).
  */
-export const SETS = ['users', 'ips', 'devices', 'failed_users'] as const
+export const SETS = ['users', 'ips', 'devices', 'failed_users', 'signed_in_users'] as const
 export type SetName = (typeof SETS)[number]
 
 export const isSetName = (v: unknown): v is SetName => typeof v === 'string' && (SETS as readonly string[]).includes(v)
@@ -106,9 +107,12 @@ export function outcomeMetric(outcome: Outcome): Metric {
   return OUTCOME_METRIC[outcome]
 }
 
-/** The after-response set member: a refused sign-in's username on its device / IP / prefix keys, else null. */
+/** The after-response set member: a sign-in's username, refused or accepted, on its device / IP / prefix keys, else null. */
 export function outcomeDistinct(kind: KeyKind, outcome: Outcome, user: string | null): DistinctAdd | null {
-  return outcome === 'login_failure' && user !== null && kind !== 'user' ? { set: 'failed_users', member: user } : null
+  if (user === null || kind === 'user') return null
+  if (outcome === 'login_failure') return { set: 'failed_users', member: user }
+  if (outcome === 'login_success') return { set: 'signed_in_users', member: user }
+  return null
 }
 
 /** What one key's object answers: its windows, distinct sets, deny hit and freshness. */

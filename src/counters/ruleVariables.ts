@@ -31,6 +31,11 @@ export const COUNTER_RULE_VARIABLES = {
   /** Distinct usernames whose sign-in the origin refused, from the client (device, else IP) / the IP. */
   'device.failed_users_10m': 'number',
   'ip.failed_users_10m': 'number',
+  /**
+   * Distinct usernames the origin let in from the IP in the last hour: the people behind a shared
+   * address (carrier-grade NAT, an office), each a working credential — not a cookie minted for free.
+   */
+  'ip.signed_in_users_1h': 'number',
   /** The username's counter key missed its deadline again and again in this isolate (false without a username). */
   user_key_slow: 'bool',
 } as const
@@ -69,6 +74,7 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'ip.login_successes_1h': at(ip?.counts.login_successes, '1h'),
     'device.failed_users_10m': at(client?.distinct.failed_users, '10m'),
     'ip.failed_users_10m': at(ip?.distinct.failed_users, '10m'),
+    'ip.signed_in_users_1h': at(ip?.distinct.signed_in_users, '1h'),
     user_key_slow: c.userKeySlow,
   }
 }

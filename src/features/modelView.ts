@@ -3,8 +3,8 @@
 // vector. Two adjustments, both so that counts describe the client and not its neighbours:
 // - rates count page views: a browser's burst of scripts, styles, images and XHR around one page
 //   load is one navigation, not a scrape (the counters keep every request for the rate rules);
-// - on a shared address (an office, a campus, carrier-grade NAT: several devices behind the IP
-//   that sign in successfully) the address's aggregate is not this client's behaviour: the ip_*
+// - on a shared address (an office, a campus, carrier-grade NAT: several distinct accounts sign in
+//   successfully from the IP) the address's aggregate is not this client's behaviour: the ip_*
 //   inputs become the client's own, and a client without a device cookie — whose "device" is the
 //   address — has no journey inputs at all (as in a counters outage, which the model is trained on).
 // - a device younger than the one-minute window, the only one minted on its address in 10 minutes,
@@ -17,25 +17,24 @@ import { clientOf, type JourneyRead } from '../counters/read'
 import { JOURNEY_FEATURES } from './journey'
 import { FEATURE_INDEX as I, type FeatureVector } from './list'
 
-/** A shared address: at least this many distinct devices in the last hour … */
-export const SHARED_MIN_DEVICES_1H = 3
-/** … and at least this many successful sign-ins from it in the last hour (not just minted cookies). */
-export const SHARED_MIN_LOGIN_SUCCESSES_1H = 2
+/**
+ * A shared address: at least this many distinct usernames signed in from it in the last hour. Each is a
+ * credential the origin accepted: minted cookies are free, and one account signed in again and again
+ * is one person.
+ */
+export const SHARED_MIN_SIGNED_IN_USERS_1H = 3
 
 /** The rate window a device must have existed for before its own count is the whole of it (s). */
 export const DEVICE_RATE_WINDOW_S = 60
 
 export interface AddressView {
-  /** Several devices that sign in successfully are behind this IP. */
+  /** Several people who sign in successfully are behind this IP. */
   readonly shared: boolean
 }
 
 export function addressView(read: JourneyRead): AddressView {
   if (read.status !== 'ok' || read.counters.ip === null) return { shared: false }
-  const ip = read.counters.ip
-  const devices = ip.distinct.devices?.['1h'] ?? 0
-  const successes = ip.counts.login_successes?.['1h'] ?? 0
-  return { shared: devices >= SHARED_MIN_DEVICES_1H && successes >= SHARED_MIN_LOGIN_SUCCESSES_1H }
+  return { shared: (read.counters.ip.distinct.signed_in_users?.['1h'] ?? 0) >= SHARED_MIN_SIGNED_IN_USERS_1H }
 }
 
 /**

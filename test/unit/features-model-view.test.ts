@@ -25,7 +25,7 @@ function read(device: KeySnapshot | null, ip: KeySnapshot): JourneyRead {
   return { status: 'ok', deny: null, counters: { device, ip, prefix: ip, user: null, asn: null, zoneLoginFailureRatio10m: null, missing: [], userKeySlow: false } } as unknown as JourneyRead
 }
 
-const office = key({ requests: 400, navigations: 60, login_successes: 9, login_failures: 3 }, { devices: 10, users: 10 })
+const office = key({ requests: 400, navigations: 60, login_successes: 9, login_failures: 3 }, { devices: 10, users: 10, signed_in_users: 9 })
 
 describe('the model view', () => {
   it('counts page views, not every asset, as the client\'s and the address\'s rate', () => {
@@ -45,10 +45,12 @@ describe('the model view', () => {
     expect([v[I.device_requests_1m], v[I.ip_requests_1m]]).toEqual([80, 90])
   })
 
-  it('recognises a shared address by its devices that sign in, not by minted cookies alone', () => {
+  it('recognises a shared address by the distinct accounts that sign in from it, not by minted cookies or one account again and again', () => {
     expect(addressView(read(null, office)).shared).toBe(true)
-    expect(addressView(read(null, key({ login_successes: 9 }, { devices: 2 }))).shared).toBe(false)
-    expect(addressView(read(null, key({ login_successes: 1 }, { devices: 30 }))).shared).toBe(false)
+    // Carrier-grade NAT: nobody has a cookie (no JavaScript), many people sign in.
+    expect(addressView(read(null, key({ login_successes: 30 }, { signed_in_users: 30 }))).shared).toBe(true)
+    expect(addressView(read(null, key({ login_successes: 9 }, { devices: 30, signed_in_users: 1 }))).shared).toBe(false)
+    expect(addressView(read(null, key({ login_successes: 2 }, { devices: 30, signed_in_users: 2 }))).shared).toBe(false)
     expect(addressView({ status: 'missing', reason: 'timeout', deny: null } as JourneyRead).shared).toBe(false)
   })
 

@@ -156,6 +156,45 @@ describe('default rules, driven by real counters', () => {
     expect((lines[3]?.reasons as string[])[0]).toBe('carding_declines')
   })
 
+  // Carrier-grade NAT: many people, no cookies (no JavaScript), one address. Three distinct accounts
+  // signed in make it shared; one account signed in three times does not.
+  const signInFrom = async (ip: string, users: string[]) => {
+    for (const u of users) await callWorker('/login', { method: 'POST', body: form({ username: u, password: 'right' }), headers: FORM }, { clientIp: ip, reply: status(200) })
+  }
+  const checkoutsFrom = async (ip: string, n: number): Promise<string[]> => {
+    const card = form({ card_number: '4111111111111111', exp: '12/30', cvv: '123', amount: '10' })
+    const rules: string[] = []
+    for (let i = 0; i < n; i++) {
+      const call = await callWorker('/checkout', { method: 'POST', body: card, headers: FORM }, { clientIp: ip, reply: status(200) })
+      rules.push(...(call.logs[0]?.rules as string[]))
+    }
+    return rules
+  }
+
+  it('carding: six paid checkouts from a shared address without cookies are its people, not a velocity', async () => {
+    await writeConfig({ version: 'carding-shared', thresholds: NO_MODEL, counters: PATIENT })
+    const shared = `${freshNet()}.1`
+    await signInFrom(shared, ['ann@example.com', 'bob@example.com', 'cy@example.com'])
+    expect(await checkoutsFrom(shared, 7)).not.toContain('carding_velocity')
+    const alone = `${freshNet()}.1`
+    await signInFrom(alone, ['ann@example.com', 'ann@example.com', 'ann@example.com'])
+    expect(await checkoutsFrom(alone, 7)).toContain('carding_velocity')
+  })
+
+  it('scraping_rate: a shared address without cookies gets the address bound, an address of one the client bound', async () => {
+    await writeConfig({ version: 'scrape-shared', thresholds: NO_MODEL, counters: PATIENT })
+    const pages = async (ip: string, n: number): Promise<string[]> => {
+      const rules: string[] = []
+      for (let i = 0; i < n; i++) rules.push(...((await callWorker(`/products?p=${i}`, { headers: { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } }, { clientIp: ip })).logs[0]?.rules as string[]))
+      return rules
+    }
+    const shared = `${freshNet()}.1`
+    await signInFrom(shared, ['dee@example.com', 'eve@example.com', 'fay@example.com'])
+    expect(await pages(shared, 95)).not.toContain('scraping_rate')
+    const alone = `${freshNet()}.1`
+    expect(await pages(alone, 95)).toContain('scraping_rate')
+  })
+
   it('signup_burst: the 5th signup from one address in an hour is challenged', async () => {
     await writeConfig({ version: 'signups', thresholds: NO_MODEL, counters: PATIENT })
     const ip = `${freshNet()}.1`
