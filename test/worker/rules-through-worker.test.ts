@@ -161,24 +161,40 @@ describe('default rules, driven by real counters', () => {
   const signInFrom = async (ip: string, users: string[]) => {
     for (const u of users) await callWorker('/login', { method: 'POST', body: form({ username: u, password: 'right' }), headers: FORM }, { clientIp: ip, reply: status(200) })
   }
-  const checkoutsFrom = async (ip: string, n: number): Promise<string[]> => {
+  /** The 1-based checkout at which carding_velocity first matched, or 0. */
+  const checkoutsFrom = async (ip: string, n: number): Promise<number> => {
     const card = form({ card_number: '4111111111111111', exp: '12/30', cvv: '123', amount: '10' })
-    const rules: string[] = []
-    for (let i = 0; i < n; i++) {
+    for (let i = 1; i <= n; i++) {
       const call = await callWorker('/checkout', { method: 'POST', body: card, headers: FORM }, { clientIp: ip, reply: status(200) })
-      rules.push(...(call.logs[0]?.rules as string[]))
+      if ((call.logs[0]?.rules as string[]).includes('carding_velocity')) return i
     }
-    return rules
+    return 0
   }
 
-  it('carding: six paid checkouts from a shared address without cookies are its people, not a velocity', async () => {
+  it('carding: paid checkouts from a shared address without cookies get 6 per account signed in there, not 6 in all', async () => {
     await writeConfig({ version: 'carding-shared', thresholds: NO_MODEL, counters: PATIENT })
     const shared = `${freshNet()}.1`
     await signInFrom(shared, ['ann@example.com', 'bob@example.com', 'cy@example.com'])
-    expect(await checkoutsFrom(shared, 7)).not.toContain('carding_velocity')
+    // Counts include the request being decided: the 18th checkout is 6 × 3 accounts.
+    expect(await checkoutsFrom(shared, 19)).toBe(18)
     const alone = `${freshNet()}.1`
     await signInFrom(alone, ['ann@example.com', 'ann@example.com', 'ann@example.com'])
-    expect(await checkoutsFrom(alone, 7)).toContain('carding_velocity')
+    expect(await checkoutsFrom(alone, 7)).toBe(6)
+  })
+
+  it('cart_hoarding: a shared address without cookies gets 20 cart adds per account signed in there', async () => {
+    await writeConfig({ version: 'cart-shared', thresholds: NO_MODEL, counters: PATIENT })
+    const adds = async (ip: string, n: number): Promise<string[][]> => {
+      const out: string[][] = []
+      for (let i = 0; i < n; i++) out.push((await callWorker('/cart', { method: 'POST', body: form({ sku: `s${i}`, qty: '1' }), headers: FORM }, { clientIp: ip })).logs[0]?.rules as string[])
+      return out
+    }
+    const shared = `${freshNet()}.1`
+    await signInFrom(shared, ['gil@example.com', 'hal@example.com', 'ida@example.com'])
+    const sharedRules = await adds(shared, 61)
+    expect(sharedRules.findIndex((r) => r.includes('cart_hoarding')) + 1).toBe(60)
+    const alone = `${freshNet()}.1`
+    expect((await adds(alone, 21)).findIndex((r) => r.includes('cart_hoarding')) + 1).toBe(20)
   })
 
   it('scraping_rate: a shared address without cookies gets the address bound, an address of one the client bound', async () => {
