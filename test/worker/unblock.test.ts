@@ -1,7 +1,9 @@
 // Unblocking a source through the admin API (POST /__edgeward/admin/unblock): the entry is lifted
 // AND the counts that listed it are forgotten, so the next request is judged afresh. DELETE on the
-// deny list alone leaves the counts: the next login trips credential_stuffing again (issue 18).
+// deny list alone leaves the counts: the next login trips credential_stuffing again. Every kind
+// `npm run unblock` takes (ip, device, user + ip) is lifted here.
 import { afterEach, describe, expect, it } from 'vitest'
+import { deviceCookie } from '../support/journey'
 import { callWorker, clearConfig, writeConfig, type Call } from '../support/worker'
 
 afterEach(clearConfig)
@@ -68,6 +70,41 @@ describe('unblocking a source that credential stuffing listed', () => {
     const r = await admin('unblock', 'POST', { kind: 'ip', value: ip })
     expect(r.response.status).toBe(200)
     expect(await r.response.json()).toEqual({ lifted: false, forgot: [`ip:${ip}`] })
+  })
+
+  it('lifts a device entry (npm run unblock -- device <id>): that browser is let back in', async () => {
+    await writeConfig(CONFIG)
+    const ip = `100.90.${++net}.9`
+    const { cookie, device } = await deviceCookie(ip)
+    const page = (n: number) => callWorker(`/products/${n}`, { headers: { cookie } }, { ...DEMO, clientIp: ip })
+    const listed = await admin('denylist', 'POST', { kind: 'device', value: device, ttl_s: 600, reason: 'manual' })
+    expect(listed.response.status).toBe(201)
+    const blocked = await page(1)
+    expect(blocked.response.status).toBe(403)
+    expect(blocked.logs[0]?.reasons).toContain('deny_device')
+    const r = await admin('unblock', 'POST', { kind: 'device', value: device })
+    expect(r.response.status).toBe(200)
+    expect(await r.response.json()).toEqual({ lifted: true, forgot: [`device:${device}`] })
+    const next = await page(2)
+    expect(next.response.status).toBe(200)
+    expect(next.logs[0]).toMatchObject({ action: 'allow', device })
+  })
+
+  it('lifts a user-from-address entry (npm run unblock -- user <hash> <ip>): forgets the username and the address', async () => {
+    await writeConfig(CONFIG)
+    const ip = `100.90.${++net}.10`
+    const first = await login(ip, 42, 'wrong')
+    const user = first.logs[0]?.user
+    expect(typeof user).toBe('string')
+    const listed = await admin('denylist', 'POST', { kind: 'user_ip', value: { user, ip }, ttl_s: 600, reason: 'manual' })
+    expect(listed.response.status).toBe(201)
+    const blocked = await login(ip, 42, 'pass-0042')
+    expect(blocked.response.status).toBe(403)
+    const r = await admin('unblock', 'POST', { kind: 'user_ip', value: { user, ip } })
+    expect(r.response.status).toBe(200)
+    expect(await r.response.json()).toEqual({ lifted: true, forgot: [`user:${String(user)}`, `ip:${ip}`] })
+    const ok = await login(ip, 42, 'pass-0042')
+    expect(ok.response.status).toBe(200)
   })
 
   it.each([
