@@ -4,7 +4,7 @@
 // recently used entry. (Memory over 100,000 devices is measured by `npm run bench`, module memory.)
 import { env } from 'cloudflare:workers'
 import { exportJWK, generateKeyPair } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { compileConfig } from '../../src/config/compileConfig'
 import { denyKey, type DenyKind } from '../../src/counters/deny'
 import { keyCacheSize, keyedHash, KEY_CACHE_SIZE } from '../../src/log/keyedHash'
@@ -191,11 +191,21 @@ describe('in-isolate caches', () => {
   it('log a stream of distinct refused models once each without keeping all of them', async () => {
     resetModelCacheForTests()
     const garbage = { get: () => Promise.resolve('{"schema_version": 1}') } as unknown as KVNamespace
-    for (let i = 0; i < 3 * REPORTED_MODELS_CAP; i++) {
-      const config = compileConfig({ version: 'm', model: { active: `model-${i}` } })
-      if (!config.ok) throw new Error(config.detail)
-      expect((await activeModel(garbage, config.value, NOW + i)).problem).toBe('model_rejected')
-      expect(reportedModelsSize()).toBeLessThanOrEqual(REPORTED_MODELS_CAP)
+    // Each refusal's line is read here, not printed into a passing run's output.
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      for (let i = 0; i < 3 * REPORTED_MODELS_CAP; i++) {
+        const config = compileConfig({ version: 'm', model: { active: `model-${i}` } })
+        if (!config.ok) throw new Error(config.detail)
+        expect((await activeModel(garbage, config.value, NOW + i)).problem).toBe('model_rejected')
+        expect((await activeModel(garbage, config.value, NOW + i)).problem).toBe('model_rejected')
+        expect(reportedModelsSize()).toBeLessThanOrEqual(REPORTED_MODELS_CAP)
+      }
+      const models = logged.mock.calls.map((args) => (JSON.parse(String(args[0])) as { event: string; model: string }))
+      expect(models.every((l) => l.event === 'model_rejected')).toBe(true)
+      expect(models.map((l) => l.model)).toEqual(Array.from({ length: 3 * REPORTED_MODELS_CAP }, (_, i) => `model-${i}`))
+    } finally {
+      logged.mockRestore()
     }
     resetModelCacheForTests()
     resetConfigCacheForTests()
