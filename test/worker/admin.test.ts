@@ -93,16 +93,19 @@ describe('admin deny list', () => {
   })
 })
 
+/** An NDJSON body as text (workerd warns on .text() for a content type it does not know as text). */
+const ndjson = async (r: Response): Promise<string> => new TextDecoder().decode(await r.arrayBuffer())
+
 describe('admin labels', () => {
   it('round-trips labels posted as NDJSON and as a JSON array, in order', async () => {
-    const before = (await (await call('/__edgeward/admin/labels', { headers: auth })).text()).split('\n').filter(Boolean).length
+    const before = (await ndjson(await call('/__edgeward/admin/labels', { headers: auth }))).split('\n').filter(Boolean).length
     const nd = '{"ref":"ref-1","label":"fraud","note":"stuffing wave"}\n{"device":"dev-9","label":"legitimate"}\n'
     expect((await call('/__edgeward/admin/labels', { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body: nd })).status).toBe(201)
     const arr = await call('/__edgeward/admin/labels', json('POST', [{ user: 'u-hash', label: 'fraud' }]))
     expect(arr.status).toBe(201)
     const res = await call('/__edgeward/admin/labels', { headers: auth })
     expect(res.headers.get('content-type')).toMatch(/application\/x-ndjson/)
-    const lines = (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+    const lines = (await ndjson(res)).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
     const mine = lines.slice(before).map(({ seq: _s, created_at: _c, ...rest }) => rest)
     expect(mine).toEqual([
       { ref: 'ref-1', label: 'fraud', note: 'stuffing wave' },
