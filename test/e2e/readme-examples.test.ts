@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseSimArgs } from '../../src/cli/simulate/args'
 import { compileConfig } from '../../src/config/compileConfig'
 import { freePort, startDevServer, waitForLog, type DevServer } from './support/devServer'
 import { parseClaim, readmeExamples, splitWords, type Example } from './support/readmeExamples'
@@ -142,6 +143,11 @@ describe('the README examples, run against npm start', () => {
             expect(r.stdout, where).toContain('would write')
           } else await checkWranglerSyntax(example, env)
           break
+        case 'full-run': {
+          const parsed = parseSimArgs(claim.args)
+          expect(parsed.ok, `${where}: ${parsed.ok ? '' : parsed.error}`).toBe(true)
+          break
+        }
         case 'mode': {
           const r = await sh(command, env)
           expect(r.code, `${where}\n${r.stderr}`).toBe(0)

@@ -85,4 +85,20 @@ describe('npm run simulate -- --smoke', () => {
     expect(shared.length).toBeGreaterThan(0)
     for (const [, ss] of shared) for (const s of ss) expect(s).toMatch(/^human_http-/)
   }, 120_000)
+
+  it("runs the README's eval line on those rows: AUC, the table at each FPR and the SVG report", () => {
+    const rows = join(dir, 'rows.ndjson')
+    const svg = join(dir, 'report.svg')
+    const r = spawnSync('npm', ['run', '-s', 'eval', '--', rows, '--target-fpr', '0.0002', '--report', svg], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+    expect(r.status, r.stderr.slice(-3000)).toBe(0)
+    // The tables go to stderr, the figures as one JSON object on stdout's last line.
+    expect(r.stderr).toMatch(/AUC \d\.\d{5}/)
+    expect(r.stderr).toContain('| 0.02% |')
+    const figures = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { auc: number; target_fpr: number; humans: number; attacks: number }
+    expect(figures.target_fpr).toBe(0.0002)
+    expect(figures.humans).toBeGreaterThan(0)
+    expect(figures.attacks).toBeGreaterThan(0)
+    expect(figures.auc).toBeGreaterThan(0.5)
+    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg/)
+  }, 90_000)
 })

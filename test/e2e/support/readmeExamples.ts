@@ -6,6 +6,7 @@
 //   # shadow within 10 s                                         npm run config -- <mode>: health shows it in time
 //   # refused: text                                              exit 1, stderr contains text
 //   # needs an account …                                         syntax only (wrangler --help, --dry-run)
+//   # a full run …  (npm run simulate -- …)                        its flags parsed by the simulator's own parser
 export interface Example {
   /** 1-based README line of the command's first line. */
   readonly line: number
@@ -17,6 +18,7 @@ export type Claim =
   | { readonly kind: 'assignment' }
   | { readonly kind: 'covered'; readonly by: string }
   | { readonly kind: 'account' }
+  | { readonly kind: 'full-run'; readonly args: readonly string[] }
   | { readonly kind: 'mode'; readonly mode: string }
   | { readonly kind: 'route'; readonly routeClass: string; readonly pattern: string }
   | { readonly kind: 'refused'; readonly text: string }
@@ -33,9 +35,8 @@ const COVERED: readonly (readonly [RegExp, string])[] = [
   [/^npm start$/, 'test/e2e/npm-start.test.ts'],
   [/^npm test$/, '.ci/run'],
   [/^npm run simulate -- --smoke$/, 'test/e2e/simulate-smoke.test.ts'],
-  // Minutes-long runs, not in npm test: their figures and how to reproduce them are in docs/simulation.md.
-  [/^npm run simulate -- --seed \d+ --out \S+$/, 'docs/simulation.md'],
-  [/^npm run eval -- \S+ --target-fpr [\d.]+ --report \S+$/, 'docs/simulation.md'],
+  // Run there on the smoke's own labelled rows (a full run's file takes minutes to make).
+  [/^npm run eval -- \S+ --target-fpr [\d.]+ --report \S+$/, 'test/e2e/simulate-smoke.test.ts'],
 ]
 
 const COMMENT = /\s{2,}#(?:\s(.*))?$/
@@ -80,6 +81,9 @@ export function parseClaim(e: Example): Claim | null {
   if (/^[A-Za-z_][A-Za-z0-9_]*=\S/.test(command) && !command.includes(' && ')) return { kind: 'assignment' }
   for (const [re, by] of COVERED) if (re.test(command)) return { kind: 'covered', by }
   if (/needs (?:a Cloudflare|an) account/.test(comment)) return { kind: 'account' }
+  // A full simulator run takes minutes: npm test checks its flags (and runs the smoke).
+  const full = /^npm run simulate -- (.+)$/.exec(command)
+  if (full !== null && /^a full run\b/.test(comment)) return { kind: 'full-run', args: splitWords(full[1] ?? '') }
   const mode = /^npm run config -- (shadow|enforce|off)$/.exec(command)
   const within = /^(shadow|enforce|off) within 10 s\b/.exec(comment)
   if (mode !== null) return within !== null && within[1] === mode[1] ? { kind: 'mode', mode: mode[1] ?? '' } : null
