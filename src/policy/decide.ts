@@ -31,6 +31,11 @@ export interface DecideInput {
   readonly fetchKind: FetchKind
   /** A sub-resource of this client was due a challenge it could not show: its next navigation carries it. */
   readonly challengeOwed: boolean
+  /**
+   * A client without a device cookie on a shared address (3+ accounts signed in from it in the hour,
+   * src/features/modelView.ts): the client is many people, and the model sees none of its journey.
+   */
+  readonly crowd?: boolean
 }
 
 /**
@@ -41,7 +46,11 @@ export interface DecideInput {
  *   `review`: the attempt is the POST, decided on its own, and a person whose browser runs no
  *   JavaScript cannot pass a challenge;
  * - a score alone never deny-lists an address: only a device (its signed cookie) — an address is
- *   listed only by a rule with counter evidence (stuffing, carding).
+ *   listed only by a rule with counter evidence (stuffing, carding);
+ * - a crowd (no device cookie, on a shared address) is challenged by a score alone only at the block
+ *   threshold, and never blocked by one: below it the request is marked `review`. Its journey is many
+ *   people's; only its headers are its own, and one person's odd browser must not stop the office.
+ *   Being a crowd costs 3 working accounts signed in from the address within the hour.
  * Rules still act with their own action.
  */
 const PAGE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
@@ -118,7 +127,11 @@ export function decide(input: DecideInput): Verdict {
     would = risk >= t.block ? 'block' : risk >= t.challenge ? 'challenge' : 'allow'
     source = 'model'
     reasons = [...input.modelReasons]
-    if (would === 'block' && pageView) would = 'challenge'
+    if (would === 'block' && (pageView || input.crowd === true)) would = 'challenge'
+    if (would === 'challenge' && input.crowd === true && risk < t.block) {
+      would = 'allow'
+      reasons = ['review', ...reasons]
+    }
     if (would === 'challenge' && formView) {
       would = 'allow'
       reasons = ['review', ...reasons]

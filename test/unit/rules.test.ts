@@ -154,6 +154,22 @@ describe('decide', () => {
     expect(at('login', 'POST', 0.99).decision.action).toBe('block')
   })
 
+  it('challenges a crowd (no cookie, shared address) on a score alone only at the block threshold, and never blocks it', () => {
+    const crowd = { crowd: true }
+    expect(at('login', 'POST', 0.88, crowd).decision).toMatchObject({ action: 'allow', reasons: ['review'] })
+    expect(at('checkout', 'POST', 0.8, crowd).decision.action).toBe('allow')
+    expect(at('other', 'GET', 0.9, crowd).decision.action).toBe('allow')
+    expect(at('login', 'POST', 0.96, crowd).decision.action).toBe('challenge')
+    expect(at('login', 'POST', 0.999, crowd).decision.action).toBe('challenge')
+    expect(at('other', 'GET', 0.99, crowd).decision.action).toBe('challenge')
+    // The same scores without the crowd: as ever.
+    expect(at('login', 'POST', 0.88).decision.action).toBe('challenge')
+    expect(at('login', 'POST', 0.999).decision.action).toBe('block')
+    // A rule with counter evidence still acts on a crowd.
+    const stuffing = evaluateRules(config.rules, ruleContext((() => { const v = emptyFeatureVector(); v[FEATURE_INDEX.device_distinct_users_10m] = 5; return v })(), facts))
+    expect(at('login', 'POST', 0.1, { ...crowd, rules: stuffing }).decision).toMatchObject({ action: 'block', source: 'rule' })
+  })
+
   it('never lets the model alone block a page view: at most it challenges', () => {
     expect(at('other', 'GET', 0.999).decision.action).toBe('challenge')
     expect(at('checkout', 'HEAD', 0.99).decision.action).toBe('challenge')

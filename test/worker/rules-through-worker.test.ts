@@ -211,6 +211,20 @@ describe('default rules, driven by real counters', () => {
     expect(await pages(alone, 95)).toContain('scraping_rate')
   })
 
+  it('a crowd (no cookie, 3+ accounts signed in from its address) is marked for review where the model alone would challenge', async () => {
+    // Every score challenges, none blocks: what decides is whether the client is a crowd.
+    const LOW = { ...NO_MODEL, default: { challenge: 0, block: 1 }, login: { challenge: 0, block: 1 } }
+    await writeConfig({ version: 'crowd-sign-ins', thresholds: NO_MODEL, rules: [], counters: PATIENT })
+    const shared = `${freshNet()}.1`
+    await signInFrom(shared, ['jo@example.com', 'ken@example.com', 'lu@example.com'])
+    const alone = `${freshNet()}.1`
+    await signInFrom(alone, ['jo@example.com', 'jo@example.com', 'jo@example.com'])
+    await writeConfig({ version: 'crowd', thresholds: LOW, rules: [], counters: PATIENT })
+    const attempt = (ip: string) => callWorker('/login', { method: 'POST', body: form({ username: 'kim@example.com', password: 'right' }), headers: FORM }, { clientIp: ip, reply: status(200) })
+    expect((await attempt(shared)).logs[0]).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['review']) })
+    expect((await attempt(alone)).logs[0]).toMatchObject({ action: 'challenge', source: 'model' })
+  })
+
   it('signup_burst: the 5th signup from one address in an hour is challenged', async () => {
     await writeConfig({ version: 'signups', thresholds: NO_MODEL, counters: PATIENT })
     const ip = `${freshNet()}.1`
