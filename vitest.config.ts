@@ -3,17 +3,13 @@ import { defineConfig } from 'vitest/config'
 // The workers pool's shutdown line (not a test's): see the file.
 import './test/support/quietPoolShutdown.ts'
 
-// Five projects (`npm test` runs unit, worker and e2e):
+// Four projects (`npm test` runs unit, worker and e2e):
 // - unit:     src/ in plain Node — proves the pipeline has no platform dependency.
 // - worker:   the Worker and its Durable Objects inside workerd with real bindings.
-// - e2e:      a real `wrangler dev` (and a real Chromium where installed), driven from Node.
+// - e2e:      a real `wrangler dev` (and a real Chromium where installed), driven from Node: people
+//   in real Chromium (test/e2e/people*.test.ts) and the real apps behind edgeward (docs/real-apps.md).
 // - adaptive: issue 12's adaptive-attacker measurement through workerd (`npm run test:adaptive`,
 //   10–20 minutes): each tactic against the plain attack, 40 attempts; its open gaps are in docs/adaptive.md.
-// - open-gaps: see OPEN_GAPS.
-// End-to-end tests of promises not yet kept (`npm run test:open-gaps`, not part of `npm test` until
-// they pass): a person who mistypes three times. The real-app tests (a person in real Chromium
-// using Node-RED and Jingo behind edgeward in enforce mode, docs/real-apps.md) pass and are in e2e.
-const OPEN_GAPS = ['test/e2e/people-mistypes.test.ts'] as const
 
 const workerPool = () =>
   cloudflareTest({
@@ -43,15 +39,11 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          exclude: [...OPEN_GAPS],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },
-      },
-      {
-        test: { name: 'open-gaps', include: [...OPEN_GAPS], environment: 'node', testTimeout: 180_000, hookTimeout: 180_000, fileParallelism: false },
       },
     ],
   },

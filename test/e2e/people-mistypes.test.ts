@@ -3,14 +3,16 @@
 // and gets in. They sign in behind the same address as five colleagues who each mistyped once just
 // before, so the address is busy: new devices there meet many_new_devices on every sign-in, and
 // only the clearance their own browser earned lifts it (docs/challenge.md). Without that, the
-// browser solved, was challenged again and sat on "already verified" (the 150 s hang). Still in
-// open-gaps (`npm run test:open-gaps`): it passed 3 runs in a row, then one run did not settle
-// within 150 s, cause not seen yet (settled() now says on which page it stuck).
+// browser solved, was challenged again and sat on "already verified" (the 150 s hang). It could
+// still meet that page when its device's counters missed their budget while the address's answered
+// (the rule matched, the device's username count was unread, its clearance not read); that now
+// fails open (test/worker/challenge-identity-lift.test.ts). If it sticks again, settled() says on
+// which page, and out/e2e/people/people-mistypes-decisions.jsonl holds every decision.
 import { describe, expect, it } from 'vitest'
 import { haveChromium, mitigatedLines, signIn, sleep, usePeople } from './support/person'
 
 describe.skipIf(!haveChromium && process.env.CI === undefined)('a person who mistypes three times, enforce mode', () => {
-  const site = usePeople()
+  const site = usePeople('people-mistypes')
 
   it('at most challenges someone who mistypes three times behind a busy address, and lets them in', async () => {
     // Five colleagues, one new browser each, every one mistyping once: 5 devices, 5 failed sign-ins.

@@ -4,12 +4,12 @@
 // or rate-limited and all of them get in; the JavaScript-off visitor sees no mitigation at all; in
 // the office at most two sign-in attempts may be challenged (the browser solves it by itself, the
 // person signs in again). Every client is 127.0.0.1 — one address. (Someone who mistypes three times:
-// people-mistypes.test.ts, not yet passing — `npm run test:open-gaps`.)
+// people-mistypes.test.ts.)
 import { describe, expect, it } from 'vitest'
 import { haveChromium, mitigatedLines, OUT, record, signIn, sleep, usePeople } from './support/person'
 
 describe.skipIf(!haveChromium && process.env.CI === undefined)('people in ordinary situations, enforce mode', () => {
-  const site = usePeople()
+  const site = usePeople('people')
 
   it('lets ten colleagues behind one address sign in within three minutes, three of them after one mistake: none blocked, at most two attempts challenged', async () => {
     const started = Date.now()

@@ -1,7 +1,7 @@
 // People in real Chromium through `npm start`: the browser a person runs (navigator.webdriver false,
 // AutomationControlled off, the headful User-Agent), their typing, and a sign-in that waits out a
 // challenge the way the browser does. Shared by the people e2e tests.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
@@ -53,8 +53,10 @@ export async function launchPersonBrowser(): Promise<{ browser: Browser; userAge
 /**
  * A describe block's `npm start` (enforce, bundled config) and person's Chromium: started before
  * its tests, stopped after. `newPerson` opens a fresh browser profile (cookies and all) per person.
+ * Given a name, every decision line the server printed is saved to out/e2e/people/<name>-decisions.jsonl
+ * afterwards, so a failed run can be read back (which rule fired on which request, and why).
  */
-export function usePeople(): { readonly server: DevServer; newPerson(js?: boolean): Promise<BrowserContext> } {
+export function usePeople(name?: string): { readonly server: DevServer; newPerson(js?: boolean): Promise<BrowserContext> } {
   let server: DevServer
   let browser: Browser
   let userAgent: string
@@ -65,6 +67,9 @@ export function usePeople(): { readonly server: DevServer; newPerson(js?: boolea
     ;({ browser, userAgent } = await launchPersonBrowser())
   }, 120_000)
   afterAll(async () => {
+    if (name !== undefined && server !== undefined) {
+      writeFileSync(`${OUT}/${name}-decisions.jsonl`, server.logLines().map((l) => JSON.stringify(l)).join('\n') + '\n')
+    }
     await browser?.close()
     await server?.stop()
   })
