@@ -1,5 +1,6 @@
-// Every shell example in the README runs here, in README order, against its own `npm start`
-// (own port and KV state), and each is held to the claim its comment makes (# 200 + session,
+// Every shell example in the README, and in the docs pages its examples moved to (PAGES), runs
+// here, page by page in PAGES order and in page order within each, against one `npm start` of its
+// own (own port and KV state), and each is held to the claim its comment makes (# 200 + session,
 // # 403 block (rule), # prints "…", # shadow within 10 s, # refused: …). Examples that need a
 // Cloudflare account are checked against wrangler's own --help (and `deploy --dry-run` builds).
 // A line with no claim this file knows fails: an example that cannot be checked is not shipped.
@@ -15,6 +16,13 @@ import { parseClaim, readmeExamples, splitWords, type Example } from './support/
 
 const ROOT = join(import.meta.dirname, '../..')
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8')
+/**
+ * The pages whose examples run, in the order they run on one server: the README's knobs (which leave
+ * it in enforce), then the pages the README links for the rest (the demo's first try expects the
+ * bundled enforce; the config page then writes docs/config-example.json, and so on).
+ */
+const PAGES = ['README.md', 'docs/demo.md', 'docs/config.md', 'docs/operating.md', 'docs/deploy.md'] as const
+const page = (p: string): string => readFileSync(join(ROOT, p), 'utf8')
 /** How long a config write may take to show in a running server: its 10 s cache, plus polling slack. */
 const CONFIG_PICKUP_MS = 12_000
 
@@ -91,7 +99,7 @@ describe('the README examples, run against npm start', () => {
   let server: DevServer
   let state: string
   let env: Record<string, string>
-  const examples = readmeExamples(README)
+  const examples = PAGES.flatMap((p) => readmeExamples(page(p)).map((e) => ({ ...e, page: p })))
 
   beforeAll(async () => {
     state = mkdtempSync(join(tmpdir(), 'edgeward-readme-state-'))
@@ -106,7 +114,12 @@ describe('the README examples, run against npm start', () => {
 
   it('finds the examples: every shell line outside the covered-elsewhere list makes a claim this test checks', () => {
     expect(examples.length).toBeGreaterThan(20)
-    for (const e of examples) expect(parseClaim(e), `README line ${e.line}: ${e.command}`).not.toBeNull()
+    for (const p of PAGES) expect(examples.filter((e) => e.page === p).length, `examples in ${p}`).toBeGreaterThan(2)
+    for (const e of examples) expect(parseClaim(e), `${e.page} line ${e.line}: ${e.command}`).not.toBeNull()
+  })
+
+  it('runs the examples of every page the README sends a reader to for them', () => {
+    for (const p of PAGES.slice(1)) expect(README, `README links ${p}`).toContain(`](${p})`)
   })
 
   it('links only what a reader of the repository can open', () => {
@@ -116,18 +129,18 @@ describe('the README examples, run against npm start', () => {
     expect(README).not.toMatch(/shared\/DESIGN\.md|issue #\d/)
   })
 
-  it('holds the README config example to the real schema, and docs/config-example.json to the README', () => {
-    const block = /```json\n(\{ "version": "2026-11-21\.1"[\s\S]*?)```/.exec(README)?.[1]
+  it('holds the config example of docs/config.md to the real schema, and docs/config-example.json to it', () => {
+    const block = /```json\n(\{ "version": "2026-11-21\.1"[\s\S]*?)```/.exec(page('docs/config.md'))?.[1]
     expect(block).toBeDefined()
     expect(compileConfig(JSON.parse(block ?? '')).ok).toBe(true)
     expect(readFileSync(join(ROOT, 'docs/config-example.json'), 'utf8')).toBe(block)
   })
 
-  it('runs each example in README order and gets what its comment claims', async () => {
+  it('runs each example in page order and gets what its comment claims', async () => {
     let prelude = ''
     for (const example of examples) {
       const claim = parseClaim(example)
-      const where = `README line ${example.line}: ${example.command}`
+      const where = `${example.page} line ${example.line}: ${example.command}`
       const command = example.command.replaceAll('127.0.0.1:8787', `127.0.0.1:${server.port}`)
       switch (claim?.kind) {
         case 'assignment':

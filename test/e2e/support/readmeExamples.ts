@@ -1,6 +1,7 @@
-// The README's shell examples and the claim each one's comment makes. Takes the README text;
-// returns one Example per command (continuation lines joined) and parses its claim. Pure: the
-// test (readme-examples.test.ts) runs them. Claims, from the comment after the command:
+// A page's shell examples (the README's, and the docs pages' its examples moved to) and the claim
+// each one's comment makes. Takes the page's text; returns one Example per command (continuation
+// lines joined) and parses its claim. Pure: the test (readme-examples.test.ts) runs them. Claims,
+// from the comment after the command:
 //   # 200 | # 403 block (rule) | # 200 + session | # 201: text   an HTTP answer (status, edgeward-mitigated, rule, cookie)
 //   # prints "text"                                              stdout contains text
 //   # shadow within 10 s                                         npm run config -- <mode>: health shows it in time
@@ -8,7 +9,7 @@
 //   # needs an account …                                         syntax only (wrangler --help, --dry-run)
 //   # a full run …  (npm run simulate -- …)                        its flags parsed by the simulator's own parser
 export interface Example {
-  /** 1-based README line of the command's first line. */
+  /** 1-based line, in its page, of the command's first line. */
   readonly line: number
   readonly command: string
   readonly comment: string
