@@ -166,7 +166,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     method: input.credentials?.attempt ? 'POST' : facts.method,
     fetchKind: creditedFetchKind(claimedKind, journey),
     challengeOwed: owedChallenges.isOwed(owedKey(device), now),
-    crowd: device === null && address.shared,
+    crowd: device === null && address.crowd,
   }
   let verdict = decide(decideInput)
   // `liftable`, not the decision's action: a sub-resource's challenge was already turned into an

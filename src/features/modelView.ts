@@ -20,21 +20,32 @@ import { FEATURE_INDEX as I, type FeatureVector } from './list'
 /**
  * A shared address: at least this many distinct usernames signed in from it in the last hour. Each is a
  * credential the origin accepted: minted cookies are free, and one account signed in again and again
- * is one person.
+ * is one person. Such an address is also a *crowd* for a client without a cookie (src/policy/decide.ts).
  */
 export const SHARED_MIN_SIGNED_IN_USERS_1H = 3
+/**
+ * Or, for the model's view only: this many distinct established devices seen from it in the hour and
+ * this many successful sign-ins — an office whose browsers run the SDK, before three of them signed in.
+ */
+export const SHARED_MIN_DEVICES_1H = 3
+export const SHARED_MIN_LOGIN_SUCCESSES_1H = 2
 
 /** The rate window a device must have existed for before its own count is the whole of it (s). */
 export const DEVICE_RATE_WINDOW_S = 60
 
 export interface AddressView {
-  /** Several people who sign in successfully are behind this IP. */
+  /** Several people are behind this IP (either test above): the model sees a client's own counts. */
   readonly shared: boolean
+  /** 3+ accounts signed in from this IP in the hour: a cookie-less client here is a crowd. */
+  readonly crowd: boolean
 }
 
 export function addressView(read: JourneyRead): AddressView {
-  if (read.status !== 'ok' || read.counters.ip === null) return { shared: false }
-  return { shared: (read.counters.ip.distinct.signed_in_users?.['1h'] ?? 0) >= SHARED_MIN_SIGNED_IN_USERS_1H }
+  if (read.status !== 'ok' || read.counters.ip === null) return { shared: false, crowd: false }
+  const ip = read.counters.ip
+  const crowd = (ip.distinct.signed_in_users?.['1h'] ?? 0) >= SHARED_MIN_SIGNED_IN_USERS_1H
+  const devices = (ip.distinct.devices?.['1h'] ?? 0) >= SHARED_MIN_DEVICES_1H && (ip.counts.login_successes?.['1h'] ?? 0) >= SHARED_MIN_LOGIN_SUCCESSES_1H
+  return { shared: crowd || devices, crowd }
 }
 
 /**
