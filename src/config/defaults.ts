@@ -1,6 +1,6 @@
 // The bundled default config: what runs before anything is written to KV, and what a
 // fresh isolate falls back to when KV holds no valid config. Runs in mode `enforce`;
-// a new deployment should write mode `shadow` to KV first (README, "Deploy").
+// a new deployment should write mode `shadow` to KV first (docs/deploy.md).
 import type { ConfigInput } from './schema'
 
 const SENSITIVE = '["login", "signup", "password_reset", "checkout", "transfer", "profile"]'
