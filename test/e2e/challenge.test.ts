@@ -31,6 +31,12 @@ const PORT = 24100
 /** Thresholds per route class: every `other` request (e.g. /products/7) is challenged. */
 const CONFIG = { version: 'e2e-challenge', thresholds: { other: { challenge: 0, block: 1 } } }
 const SOLVE_MS = 60_000
+/**
+ * 20 bits is about 2^20 hashes on average, but the count is geometric: one solve took 22.6 s alone on
+ * this box (mean), and over 60 s once beside the rest of `npm test`. 180 s keeps a chance failure of
+ * an honest solve below e^-8 at that mean; the test is about getting through, not about speed.
+ */
+const SOLVE_20_BITS_MS = 180_000
 
 const haveChromium = existsSync(CHROMIUM)
 
@@ -123,7 +129,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('a real browser s
     // While it works (20 bits take seconds here): the page a person sees.
     await page.locator('#ew-status').waitFor({ state: 'visible', timeout: 10_000 })
     await page.screenshot({ path: join(SHOTS, 'challenge-page.png') })
-    await page.waitForURL(/\/products\/9$/, { timeout: SOLVE_MS, waitUntil: 'commit' })
+    await page.waitForURL(/\/products\/9$/, { timeout: SOLVE_20_BITS_MS, waitUntil: 'commit' })
     const solvedMs = Date.now() - started
     const details = server.logLines().slice(before).map((l) => l.detail)
     expect(details).toContain('challenge:issued:pow:20')
@@ -131,7 +137,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('a real browser s
     // 20 bits in the page's own Web Crypto loop (one run, this machine, shared CPU): docs/challenge.md.
     console.info(JSON.stringify({ event: 'e2e_pow_20_bits_ms', ms: solvedMs }))
     await fresh.close()
-  }, SOLVE_MS + 10_000)
+  }, SOLVE_20_BITS_MS + 10_000)
 
   it('lets the next request through on the clearance, without a new challenge', async () => {
     const page = await context.newPage()
