@@ -71,6 +71,8 @@ export interface Evaluation {
   readonly counters: 'ok' | 'missing'
   /** Journey-counter rule variables (`ip.distinct_devices_1h`, …; null where a key is missing). */
   readonly counterValues: CounterRuleValues
+  /** The addresses this request's username was tried from in the hour, this one included (null: none or unread). */
+  readonly userAddresses1h: number | null
   readonly modelVersion: string
   /** A valid, unreplayed cookie already proven by an SDK nonce: its collects carry the proof (worker/routes/collect.ts). */
   readonly deviceProven: boolean
@@ -224,6 +226,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     // ok: every key answered; missing: at least one did not (`missing` names which).
     counters: journey.status === 'ok' && journey.counters.missing.length === 0 ? 'ok' : 'missing',
     counterValues,
+    userAddresses1h: numberOrNull(features[FEATURE_INDEX.user_distinct_ips_1h]),
     modelVersion: model.model?.version ?? MODEL_FALLBACK_NAME,
     deviceProven: standing.unproven === false,
   }

@@ -18,6 +18,8 @@ export interface OutcomeContext {
   readonly routeClass: RouteClass
   readonly method: string
   readonly now: number
+  /** The addresses the request's username was tried from in the hour, this one included (null: unread). */
+  readonly userAddresses1h: number | null
 }
 
 export function countOriginOutcome(c: OutcomeContext, origin: Response): Response {
@@ -26,7 +28,7 @@ export function countOriginOutcome(c: OutcomeContext, origin: Response): Respons
   // Not an outcome whatever a marker says (GET, 5xx, 429, another route): nothing to do.
   if (unmarked === null && marked === null) return origin
   const record = (outcome: Outcome | null): Promise<void> =>
-    outcome === null ? Promise.resolve() : recordOutcome(c.env, c.keys, outcome, c.now, { defer: (p) => c.ctx.waitUntil(p) })
+    outcome === null ? Promise.resolve() : recordOutcome(c.env, c.keys, outcome, c.now, { defer: (p) => c.ctx.waitUntil(p), userAddresses1h: c.userAddresses1h })
 
   const countAs = (outcome: Outcome | null): Response => {
     c.ctx.waitUntil(record(outcome))

@@ -66,7 +66,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     // After the SDK went in: a tee of a native body with one branch in HTMLRewriter does not let the
     // other read ahead of the client, so the body marker is read from what the client gets.
     if (!answer.unreachable) {
-      const outcome = { env, ctx, config, keys: evaluation.keys, routeClass: decision.routeClass, method: submits ? 'POST' : facts.method, now }
+      const outcome = { env, ctx, config, keys: evaluation.keys, routeClass: decision.routeClass, method: submits ? 'POST' : facts.method, now, userAddresses1h: evaluation.userAddresses1h }
       try {
         response = countOriginOutcome(outcome, response)
       } catch (error) {

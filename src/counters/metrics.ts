@@ -107,11 +107,21 @@ export function outcomeMetric(outcome: Outcome): Metric {
   return OUTCOME_METRIC[outcome]
 }
 
-/** The after-response set member: a sign-in's username, refused or accepted, on its device / IP / prefix keys, else null. */
-export function outcomeDistinct(kind: KeyKind, outcome: Outcome, user: string | null): DistinctAdd | null {
+/**
+ * An account signed in from more addresses than this in the hour is not a person of each of them: a
+ * roaming account, or one an attacker signs in with through every proxy to make it look shared.
+ */
+export const PERSON_MAX_ADDRESSES_1H = 2
+
+/**
+ * The after-response set member on a device / IP / prefix key, else null: a refused sign-in's username,
+ * or an accepted one's when its account was seen from at most PERSON_MAX_ADDRESSES_1H addresses in the
+ * hour (`userAddresses1h`, this one included; null: unknown, not counted).
+ */
+export function outcomeDistinct(kind: KeyKind, outcome: Outcome, user: string | null, userAddresses1h: number | null = null): DistinctAdd | null {
   if (user === null || kind === 'user') return null
   if (outcome === 'login_failure') return { set: 'failed_users', member: user }
-  if (outcome === 'login_success') return { set: 'signed_in_users', member: user }
+  if (outcome === 'login_success' && userAddresses1h !== null && userAddresses1h <= PERSON_MAX_ADDRESSES_1H) return { set: 'signed_in_users', member: user }
   return null
 }
 

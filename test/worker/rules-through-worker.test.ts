@@ -225,6 +225,19 @@ describe('default rules, driven by real counters', () => {
     expect((await attempt(alone)).logs[0]).toMatchObject({ action: 'challenge', source: 'model' })
   })
 
+  it('three accounts signed in through every proxy make no crowd past their second address', async () => {
+    const LOW = { ...NO_MODEL, default: { challenge: 0, block: 1 }, login: { challenge: 0, block: 1 } }
+    await writeConfig({ version: 'crowd-proxies-sign-ins', thresholds: NO_MODEL, rules: [], counters: PATIENT })
+    const own = ['own1@example.com', 'own2@example.com', 'own3@example.com']
+    const proxies = [`${freshNet()}.1`, `${freshNet()}.1`, `${freshNet()}.1`]
+    for (const ip of proxies) await signInFrom(ip, own)
+    await writeConfig({ version: 'crowd-proxies', thresholds: LOW, rules: [], counters: PATIENT })
+    const attempt = (ip: string) => callWorker('/login', { method: 'POST', body: form({ username: 'victim@example.com', password: 'guess' }), headers: FORM }, { clientIp: ip, reply: status(401) })
+    // The first two addresses count each account as one of their people; the third does not.
+    expect((await attempt(proxies[1]!)).logs[0]).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['review']) })
+    expect((await attempt(proxies[2]!)).logs[0]).toMatchObject({ action: 'challenge', source: 'model' })
+  })
+
   it('signup_burst: the 5th signup from one address in an hour is challenged', async () => {
     await writeConfig({ version: 'signups', thresholds: NO_MODEL, counters: PATIENT })
     const ip = `${freshNet()}.1`

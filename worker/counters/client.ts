@@ -64,6 +64,8 @@ export interface ClientOptions {
   readonly mirrorBudgetMs?: number
   /** counters.ipv6_prefix_bits: an IPv6 address is counted and denied by this prefix (default 64). */
   readonly ipv6PrefixBits?: number
+  /** recordOutcome: the addresses the username was tried from in the hour (outcomeDistinct), null if unread. */
+  readonly userAddresses1h?: number | null
 }
 
 export const DEFAULT_BUDGET_MS = 25
@@ -182,7 +184,7 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
   if (outcome === 'login_success') caches.zone.note('login_successes')
   if (outcome === 'login_failure') caches.zone.note('login_failures')
   const ip = ipCounterKey(keys.ip, opts.ipv6PrefixBits)
-  const calls = keyCalls(keys, ip).map((c) => ({ name: counterName(c.kind, c.value), distinct: outcomeDistinct(c.kind, outcome, keys.user) }))
+  const calls = keyCalls(keys, ip).map((c) => ({ name: counterName(c.kind, c.value), distinct: outcomeDistinct(c.kind, outcome, keys.user, opts.userAddresses1h ?? null) }))
   await Promise.all([
     settleWithin(calls.map(({ name, distinct }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct })), BACKGROUND_BUDGET_MS),
     flushZone(env, now, caches),
