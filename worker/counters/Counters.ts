@@ -7,7 +7,7 @@ import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd,
 import { RETENTION_MS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './buckets'
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
-import { addMember, DISTINCT_TABLES, newestSighting, pruneDistinct, readDistinct, type SketchMemo } from './distinct'
+import { addMember, DISTINCT_TABLES, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
 import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
 
 export interface DenyQuery {
@@ -129,7 +129,7 @@ export class Counters extends DurableObject<Env> {
     const sql = this.ctx.storage.sql
     const stored = readWindows(sql, now)
     const counts = Object.fromEntries(METRICS.map((m) => [m, stored.get(m) ?? ZERO_WINDOWS])) as Record<Metric, Windows>
-    const distinct = Object.fromEntries(SETS.map((s) => [s, readDistinct(sql, s, now, this.#sketchMemo)])) as Record<SetName, Windows>
+    const distinct: Record<SetName, Windows> = readDistinctSets(sql, SETS, now, this.#sketchMemo)
     return { counts, distinct, deny: deny === null ? null : lookupDeny(sql, deny.key, deny.kind, now) }
   }
 }

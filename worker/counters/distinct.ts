@@ -83,25 +83,35 @@ export const SKETCH_REUSE_MS = 1_000
 export type SketchMemo = Map<string, { readonly at: number; readonly est: Windows }>
 
 /**
- * Distinct members seen in (now - window, now]. Exact unless a sighting inside that
- * window was dropped for lack of room; then the sketch estimate (never below the exact
- * lower bound), recomputed at most every SKETCH_REUSE_MS.
+ * Distinct members of each set seen in (now - window, now]. Exact unless a sighting inside that
+ * window was dropped for lack of room; then the sketch estimate (never below the exact lower bound),
+ * recomputed at most every SKETCH_REUSE_MS. One query over the members and one over the set states
+ * serve every set: a key answers all of them on every request.
  */
-export function readDistinct(sql: SqlStorage, set: string, now: number, memo?: SketchMemo): Windows {
+export function readDistinctSets<S extends string>(sql: SqlStorage, sets: readonly S[], now: number, memo?: SketchMemo): Record<S, Windows> {
   const since = (w: WindowName): number => now - WINDOW_SPECS[w].ms
-  const exact = sql
-    .exec<WindowRow>(
-      `SELECT COALESCE(SUM(seen > ?), 0) AS w1m, COALESCE(SUM(seen > ?), 0) AS w10m,
-              COALESCE(SUM(seen > ?), 0) AS w1h, COALESCE(SUM(seen > ?), 0) AS w24h
-       FROM members WHERE set_name = ?`,
-      since('1m'), since('10m'), since('1h'), since('24h'), set,
-    )
-    .one()
-  const out: Record<WindowName, number> = { '1m': exact.w1m, '10m': exact.w10m, '1h': exact.w1h, '24h': exact.w24h }
-  const state = stateOf(sql, set)
-  if (state === null || state.dropped_at <= since('24h')) return out
-  const est = sketchEstimate(sql, set, now, memo)
-  for (const w of WINDOWS) if (state.dropped_at > since(w)) out[w] = Math.max(out[w], est[w])
+  const exact = new Map(
+    sql
+      .exec<WindowRow & { set_name: string }>(
+        `SELECT set_name, SUM(seen > ?) AS w1m, SUM(seen > ?) AS w10m, SUM(seen > ?) AS w1h, SUM(seen > ?) AS w24h
+         FROM members GROUP BY set_name`,
+        since('1m'), since('10m'), since('1h'), since('24h'),
+      )
+      .toArray()
+      .map((r) => [r.set_name, r]),
+  )
+  const states = new Map(sql.exec<SetState & { set_name: string }>('SELECT set_name, dropped_at, sketch_since FROM sets').toArray().map((r) => [r.set_name, r]))
+  const out = {} as Record<S, Windows>
+  for (const set of sets) {
+    const e = exact.get(set)
+    const windows: Record<WindowName, number> = { '1m': e?.w1m ?? 0, '10m': e?.w10m ?? 0, '1h': e?.w1h ?? 0, '24h': e?.w24h ?? 0 }
+    const state = states.get(set)
+    if (state !== undefined && state.dropped_at > since('24h')) {
+      const est = sketchEstimate(sql, set, now, memo)
+      for (const w of WINDOWS) if (state.dropped_at > since(w)) windows[w] = Math.max(windows[w], est[w])
+    }
+    out[set] = windows
+  }
   return out
 }
 
