@@ -111,6 +111,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // What the model scores (and the line logs): rates in page views, a shared address's aggregate
   // replaced by the client's own (src/features/modelView.ts). Rules read the observed counts.
   const address = addressView(journey)
+  // A client without a device on a shared address is many people: rules scale per-client bounds, and
+  // the model alone may not challenge it below its block threshold (src/policy/decide.ts).
+  const crowd = device === null && address.crowd
   const modelInput = modelView(features, journey, address, device !== null)
   // A device that is not established is also scored as no device on credential routes; the higher
   // score counts, so behaviour can raise risk but not lower it below "no cookie" (docs/identity.md).
@@ -152,6 +155,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       credentials: input.credentials,
       counters: counterValues,
       device: { established: standing.established, unproven: standing.unproven, telemetrySeenDevices1h: telemetrySeenDevices(cookie, now) },
+      crowd,
     }),
   )
   const decideInput = {
@@ -168,7 +172,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     method: input.credentials?.attempt ? 'POST' : facts.method,
     fetchKind: creditedFetchKind(claimedKind, journey),
     challengeOwed: owedChallenges.isOwed(owedKey(device), now),
-    crowd: device === null && address.crowd,
+    crowd,
   }
   let verdict = decide(decideInput)
   // `liftable`, not the decision's action: a sub-resource's challenge was already turned into an

@@ -5,12 +5,8 @@ import type { ConfigInput } from './schema'
 
 const SENSITIVE = '["login", "signup", "password_reset", "checkout", "transfer", "profile"]'
 const HIGH_RISK = '["password_reset", "profile", "transfer"]'
-/**
- * A per-client bound that a cookie-less client on a shared address (3+ accounts signed in from it
- * in the hour) meets only at `bound` per signed-in account: there its "device" counts are its address's.
- */
-const perPerson = (count: string, bound: number): string =>
-  `(not cookie_missing or not (ip.signed_in_users_1h >= 3) or ${count} >= ${bound} * ip.signed_in_users_1h)`
+/** A per-client bound that a crowd (no device, on a shared address) meets only at `bound` per signed-in account. */
+const perPerson = (count: string, bound: number): string => `(not crowd or ${count} >= ${bound} * ip.signed_in_users_1h)`
 
 export const DEFAULT_CONFIG = {
   version: 'bundled-1',
@@ -94,17 +90,16 @@ export const DEFAULT_CONFIG = {
     },
     { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established', weight: 0.25 },
     { name: 'carding_declines', when: 'route == "checkout" and method == "POST" and device.checkout_declines_10m >= 3', action: 'block', priority: 20, deny_ttl_s: 900 },
-    // A client without a cookie is its address; on a shared one (3+ accounts signed in from it in an
-    // hour, each a working credential) its per-client counts are many people's: the per-client bound
-    // scales with the accounts signed in there, and declined cards count as ever. Looking shared costs
-    // a working account per extra allowance, signed in within the hour.
+    // A client without a device is its address; on a shared one (a `crowd`: 3+ accounts signed in from
+    // it in an hour, each from at most 2 addresses) its per-client counts are many people's: the bound
+    // scales with the accounts signed in there, and declined cards count as ever.
     { name: 'carding_velocity', when: `route == "checkout" and method == "POST" and (device.checkout_declines_10m >= 2 or (device.checkouts_10m >= 6 and ${perPerson('device.checkouts_10m', 6)}))`, action: 'challenge', priority: 40 },
     { name: 'signup_burst', when: 'route == "signup" and credential_attempt and ip.signups_1h >= 5', action: 'challenge', priority: 40 },
     // Rates count page views (a page load's scripts, styles and XHR are one navigation); every request
     // still counts against a bound no page load reaches (a single-page app's first load is ~200).
     {
       name: 'scraping_rate',
-      when: 'route != "static" and (((device.navigations_1m >= 90 or device.requests_1m >= 600) and not (cookie_missing and ip.signed_in_users_1h >= 3)) or ip.navigations_1m >= 300 or ip.requests_1m >= 1500)',
+      when: 'route != "static" and (((device.navigations_1m >= 90 or device.requests_1m >= 600) and not crowd) or ip.navigations_1m >= 300 or ip.requests_1m >= 1500)',
       action: 'rate_limit', priority: 30,
     },
     { name: 'cart_hoarding', when: `route == "cart" and method == "POST" and device.cart_adds_10m >= 20 and ${perPerson('device.cart_adds_10m', 20)}`, action: 'rate_limit', priority: 30 },

@@ -30,6 +30,8 @@ export const RULE_VARIABLES = {
   device_unproven: 'bool',
   /** Devices that sent the same coarse SDK telemetry in the hour before this device's cookie was issued (replay); missing when not fingerprinted. */
   telemetry_seen_devices_1h: 'number',
+  /** A client without a device on a shared address (3+ accounts signed in from it in the hour, src/features/modelView.ts): its counts are many people's. */
+  crowd: 'bool',
   /** Journey counters that are not model features (`ip.navigations_1m`, `user_key_slow`, …): src/counters/ruleVariables.ts. */
   ...COUNTER_RULE_VARIABLES,
 } as const

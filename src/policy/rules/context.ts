@@ -29,6 +29,8 @@ export interface RuleFacts {
   readonly counters?: CounterRuleValues
   /** The device's standing (worker/evaluate.ts); absent = no device. */
   readonly device?: DeviceRuleFacts
+  /** No device, on a shared address (addressView's `crowd`); absent = false. */
+  readonly crowd?: boolean
 }
 
 export interface DeviceRuleFacts {
@@ -63,6 +65,7 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       device_established: f.device?.established ?? false,
       device_unproven: f.device?.unproven ?? null,
       telemetry_seen_devices_1h: f.device?.telemetrySeenDevices1h ?? null,
+      crowd: f.crowd ?? false,
       ...(f.counters ?? NO_COUNTER_VALUES),
     },
   }
