@@ -182,7 +182,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const deviceId = cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null
   // An identity rule's challenge (many_new_devices) is lifted only for the device that earned the
   // clearance, while it has named at most DEVICE_LIFT_MAX_USERS usernames: a device that moves on
-  // to more is not read a clearance (src/policy/clearance.ts, DEVICE_LIFTABLE_RULES). The device's
+  // to more is not read a clearance (src/policy/clearance.ts, a rule's `lift: device`). The device's
   // count unread (its counter key missed the budget while the address's answered, so the rule still
   // matched) fails open, visibly (`missing`), like a clearance whose uses cannot be counted: refusing
   // it sent a person who had just solved to "already verified" with no way on.

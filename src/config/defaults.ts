@@ -113,7 +113,7 @@ export const DEFAULT_CONFIG = {
     {
       name: 'many_new_devices',
       when: 'credential_attempt and not device_established and not cookie_missing and not cookie_invalid and ((ip.devices_minted_10m >= 5 and ip.failed_logins_10m >= 5) or (prefix.devices_minted_10m >= 20 and prefix.failed_logins_10m >= 10))',
-      action: 'challenge', priority: 40,
+      action: 'challenge', priority: 40, lift: 'device',
     },
     // The same recorded "human" telemetry from 3+ new devices in an hour: a replay, not three people.
     { name: 'telemetry_replay', when: 'credential_attempt and not device_established and telemetry_seen_devices_1h >= 3', action: 'challenge', priority: 40 },

@@ -47,6 +47,12 @@ const rule = v.strictObject({
   deny_ttl_s: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(30 * 86400))),
   /** Which source a deny-listing rule puts on the list; `client` = the device, else the IP. */
   deny_target: v.optional(v.picklist(['client', 'ip', 'device', 'user_ip'] as const)),
+  /**
+   * `device`: a rule whose evidence is the source's new identities, not the client's own attempts
+   * (many_new_devices): its challenge is lifted by a clearance bound to this request's device while
+   * that device named at most 2 usernames (src/policy/clearance.ts). Other rules' challenges never lift.
+   */
+  lift: v.optional(v.picklist(['device'] as const)),
 })
 
 /** How an origin that does not say "failed" with its status says it anyway (see src/counters/outcomeMarker.ts). */

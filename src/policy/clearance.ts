@@ -7,17 +7,16 @@ import { POW_MAX_DIFFICULTY } from '../action/pow'
 import type { Decision } from './decision'
 
 /**
- * Rules whose evidence is the source's new identities, not this client's own attempts: a new
- * device at an address (or prefix) where many devices were minted and sign-ins keep failing
- * (`many_new_devices`). Their challenge asks a new identity to cost something, and a clearance
- * earned by that device is that cost: it is lifted by a clearance bound to this device (never a
- * deviceless one), while the device has named at most DEVICE_LIFT_MAX_USERS usernames. Every
+ * Rules whose evidence is the source's new identities, not this client's own attempts, are marked
+ * `lift: device` in the config (by default `many_new_devices`): a new device at an address where many
+ * devices were minted and sign-ins keep failing. Their challenge asks a new identity to cost something,
+ * and a clearance earned by that device is that cost: it is lifted by a clearance bound to this device
+ * (never a deviceless one), while the device has named at most DEVICE_LIFT_MAX_USERS usernames. Every
  * other rule's challenge stays unliftable — solving a puzzle says nothing about how many passwords a
  * client tries. Without this, a person who signs in from a new browser behind a busy address (an
  * office where five colleagues mistyped) solved the challenge and was refused again, "already
  * verified", for up to 10 minutes. What it costs an attacker: docs/challenge.md.
  */
-export const DEVICE_LIFTABLE_RULES: ReadonlySet<string> = new Set(['many_new_devices'])
 /** A device-lifted identity challenge: the device may have named this many usernames in 10 min (one, or one mistyped and then right). */
 export const DEVICE_LIFT_MAX_USERS = 2
 

@@ -7,7 +7,6 @@ import { thresholdsFor } from '../config/compileConfig'
 import { CREDENTIAL_CLASSES, type RouteClass } from '../config/routeClasses'
 import type { FetchKind } from '../signals/fetchKind'
 import type { Action, Decision, DecisionSource } from './decision'
-import { DEVICE_LIFTABLE_RULES } from './clearance'
 import type { DenyTargetChoice, RuleOutcome } from './rules/evaluate'
 
 export interface DecideInput {
@@ -72,7 +71,7 @@ export interface Verdict {
   readonly oweChallenge: boolean
   /**
    * The model asked for a challenge (before a sub-resource turned it into an allow or a block), or
-   * an identity rule did (DEVICE_LIFTABLE_RULES): a clearance may lift it — a cleared client's XHR
+   * an identity rule did (`lift: device`): a clearance may lift it — a cleared client's XHR
    * is cleared, not blocked.
    */
   readonly liftable: boolean
@@ -86,12 +85,13 @@ export interface Verdict {
 
 /**
  * Whether a rule's challenge is one a device's clearance may lift: every rule that matched with an
- * action of its own is an identity rule (DEVICE_LIFTABLE_RULES). A stuffing or carding rule that
+ * action of its own is an identity rule (`lift: device` in the config). A stuffing or carding rule that
  * matched beside it keeps the challenge unliftable.
  */
 function identityChallenge(config: CompiledConfig, rules: RuleOutcome): boolean {
-  if (rules.action !== 'challenge' || rules.actionRule === null || !DEVICE_LIFTABLE_RULES.has(rules.actionRule.name)) return false
-  return rules.matched.every((name) => DEVICE_LIFTABLE_RULES.has(name) || (config.rules.find((r) => r.name === name)?.action ?? null) === null)
+  const rule = (name: string) => config.rules.find((r) => r.name === name)
+  if (rules.action !== 'challenge' || rules.actionRule === null || rule(rules.actionRule.name)?.liftByDevice !== true) return false
+  return rules.matched.every((name) => rule(name)?.liftByDevice === true || (rule(name)?.action ?? null) === null)
 }
 
 const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1)

@@ -123,7 +123,7 @@ describe('counter variables in the rule language', () => {
     const rule = parseRule(when)
     if (!rule.ok) throw new Error(rule.detail)
     const ctx = ruleContext(emptyFeatureVector(), { ...facts, counters: counterRuleValues(read) })
-    return ruleMatches({ name: 't', expr: rule.value, action: null, weight: 0, priority: 0, denyTtlS: null, denyTarget: 'client' }, ctx)
+    return ruleMatches({ name: 't', expr: rule.value, action: null, weight: 0, priority: 0, denyTtlS: null, denyTarget: 'client', liftByDevice: false }, ctx)
   }
   it('resolves every dotted name (any case) to a rule variable, not a feature', () => {
     for (const name of Object.keys(COUNTER_RULE_VARIABLES)) {

@@ -50,6 +50,20 @@ describe('what a clearance lifts', () => {
     // The model's own challenge is lifted by any clearance.
     expect(decide({ ...base, rules: { action: null, actionRule: null, weight: 0, matched: [] } as unknown as RuleOutcome, modelRisk: 1 }).liftBy).toBe('any')
   })
+
+  it("decide: what lifts is the config's `lift: device`, not a rule's name", () => {
+    const withRules = (rules: unknown[]) => {
+      const c = compileConfig({ version: 'lift', rules } as never)
+      if (!c.ok) throw new Error(c.detail)
+      return c.value
+    }
+    const outcome = (name: string) => ({ action: 'challenge', actionRule: { name }, weight: 0, matched: [name] }) as unknown as RuleOutcome
+    const base = { routeClass: 'login', denyHit: null, allowHit: null, modelRisk: 0.2, modelReasons: [], cleared: false, clientRequests1m: 1, method: 'POST', fetchKind: 'navigation', challengeOwed: false }
+    const renamed = withRules([{ name: 'office_new_devices', when: 'credential_attempt', action: 'challenge', lift: 'device' }])
+    expect(decide({ ...base, config: renamed, rules: outcome('office_new_devices') } as DecideInput).liftable).toBe(true)
+    const unmarked = withRules([{ name: 'many_new_devices', when: 'credential_attempt', action: 'challenge' }])
+    expect(decide({ ...base, config: unmarked, rules: outcome('many_new_devices') } as DecideInput).liftable).toBe(false)
+  })
 })
 
 describe('judging a counted use', () => {

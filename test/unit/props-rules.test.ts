@@ -96,7 +96,7 @@ describe('parseRule', () => {
         if (!r.ok && r.detail?.includes('nested deeper')) return
         expect(r.ok ? 'ok' : `${r.reason}: ${r.detail}`).toBe('ok')
         if (!r.ok) return
-        const rule: CompiledRule = { name: 'p', expr: r.value, action: 'block', weight: 0.1, priority: 1, denyTtlS: null, denyTarget: 'client' }
+        const rule: CompiledRule = { name: 'p', expr: r.value, action: 'block', weight: 0.1, priority: 1, denyTtlS: null, denyTarget: 'client', liftByDevice: false }
         const out = evaluateRules([rule], randomContext(seed))
         expect(out.matched.length === 0 || out.matched[0] === 'p').toBe(true)
         expect(out.action).toBe(out.matched.length === 1 ? 'block' : null)

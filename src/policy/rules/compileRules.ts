@@ -28,6 +28,7 @@ export function compileRules(rules: readonly RuleConfig[]): { rules: CompiledRul
       priority: r.priority,
       denyTtlS: r.deny_ttl_s ?? null,
       denyTarget: r.deny_target ?? 'client',
+      liftByDevice: r.lift === 'device',
     })
   })
   out.sort((a, b) => a.priority - b.priority)

@@ -17,6 +17,8 @@ export interface CompiledRule {
   /** When the rule blocks: put the source on the deny list for this long. */
   readonly denyTtlS: number | null
   readonly denyTarget: DenyTargetChoice
+  /** `lift: device` in the config: a device's own clearance lifts this rule's challenge. */
+  readonly liftByDevice: boolean
 }
 
 export interface RuleContext {
