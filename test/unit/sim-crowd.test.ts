@@ -12,6 +12,7 @@ import { ipPool } from '../../src/cli/simulate/ips'
 import { joinTruth, type Owner, type SentRequest } from '../../src/cli/simulate/join'
 import type { LogLine } from '../../src/cli/simulate/logLines'
 import { random } from '../../src/cli/simulate/random'
+import { DEMO_ACCOUNTS, personAccount, type World } from '../../src/cli/simulate/world'
 
 describe('planCrowd', () => {
   const seats = planCrowd(5000, 600_000, random(1, 'seats'), ipPool(random(1)))
@@ -104,5 +105,21 @@ describe('joinTruth on a shared address', () => {
     const j = joinTruth(lines, owners, 0, requests)
     expect(j.rows.map((r) => [r.ref, r.session])).toEqual([['x1', 'b'], ['x2', 'a'], ['x3', 'a'], ['r-block', 'b']])
     expect(j.shared).toEqual({ by_ref: 1, by_request: 3, by_time: 0 })
+  })
+})
+
+describe('personAccount', () => {
+  const world = (seed: number) => ({ seed }) as World
+  it('gives each person their own account until a run has more people than accounts', () => {
+    const first = Array.from({ length: DEMO_ACCOUNTS }, (_, index) => personAccount({ world: world(7), index }))
+    expect(new Set(first).size).toBe(DEMO_ACCOUNTS)
+    expect(first.every((n) => n >= 1 && n <= DEMO_ACCOUNTS)).toBe(true)
+    // Person 1000 shares with person 0: the farthest apart a run of 2,500 people can keep them.
+    expect(personAccount({ world: world(7), index: DEMO_ACCOUNTS })).toBe(first[0])
+  })
+  it('is the same for a seed and differs between seeds', () => {
+    const order = (seed: number) => Array.from({ length: 20 }, (_, index) => personAccount({ world: world(seed), index }))
+    expect(order(7)).toEqual(order(7))
+    expect(order(8)).not.toEqual(order(7))
   })
 })

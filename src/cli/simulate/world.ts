@@ -5,7 +5,7 @@ import type { Family } from './catalog'
 import type { Chromium } from './chromium'
 import type { Site } from './crowd'
 import { testCf, transportFor, type NetworkKind, type TestCf, type Transport } from './network'
-import type { Random } from './random'
+import { random, type Random } from './random'
 import type { Truth } from './truth'
 
 /** base: what training sees. shifted: held-out variations (timings, header sets, ASNs, more addresses). */
@@ -78,3 +78,28 @@ export const networkOf = (s: SessionContext, alone: NetworkKind): NetworkKind =>
 /** Demo accounts: user N is userNNNN@example.com with password pass-NNNN. */
 export const demoUser = (n: number): string => `user${String(n).padStart(4, '0')}@example.com`
 export const demoPassword = (n: number): string => `pass-${String(n).padStart(4, '0')}`
+
+/** The demo's built-in accounts (DESIGN.md: user0001 … user1000). */
+export const DEMO_ACCOUNTS = 1000
+
+/**
+ * The account of person `index` of a people family: one person, one account. Drawn from a per-run
+ * shuffle of the demo's accounts, so two people share an account only once a run has more people
+ * than accounts — and then as far apart in the run as the shuffle allows. (Drawing each person's
+ * account at random gave some accounts four or five owners on four or five addresses, and their
+ * typos tripped `username_from_many_ips` against each other.) `offset` keeps families apart.
+ */
+export function personAccount(s: Pick<SessionContext, 'world' | 'index'>, offset = 0): number {
+  const order = accountOrder(s.world.seed)
+  return order[(s.index + offset) % DEMO_ACCOUNTS]!
+}
+
+const ORDERS = new Map<number, readonly number[]>()
+function accountOrder(seed: number): readonly number[] {
+  let order = ORDERS.get(seed)
+  if (order === undefined) {
+    order = random(seed, 'accounts').shuffle(Array.from({ length: DEMO_ACCOUNTS }, (_, i) => i + 1))
+    ORDERS.set(seed, order)
+  }
+  return order
+}

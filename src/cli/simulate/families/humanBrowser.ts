@@ -10,7 +10,7 @@ import { clickTo, followOne, linger, outlastChallenge, visit, type Step } from '
 import { planCrowd, type CrowdMix } from '../crowd'
 import type { NetworkKind } from '../network'
 import { PERSON, humanClick, typeInto, typeText, type TypeOptions } from '../typing'
-import { demoPassword, demoUser, networkOf, over, pause, type SessionContext } from '../world'
+import { DEMO_ACCOUNTS, demoPassword, demoUser, networkOf, over, pause, personAccount, type SessionContext } from '../world'
 import { earlyStart, expiry, validCard, type FamilySpec } from './spec'
 
 /** Ten colleagues behind one office address (issue 13's case), five on one carrier NAT address. */
@@ -85,7 +85,8 @@ async function session(s: SessionContext, page: Page, returning: boolean): Promi
     if (!(await through(page, await followOne(page, 'ul.products a', rng)))) return
     await think(2000)
   }
-  const n = rng.int(1, 1000)
+  // Offset half the accounts from the HTTP people's, whose first indices would otherwise be the same.
+  const n = personAccount(s, DEMO_ACCOUNTS / 2)
   if ((entry === '/login' || rng.chance(0.75)) && !over(s)) {
     if (entry !== '/login' && !(await through(page, await clickTo(page, 'a[href="/login"]', rng)))) return
     await think(1000)

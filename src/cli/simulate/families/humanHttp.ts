@@ -9,7 +9,7 @@ import { browserProfile, type BrowserKind } from '../browsers'
 import { planCrowd, type CrowdMix } from '../crowd'
 import type { NetworkKind } from '../network'
 import type { Random } from '../random'
-import { actorFor, cfFor, demoPassword, demoUser, networkOf, over, pause, type SessionContext, type Variant } from '../world'
+import { actorFor, cfFor, demoPassword, demoUser, networkOf, over, pause, personAccount, type SessionContext, type Variant } from '../world'
 import { pageLoader } from './pageLoad'
 import { expiry, scaled, validCard, type FamilySpec } from './spec'
 
@@ -102,7 +102,7 @@ export const humanHttp: FamilySpec = {
           if (!(await go(rng.chance(0.3) ? `/products?page=${rng.int(1, 20)}` : `/products/${rng.int(1, 1000)}`))) return
         }
       }
-      const n = rng.int(1, 1000)
+      const n = personAccount(s)
       if (p.signsIn) {
         if (!p.bookmarked) {
           await think(2500)
