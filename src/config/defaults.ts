@@ -103,7 +103,15 @@ export const DEFAULT_CONFIG = {
       action: 'rate_limit', priority: 30,
     },
     { name: 'cart_hoarding', when: `route == "cart" and method == "POST" and device.cart_adds_10m >= 20 and ${perPerson('device.cart_adds_10m', 20)}`, action: 'rate_limit', priority: 30 },
-    { name: 'takeover_path_from_hosting', when: `route in ${HIGH_RISK} and asn_hosting and device.high_risk_visits_10m >= 2`, action: 'challenge', priority: 40 },
+    // A human fraudster with a stolen password signs in from a VPN or cloud desktop and changes the
+    // password, the profile or moves money at once. Only a change (POST) after a sign-in on this client
+    // counts: someone who forgot a password resets it signed out (the mail goes to the owner), and
+    // reading a profile changes nothing. Not for a crowd: a corporate gateway's sign-ins are many people's.
+    {
+      name: 'takeover_path_from_hosting',
+      when: `route in ${HIGH_RISK} and method == "POST" and asn_hosting and device.login_successes_10m >= 1 and device.high_risk_visits_10m >= 2 and not crowd`,
+      action: 'challenge', priority: 40,
+    },
     // Identity that costs (docs/identity.md). A cookie-rotating stuffer mints a device per attempt and
     // fails almost every time: it trips this at its 6th attempt from one address (a cookie-less one
     // trips credential_stuffing at its 5th). An office of 10 people signing in within 3 minutes mints

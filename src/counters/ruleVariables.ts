@@ -28,6 +28,8 @@ export const COUNTER_RULE_VARIABLES = {
   /** The IP's sign-in attempts and successes: failures as a share of attempts tell stuffing from an office's typos. */
   'ip.login_attempts_10m': 'number',
   'ip.login_successes_1h': 'number',
+  /** The client's (device, else IP) accepted sign-ins: a change of password or profile right after one is a takeover's path. */
+  'device.login_successes_10m': 'number',
   /** Distinct usernames whose sign-in the origin refused, from the client (device, else IP) / the IP. */
   'device.failed_users_10m': 'number',
   'ip.failed_users_10m': 'number',
@@ -72,6 +74,7 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'prefix.distinct_users_10m': at(prefix?.distinct.users, '10m'),
     'ip.login_attempts_10m': at(ip?.counts.login_attempts, '10m'),
     'ip.login_successes_1h': at(ip?.counts.login_successes, '1h'),
+    'device.login_successes_10m': at(client?.counts.login_successes, '10m'),
     'device.failed_users_10m': at(client?.distinct.failed_users, '10m'),
     'ip.failed_users_10m': at(ip?.distinct.failed_users, '10m'),
     'ip.signed_in_users_1h': at(ip?.distinct.signed_in_users, '1h'),

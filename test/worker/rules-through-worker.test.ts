@@ -299,4 +299,45 @@ describe('default rules, driven by real counters', () => {
     const clean = await deviceCookie(ip)
     expect((await callWorker('/products/5', { headers: { cookie: clean.cookie } }, { clientIp: ip })).response.status).toBe(200)
   })
+
+  // A human fraudster with a stolen password on a VPN (a hosting ASN) signs in, then changes the
+  // password at once; a person who forgot theirs resets it signed out, and reading a profile changes nothing.
+  describe('takeover_path_from_hosting', () => {
+    const HOSTING = 64_501
+    const viaHosting = (ip: string, path: string, method: 'GET' | 'POST', body: string | undefined, code: number) =>
+      callWorker(
+        path,
+        { method, ...(body === undefined ? {} : { body }), headers: { ...(body === undefined ? {} : FORM), 'x-edgeward-test-cf': JSON.stringify({ asn: HOSTING }) } },
+        { clientIp: ip, reply: status(code), env: { EDGEWARD_TRUST_TEST_HEADERS: 'true' } },
+      )
+    const rulesOf = (call: Call): string[] => (call.logs[0]?.rules as string[]) ?? []
+
+    it('challenges a change of password right after a sign-in from a hosting network', async () => {
+      await writeConfig({ version: 'takeover-1', thresholds: NO_MODEL, counters: PATIENT, asn: { hosting_extra: [HOSTING] } })
+      const ip = `${freshNet()}.1`
+      await viaHosting(ip, '/login', 'POST', form({ username: 'victim@example.com', password: 'stolen' }), 200)
+      const view = await viaHosting(ip, '/password-reset', 'GET', undefined, 200)
+      expect(rulesOf(view)).not.toContain('takeover_path_from_hosting')
+      const change = await viaHosting(ip, '/password-reset', 'POST', form({ email: 'victim@example.com' }), 200)
+      expect(rulesOf(change)).toContain('takeover_path_from_hosting')
+      expect(change.response.headers.get('edgeward-mitigated')).toBe('challenge')
+    })
+
+    it('lets a person reset a forgotten password signed out, and read their profile after signing in', async () => {
+      await writeConfig({ version: 'takeover-2', thresholds: NO_MODEL, counters: PATIENT, asn: { hosting_extra: [HOSTING] } })
+      const forgot = `${freshNet()}.1`
+      for (let i = 0; i < 3; i++) await viaHosting(forgot, '/login', 'POST', form({ username: 'me@example.com', password: `typo${i}` }), 401)
+      await viaHosting(forgot, '/password-reset', 'GET', undefined, 200)
+      const reset = await viaHosting(forgot, '/password-reset', 'POST', form({ email: 'me@example.com' }), 200)
+      expect(rulesOf(reset)).not.toContain('takeover_path_from_hosting')
+      expect(reset.response.headers.get('edgeward-mitigated')).toBeNull()
+
+      const reader = `${freshNet()}.1`
+      await viaHosting(reader, '/login', 'POST', form({ username: 'reader@example.com', password: 'right' }), 200)
+      await viaHosting(reader, '/profile', 'GET', undefined, 200)
+      const again = await viaHosting(reader, '/profile', 'GET', undefined, 200)
+      expect(rulesOf(again)).not.toContain('takeover_path_from_hosting')
+      expect(again.response.headers.get('edgeward-mitigated')).toBeNull()
+    })
+  })
 })
