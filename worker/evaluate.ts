@@ -14,7 +14,7 @@ import { fillBehavioral } from '../src/features/behavioral'
 import { buildRequestFeatures } from '../src/features/buildFeatures'
 import { fillEnvironmental } from '../src/features/environmental'
 import { fillJourney } from '../src/features/journey'
-import { addressView, modelView, withoutDevice } from '../src/features/modelView'
+import { addressView, modelView, ownSignalsOnly, withoutDevice } from '../src/features/modelView'
 import { FEATURE_INDEX, type FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
@@ -133,6 +133,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     modelRisk = Math.max(observedRisk, noDeviceRisk ?? observedRisk)
     modelReasons = explain(model.model, scored, REASONS_FROM_MODEL, 'positive').map((r) => r.feature)
   }
+  // A page view without a device cookie: is the request itself suspect, apart from its address's volume?
+  const pageViewWithoutDevice = device === null && !input.credentials?.attempt && (facts.method === 'GET' || facts.method === 'HEAD')
+  const ownSignalsRisk = model.model !== null && pageViewWithoutDevice ? predict(model.model, ownSignalsOnly(modelInput)) : null
 
   // Verified: Bot Management says so, or a crawler User-Agent from its published ranges.
   const verifiedBot =
@@ -173,6 +176,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     fetchKind: creditedFetchKind(claimedKind, journey),
     challengeOwed: owedChallenges.isOwed(owedKey(device), now),
     crowd,
+    ownSignalsRisk,
   }
   let verdict = decide(decideInput)
   // `liftable`, not the decision's action: a sub-resource's challenge was already turned into an

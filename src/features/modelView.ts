@@ -97,3 +97,16 @@ export function withoutDevice(read: JourneyRead): JourneyRead {
   if (read.status !== 'ok' || read.counters.device === null) return read
   return { ...read, counters: { ...read.counters, device: null } }
 }
+
+/**
+ * The request's own signals (headers, network, cookie, route) without any journey input: how the
+ * model scores a page view of a client without a device cookie when deciding whether to challenge
+ * it (src/policy/decide.ts). Such a client is its address, and an address's page views per minute
+ * are one scraper or sixty people behind carrier-grade NAT who have not signed in yet — the model
+ * cannot tell which, so the volume is left to the rules' explicit bounds (`scraping_rate`).
+ */
+export function ownSignalsOnly(vec: FeatureVector): FeatureVector {
+  const own = vec.slice()
+  for (const name of JOURNEY_FEATURES) own[I[name]] = Number.NaN
+  return own
+}

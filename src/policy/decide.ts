@@ -35,6 +35,12 @@ export interface DecideInput {
    * src/features/modelView.ts): the client is many people, and the model sees none of its journey.
    */
   readonly crowd?: boolean
+  /**
+   * A page view (GET or HEAD) of a client without a device cookie: the model's score of the request's
+   * own signals, without its address's journey (src/features/modelView.ts, ownSignalsOnly). Absent
+   * otherwise.
+   */
+  readonly ownSignalsRisk?: number | null
 }
 
 /**
@@ -49,7 +55,11 @@ export interface DecideInput {
  * - a crowd (no device cookie, on a shared address) is challenged by a score alone only at the block
  *   threshold, and never blocked by one: below it the request is marked `review`. Its journey is many
  *   people's; only its headers are its own, and one person's odd browser must not stop the office.
- *   Being a crowd costs 3 working accounts signed in from the address within the hour.
+ *   Being a crowd costs 3 working accounts signed in from the address within the hour;
+ * - a page view of a client without a device cookie is challenged by a score alone only when the
+ *   request's own signals (no journey) reach the challenge threshold, else marked `review`: its
+ *   journey is its address's, and sixty people behind carrier-grade NAT before any of them signed in
+ *   read like one fast reader. The address's volume is the rules' (`scraping_rate`'s explicit bounds).
  * Rules still act with their own action.
  */
 const PAGE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
@@ -129,6 +139,10 @@ export function decide(input: DecideInput): Verdict {
     reasons = [...input.modelReasons]
     if (would === 'block' && (pageView || input.crowd === true)) would = 'challenge'
     if (would === 'challenge' && input.crowd === true && risk < t.block) {
+      would = 'allow'
+      reasons = ['review', ...reasons]
+    }
+    if (would === 'challenge' && pageView && input.ownSignalsRisk != null && clamp01(input.ownSignalsRisk + rules.weight) < t.challenge) {
       would = 'allow'
       reasons = ['review', ...reasons]
     }
