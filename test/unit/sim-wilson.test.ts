@@ -1,7 +1,7 @@
 // Wilson 95 % intervals against published values, and targets judged on the bound, not the point.
 import { describe, expect, it } from 'vitest'
 import type { FamilyResult, HumanFriction } from '../../src/cli/simulate/report'
-import { checkTargets } from '../../src/cli/simulate/targets'
+import { checkTargets, leastTrials, tooFew, verdictText } from '../../src/cli/simulate/targets'
 import { rate, wilson } from '../../src/util/wilson'
 
 describe('wilson', () => {
@@ -66,5 +66,25 @@ describe('targets judged on the bound', () => {
     expect(big).toMatchObject({ value: 1, judged_on: 'lower95', met: true })
     expect(big.bound).toBeCloseTo(0.9124, 4)
     expect(find(checkTargets({ credential_stuffing: family(10, 10) }, humans(0, 1000)), name)).toMatchObject({ value: 1, met: false })
+  })
+
+  it('says when a run is too small for a target: a perfect result of that size would miss its bound', () => {
+    // 36 of 36 stopped has a lower bound of 90.4 %, 35 of 35 of 90.1 %, 34 of 34 of 89.8 %.
+    expect(leastTrials('>=', 0.9)).toBe(35)
+    expect(wilson(35, 35)![0]).toBeGreaterThanOrEqual(0.9)
+    expect(wilson(34, 34)![0]).toBeLessThan(0.9)
+    // 0 hurt of 767 people has an upper bound just under 0.5 %; of 766, just over.
+    const people = leastTrials('<=', 0.005)!
+    expect(wilson(0, people)![1]).toBeLessThanOrEqual(0.005)
+    expect(wilson(0, people - 1)![1]).toBeGreaterThan(0.005)
+    const name = 'recall (attempts mitigated), credential_stuffing'
+    const small = find(checkTargets({ credential_stuffing: family(20, 20) }, humans(0, 1000)), name)
+    expect(small).toMatchObject({ met: false, n: 20, least_n: 35 })
+    expect(tooFew(small)).toBe(true)
+    expect(verdictText(small)).toBe('NOT met — too few to judge (20; a perfect run needs 35)')
+    // A miss of a big enough run is the defence's own.
+    const missed = find(checkTargets({ credential_stuffing: family(30, 40) }, humans(0, 1000)), name)
+    expect(tooFew(missed)).toBe(false)
+    expect(verdictText(missed)).toBe('NOT met')
   })
 })

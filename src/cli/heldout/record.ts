@@ -1,6 +1,7 @@
 // What `npm run heldout` writes: takes the runs (seed, command, the simulator's final JSON line)
 // and returns the Markdown section appended to docs/heldout.md — every figure with its Wilson 95 %
 // interval and each target's verdict on the bound; and reads the spent-seeds list. Pure.
+import { tooFew, verdictText } from '../simulate/targets'
 
 export interface HeldoutRun {
   readonly seed: number
@@ -34,7 +35,7 @@ const pct = (x: unknown, d = 1): string => (typeof x === 'number' ? `${(x * 100)
 const withCi = (x: unknown, ci: Ci, d = 1): string => (typeof x === 'number' && ci ? `${pct(x, d)} [${(ci[0] * 100).toFixed(d)}–${(ci[1] * 100).toFixed(d)}]` : pct(x, d))
 
 interface Fam { label?: number; sessions?: number; requests?: number; attempts?: number; attempts_mitigated_share?: number | null; attempts_mitigated_share_ci95?: Ci; session_mitigated_share?: number | null; session_mitigated_share_ci95?: Ci; mitigated_share?: number | null; mitigated_share_ci95?: Ci; first_mitigation?: number | null }
-interface Target { target: string; value: number | null; ci95?: Ci; judged_on?: string; bound?: number | null; limit: number; comparison: string; met: boolean | null }
+interface Target { target: string; value: number | null; ci95?: Ci; judged_on?: string; bound?: number | null; limit: number; comparison: string; met: boolean | null; n?: number; least_n?: number }
 
 export function runSection(r: HeldoutRun): string {
   const head = `### seed ${r.seed}\n\n\`${r.command}\` — exit ${r.exit}, ${r.seconds} s\n`
@@ -59,10 +60,11 @@ export function runSection(r: HeldoutRun): string {
   for (const t of targets) {
     const rate = t.judged_on !== 'value'
     const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : rate ? pct(v, t.limit < 0.01 ? 3 : 1) : String(v))
-    lines.push(`| ${t.target} | ${t.comparison} ${fmt(t.limit)} | ${rate ? withCi(t.value, t.ci95, t.limit < 0.01 ? 3 : 1) : fmt(t.value)} | ${t.judged_on ?? 'value'} ${rate ? fmt(t.bound) : ''} | ${t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met'} |`)
+    lines.push(`| ${t.target} | ${t.comparison} ${fmt(t.limit)} | ${rate ? withCi(t.value, t.ci95, t.limit < 0.01 ? 3 : 1) : fmt(t.value)} | ${t.judged_on ?? 'value'} ${rate ? fmt(t.bound) : ''} | ${verdictText(t)} |`)
   }
   const met = targets.filter((t) => t.met === true).length
-  lines.push('', `Targets met on the bound: ${met} of ${targets.length}.`)
+  const small = targets.filter((t) => t.met === false && tooFew(t)).length
+  lines.push('', `Targets met on the bound: ${met} of ${targets.length}${small === 0 ? '' : ` (${small} of the rest too few to judge: a perfect run of that size misses its bound)`}.`)
   return lines.join('\n') + '\n'
 }
 

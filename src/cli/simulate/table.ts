@@ -3,7 +3,7 @@
 // its Wilson 95 % interval. Pure formatting.
 import type { Family } from './catalog'
 import type { FamilyResult, HumanFriction } from './report'
-import type { TargetCheck } from './targets'
+import { verdictText, type TargetCheck } from './targets'
 import type { Interval } from '../../util/wilson'
 
 export const pct = (x: number | null, digits = 1): string => (x === null ? '—' : `${(x * 100).toFixed(digits)}%`)
@@ -31,7 +31,7 @@ export function humanLine(h: HumanFriction): string {
 export function targetTable(checks: readonly TargetCheck[]): string {
   const fmt = (c: TargetCheck, v: number | null): string => (v === null ? '—' : c.judged_on === 'value' ? String(v) : pct(v, c.limit < 0.01 ? 3 : 1))
   const rows = checks.map((c) => {
-    const verdict = c.met === null ? 'not measured' : c.met ? 'met' : 'NOT met'
+    const verdict = verdictText(c)
     const measured = c.judged_on === 'value' ? fmt(c, c.value) : pctCi(c.value, c.ci95, c.limit < 0.01 ? 3 : 1)
     return `| ${c.target} | ${c.comparison} ${fmt(c, c.limit)} | ${measured} | ${c.judged_on === 'value' ? 'value' : `${c.judged_on} = ${fmt(c, c.bound)}`} | ${verdict} |`
   })

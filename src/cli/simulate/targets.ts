@@ -4,7 +4,7 @@
 // on the lower one — 0 people hurt out of 300 does not show friction ≤ 0.5 %. Pure.
 import { FAMILY_INFO, type Family } from './catalog'
 import type { FamilyResult, HumanFriction } from './report'
-import type { Interval } from '../../util/wilson'
+import { wilson, type Interval } from '../../util/wilson'
 
 export interface TargetCheck {
   readonly target: string
@@ -19,16 +19,52 @@ export interface TargetCheck {
   readonly comparison: '<=' | '>=' | '<'
   /** null when the run had nothing to measure it on (family not run). */
   readonly met: boolean | null
+  /** Rates: how many trials it measured, and the fewest a perfect result (0 hurt, all stopped) needs to meet the target on its bound. */
+  readonly n?: number
+  readonly least_n?: number
+}
+
+/**
+ * The fewest trials for which a perfect result meets a rate target on its bound: n of n stopped has a
+ * Wilson lower bound that grows with n, 0 of n hurt an upper bound that falls. Below it the target
+ * cannot be met however good the defence — the run is too small to say, which the report must show
+ * rather than pass off as a miss of the defence's (20 of 20 attempts stopped has a lower bound of 84 %).
+ */
+export function leastTrials(comparison: '<=' | '>=', limit: number, maxN = 1_000_000): number | null {
+  const ok = (n: number): boolean => {
+    const ci = wilson(comparison === '>=' ? n : 0, n)!
+    return comparison === '>=' ? ci[0] >= limit : ci[1] <= limit
+  }
+  if (!ok(maxN)) return null
+  let lo = 1
+  let hi = maxN
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2)
+    if (ok(mid)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
 }
 
 const compare = (x: number, comparison: TargetCheck['comparison'], limit: number): boolean =>
   comparison === '<=' ? x <= limit : comparison === '<' ? x < limit : x >= limit
 
 /** A share target, judged on the side of its interval that a bad truth would show. */
-function rateCheck(target: string, value: number | null, ci95: Interval | null, comparison: '<=' | '>=', limit: number): TargetCheck {
+function rateCheck(target: string, value: number | null, ci95: Interval | null, comparison: '<=' | '>=', limit: number, n: number): TargetCheck {
   const judged_on = comparison === '<=' ? 'upper95' : 'lower95'
   const bound = ci95 === null ? null : comparison === '<=' ? ci95[1] : ci95[0]
-  return { target, value, ci95, judged_on, bound, limit, comparison, met: bound === null ? null : compare(bound, comparison, limit) }
+  const least = leastTrials(comparison, limit)
+  return { target, value, ci95, judged_on, bound, limit, comparison, met: bound === null ? null : compare(bound, comparison, limit), n, ...(least === null ? {} : { least_n: least }) }
+}
+
+/** A run too small for the target: even a perfect result would miss it on the bound. */
+export const tooFew = (c: Pick<TargetCheck, 'n' | 'least_n'>): boolean => c.n !== undefined && c.least_n !== undefined && c.n < c.least_n
+
+/** The verdict as the tables print it. */
+export function verdictText(c: Pick<TargetCheck, 'met' | 'n' | 'least_n'>): string {
+  if (c.met === null) return 'not measured'
+  if (c.met) return 'met'
+  return tooFew(c) ? `NOT met — too few to judge (${c.n}; a perfect run needs ${c.least_n})` : 'NOT met'
 }
 
 /** An attempt-number target (first mitigation): a count, judged as it is; never mitigated = not met. */
@@ -38,13 +74,13 @@ function countCheck(target: string, value: number | null, comparison: TargetChec
 
 export function checkTargets(results: Partial<Record<Family, FamilyResult>>, humans: HumanFriction): TargetCheck[] {
   const out: TargetCheck[] = [
-    rateCheck('human sessions with any challenge or block', humans.session_friction, humans.session_friction_ci95, '<=', 0.005),
-    rateCheck('human requests blocked', humans.request_block_rate, humans.request_block_ci95, '<=', 0.0005),
+    rateCheck('human sessions with any challenge or block', humans.session_friction, humans.session_friction_ci95, '<=', 0.005, humans.sessions),
+    rateCheck('human requests blocked', humans.request_block_rate, humans.request_block_ci95, '<=', 0.0005, humans.requests),
   ]
   // Legitimate automation (monitors, scripts, app clients) is not people, but breaking it is a false
   // positive too: a challenge stops a client without JavaScript as surely as a block.
   const benign = results.benign_automation
-  if (benign !== undefined && benign.sessions > 0) out.push(rateCheck('benign automation sessions with any challenge or block', benign.session_mitigated_share, benign.session_mitigated_share_ci95, '<=', 0.05))
+  if (benign !== undefined && benign.sessions > 0) out.push(rateCheck('benign automation sessions with any challenge or block', benign.session_mitigated_share, benign.session_mitigated_share_ci95, '<=', 0.05, benign.sessions))
   const stuffing = results.credential_stuffing
   if (stuffing !== undefined && stuffing.sessions > 0) {
     // Every source must be mitigated by its 5th attempt: the worst source decides (never = not met).
@@ -60,10 +96,10 @@ export function checkTargets(results: Partial<Record<Family, FamilyResult>>, hum
     // Recall on the attempts (the logins, checkouts, signups, cart adds — every request for
     // scraping): the page views around an attempt are not the attack, and a form view is never
     // challenged on the model alone. The request share stays in the family table.
-    out.push(rateCheck(`recall (attempts mitigated), ${family}`, r.attempts_mitigated_share, r.attempts_mitigated_share_ci95, '>=', limit))
+    out.push(rateCheck(`recall (attempts mitigated), ${family}`, r.attempts_mitigated_share, r.attempts_mitigated_share_ci95, '>=', limit, r.attempts))
     // A session that is blocked stops (a person gives up): its later requests never happen, so for
     // the person-paced takeover the share of sessions stopped is the recall that matters most.
-    if (!info.automated) out.push(rateCheck(`recall (sessions mitigated), ${family}`, r.session_mitigated_share, r.session_mitigated_share_ci95, '>=', limit))
+    if (!info.automated) out.push(rateCheck(`recall (sessions mitigated), ${family}`, r.session_mitigated_share, r.session_mitigated_share_ci95, '>=', limit, r.sessions))
   }
   return out
 }
