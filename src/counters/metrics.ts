@@ -125,6 +125,17 @@ export function outcomeDistinct(kind: KeyKind, outcome: Outcome, user: string | 
   return null
 }
 
+/**
+ * The set member an outcome takes back on a device / IP / prefix key, else null: an accepted sign-in
+ * takes its username out of `failed_users` there. A username refused and then let in from the same
+ * client was a typo, not a guess — an office where half the people mistyped once is not stuffing.
+ * Taking one out costs the account's working password.
+ */
+export function outcomeForget(kind: KeyKind, outcome: Outcome, user: string | null): DistinctAdd | null {
+  if (user === null || kind === 'user' || outcome !== 'login_success') return null
+  return { set: 'failed_users', member: user }
+}
+
 /** What one key's object answers: its windows, distinct sets, deny hit and freshness. */
 export interface KeySnapshot {
   readonly counts: Readonly<Record<Metric, Windows>>

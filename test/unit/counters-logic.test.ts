@@ -4,7 +4,7 @@ import { describe, expect, it, test } from 'vitest'
 import { parseDenyAdd, parseDenyRemove, parseLabels, MAX_LABELS_PER_POST } from '../../src/counters/adminInput'
 import { canonicalIp, denyKey, hitFromRow, holderOf, makeDenyEntry, makeDenyTarget, UNREADABLE_HOLD_MS } from '../../src/counters/deny'
 import { counterName } from '../../src/counters/keys'
-import { observationFor } from '../../src/counters/metrics'
+import { observationFor, outcomeDistinct, outcomeForget } from '../../src/counters/metrics'
 import { classifyOutcome } from '../../src/counters/outcome'
 import { addDelta, emptyDelta, flushDue, loginFailureRatio, MIN_LOGINS_FOR_RATIO, usableRatio, ZONE_POLICY } from '../../src/counters/zone'
 
@@ -76,6 +76,17 @@ describe('observationFor', () => {
     ['signup', 'signup_attempts'],
   ] as const)('counts a POST to %s as %s', (routeClass, metric) => {
     expect(observationFor('ip', { ...req, routeClass }).bumps).toContain(metric)
+  })
+})
+
+describe('what an outcome adds to and takes from the sets', () => {
+  it('a refusal adds the username to failed_users; a sign-in takes it back on the client keys, never on the username key', () => {
+    expect(outcomeDistinct('ip', 'login_failure', 'u1')).toEqual({ set: 'failed_users', member: 'u1' })
+    expect(outcomeForget('ip', 'login_success', 'u1')).toEqual({ set: 'failed_users', member: 'u1' })
+    expect(outcomeForget('device', 'login_success', 'u1')).toEqual({ set: 'failed_users', member: 'u1' })
+    expect(outcomeForget('user', 'login_success', 'u1')).toBeNull()
+    expect(outcomeForget('ip', 'login_failure', 'u1')).toBeNull()
+    expect(outcomeForget('ip', 'login_success', null)).toBeNull()
   })
 })
 

@@ -255,6 +255,28 @@ describe('default rules, driven by real counters', () => {
     expect(actions).toEqual(['allow', 'allow', 'allow', 'allow', 'challenge'])
   })
 
+  it('credential_stuffing: an office without cookies where most people mistype once and then get in is not stuffing', async () => {
+    await writeConfig({ version: 'office-typos', thresholds: NO_MODEL, counters: PATIENT })
+    const ip = `${freshNet()}.1`
+    const login = (who: number, password: string, code: number) =>
+      callWorker('/login', { method: 'POST', body: form({ username: `typo-${subnet}-${who}@example.com`, password }), headers: FORM }, { clientIp: ip, reply: status(code) })
+    const lines: Record<string, unknown>[] = []
+    for (let who = 1; who <= 7; who++) {
+      if (who % 3 !== 1) lines.push((await login(who, 'typo', 401)).logs[0]!) // five of seven mistype once
+      lines.push((await login(who, 'right', 200)).logs[0]!)
+    }
+    // Seven usernames, five refused once: without taking a username back when it signs in, 5 × 2 > 7 and
+    // the address (and everyone behind it) was blocked and deny-listed at the sixth person's sign-in.
+    expect(lines.flatMap((l) => l.rules as string[])).not.toContain('credential_stuffing')
+    expect(lines.every((l) => l.action === 'allow')).toBe(true)
+    // The same refusals by usernames that never get in are still counted: a guess that never worked stays a guess.
+    const stuffer = `${freshNet()}.1`
+    const guess = (n: number) => callWorker('/login', { method: 'POST', body: form({ username: `guess-${subnet}-${n}@example.com`, password: 'x' }), headers: FORM }, { clientIp: stuffer, reply: status(401) })
+    const guesses: string[][] = []
+    for (let n = 1; n <= 5; n++) guesses.push((await guess(n)).logs[0]!.rules as string[])
+    expect(guesses[4]).toContain('credential_stuffing')
+  })
+
   it('access_diversity_ip: eight devices behind one address trying eight usernames are challenged, none of them alone a stuffer', async () => {
     await writeConfig({ version: 'diversity', thresholds: NO_MODEL, counters: PATIENT })
     const ip = `${freshNet()}.1`

@@ -7,7 +7,7 @@ import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd,
 import { RETENTION_MS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './buckets'
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
-import { addMember, DISTINCT_TABLES, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
+import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
 import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
 
 export interface DenyQuery {
@@ -57,14 +57,18 @@ export class Counters extends DurableObject<Env> {
     return { ...snap, fresh: total24h === input.bumps.length }
   }
 
-  /** Counts an origin outcome (called after the response, in waitUntil), and its set member if any. */
-  record(input: { readonly now: number; readonly metric: Metric; readonly distinct?: DistinctAdd | null }): void {
+  /** Counts an origin outcome (called after the response, in waitUntil), its set member if any, and the member it takes back. */
+  record(input: { readonly now: number; readonly metric: Metric; readonly distinct?: DistinctAdd | null; readonly forget?: DistinctAdd | null }): void {
     const now = checkedNow(input.now)
     const sql = this.ctx.storage.sql
     bump(sql, checkedMetric(input.metric), 1, now)
     if (input.distinct != null) {
       const { set, member } = checkedMember(input.distinct)
       addMember(sql, set, member, now)
+    }
+    if (input.forget != null) {
+      const { set, member } = checkedMember(input.forget)
+      forgetMember(sql, set, member)
     }
     this.#afterWrite(now)
   }

@@ -6,7 +6,7 @@
 import { denyKey, type DenyEntry, type DenyHit, type DenyTarget } from '../../src/counters/deny'
 import { ipCounterKey } from '../../src/counters/ipKey'
 import { counterName, zoneShardName, type KeyKind } from '../../src/counters/keys'
-import { observationFor, outcomeDistinct, outcomeMetric, type DistinctAdd, type KeySnapshot, type Metric } from '../../src/counters/metrics'
+import { observationFor, outcomeDistinct, outcomeForget, outcomeMetric, type DistinctAdd, type KeySnapshot, type Metric } from '../../src/counters/metrics'
 import type { Outcome } from '../../src/counters/outcome'
 import { firstHit, worstReason, type JourneyEvent, type JourneyKeys, type JourneyRead, type KeyMiss } from '../../src/counters/read'
 import { usableRatio, type ZoneDelta, type ZoneFigures } from '../../src/counters/zone'
@@ -27,7 +27,7 @@ export interface NamespaceLike<S> {
 
 export interface CounterStub {
   observe(input: ObserveInput): Promise<KeySnapshot>
-  record(input: { now: number; metric: Metric; distinct?: DistinctAdd | null }): Promise<void>
+  record(input: { now: number; metric: Metric; distinct?: DistinctAdd | null; forget?: DistinctAdd | null }): Promise<void>
   deny(entry: DenyEntry): Promise<void>
   undeny(key: string): Promise<boolean>
 }
@@ -184,9 +184,13 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
   if (outcome === 'login_success') caches.zone.note('login_successes')
   if (outcome === 'login_failure') caches.zone.note('login_failures')
   const ip = ipCounterKey(keys.ip, opts.ipv6PrefixBits)
-  const calls = keyCalls(keys, ip).map((c) => ({ name: counterName(c.kind, c.value), distinct: outcomeDistinct(c.kind, outcome, keys.user, opts.userAddresses1h ?? null) }))
+  const calls = keyCalls(keys, ip).map((c) => ({
+    name: counterName(c.kind, c.value),
+    distinct: outcomeDistinct(c.kind, outcome, keys.user, opts.userAddresses1h ?? null),
+    forget: outcomeForget(c.kind, outcome, keys.user),
+  }))
   await Promise.all([
-    settleWithin(calls.map(({ name, distinct }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct })), BACKGROUND_BUDGET_MS),
+    settleWithin(calls.map(({ name, distinct, forget }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct, forget })), BACKGROUND_BUDGET_MS),
     flushZone(env, now, caches),
   ])
 }

@@ -43,6 +43,14 @@ export function addMember(sql: SqlStorage, set: string, member: string, now: num
   if (state !== null) sketchAdd(sql, set, hllPoint(id), now)
 }
 
+/**
+ * Takes `member` out of an exactly kept set (every window). A set that has overflowed to its sketch
+ * keeps counting it there: a sketch cannot forget, so the count stays an upper bound.
+ */
+export function forgetMember(sql: SqlStorage, set: string, member: string): void {
+  sql.exec('DELETE FROM members WHERE set_name = ? AND member = ?', set, memberId(member))
+}
+
 function countMembers(sql: SqlStorage, set: string): number {
   return sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM members WHERE set_name = ?', set).one().n
 }
