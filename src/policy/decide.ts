@@ -36,9 +36,9 @@ export interface DecideInput {
    */
   readonly crowd?: boolean
   /**
-   * A page view (GET or HEAD) of a client without a device cookie: the model's score of the request's
-   * own signals, without its address's journey (src/features/modelView.ts, ownSignalsOnly). Absent
-   * otherwise.
+   * A page view (GET or HEAD) of a client without a device cookie that claims a browser: the model's
+   * score of the request's own signals, without its address's journey (src/features/modelView.ts,
+   * ownSignalsOnly). Absent otherwise (a device, a declared tool, a POST, no model).
    */
   readonly ownSignalsRisk?: number | null
 }
@@ -56,7 +56,7 @@ export interface DecideInput {
  *   threshold, and never blocked by one: below it the request is marked `review`. Its journey is many
  *   people's; only its headers are its own, and one person's odd browser must not stop the office.
  *   Being a crowd costs 3 working accounts signed in from the address within the hour;
- * - a page view of a client without a device cookie is challenged by a score alone only when the
+ * - a browser's page view without a device cookie is challenged by a score alone only when the
  *   request's own signals (no journey) reach the challenge threshold, else marked `review`: its
  *   journey is its address's, and sixty people behind carrier-grade NAT before any of them signed in
  *   read like one fast reader. The address's volume is the rules' (`scraping_rate`'s explicit bounds).
