@@ -133,13 +133,14 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     modelRisk = Math.max(observedRisk, noDeviceRisk ?? observedRisk)
     modelReasons = explain(model.model, scored, REASONS_FROM_MODEL, 'positive').map((r) => r.feature)
   }
-  // A browser's page view without a device cookie: is the request itself suspect, apart from its
-  // address's volume? A declared tool (curl, python-requests) is one client whatever the address: its
-  // volume stays the model's. Claiming a browser costs sending a browser's whole header set, which the
-  // own-signals score then judges.
+  // A browser without a device cookie, browsing or shopping: is the request itself suspect, apart from
+  // its address's volume (src/policy/decide.ts)? A declared tool (curl, python-requests) is one client
+  // whatever the address: its volume stays the model's. Claiming a browser costs sending a browser's
+  // whole header set, which the own-signals score then judges. Sign-ins and account changes keep the
+  // model's whole view.
   const claimsBrowser = features[FEATURE_INDEX.ua_claims_browser] === 1 && features[FEATURE_INDEX.ua_is_bot] !== 1
-  const browserPageViewWithoutDevice = device === null && claimsBrowser && !input.credentials?.attempt && (facts.method === 'GET' || facts.method === 'HEAD')
-  const ownSignalsRisk = model.model !== null && browserPageViewWithoutDevice ? predict(model.model, ownSignalsOnly(modelInput)) : null
+  const browsing = facts.method === 'GET' || facts.method === 'HEAD' || (facts.method === 'POST' && (routeClass === 'cart' || routeClass === 'checkout'))
+  const ownSignalsRisk = model.model !== null && device === null && claimsBrowser && !input.credentials?.attempt && browsing ? predict(model.model, ownSignalsOnly(modelInput)) : null
 
   // Verified: Bot Management says so, or a crawler User-Agent from its published ranges.
   const verifiedBot =

@@ -36,9 +36,9 @@ export interface DecideInput {
    */
   readonly crowd?: boolean
   /**
-   * A page view (GET or HEAD) of a client without a device cookie that claims a browser: the model's
-   * score of the request's own signals, without its address's journey (src/features/modelView.ts,
-   * ownSignalsOnly). Absent otherwise (a device, a declared tool, a POST, no model).
+   * A browser without a device cookie, on a page view or a cart or checkout POST: the model's score of
+   * the request's own signals, without its address's journey (src/features/modelView.ts,
+   * ownSignalsOnly). Absent otherwise (a device, a declared tool, a credential or account route, no model).
    */
   readonly ownSignalsRisk?: number | null
 }
@@ -56,10 +56,11 @@ export interface DecideInput {
  *   threshold, and never blocked by one: below it the request is marked `review`. Its journey is many
  *   people's; only its headers are its own, and one person's odd browser must not stop the office.
  *   Being a crowd costs 3 working accounts signed in from the address within the hour;
- * - a browser's page view without a device cookie is challenged by a score alone only when the
- *   request's own signals (no journey) reach the challenge threshold, else marked `review`: its
- *   journey is its address's, and sixty people behind carrier-grade NAT before any of them signed in
- *   read like one fast reader. The address's volume is the rules' (`scraping_rate`'s explicit bounds).
+ * - a browser without a device cookie, on a page view or a cart or checkout POST, is acted on by a
+ *   score alone no further than the request's own signals (no journey) reach: below the challenge
+ *   threshold it is marked `review`. Its journey is its address's, and sixty people behind
+ *   carrier-grade NAT before any of them signed in read like one fast shopper. The address's volume
+ *   is the rules' explicit bounds (`scraping_rate`, `cart_hoarding`, `carding_*`).
  * Rules still act with their own action.
  */
 const PAGE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
@@ -142,9 +143,13 @@ export function decide(input: DecideInput): Verdict {
       would = 'allow'
       reasons = ['review', ...reasons]
     }
-    if (would === 'challenge' && pageView && input.ownSignalsRisk != null && clamp01(input.ownSignalsRisk + rules.weight) < t.challenge) {
-      would = 'allow'
-      reasons = ['review', ...reasons]
+    if (would !== 'allow' && input.ownSignalsRisk != null) {
+      // No further than the request's own signals reach: below the challenge threshold, review.
+      const own = clamp01(input.ownSignalsRisk + rules.weight)
+      if (own < t.challenge) {
+        would = 'allow'
+        reasons = ['review', ...reasons]
+      } else if (own < t.block && would === 'block') would = 'challenge'
     }
     if (would === 'challenge' && formView) {
       would = 'allow'

@@ -170,16 +170,20 @@ describe('decide', () => {
     expect(at('login', 'POST', 0.1, { ...crowd, rules: stuffing }).decision).toMatchObject({ action: 'block', source: 'rule' })
   })
 
-  it("challenges a cookie-less page view on a score alone only when the request's own signals (no journey) reach the threshold", () => {
+  it("acts on a cookie-less browser's page view or guest checkout no further than the request's own signals (no journey) reach", () => {
     // Sixty people behind carrier-grade NAT before any signed in: their address's page views read as one fast client.
     const busyAddress = at('other', 'GET', 0.9, { ownSignalsRisk: 0.05 })
     expect(busyAddress.decision).toMatchObject({ action: 'allow', source: 'model', reasons: ['review'] })
     expect(busyAddress.oweChallenge).toBe(false)
     // A request suspect on its own (a script's headers) is challenged as before.
     expect(at('other', 'GET', 0.99, { ownSignalsRisk: 0.9 }).decision.action).toBe('challenge')
-    // Without the own-signals score (a device, a POST, no model) nothing changes; a POST never gets it.
+    // Without the own-signals score (a device, a declared tool, a sign-in, no model) nothing changes.
     expect(at('other', 'GET', 0.9).decision.action).toBe('challenge')
-    expect(at('other', 'POST', 0.9, { ownSignalsRisk: 0.05 }).decision.action).toBe('challenge')
+    expect(at('checkout', 'POST', 0.99).decision.action).toBe('block')
+    // A guest's cart or checkout POST: no further than its own signals reach.
+    expect(at('checkout', 'POST', 0.99, { ownSignalsRisk: 0.05 }).decision).toMatchObject({ action: 'allow', reasons: ['review'] })
+    expect(at('checkout', 'POST', 0.99, { ownSignalsRisk: 0.9 }).decision.action).toBe('challenge')
+    expect(at('checkout', 'POST', 0.99, { ownSignalsRisk: 0.99 }).decision.action).toBe('block')
     // A rule's own weight counts on the own-signals side too.
     const weighted = evaluateRules(config.rules, ruleContext((() => { const v = emptyFeatureVector(); v[FEATURE_INDEX.sdk_paste_credential] = 1; return v })(), facts))
     expect(at('other', 'GET', 0.9, { ownSignalsRisk: 0.35 }).decision.action).toBe('allow')

@@ -114,3 +114,28 @@ describe('the model alone, at a score past every threshold', () => {
     expect(line.risk).toBeCloseTo(Math.min(1, line.model_risk + 0.4), 2)
   })
 })
+
+// A cold carrier-grade NAT address: many people browsing, no cookies (no SDK yet, or JavaScript off),
+// none signed in — so nothing marks the address shared. The shipped model reads the address's page
+// views as one client's and scores it past the challenge threshold by the 10th.
+describe("the shipped model on a cookie-less browser's page views", () => {
+  const NAVIGATE = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'same-origin' }
+  const browse = async (ip: string, headers: Record<string, string>) => {
+    const lines: Record<string, unknown>[] = []
+    for (let i = 1; i <= 20; i++) lines.push((await callWorker(`/products/${i}`, { headers }, { clientIp: ip })).logs[0]!)
+    return lines
+  }
+
+  it('does not challenge a browser for its address\'s volume: it marks the page view for review', async () => {
+    const lines = await browse('198.51.100.60', NAVIGATE)
+    const last = lines.at(-1)!
+    expect(last.model_risk as number).toBeGreaterThanOrEqual(0.8) // the default challenge threshold
+    expect(lines.map((l) => l.action)).toEqual(lines.map(() => 'allow'))
+    expect(last.reasons).toContain('review')
+  })
+
+  it('still challenges a declared tool at the same volume: one client, whatever its address', async () => {
+    const lines = await browse('198.51.100.61', { 'user-agent': 'python-requests/2.32.3', accept: '*/*' })
+    expect(lines.some((l) => l.action === 'challenge' && l.source === 'model')).toBe(true)
+  })
+})
