@@ -40,7 +40,7 @@ export const isMetric = (v: unknown): v is Metric => typeof v === 'string' && (M
  * stuffing fails for most usernames it tries, an office's typos for a few, however often retried)
  * or accepted (`signed_in_users`: how many people an address carries, each a credential that works).
  */
-export const SETS = ['users', 'ips', 'devices', 'failed_users', 'signed_in_users'] as const
+export const SETS = ['users', 'ips', 'devices', 'failed_users', 'signed_in_users', 'failed_ips'] as const
 export type SetName = (typeof SETS)[number]
 
 export const isSetName = (v: unknown): v is SetName => typeof v === 'string' && (SETS as readonly string[]).includes(v)
@@ -118,21 +118,24 @@ export const PERSON_MAX_ADDRESSES_1H = 2
  * or an accepted one's when its account was seen from at most PERSON_MAX_ADDRESSES_1H addresses in the
  * hour (`userAddresses1h`, this one included; null: unknown, not counted).
  */
-export function outcomeDistinct(kind: KeyKind, outcome: Outcome, user: string | null, userAddresses1h: number | null = null): DistinctAdd | null {
-  if (user === null || kind === 'user') return null
+export function outcomeDistinct(kind: KeyKind, outcome: Outcome, user: string | null, userAddresses1h: number | null = null, ip: string | null = null): DistinctAdd | null {
+  if (user === null) return null
+  if (kind === 'user') return outcome === 'login_failure' && ip !== null ? { set: 'failed_ips', member: ip } : null
   if (outcome === 'login_failure') return { set: 'failed_users', member: user }
   if (outcome === 'login_success' && userAddresses1h !== null && userAddresses1h <= PERSON_MAX_ADDRESSES_1H) return { set: 'signed_in_users', member: user }
   return null
 }
 
 /**
- * The set member an outcome takes back on a device / IP / prefix key, else null: an accepted sign-in
- * takes its username out of `failed_users` there. A username refused and then let in from the same
- * client was a typo, not a guess — an office where half the people mistyped once is not stuffing.
- * Taking one out costs the account's working password.
+ * The set member an outcome takes back, else null: an accepted sign-in takes its username out of
+ * `failed_users` on the device / IP / prefix key, and its address out of the username's `failed_ips`.
+ * Refused and then let in from the same client was a typo, not a guess — an office where half the
+ * people mistyped once is not stuffing, and an account's owner who mistyped from home and from the
+ * office is not many addresses attacking it. Taking one out costs the account's working password.
  */
-export function outcomeForget(kind: KeyKind, outcome: Outcome, user: string | null): DistinctAdd | null {
-  if (user === null || kind === 'user' || outcome !== 'login_success') return null
+export function outcomeForget(kind: KeyKind, outcome: Outcome, user: string | null, ip: string | null = null): DistinctAdd | null {
+  if (user === null || outcome !== 'login_success') return null
+  if (kind === 'user') return ip === null ? null : { set: 'failed_ips', member: ip }
   return { set: 'failed_users', member: user }
 }
 

@@ -38,6 +38,8 @@ export const COUNTER_RULE_VARIABLES = {
    * address (carrier-grade NAT, an office), each a working credential — not a cookie minted for free.
    */
   'ip.signed_in_users_1h': 'number',
+  /** Addresses whose sign-in to this username the origin refused in the hour and that have not got in since. */
+  'user.failed_ips_1h': 'number',
   /** The username's counter key missed its deadline again and again in this isolate (false without a username). */
   user_key_slow: 'bool',
 } as const
@@ -78,6 +80,7 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'device.failed_users_10m': at(client?.distinct.failed_users, '10m'),
     'ip.failed_users_10m': at(ip?.distinct.failed_users, '10m'),
     'ip.signed_in_users_1h': at(ip?.distinct.signed_in_users, '1h'),
+    'user.failed_ips_1h': at(c.user?.distinct.failed_ips, '1h'),
     user_key_slow: c.userKeySlow,
   }
 }

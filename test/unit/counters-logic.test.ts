@@ -84,7 +84,11 @@ describe('what an outcome adds to and takes from the sets', () => {
     expect(outcomeDistinct('ip', 'login_failure', 'u1')).toEqual({ set: 'failed_users', member: 'u1' })
     expect(outcomeForget('ip', 'login_success', 'u1')).toEqual({ set: 'failed_users', member: 'u1' })
     expect(outcomeForget('device', 'login_success', 'u1')).toEqual({ set: 'failed_users', member: 'u1' })
-    expect(outcomeForget('user', 'login_success', 'u1')).toBeNull()
+    expect(outcomeForget('user', 'login_success', 'u1')).toBeNull() // no address given
+    // The username's key: a refused address goes into failed_ips, and comes out when it gets in.
+    expect(outcomeDistinct('user', 'login_failure', 'u1', null, '192.0.2.1')).toEqual({ set: 'failed_ips', member: '192.0.2.1' })
+    expect(outcomeDistinct('user', 'login_success', 'u1', 1, '192.0.2.1')).toBeNull()
+    expect(outcomeForget('user', 'login_success', 'u1', '192.0.2.1')).toEqual({ set: 'failed_ips', member: '192.0.2.1' })
     expect(outcomeForget('ip', 'login_failure', 'u1')).toBeNull()
     expect(outcomeForget('ip', 'login_success', null)).toBeNull()
   })

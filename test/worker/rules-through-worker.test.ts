@@ -277,6 +277,28 @@ describe('default rules, driven by real counters', () => {
     expect(guesses[4]).toContain('credential_stuffing')
   })
 
+  it('username_from_many_ips: an owner who mistyped from three places and got in is not many addresses attacking the account', async () => {
+    await writeConfig({ version: 'owner-typos', thresholds: NO_MODEL, counters: PATIENT })
+    const account = `owner-${subnet}@example.com`
+    const login = (ip: string, password: string, code: number) =>
+      callWorker('/login', { method: 'POST', body: form({ username: account, password }), headers: FORM }, { clientIp: ip, reply: status(code) })
+    // Home, phone, office: a typo and then the right password from each.
+    for (const ip of [`${freshNet()}.1`, `${freshNet()}.1`, `${freshNet()}.1`]) {
+      await login(ip, 'typo', 401)
+      await login(ip, 'right', 200)
+    }
+    const fourth = await login(`${freshNet()}.1`, 'right', 200)
+    expect(fourth.logs[0]?.rules).not.toContain('username_from_many_ips')
+    expect(fourth.logs[0]?.action).toBe('allow')
+    // Three addresses refused that never got in, then a fourth: the distributed attack on one account.
+    const victim = `victim-${subnet}@example.com`
+    const guess = (ip: string) => callWorker('/login', { method: 'POST', body: form({ username: victim, password: 'guess' }), headers: FORM }, { clientIp: ip, reply: status(401) })
+    for (let i = 0; i < 3; i++) await guess(`${freshNet()}.1`)
+    const attack = await guess(`${freshNet()}.1`)
+    expect(attack.logs[0]?.rules).toContain('username_from_many_ips')
+    expect(attack.response.headers.get('edgeward-mitigated')).toBe('challenge')
+  })
+
   it('access_diversity_ip: eight devices behind one address trying eight usernames are challenged, none of them alone a stuffer', async () => {
     await writeConfig({ version: 'diversity', thresholds: NO_MODEL, counters: PATIENT })
     const ip = `${freshNet()}.1`

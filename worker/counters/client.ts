@@ -186,8 +186,8 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
   const ip = ipCounterKey(keys.ip, opts.ipv6PrefixBits)
   const calls = keyCalls(keys, ip).map((c) => ({
     name: counterName(c.kind, c.value),
-    distinct: outcomeDistinct(c.kind, outcome, keys.user, opts.userAddresses1h ?? null),
-    forget: outcomeForget(c.kind, outcome, keys.user),
+    distinct: outcomeDistinct(c.kind, outcome, keys.user, opts.userAddresses1h ?? null, ip),
+    forget: outcomeForget(c.kind, outcome, keys.user, ip),
   }))
   await Promise.all([
     settleWithin(calls.map(({ name, distinct, forget }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct, forget })), BACKGROUND_BUDGET_MS),
