@@ -92,9 +92,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const journeyKeys: JourneyKeys = { device, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn }
   const claimedKind = fetchKind(facts.headers)
   const navigation = isNavigation(claimedKind, routeClass)
+  const signals = readHeaderSignals({ headers: facts.headers, cf: facts.cf, url: facts.url.href, extraHostingAsns: config.hostingAsnsExtra })
+  // A cookie-less browser is one of the address's browsers (its `agents` set); a declared tool is not.
+  const agent = device === null && signals.userAgent.claimsBrowser ? `${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}` : null
   const [journey, model] = await Promise.all([
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
-    observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation }, config.source.counters.budget_ms, {
+    observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {
       defer: (p) => input.ctx.waitUntil(p),
     }),
     activeModel(env.EDGEWARD_CONFIG, config, now),
@@ -102,7 +105,6 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   missing.push(...missingLabels(journey))
   if (model.problem !== null) missing.push(model.problem)
 
-  const signals = readHeaderSignals({ headers: facts.headers, cf: facts.cf, url: facts.url.href, extraHostingAsns: config.hostingAsnsExtra })
   const contentLength = Number.parseInt(facts.headers.get('content-length') ?? '', 10)
   const features = buildRequestFeatures({ routeClass, method: facts.method, contentLength: Number.isFinite(contentLength) ? contentLength : null })
   fillEnvironmental(features, signals, cookie, now)
@@ -133,14 +135,14 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     modelRisk = Math.max(observedRisk, noDeviceRisk ?? observedRisk)
     modelReasons = explain(model.model, scored, REASONS_FROM_MODEL, 'positive').map((r) => r.feature)
   }
-  // A browser without a device cookie, browsing or shopping: is the request itself suspect, apart from
-  // its address's volume (src/policy/decide.ts)? A declared tool (curl, python-requests) is one client
-  // whatever the address: its volume stays the model's. Claiming a browser costs sending a browser's
-  // whole header set, which the own-signals score then judges. Sign-ins and account changes keep the
-  // model's whole view.
-  const claimsBrowser = features[FEATURE_INDEX.ua_claims_browser] === 1 && features[FEATURE_INDEX.ua_is_bot] !== 1
+  // A browser without a device cookie, browsing or shopping, on an address that shows many people
+  // (several browsers without cookies in 10 minutes, or a crowd): is the request itself suspect, apart
+  // from its address's volume (src/policy/decide.ts)? One browser's header set at one address is one
+  // client, and a declared tool (curl, python-requests) too: their volume stays the model's. Sign-ins
+  // and account changes keep the model's whole view.
   const browsing = facts.method === 'GET' || facts.method === 'HEAD' || (facts.method === 'POST' && (routeClass === 'cart' || routeClass === 'checkout'))
-  const ownSignalsRisk = model.model !== null && device === null && claimsBrowser && !input.credentials?.attempt && browsing ? predict(model.model, ownSignalsOnly(modelInput)) : null
+  const manyPeople = address.crowd || address.browsers
+  const ownSignalsRisk = model.model !== null && agent !== null && manyPeople && !input.credentials?.attempt && browsing ? predict(model.model, ownSignalsOnly(modelInput)) : null
 
   // Verified: Bot Management says so, or a crawler User-Agent from its published ranges.
   const verifiedBot =

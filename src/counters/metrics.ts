@@ -40,7 +40,7 @@ export const isMetric = (v: unknown): v is Metric => typeof v === 'string' && (M
  * stuffing fails for most usernames it tries, an office's typos for a few, however often retried)
  * or accepted (`signed_in_users`: how many people an address carries, each a credential that works).
  */
-export const SETS = ['users', 'ips', 'devices', 'failed_users', 'signed_in_users', 'failed_ips'] as const
+export const SETS = ['users', 'ips', 'devices', 'failed_users', 'signed_in_users', 'failed_ips', 'agents'] as const
 export type SetName = (typeof SETS)[number]
 
 export const isSetName = (v: unknown): v is SetName => typeof v === 'string' && (SETS as readonly string[]).includes(v)
@@ -67,6 +67,8 @@ export interface ObservedRequest {
   readonly device: string | null
   /** A page view (navigation.ts); sub-resources and XHR count in `requests` only. */
   readonly navigation: boolean
+  /** A cookie-less browser's User-Agent and Accept-Language (JourneyEvent.agent), or null. */
+  readonly agent?: string | null
 }
 
 const isPost = (method: string): boolean => method.toUpperCase() === 'POST'
@@ -90,6 +92,9 @@ export function observationFor(kind: KeyKind, req: ObservedRequest): Observation
   // Shared addresses: how many established devices an IP / prefix carries. One sighting per page view
   // is enough for an hourly distinct count: a page load's scripts, styles and XHR add no member write.
   if ((kind === 'ip' || kind === 'prefix') && req.device !== null && req.navigation) distinct.push({ set: 'devices', member: req.device })
+  // And how many browsers it shows without cookies: a cold carrier-grade NAT address (dozens of people,
+  // none signed in yet) against one scraper with one browser's headers. Hashed in the object (memberId).
+  if (kind === 'ip' && req.device === null && req.navigation && req.agent != null) distinct.push({ set: 'agents', member: req.agent })
   return { bumps, distinct }
 }
 

@@ -24,6 +24,11 @@ export interface JourneyEvent {
   readonly now: number
   /** A page view (src/counters/navigation.ts). Absent: counted as one, so nothing hides by omission. */
   readonly navigation?: boolean
+  /**
+   * A client without a device cookie that claims a browser: its User-Agent and Accept-Language, for the
+   * address's `agents` set (how many browsers a cookie-less address shows). Null otherwise.
+   */
+  readonly agent?: string | null
 }
 
 /** Why one key's read is missing. */

@@ -33,19 +33,30 @@ export const SHARED_MIN_LOGIN_SUCCESSES_1H = 2
 /** The rate window a device must have existed for before its own count is the whole of it (s). */
 export const DEVICE_RATE_WINDOW_S = 60
 
+/**
+ * Distinct browsers (User-Agent and Accept-Language) without a device cookie on an address in 10
+ * minutes that make it look like many people — a household's phone and laptop are two. Cheap to fake
+ * (rotate User-Agents), so it buys little: only that a cookie-less browser's page views and guest
+ * checkouts there are judged on the request's own signals, with the rules' per-client bounds intact.
+ */
+export const MANY_BROWSERS_10M = 3
+
 export interface AddressView {
   /** Several people are behind this IP (either test above): the model sees a client's own counts. */
   readonly shared: boolean
   /** 3+ accounts signed in from this IP in the hour: a cookie-less client here is a crowd. */
   readonly crowd: boolean
+  /** MANY_BROWSERS_10M+ distinct browsers without cookies on this IP in 10 minutes. */
+  readonly browsers: boolean
 }
 
 export function addressView(read: JourneyRead): AddressView {
-  if (read.status !== 'ok' || read.counters.ip === null) return { shared: false, crowd: false }
+  if (read.status !== 'ok' || read.counters.ip === null) return { shared: false, crowd: false, browsers: false }
   const ip = read.counters.ip
   const crowd = (ip.distinct.signed_in_users?.['1h'] ?? 0) >= SHARED_MIN_SIGNED_IN_USERS_1H
   const devices = (ip.distinct.devices?.['1h'] ?? 0) >= SHARED_MIN_DEVICES_1H && (ip.counts.login_successes?.['1h'] ?? 0) >= SHARED_MIN_LOGIN_SUCCESSES_1H
-  return { shared: crowd || devices, crowd }
+  const browsers = (ip.distinct.agents?.['10m'] ?? 0) >= MANY_BROWSERS_10M
+  return { shared: crowd || devices, crowd, browsers }
 }
 
 /**

@@ -51,11 +51,16 @@ describe('the model view', () => {
     expect(addressView(read(null, key({ login_successes: 30 }, { signed_in_users: 30 }))).shared).toBe(true)
     expect(addressView(read(null, key({ login_successes: 30 }, { signed_in_users: 30 }))).crowd).toBe(true)
     // An office whose browsers run the SDK, before three accounts signed in: shared for the model's view, not a crowd.
-    expect(addressView(read(null, key({ login_successes: 2 }, { devices: 3, signed_in_users: 1 })))).toEqual({ shared: true, crowd: false })
+    expect(addressView(read(null, key({ login_successes: 2 }, { devices: 3, signed_in_users: 1 })))).toEqual({ shared: true, crowd: false, browsers: false })
     expect(addressView(read(null, key({ login_successes: 9 }, { devices: 2, signed_in_users: 1 }))).shared).toBe(false)
     expect(addressView(read(null, key({ login_successes: 1 }, { devices: 30, signed_in_users: 1 }))).shared).toBe(false)
     expect(addressView(read(null, key({ login_successes: 2 }, { devices: 0, signed_in_users: 2 }))).shared).toBe(false)
     expect(addressView({ status: 'missing', reason: 'timeout', deny: null } as JourneyRead).shared).toBe(false)
+  })
+
+  it('tells an address that shows three browsers without cookies in 10 minutes (many people, none signed in) from one that shows two', () => {
+    expect(addressView(read(null, key({}, { agents: 3 })))).toEqual({ shared: false, crowd: false, browsers: true })
+    expect(addressView(read(null, key({}, { agents: 2 }))).browsers).toBe(false)
   })
 
   it('gives a client with a device on a shared address its own counts in place of the address\'s', () => {

@@ -116,26 +116,34 @@ describe('the model alone, at a score past every threshold', () => {
 })
 
 // A cold carrier-grade NAT address: many people browsing, no cookies (no SDK yet, or JavaScript off),
-// none signed in — so nothing marks the address shared. The shipped model reads the address's page
-// views as one client's and scores it past the challenge threshold by the 10th.
-describe("the shipped model on a cookie-less browser's page views", () => {
+// none signed in — so nothing marks the address shared but the browsers it shows. The shipped model
+// reads the address's page views as one client's and scores it past the challenge threshold by the 10th.
+describe("the shipped model on cookie-less browsers' page views", () => {
   const NAVIGATE = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'same-origin' }
-  const browse = async (ip: string, headers: Record<string, string>) => {
+  const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+  const PEOPLE = [
+    { 'user-agent': CHROME, 'accept-language': 'en-US,en;q=0.9' },
+    { 'user-agent': CHROME, 'accept-language': 'de-DE,de;q=0.9,en;q=0.8' },
+    { 'user-agent': CHROME.replace('131.0.0.0', '130.0.0.0'), 'accept-language': 'en-GB,en;q=0.9' },
+  ]
+  const browse = async (ip: string, headersFor: (i: number) => Record<string, string>) => {
     const lines: Record<string, unknown>[] = []
-    for (let i = 1; i <= 20; i++) lines.push((await callWorker(`/products/${i}`, { headers }, { clientIp: ip })).logs[0]!)
+    for (let i = 1; i <= 20; i++) lines.push((await callWorker(`/products/${i}`, { headers: headersFor(i) }, { clientIp: ip })).logs[0]!)
     return lines
   }
 
-  it('does not challenge a browser for its address\'s volume: it marks the page view for review', async () => {
-    const lines = await browse('198.51.100.60', NAVIGATE)
+  it('does not challenge three browsers on one address for the address\'s volume: it marks the page views for review', async () => {
+    const lines = await browse('198.51.100.60', (i) => ({ ...NAVIGATE, ...PEOPLE[i % PEOPLE.length]! }))
     const last = lines.at(-1)!
     expect(last.model_risk as number).toBeGreaterThanOrEqual(0.8) // the default challenge threshold
     expect(lines.map((l) => l.action)).toEqual(lines.map(() => 'allow'))
     expect(last.reasons).toContain('review')
   })
 
-  it('still challenges a declared tool at the same volume: one client, whatever its address', async () => {
-    const lines = await browse('198.51.100.61', { 'user-agent': 'python-requests/2.32.3', accept: '*/*' })
-    expect(lines.some((l) => l.action === 'challenge' && l.source === 'model')).toBe(true)
+  it('still challenges one browser at the same volume, and a declared tool: one client, whatever its address', async () => {
+    const one = await browse('198.51.100.61', () => ({ ...NAVIGATE, ...PEOPLE[0]! }))
+    expect(one.some((l) => l.action === 'challenge' && l.source === 'model')).toBe(true)
+    const tool = await browse('198.51.100.62', () => ({ 'user-agent': 'python-requests/2.32.3', accept: '*/*' }))
+    expect(tool.some((l) => l.action === 'challenge' && l.source === 'model')).toBe(true)
   })
 })

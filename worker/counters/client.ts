@@ -111,7 +111,7 @@ export async function observeRequest(
   if (standing) return { status: 'missing', reason: 'denied', deny: standing.hit }
 
   if (opts.defer && caches.zone.due(now)) opts.defer(flushZone(env, now, caches))
-  const req = { routeClass: event.routeClass, method: event.method, ip, user: keys.user, device: keys.device, navigation: event.navigation ?? true }
+  const req = { routeClass: event.routeClass, method: event.method, ip, user: keys.user, device: keys.device, navigation: event.navigation ?? true, agent: event.agent ?? null }
   const asn = asnKeyValue(keys.asn)
   const asnCached = asn === null ? null : caches.asn.get(asn, now)
   const thunks = calls.map((c) => () => {
