@@ -22,11 +22,20 @@ export function record(page: Page): Seen[] {
   return seen
 }
 
+/**
+ * Types `text` with a rhythm of its own: each seed (a person) keys 0–48 ms slower on average than the
+ * next. With one rhythm for everyone (the gaps were one progression mod 110, shifted by the seed), five
+ * colleagues sent the same coarse telemetry fingerprint, and on an idle machine the person after them
+ * met `telemetry_replay` — what a replayed recording looks like, not what five people typing look like.
+ * (A slower office — every gap 60–199 ms — drew 3 model challenges on ten colleagues' sign-ins where this
+ * pace draws 1: people.test.ts's bound of 2 is pace-sensitive, and so is the model on a new office.)
+ */
 export async function typeLikeAPerson(page: Page, selector: string, text: string, seed: number): Promise<void> {
   await page.click(selector)
+  const own = (seed % 5) * 12
   for (const [i, ch] of [...text].entries()) {
     await page.keyboard.type(ch)
-    await page.waitForTimeout(45 + ((i * 37 + seed * 13) % 110))
+    await page.waitForTimeout(45 + own + ((i * 37 + seed * 13) % 110))
   }
 }
 
