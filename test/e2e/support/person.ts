@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
+import { prng } from '../../../src/model/prng'
 import { startDevServer, type DevServer } from './devServer'
 import { CHROMIUM, haveChromium } from './realAppsBrowser'
 
@@ -23,19 +24,24 @@ export function record(page: Page): Seen[] {
 }
 
 /**
- * Types `text` with a rhythm of its own: each seed (a person) keys 0–48 ms slower on average than the
- * next. With one rhythm for everyone (the gaps were one progression mod 110, shifted by the seed), five
- * colleagues sent the same coarse telemetry fingerprint, and on an idle machine the person after them
- * met `telemetry_replay` — what a replayed recording looks like, not what five people typing look like.
- * (A slower office — every gap 60–199 ms — drew 3 model challenges on ten colleagues' sign-ins where this
- * pace draws 1: people.test.ts's bound of 2 is pace-sensitive, and so is the model on a new office.)
+ * Types `text` as person `person` does: their own mean gap between keys (70–126 ms, by person) and a
+ * person's unevenness around it (log-normal, seeded by the person and the text). With one rhythm for
+ * everyone (the gaps were one progression mod 110, shifted by a seed), colleagues sent the same coarse
+ * telemetry fingerprint, and the person who signed in after them met `telemetry_replay` (which no
+ * clearance lifts) and sat on "already verified": what a replayed recording looks like, not five
+ * people typing. A much slower office (every gap 60–199 ms) drew 3 model challenges on ten colleagues'
+ * sign-ins where the pace here draws 1: people.test.ts's bound of 2, like the model on a new office,
+ * is pace-sensitive.
  */
-export async function typeLikeAPerson(page: Page, selector: string, text: string, seed: number): Promise<void> {
+export async function typeLikeAPerson(page: Page, selector: string, text: string, person: number): Promise<void> {
   await page.click(selector)
-  const own = (seed % 5) * 12
-  for (const [i, ch] of [...text].entries()) {
+  const mean = 70 + ((person * 37) % 9) * 7
+  const rng = prng(person * 7919 + text.length)
+  for (const ch of text) {
     await page.keyboard.type(ch)
-    await page.waitForTimeout(45 + own + ((i * 37 + seed * 13) % 110))
+    // Box–Muller: one normal draw per key.
+    const z = Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-9))) * Math.cos(2 * Math.PI * rng())
+    await page.waitForTimeout(Math.round(mean * Math.exp(0.35 * z)))
   }
 }
 
@@ -116,7 +122,7 @@ export async function signIn(server: DevServer, ctx: BrowserContext, n: number, 
     for (let tries = 0; tries < 3; tries++) {
       await page.fill('#username', '')
       await typeLikeAPerson(page, '#username', `user${pad(n)}@example.com`, n)
-      await typeLikeAPerson(page, '#password', attempt < mistakes ? `pass-${pad(n)}x` : `pass-${pad(n)}`, n + attempt)
+      await typeLikeAPerson(page, '#password', attempt < mistakes ? `pass-${pad(n)}x` : `pass-${pad(n)}`, n)
       await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')])
       const text = await settled(page)
       if (text.includes('do not match') || text.includes('You are signed in')) break
