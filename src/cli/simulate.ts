@@ -13,7 +13,7 @@ import { joinTruth, toNdjson } from './simulate/join'
 import { chooseLabels, exportLabels, postLabels } from './simulate/labels'
 import { progressBar } from './simulate/progress'
 import { random } from './simulate/random'
-import { allFamilyResults, benignAutomationFriction, humanFriction } from './simulate/report'
+import { allFamilyResults, benignAutomationFriction, frictionCauses, humanFriction } from './simulate/report'
 import { planRun, runPlanned } from './simulate/schedule'
 import { attachServer, startServer, type KvEntry, type Target } from './simulate/server'
 import { frictionByCohort, operatorAllowList, type OperatorAllow } from './simulate/benignAllow'
@@ -136,6 +136,7 @@ async function main(): Promise<void> {
   // The adaptive families count per login attempt (a retry after a solved challenge is the same attempt).
   const results = withAdaptiveFigures(allFamilyResults(measured, FAMILIES.filter((f) => o.families.includes(f))), measured, adaptiveLedger)
   const humans = humanFriction(measured)
+  const causes = frictionCauses(measured)
   const checks = checkTargets(results, humans)
   const countersMissing = joined.rows.filter((r) => r.counters !== 'ok').length
   const failed = truth.requests().filter((r) => r.status === 0)
@@ -145,7 +146,8 @@ async function main(): Promise<void> {
   for (const r of failed) errorKinds[r.error ?? 'unknown'] = (errorKinds[r.error ?? 'unknown'] ?? 0) + 1
   const firstError = failed.length === 0 ? null : Math.round((Math.min(...failed.map((r) => r.startedAt)) - startedAt) / 1000)
   if (shadow) console.error('\nsimulate: the server ran in shadow mode — figures below are what enforce would have done (would_action)')
-  console.error(`\n${familyTable(results)}\n\n${humanLine(humans)}\n\n${targetTable(checks)}\n`)
+  const causeLine = causes.length === 0 ? '' : `\npeople hurt, by what first hurt them: ${causes.map((c) => `${c.sessions} × ${c.cause}`).join('; ')}\n`
+  console.error(`\n${familyTable(results)}\n\n${humanLine(humans)}\n${causeLine}\n${targetTable(checks)}\n`)
   if (outcome.failures.length > 0) {
     console.error(`simulate: ${outcome.failures.length} sessions ended with an error:`)
     for (const f of outcome.failures.slice(0, 8)) console.error(`  ${f.session}: ${f.error.split('\n')[0]}`)
@@ -183,6 +185,7 @@ async function main(): Promise<void> {
     human_request_block_rate: humans.request_block_rate,
     human_request_block_upper95: humans.request_block_ci95?.[1] ?? null,
     human_request_mitigated_rate: humans.request_mitigated_rate,
+    human_friction_causes: causes,
     benign_automation_friction: benignAutomationFriction(results),
     benign_automation_friction_upper95: results.benign_automation?.session_mitigated_share_ci95?.[1] ?? null,
     // Benign automation with the operator's allow list (listed) and without it (listable but unlisted; not listable at all).

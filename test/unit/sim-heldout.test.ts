@@ -25,6 +25,7 @@ describe('heldout record', () => {
     const report = {
       families: { credential_stuffing: { label: 1, sessions: 4, attempts: 200, attempts_mitigated_share: 0.99, attempts_mitigated_share_ci95: [0.9643, 0.9973], session_mitigated_share: 1, session_mitigated_share_ci95: [0.5101, 1], mitigated_share: 0.99, mitigated_share_ci95: [0.96, 1], first_mitigation: 1 } },
       human_session_friction: 0.001, human_request_block_rate: 0,
+      human_friction_causes: [{ cause: 'challenge POST login by model', sessions: 2 }],
       humans: { sessions: 5000, requests: 40000, sessions_with_friction: 5, session_friction_ci95: [0.0004, 0.0023], requests_blocked: 0, request_block_ci95: [0, 0.0001] },
       targets: [{ target: 'human sessions with any challenge or block', value: 0.001, ci95: [0.0004, 0.0023], judged_on: 'upper95', bound: 0.0023, limit: 0.005, comparison: '<=', met: true }],
     }
@@ -35,6 +36,7 @@ describe('heldout record', () => {
     expect(text).toContain('| credential_stuffing | 1 | 4 | 200 | 99.0 % [96.4–99.7] |')
     expect(text).toMatch(/\| human sessions with any challenge or block \| <= 0\.500 % \| 0\.100 % \[0\.040–0\.230\] \| upper95 0\.230 % \| met \|/)
     expect(text).toContain('the run failed; its seed stays spent')
+    expect(text).toContain('What first hurt them: 2 × challenge POST login by model.')
   })
 
   it('puts the seeds in the doc before any run ends, so a run stopped half way still shows them', () => {

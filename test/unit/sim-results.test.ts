@@ -8,7 +8,7 @@ import { joinTruth, type Owner } from '../../src/cli/simulate/join'
 import { chooseLabels } from '../../src/cli/simulate/labels'
 import { parseLogLines, type LogLine } from '../../src/cli/simulate/logLines'
 import { random } from '../../src/cli/simulate/random'
-import { allFamilyResults, humanFriction } from '../../src/cli/simulate/report'
+import { allFamilyResults, frictionCauses, humanFriction } from '../../src/cli/simulate/report'
 import { checkTargets } from '../../src/cli/simulate/targets'
 
 let n = 0
@@ -124,5 +124,21 @@ describe('seeded helpers', () => {
       })
       expect(sum % 10, card).toBe(0)
     }
+  })
+})
+
+describe('frictionCauses', () => {
+  it("counts each hurt person once, by their first mitigated request: action, method, route and what decided it", () => {
+    const lines = [
+      line('127.2.0.2', 0, 'allow', { method: 'GET', path: '/', route: 'other' }),
+      line('127.2.0.2', 10, 'challenge', { source: 'model' }),
+      line('127.2.0.2', 20, 'block', { source: 'rule', reasons: ['credential_stuffing'], rules: ['hosting_asn_on_login', 'credential_stuffing'] }),
+      line('127.2.0.3', 30, 'challenge', { source: 'rule', reasons: ['username_from_many_ips'], rules: ['username_from_many_ips'] }),
+      line('127.1.0.2', 5, 'block', { source: 'model' }), // an attacker: not a person
+    ]
+    expect(frictionCauses(joinTruth(lines, owners).rows)).toEqual([
+      { cause: 'challenge POST login by model', sessions: 1 },
+      { cause: 'challenge POST login by rule username_from_many_ips', sessions: 1 },
+    ])
   })
 })

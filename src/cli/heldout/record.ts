@@ -46,6 +46,7 @@ export function runSection(r: HeldoutRun): string {
   const lines = [
     head,
     `People: ${humans.sessions ?? '—'} sessions, ${humans.sessions_with_friction ?? '—'} with any challenge or block = ${withCi(j.human_session_friction, humans.session_friction_ci95, 2)}; ${humans.requests_blocked ?? '—'} of ${humans.requests ?? '—'} requests blocked = ${withCi(j.human_request_block_rate, humans.request_block_ci95, 3)}.`,
+    ...causesLine(j.human_friction_causes),
     '',
     '| family | label | sessions | attempts | attempts mitigated [95 %] | sessions mitigated [95 %] | requests mitigated [95 %] | first mitigation |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -66,6 +67,13 @@ export function runSection(r: HeldoutRun): string {
   const small = targets.filter((t) => t.met === false && tooFew(t)).length
   lines.push('', `Targets met on the bound: ${met} of ${targets.length}${small === 0 ? '' : ` (${small} of the rest too few to judge: a perfect run of that size misses its bound)`}.`)
   return lines.join('\n') + '\n'
+}
+
+/** What first hurt the people who were hurt, when the run says (simulate's human_friction_causes). */
+function causesLine(causes: unknown): string[] {
+  if (!Array.isArray(causes) || causes.length === 0) return []
+  const items = causes.filter((c): c is { cause: string; sessions: number } => typeof c?.cause === 'string' && typeof c?.sessions === 'number')
+  return items.length === 0 ? [] : ['', `What first hurt them: ${items.map((c) => `${c.sessions} × ${c.cause}`).join('; ')}.`]
 }
 
 /** The section's head, written before any run: the seeds are on record even if no run ends. */

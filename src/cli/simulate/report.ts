@@ -136,6 +136,29 @@ export function humanFriction(rows: readonly LabelledRow[]): HumanFriction {
   }
 }
 
+/** What first hurt a person's session: the action, the route and method, and what decided it. */
+export interface FrictionCause {
+  readonly cause: string
+  readonly sessions: number
+}
+
+/**
+ * Each hurt person's first mitigated request, counted by cause — `challenge POST login by model`,
+ * `block GET other by deny_list`, `challenge POST login by rule username_from_many_ips` — most first.
+ * The run says what hurt people, so nobody has to read a held-out run's rows (and tune on them) to know.
+ */
+export function frictionCauses(rows: readonly LabelledRow[]): FrictionCause[] {
+  const first = new Map<string, LabelledRow>()
+  for (const r of inTimeOrder(rows.filter((r) => r.label === 0 && isPeople(r.family) && mitigated(r)))) if (!first.has(r.session)) first.set(r.session, r)
+  const counts = new Map<string, number>()
+  for (const r of first.values()) {
+    const by = r.source === 'rule' ? `rule ${r.reasons?.[0] ?? r.rules?.[0] ?? '?'}` : (r.source ?? '?')
+    const cause = `${r.action} ${r.method} ${r.route} by ${by}`
+    counts.set(cause, (counts.get(cause) ?? 0) + 1)
+  }
+  return [...counts].map(([cause, sessions]) => ({ cause, sessions })).sort((a, b) => b.sessions - a.sessions || a.cause.localeCompare(b.cause))
+}
+
 /** Share of benign_automation sessions with any challenge, rate limit or block (null when it did not run). */
 export function benignAutomationFriction(results: Partial<Record<Family, FamilyResult>>): number | null {
   const r = results.benign_automation
