@@ -7,6 +7,7 @@ import type { CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
 import type { CredentialFacts } from '../src/signals/credentials'
 import { ipCounterKey } from '../src/counters/ipKey'
+import { memberId } from '../src/counters/sketch'
 import { isNavigation } from '../src/counters/navigation'
 import { clientOf, missingLabels, type JourneyKeys, type JourneyRead } from '../src/counters/read'
 import { counterRuleValues, type CounterRuleValues } from '../src/counters/ruleVariables'
@@ -94,7 +95,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const navigation = isNavigation(claimedKind, routeClass)
   const signals = readHeaderSignals({ headers: facts.headers, cf: facts.cf, url: facts.url.href, extraHostingAsns: config.hostingAsnsExtra })
   // A cookie-less browser is one of the address's browsers (its `agents` set); a declared tool is not.
-  const agent = device === null && signals.userAgent.claimsBrowser ? `${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}` : null
+  // A digest, never the headers: they are the client's to pad past the object's member limit.
+  const agent = device === null && signals.userAgent.claimsBrowser ? memberId(`${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}`) : null
   const [journey, model] = await Promise.all([
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
     observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {

@@ -67,7 +67,7 @@ export interface ObservedRequest {
   readonly device: string | null
   /** A page view (navigation.ts); sub-resources and XHR count in `requests` only. */
   readonly navigation: boolean
-  /** A cookie-less browser's User-Agent and Accept-Language (JourneyEvent.agent), or null. */
+  /** A digest of a cookie-less browser's User-Agent and Accept-Language (JourneyEvent.agent), or null. */
   readonly agent?: string | null
 }
 

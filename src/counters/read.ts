@@ -25,8 +25,8 @@ export interface JourneyEvent {
   /** A page view (src/counters/navigation.ts). Absent: counted as one, so nothing hides by omission. */
   readonly navigation?: boolean
   /**
-   * A client without a device cookie that claims a browser: its User-Agent and Accept-Language, for the
-   * address's `agents` set (how many browsers a cookie-less address shows). Null otherwise.
+   * A client without a device cookie that claims a browser: a digest of its User-Agent and Accept-Language
+   * (memberId), for the address's `agents` set (how many browsers a cookie-less address shows). Null otherwise.
    */
   readonly agent?: string | null
 }

@@ -140,6 +140,15 @@ describe("the shipped model on cookie-less browsers' page views", () => {
     expect(last.reasons).toContain('review')
   })
 
+  it("counts a browser whose User-Agent and Accept-Language are long: the address's browsers are digests, and a padded header cannot take its counters down", async () => {
+    // The set's members are capped at 256 characters in the object, which refuses a longer one: a raw
+    // header there made the whole IP key fail, so every request of such a client went uncounted.
+    const padded = { ...NAVIGATE, 'user-agent': `${CHROME} ${'x'.repeat(600)}`, 'accept-language': `en-US,${'de;q=0.9,'.repeat(40)}` }
+    const lines = await browse('198.51.100.63', () => padded)
+    expect(lines.map((l) => l.counters)).toEqual(lines.map(() => 'ok'))
+    expect((lines.at(-1)!.features as Record<string, number>).ip_requests_1m).toBe(20)
+  })
+
   it('still challenges one browser at the same volume, and a declared tool: one client, whatever its address', async () => {
     const one = await browse('198.51.100.61', () => ({ ...NAVIGATE, ...PEOPLE[0]! }))
     expect(one.some((l) => l.action === 'challenge' && l.source === 'model')).toBe(true)
