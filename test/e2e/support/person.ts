@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
-import { prng } from '../../../src/model/prng'
+import { random } from '../../../src/cli/simulate/random'
 import { startDevServer, type DevServer } from './devServer'
 import { CHROMIUM, haveChromium } from './realAppsBrowser'
 
@@ -36,12 +36,10 @@ export function record(page: Page): Seen[] {
 export async function typeLikeAPerson(page: Page, selector: string, text: string, person: number): Promise<void> {
   await page.click(selector)
   const mean = 70 + ((person * 37) % 9) * 7
-  const rng = prng(person * 7919 + text.length)
+  const rng = random(person, `typing/${text.length}`)
   for (const ch of text) {
     await page.keyboard.type(ch)
-    // Box–Muller: one normal draw per key.
-    const z = Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-9))) * Math.cos(2 * Math.PI * rng())
-    await page.waitForTimeout(Math.round(mean * Math.exp(0.35 * z)))
+    await page.waitForTimeout(Math.round(rng.lognormal(mean, 0.35)))
   }
 }
 
