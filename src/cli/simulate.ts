@@ -13,7 +13,7 @@ import { joinTruth, toNdjson } from './simulate/join'
 import { chooseLabels, exportLabels, postLabels } from './simulate/labels'
 import { progressBar } from './simulate/progress'
 import { random } from './simulate/random'
-import { allFamilyResults, benignAutomationFriction, frictionCauses, humanFriction } from './simulate/report'
+import { allFamilyResults, benignAutomationFriction, causesText, frictionCauses, humanFriction } from './simulate/report'
 import { planRun, runPlanned } from './simulate/schedule'
 import { attachServer, startServer, type KvEntry, type Target } from './simulate/server'
 import { frictionByCohort, operatorAllowList, type OperatorAllow } from './simulate/benignAllow'
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   for (const r of failed) errorKinds[r.error ?? 'unknown'] = (errorKinds[r.error ?? 'unknown'] ?? 0) + 1
   const firstError = failed.length === 0 ? null : Math.round((Math.min(...failed.map((r) => r.startedAt)) - startedAt) / 1000)
   if (shadow) console.error('\nsimulate: the server ran in shadow mode — figures below are what enforce would have done (would_action)')
-  const causeLine = causes.length === 0 ? '' : `\npeople hurt, by what first hurt them: ${causes.map((c) => `${c.sessions} × ${c.cause}`).join('; ')}\n`
+  const causeLine = causes.length === 0 ? '' : `\npeople hurt, by what first hurt them: ${causesText(causes)}\n`
   console.error(`\n${familyTable(results)}\n\n${humanLine(humans)}\n${causeLine}\n${targetTable(checks)}\n`)
   if (outcome.failures.length > 0) {
     console.error(`simulate: ${outcome.failures.length} sessions ended with an error:`)

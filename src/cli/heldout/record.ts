@@ -1,6 +1,7 @@
 // What `npm run heldout` writes: takes the runs (seed, command, the simulator's final JSON line)
 // and returns the Markdown section appended to docs/heldout.md — every figure with its Wilson 95 %
 // interval and each target's verdict on the bound; and reads the spent-seeds list. Pure.
+import { causesText } from '../simulate/report'
 import { tooFew, verdictText } from '../simulate/targets'
 
 export interface HeldoutRun {
@@ -73,7 +74,7 @@ export function runSection(r: HeldoutRun): string {
 function causesLine(causes: unknown): string[] {
   if (!Array.isArray(causes) || causes.length === 0) return []
   const items = causes.filter((c): c is { cause: string; sessions: number } => typeof c?.cause === 'string' && typeof c?.sessions === 'number')
-  return items.length === 0 ? [] : ['', `What first hurt them: ${items.map((c) => `${c.sessions} × ${c.cause}`).join('; ')}.`]
+  return items.length === 0 ? [] : ['', `What first hurt them: ${causesText(items)}.`]
 }
 
 /** The section's head, written before any run: the seeds are on record even if no run ends. */

@@ -159,6 +159,9 @@ export function frictionCauses(rows: readonly LabelledRow[]): FrictionCause[] {
   return [...counts].map(([cause, sessions]) => ({ cause, sessions })).sort((a, b) => b.sessions - a.sessions || a.cause.localeCompare(b.cause))
 }
 
+/** `9 × challenge POST login by model; 2 × …`, as the run and the held-out log print the causes. */
+export const causesText = (causes: readonly FrictionCause[]): string => causes.map((c) => `${c.sessions} × ${c.cause}`).join('; ')
+
 /** Share of benign_automation sessions with any challenge, rate limit or block (null when it did not run). */
 export function benignAutomationFriction(results: Partial<Record<Family, FamilyResult>>): number | null {
   const r = results.benign_automation
