@@ -15,7 +15,7 @@ import { fillBehavioral } from '../src/features/behavioral'
 import { buildRequestFeatures } from '../src/features/buildFeatures'
 import { fillEnvironmental } from '../src/features/environmental'
 import { fillJourney } from '../src/features/journey'
-import { addressView, modelView, ownSignalsOnly, withoutDevice } from '../src/features/modelView'
+import { addressView, modelView, ownSignalsOnly, refusedAreFew, withoutAddressJourney, withoutDevice } from '../src/features/modelView'
 import { FEATURE_INDEX, type FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
@@ -140,11 +140,20 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // A browser without a device cookie, browsing or shopping, on an address that shows many people
   // (several browsers without cookies in 10 minutes, or a crowd): is the request itself suspect, apart
   // from its address's volume (src/policy/decide.ts)? One browser's header set at one address is one
-  // client, and a declared tool (curl, python-requests) too: their volume stays the model's. Sign-ins
-  // and account changes keep the model's whole view.
+  // client, and a declared tool (curl, python-requests) too: their volume stays the model's. A sign-in
+  // there is judged without the address's journey (its username's history kept) only while the
+  // address's refused usernames are at most half of those tried: an office whose people mistype, not
+  // a stuffer rotating header sets. Account changes keep the model's whole view.
   const browsing = facts.method === 'GET' || facts.method === 'HEAD' || (facts.method === 'POST' && (routeClass === 'cart' || routeClass === 'checkout'))
-  const manyPeople = address.crowd || address.browsers
-  const ownSignalsRisk = model.model !== null && agent !== null && manyPeople && !input.credentials?.attempt && browsing ? predict(model.model, ownSignalsOnly(modelInput)) : null
+  const signIn = input.credentials?.attempt === true && routeClass === 'login'
+  const manyPeople = agent !== null && (address.crowd || address.browsers)
+  const ownSignalsRisk = !manyPeople || model.model === null
+    ? null
+    : browsing && !input.credentials?.attempt
+      ? predict(model.model, ownSignalsOnly(modelInput))
+      : signIn && refusedAreFew(journey)
+        ? predict(model.model, withoutAddressJourney(modelInput))
+        : null
 
   // Verified: Bot Management says so, or a crawler User-Agent from its published ranges.
   const verifiedBot =

@@ -90,6 +90,17 @@ export const DEFAULT_CONFIG = {
       when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established and user.distinct_ips_1h >= 2',
       action: 'challenge', priority: 50,
     },
+    // A browser signs in from a form it loaded: a sign-in posted by a browser without a device cookie
+    // from an address that read no page in the hour is a script spreading one attempt per proxy.
+    // Costs the script one page read per address (which the page-view counters then see) — or one
+    // collect for a cookie, which many_new_devices and telemetry_replay weigh. A declared tool (an
+    // app, a partner) is the model's; a person whose address changed between the form and the
+    // submit is challenged, not blocked.
+    {
+      name: 'cold_sign_in',
+      when: 'route == "login" and credential_attempt and (cookie_missing or cookie_invalid) and ua_claims_browser and ip.page_views_1h == 0',
+      action: 'challenge', priority: 40,
+    },
     { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established', weight: 0.25 },
     { name: 'carding_declines', when: 'route == "checkout" and method == "POST" and device.checkout_declines_10m >= 3', action: 'block', priority: 20, deny_ttl_s: 900 },
     // A client without a device is its address; on a shared one (a `crowd`: 3+ accounts signed in from

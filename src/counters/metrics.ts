@@ -21,6 +21,11 @@ export const METRICS = [
   'signup_failures',
   /** Page views: requests that are navigations (see navigation.ts), not sub-resources. */
   'navigations',
+  /**
+   * Page views read (a GET or HEAD navigation) on the IP key only: an address that posts a sign-in
+   * without having loaded a page in the hour (cold_sign_in). A form submission is a navigation, not a view.
+   */
+  'page_views',
   /** New device cookies issued by collect (countMint: IP, prefix and ASN keys only). */
   'devices_minted',
   /** Reserved-path requests per source (worker/counters/reserved.ts): limits, not features. */
@@ -72,6 +77,10 @@ export interface ObservedRequest {
 }
 
 const isPost = (method: string): boolean => method.toUpperCase() === 'POST'
+const isPageRead = (method: string): boolean => {
+  const m = method.toUpperCase()
+  return m === 'GET' || m === 'HEAD'
+}
 
 /** The request-path increments for one key kind. Login attempts and usernames count here. */
 export function observationFor(kind: KeyKind, req: ObservedRequest): Observation {
@@ -83,6 +92,7 @@ export function observationFor(kind: KeyKind, req: ObservedRequest): Observation
   if (post && req.routeClass === 'checkout') bumps.push('checkouts')
   if (HIGH_RISK_CLASSES.includes(req.routeClass)) bumps.push('high_risk_visits')
   if (req.navigation) bumps.push('navigations')
+  if (kind === 'ip' && req.navigation && isPageRead(req.method)) bumps.push('page_views')
 
   const distinct: DistinctAdd[] = []
   if (post && req.routeClass === 'login') {

@@ -11,6 +11,8 @@ export const COUNTER_RULE_VARIABLES = {
   'device.navigations_1m': 'number',
   'ip.navigations_1m': 'number',
   'prefix.navigations_1m': 'number',
+  /** Pages the IP read (GET/HEAD navigations) in the hour: a browser signs in from a form it loaded. */
+  'ip.page_views_1h': 'number',
   /** Distinct valid device ids seen from the IP / prefix in the last hour (shared address: office, CGNAT). */
   'ip.distinct_devices_1h': 'number',
   'prefix.distinct_devices_1h': 'number',
@@ -63,6 +65,7 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'device.navigations_1m': at(client?.counts.navigations, '1m'),
     'ip.navigations_1m': at(ip?.counts.navigations, '1m'),
     'prefix.navigations_1m': at(prefix?.counts.navigations, '1m'),
+    'ip.page_views_1h': at(ip?.counts.page_views, '1h'),
     'ip.distinct_devices_1h': at(ip?.distinct.devices, '1h'),
     'prefix.distinct_devices_1h': at(prefix?.distinct.devices, '1h'),
     'ip.devices_minted_10m': at(ip?.counts.devices_minted, '10m'),

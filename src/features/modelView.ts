@@ -81,11 +81,8 @@ export function modelView(observed: FeatureVector, read: JourneyRead, address: A
     if (hasDevice && ip !== null && firstMinuteOfOnlyDevice(observed, ip)) vec[I.device_requests_1m] = Math.max(vec[I.device_requests_1m]!, vec[I.ip_requests_1m]!)
     return vec
   }
-  if (!hasDevice) {
-    // The client is its address here, and the address is many people: nothing in the journey is its own.
-    for (const name of JOURNEY_FEATURES) if (!name.startsWith('user_') && name !== 'zone_login_failure_ratio_10m') vec[I[name]] = Number.NaN
-    return vec
-  }
+  // The client is its address here, and the address is many people: nothing in the journey is its own.
+  if (!hasDevice) return withoutAddressJourney(vec)
   vec[I.ip_requests_1m] = vec[I.device_requests_1m]!
   vec[I.ip_failed_logins_10m] = vec[I.device_failed_logins_10m]!
   vec[I.ip_distinct_users_10m] = vec[I.device_distinct_users_10m]!
@@ -120,4 +117,27 @@ export function ownSignalsOnly(vec: FeatureVector): FeatureVector {
   const own = vec.slice()
   for (const name of JOURNEY_FEATURES) own[I[name]] = Number.NaN
   return own
+}
+
+/**
+ * The request without its address's journey, keeping what is its own on a sign-in: the username's
+ * history (`user_*`) and the zone's failure ratio. A crowd's view, and a cookie-less browser's
+ * sign-in on an address of many people whose refused usernames are few (signInAmongPeople).
+ */
+export function withoutAddressJourney(vec: FeatureVector): FeatureVector {
+  const own = vec.slice()
+  for (const name of JOURNEY_FEATURES) if (!name.startsWith('user_') && name !== 'zone_login_failure_ratio_10m') own[I[name]] = Number.NaN
+  return own
+}
+
+/**
+ * The address's usernames refused in 10 minutes are at most half of those tried there: people who
+ * mostly get in (an office's typos), not a stuffer (which is refused for nearly every username it
+ * tries). False when unknown. Keeping it true costs a stuffer one working sign-in per username refused.
+ */
+export function refusedAreFew(read: JourneyRead): boolean {
+  if (read.status !== 'ok' || read.counters.ip === null) return false
+  const tried = read.counters.ip.distinct.users?.['10m']
+  const refused = read.counters.ip.distinct.failed_users?.['10m']
+  return tried !== undefined && refused !== undefined && refused * 2 <= tried
 }

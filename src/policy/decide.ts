@@ -36,9 +36,11 @@ export interface DecideInput {
    */
   readonly crowd?: boolean
   /**
-   * A browser without a device cookie, on a page view or a cart or checkout POST: the model's score of
-   * the request's own signals, without its address's journey (src/features/modelView.ts,
-   * ownSignalsOnly). Absent otherwise (a device, a declared tool, a credential or account route, no model).
+   * A browser without a device cookie on an address of many people, on a page view or a cart or
+   * checkout POST: the model's score of the request's own signals, without its address's journey
+   * (src/features/modelView.ts, ownSignalsOnly); on a sign-in while the address's refused usernames
+   * are at most half of those tried: without the address's journey, its username's history kept
+   * (withoutAddressJourney). Absent otherwise (a device, a declared tool, an account change, no model).
    */
   readonly ownSignalsRisk?: number | null
 }
@@ -60,7 +62,11 @@ export interface DecideInput {
  *   score alone no further than the request's own signals (no journey) reach: below the challenge
  *   threshold it is marked `review`. Its journey is its address's, and sixty people behind
  *   carrier-grade NAT before any of them signed in read like one fast shopper. The address's volume
- *   is the rules' explicit bounds (`scraping_rate`, `cart_hoarding`, `carding_*`).
+ *   is the rules' explicit bounds (`scraping_rate`, `cart_hoarding`, `carding_*`). Its sign-in is
+ *   too, while the address's refused usernames are at most half of those tried there: ten colleagues
+ *   whose first three sign-ins were typos read like a stuffer's first attempts. A stuffer rotating
+ *   header sets keeps this only by getting in for every username refused; `credential_stuffing`
+ *   counts its refusals all the same.
  * Rules still act with their own action.
  */
 const PAGE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])

@@ -1,7 +1,9 @@
 // An adaptive login script for Worker tests, as an attacker who read the public SDK writes it: it
-// may browse /login first (and take the page's SDK nonce), post telemetry recorded once in a real
-// browser to collect for a fresh device cookie before every attempt, then post the login. Runs
-// against the embedded demo origin (wrong passwords → 401) through the real Worker.
+// reads /login from each address first, as a browser does (one that does not is challenged by
+// cold_sign_in whatever else it does) and takes the page's SDK nonce when it wants a proven device,
+// posts telemetry recorded once in a real browser to collect for a fresh device cookie before every
+// attempt, then posts the login. Runs against the embedded demo origin (wrong passwords → 401)
+// through the real Worker.
 import telemetry from '../fixtures/tokens/telemetry-valid.json'
 import { callWorker, type Call } from './worker'
 
@@ -48,10 +50,10 @@ export async function collect(ip: string, over: Record<string, unknown> = {}, co
 export async function attempt(a: Attempt, identity: Identity, telemetryOver: Record<string, unknown> = {}): Promise<AttemptResult> {
   let cookie: string | undefined
   let collected: Record<string, unknown> | null = null
+  const { html } = await getPage('/login', a.ip)
   if (identity !== 'none') {
     const over = { ...telemetryOver }
     if (identity === 'rotate_proven') {
-      const { html } = await getPage('/login', a.ip)
       const nonce = nonceOf(html)
       if (nonce === undefined) throw new Error('the login page carried no SDK nonce')
       over.nonce = nonce

@@ -103,3 +103,12 @@ export async function clearConfig(): Promise<void> {
   await env.EDGEWARD_CONFIG.delete('config:last-good')
   resetConfigCacheForTests()
 }
+
+/**
+ * A browser reads the sign-in form from its address before it posts it: one GET of `path` from `ip`
+ * (the `cold_sign_in` rule challenges a browser's sign-in from an address that read no page in 10
+ * minutes). For tests whose people, or stuffers that read the form, sign in through a browser.
+ */
+export async function loadForm(ip: string, options: { path?: string; headers?: Record<string, string>; env?: Partial<Env> } = {}): Promise<Call> {
+  return callWorker(options.path ?? '/login', { headers: options.headers ?? {} }, { clientIp: ip, ...(options.env === undefined ? {} : { env: options.env }) })
+}

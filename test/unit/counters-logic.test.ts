@@ -55,8 +55,14 @@ describe('observationFor', () => {
     expect(observationFor('device', { ...req, routeClass: 'login', method: 'GET' })).toEqual({ bumps: ['requests'], distinct: [] })
   })
   it('counts a navigation as a request and a page view, a sub-resource as a request only', () => {
-    expect(observationFor('ip', { ...req, method: 'GET', navigation: true }).bumps).toEqual(['requests', 'navigations'])
     expect(observationFor('ip', { ...req, method: 'GET', navigation: false }).bumps).toEqual(['requests'])
+    expect(observationFor('device', { ...req, method: 'GET', navigation: true }).bumps).toEqual(['requests', 'navigations'])
+  })
+  it('counts a page read (a GET or HEAD navigation) on the IP key only, and a form submission as no read', () => {
+    expect(observationFor('ip', { ...req, method: 'GET', navigation: true }).bumps).toEqual(['requests', 'navigations', 'page_views'])
+    expect(observationFor('ip', { ...req, method: 'HEAD', navigation: true }).bumps).toContain('page_views')
+    expect(observationFor('ip', { ...req, method: 'POST', navigation: true }).bumps).not.toContain('page_views')
+    expect(observationFor('prefix', { ...req, method: 'GET', navigation: true }).bumps).not.toContain('page_views')
   })
   it('adds the valid device to the IP and prefix keys (shared addresses), beside the username', () => {
     const withDevice = { ...req, device: 'dev-1', navigation: true }

@@ -1,7 +1,7 @@
 // What the model scores: rates in page views, and on a shared address the client's own counts
 // instead of the address's (src/features/modelView.ts). The observed vector is left as it was.
 import { describe, expect, it } from 'vitest'
-import { addressView, modelView } from '../../src/features/modelView'
+import { addressView, modelView, refusedAreFew, withoutAddressJourney } from '../../src/features/modelView'
 import { emptyFeatureVector, FEATURE_INDEX as I } from '../../src/features/list'
 import type { JourneyRead } from '../../src/counters/read'
 import { METRICS, SETS, type KeySnapshot } from '../../src/counters/metrics'
@@ -106,5 +106,22 @@ describe('the model view', () => {
     fillJourney(observed, r)
     const v = modelView(observed, r, addressView(r), false)
     expect([v[I.device_requests_1m], v[I.device_failed_logins_10m]]).toEqual([6, 2])
+  })
+
+  it("tells an address whose refused usernames are at most half of those tried (people's typos) from a stuffer's", () => {
+    expect(refusedAreFew(read(null, key({}, { users: 5, failed_users: 2 })))).toBe(true)
+    expect(refusedAreFew(read(null, key({}, { users: 4, failed_users: 2 })))).toBe(true)
+    expect(refusedAreFew(read(null, key({}, { users: 3, failed_users: 2 })))).toBe(false)
+    expect(refusedAreFew({ status: 'timeout' } as unknown as JourneyRead)).toBe(false)
+  })
+
+  it("keeps a sign-in's username history and the zone's ratio, and nothing of its address's journey", () => {
+    const r = read(null, key({ requests: 50, navigations: 50, login_failures: 5 }, { users: 5, failed_users: 2 }))
+    const observed = emptyFeatureVector()
+    fillJourney(observed, r)
+    observed[I.user_failed_logins_1h] = 1
+    const v = withoutAddressJourney(observed)
+    expect(v[I.user_failed_logins_1h]).toBe(1)
+    expect([v[I.ip_failed_logins_10m], v[I.device_requests_1m], v[I.ip_distinct_users_10m]].every(Number.isNaN)).toBe(true)
   })
 })

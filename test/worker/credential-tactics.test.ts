@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import { deviceCookie } from '../support/journey'
 import { useConfig } from '../support/useConfig'
-import { callWorker, clearConfig, type EchoReply } from '../support/worker'
+import { callWorker, clearConfig, loadForm, type EchoReply } from '../support/worker'
 
 afterEach(clearConfig)
 
@@ -82,6 +82,7 @@ describe('a person is not caught by the tactics rule', () => {
   it('three wrong passwords then the right one through a readable form are never mitigated', async () => {
     await useConfig(CONFIG)
     const ip = freshIp()
+    await loadForm(ip, { env: { ORIGIN_URL: 'demo' } })
     const tries = ['pass-9999', 'pass-0008', 'pass-007', 'pass-0007']
     const statuses: number[] = []
     for (const password of tries) {

@@ -156,3 +156,57 @@ describe("the shipped model on cookie-less browsers' page views", () => {
     expect(tool.some((l) => l.action === 'challenge' && l.source === 'model')).toBe(true)
   })
 })
+
+// An office whose people run no JavaScript (no cookies: each is the address) signs in: two get in,
+// two mistype twice, then the rest arrive. With the address's journey, the shipped model read those
+// five refusals among five usernames as a stuffer's first attempts and challenged everyone after
+// (dev seed 12: 8 people). A stuffer rotating the same three header sets is refused for every
+// username it tries, so it keeps no such view past its second attempt.
+describe("the shipped model on cookie-less browsers' sign-ins at an address of many people", () => {
+  const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+  const PEOPLE = [
+    { 'user-agent': CHROME, 'accept-language': 'en-US,en;q=0.9' },
+    { 'user-agent': CHROME, 'accept-language': 'de-DE,de;q=0.9,en;q=0.8' },
+    { 'user-agent': CHROME.replace('131.0.0.0', '130.0.0.0'), 'accept-language': 'en-GB,en;q=0.9' },
+  ]
+  const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+  /** One person: reads a few pages, then the form, then signs in (`browse` pages first). */
+  const signIn = async (ip: string, who: number, user: string, ok: boolean, browse = 0) => {
+    const headers = PEOPLE[who % PEOPLE.length]!
+    for (let p = 1; p <= browse; p++) await callWorker(`/products/${p}`, { headers }, { clientIp: ip })
+    await callWorker('/login', { headers }, { clientIp: ip })
+    const body = new URLSearchParams({ username: user, password: ok ? 'right' : 'typo' }).toString()
+    return (await callWorker('/login', { method: 'POST', body, headers: { ...headers, ...FORM } }, { clientIp: ip, reply: () => new Response(null, { status: ok ? 302 : 401 }) })).logs[0]!
+  }
+
+  // A stricter sign-in threshold than the bundled 0.6: here the model's whole view of this office's
+  // sixth username (five refusals at the address) scores about 0.4, on the simulator's header sets 0.94.
+  const STRICT = { login: { challenge: 0.3, block: 0.95 } }
+
+  it('lets an office whose first sign-ins were typos in, and marks what the model alone would have challenged for review', async () => {
+    await writeConfig({ version: 'office-sign-ins', thresholds: STRICT, counters: { budget_ms: 1000 } })
+    const ip = '198.51.100.70'
+    const u = (n: number) => `office-${n}@example.com`
+    const plan: [number, boolean][] = [[1, false], [1, true], [2, true], [3, false], [3, false], [4, false], [4, false], [5, true], [6, true], [7, true], [8, true], [3, true], [4, true]]
+    const lines = []
+    for (const [n, ok] of plan) lines.push(await signIn(ip, n, u(n), ok, 8))
+    expect(lines.map((l) => l.action)).toEqual(lines.map(() => 'allow'))
+    // The guardrail is what let them in: the model's whole view was past the challenge threshold.
+    expect(lines.some((l) => (l.reasons as string[]).includes('review') && (l.model_risk as number) >= STRICT.login.challenge)).toBe(true)
+  })
+
+  it('still stops a stuffer rotating the same three header sets no later than one with a single header set, plus 2', async () => {
+    await writeConfig({ version: 'rotating-stuffer', thresholds: STRICT, counters: { budget_ms: 1000 } })
+    const run = async (ip: string, sets: number) => {
+      const actions: string[] = []
+      for (let i = 0; i < 12; i++) actions.push((await signIn(ip, i % sets, `guess-${ip}-${i}@example.com`, false)).action as string)
+      return { first: actions.findIndex((a) => a !== 'allow') + 1, through: actions.filter((a) => a === 'allow').length }
+    }
+    const single = await run('198.51.100.71', 1)
+    const rotating = await run('198.51.100.72', 3)
+    expect(single.first).toBeGreaterThan(0)
+    expect(rotating.first).toBeGreaterThan(0)
+    expect(rotating.first).toBeLessThanOrEqual(single.first + 2)
+    expect(rotating.through).toBeLessThanOrEqual(single.through + 2)
+  })
+})

@@ -4,7 +4,7 @@
 // reach the origin byte for byte.
 import { afterEach, describe, expect, it } from 'vitest'
 import { useConfig } from '../support/useConfig'
-import { callWorker, clearConfig } from '../support/worker'
+import { callWorker, clearConfig, loadForm } from '../support/worker'
 
 afterEach(clearConfig)
 
@@ -73,6 +73,7 @@ describe('peeked credential bodies reach the origin unchanged', () => {
     await useConfig(QUIET)
     const body = JSON.stringify({ username: 'put-user@example.com', password: 'x' })
     const ip = '100.82.0.5'
+    await loadForm(ip)
     const first = await callWorker('/login', { method: 'PUT', body, headers: { 'content-type': 'application/json' } }, { clientIp: ip })
     expect(new TextDecoder().decode(first.seen[0]?.body)).toBe(body)
     expect(typeof first.logs[0]?.user).toBe('string')

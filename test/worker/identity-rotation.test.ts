@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import { byRuleOrDenyList, runScript, tally, type Attempt, type AttemptResult, type Identity } from '../support/attacker'
 import { deviceCookie } from '../support/journey'
-import { callWorker, clearConfig, writeConfig } from '../support/worker'
+import { callWorker, clearConfig, loadForm, writeConfig } from '../support/worker'
 
 afterEach(clearConfig)
 vi.setConfig({ testTimeout: 240_000 })
@@ -133,6 +133,7 @@ describe('an office behind one address (rules only)', () => {
   it('ten colleagues minting devices and five typos challenge an eleventh new device, never a colleague without JavaScript', async () => {
     await writeConfig({ version: 'office-mixed', ...RULES_ONLY })
     const ip = `100.69.${1 + Math.floor(Math.random() * 250)}.7` // counters may outlive a run
+    await loadForm(ip) // the office reads the sign-in page
     const login = (user: number, status: number, cookie?: string) =>
       callWorker(
         '/login',

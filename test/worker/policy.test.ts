@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { callWorker, clearConfig, writeConfig } from '../support/worker'
+import { callWorker, clearConfig, writeConfig, loadForm } from '../support/worker'
 
 afterEach(clearConfig)
 
@@ -12,6 +12,7 @@ describe('the default rules through the Worker', () => {
     // A wide counters budget: this is about the rule, not the deadline (a busy test box misses 25 ms).
     await writeConfig({ version: 'rules-only', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
     const ip = '198.51.100.23'
+    await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const actions: string[] = []
     for (let i = 1; i <= 6; i++) {
       const body = `username=user${String(i).padStart(4, '0')}%40example.com&password=guess${i}`
@@ -33,6 +34,7 @@ describe('the default rules through the Worker', () => {
   it('is not diluted by a stuffer signing in again and again to its own account between guesses', async () => {
     await writeConfig({ version: 'rules-only-padded', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
     const ip = '198.51.100.24'
+    await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const own = 'username=mine%40example.com&password=right'
     const answer = (seen: { body: Uint8Array }) => new Response('', { status: new TextDecoder().decode(seen.body) === own ? 200 : 401 })
     const rules: string[][] = []
@@ -50,6 +52,7 @@ describe('the default rules through the Worker', () => {
   it('does not take ten people behind one address without JavaScript, three of them mistyping once, for stuffers', async () => {
     await writeConfig({ version: 'rules-only-office', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
     const ip = '198.51.100.25'
+    await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const lines: Record<string, unknown>[] = []
     for (let p = 1; p <= 10; p++) {
       const user = `office${p}%40example.com`
@@ -78,6 +81,7 @@ describe('the default rules through the Worker', () => {
   it('does not take an office whose people retry their typos (8 people, 5 refused sign-ins) for stuffers', async () => {
     await writeConfig({ version: 'rules-only-office-retries', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
     const ip = '198.51.100.26'
+    await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const lines: Record<string, unknown>[] = []
     // Person 1 mistypes three times, person 2 twice: five refused sign-ins, but two refused usernames of eight.
     for (let p = 1; p <= 8; p++) {
@@ -94,6 +98,7 @@ describe('the default rules through the Worker', () => {
   it('still takes a stuffer for one behind the same office address: eight usernames, each refused', async () => {
     await writeConfig({ version: 'rules-only-stuffer-8', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
     const ip = '198.51.100.27'
+    await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const actions: string[] = []
     for (let i = 1; i <= 8; i++) {
       const { logs } = await callWorker('/login', { method: 'POST', body: `username=target${i}%40example.com&password=guess`, headers: FORM }, { clientIp: ip, reply: deny401 })

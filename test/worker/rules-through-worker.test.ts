@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { canonicalUsername } from '../../src/log/keyedHash'
 import { hashUser } from '../../worker/privacy'
 import { deviceCookie } from '../support/journey'
-import { callWorker, clearConfig, writeConfig, type Call, type EchoReply } from '../support/worker'
+import { callWorker, clearConfig, loadForm, writeConfig, type Call, type EchoReply } from '../support/worker'
 
 afterEach(clearConfig)
 
@@ -88,6 +88,7 @@ describe('usernames', () => {
     ]
     const calls: Call[] = []
     for (const [i, t] of tries.entries()) {
+      await loadForm(`${net}.${i + 1}`)
       calls.push(await callWorker('/login', { method: 'POST', body: t.body, headers: { 'content-type': t.type } }, { clientIp: `${net}.${i + 1}`, reply: status(401) }))
     }
     const expected = await hashUser(canonicalUsername('user0007@example.com'), env as unknown as Env, [])
@@ -96,6 +97,7 @@ describe('usernames', () => {
     const base = features(calls[0]!).user_failed_logins_1h!
     expect(calls.map((c) => features(c).user_failed_logins_1h)).toEqual([base, base + 1, base + 2])
     expect(features(calls[2]!).user_distinct_ips_1h).toBeGreaterThanOrEqual(3)
+    await loadForm(`${net}.9`)
     const other = await callWorker('/login', { method: 'POST', body: form({ username: 'user0008@example.com' }), headers: FORM }, { clientIp: `${net}.9` })
     expect(other.logs[0]?.user).not.toBe(expected)
   })
@@ -103,6 +105,7 @@ describe('usernames', () => {
   it('reads the username from the configured fields only, in their order', async () => {
     await writeConfig({ version: 'fields', thresholds: NO_MODEL, counters: PATIENT, credentials: { username_fields: ['acct_id', 'username'] } })
     const ip = `${freshNet()}.1`
+    await loadForm(ip)
     const both = await callWorker('/login', { method: 'POST', body: form({ username: 'bob@example.com', acct_id: 'Alice-42', password: 'p' }), headers: FORM }, { clientIp: ip })
     expect(both.logs[0]?.user).toBe(await hashUser(canonicalUsername('Alice-42'), env as unknown as Env, []))
     const json = await callWorker('/login', { method: 'POST', body: JSON.stringify({ ACCT_ID: 'Alice-42' }), headers: { 'content-type': 'application/json' } }, { clientIp: ip })
@@ -159,6 +162,7 @@ describe('default rules, driven by real counters', () => {
   // Carrier-grade NAT: many people, no cookies (no JavaScript), one address. Three distinct accounts
   // signed in make it shared; one account signed in three times does not.
   const signInFrom = async (ip: string, users: string[]) => {
+    await loadForm(ip)
     for (const u of users) await callWorker('/login', { method: 'POST', body: form({ username: u, password: 'right' }), headers: FORM }, { clientIp: ip, reply: status(200) })
   }
   /** The 1-based checkout at which carding_velocity first matched, or 0. */
@@ -258,6 +262,7 @@ describe('default rules, driven by real counters', () => {
   it('credential_stuffing: an office without cookies where most people mistype once and then get in is not stuffing', async () => {
     await writeConfig({ version: 'office-typos', thresholds: NO_MODEL, counters: PATIENT })
     const ip = `${freshNet()}.1`
+    await loadForm(ip)
     const login = (who: number, password: string, code: number) =>
       callWorker('/login', { method: 'POST', body: form({ username: `typo-${subnet}-${who}@example.com`, password }), headers: FORM }, { clientIp: ip, reply: status(code) })
     const lines: Record<string, unknown>[] = []
@@ -271,6 +276,7 @@ describe('default rules, driven by real counters', () => {
     expect(lines.every((l) => l.action === 'allow')).toBe(true)
     // The same refusals by usernames that never get in are still counted: a guess that never worked stays a guess.
     const stuffer = `${freshNet()}.1`
+    await loadForm(stuffer) // one that reads the form, as a person does: the counters, not cold_sign_in, must stop it
     const guess = (n: number) => callWorker('/login', { method: 'POST', body: form({ username: `guess-${subnet}-${n}@example.com`, password: 'x' }), headers: FORM }, { clientIp: stuffer, reply: status(401) })
     const guesses: string[][] = []
     for (let n = 1; n <= 5; n++) guesses.push((await guess(n)).logs[0]!.rules as string[])
@@ -282,21 +288,50 @@ describe('default rules, driven by real counters', () => {
     const account = `owner-${subnet}@example.com`
     const login = (ip: string, password: string, code: number) =>
       callWorker('/login', { method: 'POST', body: form({ username: account, password }), headers: FORM }, { clientIp: ip, reply: status(code) })
-    // Home, phone, office: a typo and then the right password from each.
+    // Home, phone, office: a typo and then the right password from each (the form read first, as a browser does).
     for (const ip of [`${freshNet()}.1`, `${freshNet()}.1`, `${freshNet()}.1`]) {
+      await loadForm(ip)
       await login(ip, 'typo', 401)
       await login(ip, 'right', 200)
     }
-    const fourth = await login(`${freshNet()}.1`, 'right', 200)
+    const fourthIp = `${freshNet()}.1`
+    await loadForm(fourthIp)
+    const fourth = await login(fourthIp, 'right', 200)
     expect(fourth.logs[0]?.rules).not.toContain('username_from_many_ips')
     expect(fourth.logs[0]?.action).toBe('allow')
     // Three addresses refused that never got in, then a fourth: the distributed attack on one account.
     const victim = `victim-${subnet}@example.com`
-    const guess = (ip: string) => callWorker('/login', { method: 'POST', body: form({ username: victim, password: 'guess' }), headers: FORM }, { clientIp: ip, reply: status(401) })
+    // The attackers read the form from each address: the counters, not cold_sign_in, must stop them.
+    const guess = async (ip: string) => {
+      await loadForm(ip)
+      return callWorker('/login', { method: 'POST', body: form({ username: victim, password: 'guess' }), headers: FORM }, { clientIp: ip, reply: status(401) })
+    }
     for (let i = 0; i < 3; i++) await guess(`${freshNet()}.1`)
     const attack = await guess(`${freshNet()}.1`)
     expect(attack.logs[0]?.rules).toContain('username_from_many_ips')
     expect(attack.response.headers.get('edgeward-mitigated')).toBe('challenge')
+  })
+
+  it('cold_sign_in: a browser that signs in without having loaded a page from its address is challenged; one that loaded the form is not', async () => {
+    await writeConfig({ version: 'cold-sign-in', thresholds: NO_MODEL, counters: PATIENT })
+    const login = (ip: string, headers: Record<string, string> = {}) =>
+      callWorker('/login', { method: 'POST', body: form({ username: `cold-${subnet}@example.com`, password: 'pw' }), headers: { ...FORM, ...headers } }, { clientIp: ip, reply: status(401) })
+    // One attempt per proxy, straight at the form's action: what a spread stuffing run costs least.
+    const cold = await login(`${freshNet()}.1`)
+    expect(cold.logs[0]).toMatchObject({ action: 'challenge', source: 'rule', rules: expect.arrayContaining(['cold_sign_in']) })
+    // A person (JavaScript or not) reads the form first, from the same address.
+    const warmIp = `${freshNet()}.1`
+    await callWorker('/login', { headers: { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } }, { clientIp: warmIp })
+    const warm = await login(warmIp)
+    expect(warm.logs[0]?.rules).not.toContain('cold_sign_in')
+    expect(warm.logs[0]?.action).toBe('allow')
+    // A declared tool is not a browser that skipped its form: the site's own app posts straight to it.
+    const app = await login(`${freshNet()}.1`, { 'user-agent': 'okhttp/4.12.0' })
+    expect(app.logs[0]?.rules).not.toContain('cold_sign_in')
+    // A submission is a navigation too, but not a page read: a cold run does not warm its own address.
+    const coldIp = `${freshNet()}.1`
+    await login(coldIp, { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' })
+    expect((await login(coldIp)).logs[0]?.rules).toContain('cold_sign_in')
   })
 
   it('access_diversity_ip: eight devices behind one address trying eight usernames are challenged, none of them alone a stuffer', async () => {
@@ -359,6 +394,7 @@ describe('default rules, driven by real counters', () => {
     it('challenges a change of password right after a sign-in from a hosting network', async () => {
       await writeConfig({ version: 'takeover-1', thresholds: NO_MODEL, counters: PATIENT, asn: { hosting_extra: [HOSTING] } })
       const ip = `${freshNet()}.1`
+      await viaHosting(ip, '/login', 'GET', undefined, 200)
       await viaHosting(ip, '/login', 'POST', form({ username: 'victim@example.com', password: 'stolen' }), 200)
       const view = await viaHosting(ip, '/password-reset', 'GET', undefined, 200)
       expect(rulesOf(view)).not.toContain('takeover_path_from_hosting')

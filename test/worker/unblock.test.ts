@@ -4,7 +4,7 @@
 // `npm run unblock` takes (ip, device, user + ip) is lifted here.
 import { afterEach, describe, expect, it } from 'vitest'
 import { deviceCookie } from '../support/journey'
-import { callWorker, clearConfig, writeConfig, type Call } from '../support/worker'
+import { callWorker, clearConfig, loadForm, writeConfig, type Call } from '../support/worker'
 
 afterEach(clearConfig)
 
@@ -26,6 +26,7 @@ const admin = (path: string, method: string, body?: unknown) =>
 
 /** Stuffs from `ip` until credential_stuffing blocks it and lists it. */
 async function stuff(ip: string): Promise<void> {
+  await loadForm(ip, DEMO)
   for (let i = 1; i <= 8; i++) {
     const call = await login(ip, 100 + i, 'wrong')
     if (call.logs[0]?.rules instanceof Array && (call.logs[0].rules as string[]).includes('credential_stuffing')) break
@@ -93,6 +94,7 @@ describe('unblocking a source that credential stuffing listed', () => {
   it('lifts a user-from-address entry (npm run unblock -- user <hash> <ip>): forgets the username and the address', async () => {
     await writeConfig(CONFIG)
     const ip = `100.90.${++net}.10`
+    await loadForm(ip, DEMO)
     const first = await login(ip, 42, 'wrong')
     const user = first.logs[0]?.user
     expect(typeof user).toBe('string')
@@ -103,6 +105,7 @@ describe('unblocking a source that credential stuffing listed', () => {
     const r = await admin('unblock', 'POST', { kind: 'user_ip', value: { user, ip } })
     expect(r.response.status).toBe(200)
     expect(await r.response.json()).toEqual({ lifted: true, forgot: [`user:${String(user)}`, `ip:${ip}`] })
+    await loadForm(ip, DEMO) // the address's counts were forgotten: the person reads the form again
     const ok = await login(ip, 42, 'pass-0042')
     expect(ok.response.status).toBe(200)
   })
