@@ -6,6 +6,7 @@ import { loadConfig } from './config/load'
 import { reservedGuard } from './counters/reserved'
 import { activeModelVersion } from './model/active'
 import { adminRoutes } from './routes/admin'
+import { appTokenRoutes } from './routes/appToken'
 import { challengeRoutes } from './routes/challenge'
 import { collectRoutes } from './routes/collect'
 import { sdkRoutes } from './routes/sdk'
@@ -25,6 +26,7 @@ reservedApp.get('/__edgeward/health', async (c) => {
 
 reservedApp.route('/', sdkRoutes)
 reservedApp.route('/', collectRoutes)
+reservedApp.route('/', appTokenRoutes)
 reservedApp.route('/', adminRoutes)
 reservedApp.route('/', challengeRoutes)
 

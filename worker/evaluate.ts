@@ -24,6 +24,7 @@ import { claimsCrawler, ruleContext } from '../src/policy/rules/context'
 import { evaluateRules } from '../src/policy/rules/evaluate'
 import { makeDenyEntry, makeDenyTarget, type DenyEntry } from '../src/counters/deny'
 import type { Decision } from '../src/policy/decision'
+import { verifyAppToken } from '../src/signals/appToken'
 import { bindingHashes } from '../src/signals/binding'
 import { loadCookieKeys } from '../src/signals/cookieKeys'
 import { readDeviceCookie } from '../src/signals/deviceCookie'
@@ -68,6 +69,8 @@ export interface Evaluation {
   readonly features: FeatureVector
   readonly keys: JourneyKeys
   readonly device: string | null
+  /** The registered app whose valid token the request carried, or null. */
+  readonly app: string | null
   readonly cookie: string
   readonly counters: 'ok' | 'missing'
   /** Journey-counter rule variables (`ip.distinct_devices_1h`, …; null where a key is missing). */
@@ -87,16 +90,22 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const cookie = await verifyDeviceToken(readDeviceCookie(facts.headers.get('cookie')), keys, { now, ...binding })
   if (!keys.ok) missing.push('cookie_keys')
   const device = cookie.kind === 'valid' ? cookie.deviceId : null
+  // The operator's own app or partner (src/signals/appToken.ts): its token, not a cookie, is its identity.
+  const appToken = await verifyAppToken(facts.appToken, keys, { now, ...binding, apps: config.source.apps })
+  const app = appToken.kind === 'valid' ? appToken.app : null
 
   // The IP as counters and deny entries key it: an IPv6 address by its /64 (counters.ipv6_prefix_bits).
   const ip = ipCounterKey(facts.ip, config.source.counters.ipv6_prefix_bits)
-  const journeyKeys: JourneyKeys = { device, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn }
+  // A token holder without a device cookie counts as its token: one client of the app, whose per-client
+  // rules (credential_stuffing, scraping_rate) hold per token, and whose deny entry is the token's.
+  const clientKey = device ?? (appToken.kind === 'valid' ? appToken.id : null)
+  const journeyKeys: JourneyKeys = { device: clientKey, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn }
   const claimedKind = fetchKind(facts.headers)
   const navigation = isNavigation(claimedKind, routeClass)
   const signals = readHeaderSignals({ headers: facts.headers, cf: facts.cf, url: facts.url.href, extraHostingAsns: config.hostingAsnsExtra })
   // A cookie-less browser is one of the address's browsers (its `agents` set); a declared tool is not.
   // A digest, never the headers: they are the client's to pad past the object's member limit.
-  const agent = device === null && signals.userAgent.claimsBrowser ? memberId(`${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}`) : null
+  const agent = device === null && app === null && signals.userAgent.claimsBrowser ? memberId(`${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}`) : null
   const [journey, model] = await Promise.all([
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
     observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {
@@ -117,7 +126,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const address = addressView(journey)
   // A client without a device on a shared address is many people: rules scale per-client bounds, and
   // the model alone may not challenge it below its block threshold (src/policy/decide.ts).
-  const crowd = device === null && address.crowd
+  const crowd = device === null && app === null && address.crowd
   const modelInput = modelView(features, journey, address, device !== null)
   // A device that is not established is also scored as no device on credential routes; the higher
   // score counts, so behaviour can raise risk but not lower it below "no cookie" (docs/identity.md).
@@ -177,6 +186,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       counters: counterValues,
       device: { established: standing.established, unproven: standing.unproven, telemetrySeenDevices1h: telemetrySeenDevices(cookie, now) },
       crowd,
+      app,
     }),
   )
   const decideInput = {
@@ -195,6 +205,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     challengeOwed: owedChallenges.isOwed(owedKey(device), now),
     crowd,
     ownSignalsRisk,
+    app,
   }
   let verdict = decide(decideInput)
   // `liftable`, not the decision's action: a sub-resource's challenge was already turned into an
@@ -248,6 +259,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     features: scoredInput,
     keys: journeyKeys,
     device,
+    app,
     cookie: cookieLabel(cookie),
     // ok: every key answered; missing: at least one did not (`missing` names which).
     counters: journey.status === 'ok' && journey.counters.missing.length === 0 ? 'ok' : 'missing',

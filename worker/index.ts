@@ -5,6 +5,7 @@ import { isReservedPath } from '../src/signals/path'
 import { reservedApp } from './app'
 import { adminRefusal } from './routes/admin'
 import { challengeOutcome } from './routes/challenge'
+import { appTokenOutcome } from './routes/appToken'
 import { collectOutcome } from './routes/collect'
 import { reservedGuardOutcome } from './counters/reserved'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
@@ -56,6 +57,7 @@ async function answerReserved(request: Request, facts: RequestFacts, env: Env, c
   }
   const collect = collectOutcome(rewritten)
   const challenge = challengeOutcome(rewritten)
+  const appToken = appTokenOutcome(rewritten)
   // The guard's block / rate limit (or what it would have done in shadow) and the ref its answer carries.
   const guard = reservedGuardOutcome(rewritten)
   await logDecision(facts, env, config, guard?.decision ?? unscoredDecision('reserved', config.source.mode), {
@@ -65,6 +67,7 @@ async function answerReserved(request: Request, facts: RequestFacts, env: Env, c
     originStatus: null,
     missing,
     route: 'edgeward',
+    ...(appToken?.ok === true ? { app: appToken.app } : {}),
     device: collect?.ok === true ? collect.deviceId : (challenge?.deviceId ?? null),
     detail:
       guard !== undefined && guard.decision.action !== 'allow'
@@ -73,6 +76,8 @@ async function answerReserved(request: Request, facts: RequestFacts, env: Env, c
         ? collect.ok
           ? `collect:${collect.newDevice ? 'new_device' : 'refreshed'}`
           : `collect:${collect.reason}`
+        : appToken !== undefined
+        ? `app_token:${appToken.ok ? 'issued' : appToken.reason}`
         : (challenge?.detail ?? refusalDetail(facts.normalisedPath, response.status, adminRefusal(rewritten))),
     reservedStatus: response.status,
   })

@@ -13,6 +13,7 @@ export interface LogExtras {
   readonly now: number
   readonly model: string
   readonly device?: string | null
+  readonly app?: string | null
   readonly user?: string | null
   readonly originStatus: number | null
   readonly counters?: LogLineInput['counters']
@@ -41,6 +42,7 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
       ja3: facts.tls.ja3Hash,
       ja4: facts.tls.ja4,
       device: x.device ?? null,
+      app: x.app ?? null,
       user: x.user ?? null,
       decision,
       model: x.model,

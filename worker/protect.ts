@@ -88,6 +88,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     now,
     model: evaluation.modelVersion,
     device: evaluation.device,
+    app: evaluation.app,
     user: evaluation.keys.user,
     originStatus,
     counters: evaluation.counters,

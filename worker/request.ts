@@ -2,6 +2,7 @@
 // pipeline — client IP, the cf object (with the dev-only test override) and its ASN and TLS
 // fingerprints, the headers
 // the client sent minus every x-edgeward-* in any spelling, cookies. Must not read the body.
+import { APP_TOKEN_HEADER } from '../src/signals/appToken'
 import { asnOrNull, readTlsFingerprints, type TlsFingerprints } from '../src/signals/network'
 import { normalisePath, rawPathAndQuery } from '../src/signals/path'
 import { withoutDevPlaceholder } from './devCf'
@@ -15,7 +16,8 @@ export const EDGEWARD_HEADER_PREFIX = 'x-edgeward-'
  * HTTP_X_EDGEWARD_*), any case (Headers already lower-cases names).
  */
 export function isEdgewardHeader(name: string): boolean {
-  return name.toLowerCase().replace(/_/g, '-').startsWith(EDGEWARD_HEADER_PREFIX)
+  const n = name.toLowerCase().replace(/_/g, '-')
+  return n.startsWith(EDGEWARD_HEADER_PREFIX) || n === APP_TOKEN_HEADER
 }
 
 export interface RequestFacts {
@@ -34,6 +36,8 @@ export interface RequestFacts {
   /** Client headers without any x-edgeward-* / x_edgeward_* (what the origin may see). */
   readonly headers: Headers
   readonly cookies: ReadonlyMap<string, string>
+  /** The `edgeward-app-token` header as sent (src/signals/appToken.ts), read before it is stripped; null when absent. */
+  readonly appToken: string | null
   readonly testCf: 'applied' | 'invalid' | 'ignored' | 'absent'
 }
 
@@ -42,6 +46,7 @@ export function readRequestFacts(request: Request, env: Env): RequestFacts {
   const rawPath = rawPathAndQuery(request.url)
   const headers = new Headers(request.headers)
   const testCfText = headers.get(TEST_CF_HEADER)
+  const appToken = headers.get(APP_TOKEN_HEADER)
   for (const name of [...headers.keys()]) if (isEdgewardHeader(name)) headers.delete(name)
 
   // In local dev, wrangler's placeholder cf (Austin, a fixed JA3) is not a fact: it reads as missing.
@@ -71,6 +76,7 @@ export function readRequestFacts(request: Request, env: Env): RequestFacts {
     tls: readTlsFingerprints(cf),
     headers,
     cookies: parseCookies(headers.get('cookie')),
+    appToken,
     testCf,
   }
 }

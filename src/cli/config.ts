@@ -1,13 +1,16 @@
 // `npm run config -- <command>`: one command per knob of the config in KV (key `config`).
 //   get | set '<json>' | set --file f.json | shadow | enforce | add-route <class> <pattern>
+//   | add-app <id> --keygen <private.jwk> | add-app <id> <public.jwk>
 // Local by default: the KV state `npm start` uses (.wrangler/state, or EDGEWARD_PERSIST_TO);
 // `--remote` for the deployed namespace (needs `wrangler login`). Every write is validated with
 // the real schema first; a running `npm start` picks it up within its config cache time (10 s).
 // `--dry-run` touches no KV: it validates the edit against an empty config and says what it would write.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { generateKeyPairSync } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { APP_ID_PATTERN } from '../signals/appToken'
 import { applyEdit, isMode, parseStored, type ConfigEdit } from './configEdit'
 
 const ROOT = join(import.meta.dirname, '../..')
@@ -17,6 +20,9 @@ const USAGE = `usage: npm run config -- <command> [--remote]
   set '<json>' | set --file f   write a config (validated; a fresh version is added if it names none)
   shadow | enforce              switch mode, keeping the rest; the version is bumped
   add-route <class> <pattern>   add a route before the defaults (routes_add), e.g. add-route login /auth/token
+  add-app <id> --keygen <file>  register your app or partner: a new Ed25519 key pair, the private JWK written
+                                to <file> (give it to the app), the public one to the config (docs/apps.md)
+  add-app <id> <public.jwk>     register an app with a public key it already has (Ed25519 JWK)
   --remote                      the deployed namespace (needs \`wrangler login\`) instead of npm start's local KV
   --dry-run                     read and write nothing: validate and print what would be written`
 
@@ -74,9 +80,34 @@ function parseCommand(): ConfigEdit | 'get' | null {
     }
     case 'add-route':
       return a !== undefined && b !== undefined ? { kind: 'add-route', routeClass: a, pattern: b } : null
+    case 'add-app': {
+      if (a === undefined || b === undefined) return null
+      if (!APP_ID_PATTERN.test(a)) fail([`apps: "${a}" is not an app id (lower-case letters, digits, - and _; at most 64)`])
+      if (b === '--keygen') return positional[3] === undefined ? null : { kind: 'add-app', id: a, publicKey: newAppKey(positional[3]) }
+      try {
+        return { kind: 'add-app', id: a, publicKey: JSON.parse(readFileSync(b, 'utf8')) as unknown }
+      } catch {
+        fail([`${b}: not a readable JSON Web Key`])
+      }
+      return null
+    }
     default:
       return null
   }
+}
+
+/**
+ * A new Ed25519 key pair for an app: the private JWK written to `file` (mode 0600, never
+ * overwritten, nothing written on a dry run), the public one returned for the config.
+ */
+function newAppKey(file: string): JsonWebKey {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519')
+  const pub = publicKey.export({ format: 'jwk' })
+  if (!dryRun) {
+    if (existsSync(file)) fail([`${file} exists: not overwriting a key (pick another file)`])
+    writeFileSync(file, `${JSON.stringify({ ...privateKey.export({ format: 'jwk' }), alg: 'EdDSA' })}\n`, { mode: 0o600 })
+  }
+  return pub
 }
 
 function fail(problems: readonly string[]): never {
@@ -108,3 +139,4 @@ write(edited.text)
 const mode = typeof edited.config.mode === 'string' ? edited.config.mode : 'enforce (bundled default)'
 console.log(`config: wrote version ${String(edited.config.version)} (mode ${mode}) to ${where}`)
 if (!remote) console.log('config: a running `npm start` uses it within 10 s (its config cache)')
+if (command.kind === 'add-app' && positional[2] === '--keygen') console.log(`config: the app's private key is in ${positional[3]} — give it to the app, keep it out of the repository`)

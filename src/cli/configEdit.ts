@@ -9,6 +9,8 @@ export type ConfigEdit =
   | { readonly kind: 'set'; readonly json: unknown }
   | { readonly kind: 'mode'; readonly mode: Mode }
   | { readonly kind: 'add-route'; readonly routeClass: string; readonly pattern: string }
+  /** Registers (or re-keys) an app: its id and Ed25519 public key as a JWK (docs/apps.md). */
+  | { readonly kind: 'add-app'; readonly id: string; readonly publicKey: unknown }
 
 export type EditResult =
   | { readonly ok: true; readonly config: Record<string, unknown>; readonly text: string }
@@ -51,6 +53,13 @@ export function applyEdit(stored: Record<string, unknown>, edit: ConfigEdit, tod
     case 'mode':
       next = { ...stored, mode: edit.mode, version: nextVersion(previous, today) }
       break
+    case 'add-app': {
+      const jwk = isObject(edit.publicKey) ? { kty: edit.publicKey.kty, crv: edit.publicKey.crv, x: edit.publicKey.x } : edit.publicKey
+      const apps = Array.isArray(stored.apps) ? (stored.apps as unknown[]) : []
+      const kept = apps.filter((a) => !(isObject(a) && a.id === edit.id))
+      next = { ...stored, apps: [...kept, { id: edit.id, public_key: jwk }], version: nextVersion(previous, today) }
+      break
+    }
     case 'add-route': {
       if (!(ROUTE_CLASSES as readonly string[]).includes(edit.routeClass)) {
         return { ok: false, problems: [`class: "${edit.routeClass}" is not one of ${ROUTE_CLASSES.join(', ')}`] }

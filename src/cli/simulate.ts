@@ -1,6 +1,7 @@
 // `npm run simulate`: drives seeded human and attack families (HTTP clients and real Chromium, each
 // client its own 127.x.y.z) against edgeward, joins its decision log with the ground truth, prints the
 // per-family table to stderr and one JSON line to stdout; optionally labelled NDJSON and fraud labels.
+import { exportJWK, generateKeyPair } from 'jose'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,13 +35,17 @@ function fail(message: string): never {
 }
 
 /** KV entries for our own server: a model as model:<version>, and a config naming it. */
-function kvEntries(o: SimOptions, work: string, allowIps: readonly string[]): { entries: KvEntry[]; model: string | null } {
+function kvEntries(o: SimOptions, work: string, allowIps: readonly string[], apps: readonly { id: string; public_key: unknown }[]): { entries: KvEntry[]; model: string | null } {
   const entries: KvEntry[] = []
   let config: Record<string, unknown> | null = o.config === null ? null : (JSON.parse(readFileSync(o.config, 'utf8')) as Record<string, unknown>)
   if (allowIps.length > 0) {
     // The operator's allow list for the partners and monitors that told them their addresses.
     const allow = (config?.allow ?? {}) as { ips?: string[]; asns?: number[] }
     config = { version: `sim-allow-${o.seed}`, ...config, allow: { ips: [...(allow.ips ?? []), ...allowIps], asns: allow.asns ?? [] } }
+  }
+  if (apps.length > 0) {
+    // The operator's own app and partners, registered with their public keys (docs/apps.md).
+    config = { version: `sim-allow-${o.seed}`, ...config, apps: [...((config?.apps as unknown[] | undefined) ?? []), ...apps] }
   }
   let model: string | null = null
   if (o.model !== null) {
@@ -69,7 +74,9 @@ async function main(): Promise<void> {
   let root = o.root === null ? ROOT : resolve(o.root)
   if (o.snapshot) ({ dir: root, commit } = snapshotHead(ROOT))
   const allow = plannedAllowList(o)
-  const { entries, model } = kvEntries(o, work, allow.ips)
+  // The operator registers its app when it acts at all (the allow list's switch): a fresh key per run.
+  const app = o.allow && o.url === null ? await newSimApp() : null
+  const { entries, model } = kvEntries(o, work, allow.ips, app === null ? [] : [{ id: app.id, public_key: app.publicJwk }])
   console.error(`simulate: ${o.url === null ? `starting edgeward from ${root}${model ? ` with model ${model}` : ''}` : `attaching to ${o.url.href}`}`)
   const target: Target = o.url === null
     ? await startServer(root, resolve(o.log ?? join(work, 'server.log')), entries, o.port).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)))
@@ -86,6 +93,7 @@ async function main(): Promise<void> {
   const world: World = {
     target: target.url, truth, seed: o.seed, variant: o.variant, scale: o.scale, smoke: o.smoke, windowMs, startedAt,
     deadline: startedAt + windowMs + (o.smoke ? 20_000 : TAIL_MS), chromium, pace: o.smoke ? 0.1 : 1, abort: { stopped: false },
+    app: app === null ? null : { id: app.id, privateKey: app.privateKey },
   }
   setAdaptiveTactics(o.tactics)
   const planned = planRun(world, o.families)
@@ -203,6 +211,13 @@ async function main(): Promise<void> {
 
 /** The allow list an operator would have written for this run's benign automation, from a dry plan
  * (the same seed plans the same addresses), so it is in KV before the server starts. */
+/** The simulated operator's app: an Ed25519 key pair made for this run (docs/apps.md). */
+async function newSimApp(): Promise<{ id: string; privateKey: CryptoKey; publicJwk: JsonWebKey }> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+  const { kty, crv, x } = await exportJWK(publicKey)
+  return { id: 'sim-app', privateKey: privateKey as CryptoKey, publicJwk: { kty, crv, x } }
+}
+
 function plannedAllowList(o: SimOptions): OperatorAllow {
   const dry: World = {
     target: new URL('http://127.0.0.1:1'), truth: createTruth(), seed: o.seed, variant: o.variant, scale: o.scale, smoke: o.smoke, windowMs: o.windowS * 1000,

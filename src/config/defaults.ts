@@ -48,7 +48,8 @@ export const DEFAULT_CONFIG = {
   // Known patterns. Names go to the log line (`rules`) and, when they act, to `reasons`.
   // "device" counts the client: its cookie device id, or its IP without a valid cookie.
   rules: [
-    { name: 'declared_bot_on_sensitive_route', when: `ua_is_bot and route in ${SENSITIVE}`, action: 'block', priority: 10 },
+    // The operator's own app or partner with a valid app token is expected to say it is a library.
+    { name: 'declared_bot_on_sensitive_route', when: `ua_is_bot and route in ${SENSITIVE} and not app_token`, action: 'block', priority: 10 },
     { name: 'fake_search_engine', when: 'ua_crawler and not verified_bot', action: 'block', priority: 10 },
     { name: 'headless_on_sensitive_route', when: `ua_is_headless and route in ${SENSITIVE}`, action: 'block', priority: 10 },
     { name: 'automation_on_sensitive_route', when: `(sdk_webdriver or sdk_automation_markers >= 2) and route in ${SENSITIVE}`, action: 'block', priority: 20 },
@@ -98,7 +99,7 @@ export const DEFAULT_CONFIG = {
     // submit is challenged, not blocked.
     {
       name: 'cold_sign_in',
-      when: 'route == "login" and credential_attempt and (cookie_missing or cookie_invalid) and ua_claims_browser and ip.page_views_1h == 0',
+      when: 'route == "login" and credential_attempt and (cookie_missing or cookie_invalid) and ua_claims_browser and ip.page_views_1h == 0 and not app_token',
       action: 'challenge', priority: 40,
     },
     { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established', weight: 0.25 },
@@ -143,6 +144,7 @@ export const DEFAULT_CONFIG = {
     { name: 'hosting_asn_on_login', when: 'asn_hosting and route == "login" and credential_attempt', weight: 0.15 },
   ],
   allow: { ips: [], asns: [] },
+  apps: [],
   deny: { ips: [], asns: [] },
   origin_headers: { enabled: true, risk: true, action: true, reasons: true, device: true },
   log: { ip: 'full', features: true },

@@ -2,6 +2,7 @@
 // JSON with its bounds. Must not compile or interpret anything — see compileConfig.
 import * as v from 'valibot'
 import { ROUTE_CLASSES } from './routeClasses'
+import { APP_ID_PATTERN } from '../signals/appToken'
 
 export const MODES = ['enforce', 'shadow', 'off'] as const
 export type Mode = (typeof MODES)[number]
@@ -101,6 +102,14 @@ export const ConfigSchema = v.strictObject({
   }),
   rules: list(rule, 200),
   allow: v.strictObject({ ips: list(ipOrCidr, 1000), asns: list(asn, 1000) }),
+  /** The operator's own apps and partners (src/signals/appToken.ts): an id and an Ed25519 public key each. */
+  apps: list(
+    v.strictObject({
+      id: v.pipe(shortString(64), v.regex(APP_ID_PATTERN, 'lower-case letters, digits, - and _')),
+      public_key: v.strictObject({ kty: v.literal('OKP'), crv: v.literal('Ed25519'), x: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'a base64url Ed25519 public key')) }),
+    }),
+    50,
+  ),
   deny: v.strictObject({ ips: list(ipOrCidr, 10000), asns: list(asn, 1000) }),
   origin_headers: v.strictObject({
     enabled: v.boolean(),

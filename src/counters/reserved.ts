@@ -30,7 +30,8 @@ export function reservedFamily(method: string, normalisedPath: string): Reserved
   if ((m === 'GET' || m === 'HEAD') && (normalisedPath === '/__edgeward/sdk.js' || normalisedPath === '/__edgeward/health')) return null
   if (normalisedPath === '/__edgeward/admin' || normalisedPath.startsWith('/__edgeward/admin/')) return 'admin'
   if (normalisedPath === '/__edgeward/console' || normalisedPath.startsWith('/__edgeward/console/')) return 'admin'
-  if (m === 'POST' && normalisedPath === '/__edgeward/collect') return 'collect'
+  // An app token is an identity minted like a device cookie: the same per-source limits.
+  if (m === 'POST' && (normalisedPath === '/__edgeward/collect' || normalisedPath === '/__edgeward/app/token')) return 'collect'
   if (m === 'POST' && normalisedPath === '/__edgeward/challenge/verify') return 'verify'
   if (normalisedPath === '/__edgeward/challenge') return 'challenge'
   return 'other'

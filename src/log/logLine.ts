@@ -20,6 +20,8 @@ export interface LogLineInput {
   readonly ja3: string | null
   readonly ja4: string | null
   readonly device: string | null
+  /** The registered app whose valid token the request carried (src/signals/appToken.ts), or null. */
+  readonly app?: string | null
   readonly user: string | null
   readonly decision: Decision
   readonly model: string
@@ -51,6 +53,9 @@ export interface DecisionLogLine {
   readonly ja3: string | null
   readonly ja4: string | null
   readonly device: string | null
+  readonly app: string | null
+  /** A verified signed agent (Web Bot Auth); none is verified yet, so always null (docs/contract.md). */
+  readonly agent: string | null
   readonly user: string | null
   readonly risk: number
   /** The model's own score before rule weights (null: no model); eval reads it for model-only figures. */
@@ -104,6 +109,8 @@ export function buildLogLine(input: LogLineInput): DecisionLogLine {
     ja3: input.ja3,
     ja4: input.ja4,
     device: input.device,
+    app: input.app ?? null,
+    agent: null,
     user: input.user,
     risk: Math.round(d.risk * 1000) / 1000,
     model_risk: d.modelRisk === null ? null : Math.round(d.modelRisk * 1000) / 1000,

@@ -43,6 +43,12 @@ export interface DecideInput {
    * (withoutAddressJourney). Absent otherwise (a device, a declared tool, an account change, no model).
    */
   readonly ownSignalsRisk?: number | null
+  /**
+   * The registered app whose valid token the request carries (src/signals/appToken.ts), or absent.
+   * The model alone does not act on it — a library User-Agent and JSON calls are what the app is —
+   * and marks it `review`; rules with counters still do.
+   */
+  readonly app?: string | null
 }
 
 /**
@@ -156,6 +162,10 @@ export function decide(input: DecideInput): Verdict {
         would = 'allow'
         reasons = ['review', ...reasons]
       } else if (own < t.block && would === 'block') would = 'challenge'
+    }
+    if (would !== 'allow' && input.app != null) {
+      would = 'allow'
+      reasons = ['review', ...reasons]
     }
     if (would === 'challenge' && formView) {
       would = 'allow'

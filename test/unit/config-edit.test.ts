@@ -37,6 +37,16 @@ describe('applyEdit', () => {
     expect(more.ok && more.config.routes_add).toEqual([{ class: 'login', pattern: '/auth/token' }, { class: 'signup', pattern: '/register' }])
   })
 
+  it('registers an app with its public key (a private JWK given by mistake is cut to the public part), and re-keys it', () => {
+    const x = 'a'.repeat(43)
+    const r = applyEdit({ version: 'v' }, { kind: 'add-app', id: 'bank-ios', publicKey: { kty: 'OKP', crv: 'Ed25519', x, d: 'secret-part' } }, TODAY)
+    expect(r.ok && r.config.apps).toEqual([{ id: 'bank-ios', public_key: { kty: 'OKP', crv: 'Ed25519', x } }])
+    const rekeyed = applyEdit(r.ok ? r.config : {}, { kind: 'add-app', id: 'bank-ios', publicKey: { kty: 'OKP', crv: 'Ed25519', x: 'b'.repeat(43) } }, TODAY)
+    expect(rekeyed.ok && rekeyed.config.apps).toEqual([{ id: 'bank-ios', public_key: { kty: 'OKP', crv: 'Ed25519', x: 'b'.repeat(43) } }])
+    const rsa = applyEdit({}, { kind: 'add-app', id: 'bank-ios', publicKey: { kty: 'RSA', n: 'x', e: 'AQAB' } }, TODAY)
+    expect(!rsa.ok && rsa.problems[0]).toMatch(/^apps\[0\]\.public_key/)
+  })
+
   it.each([
     ['an unknown class', { kind: 'add-route', routeClass: 'logon', pattern: '/x' }, /^class: "logon" is not one of/],
     ['a pattern without a leading slash', { kind: 'add-route', routeClass: 'login', pattern: 'auth' }, /^routes_add\[0\]\.pattern: /],

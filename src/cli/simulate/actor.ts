@@ -11,6 +11,8 @@ import type { Truth } from './truth'
 export type Identity = { readonly type: 'browser'; readonly profile: BrowserProfile } | { readonly type: 'tool'; readonly tool: ToolIdentity }
 
 export interface Reply {
+  /** The body, when the request asked for it (`readBody`); else null. */
+  readonly body?: string | null
   readonly status: number
   readonly mitigated: string | null
   readonly ref: string | null
@@ -22,6 +24,10 @@ export interface RequestOptions {
   readonly referer?: string
   /** Send the body as JSON instead of a form. */
   readonly json?: boolean
+  /** Headers the client adds to its usual set (an app's token). */
+  readonly headers?: Readonly<Record<string, string>>
+  /** Keep the response body (at most 64 KiB) in the reply. */
+  readonly readBody?: boolean
 }
 
 export interface Actor {
@@ -81,15 +87,19 @@ export function createActor(input: ActorInput): Actor {
     }
     const headers: HeaderList = input.identity.type === 'browser' ? browserHeaders(input.identity.profile, kind, ctx) : toolHeaders(input.identity.tool, kind, ctx)
     const flat = headers.flatMap(([k, v]) => [k, v])
+    for (const [k, v] of Object.entries(opts.headers ?? {})) flat.push(k, v)
     flat.push('x-edgeward-test-cf', testCf)
     return slot().then((release) => new Promise<Reply>((resolve) => {
       const startedAt = Date.now()
       let settled = false
+      const chunks: Buffer[] = []
+      let kept = 0
       const done = (status: number, h: http.IncomingHttpHeaders, error?: string): void => {
         if (settled) return
         settled = true
         const one = (x: string | string[] | undefined): string | null => (Array.isArray(x) ? (x[0] ?? null) : (x ?? null))
-        const reply: Reply = { status, mitigated: one(h['edgeward-mitigated']), ref: one(h['edgeward-ref']), location: one(h.location) }
+        const body = opts.readBody === true && error === undefined ? Buffer.concat(chunks).toString('utf8') : null
+        const reply: Reply = { status, mitigated: one(h['edgeward-mitigated']), ref: one(h['edgeward-ref']), location: one(h.location), body }
         input.truth.record({ session: input.session, family: input.family, ip: input.ip, method, path: path.split('?')[0] ?? path, startedAt, ms: Date.now() - startedAt, status, mitigated: reply.mitigated, ref: reply.ref, ...(error === undefined ? {} : { error }) })
         resolve(reply)
       }
@@ -104,7 +114,11 @@ export function createActor(input: ActorInput): Actor {
           if (/max-age=0\b/i.test(sc)) jar.delete(m[1])
           else jar.set(m[1], m[2] ?? '')
         }
-        res.resume()
+        if (opts.readBody === true) {
+          res.on('data', (c: Buffer) => {
+            if (kept < 65_536) (chunks.push(c), (kept += c.length))
+          })
+        } else res.resume()
         res.on('end', () => (free(), done(res.statusCode ?? 0, res.headers)))
         res.on('error', (e) => (free(), done(0, {}, e.message)))
       })

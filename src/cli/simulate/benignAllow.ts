@@ -1,9 +1,9 @@
-// Letting legitimate automation through the way an operator does: the monitoring services and
-// partner integrations that run from fixed server addresses (hosting networks) can be put on the
-// config's `allow.ips`; phone apps and people's one-off scripts cannot (their addresses are anyone's,
-// and edgeward has no signed app token or agent identity to key on). Half of the listable sessions
-// are listed — the partners who told the operator — so one run reports benign automation with the
-// allow list and without it, on sessions drawn alike. Pure: takes the planned run, returns the
+// Letting legitimate automation through the way an operator does: the operator's own app and its
+// partners' integrations are registered and carry app tokens (docs/apps.md); monitoring services
+// that run from fixed server addresses (hosting networks) can be put on the config's `allow.ips`;
+// people's one-off scripts cannot (their addresses are anyone's). Half of the listable monitors are
+// listed — the ones who told the operator — so one run reports benign automation with the allow list
+// and without it, on sessions drawn alike. Pure: takes the planned run, returns the
 // addresses to allow and each benign session's cohort; and the friction per cohort from the rows.
 import type { LabelledRow } from './join'
 import { benignPlanFor } from './families/benignAutomation'
@@ -11,7 +11,7 @@ import { random } from './random'
 import type { Planned } from './schedule'
 import { round4, wilson, type Interval } from '../../util/wilson'
 
-export const ALLOW_COHORTS = ['listed', 'listable_unlisted', 'not_listable'] as const
+export const ALLOW_COHORTS = ['listed', 'listable_unlisted', 'app_token', 'not_listable'] as const
 export type AllowCohort = (typeof ALLOW_COHORTS)[number]
 
 export interface OperatorAllow {
@@ -26,6 +26,11 @@ export function operatorAllowList(planned: readonly Planned[], seed: number, app
   for (const { ctx } of planned) {
     if (ctx.family !== 'benign_automation') continue
     const plan = benignPlanFor(ctx)
+    // The operator's own app and its partners carry app tokens (docs/apps.md) when the operator acts.
+    if (apply && plan.kind === 'app') {
+      cohorts.set(ctx.session, 'app_token')
+      continue
+    }
     const listable = plan.network === 'hosting' && (plan.kind === 'monitor' || plan.kind === 'app') && !['okhttp', 'ios_app', 'dart'].includes(plan.tool)
     const listed = apply && listable && random(seed, `allow/${ctx.session}`).chance(0.5)
     cohorts.set(ctx.session, listed ? 'listed' : listable ? 'listable_unlisted' : 'not_listable')

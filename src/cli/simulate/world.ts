@@ -29,6 +29,8 @@ export interface World {
   readonly pace: number
   /** Set when the run must end now (the server under test died). */
   readonly abort: { stopped: boolean }
+  /** The operator's own app, registered in the config (docs/apps.md): its id and private key. Absent: none. */
+  readonly app?: { readonly id: string; readonly privateKey: CryptoKey } | null
 }
 
 export interface SessionContext {

@@ -32,6 +32,10 @@ export const RULE_VARIABLES = {
   telemetry_seen_devices_1h: 'number',
   /** A client without a device on a shared address (3+ accounts signed in from it in the hour, src/features/modelView.ts): its counts are many people's. */
   crowd: 'bool',
+  /** The request carries a valid token of a registered app (src/signals/appToken.ts): its library User-Agent is expected. */
+  app_token: 'bool',
+  /** That app's id; missing without a valid token. */
+  app: 'string',
   /** Journey counters that are not model features (`ip.navigations_1m`, `user_key_slow`, …): src/counters/ruleVariables.ts. */
   ...COUNTER_RULE_VARIABLES,
 } as const

@@ -31,6 +31,8 @@ export interface RuleFacts {
   readonly device?: DeviceRuleFacts
   /** No device, on a shared address (addressView's `crowd`); absent = false. */
   readonly crowd?: boolean
+  /** The registered app whose valid token the request carries; absent = none. */
+  readonly app?: string | null
 }
 
 export interface DeviceRuleFacts {
@@ -66,6 +68,8 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       device_unproven: f.device?.unproven ?? null,
       telemetry_seen_devices_1h: f.device?.telemetrySeenDevices1h ?? null,
       crowd: f.crowd ?? false,
+      app_token: (f.app ?? null) !== null,
+      app: f.app ?? null,
       ...(f.counters ?? NO_COUNTER_VALUES),
     },
   }

@@ -5,6 +5,8 @@
 // API with the session cookie. Sparse or tool headers, but well-behaved: at most 6 requests in any
 // minute, one login per session, never a wrong password. Shifted: other tools, more residential
 // monitors and VPN/cloud scripts, slower pacing.
+import { SignJWT } from 'jose'
+import { APP_ASSERTION_AUDIENCE, APP_TOKEN_HEADER, APP_TOKEN_PATH } from '../../../signals/appToken'
 import type { Actor } from '../actor'
 import type { NetworkKind } from '../network'
 import type { Random } from '../random'
@@ -128,22 +130,47 @@ export const benignPlanFor = (s: SessionContext): BenignPlan => planBenign(benig
  * stop); a script or an app stops at a challenge or block it cannot pass, and an app whose sign-in
  * did not succeed does not go on to its account.
  */
-export async function followPlan(s: SessionContext, a: Actor, plan: BenignPlan): Promise<void> {
+export async function followPlan(s: SessionContext, a: Actor, plan: BenignPlan, headers: Readonly<Record<string, string>> = {}): Promise<void> {
   const windowEnd = s.world.startedAt + s.world.windowMs
   for (const [i, step] of plan.steps.entries()) {
     if (plan.windowBound !== null && i >= plan.windowBound && Date.now() >= windowEnd) return
     if (step.waitMs > 0) await pause(s, step.waitMs)
     if (over(s)) return
-    const r = step.method === 'GET' ? await a.get(step.path) : await a.post(step.path, step.fields ?? {}, { json: plan.json })
+    const r = step.method === 'GET' ? await a.get(step.path, { headers }) : await a.post(step.path, step.fields ?? {}, { json: plan.json, headers })
     if (plan.kind === 'monitor') continue
     if (r.mitigated !== null || r.status === 0) return
     if (step.path === '/login' && r.status !== 200) return
   }
 }
 
+/**
+ * Trades an assertion signed with the app's key for a token, as docs/apps.md says an app does; null
+ * when refused (the app then goes on without one, as a misconfigured app would).
+ */
+async function appToken(s: SessionContext, a: Actor, app: { readonly id: string; readonly privateKey: CryptoKey }): Promise<string | null> {
+  const now = Math.floor(Date.now() / 1000)
+  const assertion = await new SignJWT({})
+    .setProtectedHeader({ alg: 'EdDSA' })
+    .setIssuer(app.id)
+    .setAudience(APP_ASSERTION_AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 120)
+    .setJti(`${s.session}-${s.rng.fork('jti').int(0, 2 ** 30)}`.replace(/[^A-Za-z0-9_-]/g, '-').padEnd(16, '0'))
+    .sign(app.privateKey)
+  const r = await a.post(APP_TOKEN_PATH, { assertion }, { json: true, readBody: true })
+  if (r.status !== 200 || r.body == null) return null
+  try {
+    const token = (JSON.parse(r.body) as { token?: unknown }).token
+    return typeof token === 'string' ? token : null
+  } catch {
+    return null
+  }
+}
+
 export const benignAutomation: FamilySpec = {
   family: 'benign_automation',
-  sessions: (w) => scaled(w, 60, 3),
+  // 80 at full scale: a run where none is hurt can show the ≤ 5 % target met on its bound (0 of 73 can).
+  sessions: (w) => scaled(w, 80, 3),
   // Monitors are already running when the window opens; the others start anywhere in it.
   start: (_index, _n, s) => s.rng.fork('start').between(0, s.world.windowMs * (benignPlanFor(s).kind === 'monitor' ? 0.15 : 1)),
   async run(s: SessionContext) {
@@ -151,7 +178,10 @@ export const benignAutomation: FamilySpec = {
     const cf = cfFor(s, plan.network, transportOf(plan.tool))
     const a = actorFor(s, { cf, identity: { type: 'tool', tool: toolIdentity(plan.tool, s.rng, cf.country) } })
     try {
-      await followPlan(s, a, plan)
+      // The operator registered its app and its partners (docs/apps.md): they start with a token.
+      const app = plan.kind === 'app' ? s.world.app ?? null : null
+      const token = app === null ? null : await appToken(s, a, app)
+      await followPlan(s, a, plan, token === null ? {} : { [APP_TOKEN_HEADER]: token })
     } finally {
       a.close()
     }
