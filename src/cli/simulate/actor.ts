@@ -2,6 +2,7 @@
 // test-cf; sends requests from that address with its header set and cookie jar, records each one.
 // Never sends CF-Connecting-IP: under wrangler dev the socket's address is the client IP.
 import http from 'node:http'
+import zlib from 'node:zlib'
 import { browserHeaders, type BrowserProfile, type FetchKind, type HeaderList } from './browsers'
 import type { Family } from './catalog'
 import type { TestCf } from './network'
@@ -69,6 +70,17 @@ async function slot(): Promise<() => void> {
   }
 }
 
+/** A body as the client reads it: tools that send Accept-Encoding get gzip or brotli back. Null when it does not decode. */
+function decoded(raw: Buffer, encoding: string | null): string | null {
+  try {
+    const e = (encoding ?? '').trim().toLowerCase()
+    const bytes = e === 'gzip' ? zlib.gunzipSync(raw) : e === 'br' ? zlib.brotliDecompressSync(raw) : e === 'deflate' ? zlib.inflateSync(raw) : raw
+    return bytes.toString('utf8')
+  } catch {
+    return null
+  }
+}
+
 export function createActor(input: ActorInput): Actor {
   // One connection per request: a reused idle socket that the server closes just as a request goes
   // out makes `wrangler dev` exit (cloudflare/workers-sdk#15317), which would end the whole run.
@@ -98,7 +110,7 @@ export function createActor(input: ActorInput): Actor {
         if (settled) return
         settled = true
         const one = (x: string | string[] | undefined): string | null => (Array.isArray(x) ? (x[0] ?? null) : (x ?? null))
-        const body = opts.readBody === true && error === undefined ? Buffer.concat(chunks).toString('utf8') : null
+        const body = opts.readBody === true && error === undefined ? decoded(Buffer.concat(chunks), one(h['content-encoding'])) : null
         const reply: Reply = { status, mitigated: one(h['edgeward-mitigated']), ref: one(h['edgeward-ref']), location: one(h.location), body }
         input.truth.record({ session: input.session, family: input.family, ip: input.ip, method, path: path.split('?')[0] ?? path, startedAt, ms: Date.now() - startedAt, status, mitigated: reply.mitigated, ref: reply.ref, ...(error === undefined ? {} : { error }) })
         resolve(reply)
