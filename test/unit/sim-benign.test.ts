@@ -95,17 +95,17 @@ describe('friction: people apart from legitimate automation', () => {
 })
 
 describe('planning', () => {
-  it('plans 60 sessions at scale 1 and 3 in a smoke run (one of each kind), each at its own address in its own /24', () => {
+  it('plans 80 sessions at scale 1 and 3 in a smoke run (one of each kind), each at its own address in its own /24', () => {
     for (const variant of VARIANTS) {
       const planned = planRun(world({ variant }), [...FAMILIES])
       const mine = planned.filter((p) => p.ctx.family === 'benign_automation')
-      expect(mine).toHaveLength(60)
+      expect(mine).toHaveLength(80)
       // Only people share addresses (offices, carrier NAT); every other session has one of its own.
       const ips = planned.filter((p) => p.ctx.site === null).map((p) => p.ctx.ip)
       expect(new Set(ips).size).toBe(ips.length)
       const sharedIps = new Set(planned.filter((p) => p.ctx.site !== null).map((p) => p.ctx.ip))
       expect(ips.some((ip) => sharedIps.has(ip))).toBe(false)
-      expect(new Set(mine.map((p) => p.ctx.ip.split('.').slice(0, 3).join('.'))).size).toBe(60)
+      expect(new Set(mine.map((p) => p.ctx.ip.split('.').slice(0, 3).join('.'))).size).toBe(80)
       for (const p of mine) expect(p.startMs).toBeGreaterThanOrEqual(0)
       for (const p of mine) expect(p.startMs).toBeLessThan(150_000)
     }

@@ -66,11 +66,14 @@ describe('operator allow list for benign automation', () => {
   const planned = planRun(world, ['benign_automation'])
   const allow = operatorAllowList(planned, 4)
 
-  it('lists only monitors and partner servers on hosting networks, about half of them, never apps on phones', () => {
-    const listable = planned.filter((p) => allow.cohorts.get(p.ctx.session) !== 'not_listable')
+  it('lists only monitors on hosting networks, about half of them; every app and partner carries an app token instead', () => {
+    const listable = planned.filter((p) => ['listed', 'listable_unlisted'].includes(allow.cohorts.get(p.ctx.session)!))
     expect(listable.length).toBeGreaterThan(5)
-    for (const p of listable) expect(benignPlanFor(p.ctx).network).toBe('hosting')
-    for (const p of planned) if (['okhttp', 'ios_app', 'dart'].includes(benignPlanFor(p.ctx).tool)) expect(allow.cohorts.get(p.ctx.session)).toBe('not_listable')
+    for (const p of listable) expect(benignPlanFor(p.ctx)).toMatchObject({ network: 'hosting', kind: 'monitor' })
+    for (const p of planned) expect(allow.cohorts.get(p.ctx.session) === 'app_token').toBe(benignPlanFor(p.ctx).kind === 'app')
+    // Without the operator acting, nobody is listed and no app has a token.
+    const none = operatorAllowList(planned, 4, false)
+    for (const p of planned) expect(none.cohorts.get(p.ctx.session)).not.toBe('app_token')
     const listed = planned.filter((p) => allow.cohorts.get(p.ctx.session) === 'listed')
     expect(allow.ips).toEqual(listed.map((p) => p.ctx.ip).sort())
     expect(listed.length).toBeGreaterThan(0)
