@@ -12,6 +12,7 @@ import { readCappedBody } from '../body'
 import { loadConfig } from '../config/load'
 import { withDeadline } from '../deadline'
 import { readRequestFacts } from '../request'
+import { randomId } from '../sdk/nonce'
 
 const MAX_BODY_BYTES = 4096
 const STORE_BUDGET_MS = 250
@@ -27,13 +28,6 @@ const outcomes = new WeakMap<Request, AppTokenOutcome>()
 /** What happened on an app-token request (for the decision log line); undefined if not one. */
 export function appTokenOutcome(request: Request): AppTokenOutcome | undefined {
   return outcomes.get(request)
-}
-
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  let bin = ''
-  for (const b of bytes) bin += String.fromCharCode(b)
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
 /** True the first time this assertion id is spent; false after; null when the store did not answer in time. */

@@ -18,7 +18,8 @@ export function sdkNonceShard(id: string): string {
   return JSON.stringify(['sdk-nonces', (id.charCodeAt(0) || 0) % SDK_NONCE_SHARDS])
 }
 
-function randomId(): string {
+/** 16 random bytes as base64url (22 characters): a nonce's, or an app token's, id. */
+export function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16))
   let bin = ''
   for (const b of bytes) bin += String.fromCharCode(b)
