@@ -131,6 +131,18 @@ export function withoutAddressJourney(vec: FeatureVector): FeatureVector {
 }
 
 /**
+ * The client (device, else address) made no other page view in the last minute, but read pages
+ * earlier in the last 10: a person who read a product page or the sign-in form for more than a
+ * minute before posting it. The model's rates are per minute, so its view of such a write is of an
+ * absence — what a script posting straight at a route also shows. False when unknown.
+ */
+export function pagesBeforeThisMinute(read: JourneyRead): boolean {
+  if (read.status !== 'ok') return false
+  const navigations = clientOf(read.counters)?.counts.navigations
+  return navigations !== undefined && navigations['1m'] <= 1 && navigations['10m'] >= 2
+}
+
+/**
  * The address's usernames refused in 10 minutes are at most half of those tried there: people who
  * mostly get in (an office's typos), not a stuffer (which is refused for nearly every username it
  * tries). False when unknown. Keeping it true costs a stuffer one working sign-in per username refused.

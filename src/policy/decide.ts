@@ -68,7 +68,9 @@ export interface DecideInput {
  *   score alone no further than the request's own signals (no journey) reach: below the challenge
  *   threshold it is marked `review`. Its journey is its address's, and sixty people behind
  *   carrier-grade NAT before any of them signed in read like one fast shopper. The address's volume
- *   is the rules' explicit bounds (`scraping_rate`, `cart_hoarding`, `carding_*`). Its sign-in is
+ *   is the rules' explicit bounds (`scraping_rate`, `cart_hoarding`, `carding_*`). So are, on any
+ *   address, its first two cart adds or checkouts in 10 minutes, and its sign-in after a minute spent
+ *   on the form (worker/evaluate.ts): a thin journey before a write is no evidence. Its sign-in is
  *   too, while the address's refused usernames are at most half of those tried there: ten colleagues
  *   whose first three sign-ins were typos read like a stuffer's first attempts. A stuffer rotating
  *   header sets keeps this only by getting in for every username refused; `credential_stuffing`

@@ -210,3 +210,26 @@ describe("the shipped model on cookie-less browsers' sign-ins at an address of m
     expect(rotating.through).toBeLessThanOrEqual(single.through + 2)
   })
 })
+
+// A person lands on a product page from a link and adds it to the cart: a thin journey before a
+// write, which the shipped model read as a script posting straight at the route (full-scale
+// held-out seed 519859458: 155 people challenged on their cart add at 0.91–0.96).
+describe("the shipped model on a cookie-less browser's first cart adds", () => {
+  const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+  const add = (ip: string, sku: number) => callWorker('/cart', { method: 'POST', body: `product_id=${sku}&qty=1`, headers: FORM }, { clientIp: ip })
+
+  it('lets the first two adds through on the request\'s own signals, and judges the third on the whole journey', async () => {
+    await writeConfig({ version: 'first-adds', counters: { budget_ms: 1000 } })
+    const ip = '198.51.100.80'
+    await callWorker('/products/5', {}, { clientIp: ip })
+    const lines = []
+    for (let sku = 1; sku <= 3; sku++) lines.push((await add(ip, sku)).logs[0]!)
+    // The model's whole view of each was past the bundled challenge threshold (0.8): the guardrail let them in.
+    expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'challenge'])
+    for (const l of lines.slice(0, 2)) {
+      expect(l.model_risk as number).toBeGreaterThanOrEqual(0.8)
+      expect(l.reasons).toContain('review')
+    }
+    expect(lines[2]).toMatchObject({ source: 'model' })
+  })
+})
