@@ -58,10 +58,12 @@ export const DEFAULT_CONFIG = {
     // browsers run no JavaScript, so its "device" is the address) mostly get in: the usernames refused
     // must be more than half the usernames tried. Counted in usernames, not attempts: a stuffer cannot
     // dilute it by signing in again and again to an account of its own, and a person who retries a
-    // typo three times is one refused username, not three failures against the office.
+    // typo three times is one refused username, not three failures against the office. At least 4
+    // refused: three of an office's first five people mistyping once (dev seed 11 at full scale) is
+    // no stuffer, and a stuffer's fifth attempt comes after four refusals all the same.
     {
       name: 'credential_stuffing',
-      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_logins_10m >= 3 and device.failed_users_10m * 2 > device.distinct_users_10m',
+      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_users_10m >= 4 and device.failed_users_10m * 2 > device.distinct_users_10m',
       action: 'block', priority: 20, deny_ttl_s: 900,
     },
     {
