@@ -165,9 +165,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const browsing = facts.method === 'GET' || facts.method === 'HEAD' || (facts.method === 'POST' && (routeClass === 'cart' || routeClass === 'checkout'))
   const signIn = input.credentials?.attempt === true && routeClass === 'login'
   const firstWrites = facts.method === 'POST' && ((routeClass === 'cart' && atMost(features, 'device_cart_adds_10m', 2)) || (routeClass === 'checkout' && atMost(features, 'device_checkouts_10m', 2)))
-  const slowWrite = firstWrites || (signIn && pagesBeforeThisMinute(journey))
-  const manyPeople = agent !== null && (address.crowd || address.browsers || slowWrite)
-  const ownSignalsRisk = !manyPeople || model.model === null
+  const thinJourney = firstWrites || (signIn && pagesBeforeThisMinute(journey))
+  const judgedOnOwnSignals = agent !== null && (address.crowd || address.browsers || thinJourney)
+  const ownSignalsRisk = !judgedOnOwnSignals || model.model === null
     ? null
     : browsing && !input.credentials?.attempt
       ? predict(model.model, ownSignalsOnly(modelInput))

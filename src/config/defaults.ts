@@ -56,19 +56,21 @@ export const DEFAULT_CONFIG = {
     { name: 'automation_markers', when: 'sdk_webdriver or sdk_automation_markers >= 2', action: 'challenge', priority: 30 },
     // Stuffing fails for almost every username it tries; people behind one address (an office whose
     // browsers run no JavaScript, so its "device" is the address) mostly get in: the usernames refused
-    // must be more than half the usernames tried. Counted in usernames, not attempts: a stuffer cannot
-    // dilute it by signing in again and again to an account of its own, and a person who retries a
-    // typo three times is one refused username, not three failures against the office. At least 4
-    // refused: three of an office's first five people mistyping once (dev seed 11 at full scale) is
-    // no stuffer, and a stuffer's fifth attempt comes after four refusals all the same.
+    // must outnumber those the origin let in. Weighed against usernames let in, not usernames tried:
+    // an attempt that never reaches the origin (a junk login a rule blocks) adds a username tried but
+    // no answer, and would dilute a ratio over tried ones for free. Counted in usernames, not attempts:
+    // a stuffer cannot dilute it by signing in again and again to an account of its own (one account,
+    // and one seen through every proxy counts for none), and a person who retries a typo three times is
+    // one refused username. At least 4 refused: three of an office's first five people mistyping once
+    // (dev seed 11 at full scale) is no stuffer, and a stuffer's fifth attempt follows four refusals.
     {
       name: 'credential_stuffing',
-      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_users_10m >= 4 and device.failed_users_10m * 2 > device.distinct_users_10m',
+      when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_users_10m >= 4 and device.failed_users_10m > device.signed_in_users_1h',
       action: 'block', priority: 20, deny_ttl_s: 900,
     },
     {
       name: 'access_diversity_ip',
-      when: 'route == "login" and credential_attempt and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5 and ip.failed_users_10m * 2 > ip.distinct_users_10m',
+      when: 'route == "login" and credential_attempt and ip.distinct_users_10m >= 8 and ip.failed_logins_10m >= 5 and ip.failed_users_10m > ip.signed_in_users_1h',
       action: 'challenge', priority: 40,
     },
     // A login that names two different users (`Username=decoy&username=victim`, or `username=decoy&
@@ -101,7 +103,7 @@ export const DEFAULT_CONFIG = {
     // submit is challenged, not blocked.
     {
       name: 'cold_sign_in',
-      when: 'route == "login" and credential_attempt and (cookie_missing or cookie_invalid) and ua_claims_browser and ip.page_views_1h == 0 and not app_token',
+      when: 'route == "login" and credential_attempt and (cookie_missing or cookie_invalid or cookie_replayed) and ua_claims_browser and ip.page_views_1h == 0 and not app_token',
       action: 'challenge', priority: 40,
     },
     { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established', weight: 0.25 },

@@ -40,6 +40,8 @@ export const COUNTER_RULE_VARIABLES = {
    * address (carrier-grade NAT, an office), each a working credential — not a cookie minted for free.
    */
   'ip.signed_in_users_1h': 'number',
+  /** …and from the client (device, else IP): what a client's refused usernames are weighed against. */
+  'device.signed_in_users_1h': 'number',
   /** Addresses whose sign-in to this username the origin refused in the hour and that have not got in since. */
   'user.failed_ips_1h': 'number',
   /** The username's counter key missed its deadline again and again in this isolate (false without a username). */
@@ -83,6 +85,7 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'device.failed_users_10m': at(client?.distinct.failed_users, '10m'),
     'ip.failed_users_10m': at(ip?.distinct.failed_users, '10m'),
     'ip.signed_in_users_1h': at(ip?.distinct.signed_in_users, '1h'),
+    'device.signed_in_users_1h': at(client?.distinct.signed_in_users, '1h'),
     'user.failed_ips_1h': at(c.user?.distinct.failed_ips, '1h'),
     user_key_slow: c.userKeySlow,
   }

@@ -143,13 +143,15 @@ export function pagesBeforeThisMinute(read: JourneyRead): boolean {
 }
 
 /**
- * The address's usernames refused in 10 minutes are at most half of those tried there: people who
- * mostly get in (an office's typos), not a stuffer (which is refused for nearly every username it
- * tries). False when unknown. Keeping it true costs a stuffer one working sign-in per username refused.
+ * The address's usernames refused in 10 minutes are no more than those it got into in the hour:
+ * people who mostly get in (an office's typos), not a stuffer (refused for nearly every username it
+ * tries). Weighed against usernames let in, not tried: an attempt that never reaches the origin adds
+ * a username tried for free. False when unknown. Keeping it true costs a stuffer one working account
+ * per username refused (an account seen through every proxy counts for none, metrics.ts).
  */
 export function refusedAreFew(read: JourneyRead): boolean {
   if (read.status !== 'ok' || read.counters.ip === null) return false
-  const tried = read.counters.ip.distinct.users?.['10m']
+  const accepted = read.counters.ip.distinct.signed_in_users?.['1h']
   const refused = read.counters.ip.distinct.failed_users?.['10m']
-  return tried !== undefined && refused !== undefined && refused * 2 <= tried
+  return accepted !== undefined && refused !== undefined && refused <= accepted
 }

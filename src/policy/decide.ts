@@ -39,7 +39,7 @@ export interface DecideInput {
    * A browser without a device cookie on an address of many people, on a page view or a cart or
    * checkout POST: the model's score of the request's own signals, without its address's journey
    * (src/features/modelView.ts, ownSignalsOnly); on a sign-in while the address's refused usernames
-   * are at most half of those tried: without the address's journey, its username's history kept
+   * are no more than those it got into: without the address's journey, its username's history kept
    * (withoutAddressJourney). Absent otherwise (a device, a declared tool, an account change, no model).
    */
   readonly ownSignalsRisk?: number | null
@@ -71,7 +71,7 @@ export interface DecideInput {
  *   is the rules' explicit bounds (`scraping_rate`, `cart_hoarding`, `carding_*`). So are, on any
  *   address, its first two cart adds or checkouts in 10 minutes, and its sign-in after a minute spent
  *   on the form (worker/evaluate.ts): a thin journey before a write is no evidence. Its sign-in is
- *   too, while the address's refused usernames are at most half of those tried there: ten colleagues
+ *   too, while the address's refused usernames are no more than those it got into: ten colleagues
  *   whose first three sign-ins were typos read like a stuffer's first attempts. A stuffer rotating
  *   header sets keeps this only by getting in for every username refused; `credential_stuffing`
  *   counts its refusals all the same.

@@ -108,10 +108,11 @@ describe('the model view', () => {
     expect([v[I.device_requests_1m], v[I.device_failed_logins_10m]]).toEqual([6, 2])
   })
 
-  it("tells an address whose refused usernames are at most half of those tried (people's typos) from a stuffer's", () => {
-    expect(refusedAreFew(read(null, key({}, { users: 5, failed_users: 2 })))).toBe(true)
-    expect(refusedAreFew(read(null, key({}, { users: 4, failed_users: 2 })))).toBe(true)
-    expect(refusedAreFew(read(null, key({}, { users: 3, failed_users: 2 })))).toBe(false)
+  it("tells an address whose refused usernames are no more than those it got into (people's typos) from a stuffer's, however many it tried", () => {
+    expect(refusedAreFew(read(null, key({}, { users: 5, failed_users: 2, signed_in_users: 2 })))).toBe(true)
+    expect(refusedAreFew(read(null, key({}, { users: 5, failed_users: 2, signed_in_users: 1 })))).toBe(false)
+    // Usernames tried that never got an answer (attempts a rule stopped) do not dilute it.
+    expect(refusedAreFew(read(null, key({}, { users: 40, failed_users: 2, signed_in_users: 0 })))).toBe(false)
     expect(refusedAreFew({ status: 'timeout' } as unknown as JourneyRead)).toBe(false)
   })
 

@@ -283,6 +283,21 @@ describe('default rules, driven by real counters', () => {
     expect(guesses[4]).toContain('credential_stuffing')
   })
 
+  it('credential_stuffing: junk logins that a rule stops (no answer from the origin) do not dilute it', async () => {
+    await writeConfig({ version: 'junk-padding', thresholds: NO_MODEL, counters: PATIENT })
+    const ip = `${freshNet()}.1`
+    await loadForm(ip)
+    // Twenty usernames "tried" by a declared tool: blocked before the origin, so never refused nor let in.
+    for (let n = 1; n <= 20; n++) {
+      const junk = await callWorker('/login', { method: 'POST', body: form({ username: `junk-${subnet}-${n}@example.com`, password: 'x' }), headers: { ...FORM, 'user-agent': 'curl/8.5.0' } }, { clientIp: ip, reply: status(401) })
+      expect(junk.logs[0]?.rules).toContain('declared_bot_on_sensitive_route')
+    }
+    const rules: string[][] = []
+    for (let n = 1; n <= 6; n++) rules.push((await callWorker('/login', { method: 'POST', body: form({ username: `padded-${subnet}-${n}@example.com`, password: 'x' }), headers: FORM }, { clientIp: ip, reply: status(401) })).logs[0]!.rules as string[])
+    // 25 usernames tried, 4 refused, none let in: a ratio over tried usernames (4 × 2 < 25) let it through.
+    expect(rules.findIndex((r) => r.includes('credential_stuffing')) + 1).toBe(5)
+  })
+
   it('username_from_many_ips: an owner who mistyped from three places and got in is not many addresses attacking the account', async () => {
     await writeConfig({ version: 'owner-typos', thresholds: NO_MODEL, counters: PATIENT })
     const account = `owner-${subnet}@example.com`
@@ -328,6 +343,11 @@ describe('default rules, driven by real counters', () => {
     // A declared tool is not a browser that skipped its form: the site's own app posts straight to it.
     const app = await login(`${freshNet()}.1`, { 'user-agent': 'okhttp/4.12.0' })
     expect(app.logs[0]?.rules).not.toContain('cold_sign_in')
+    // A cookie minted once and carried to every proxy is another client's (replayed), not a device of its own.
+    const { cookie } = await deviceCookie(warmIp)
+    const replayed = await login(`${freshNet()}.1`, { cookie })
+    expect((replayed.logs[0]?.features as Record<string, number>).cookie_replayed).toBe(1)
+    expect(replayed.logs[0]?.rules).toContain('cold_sign_in')
     // A submission is a navigation too, but not a page read: a cold run does not warm its own address.
     const coldIp = `${freshNet()}.1`
     await login(coldIp, { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' })
