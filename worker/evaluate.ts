@@ -7,6 +7,7 @@ import type { CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
 import type { CredentialFacts } from '../src/signals/credentials'
 import { ipCounterKey } from '../src/counters/ipKey'
+import { cookielessSignInCohort } from '../src/counters/keys'
 import { memberId } from '../src/counters/sketch'
 import { isNavigation } from '../src/counters/navigation'
 import { clientOf, missingLabels, type JourneyKeys, type JourneyRead } from '../src/counters/read'
@@ -99,13 +100,18 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // A token holder without a device cookie counts as its token: one client of the app, whose per-client
   // rules (credential_stuffing, scraping_rate) hold per token, and whose deny entry is the token's.
   const clientKey = device ?? (appToken.kind === 'valid' ? appToken.id : null)
-  const journeyKeys: JourneyKeys = { device: clientKey, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn }
   const claimedKind = fetchKind(facts.headers)
   const navigation = isNavigation(claimedKind, routeClass)
   const signals = readHeaderSignals({ headers: facts.headers, cf: facts.cf, url: facts.url.href, extraHostingAsns: config.hostingAsnsExtra })
   // A cookie-less browser is one of the address's browsers (its `agents` set); a declared tool is not.
   // A digest, never the headers: they are the client's to pad past the object's member limit.
   const agent = device === null && app === null && signals.userAgent.claimsBrowser ? memberId(`${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}`) : null
+  const signIn = input.credentials?.attempt === true && routeClass === 'login'
+  // A cookie-less browser's sign-in is also one of the site's (its cohort key): a script spread one
+  // attempt per fresh address, having read the form like a browser without JavaScript, has no count
+  // of its own anywhere but there (cookieless_sign_in_wave).
+  const cohort = agent !== null && signIn ? cookielessSignInCohort(facts.url.hostname) : null
+  const journeyKeys: JourneyKeys = { device: clientKey, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn, cohort }
   const [journey, model] = await Promise.all([
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
     observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {
@@ -163,7 +169,6 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // the model's whole view, and the rules' counts (cart_hoarding, carding_*, credential_stuffing)
   // hold from the first.
   const browsing = facts.method === 'GET' || facts.method === 'HEAD' || (facts.method === 'POST' && (routeClass === 'cart' || routeClass === 'checkout'))
-  const signIn = input.credentials?.attempt === true && routeClass === 'login'
   const firstWrites = facts.method === 'POST' && ((routeClass === 'cart' && atMost(features, 'device_cart_adds_10m', 2)) || (routeClass === 'checkout' && atMost(features, 'device_checkouts_10m', 2)))
   const thinJourney = firstWrites || (signIn && pagesBeforeThisMinute(journey))
   const judgedOnOwnSignals = agent !== null && (address.crowd || address.browsers || thinJourney)

@@ -106,6 +106,21 @@ export const DEFAULT_CONFIG = {
       when: 'route == "login" and credential_attempt and (cookie_missing or cookie_invalid or cookie_replayed) and ua_claims_browser and ip.page_views_1h == 0 and not app_token',
       action: 'challenge', priority: 40,
     },
+    // The site's cookie-less browsers' sign-ins, taken together: a script spread one attempt per fresh
+    // address, reading the form first as a browser without JavaScript does, has no count of its own
+    // anywhere (each address, username and header set is new) but the cohort it joins. Once the
+    // cohort's refused usernames (not let in since) pass twice those it let in in the hour, its sign-ins
+    // are challenged: a stuffer is refused ~98 % of the time, people ~15 % (a site with one office
+    // where two of the first three mistype is not under attack). What it costs the script: its refusals
+    // must stay below twice the sign-ins of the site's own people without a device cookie (a working
+    // account per two guesses), or it must run the SDK for a cookie, which the identity rules weigh.
+    // What it costs people: while it holds (up to 10 minutes after the last refusal let through), a
+    // browser without JavaScript cannot sign in.
+    {
+      name: 'cookieless_sign_in_wave',
+      when: 'route == "login" and credential_attempt and cohort.failed_users_10m >= 2 and cohort.failed_users_10m > 2 * cohort.signed_in_users_1h',
+      action: 'challenge', priority: 40,
+    },
     { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established', weight: 0.25 },
     { name: 'carding_declines', when: 'route == "checkout" and method == "POST" and device.checkout_declines_10m >= 3', action: 'block', priority: 20, deny_ttl_s: 900 },
     // A client without a device is its address; on a shared one (a `crowd`: 3+ accounts signed in from

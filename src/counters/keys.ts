@@ -1,8 +1,12 @@
 // Names of the Durable Objects that hold journey counters, deny entries and zone figures.
 // Takes typed parts, returns canonical JSON tuples (never concatenated strings); no I/O.
 
-/** `asn`: the network a request comes from; only device mints are counted there (see countMint). */
-export const KEY_KINDS = ['device', 'ip', 'prefix', 'user', 'asn'] as const
+/**
+ * `asn`: the network a request comes from; only device mints are counted there (see countMint).
+ * `cohort`: one key per site for a kind of request whose clients carry no identity of their own —
+ * cookie-less browsers' sign-ins (`cookielessSignInCohort`): how many of the site's such sign-ins are refused.
+ */
+export const KEY_KINDS = ['device', 'ip', 'prefix', 'user', 'asn', 'cohort'] as const
 export type KeyKind = (typeof KEY_KINDS)[number]
 
 export const isKeyKind = (v: unknown): v is KeyKind =>
@@ -11,6 +15,11 @@ export const isKeyKind = (v: unknown): v is KeyKind =>
 /** The object name for one journey key: `["ip","203.0.113.7"]`. Unambiguous for any value. */
 export function counterName(kind: KeyKind, value: string): string {
   return JSON.stringify([kind, value])
+}
+
+/** The cohort a cookie-less browser's sign-in on this host belongs to (its `cohort` key's value). */
+export function cookielessSignInCohort(host: string): string {
+  return JSON.stringify(['cookieless_sign_in', host.toLowerCase().replace(/:\d+$/, '')])
 }
 
 /** How many zone shards isolates spread their flushes over (see docs/counters.md). */

@@ -16,6 +16,8 @@ export interface JourneyKeys {
   readonly user: string | null
   /** The request's ASN (its `asn` key is read for device mints), or null / absent. */
   readonly asn?: number | null
+  /** The request's cohort (keys.ts `cookielessSignInCohort`), or null / absent when it belongs to none. */
+  readonly cohort?: string | null
 }
 
 export interface JourneyEvent {
@@ -50,6 +52,8 @@ export interface JourneyCounters {
   readonly user: KeySnapshot | null
   /** The ASN key (device mints there), read when the request has an ASN; null otherwise. */
   readonly asn: KeySnapshot | null
+  /** The cohort key, read when the request belongs to one; null / absent otherwise. */
+  readonly cohort?: KeySnapshot | null
   /** Keys asked for that did not answer in time, in asking order. */
   readonly missing: readonly KeyMiss[]
   /** The username's key has missed its deadline again and again in this isolate (a signal, not a blind spot). */

@@ -44,6 +44,12 @@ export const COUNTER_RULE_VARIABLES = {
   'device.signed_in_users_1h': 'number',
   /** Addresses whose sign-in to this username the origin refused in the hour and that have not got in since. */
   'user.failed_ips_1h': 'number',
+  /**
+   * The site's sign-ins by browsers without a device cookie (the `cohort` key; null for any other
+   * request): usernames refused in 10 min and not let in since, and usernames let in in the hour.
+   */
+  'cohort.failed_users_10m': 'number',
+  'cohort.signed_in_users_1h': 'number',
   /** The username's counter key missed its deadline again and again in this isolate (false without a username). */
   user_key_slow: 'bool',
 } as const
@@ -87,6 +93,8 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'ip.signed_in_users_1h': at(ip?.distinct.signed_in_users, '1h'),
     'device.signed_in_users_1h': at(client?.distinct.signed_in_users, '1h'),
     'user.failed_ips_1h': at(c.user?.distinct.failed_ips, '1h'),
+    'cohort.failed_users_10m': at(c.cohort?.distinct.failed_users, '10m'),
+    'cohort.signed_in_users_1h': at(c.cohort?.distinct.signed_in_users, '1h'),
     user_key_slow: c.userKeySlow,
   }
 }

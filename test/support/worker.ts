@@ -3,7 +3,7 @@
 // recording echo in for the network so tests see exactly what an origin would get.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { vi } from 'vitest'
+import { onTestFinished, vi } from 'vitest'
 import worker from '../../worker/index'
 import { resetConfigCacheForTests } from '../../worker/config/load'
 
@@ -49,12 +49,26 @@ export function echoReply(seen: Seen): Response {
   return Response.json({ url: seen.url, method: seen.method, headers: [...seen.headers], body: [...seen.body] })
 }
 
+const DEFAULT_SITE = 'http://edge.test'
+let site = DEFAULT_SITE
+
+/**
+ * Runs this test's path-only requests on a host of its own (`http://<name>.edge.test`), so site-wide
+ * counts — the cookie-less sign-in cohort — start empty, whatever the file's other tests did there.
+ */
+export function ownSite(name: string): void {
+  site = `http://${name}.edge.test`
+  onTestFinished(() => {
+    site = DEFAULT_SITE
+  })
+}
+
 export async function callWorker(
   input: string | Request,
   init: RequestInit = {},
   options: { env?: Partial<Env>; reply?: EchoReply; clientIp?: string } = {},
 ): Promise<Call> {
-  const request = typeof input === 'string' ? new Request(new URL(input, 'http://edge.test'), init) : input
+  const request = typeof input === 'string' ? new Request(new URL(input, site), init) : input
   if (!request.headers.has('cf-connecting-ip')) request.headers.set('cf-connecting-ip', options.clientIp ?? '203.0.113.7')
   // A request that does not say who sends it comes from a desktop Chrome, headers and all, and one
   // that only names Chrome gets the rest of Chrome's headers: the plumbing under test must not hinge

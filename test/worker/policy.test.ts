@@ -1,7 +1,24 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { callWorker, clearConfig, writeConfig, loadForm } from '../support/worker'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { callWorker, clearConfig, writeConfig, loadForm, ownSite } from '../support/worker'
 
 afterEach(clearConfig)
+// Each test is a site of its own: its people and stuffers are the site's only cookie-less sign-ins.
+let sites = 0
+beforeEach(() => ownSite(`policy${++sites}`))
+
+/**
+ * The site's people: `n` browsers without JavaScript (no device cookie), each at its own address,
+ * reading the form and getting in — the cookie-less sign-ins a stuffer's refusals are weighed against
+ * (cookieless_sign_in_wave), so a test of a per-source rule is not answered by the site-wide one.
+ */
+async function peopleSignIn(n: number): Promise<void> {
+  for (let i = 1; i <= n; i++) {
+    const ip = `192.0.2.${i}`
+    await loadForm(ip)
+    const { logs } = await callWorker('/login', { method: 'POST', body: `username=person${i}%40example.com&password=right`, headers: FORM }, { clientIp: ip, reply: () => new Response('', { status: 200 }) })
+    expect(logs[0]?.action).toBe('allow')
+  }
+}
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36' }
 const deny401 = () => new Response('no', { status: 401 })
@@ -11,6 +28,7 @@ describe('the default rules through the Worker', () => {
     // The model's thresholds out of the way: this is about the rule and the deny list.
     // A wide counters budget: this is about the rule, not the deadline (a busy test box misses 25 ms).
     await writeConfig({ version: 'rules-only', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    await peopleSignIn(10)
     const ip = '198.51.100.23'
     await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const actions: string[] = []
@@ -33,6 +51,7 @@ describe('the default rules through the Worker', () => {
 
   it('is not diluted by a stuffer signing in again and again to its own account between guesses', async () => {
     await writeConfig({ version: 'rules-only-padded', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    await peopleSignIn(10)
     const ip = '198.51.100.24'
     await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const own = 'username=mine%40example.com&password=right'
@@ -63,6 +82,39 @@ describe('the default rules through the Worker', () => {
     }
     expect(lines.map((l) => l.action)).toEqual(Array(13).fill('allow'))
     expect(lines.flatMap((l) => l.rules as string[])).not.toContain('credential_stuffing')
+  })
+
+  it('challenges cookie-less browsers\' sign-ins once the site\'s refusals pass twice its sign-ins: a spread run that reads the form first', async () => {
+    await writeConfig({ version: 'rules-only-wave', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    // One attempt per fresh address, each having read / and /login like a browser without JavaScript:
+    // no address, username or header set has a count of its own.
+    const attempt = async (i: number) => {
+      const ip = `100.64.${i}.9`
+      await loadForm(ip, { path: '/' })
+      await loadForm(ip)
+      return (await callWorker('/login', { method: 'POST', body: `username=spread${i}%40example.com&password=guess`, headers: FORM }, { clientIp: ip, reply: deny401 })).logs[0]!
+    }
+    const lines = []
+    for (let i = 1; i <= 5; i++) lines.push(await attempt(i))
+    expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'challenge', 'challenge', 'challenge'])
+    expect(lines[2]).toMatchObject({ source: 'rule', rules: expect.arrayContaining(['cookieless_sign_in_wave']) })
+    expect((lines[2]!.reasons as string[])[0]).toBe('cookieless_sign_in_wave')
+    // A sign-in that is not a cookie-less browser's is not in the cohort: a declared tool is the model's and its own rules'.
+    const tool = await callWorker('/login', { method: 'POST', body: 'username=app%40example.com&password=right', headers: { ...FORM, 'user-agent': 'okhttp/4.12.0' } }, { clientIp: '100.64.99.9', reply: () => new Response('', { status: 200 }) })
+    expect(tool.logs[0]?.rules).not.toContain('cookieless_sign_in_wave')
+  })
+
+  it('weighs a spread run\'s refusals against the site\'s people: three people let in hold the wave off until the 7th refusal', async () => {
+    await writeConfig({ version: 'rules-only-wave-diluted', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    await peopleSignIn(3)
+    const actions: string[] = []
+    for (let i = 1; i <= 9; i++) {
+      const ip = `100.65.${i}.9`
+      await loadForm(ip)
+      actions.push((await callWorker('/login', { method: 'POST', body: `username=diluted${i}%40example.com&password=guess`, headers: FORM }, { clientIp: ip, reply: deny401 })).logs[0]!.action as string)
+    }
+    // Refusals must pass twice the three sign-ins: 7 refused, then the 8th attempt is challenged.
+    expect(actions.indexOf('challenge') + 1).toBe(8)
   })
 
   it('challenges a sign-in that names a decoy beside its victim at once, from any address, but not a signup form', async () => {
@@ -111,6 +163,7 @@ describe('the default rules through the Worker', () => {
 
   it('still takes a stuffer for one behind the same office address: eight usernames, each refused', async () => {
     await writeConfig({ version: 'rules-only-stuffer-8', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    await peopleSignIn(10)
     const ip = '198.51.100.27'
     await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const actions: string[] = []

@@ -84,6 +84,7 @@ function keyCalls(keys: JourneyKeys, ip: string): KeyCall[] {
   calls.push({ kind: 'ip', value: ip, deny: q({ kind: 'ip', ip }) })
   calls.push({ kind: 'prefix', value: keys.ipPrefix, deny: null })
   if (keys.user !== null) calls.push({ kind: 'user', value: keys.user, deny: q({ kind: 'user_ip', user: keys.user, ip }) })
+  if (keys.cohort != null) calls.push({ kind: 'cohort', value: keys.cohort, deny: null })
   return calls
 }
 
@@ -164,6 +165,7 @@ export async function observeRequest(
     prefix: snaps.get('prefix') ?? null,
     user: snaps.get('user') ?? null,
     asn: asnSnap,
+    cohort: snaps.get('cohort') ?? null,
     missing: misses,
     userKeySlow,
     zoneLoginFailureRatio10m: usableRatio(caches.zone.figures, now),
