@@ -78,12 +78,14 @@ export async function runAttack(tactics: Tactics, shape: 'single' | 'spread'): P
     for (const u of [DECOY, ...combos.map((c) => c.username)]) slow.add(counterName('user', await hashUser(canonicalUsername(u), env as unknown as Env, [])))
   }
   const overrides: Partial<Env> = { ORIGIN_URL: 'demo', ...(slow.size > 0 ? { COUNTERS: slowCounters(slow) } : {}) }
+  const site = `http://run${run}.edge.test`
   const lines: Array<Record<string, unknown> | undefined> = []
   let postsSeen = 0
   const wire = async (req: WireRequest): Promise<WireResponse> => {
     const headers = new Headers(req.headers as Array<[string, string]>)
     const init: RequestInit = { method: req.method, headers, ...(req.body === null ? {} : { body: req.body }) }
-    const call = await callWorker(req.path, init, { clientIp: req.ip, env: overrides })
+    // Each run is a site of its own (its host): site-wide counts, the cookie-less sign-in cohort, start empty.
+    const call = await callWorker(new URL(req.path, site).href, init, { clientIp: req.ip, env: overrides })
     const text = await call.response.text()
     if (req.method === 'POST' && !req.path.startsWith('/__edgeward/')) lines[postsSeen++] = call.logs.find((l) => l.path !== undefined)
     return { status: call.response.status, header: (n) => call.response.headers.get(n), setCookies: call.response.headers.getAll('set-cookie'), text }
@@ -97,7 +99,7 @@ export async function runAttack(tactics: Tactics, shape: 'single' | 'spread'): P
     combos,
     slowDecoy: DECOY,
     browser: recording as BrowserRecording,
-    base: 'http://edge.test',
+    base: site,
     // node:crypto in workerd (nodejs_compat): as fast as the script's own machine, not the page's batches.
     solve: async (id, bits) => solveNative(id, bits),
     shared: {},

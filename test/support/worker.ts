@@ -126,3 +126,19 @@ export async function clearConfig(): Promise<void> {
 export async function loadForm(ip: string, options: { path?: string; headers?: Record<string, string>; env?: Partial<Env> } = {}): Promise<Call> {
   return callWorker(options.path ?? '/login', { headers: options.headers ?? {} }, { clientIp: ip, ...(options.env === undefined ? {} : { env: options.env }) })
 }
+
+/**
+ * The site's people: `n` browsers without JavaScript (no device cookie), each at its own address in
+ * 192.0.2.0/24, reading the form and getting in — the cookie-less sign-ins a stuffer's refusals are
+ * weighed against (cookieless_sign_in_wave). A test of a per-source or identity rule runs on a site
+ * with people, so the site-wide rule does not answer for the one under test.
+ */
+export async function signInPeople(n: number): Promise<void> {
+  for (let i = 1; i <= n; i++) {
+    const ip = `192.0.2.${i}`
+    await loadForm(ip)
+    const body = `username=person${i}%40example.com&password=right`
+    const { logs } = await callWorker('/login', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, { clientIp: ip, reply: () => new Response('', { status: 200 }) })
+    if (logs[0]?.action !== 'allow') throw new Error(`signInPeople: person ${i} was not let in (${String(logs[0]?.action)}: ${JSON.stringify(logs[0]?.reasons)})`)
+  }
+}

@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, test } from 'vitest'
 import { counterName } from '../../src/counters/keys'
-import { callWorker, clearConfig, writeConfig, type Call } from '../support/worker'
+import { callWorker, clearConfig, ownSite, writeConfig, type Call } from '../support/worker'
 
 afterEach(clearConfig)
 
@@ -53,9 +53,9 @@ async function walk(ip: string, user: string, extra: Record<string, string>): Pr
   return calls
 }
 
-/** The decision part of a log line: everything but the per-request id, time, client address and username hash. */
+/** The decision part of a log line: everything but the per-request id, time, client address, host and username hash. */
 function decisionOf(line: Record<string, unknown> | undefined): Record<string, unknown> {
-  const { ts: _ts, ref: _ref, ip: _ip, user: _user, features, ...rest } = line ?? {}
+  const { ts: _ts, ref: _ref, ip: _ip, user: _user, host: _host, features, ...rest } = line ?? {}
   const { zone_login_failure_ratio_10m: _zone, ...f } = (features ?? {}) as Record<string, number>
   return { ...rest, features: f }
 }
@@ -67,7 +67,10 @@ describe('client identity', () => {
   beforeEach(() => writeConfig({ version: 'trust', counters: { budget_ms: 1000 } }))
 
   it('decides the same journey the same way with and without spoofed address headers', async () => {
+    // Each walk on a site of its own: the first one's refused sign-ins must not weigh on the second's.
+    ownSite('trust-plain')
     const plain = await walk(freshIp(), 'plain@example.com', {})
+    ownSite('trust-spoofed')
     const spoofed = await walk(freshIp(), 'spoofed@example.com', SPOOF)
     expect(plain.map((c) => c.logs.length)).toEqual(JOURNEY.map(() => 1))
     expect(spoofed.map((c) => decisionOf(c.logs[0]))).toEqual(plain.map((c) => decisionOf(c.logs[0])))

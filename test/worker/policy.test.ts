@@ -1,24 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { callWorker, clearConfig, writeConfig, loadForm, ownSite } from '../support/worker'
+import { callWorker, clearConfig, writeConfig, loadForm, ownSite, signInPeople } from '../support/worker'
 
 afterEach(clearConfig)
 // Each test is a site of its own: its people and stuffers are the site's only cookie-less sign-ins.
 let sites = 0
 beforeEach(() => ownSite(`policy${++sites}`))
 
-/**
- * The site's people: `n` browsers without JavaScript (no device cookie), each at its own address,
- * reading the form and getting in — the cookie-less sign-ins a stuffer's refusals are weighed against
- * (cookieless_sign_in_wave), so a test of a per-source rule is not answered by the site-wide one.
- */
-async function peopleSignIn(n: number): Promise<void> {
-  for (let i = 1; i <= n; i++) {
-    const ip = `192.0.2.${i}`
-    await loadForm(ip)
-    const { logs } = await callWorker('/login', { method: 'POST', body: `username=person${i}%40example.com&password=right`, headers: FORM }, { clientIp: ip, reply: () => new Response('', { status: 200 }) })
-    expect(logs[0]?.action).toBe('allow')
-  }
-}
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36' }
 const deny401 = () => new Response('no', { status: 401 })
@@ -28,7 +15,7 @@ describe('the default rules through the Worker', () => {
     // The model's thresholds out of the way: this is about the rule and the deny list.
     // A wide counters budget: this is about the rule, not the deadline (a busy test box misses 25 ms).
     await writeConfig({ version: 'rules-only', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
-    await peopleSignIn(10)
+    await signInPeople(10)
     const ip = '198.51.100.23'
     await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const actions: string[] = []
@@ -51,7 +38,7 @@ describe('the default rules through the Worker', () => {
 
   it('is not diluted by a stuffer signing in again and again to its own account between guesses', async () => {
     await writeConfig({ version: 'rules-only-padded', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
-    await peopleSignIn(10)
+    await signInPeople(10)
     const ip = '198.51.100.24'
     await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const own = 'username=mine%40example.com&password=right'
@@ -106,7 +93,7 @@ describe('the default rules through the Worker', () => {
 
   it('weighs a spread run\'s refusals against the site\'s people: three people let in hold the wave off until the 7th refusal', async () => {
     await writeConfig({ version: 'rules-only-wave-diluted', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
-    await peopleSignIn(3)
+    await signInPeople(3)
     const actions: string[] = []
     for (let i = 1; i <= 9; i++) {
       const ip = `100.65.${i}.9`
@@ -163,7 +150,7 @@ describe('the default rules through the Worker', () => {
 
   it('still takes a stuffer for one behind the same office address: eight usernames, each refused', async () => {
     await writeConfig({ version: 'rules-only-stuffer-8', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
-    await peopleSignIn(10)
+    await signInPeople(10)
     const ip = '198.51.100.27'
     await loadForm(ip) // a browser reads the form before it posts (cold_sign_in)
     const actions: string[] = []

@@ -2,11 +2,14 @@
 // AND the counts that listed it are forgotten, so the next request is judged afresh. DELETE on the
 // deny list alone leaves the counts: the next login trips credential_stuffing again. Every kind
 // `npm run unblock` takes (ip, device, user + ip) is lifted here.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { deviceCookie } from '../support/journey'
-import { callWorker, clearConfig, loadForm, writeConfig, type Call } from '../support/worker'
+import { callWorker, clearConfig, loadForm, ownSite, signInPeople, writeConfig, type Call } from '../support/worker'
 
 afterEach(clearConfig)
+// Each test a site of its own, with people signing in: what lists the source is the per-source rule.
+let sites = 0
+beforeEach(() => ownSite(`unblock${++sites}`))
 
 const ADMIN = { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' }
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
@@ -26,6 +29,7 @@ const admin = (path: string, method: string, body?: unknown) =>
 
 /** Stuffs from `ip` until credential_stuffing blocks it and lists it. */
 async function stuff(ip: string): Promise<void> {
+  await signInPeople(10)
   await loadForm(ip, DEMO)
   for (let i = 1; i <= 8; i++) {
     const call = await login(ip, 100 + i, 'wrong')
