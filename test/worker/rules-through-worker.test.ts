@@ -229,6 +229,24 @@ describe('default rules, driven by real counters', () => {
     expect((await attempt(alone)).logs[0]).toMatchObject({ action: 'challenge', source: 'model' })
   })
 
+  it('a new device\'s sign-in on a crowd\'s address is marked for review where the model alone would challenge; on an address of one it is challenged', async () => {
+    const LOW = { ...NO_MODEL, default: { challenge: 0, block: 1 }, login: { challenge: 0, block: 1 } }
+    await writeConfig({ version: 'crowd-device-sign-ins', thresholds: NO_MODEL, rules: [], counters: PATIENT })
+    const shared = `${freshNet()}.1`
+    await signInFrom(shared, ['mo@example.com', 'ned@example.com', 'oz@example.com'])
+    const alone = `${freshNet()}.1`
+    await signInFrom(alone, ['mo@example.com', 'mo@example.com', 'mo@example.com'])
+    await writeConfig({ version: 'crowd-device', thresholds: LOW, rules: [], counters: PATIENT })
+    // A browser whose SDK minted its cookie a moment ago: a new device, scored close to no device.
+    const attempt = async (ip: string) => {
+      const { cookie } = await deviceCookie(ip)
+      return callWorker('/login', { method: 'POST', body: form({ username: 'pat@example.com', password: 'right' }), headers: { ...FORM, cookie } }, { clientIp: ip, reply: status(200) })
+    }
+    const inCrowd = (await attempt(shared)).logs[0]!
+    expect(inCrowd).toMatchObject({ action: 'allow', cookie: 'valid', reasons: expect.arrayContaining(['review']) })
+    expect((await attempt(alone)).logs[0]).toMatchObject({ action: 'challenge', source: 'model', cookie: 'valid' })
+  })
+
   it('three accounts signed in through every proxy make no crowd past their second address', async () => {
     const LOW = { ...NO_MODEL, default: { challenge: 0, block: 1 }, login: { challenge: 0, block: 1 } }
     await writeConfig({ version: 'crowd-proxies-sign-ins', thresholds: NO_MODEL, rules: [], counters: PATIENT })
