@@ -219,12 +219,14 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     method: input.credentials?.attempt ? 'POST' : facts.method,
     fetchKind: creditedFetchKind(claimedKind, journey),
     challengeOwed: owedChallenges.isOwed(owedKey(device), now),
-    // A new device's sign-in on a crowd's address is judged as the crowd's cookie-less client's would
-    // be (a new device is scored close to no device, and its no-device view has none of the address's
-    // journey): people in Chromium whose cookie was a minute old were challenged at sign-in at 0.72
-    // with nothing else against them (dev seed 11: 4 of the 5 people in Chromium challenged there).
-    // The rules' counts still hold (many_new_devices, access_diversity_ip, telemetry_replay).
-    crowd: crowd || (noDevice !== null && app === null && address.crowd),
+    // A new device's sign-in on a shared address is judged as a crowd's cookie-less client's would be
+    // (a new device is scored close to no device, and its no-device view there has none of the
+    // address's journey): people in Chromium whose cookie was a minute old were challenged at sign-in
+    // at 0.72 with nothing else against them (dev seed 11: 4 of the 5 people in Chromium challenged
+    // there; spent seed 1997523046: 5 of an office of 10). Shared costs 3 accounts signed in there, or
+    // 3 established devices and 2 sign-ins; the rules' counts still hold (many_new_devices,
+    // access_diversity_ip, telemetry_replay).
+    crowd: crowd || (noDevice !== null && app === null && address.shared),
     ownSignalsRisk,
     app,
   }

@@ -33,7 +33,7 @@ export interface DecideInput {
   /**
    * A client without a device cookie on a shared address (3+ accounts signed in from it in the hour,
    * src/features/modelView.ts): the client is many people, and the model sees none of its journey.
-   * Also a new device's credential attempt there, which is scored close to no device.
+   * Also a new device's credential attempt on a shared address, which is scored close to no device.
    */
   readonly crowd?: boolean
   /**
@@ -65,7 +65,7 @@ export interface DecideInput {
  *   threshold, and never blocked by one: below it the request is marked `review`. Its journey is many
  *   people's; only its headers are its own, and one person's odd browser must not stop the office.
  *   Being a crowd costs 3 working accounts signed in from the address within the hour. A new
- *   device's sign-in there is judged the same way (worker/evaluate.ts);
+ *   device's sign-in on a shared address is judged the same way (worker/evaluate.ts);
  * - a browser without a device cookie, on a page view or a cart or checkout POST, is acted on by a
  *   score alone no further than the request's own signals (no journey) reach: below the challenge
  *   threshold it is marked `review`. Its journey is its address's, and sixty people behind

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { canonicalUsername } from '../../src/log/keyedHash'
 import { hashUser } from '../../worker/privacy'
 import { deviceCookie } from '../support/journey'
-import { callWorker, clearConfig, loadForm, writeConfig, type Call, type EchoReply } from '../support/worker'
+import { callWorker, clearConfig, loadForm, ownSite, writeConfig, type Call, type EchoReply } from '../support/worker'
 
 afterEach(clearConfig)
 
@@ -370,6 +370,22 @@ describe('default rules, driven by real counters', () => {
     const coldIp = `${freshNet()}.1`
     await login(coldIp, { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' })
     expect((await login(coldIp)).logs[0]?.rules).toContain('cold_sign_in')
+  })
+
+  it('access_diversity_ip: an address where six of its first ten people are refused (typos, some who reset instead) is not challenged', async () => {
+    ownSite('diversity-typos')
+    await writeConfig({ version: 'diversity-typos', thresholds: NO_MODEL, counters: PATIENT })
+    const ip = `${freshNet()}.1`
+    await loadForm(ip)
+    const rules: string[][] = []
+    // Four let in, six usernames refused and never let in (yet), then an eleventh person.
+    for (let i = 1; i <= 11; i++) {
+      const right = [1, 3, 5, 7, 11].includes(i)
+      const call = await callWorker('/login', { method: 'POST', body: form({ username: `typo-${subnet}-${i}@example.com`, password: right ? 'right' : 'typo' }), headers: FORM }, { clientIp: ip, reply: status(right ? 200 : 401) })
+      rules.push(call.logs[0]!.rules as string[])
+    }
+    // From the 10th: 9+ usernames, 5+ refused logins, 5–6 refused usernames against 4 let in — more, but not twice as many.
+    expect(rules.flat()).not.toContain('access_diversity_ip')
   })
 
   it('access_diversity_ip: eight devices behind one address trying eight usernames are challenged, none of them alone a stuffer', async () => {
