@@ -215,28 +215,30 @@ describe('default rules, driven by real counters', () => {
     expect(await pages(alone, 95)).toContain('scraping_rate')
   })
 
-  it('a crowd (no cookie, 3+ accounts signed in from its address) is marked for review where the model alone would challenge', async () => {
-    // Every score challenges, none blocks: what decides is whether the client is a crowd.
-    const LOW = { ...NO_MODEL, default: { challenge: 0, block: 1 }, login: { challenge: 0, block: 1 } }
-    await writeConfig({ version: 'crowd-sign-ins', thresholds: NO_MODEL, rules: [], counters: PATIENT })
+  /**
+   * A crowd's address (three accounts signed in there) and an address of one (one account three
+   * times), then a config where every score challenges and none blocks: what decides is the crowd.
+   */
+  async function crowdAndAlone(tag: string): Promise<{ shared: string; alone: string }> {
+    await writeConfig({ version: `${tag}-sign-ins`, thresholds: NO_MODEL, rules: [], counters: PATIENT })
     const shared = `${freshNet()}.1`
-    await signInFrom(shared, ['jo@example.com', 'ken@example.com', 'lu@example.com'])
+    await signInFrom(shared, [`${tag}-a@example.com`, `${tag}-b@example.com`, `${tag}-c@example.com`])
     const alone = `${freshNet()}.1`
-    await signInFrom(alone, ['jo@example.com', 'jo@example.com', 'jo@example.com'])
-    await writeConfig({ version: 'crowd', thresholds: LOW, rules: [], counters: PATIENT })
+    await signInFrom(alone, [`${tag}-a@example.com`, `${tag}-a@example.com`, `${tag}-a@example.com`])
+    const LOW = { ...NO_MODEL, default: { challenge: 0, block: 1 }, login: { challenge: 0, block: 1 } }
+    await writeConfig({ version: tag, thresholds: LOW, rules: [], counters: PATIENT })
+    return { shared, alone }
+  }
+
+  it('a crowd (no cookie, 3+ accounts signed in from its address) is marked for review where the model alone would challenge', async () => {
+    const { shared, alone } = await crowdAndAlone('crowd')
     const attempt = (ip: string) => callWorker('/login', { method: 'POST', body: form({ username: 'kim@example.com', password: 'right' }), headers: FORM }, { clientIp: ip, reply: status(200) })
     expect((await attempt(shared)).logs[0]).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['review']) })
     expect((await attempt(alone)).logs[0]).toMatchObject({ action: 'challenge', source: 'model' })
   })
 
   it('a new device\'s sign-in on a crowd\'s address is marked for review where the model alone would challenge; on an address of one it is challenged', async () => {
-    const LOW = { ...NO_MODEL, default: { challenge: 0, block: 1 }, login: { challenge: 0, block: 1 } }
-    await writeConfig({ version: 'crowd-device-sign-ins', thresholds: NO_MODEL, rules: [], counters: PATIENT })
-    const shared = `${freshNet()}.1`
-    await signInFrom(shared, ['mo@example.com', 'ned@example.com', 'oz@example.com'])
-    const alone = `${freshNet()}.1`
-    await signInFrom(alone, ['mo@example.com', 'mo@example.com', 'mo@example.com'])
-    await writeConfig({ version: 'crowd-device', thresholds: LOW, rules: [], counters: PATIENT })
+    const { shared, alone } = await crowdAndAlone('crowd-device')
     // A browser whose SDK minted its cookie a moment ago: a new device, scored close to no device.
     const attempt = async (ip: string) => {
       const { cookie } = await deviceCookie(ip)
