@@ -17,9 +17,14 @@ export function counterName(kind: KeyKind, value: string): string {
   return JSON.stringify([kind, value])
 }
 
-/** The cohort a cookie-less browser's sign-in on this host belongs to (its `cohort` key's value). */
+/**
+ * The cohort a cookie-less browser's sign-in on this host belongs to (its `cohort` key's value). The
+ * host is the client's to spell: `Example.com`, `example.com:443` and `example.com.` (a trailing dot
+ * reaches the same zone) are one site, or a stuffer would get a fresh count per spelling. A wildcard
+ * route over hostnames the origin answers for still lets it pick one: route the hosts by name.
+ */
 export function cookielessSignInCohort(host: string): string {
-  return JSON.stringify(['cookieless_sign_in', host.toLowerCase().replace(/:\d+$/, '')])
+  return JSON.stringify(['cookieless_sign_in', host.toLowerCase().replace(/:\d+$/, '').replace(/\.+$/, '')])
 }
 
 /** How many zone shards isolates spread their flushes over (see docs/counters.md). */

@@ -3,6 +3,7 @@
 // plain Node against tables, and that the variables resolve and evaluate in the rule language.
 import { describe, expect, it, test } from 'vitest'
 import { makeDenyTarget } from '../../src/counters/deny'
+import { cookielessSignInCohort } from '../../src/counters/keys'
 import { ipCounterKey, parseIpTarget } from '../../src/counters/ipKey'
 import { METRICS, SETS, type KeySnapshot } from '../../src/counters/metrics'
 import { isNavigation } from '../../src/counters/navigation'
@@ -143,5 +144,13 @@ describe('counter variables in the rule language', () => {
   })
   it('refuses a counter variable compared with a string (type-checked at load)', () => {
     expect(parseRule('ip.navigations_1m == "x"').ok).toBe(false)
+  })
+})
+
+describe('cookielessSignInCohort', () => {
+  it('is one cohort for every spelling of a host a client can send (case, port, trailing dot)', () => {
+    const one = cookielessSignInCohort('example.com')
+    for (const spelt of ['Example.COM', 'example.com:443', 'example.com.', 'EXAMPLE.com.:8443']) expect(cookielessSignInCohort(spelt)).toBe(one)
+    expect(cookielessSignInCohort('shop.example.com')).not.toBe(one)
   })
 })
