@@ -7,6 +7,7 @@ import type { CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
 import type { CredentialFacts } from '../src/signals/credentials'
 import { ipCounterKey } from '../src/counters/ipKey'
+import { placeOf } from '../src/counters/history'
 import { cookielessSignInCohort } from '../src/counters/keys'
 import { memberId } from '../src/counters/sketch'
 import { isNavigation } from '../src/counters/navigation'
@@ -111,7 +112,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // attempt per fresh address, having read the form like a browser without JavaScript, has no count
   // of its own anywhere but there (cookieless_sign_in_wave).
   const cohort = agent !== null && signIn ? cookielessSignInCohort(facts.url.hostname) : null
-  const journeyKeys: JourneyKeys = { device: clientKey, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn, cohort }
+  // A sign-in's place is judged against its account's and, let in, becomes one (src/counters/history.ts).
+  // Its device only as a cookie bound to this client: one carried to another network or browser (a
+  // stolen cookie) is no device the account knows.
+  const boundDevice = cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null
+  const place = signIn && input.user !== null ? placeOf(facts.asn, facts.cf.country, boundDevice) : null
+  const journeyKeys: JourneyKeys = { device: clientKey, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn, cohort, place }
   const [journey, model] = await Promise.all([
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
     observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {

@@ -54,7 +54,8 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
 
   let response: Response
   let originStatus: number | null = null
-  if (decision.action === 'allow') {
+  // Allowed, or forwarded for the origin to step up (`review`: x-edgeward-action tells it).
+  if (decision.action === 'allow' || decision.action === 'review') {
     const answer = await forwardSafely(request, facts, target, originHeaders(config, decision, evaluation.device), originBody)
     if (answer.unreachable) missing.push('origin_unreachable')
     const origin = answer.response

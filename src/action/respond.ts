@@ -2,7 +2,7 @@
 // path and (optionally) its method, Referer and origin; returns the shape of the Worker's own
 // answer — status, headers and which body to render. Must not put any request input into the
 // body except the validated same-origin return path (the reference id is ours).
-import type { Decision } from '../policy/decision'
+import type { MitigatingDecision } from '../policy/decision'
 import { isReservedPath, normalisePath } from '../signals/path'
 import { safeReturnPath } from './returnPath'
 
@@ -64,7 +64,7 @@ export function challengeReturnPath(rawPath: string, context?: ReturnContext): s
 }
 
 export function respond(
-  decision: Exclude<Decision, { action: 'allow' }>,
+  decision: MitigatingDecision,
   accept: string | null,
   ref: string,
   rawPath: string,

@@ -124,6 +124,19 @@ export const DEFAULT_CONFIG = {
       when: 'route == "login" and credential_attempt and cohort.failed_users_10m >= 2 and cohort.failed_users_10m > 2 * cohort.signed_in_users_1h',
       action: 'challenge', priority: 40,
     },
+    // A human fraudster with a working password passes every bot check; what it cannot borrow is the
+    // account's past. A sign-in to an account let in before (30 days), from a device and a network
+    // (ASN) it was never let in from, is forwarded with `x-edgeward-action: review`: the origin asks for
+    // a second factor (step-up), which the owner has and the fraudster does not. An owner on a new
+    // phone at home, or on their own laptop abroad, is not asked; one on a new device on a new network
+    // (travel, a friend's Wi-Fi) is. What it costs a fraudster: the owner's own device cookie, or a
+    // proxy on the owner's own network (their ISP's residential exits). Any challenge or block rule,
+    // or the model, still acts first.
+    {
+      name: 'unfamiliar_sign_in',
+      when: 'route == "login" and credential_attempt and user.signin_days_30d >= 1 and user.known_device == false and user.known_network == false and not app_token',
+      action: 'review', priority: 50,
+    },
     { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established', weight: 0.25 },
     { name: 'carding_declines', when: 'route == "checkout" and method == "POST" and device.checkout_declines_10m >= 3', action: 'block', priority: 20, deny_ttl_s: 900 },
     // A client without a device is its address; on a shared one (a `crowd`: 3+ accounts signed in from

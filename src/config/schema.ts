@@ -42,7 +42,7 @@ const thresholds = v.pipe(
 const rule = v.strictObject({
   name: v.pipe(shortString(64), v.regex(/^[a-z0-9_]+$/, 'lowercase letters, digits and _ only')),
   when: shortString(2000),
-  action: v.optional(v.picklist(['allow', 'challenge', 'rate_limit', 'block'] as const)),
+  action: v.optional(v.picklist(['allow', 'review', 'challenge', 'rate_limit', 'block'] as const)),
   weight: v.optional(v.pipe(v.number(), v.minValue(-1), v.maxValue(1))),
   priority: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000)), 100),
   deny_ttl_s: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(30 * 86400))),

@@ -115,3 +115,38 @@ export function parseDenyRemove(body: unknown): Result<DenyTarget, InputProblem>
   if (!r.success) return err('bad_body', problem(r.issues, ''))
   return targetOf(r.output.kind, r.output.value)
 }
+
+/** Sign-ins per history import request (the Counters object takes its own batch per username). */
+export const MAX_HISTORY_PER_POST = 500
+
+/** One imported sign-in: the raw username (hashed by the Worker, never stored), when, and from where. */
+export interface HistoryImport {
+  readonly username: string
+  readonly at: number
+  readonly asn: number | null
+  readonly country: string | null
+  readonly device: string | null
+}
+
+const HistorySchema = v.strictObject({
+  entries: v.pipe(
+    v.array(
+      v.strictObject({
+        username: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+        at: v.pipe(v.number(), v.integer(), v.minValue(0)),
+        asn: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4_294_967_295))), null),
+        country: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[A-Za-z]{2}$/, 'expected a two-letter country code'))), null),
+        device: v.optional(v.nullable(Id), null),
+      }),
+    ),
+    v.minLength(1, 'no entries'),
+    v.maxLength(MAX_HISTORY_PER_POST, `at most ${MAX_HISTORY_PER_POST} entries per request`),
+  ),
+})
+
+/** `{"entries": [{username, at, asn?, country?, device?}]}` → the sign-ins to remember (country upper-cased). */
+export function parseHistory(body: unknown): Result<HistoryImport[], InputProblem> {
+  const r = v.safeParse(HistorySchema, body)
+  if (!r.success) return err('bad_body', problem(r.issues, ''))
+  return ok(r.output.entries.map((e) => ({ ...e, country: e.country === null ? null : e.country.toUpperCase() })))
+}

@@ -2,6 +2,7 @@
 // route class, method and key kind; returns metric names and set members; no I/O.
 import { HIGH_RISK_CLASSES, type RouteClass } from '../config/routeClasses'
 import type { DenyHit } from './deny'
+import type { HistoryView } from './history'
 import type { KeyKind } from './keys'
 import type { Outcome } from './outcome'
 import type { Windows } from './windows'
@@ -162,4 +163,6 @@ export interface KeySnapshot {
   readonly deny: DenyHit | null
   /** True when the key had no counted activity in the 24 h before this observation. */
   readonly fresh: boolean
+  /** A username's key asked about a sign-in's place: how familiar the account finds it. */
+  readonly history?: HistoryView
 }

@@ -2,6 +2,7 @@
 // are missing, key by key) plus any deny hit. Plain types and small pure helpers; no I/O, no clock.
 import type { RouteClass } from '../config/routeClasses'
 import type { DenyHit } from './deny'
+import type { AccountPlace } from './history'
 import type { KeyKind } from './keys'
 import type { KeySnapshot } from './metrics'
 
@@ -18,6 +19,11 @@ export interface JourneyKeys {
   readonly asn?: number | null
   /** The request's cohort (keys.ts `cookielessSignInCohort`), or null / absent when it belongs to none. */
   readonly cohort?: string | null
+  /**
+   * A sign-in's place (network, country, device): judged against its username's history on the way
+   * in, remembered there when the origin lets it in. Null / absent for any other request.
+   */
+  readonly place?: AccountPlace | null
 }
 
 export interface JourneyEvent {

@@ -50,6 +50,15 @@ export const COUNTER_RULE_VARIABLES = {
    */
   'cohort.failed_users_10m': 'number',
   'cohort.signed_in_users_1h': 'number',
+  /**
+   * The account's own places (src/counters/history.ts), on a sign-in: days in the last 30 it was let
+   * in, and whether this sign-in's network (ASN), country and device are among those it was let in
+   * from. Null without a username, a read, or the request's own value (no cf, no device cookie).
+   */
+  'user.signin_days_30d': 'number',
+  'user.known_network': 'bool',
+  'user.known_country': 'bool',
+  'user.known_device': 'bool',
   /** The username's counter key missed its deadline again and again in this isolate (false without a username). */
   user_key_slow: 'bool',
 } as const
@@ -95,6 +104,10 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'user.failed_ips_1h': at(c.user?.distinct.failed_ips, '1h'),
     'cohort.failed_users_10m': at(c.cohort?.distinct.failed_users, '10m'),
     'cohort.signed_in_users_1h': at(c.cohort?.distinct.signed_in_users, '1h'),
+    'user.signin_days_30d': c.user?.history?.signinDays ?? null,
+    'user.known_network': c.user?.history?.knownNetwork ?? null,
+    'user.known_country': c.user?.history?.knownCountry ?? null,
+    'user.known_device': c.user?.history?.knownDevice ?? null,
     user_key_slow: c.userKeySlow,
   }
 }

@@ -6,7 +6,7 @@ import type { CompiledConfig } from '../config/compileConfig'
 import { thresholdsFor } from '../config/compileConfig'
 import { CREDENTIAL_CLASSES, type RouteClass } from '../config/routeClasses'
 import type { FetchKind } from '../signals/fetchKind'
-import type { Action, Decision, DecisionSource } from './decision'
+import { isForwarded, type Action, type Decision, type DecisionSource } from './decision'
 import type { DenyTargetChoice, RuleOutcome } from './rules/evaluate'
 
 export interface DecideInput {
@@ -140,7 +140,7 @@ export function decide(input: DecideInput): Verdict {
     would = 'allow'
     source = 'allow_list'
     reasons = [input.allowHit]
-  } else if (rules.action !== null && rules.actionRule !== null) {
+  } else if (rules.action !== null && rules.actionRule !== null && rules.action !== 'review') {
     would = rules.action
     source = 'rule'
     reasons = [rules.actionRule.name, ...input.modelReasons]
@@ -183,9 +183,16 @@ export function decide(input: DecideInput): Verdict {
     if (would === 'block' && confirm.ttl_s > 0 && input.modelRisk !== null && input.modelRisk >= confirm.min_risk && repeated) {
       deny = { target: 'device', ttlS: confirm.ttl_s, reason: 'model' }
     }
+    // A rule's `review` (step-up) asks for no less than the model would: it raises an allow, never
+    // lowers a challenge or a block.
+    if (would === 'allow' && rules.action === 'review' && rules.actionRule !== null) {
+      would = 'review'
+      source = 'rule'
+      reasons = [rules.actionRule.name, ...reasons]
+    }
   }
   // The navigation after a sub-resource that could not show its challenge carries it.
-  if (would === 'allow' && input.challengeOwed && input.fetchKind !== 'subresource' && source !== 'allow_list') {
+  if (isForwarded(would) && input.challengeOwed && input.fetchKind !== 'subresource' && source !== 'allow_list') {
     would = 'challenge'
     reasons = ['challenge_owed', ...reasons]
   }
@@ -217,6 +224,8 @@ export function decide(input: DecideInput): Verdict {
   switch (would) {
     case 'allow':
       return { decision: { ...common, action: 'allow', source }, deny: null, oweChallenge: owe, liftable, liftBy }
+    case 'review':
+      return { decision: { ...common, action: 'review', source }, deny: null, oweChallenge: owe, liftable, liftBy }
     case 'challenge':
       return { decision: { ...common, action: 'challenge', source, difficulty: challengeDifficulty(risk) }, deny: null, oweChallenge: false, liftable, liftBy }
     case 'rate_limit':

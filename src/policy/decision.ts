@@ -4,12 +4,20 @@
 import type { Mode } from '../config/schema'
 import type { RouteClass } from '../config/routeClasses'
 
-export const ACTIONS = ['allow', 'challenge', 'rate_limit', 'block'] as const
+/**
+ * `review`: forwarded like an allow, with `x-edgeward-action: review` and the reasons, so the origin
+ * can ask for a second factor (step-up): what a person with a working password passes and a human
+ * fraudster with a stolen one does not. The client sees no mitigation.
+ */
+export const ACTIONS = ['allow', 'review', 'challenge', 'rate_limit', 'block'] as const
 export type Action = (typeof ACTIONS)[number]
 export const isAction = (v: unknown): v is Action => typeof v === 'string' && (ACTIONS as readonly string[]).includes(v)
 
 /** Severity order, for "the strongest of several actions". */
-export const ACTION_SEVERITY: Readonly<Record<Action, number>> = { allow: 0, challenge: 1, rate_limit: 2, block: 3 }
+export const ACTION_SEVERITY: Readonly<Record<Action, number>> = { allow: 0, review: 1, challenge: 2, rate_limit: 3, block: 4 }
+
+/** Forwarded to the origin: allow, and review (the origin is told to step up). */
+export const isForwarded = (a: Action): a is 'allow' | 'review' => a === 'allow' || a === 'review'
 
 export const DECISION_SOURCES = ['deny_list', 'allow_list', 'rule', 'model', 'mode_off', 'fail_open', 'reserved'] as const
 export type DecisionSource = (typeof DECISION_SOURCES)[number]
@@ -29,9 +37,13 @@ interface DecisionCommon {
 
 export type Decision =
   | (DecisionCommon & { readonly action: 'allow' })
+  | (DecisionCommon & { readonly action: 'review' })
   | (DecisionCommon & { readonly action: 'challenge'; readonly difficulty: number })
   | (DecisionCommon & { readonly action: 'rate_limit'; readonly retryAfterS: number })
   | (DecisionCommon & { readonly action: 'block' })
+
+/** A decision the Worker answers itself (block, challenge, rate limit): never forwarded. */
+export type MitigatingDecision = Exclude<Decision, { action: 'allow' | 'review' }>
 
 /** The decision for a request edgeward did not score: reserved paths, fail-open. */
 export function unscoredDecision(source: 'fail_open' | 'reserved', mode: Mode): Decision {

@@ -8,7 +8,7 @@ import { canonicalUsername } from '../log/keyedHash'
 import { walkJsonLeaves } from './credentialJson'
 import { multipartBoundary, multipartFields } from './credentialMultipart'
 
-const MAX_USERNAME = 256
+export const MAX_USERNAME = 256
 /** Distinct usernames kept per request: enough to see a conflict, bounded for the counters. */
 export const MAX_USERNAMES = 8
 const decoder = new TextDecoder()

@@ -21,7 +21,7 @@ const README = readFileSync(join(ROOT, 'README.md'), 'utf8')
  * it in enforce), then the pages the README links for the rest (the demo's first try expects the
  * bundled enforce; the config page then writes docs/config-example.json, and so on).
  */
-const PAGES = ['README.md', 'docs/demo.md', 'docs/config.md', 'docs/operating.md', 'docs/deploy.md'] as const
+const PAGES = ['README.md', 'docs/demo.md', 'docs/config.md', 'docs/operating.md', 'docs/deploy.md', 'docs/accounts.md'] as const
 const page = (p: string): string => readFileSync(join(ROOT, p), 'utf8')
 /** How long a config write may take to show in a running server: its 10 s cache, plus polling slack. */
 const CONFIG_PICKUP_MS = 12_000

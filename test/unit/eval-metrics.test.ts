@@ -70,7 +70,7 @@ describe('confusion and rules', () => {
   it('tabulates action × label with every action present', () => {
     const t = confusionByAction([row(0.1, 0), row(0.9, 1, { action: 'block' }), row(0.7, 1, { action: 'challenge' })])
     expect(t).toEqual([
-      { action: 'allow', human: 1, attack: 0 }, { action: 'challenge', human: 0, attack: 1 },
+      { action: 'allow', human: 1, attack: 0 }, { action: 'review', human: 0, attack: 0 }, { action: 'challenge', human: 0, attack: 1 },
       { action: 'rate_limit', human: 0, attack: 0 }, { action: 'block', human: 0, attack: 1 },
     ])
     expect(ruleCounts([row(0.9, 1, { rules: ['x'] }), row(0.1, 0, { rules: ['x'] })])).toEqual([{ rule: 'x', human: 1, attack: 1 }])

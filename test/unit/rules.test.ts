@@ -258,6 +258,31 @@ describe('decide', () => {
   })
 })
 
+describe('a rule that asks for review (step-up)', () => {
+  const config = (() => {
+    const r = compileConfig({ version: 'review', rules: [{ name: 'step_up', when: 'route == "login"', action: 'review' }] })
+    if (!r.ok) throw new Error(r.detail)
+    return r.value
+  })()
+  const rules = evaluateRules(config.rules, ruleContext(emptyFeatureVector(), facts))
+  const at = (modelRisk: number) =>
+    decide({ config, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk, modelReasons: ['m1'], cleared: false, clientRequests1m: 1, method: 'POST', fetchKind: 'unknown', challengeOwed: false })
+
+  it('raises what the model would allow to review, named first', () => {
+    expect(at(0.1).decision).toMatchObject({ action: 'review', wouldAction: 'review', source: 'rule', reasons: ['step_up', 'm1'] })
+  })
+
+  it('never lowers the model: a challenge or a block stands', () => {
+    expect(at(0.8).decision).toMatchObject({ action: 'challenge', source: 'model' })
+    expect(at(0.99).decision).toMatchObject({ action: 'block', source: 'model' })
+  })
+
+  it('gives way to the allow list, and to a challenge the client owes', () => {
+    expect(decide({ config, routeClass: 'login', denyHit: null, allowHit: 'allow_ip', rules, modelRisk: 0.1, modelReasons: [], cleared: false, clientRequests1m: 1, method: 'POST', fetchKind: 'unknown', challengeOwed: false }).decision.action).toBe('allow')
+    expect(decide({ config, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: [], cleared: false, clientRequests1m: 1, method: 'POST', fetchKind: 'navigation', challengeOwed: true }).decision).toMatchObject({ action: 'challenge', reasons: ['challenge_owed', 'step_up'] })
+  })
+})
+
 describe('challenge difficulty and what clears it', () => {
   it('grows from 12 to 18 bits with risk', () => {
     expect(challengeDifficulty(0)).toBe(12)

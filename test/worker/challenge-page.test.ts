@@ -4,7 +4,7 @@
 // plain 503 (never a 500) when no key can sign a challenge.
 import { afterEach, describe, expect, it } from 'vitest'
 import { respond } from '../../src/action/respond'
-import type { Decision } from '../../src/policy/decision'
+import type { MitigatingDecision } from '../../src/policy/decision'
 import { mitigationResponse } from '../../worker/pages/render'
 import { clearanceNetHash, issueClearanceToken } from '../../src/signals/clearanceToken'
 import { bindingOf, CLIENT_IP, decodePayload, getChallenge, getChallengeRaw, HTML_ACCEPT, setCookieValue, solveAndVerify, testKeys, ticketFor, UA } from '../support/challenge'
@@ -140,7 +140,7 @@ describe('the challenge page', () => {
 })
 
 describe('the interstitial of a challenged request', () => {
-  const decision = (difficulty: number): Exclude<Decision, { action: 'allow' }> => ({
+  const decision = (difficulty: number): MitigatingDecision => ({
     action: 'challenge', difficulty, risk: 0.5, modelRisk: 0.5, mode: 'enforce', routeClass: 'other', wouldAction: 'challenge', source: 'model', reasons: [], rules: [],
   })
 

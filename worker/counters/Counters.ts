@@ -3,11 +3,13 @@
 // Every RPC method is synchronous (no await), so concurrent calls apply one at a time.
 import { DurableObject } from 'cloudflare:workers'
 import type { DenyEntry, DenyKind } from '../../src/counters/deny'
+import { checkedPlace, HISTORY_MS, type AccountPlace } from '../../src/counters/history'
 import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd, type Metric, type Observation, type SetName } from '../../src/counters/metrics'
 import { RETENTION_MS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './buckets'
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
+import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
 import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
 
 export interface DenyQuery {
@@ -21,9 +23,20 @@ export interface ObserveInput {
   readonly distinct: Observation['distinct']
   /** The deny entry this request would match in this object, if any. */
   readonly deny: DenyQuery | null
+  /** A username's key, on a sign-in: the place to judge against the account's history (the answer's `history`). */
+  readonly place?: AccountPlace | null
 }
 
-export const COUNTERS_MIGRATIONS: readonly Migration[] = [[BUCKETS_TABLE, ...DISTINCT_TABLES, ...DENY_TABLES]]
+/** One remembered sign-in of an account (the admin import: an operator's own login log). */
+export interface HistoryEntry {
+  readonly at: number
+  readonly place: AccountPlace
+}
+
+/** Entries per import call. */
+export const HISTORY_IMPORT_MAX = 500
+
+export const COUNTERS_MIGRATIONS: readonly Migration[] = [[BUCKETS_TABLE, ...DISTINCT_TABLES, ...DENY_TABLES], [HISTORY_TABLE]]
 
 /** Inline pruning runs at most this often per object (alarms handle idle objects). */
 const PRUNE_EVERY_MS = 60_000
@@ -54,14 +67,30 @@ export class Counters extends DurableObject<Env> {
     this.#afterWrite(now)
     const snap = this.#snapshot(now, input.deny)
     const total24h = METRICS.reduce((n, m) => n + snap.counts[m]['24h'], 0)
-    return { ...snap, fresh: total24h === input.bumps.length }
+    const place = input.place == null ? null : checkedPlace(input.place)
+    const history = place === null ? {} : { history: readHistory(sql, place, now) }
+    return { ...snap, fresh: total24h === input.bumps.length, ...history }
   }
 
-  /** Counts an origin outcome (called after the response, in waitUntil), its set member if any, and the member it takes back. */
-  record(input: { readonly now: number; readonly metric: Metric; readonly distinct?: DistinctAdd | null; readonly forget?: DistinctAdd | null }): void {
+  /**
+   * Counts an origin outcome (called after the response, in waitUntil), its set member if any, and the
+   * member it takes back; `remember`: an accepted sign-in's place, on its username's key.
+   */
+  record(input: {
+    readonly now: number
+    readonly metric: Metric
+    readonly distinct?: DistinctAdd | null
+    readonly forget?: DistinctAdd | null
+    readonly remember?: AccountPlace | null
+  }): void {
     const now = checkedNow(input.now)
     const sql = this.ctx.storage.sql
     bump(sql, checkedMetric(input.metric), 1, now)
+    if (input.remember != null) {
+      const place = checkedPlace(input.remember)
+      if (place === null) throw new TypeError('bad place')
+      rememberPlace(sql, place, now)
+    }
     if (input.distinct != null) {
       const { set, member } = checkedMember(input.distinct)
       addMember(sql, set, member, now)
@@ -71,6 +100,27 @@ export class Counters extends DurableObject<Env> {
       forgetMember(sql, set, member)
     }
     this.#afterWrite(now)
+  }
+
+  /**
+   * Remembers sign-ins the operator imports from its own login log (an account's past before edgeward
+   * saw it): entries older than HISTORY_MS or after `now` are skipped. Returns how many were kept.
+   */
+  importHistory(input: { readonly now: number; readonly entries: readonly HistoryEntry[] }): number {
+    const now = checkedNow(input.now)
+    if (!Array.isArray(input.entries) || input.entries.length > HISTORY_IMPORT_MAX) throw new TypeError('bad history entries')
+    const sql = this.ctx.storage.sql
+    let kept = 0
+    for (const e of input.entries) {
+      const place = checkedPlace(e?.place)
+      const at = e?.at
+      if (place === null || typeof at !== 'number' || !Number.isFinite(at)) throw new TypeError('bad history entry')
+      if (at > now || at <= now - HISTORY_MS) continue
+      rememberPlace(sql, place, at)
+      kept++
+    }
+    if (kept > 0) this.#afterWrite(now)
+    return kept
   }
 
   /** Reads without counting (admin, tests). */
@@ -89,7 +139,7 @@ export class Counters extends DurableObject<Env> {
     return removeDeny(this.ctx.storage.sql, key)
   }
 
-  /** Forgets this key's counts and distinct sets (admin unblock: the source is judged afresh); deny entries stay. */
+  /** Forgets this key's counts and distinct sets (admin unblock: the source is judged afresh); deny entries and an account's places stay. */
   forget(): void {
     const sql = this.ctx.storage.sql
     for (const table of FORGETTABLE_TABLES) sql.exec(`DELETE FROM ${table}`)
@@ -104,13 +154,15 @@ export class Counters extends DurableObject<Env> {
     this.#prune(now)
     alarmDone(sql)
     const dataUntil = Math.max(newestBucket(sql) ?? -1, newestSighting(sql) ?? -1)
+    const historyUntil = newestHistory(sql) ?? -1
     const expiry = nextDenyExpiry(sql)
-    if (dataUntil < 0 && expiry === null) {
+    if (dataUntil < 0 && historyUntil < 0 && expiry === null) {
       await this.ctx.storage.deleteAll()
       migrate(this.ctx.storage, COUNTERS_MIGRATIONS)
       return
     }
-    const next = Math.min(expiry ?? Number.POSITIVE_INFINITY, dataUntil < 0 ? Number.POSITIVE_INFINITY : dataUntil + RETENTION_MS)
+    const after = (t: number, ms: number): number => (t < 0 ? Number.POSITIVE_INFINITY : t + ms)
+    const next = Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, RETENTION_MS), after(historyUntil, HISTORY_MS))
     scheduleAlarm(this.ctx.storage, Math.max(next, now + 1), 'if_earlier')
   }
 
@@ -126,6 +178,7 @@ export class Counters extends DurableObject<Env> {
     const sql = this.ctx.storage.sql
     pruneBuckets(sql, now)
     pruneDistinct(sql, now)
+    pruneHistory(sql, now)
     pruneDeny(sql, now)
   }
 

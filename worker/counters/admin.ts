@@ -4,7 +4,13 @@
 import { readCappedBody } from '../body'
 import type { DenyEntry } from '../../src/counters/deny'
 import { REGISTRY_NAME, ZONE_ROOT_NAME, ZONE_SHARDS } from '../../src/counters/keys'
+import type { HistoryImport } from '../../src/counters/adminInput'
+import { counterName } from '../../src/counters/keys'
+import { canonicalUsername } from '../../src/log/keyedHash'
+import { MAX_USERNAME } from '../../src/signals/credentials'
 import { err, ok, type Result } from '../../src/util/result'
+import { hashUser } from '../privacy'
+import type { HistoryEntry } from './Counters'
 import { isolateCaches } from './isolate'
 import { settleWithin } from './settle'
 
@@ -92,3 +98,31 @@ export async function readStats(env: Env, now: number) {
   }
 }
 
+
+/**
+ * Remembers imported sign-ins on each username's key (hashed as a sign-in's username is), one call per
+ * account, all within ADMIN_BUDGET_MS. `unavailable` when any account could not be written.
+ */
+export async function importHistory(
+  env: Env,
+  entries: readonly HistoryImport[],
+  now: number,
+): Promise<Result<{ imported: number; skipped: number }, 'unavailable' | 'no_user_hash_key'>> {
+  // Without the secret, each isolate hashes usernames with its own random key: nothing imported could be found again.
+  if (env.EDGEWARD_USER_HASH_KEY === undefined || env.EDGEWARD_USER_HASH_KEY === '') return err('no_user_hash_key')
+  const byUser = new Map<string, HistoryEntry[]>()
+  for (const e of entries) {
+    const user = await hashUser(canonicalUsername(e.username.slice(0, MAX_USERNAME)), env, [])
+    const list = byUser.get(user) ?? []
+    list.push({ at: e.at, place: { asn: e.asn, country: e.country, device: e.device } })
+    byUser.set(user, list)
+  }
+  const calls = [...byUser].map(([user, list]) => () => env.COUNTERS.get(env.COUNTERS.idFromName(counterName('user', user))).importHistory({ now, entries: list }))
+  const results = await settleWithin(calls, ADMIN_BUDGET_MS)
+  let imported = 0
+  for (const r of results) {
+    if (r.state !== 'ok') return err('unavailable')
+    imported += r.value
+  }
+  return ok({ imported, skipped: entries.length - imported })
+}

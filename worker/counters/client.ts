@@ -7,6 +7,7 @@ import { denyKey, type DenyEntry, type DenyHit, type DenyTarget } from '../../sr
 import { ipCounterKey } from '../../src/counters/ipKey'
 import { counterName, zoneShardName, type KeyKind } from '../../src/counters/keys'
 import { observationFor, outcomeDistinct, outcomeForget, outcomeMetric, type DistinctAdd, type KeySnapshot, type Metric } from '../../src/counters/metrics'
+import type { AccountPlace } from '../../src/counters/history'
 import type { Outcome } from '../../src/counters/outcome'
 import { firstHit, worstReason, type JourneyEvent, type JourneyKeys, type JourneyRead, type KeyMiss } from '../../src/counters/read'
 import { usableRatio, type ZoneDelta, type ZoneFigures } from '../../src/counters/zone'
@@ -27,7 +28,7 @@ export interface NamespaceLike<S> {
 
 export interface CounterStub {
   observe(input: ObserveInput): Promise<KeySnapshot>
-  record(input: { now: number; metric: Metric; distinct?: DistinctAdd | null; forget?: DistinctAdd | null }): Promise<void>
+  record(input: { now: number; metric: Metric; distinct?: DistinctAdd | null; forget?: DistinctAdd | null; remember?: AccountPlace | null }): Promise<void>
   deny(entry: DenyEntry): Promise<void>
   undeny(key: string): Promise<boolean>
 }
@@ -116,7 +117,8 @@ export async function observeRequest(
   const asn = asnKeyValue(keys.asn)
   const asnCached = asn === null ? null : caches.asn.get(asn, now)
   const thunks = calls.map((c) => () => {
-    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny }
+    const place = c.kind === 'user' && keys.place != null ? { place: keys.place } : {}
+    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny, ...place }
     return stubOf(env.COUNTERS, counterName(c.kind, c.value)).observe(input)
   })
   if (asn !== null && asnCached === null) {
@@ -190,9 +192,11 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
     name: counterName(c.kind, c.value),
     distinct: outcomeDistinct(c.kind, outcome, keys.user, opts.userAddresses1h ?? null, ip),
     forget: outcomeForget(c.kind, outcome, keys.user, ip),
+    // An accepted sign-in is one of the account's places (src/counters/history.ts).
+    remember: c.kind === 'user' && outcome === 'login_success' ? (keys.place ?? null) : null,
   }))
   await Promise.all([
-    settleWithin(calls.map(({ name, distinct, forget }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct, forget })), BACKGROUND_BUDGET_MS),
+    settleWithin(calls.map(({ name, distinct, forget, remember }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct, forget, remember })), BACKGROUND_BUDGET_MS),
     flushZone(env, now, caches),
   ])
 }

@@ -2,8 +2,8 @@
 // requests with a bearer token (EDGEWARD_ADMIN_TOKEN); returns JSON or NDJSON. Every
 // admin path, known or not, answers 401 without the right token; bad input gets 400, never 500.
 import { Hono, type Context } from 'hono'
-import { parseDenyAdd, parseDenyRemove, parseLabels } from '../../src/counters/adminInput'
-import { adminCall, bearerMatches, denyView, listDeny, readCappedText, readStats, registry } from '../counters/admin'
+import { parseDenyAdd, parseDenyRemove, parseHistory, parseLabels } from '../../src/counters/adminInput'
+import { adminCall, bearerMatches, denyView, importHistory, listDeny, readCappedText, readStats, registry } from '../counters/admin'
 import { denySource, liftDeny } from '../counters/client'
 import { unblockSource } from '../counters/unblock'
 import { loadConfig } from '../config/load'
@@ -12,6 +12,7 @@ export const adminRoutes = new Hono<{ Bindings: Env }>()
 
 const MAX_DENY_BODY = 4_096
 const MAX_LABELS_BODY = 256 * 1024
+const MAX_HISTORY_BODY = 256 * 1024
 const MAX_EXPORT = 10_000
 
 type C = Context<{ Bindings: Env }>
@@ -23,7 +24,7 @@ export function adminRefusal(request: Request): string | undefined {
   return refusals.get(request)
 }
 
-const problem = (c: C, status: 400 | 401 | 404 | 405 | 413 | 503 | 507, error: string, detail?: string) => {
+const problem = (c: C, status: 400 | 401 | 404 | 405 | 409 | 413 | 503 | 507, error: string, detail?: string) => {
   refusals.set(c.req.raw, error)
   return c.json(detail === undefined ? { error } : { error, detail }, status)
 }
@@ -110,11 +111,26 @@ adminRoutes.post('/__edgeward/admin/labels', async (c) => {
   return c.json({ added: r.value.added, total: r.value.total }, 201)
 })
 
+// An account's past from the operator's own login log (src/counters/history.ts): which networks,
+// countries and devices each account was let in from in the last 30 days, so `unfamiliar_sign_in`
+// works from the first day. Idempotent: a batch sent twice remembers the same places.
+adminRoutes.post('/__edgeward/admin/history', async (c) => {
+  const body = await jsonBody(c.req.raw, MAX_HISTORY_BODY)
+  if (!body.ok) return problem(c, body.status, body.error, body.detail)
+  const entries = parseHistory(body.value)
+  if (!entries.ok) return problem(c, 400, entries.reason, entries.detail)
+  const r = await importHistory(c.env, entries.value, Date.now())
+  if (!r.ok && r.reason === 'no_user_hash_key') return problem(c, 409, 'no_user_hash_key', 'set the EDGEWARD_USER_HASH_KEY secret first: without it no imported account could be found again')
+  if (!r.ok) return problem(c, 503, 'unavailable', 'some accounts could not be written; sending the batch again is safe')
+  return c.json(r.value)
+})
+
 for (const [path, allow] of [
   ['/__edgeward/admin/stats', 'GET'],
   ['/__edgeward/admin/denylist', 'GET, POST, DELETE'],
   ['/__edgeward/admin/labels', 'GET, POST'],
   ['/__edgeward/admin/unblock', 'POST'],
+  ['/__edgeward/admin/history', 'POST'],
 ] as const) {
   adminRoutes.all(path, (c) => {
     c.header('allow', allow)

@@ -2,7 +2,7 @@
 // action counts per family (rules and lists included, not just the score). Pure.
 import type { EvalRow } from './rows'
 
-export const ACTION_ORDER = ['allow', 'challenge', 'rate_limit', 'block'] as const
+export const ACTION_ORDER = ['allow', 'review', 'challenge', 'rate_limit', 'block'] as const
 
 export interface ConfusionRow {
   readonly action: string
