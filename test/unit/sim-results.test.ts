@@ -8,7 +8,8 @@ import { joinTruth, type Owner } from '../../src/cli/simulate/join'
 import { chooseLabels } from '../../src/cli/simulate/labels'
 import { parseLogLines, type LogLine } from '../../src/cli/simulate/logLines'
 import { random } from '../../src/cli/simulate/random'
-import { allFamilyResults, frictionCauses, humanFriction } from '../../src/cli/simulate/report'
+import { allFamilyResults, frictionCauses, humanFriction, stepUpCauses } from '../../src/cli/simulate/report'
+import { humanLine } from '../../src/cli/simulate/table'
 import { checkTargets } from '../../src/cli/simulate/targets'
 
 let n = 0
@@ -140,5 +141,66 @@ describe('frictionCauses', () => {
       { cause: 'challenge POST login by model', sessions: 1 },
       { cause: 'challenge POST login by rule username_from_many_ips', sessions: 1 },
     ])
+  })
+})
+
+describe('step-up (review): mitigation for an attack, not friction for people', () => {
+  const ownersUp = new Map<string, Owner>([
+    ['127.4.0.2', { family: 'manual_ato', session: 'ato-0', label: 1 }],
+    ['127.4.0.3', { family: 'manual_ato', session: 'ato-1', label: 1 }],
+    ['127.5.0.2', { family: 'human_http', session: 'p-0', label: 0 }],
+    ['127.5.0.3', { family: 'human_http', session: 'p-1', label: 0 }],
+    ['127.5.0.4', { family: 'human_http', session: 'p-2', label: 0 }],
+    ['127.5.0.5', { family: 'human_http', session: 'p-3', label: 0 }],
+    ['127.6.0.2', { family: 'benign_automation', session: 'b-0', label: 0 }],
+  ])
+  const rule = { source: 'rule', reasons: ['unfamiliar_sign_in'], rules: ['unfamiliar_sign_in'] }
+  const rows = joinTruth([
+    // The takeover: one stepped up at sign-in, one challenged.
+    line('127.4.0.2', 0, 'allow', { method: 'GET', path: '/login' }), line('127.4.0.2', 10, 'review', rule),
+    line('127.4.0.3', 5, 'challenge', { source: 'model' }),
+    // People: p-0 signs in and is stepped up, p-1 signs in, p-2 browses, p-3 is challenged (friction).
+    line('127.5.0.2', 0, 'allow', { method: 'GET', path: '/', route: 'other' }), line('127.5.0.2', 20, 'review', rule), line('127.5.0.2', 30, 'allow', { method: 'GET', path: '/account', route: 'account' }),
+    line('127.5.0.3', 1, 'allow'),
+    line('127.5.0.4', 2, 'allow', { method: 'GET', path: '/', route: 'other' }),
+    line('127.5.0.5', 3, 'challenge', { method: 'GET', path: '/', route: 'other', source: 'model' }),
+    // Benign automation signing in, stepped up: not friction either.
+    line('127.6.0.2', 4, 'review', rule),
+  ], ownersUp).rows
+  const results = allFamilyResults(rows, ['manual_ato', 'human_http', 'benign_automation'])
+
+  it('counts a review as mitigated for an attack family, and says how many attempts it was', () => {
+    const ato = results.manual_ato!
+    expect(ato).toMatchObject({ attempts: 2, attempts_mitigated: 2, attempts_mitigated_share: 1, sessions_mitigated: 2, attempts_stepped_up: 1, sessions_stepped_up: 1, requests_stepped_up: 1, first_mitigation: 1 })
+    expect(ato.actions).toMatchObject({ review: 1, challenge: 1, allow: 1 })
+  })
+
+  it('keeps a review out of people\'s friction and reports it beside, with its interval', () => {
+    const h = humanFriction(rows)
+    // Only p-3's challenge is friction: 1 of 4 sessions, 1 of 6 requests; p-0's review is not.
+    expect(h).toMatchObject({ sessions: 4, requests: 6, sessions_with_friction: 1, session_friction: 0.25, request_block_rate: 0 })
+    expect(h.request_mitigated_rate).toBeCloseTo(1 / 6)
+    expect(h).toMatchObject({ sessions_stepped_up: 1, session_step_up: 0.25, sign_in_sessions: 2, sign_in_sessions_stepped_up: 1, sign_in_step_up: 0.5 })
+    expect(h.session_step_up_ci95).toEqual([0.0456, 0.6994])
+    expect(h.sign_in_step_up_ci95).toEqual([0.0945, 0.9055])
+    expect(humanLine(h)).toContain('1 of 2 sign-in sessions = 50.00% [9.45–90.55]')
+    // The people's target is judged on friction alone.
+    expect(checkTargets(results, h).find((c) => c.target === 'human sessions with any challenge or block')).toMatchObject({ value: 0.25 })
+    // Their family row counts friction too; the step-up is reported beside it.
+    expect(results.human_http).toMatchObject({ sessions_mitigated: 1, mitigated_requests: 1, sessions_stepped_up: 1, attempts_stepped_up: 1 })
+  })
+
+  it('treats benign automation\'s review like people\'s: a step-up, not friction', () => {
+    expect(results.benign_automation).toMatchObject({ sessions: 1, sessions_mitigated: 0, session_mitigated_share: 0, sessions_stepped_up: 1 })
+  })
+
+  it('lists friction causes without step-ups, and step-up causes apart', () => {
+    expect(frictionCauses(rows)).toEqual([{ cause: 'challenge GET other by model', sessions: 1 }])
+    expect(stepUpCauses(rows)).toEqual([{ cause: 'review POST login by rule unfamiliar_sign_in', sessions: 1 }])
+  })
+
+  it('does not file a person\'s step-up as a complaint', () => {
+    const items = chooseLabels(rows, 0, random(1))
+    expect(items.map((i) => i.note)).toEqual(['family=human_http session=p-3 complaint'])
   })
 })

@@ -44,12 +44,14 @@ describe('targets judged on the bound', () => {
   const humans = (hurt: number, sessions: number): HumanFriction => ({
     sessions, requests: sessions * 5, session_friction: hurt / sessions, session_friction_ci95: wilson(hurt, sessions), sessions_with_friction: hurt,
     request_block_rate: 0, request_block_ci95: wilson(0, sessions * 5), requests_blocked: 0, request_mitigated_rate: 0, request_mitigated_ci95: wilson(0, sessions * 5),
+    sessions_stepped_up: 0, session_step_up: 0, session_step_up_ci95: wilson(0, sessions), sign_in_sessions: 0, sign_in_sessions_stepped_up: 0, sign_in_step_up: null, sign_in_step_up_ci95: null,
   })
   const family = (k: number, n: number): FamilyResult => ({
     sessions: 4, requests: n, mitigated_share: k / n, mitigated_share_ci95: wilson(k, n), mitigated_requests: k, blocked_share: 0, blocked_share_ci95: wilson(0, n),
     session_mitigated_share: 1, session_mitigated_share_ci95: wilson(4, 4), sessions_mitigated: 4, attempt_kind: 'login', attempts: n,
     attempts_mitigated_share: k / n, attempts_mitigated_share_ci95: wilson(k, n), attempts_mitigated: k,
     first_mitigation: 1, first_mitigation_per_session: { median: 1, max: 1, never: 0 }, time_to_detect_ms: 0, actions: {},
+    requests_stepped_up: 0, attempts_stepped_up: 0, sessions_stepped_up: 0,
   })
   const find = (checks: ReturnType<typeof checkTargets>, name: string) => checks.find((c) => c.target === name)!
 

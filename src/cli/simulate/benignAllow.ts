@@ -8,6 +8,7 @@
 import type { LabelledRow } from './join'
 import { benignPlanFor } from './families/benignAutomation'
 import { random } from './random'
+import { friction } from './report'
 import type { Planned } from './schedule'
 import { round4, wilson, type Interval } from '../../util/wilson'
 
@@ -46,10 +47,10 @@ export interface CohortFriction {
   readonly ci95: Interval | null
 }
 
-/** Sessions with any challenge or block, per cohort (the session's rows as measured). */
+/** Sessions with any challenge or block, per cohort (the session's rows as measured); a step-up is not one. */
 export function frictionByCohort(rows: readonly LabelledRow[], cohorts: ReadonlyMap<string, AllowCohort>): Record<AllowCohort, CohortFriction> {
   const hurt = new Map<string, boolean>()
-  for (const r of rows) if (r.family === 'benign_automation') hurt.set(r.session, (hurt.get(r.session) ?? false) || r.action !== 'allow')
+  for (const r of rows) if (r.family === 'benign_automation') hurt.set(r.session, (hurt.get(r.session) ?? false) || friction(r))
   const out = {} as Record<AllowCohort, CohortFriction>
   for (const c of ALLOW_COHORTS) {
     const mine = [...hurt].filter(([s]) => cohorts.get(s) === c)

@@ -37,6 +37,8 @@ export interface OpenOptions {
   readonly locale?: string
   readonly viewport?: { readonly width: number; readonly height: number }
   readonly clipboard?: boolean
+  /** An exit of `network` in this country, where it has one (default: anywhere in its pool). */
+  readonly country?: string
 }
 
 export interface Chromium {
@@ -81,7 +83,7 @@ export function createChromium(maxConcurrent: number): Chromium {
       const headless = await uaOf(b)
       const ip = s.ip
       s.world.truth.addSession(s.family, s.session, ip, s.site?.id ?? null)
-      const cf = cfFor(s, o.network, 'browser')
+      const cf = cfFor(s, o.network, 'browser', o.country)
       const proxy = await startSessionProxy({ target: s.world.target, family: s.family, session: s.session, ip, cf, truth: s.world.truth })
       const context = await b.newContext({
         proxy: { server: proxy.url, bypass: '<-loopback>' },

@@ -6,6 +6,7 @@
 import { FAMILY_INFO } from './catalog'
 import type { LabelledRow } from './join'
 import type { Random } from './random'
+import { friction } from './report'
 
 export interface LabelItem {
   readonly ref?: string
@@ -34,7 +35,8 @@ export function chooseLabels(rows: readonly LabelledRow[], share: number, rng: R
       const attempts = rs.filter((r) => r.method === 'POST')
       for (const r of [...attempts, ...rs.filter((x) => x.method !== 'POST')].slice(0, REFS_PER_SESSION)) out.push({ ref: r.ref, label: 'fraud', note })
     } else {
-      for (const r of rs.filter((x) => x.action !== 'allow')) out.push({ ref: r.ref, label: 'legitimate', note: `${note} complaint` })
+      // A step-up (review) is not a complaint: the owner was asked for a second factor, nothing broke.
+      for (const r of rs.filter(friction)) out.push({ ref: r.ref, label: 'legitimate', note: `${note} complaint` })
     }
   }
   return out

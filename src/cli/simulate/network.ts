@@ -49,10 +49,12 @@ export type Transport = 'browser' | 'script' | 'old_script'
 
 export type NetworkHalf = Pick<TestCf, 'asn' | 'country' | 'timezone' | 'clientTcpRtt'>
 
-/** The network half: ASN, country, timezone and a plausible RTT for the kind. */
-export function networkFor(kind: NetworkKind, rng: Random): NetworkHalf {
+/** The network half: ASN, country, timezone and a plausible RTT for the kind. With `country`, only
+ * the kind's exits in that country (when the pool has any; else the whole pool). Same draws either way. */
+export function networkFor(kind: NetworkKind, rng: Random, country?: string): NetworkHalf {
   const k = KINDS[kind]
-  const i = rng.weighted(k.pool.map((x) => [x, x.weight] as const))
+  const there = country === undefined ? [] : k.pool.filter((x) => x.country === country)
+  const i = rng.weighted((there.length > 0 ? there : k.pool).map((x) => [x, x.weight] as const))
   return { asn: i.asn, country: i.country, timezone: rng.pick(i.tz), clientTcpRtt: Math.round(rng.lognormal(k.rtt, k.sigma)) }
 }
 
@@ -74,6 +76,6 @@ export function transportFor(t: Transport, rng: Random): Pick<TestCf, 'httpProto
   }
 }
 
-export function testCf(kind: NetworkKind, transport: Transport, rng: Random): TestCf {
-  return { ...networkFor(kind, rng), ...transportFor(transport, rng), botManagement: null }
+export function testCf(kind: NetworkKind, transport: Transport, rng: Random, country?: string): TestCf {
+  return { ...networkFor(kind, rng, country), ...transportFor(transport, rng), botManagement: null }
 }

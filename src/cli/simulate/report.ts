@@ -1,7 +1,10 @@
 // Per-family results of one run: takes labelled rows, returns shares mitigated (by request and by
 // session), the attempt number of the first mitigation (family-wide and per session), time to
 // detect, and the friction figures for people and for legitimate automation. Pure. "Mitigated" =
-// action ≠ allow in the decision line. Every rate carries its count and Wilson 95 % interval.
+// action ≠ allow in the decision line for an attack family: a `review` (the origin asks for a second
+// factor, which an attacker with only the password lacks) stops it there. For legitimate families
+// (people, benign automation) only challenge, rate limit and block are friction; a `review` is a
+// step-up, reported beside friction, never inside it. Every rate carries its count and Wilson 95 % interval.
 import { FAMILIES, FAMILY_INFO, isAttempt, isPeople, type AttemptKind, type Family } from './catalog'
 import type { LabelledRow } from './join'
 import { round4, wilson, type Interval } from '../../util/wilson'
@@ -34,9 +37,22 @@ export interface FamilyResult {
   /** ms from the family's first request to its first mitigated request. */
   readonly time_to_detect_ms: number | null
   readonly actions: Readonly<Record<string, number>>
+  /** Requests, attempts and sessions with action = review (step-up). For an attack family they are
+   * part of the mitigated figures above (how much of them is step-up); for a legitimate one they are not. */
+  readonly requests_stepped_up: number
+  readonly attempts_stepped_up: number
+  readonly sessions_stepped_up: number
 }
 
-const mitigated = (r: LabelledRow): boolean => r.action !== 'allow'
+/** The step-up action: forwarded to the origin, which asks for a second factor. */
+export const STEP_UP = 'review'
+/** Any action but allow: what stops an attack (a step-up included). */
+export const mitigated = (r: Pick<LabelledRow, 'action'>): boolean => r.action !== 'allow'
+/** What a legitimate client feels as friction: challenge, rate limit, block — not allow, not a step-up. */
+export const friction = (r: Pick<LabelledRow, 'action'>): boolean => r.action !== 'allow' && r.action !== STEP_UP
+export const steppedUp = (r: Pick<LabelledRow, 'action'>): boolean => r.action === STEP_UP
+/** A sign-in: a POST to a login route. */
+export const isSignIn = (r: Pick<LabelledRow, 'method' | 'route'>): boolean => r.method === 'POST' && r.route === 'login'
 const share = (a: number, b: number): number | null => (b === 0 ? null : a / b)
 const ci = (a: number, b: number): Interval | null => round4(wilson(a, b))
 
@@ -48,32 +64,34 @@ export function median(xs: readonly number[]): number | null {
 }
 
 /** 1-based index of the first mitigated attempt among `rows` (already in time order), or null. */
-function firstMitigatedAttempt(rows: readonly LabelledRow[], kind: AttemptKind): { n: number | null; attempts: number } {
+function firstMitigatedAttempt(rows: readonly LabelledRow[], kind: AttemptKind, hit: (r: LabelledRow) => boolean): { n: number | null; attempts: number } {
   let n = 0
   let first: number | null = null
   for (const r of rows) {
     if (!isAttempt(kind, r.method, r.path)) continue
     n++
-    if (first === null && mitigated(r)) first = n
+    if (first === null && hit(r)) first = n
   }
   return { n: first, attempts: n }
 }
 
 export function familyResult(family: Family, rowsInOrder: readonly LabelledRow[]): FamilyResult {
   const kind = FAMILY_INFO[family].attempt
+  // An attack is stopped by a step-up too; a legitimate client is only hurt by friction.
+  const hit = FAMILY_INFO[family].label === 1 ? mitigated : friction
   const rows = rowsInOrder.filter((r) => r.family === family)
   const bySession = new Map<string, LabelledRow[]>()
   for (const r of rows) (bySession.get(r.session) ?? bySession.set(r.session, []).get(r.session)!).push(r)
-  const perSession = [...bySession.values()].map((rs) => firstMitigatedAttempt(rs, kind)).filter((x) => x.attempts > 0)
+  const perSession = [...bySession.values()].map((rs) => firstMitigatedAttempt(rs, kind, hit)).filter((x) => x.attempts > 0)
   const firsts = perSession.flatMap((x) => (x.n === null ? [] : [x.n]))
-  const family1 = firstMitigatedAttempt(rows, kind)
-  const firstMit = rows.find(mitigated)
+  const family1 = firstMitigatedAttempt(rows, kind, hit)
+  const firstMit = rows.find(hit)
   const actions: Record<string, number> = {}
   for (const r of rows) actions[r.action] = (actions[r.action] ?? 0) + 1
-  const mit = rows.filter(mitigated).length
+  const mit = rows.filter(hit).length
   const blocked = rows.filter((r) => r.action === 'block').length
-  const sessionsMit = [...bySession.values()].filter((rs) => rs.some(mitigated)).length
-  const attemptsMit = rows.filter((r) => isAttempt(kind, r.method, r.path) && mitigated(r)).length
+  const sessionsMit = [...bySession.values()].filter((rs) => rs.some(hit)).length
+  const attemptsMit = rows.filter((r) => isAttempt(kind, r.method, r.path) && hit(r)).length
   return {
     sessions: bySession.size,
     requests: rows.length,
@@ -94,6 +112,9 @@ export function familyResult(family: Family, rowsInOrder: readonly LabelledRow[]
     first_mitigation_per_session: { median: median(firsts), max: firsts.length === perSession.length ? (firsts.length ? Math.max(...firsts) : null) : null, never: perSession.length - firsts.length },
     time_to_detect_ms: firstMit === undefined || rows.length === 0 ? null : Date.parse(firstMit.ts) - Date.parse(rows[0]!.ts),
     actions,
+    requests_stepped_up: rows.filter(steppedUp).length,
+    attempts_stepped_up: rows.filter((r) => isAttempt(kind, r.method, r.path) && steppedUp(r)).length,
+    sessions_stepped_up: [...bySession.values()].filter((rs) => rs.some(steppedUp)).length,
   }
 }
 
@@ -113,15 +134,33 @@ export interface HumanFriction {
   /** Human requests with any mitigation ÷ human requests. */
   readonly request_mitigated_rate: number | null
   readonly request_mitigated_ci95: Interval | null
+  /** Human sessions asked for a second factor (any `review`) ÷ human sessions: not friction above. */
+  readonly sessions_stepped_up: number
+  readonly session_step_up: number | null
+  readonly session_step_up_ci95: Interval | null
+  /** Human sessions that posted a sign-in, and those of them stepped up ÷ them. */
+  readonly sign_in_sessions: number
+  readonly sign_in_sessions_stepped_up: number
+  readonly sign_in_step_up: number | null
+  readonly sign_in_step_up_ci95: Interval | null
 }
 
 export function humanFriction(rows: readonly LabelledRow[]): HumanFriction {
   const humans = rows.filter((r) => r.label === 0 && isPeople(r.family))
-  const sessions = new Map<string, boolean>()
-  for (const r of humans) sessions.set(r.session, (sessions.get(r.session) ?? false) || mitigated(r))
-  const hurt = [...sessions.values()].filter(Boolean).length
+  const sessions = new Map<string, { hurt: boolean; up: boolean; signIn: boolean }>()
+  for (const r of humans) {
+    const s = sessions.get(r.session) ?? sessions.set(r.session, { hurt: false, up: false, signIn: false }).get(r.session)!
+    s.hurt ||= friction(r)
+    s.up ||= steppedUp(r)
+    s.signIn ||= isSignIn(r)
+  }
+  const all = [...sessions.values()]
+  const hurt = all.filter((s) => s.hurt).length
+  const up = all.filter((s) => s.up).length
+  const signIns = all.filter((s) => s.signIn)
+  const signInUp = signIns.filter((s) => s.up).length
   const blocked = humans.filter((r) => r.action === 'block').length
-  const mit = humans.filter(mitigated).length
+  const mit = humans.filter(friction).length
   return {
     sessions: sessions.size,
     requests: humans.length,
@@ -133,6 +172,13 @@ export function humanFriction(rows: readonly LabelledRow[]): HumanFriction {
     requests_blocked: blocked,
     request_mitigated_rate: share(mit, humans.length),
     request_mitigated_ci95: ci(mit, humans.length),
+    sessions_stepped_up: up,
+    session_step_up: share(up, sessions.size),
+    session_step_up_ci95: ci(up, sessions.size),
+    sign_in_sessions: signIns.length,
+    sign_in_sessions_stepped_up: signInUp,
+    sign_in_step_up: share(signInUp, signIns.length),
+    sign_in_step_up_ci95: ci(signInUp, signIns.length),
   }
 }
 
@@ -143,13 +189,23 @@ export interface FrictionCause {
 }
 
 /**
- * Each hurt person's first mitigated request, counted by cause — `challenge POST login by model`,
- * `block GET other by deny_list`, `challenge POST login by rule username_from_many_ips` — most first.
- * The run says what hurt people, so nobody has to read a held-out run's rows (and tune on them) to know.
+ * Each hurt person's first friction (challenge, rate limit, block), counted by cause — `challenge POST
+ * login by model`, `block GET other by deny_list`, `challenge POST login by rule username_from_many_ips` —
+ * most first. A step-up is not friction: `stepUpCauses` counts those. The run says what hurt people,
+ * so nobody has to read a held-out run's rows (and tune on them) to know.
  */
 export function frictionCauses(rows: readonly LabelledRow[]): FrictionCause[] {
+  return causesOf(rows, friction)
+}
+
+/** Each stepped-up person's first `review`, counted by cause the same way (`review POST login by rule unfamiliar_sign_in`). */
+export function stepUpCauses(rows: readonly LabelledRow[]): FrictionCause[] {
+  return causesOf(rows, steppedUp)
+}
+
+function causesOf(rows: readonly LabelledRow[], pick: (r: LabelledRow) => boolean): FrictionCause[] {
   const first = new Map<string, LabelledRow>()
-  for (const r of inTimeOrder(rows.filter((r) => r.label === 0 && isPeople(r.family) && mitigated(r)))) if (!first.has(r.session)) first.set(r.session, r)
+  for (const r of inTimeOrder(rows.filter((r) => r.label === 0 && isPeople(r.family) && pick(r)))) if (!first.has(r.session)) first.set(r.session, r)
   const counts = new Map<string, number>()
   for (const r of first.values()) {
     const by = r.source === 'rule' ? `rule ${r.reasons?.[0] ?? r.rules?.[0] ?? '?'}` : (r.source ?? '?')
@@ -162,7 +218,7 @@ export function frictionCauses(rows: readonly LabelledRow[]): FrictionCause[] {
 /** `9 × challenge POST login by model; 2 × …`, as the run and the held-out log print the causes. */
 export const causesText = (causes: readonly FrictionCause[]): string => causes.map((c) => `${c.sessions} × ${c.cause}`).join('; ')
 
-/** Share of benign_automation sessions with any challenge, rate limit or block (null when it did not run). */
+/** Share of benign_automation sessions with any challenge, rate limit or block (null when it did not run); a step-up is not one. */
 export function benignAutomationFriction(results: Partial<Record<Family, FamilyResult>>): number | null {
   const r = results.benign_automation
   return r === undefined || r.sessions === 0 ? null : r.session_mitigated_share

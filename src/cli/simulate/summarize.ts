@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { FAMILIES } from './catalog'
 import type { LabelledRow } from './join'
-import { allFamilyResults, humanFriction } from './report'
+import { allFamilyResults, causesText, frictionCauses, humanFriction, stepUpCauses } from './report'
 import { familyTable, humanLine, targetTable } from './table'
 import { checkTargets } from './targets'
 
@@ -20,5 +20,8 @@ const present = FAMILIES.filter((f) => rows.some((r) => r.family === f))
 const results = allFamilyResults(measured, present)
 const humans = humanFriction(measured)
 const checks = checkTargets(results, humans)
-if (process.argv.includes('--json')) console.log(JSON.stringify({ file, measured_on: shadow ? 'would_action' : 'action', families: results, humans, targets: checks }))
-else console.log(`${familyTable(results)}\n\n${humanLine(humans)}\n\n${targetTable(checks)}`)
+// Friction (challenge, rate limit, block) and step-ups (review) are counted apart: report.ts.
+const causes = frictionCauses(measured)
+const stepUps = stepUpCauses(measured)
+if (process.argv.includes('--json')) console.log(JSON.stringify({ file, measured_on: shadow ? 'would_action' : 'action', families: results, humans, friction_causes: causes, step_up_causes: stepUps, targets: checks }))
+else console.log(`${familyTable(results)}\n\n${humanLine(humans)}\n${causes.length === 0 ? '' : `people hurt, by what first hurt them: ${causesText(causes)}\n`}${stepUps.length === 0 ? '' : `people stepped up (not friction), by what first did: ${causesText(stepUps)}\n`}\n${targetTable(checks)}`)

@@ -19,13 +19,17 @@ export function familyTable(results: Partial<Record<Family, FamilyResult>>): str
   const lines = (Object.entries(results) as Array<[Family, FamilyResult]>).map(([f, r]) => {
     if (r.sessions === 0) return `| ${f} | 0 | — | — | — | — | — | — | — | — | — |`
     const per = r.first_mitigation_per_session
-    return `| ${f} | ${r.sessions} | ${r.requests} | ${pctCi(r.mitigated_share, r.mitigated_share_ci95)} | ${pctCi(r.blocked_share, r.blocked_share_ci95)} | ${pctCi(r.session_mitigated_share, r.session_mitigated_share_ci95)} | ${r.attempt_kind} | ${pctCi(r.attempts_mitigated_share, r.attempts_mitigated_share_ci95)} | ${num(r.first_mitigation)} | ${num(per.median)} / ${num(per.max)} / ${per.never} | ${secs(r.time_to_detect_ms)} |`
+    return `| ${f} | ${r.sessions} | ${r.requests} | ${pctCi(r.mitigated_share, r.mitigated_share_ci95)} | ${pctCi(r.blocked_share, r.blocked_share_ci95)} | ${pctCi(r.session_mitigated_share, r.session_mitigated_share_ci95)} | ${r.attempt_kind} | ${pctCi(r.attempts_mitigated_share, r.attempts_mitigated_share_ci95)}${stepUps(r)} | ${num(r.first_mitigation)} | ${num(per.median)} / ${num(per.max)} / ${per.never} | ${secs(r.time_to_detect_ms)} |`
   })
   return [head, rule, ...lines].join('\n')
 }
 
+/** Attempts that met a step-up: for an attack family part of its figure, for a legitimate one not in it. */
+const stepUps = (r: FamilyResult): string => (r.attempts_stepped_up > 0 ? ` (${r.attempts_stepped_up} step-up)` : '')
+
 export function humanLine(h: HumanFriction): string {
-  return `humans: ${h.sessions} sessions, ${h.requests} requests · sessions with any challenge/block ${h.sessions_with_friction} = ${pctCi(h.session_friction, h.session_friction_ci95, 2)} · requests blocked ${h.requests_blocked} = ${pctCi(h.request_block_rate, h.request_block_ci95, 3)} · requests mitigated ${pctCi(h.request_mitigated_rate, h.request_mitigated_ci95, 3)}`
+  return `humans: ${h.sessions} sessions, ${h.requests} requests · sessions with any challenge/block ${h.sessions_with_friction} = ${pctCi(h.session_friction, h.session_friction_ci95, 2)} · requests blocked ${h.requests_blocked} = ${pctCi(h.request_block_rate, h.request_block_ci95, 3)} · requests mitigated ${pctCi(h.request_mitigated_rate, h.request_mitigated_ci95, 3)}` +
+    ` · stepped up (review: a second factor, not friction) ${h.sessions_stepped_up} sessions = ${pctCi(h.session_step_up, h.session_step_up_ci95, 2)}, ${h.sign_in_sessions_stepped_up} of ${h.sign_in_sessions} sign-in sessions = ${pctCi(h.sign_in_step_up, h.sign_in_step_up_ci95, 2)}`
 }
 
 export function targetTable(checks: readonly TargetCheck[]): string {

@@ -4,6 +4,7 @@ import { createActor, type Actor, type Identity } from './actor'
 import type { Family } from './catalog'
 import type { Chromium } from './chromium'
 import type { Site } from './crowd'
+import type { RunHistory } from './history'
 import { testCf, transportFor, type NetworkKind, type TestCf, type Transport } from './network'
 import { random, type Random } from './random'
 import type { Truth } from './truth'
@@ -31,6 +32,8 @@ export interface World {
   readonly abort: { stopped: boolean }
   /** The operator's own app, registered in the config (docs/apps.md): its id and private key. Absent: none. */
   readonly app?: { readonly id: string; readonly privateKey: CryptoKey } | null
+  /** The owners' past (history.ts): people import a known place before signing in. Absent: no history. */
+  readonly history?: RunHistory | null
 }
 
 export interface SessionContext {
@@ -67,9 +70,10 @@ export function actorFor(s: SessionContext, spec: ActorSpec): Actor {
 }
 
 /** The test-cf for a network kind and transport, drawn from the session's stream. At a shared site
- * the network is the site's (one ASN and country for everyone on it), whatever `network` says. */
-export function cfFor(s: SessionContext, network: NetworkKind, transport: Transport): TestCf {
-  if (s.site === null) return testCf(network, transport, s.rng)
+ * the network is the site's (one ASN and country for everyone on it), whatever `network` says.
+ * `country`: an exit in that country where the kind has one (a fraudster's proxy near the victim). */
+export function cfFor(s: SessionContext, network: NetworkKind, transport: Transport, country?: string): TestCf {
+  if (s.site === null) return testCf(network, transport, s.rng, country)
   const rtt = Math.max(1, Math.round(s.site.half.clientTcpRtt * s.rng.lognormal(1, 0.2)))
   return { ...s.site.half, clientTcpRtt: rtt, ...transportFor(transport, s.rng), botManagement: null }
 }

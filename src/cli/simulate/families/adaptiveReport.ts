@@ -4,7 +4,7 @@
 // 95 % interval, first_mitigation (1-based, family-wide in time order) and attempts let through. Pure.
 import type { Family } from '../catalog'
 import type { LabelledRow } from '../join'
-import { inTimeOrder, type FamilyResult } from '../report'
+import { inTimeOrder, STEP_UP, type FamilyResult } from '../report'
 import { round4, wilson, type Interval } from '../../../util/wilson'
 import type { AttemptRecord } from './adaptiveAttack'
 
@@ -17,14 +17,18 @@ export interface AdaptiveFigures {
   readonly mitigated_share: number | null
   readonly mitigated_share_ci95: Interval | null
   readonly first_mitigation: number | null
-  /** Attempts with a login POST that reached the origin (allowed), also after a solved challenge. */
+  /** Attempts with a login POST that reached the origin (allowed), also after a solved challenge. A
+   * step-up (review) reaches it too, but the origin asks for the owner's second factor: not let through. */
   readonly let_through: number
+  /** Attempts whose first POST was stepped up (review): part of `mitigated_share`. */
+  readonly attempts_stepped_up: number
   readonly adapts: Family
 }
 
 interface AttemptRows {
   readonly at: number
   readonly mitigated: boolean
+  readonly steppedUp: boolean
   readonly letThrough: boolean
 }
 
@@ -39,7 +43,7 @@ function attemptsOf(rows: readonly LabelledRow[], ledger: ReadonlyMap<string, re
       const mine = posts.slice(k, k + a.posts)
       k += a.posts
       if (mine.length === 0) continue
-      out.push({ at: Date.parse(mine[0]!.ts), mitigated: mine[0]!.action !== 'allow', letThrough: mine.some((r) => r.action === 'allow') })
+      out.push({ at: Date.parse(mine[0]!.ts), mitigated: mine[0]!.action !== 'allow', steppedUp: mine[0]!.action === STEP_UP, letThrough: mine.some((r) => r.action === 'allow') })
     }
   }
   return out.sort((x, y) => x.at - y.at)
@@ -55,6 +59,7 @@ export function adaptiveFigures(family: (typeof ADAPTIVE_FAMILIES)[number], rows
     mitigated_share_ci95: round4(wilson(mitigated, attempts.length)),
     first_mitigation: first < 0 ? null : first + 1,
     let_through: attempts.filter((a) => a.letThrough).length,
+    attempts_stepped_up: attempts.filter((a) => a.steppedUp).length,
     adapts: ADAPTS[family],
   }
 }

@@ -4,11 +4,13 @@
 // returning visitors: a short first visit (device cookie), then back more than a minute later.
 // A fifth sit in one office behind one address (all arriving within three minutes), some behind a
 // carrier's NAT; typists are fast, usual or slow; a few mistype three times and reset the
-// password first; a few use only the keyboard (Tab, Enter).
+// password first; a few use only the keyboard (Tab, Enter). Whoever signs in does so from a place
+// the account has used with the run's `returning` share (history.ts).
 import type { Page } from 'playwright-core'
 import { clickTo, followOne, linger, outlastChallenge, visit, type Step } from '../browse'
 import { planCrowd, type CrowdMix } from '../crowd'
-import type { NetworkKind } from '../network'
+import { signInPlace } from '../history'
+import type { NetworkKind, TestCf } from '../network'
 import { PERSON, humanClick, typeInto, typeText, type TypeOptions } from '../typing'
 import { DEMO_ACCOUNTS, demoPassword, demoUser, networkOf, over, pause, personAccount, type SessionContext } from '../world'
 import { earlyStart, expiry, validCard, type FamilySpec } from './spec'
@@ -48,7 +50,7 @@ export const humanBrowser: FamilySpec = {
         await pause(s, rng.between(62_000, 85_000))
         if (over(s)) return
       }
-      await chromium.slot(() => session(s, b.page, returning))
+      await chromium.slot(() => session(s, b.page, returning, b.cf))
     } finally {
       await b.close()
     }
@@ -68,7 +70,7 @@ async function through(page: Page, step: Step | null): Promise<boolean> {
   return outlastChallenge(page, step)
 }
 
-async function session(s: SessionContext, page: Page, returning: boolean): Promise<void> {
+async function session(s: SessionContext, page: Page, returning: boolean, cf: TestCf): Promise<void> {
   const { rng, world } = s
   const base = world.target
   const think = (median: number): Promise<void> => linger(page, rng, Math.min(8000, rng.lognormal(median, 0.5)) * world.pace)
@@ -88,8 +90,11 @@ async function session(s: SessionContext, page: Page, returning: boolean): Promi
   // Offset half the accounts from the HTTP people's, whose first indices would otherwise be the same.
   const n = personAccount(s, DEMO_ACCOUNTS / 2)
   if ((entry === '/login' || rng.chance(0.75)) && !over(s)) {
+    // A known place goes into the account's past now; the form is submitted after it is in.
+    const known = signInPlace(s, n, cf)
     if (entry !== '/login' && !(await through(page, await clickTo(page, 'a[href="/login"]', rng)))) return
     await think(1000)
+    await known
     const manager = rng.chance(0.2)
     const typist = rng.weighted(TYPISTS)
     const keyboardOnly = !manager && rng.chance(0.08)

@@ -4,8 +4,10 @@
 // campuses, carrier-grade NAT; crowd.ts). Returning visitors have a warm cache and often a
 // bookmarked sign-in page; password managers fill instantly, slow typists take their time; some
 // mistype once, some three times and then reset the password before signing in. A person who
-// meets a challenge or block they cannot solve (no SDK, so no proof of work) gives up.
+// meets a challenge or block they cannot solve (no SDK, so no proof of work) gives up. Whoever signs
+// in does so from a place the account has used with the run's `returning` share (history.ts).
 import { browserProfile, type BrowserKind } from '../browsers'
+import { signInPlace } from '../history'
 import { planCrowd, type CrowdMix } from '../crowd'
 import type { NetworkKind } from '../network'
 import type { Random } from '../random'
@@ -76,6 +78,9 @@ export const humanHttp: FamilySpec = {
     const p = persona(s, rng.fork('persona'), v)
     const cf = cfFor(s, networkOf(s, p.network), 'browser')
     const a = actorFor(s, { cf, identity: { type: 'browser', profile: browserProfile(p.browser, cf.country, rng) } })
+    const n = personAccount(s)
+    // A known place goes into the account's past now; the first sign-in POST waits for it.
+    const known = p.signsIn ? signInPlace(s, n, cf) : Promise.resolve()
     const loader = pageLoader(a, rng, { warmCache: p.returning, javascript: p.javascript })
     const pace = s.world.smoke ? SMOKE_PEOPLE_PACE / s.world.pace : 1
     const think = (median = 4000): Promise<void> => pause(s, pace * Math.min(20_000, rng.lognormal(median, 0.7)))
@@ -102,7 +107,6 @@ export const humanHttp: FamilySpec = {
           if (!(await go(rng.chance(0.3) ? `/products?page=${rng.int(1, 20)}` : `/products/${rng.int(1, 1000)}`))) return
         }
       }
-      const n = personAccount(s)
       if (p.signsIn) {
         if (!p.bookmarked) {
           await think(2500)
@@ -110,6 +114,7 @@ export const humanHttp: FamilySpec = {
         }
         const typing = (): Promise<void> => pause(s, pace * rng.lognormal(ENTRY_MS[p.entry], 0.4))
         await typing()
+        await known
         for (let i = 0; i < p.wrong; i++) {
           if ((await post('/login', { username: demoUser(n), password: `${demoPassword(n)}${rng.pick(['x', '1', '!', ''])}${i}` })) === null) return
           await think(5000)

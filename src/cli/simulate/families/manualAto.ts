@@ -2,10 +2,12 @@
 // hosting exit, in a fresh browser (a new device), pastes the credentials, then walks password
 // reset → profile change → transfer at human pace. Shifted: a residential proxy in the victim's
 // country, a consistent clock, half of them type the credentials. Without Chromium: over HTTP.
+// The victim's account knows only its owner's past (history.ts); the fraudster imports nothing.
 import type { Page } from 'playwright-core'
 import { browserProfile } from '../browsers'
 import { clickTo, linger, outlastChallenge, visit, type Step } from '../browse'
 import { PERSON, pasteInto, typeInto } from '../typing'
+import { homeOf } from '../history'
 import { actorFor, cfFor, demoPassword, demoUser, over, pause, type SessionContext } from '../world'
 import { personEmail } from './combos'
 import { earlyStart, scaled, type FamilySpec } from './spec'
@@ -23,11 +25,15 @@ export const manualAto: FamilySpec = {
     await chromium.slot(async () => {
       const { rng } = s
       const shifted = s.world.variant === 'shifted'
+      // Shifted: the victim first, so the proxy exit is in the victim's own country (their owner's
+      // home, history.ts). An exit on the owner's own ISP passes as a known network: that is real.
+      const victim = shifted ? rng.int(1, 1000) : null
       const network = shifted ? 'residential_proxy' : rng.chance(0.65) ? 'vpn' : 'hosting'
       const far = !shifted && rng.chance(0.5)
-      const b = await chromium.open(s, { flavour: 'stealth', network, ua: 'headful', clipboard: true, ...(far ? { timezoneId: rng.pick(FAR_CLOCKS) } : {}) })
+      const country = victim === null ? undefined : homeOf(s.world.seed, victim).country
+      const b = await chromium.open(s, { flavour: 'stealth', network, ua: 'headful', clipboard: true, ...(far ? { timezoneId: rng.pick(FAR_CLOCKS) } : {}), ...(country === undefined ? {} : { country }) })
       try {
-        await inBrowser(s, b.page, !shifted || rng.chance(0.5))
+        await inBrowser(s, b.page, !shifted || rng.chance(0.5), victim)
       } finally {
         await b.close()
       }
@@ -35,9 +41,9 @@ export const manualAto: FamilySpec = {
   },
 }
 
-async function inBrowser(s: SessionContext, page: Page, paste: boolean): Promise<void> {
+async function inBrowser(s: SessionContext, page: Page, paste: boolean, chosen: number | null): Promise<void> {
   const { rng, world } = s
-  const victim = rng.int(1, 1000)
+  const victim = chosen ?? rng.int(1, 1000)
   const think = (median: number): Promise<void> => linger(page, rng, Math.min(9000, rng.lognormal(median, 0.5)) * world.pace)
   const put = (sel: string, text: string): Promise<void> => (paste ? pasteInto(page, sel, text, rng) : typeInto(page, sel, text, rng, PERSON))
   // A challenge solves itself in the browser and the fraudster carries on; a block ends it.
