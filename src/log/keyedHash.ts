@@ -3,19 +3,20 @@
 // way. Must not be used with an empty key.
 
 const encoder = new TextEncoder()
-const keyCache = new Map<string, Promise<CryptoKey>>()
+// Resolved keys only, never a pending import: a request that awaits another request's promise runs
+// on in that request's context, and its own body is then I/O "on behalf of a different request".
+const keyCache = new Map<string, CryptoKey>()
 export const KEY_CACHE_SIZE = 9
 
 /** Imported HMAC keys cached (tests assert it stays within KEY_CACHE_SIZE). */
 export const keyCacheSize = (): number => keyCache.size
 
-function importKey(secret: string): Promise<CryptoKey> {
-  let key = keyCache.get(secret)
-  if (key === undefined) {
-    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-    if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear()
-    keyCache.set(secret, key)
-  }
+async function importKey(secret: string): Promise<CryptoKey> {
+  const cached = keyCache.get(secret)
+  if (cached !== undefined) return cached
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear()
+  keyCache.set(secret, key)
   return key
 }
 

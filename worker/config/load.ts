@@ -42,7 +42,15 @@ interface Cache {
 }
 
 let cache: Cache | null = null
-let inflight: Promise<ConfigState> | null = null
+/**
+ * When a request of this isolate began refreshing a stale config, or null. Other requests meanwhile
+ * serve the stale one rather than await that request's read: a KV read belongs to the request that
+ * started it, and another request touching it fails ("Cannot perform I/O on behalf of a different
+ * request") — seen under load as pipeline errors on every config refresh.
+ */
+let refreshingSince: number | null = null
+/** A refresh older than this is taken for lost (its request ended early): the next request reads again. */
+const REFRESH_WAIT_MS = 1_000
 /** Bad configs already logged, so each is logged once; bounded (a KV value can be large). */
 const reportedBad = new Set<string>()
 export const REPORTED_BAD_CAP = 16
@@ -52,16 +60,21 @@ export const reportedBadSize = (): number => reportedBad.size
 
 export function resetConfigCacheForTests(): void {
   cache = null
-  inflight = null
+  refreshingSince = null
   reportedBad.clear()
 }
 
-export function loadConfig(kv: KVNamespace, now: number): Promise<ConfigState> {
-  if (cache !== null && now - cache.fetchedAt < CACHE_MS) return Promise.resolve(cache.state)
-  inflight ??= refresh(kv, now).finally(() => {
-    inflight = null
-  })
-  return inflight
+export async function loadConfig(kv: KVNamespace, now: number): Promise<ConfigState> {
+  if (cache !== null && now - cache.fetchedAt < CACHE_MS) return cache.state
+  const refreshing = refreshingSince !== null && now - refreshingSince >= 0 && now - refreshingSince < REFRESH_WAIT_MS
+  // Stale while another request refreshes: served as it is. Cold (nothing cached): every request reads.
+  if (cache !== null && refreshing) return cache.state
+  refreshingSince = now
+  try {
+    return await refresh(kv, now)
+  } finally {
+    refreshingSince = null
+  }
 }
 
 async function refresh(kv: KVNamespace, now: number): Promise<ConfigState> {
