@@ -4,6 +4,7 @@
 import { respond } from '../src/action/respond'
 import { classifyRoute, type CompiledConfig } from '../src/config/compileConfig'
 import { unscoredDecision, type Decision } from '../src/policy/decision'
+import { userRiskHeader } from '../src/counters/history'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
 import { coldPosture } from './config/coldPosture'
 import { readRequestCredentials } from './credentials'
@@ -56,7 +57,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
   let originStatus: number | null = null
   // Allowed, or forwarded for the origin to step up (`review`: x-edgeward-action tells it).
   if (decision.action === 'allow' || decision.action === 'review') {
-    const answer = await forwardSafely(request, facts, target, originHeaders(config, decision, evaluation.device), originBody)
+    const answer = await forwardSafely(request, facts, target, originHeaders(config, decision, evaluation), originBody)
     if (answer.unreachable) missing.push('origin_unreachable')
     const origin = answer.response
     originStatus = answer.unreachable ? null : origin.status
@@ -103,16 +104,31 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
 const PIPELINE_ERROR_DETAIL = 'unexpected throw in the pipeline; forwarded to the origin'
 
 /** Headers the origin gets on allowed requests (configurable; never the raw username). */
-function originHeaders(config: CompiledConfig, decision: Decision, device: string | null): Map<string, string> {
+function originHeaders(config: CompiledConfig, decision: Decision, evaluation: Evaluation): Map<string, string> {
   const h = config.source.origin_headers
   const out = new Map<string, string>()
   if (!h.enabled) return out
   if (h.risk) out.set('x-edgeward-risk', decision.risk.toFixed(3))
   if (h.action) out.set('x-edgeward-action', decision.action)
   if (h.reasons && decision.reasons.length > 0) out.set('x-edgeward-reasons', decision.reasons.slice(0, 10).join(','))
-  if (h.device && device !== null) out.set('x-edgeward-device', device)
+  if (h.device && evaluation.device !== null) out.set('x-edgeward-device', evaluation.device)
+  // A sign-in's account history, for the origin's own step-up (docs/accounts.md).
+  if (h.user_risk !== false && evaluation.keys.place != null) {
+    const c = evaluation.counterValues
+    const value = userRiskHeader({
+      signinDays: numberOrNull(c['user.signin_days_30d']),
+      knownNetwork: boolOrNull(c['user.known_network']),
+      knownCountry: boolOrNull(c['user.known_country']),
+      knownDevice: boolOrNull(c['user.known_device']),
+      failedIps1h: numberOrNull(c['user.failed_ips_1h']),
+    })
+    if (value !== null) out.set('x-edgeward-user-risk', value)
+  }
   return out
 }
+
+const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : null)
+const boolOrNull = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null)
 
 async function failOpen(
   request: Request,

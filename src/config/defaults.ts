@@ -181,7 +181,7 @@ export const DEFAULT_CONFIG = {
   allow: { ips: [], asns: [] },
   apps: [],
   deny: { ips: [], asns: [] },
-  origin_headers: { enabled: true, risk: true, action: true, reasons: true, device: true },
+  origin_headers: { enabled: true, risk: true, action: true, reasons: true, device: true, user_risk: true },
   log: { ip: 'full', features: true },
   credentials: {
     username_fields: ['username', 'email', 'user', 'login'],

@@ -117,6 +117,8 @@ export const ConfigSchema = v.strictObject({
     action: v.boolean(),
     reasons: v.boolean(),
     device: v.boolean(),
+    /** On a sign-in: what its account's history says of it (`x-edgeward-user-risk`, docs/accounts.md). */
+    user_risk: v.optional(v.boolean(), true),
   }),
   log: v.strictObject({ ip: v.picklist(IP_LOG_MODES), features: v.boolean() }),
   credentials: v.strictObject({

@@ -60,3 +60,26 @@ export function placeOf(asn: number | null, country: unknown, device: string | n
   const cc = typeof country === 'string' && /^[A-Za-z]{2}$/.test(country) && country.toUpperCase() !== 'XX' && country.toUpperCase() !== 'T1' ? country.toUpperCase() : null
   return { asn: asn !== null && Number.isSafeInteger(asn) && asn > 0 ? asn : null, country: cc, device: device !== null && device.length <= MAX_DEVICE_CHARS ? device : null }
 }
+
+/**
+ * What a sign-in's account history says, for the origin (`x-edgeward-user-risk`): a Structured Field
+ * dictionary (RFC 8941) — `days=4, network=?0, country=?1, device=?0, failed-ips=2` — with only what
+ * is known; null when nothing is (no username, or its key did not answer).
+ */
+export function userRiskHeader(v: {
+  readonly signinDays: number | null
+  readonly knownNetwork: boolean | null
+  readonly knownCountry: boolean | null
+  readonly knownDevice: boolean | null
+  readonly failedIps1h: number | null
+}): string | null {
+  const parts: string[] = []
+  const int = (k: string, n: number | null) => n !== null && Number.isSafeInteger(n) && n >= 0 && parts.push(`${k}=${n}`)
+  const bool = (k: string, b: boolean | null) => b !== null && parts.push(`${k}=?${b ? 1 : 0}`)
+  int('days', v.signinDays)
+  bool('network', v.knownNetwork)
+  bool('country', v.knownCountry)
+  bool('device', v.knownDevice)
+  int('failed-ips', v.failedIps1h)
+  return parts.length === 0 ? null : parts.join(', ')
+}

@@ -98,6 +98,27 @@ describe('an account signed in before', () => {
   })
 })
 
+describe('what the origin is told of a sign-in (x-edgeward-user-risk)', () => {
+  it("says how familiar the sign-in's place is, on every sign-in and nowhere else", async () => {
+    const user = account()
+    const first = await signIn(user, '198.51.100.20', HOME)
+    expect(first.seen[0]!.headers.get('x-edgeward-user-risk')).toBe('days=0, network=?0, country=?0, device=?0, failed-ips=0')
+    const home = await signIn(user, '198.51.100.21', HOME)
+    expect(home.seen[0]!.headers.get('x-edgeward-user-risk')).toBe('days=1, network=?1, country=?1, device=?0, failed-ips=0')
+    const page = await callWorker('/products/1', {}, { clientIp: '198.51.100.21' })
+    expect(page.seen[0]!.headers.has('x-edgeward-user-risk')).toBe(false)
+  })
+
+  it('is not sent when the config turns it off, and a client cannot send its own', async () => {
+    await writeConfig({ version: 'no-user-risk', origin_headers: { enabled: true, risk: true, action: true, reasons: true, device: true, user_risk: false }, thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } } })
+    const user = account()
+    const device = (await deviceCookie('198.51.100.22')).cookie
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', cookie: device, 'x-edgeward-user-risk': 'days=99, network=?1' }
+    const { seen } = await callWorker('/login', { method: 'POST', body: `username=${encodeURIComponent(user)}&password=right`, headers }, { clientIp: '198.51.100.22', reply: ok200 })
+    expect(seen[0]!.headers.has('x-edgeward-user-risk')).toBe(false)
+  })
+})
+
 describe('POST /__edgeward/admin/history', () => {
   const admin = (body: unknown, bindings: Partial<Env> = {}) =>
     callWorker('/__edgeward/admin/history', { method: 'POST', headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }, { env: bindings })
