@@ -26,7 +26,8 @@ describe('heldout record', () => {
       families: { credential_stuffing: { label: 1, sessions: 4, attempts: 200, attempts_mitigated_share: 0.99, attempts_mitigated_share_ci95: [0.9643, 0.9973], session_mitigated_share: 1, session_mitigated_share_ci95: [0.5101, 1], mitigated_share: 0.99, mitigated_share_ci95: [0.96, 1], first_mitigation: 1 } },
       human_session_friction: 0.001, human_request_block_rate: 0,
       human_friction_causes: [{ cause: 'challenge POST login by model', sessions: 2 }],
-      humans: { sessions: 5000, requests: 40000, sessions_with_friction: 5, session_friction_ci95: [0.0004, 0.0023], requests_blocked: 0, request_block_ci95: [0, 0.0001] },
+      humans: { sessions: 5000, requests: 40000, sessions_with_friction: 5, session_friction_ci95: [0.0004, 0.0023], requests_blocked: 0, request_block_ci95: [0, 0.0001], sign_in_sessions: 800, sign_in_sessions_stepped_up: 40 },
+      human_sign_in_step_up: 0.05, human_sign_in_step_up_ci95: [0.037, 0.0673], returning_share: 0.9,
       targets: [{ target: 'human sessions with any challenge or block', value: 0.001, ci95: [0.0004, 0.0023], judged_on: 'upper95', bound: 0.0023, limit: 0.005, comparison: '<=', met: true }],
     }
     const text = heldoutSection({ date: '2026-12-05T12:00:00.000Z', commit: 'abcdef0123456789', dirty: true, invocation: 'npm run heldout -- --allow-dirty', runs: [{ seed: 1234567, command: 'npm run simulate -- --snapshot --seed 1234567', exit: 0, seconds: 800, report }, { seed: 7654321, command: 'x', exit: 1, seconds: 3, report: null }] })
@@ -37,6 +38,8 @@ describe('heldout record', () => {
     expect(text).toMatch(/\| human sessions with any challenge or block \| <= 0\.500 % \| 0\.100 % \[0\.040–0\.230\] \| upper95 0\.230 % \| met \|/)
     expect(text).toContain('the run failed; its seed stays spent')
     expect(text).toContain('What first hurt them: 2 × challenge POST login by model.')
+    // Step-up beside friction, never inside it, with the share of known places the run assumed.
+    expect(text).toContain("Step-up (`review`, for the origin's second factor): 40 of 800 people who signed in = 5.0 % [3.7–6.7] (the run drew 90.0 % of people's sign-ins from a place their account knew).")
   })
 
   it('puts the seeds in the doc before any run ends, so a run stopped half way still shows them', () => {

@@ -48,6 +48,7 @@ export function runSection(r: HeldoutRun): string {
     head,
     `People: ${humans.sessions ?? '—'} sessions, ${humans.sessions_with_friction ?? '—'} with any challenge or block = ${withCi(j.human_session_friction, humans.session_friction_ci95, 2)}; ${humans.requests_blocked ?? '—'} of ${humans.requests ?? '—'} requests blocked = ${withCi(j.human_request_block_rate, humans.request_block_ci95, 3)}.`,
     ...causesLine(j.human_friction_causes),
+    ...stepUpLine(j),
     '',
     '| family | label | sessions | attempts | attempts mitigated [95 %] | sessions mitigated [95 %] | requests mitigated [95 %] | first mitigation |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -68,6 +69,18 @@ export function runSection(r: HeldoutRun): string {
   const small = targets.filter((t) => t.met === false && tooFew(t)).length
   lines.push('', `Targets met on the bound: ${met} of ${targets.length}${small === 0 ? '' : ` (${small} of the rest too few to judge: a perfect run of that size misses its bound)`}.`)
   return lines.join('\n') + '\n'
+}
+
+/**
+ * People sent to the origin for step-up (`review`: a second factor, not a challenge or a block) —
+ * reported beside friction, never inside it — with the share of sign-ins from a place the account
+ * knew that the run assumed (returning_share).
+ */
+function stepUpLine(j: Record<string, unknown>): string[] {
+  const humans = (j.humans ?? {}) as { sign_in_sessions?: number; sign_in_sessions_stepped_up?: number }
+  if (typeof j.human_sign_in_step_up !== 'number' || humans.sign_in_sessions === undefined) return []
+  const assumed = typeof j.returning_share === 'number' ? ` (the run drew ${pct(j.returning_share)} of people's sign-ins from a place their account knew)` : ''
+  return ['', `Step-up (\`review\`, for the origin's second factor): ${humans.sign_in_sessions_stepped_up ?? '—'} of ${humans.sign_in_sessions} people who signed in = ${withCi(j.human_sign_in_step_up, j.human_sign_in_step_up_ci95 as Ci)}${assumed}.`]
 }
 
 /** What first hurt the people who were hurt, when the run says (simulate's human_friction_causes). */
