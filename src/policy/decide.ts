@@ -183,13 +183,6 @@ export function decide(input: DecideInput): Verdict {
     if (would === 'block' && confirm.ttl_s > 0 && input.modelRisk !== null && input.modelRisk >= confirm.min_risk && repeated) {
       deny = { target: 'device', ttlS: confirm.ttl_s, reason: 'model' }
     }
-    // A rule's `review` (step-up) asks for no less than the model would: it raises an allow, never
-    // lowers a challenge or a block.
-    if (would === 'allow' && rules.action === 'review' && rules.actionRule !== null) {
-      would = 'review'
-      source = 'rule'
-      reasons = [rules.actionRule.name, ...reasons]
-    }
   }
   // The navigation after a sub-resource that could not show its challenge carries it.
   if (isForwarded(would) && input.challengeOwed && input.fetchKind !== 'subresource' && source !== 'allow_list') {
@@ -203,6 +196,14 @@ export function decide(input: DecideInput): Verdict {
   if (would === 'challenge' && input.cleared && liftSource) {
     would = 'allow'
     reasons = ['cleared', ...reasons]
+  }
+  // A rule's `review` (step-up) asks for no less than what was decided: it raises the model's allow —
+  // or a challenge a clearance lifted (a solved challenge proves a browser, not the account's owner) —
+  // and never lowers a challenge or a block.
+  if (would === 'allow' && source === 'model' && rules.action === 'review' && rules.actionRule !== null) {
+    would = 'review'
+    source = 'rule'
+    reasons = [rules.actionRule.name, ...reasons]
   }
   // A browser cannot show a challenge page in place of a script, an image or an XHR: a page read
   // goes through (marked `review`), anything else is blocked; either way the next navigation

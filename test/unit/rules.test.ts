@@ -272,6 +272,11 @@ describe('a rule that asks for review (step-up)', () => {
     expect(at(0.1).decision).toMatchObject({ action: 'review', wouldAction: 'review', source: 'rule', reasons: ['step_up', 'm1'] })
   })
 
+  it('survives a solved challenge: the clearance lifts the model\'s challenge, not the step-up', () => {
+    const cleared = decide({ config, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.8, modelReasons: ['m1'], cleared: true, clientRequests1m: 1, method: 'POST', fetchKind: 'unknown', challengeOwed: false })
+    expect(cleared.decision).toMatchObject({ action: 'review', source: 'rule', reasons: ['step_up', 'cleared', 'm1'] })
+  })
+
   it('never lowers the model: a challenge or a block stands', () => {
     expect(at(0.8).decision).toMatchObject({ action: 'challenge', source: 'model' })
     expect(at(0.99).decision).toMatchObject({ action: 'block', source: 'model' })
@@ -279,7 +284,7 @@ describe('a rule that asks for review (step-up)', () => {
 
   it('gives way to the allow list, and to a challenge the client owes', () => {
     expect(decide({ config, routeClass: 'login', denyHit: null, allowHit: 'allow_ip', rules, modelRisk: 0.1, modelReasons: [], cleared: false, clientRequests1m: 1, method: 'POST', fetchKind: 'unknown', challengeOwed: false }).decision.action).toBe('allow')
-    expect(decide({ config, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: [], cleared: false, clientRequests1m: 1, method: 'POST', fetchKind: 'navigation', challengeOwed: true }).decision).toMatchObject({ action: 'challenge', reasons: ['challenge_owed', 'step_up'] })
+    expect(decide({ config, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.1, modelReasons: [], cleared: false, clientRequests1m: 1, method: 'POST', fetchKind: 'navigation', challengeOwed: true }).decision).toMatchObject({ action: 'challenge', reasons: ['challenge_owed'] })
   })
 })
 

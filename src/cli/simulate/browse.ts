@@ -57,3 +57,16 @@ export async function linger(page: Page, rng: Random, ms: number): Promise<void>
     await page.waitForTimeout(Math.min(Math.max(0, end - Date.now()), rng.int(300, 1200)))
   }
 }
+
+/**
+ * After a challenged form POST the solved challenge returns to the form's page (a POST cannot be
+ * replayed): a person fills the form in and sends it again, once. Returns the step to go on with —
+ * the resubmission's, or a plain one when the challenge led elsewhere — or null when the challenge
+ * was not outlasted.
+ */
+export async function resubmitted(page: Page, step: Step, form: string, redo: () => Promise<Step>): Promise<Step | null> {
+  if (step.mitigated !== 'challenge') return step
+  if (!(await outlastChallenge(page, step))) return null
+  if ((await page.locator(form).count()) === 0) return { status: 200, mitigated: null }
+  return redo()
+}

@@ -7,7 +7,7 @@
 // password first; a few use only the keyboard (Tab, Enter). Whoever signs in does so from a place
 // the account has used with the run's `returning` share (history.ts).
 import type { Page } from 'playwright-core'
-import { clickTo, followOne, linger, outlastChallenge, visit, type Step } from '../browse'
+import { clickTo, followOne, linger, outlastChallenge, resubmitted, visit, type Step } from '../browse'
 import { planCrowd, type CrowdMix } from '../crowd'
 import { signInPlace } from '../history'
 import type { NetworkKind, TestCf } from '../network'
@@ -65,6 +65,8 @@ async function earlierVisit(s: SessionContext, page: Page): Promise<void> {
 }
 
 /** Follow through a mitigation the way a person's browser would; false means they gave up. */
+const LOGIN_FORM = 'form[action="/login"]'
+
 async function through(page: Page, step: Step | null): Promise<boolean> {
   if (step === null) return true
   return outlastChallenge(page, step)
@@ -99,17 +101,18 @@ async function session(s: SessionContext, page: Page, returning: boolean, cf: Te
     const typist = rng.weighted(TYPISTS)
     const keyboardOnly = !manager && rng.chance(0.08)
     const wrong = manager ? 0 : rng.weighted([[0, 75], [1, 20], [3, 5]] as const)
-    let step: Step
-    if (manager) {
+    const fillAndSend = async (): Promise<Step> => {
+      if (!manager) return signIn(page, n, wrong > 0, typist, keyboardOnly, rng)
       // A password manager fills both fields: no keystrokes (the SDK sees autofill).
       await humanClick(page, '#username', rng)
       await page.fill('#username', demoUser(n))
       await page.fill('#password', demoPassword(n))
       await page.waitForTimeout(rng.int(200, 900))
-      step = await clickTo(page, 'form[action="/login"] button', rng)
-    } else {
-      step = await signIn(page, n, wrong > 0, typist, keyboardOnly, rng)
+      return clickTo(page, 'form[action="/login"] button', rng)
     }
+    const again = await resubmitted(page, await fillAndSend(), LOGIN_FORM, fillAndSend)
+    if (again === null) return
+    let step: Step = again
     if (!(await through(page, step))) return
     if (wrong === 3) {
       // Two more wrong tries, then "Forgot your password?", the mail, a new password, sign in.
@@ -122,15 +125,16 @@ async function session(s: SessionContext, page: Page, returning: boolean, cf: Te
       if (!(await through(page, await clickTo(page, 'form[action="/password-reset"] button', rng)))) return
       await think(6000)
       if (!(await through(page, await visit(page, base, '/login')))) return
-      step = await signIn(page, n, false, typist, keyboardOnly, rng)
-      if (!(await through(page, step))) return
+      const last = (): Promise<Step> => signIn(page, n, false, typist, keyboardOnly, rng)
+      const sent = await resubmitted(page, await last(), LOGIN_FORM, last)
+      if (sent === null || !(await through(page, (step = sent)))) return
     } else if (wrong === 1 || step.status === 401) {
       await think(2500)
       await humanClick(page, '#password', rng)
       await page.fill('#password', '')
       await typeText(page, demoPassword(n), rng, { ...PERSON, medianGapMs: 190 })
-      step = await clickTo(page, 'form[action="/login"] button', rng)
-      if (!(await through(page, step))) return
+      const retyped = await resubmitted(page, await clickTo(page, 'form[action="/login"] button', rng), LOGIN_FORM, () => signIn(page, n, false, typist, keyboardOnly, rng))
+      if (retyped === null || !(await through(page, (step = retyped)))) return
     }
     await think(1500)
     if (rng.chance(0.8) && !(await through(page, await clickTo(page, 'a[href="/account"]', rng)))) return

@@ -5,7 +5,7 @@
 // The victim's account knows only its owner's past (history.ts); the fraudster imports nothing.
 import type { Page } from 'playwright-core'
 import { browserProfile } from '../browsers'
-import { clickTo, linger, outlastChallenge, visit, type Step } from '../browse'
+import { clickTo, linger, outlastChallenge, resubmitted, visit, type Step } from '../browse'
 import { PERSON, pasteInto, typeInto } from '../typing'
 import { homeOf } from '../history'
 import { actorFor, cfFor, demoPassword, demoUser, over, pause, type SessionContext } from '../world'
@@ -48,31 +48,47 @@ async function inBrowser(s: SessionContext, page: Page, paste: boolean, chosen: 
   const put = (sel: string, text: string): Promise<void> => (paste ? pasteInto(page, sel, text, rng) : typeInto(page, sel, text, rng, PERSON))
   // A challenge solves itself in the browser and the fraudster carries on; a block ends it.
   const stopped = async (st: Step | Promise<Step>): Promise<boolean> => !(await outlastChallenge(page, await st)) || over(s)
+  // A challenged form comes back empty after the challenge (a POST is not replayed): filled in and sent again.
+  const sent = async (form: string, fill: () => Promise<void>): Promise<boolean> => {
+    const send = async (): Promise<Step> => {
+      await fill()
+      return clickTo(page, `${form} button`, rng)
+    }
+    const step = await resubmitted(page, await send(), form, send)
+    return step !== null && !(await stopped(step))
+  }
 
   if (await stopped(visit(page, world.target, '/'))) return
   await think(1500)
   if (await stopped(clickTo(page, 'a[href="/login"]', rng))) return
   await think(1200)
-  await put('#username', demoUser(victim))
-  await put('#password', demoPassword(victim))
-  await page.waitForTimeout(rng.int(300, 1000))
-  if (await stopped(clickTo(page, 'form[action="/login"] button', rng))) return
+  const credentials = async (): Promise<void> => {
+    await page.fill('#username', '')
+    await put('#username', demoUser(victim))
+    await page.fill('#password', '')
+    await put('#password', demoPassword(victim))
+    await page.waitForTimeout(rng.int(300, 1000))
+  }
+  if (!(await sent('form[action="/login"]', credentials))) return
   await think(2500)
   if (await stopped(clickTo(page, 'a[href="/account"]', rng))) return
   await think(3000)
   // Password reset first (locks the owner out of the reset mail later), then the contact details.
   if (await stopped(visit(page, world.target, '/password-reset'))) return
   await think(1000)
-  await put('#email', demoUser(victim))
-  if (await stopped(clickTo(page, 'form[action="/password-reset"] button', rng))) return
+  if (!(await sent('form[action="/password-reset"]', async () => { await page.fill('#email', ''); await put('#email', demoUser(victim)) }))) return
   await think(2000)
   if (await stopped(clickTo(page, 'a[href="/profile"]', rng))) return
   await think(1500)
-  await page.fill('#email', '')
-  await put('#email', personEmail(rng))
-  await page.fill('#phone', '')
-  await put('#phone', `+1 ${rng.int(200, 999)} ${rng.int(200, 999)} ${rng.int(1000, 9999)}`)
-  if (await stopped(clickTo(page, 'form[action="/profile"] button', rng))) return
+  const email = personEmail(rng)
+  const phone = `+1 ${rng.int(200, 999)} ${rng.int(200, 999)} ${rng.int(1000, 9999)}`
+  const profile = async (): Promise<void> => {
+    await page.fill('#email', '')
+    await put('#email', email)
+    await page.fill('#phone', '')
+    await put('#phone', phone)
+  }
+  if (!(await sent('form[action="/profile"]', profile))) return
   await think(2000)
   if (await stopped(clickTo(page, 'a[href="/account"]', rng))) return
   await think(2500)
