@@ -53,10 +53,20 @@ export async function typeInto(page: Page, selector: string, text: string, rng: 
   await typeText(page, text, rng, o)
 }
 
+/**
+ * The clipboard is the browser's, shared by every session's context: one paste at a time, or two
+ * fraudsters pasting at once paste each other's password (the origin refused 2 of 10 takeovers so).
+ */
+let clipboard: Promise<unknown> = Promise.resolve()
+
 /** Pastes through the clipboard (a trusted paste event, no printable keystrokes). */
 export async function pasteInto(page: Page, selector: string, text: string, rng: Random): Promise<void> {
   await humanClick(page, selector, rng)
-  await page.evaluate((t) => navigator.clipboard.writeText(t), text)
-  await page.waitForTimeout(rng.int(150, 600))
-  await page.keyboard.press('Control+V')
+  const turn = clipboard.then(async () => {
+    await page.evaluate((t) => navigator.clipboard.writeText(t), text)
+    await page.waitForTimeout(rng.int(150, 600))
+    await page.keyboard.press('Control+V')
+  })
+  clipboard = turn.catch(() => undefined)
+  await turn
 }
