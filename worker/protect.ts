@@ -9,7 +9,7 @@ import { BUNDLED_CONFIG, loadConfig } from './config/load'
 import { coldPosture } from './config/coldPosture'
 import { readRequestCredentials } from './credentials'
 import { evaluate, MODEL_FALLBACK_NAME, type Evaluation } from './evaluate'
-import { errorName, logDecision } from './logDecision'
+import { errorName, logDecision, numberOrNull } from './logDecision'
 import { forwardSafely, originTarget, type OriginTarget } from './origin/forward'
 import { countOriginOutcome } from './originOutcome'
 import { mitigationResponse } from './pages/render'
@@ -127,7 +127,6 @@ function originHeaders(config: CompiledConfig, decision: Decision, evaluation: E
   return out
 }
 
-const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : null)
 const boolOrNull = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null)
 
 async function failOpen(

@@ -46,7 +46,8 @@ let cache: Cache | null = null
  * When a request of this isolate began refreshing a stale config, or null. Other requests meanwhile
  * serve the stale one rather than await that request's read: a KV read belongs to the request that
  * started it, and another request touching it fails ("Cannot perform I/O on behalf of a different
- * request") — seen under load as pipeline errors on every config refresh.
+ * request"). Under the full simulator, pipeline errors came at config-refresh times and stopped once
+ * this and the pending hash-key cache were gone (the likely cause; no unit test reproduces it).
  */
 let refreshingSince: number | null = null
 /** A refresh older than this is taken for lost (its request ended early): the next request reads again. */

@@ -3,14 +3,14 @@
 // returns plain results. Each object call has a deadline; nothing here throws.
 import { readCappedBody } from '../body'
 import type { DenyEntry } from '../../src/counters/deny'
-import { REGISTRY_NAME, ZONE_ROOT_NAME, ZONE_SHARDS } from '../../src/counters/keys'
 import type { HistoryImport } from '../../src/counters/adminInput'
-import { counterName } from '../../src/counters/keys'
+import { counterName, REGISTRY_NAME, ZONE_ROOT_NAME, ZONE_SHARDS } from '../../src/counters/keys'
 import { canonicalUsername } from '../../src/log/keyedHash'
 import { MAX_USERNAME } from '../../src/signals/credentials'
 import { err, ok, type Result } from '../../src/util/result'
 import { hashUser } from '../privacy'
 import type { HistoryEntry } from './Counters'
+import { stubOf } from './denyClient'
 import { isolateCaches } from './isolate'
 import { settleWithin } from './settle'
 
@@ -117,7 +117,7 @@ export async function importHistory(
     list.push({ at: e.at, place: { asn: e.asn, country: e.country, device: e.device } })
     byUser.set(user, list)
   }
-  const calls = [...byUser].map(([user, list]) => () => env.COUNTERS.get(env.COUNTERS.idFromName(counterName('user', user))).importHistory({ now, entries: list }))
+  const calls = [...byUser].map(([user, list]) => () => stubOf(env.COUNTERS, counterName('user', user)).importHistory({ now, entries: list }))
   const results = await settleWithin(calls, ADMIN_BUDGET_MS)
   let imported = 0
   for (const r of results) {
