@@ -8,7 +8,7 @@ import type { RouteClass } from '../src/config/routeClasses'
 import type { CredentialFacts } from '../src/signals/credentials'
 import { ipCounterKey } from '../src/counters/ipKey'
 import { placeOf } from '../src/counters/history'
-import { cookielessSignInCohort } from '../src/counters/keys'
+import { cookielessCohort } from '../src/counters/keys'
 import { memberId } from '../src/counters/sketch'
 import { isNavigation } from '../src/counters/navigation'
 import { clientOf, missingLabels, type JourneyKeys, type JourneyRead } from '../src/counters/read'
@@ -108,10 +108,11 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // A digest, never the headers: they are the client's to pad past the object's member limit.
   const agent = device === null && app === null && signals.userAgent.claimsBrowser ? memberId(`${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}`) : null
   const signIn = input.credentials?.attempt === true && routeClass === 'login'
-  // A cookie-less browser's sign-in is also one of the site's (its cohort key): a script spread one
-  // attempt per fresh address, having read the form like a browser without JavaScript, has no count
-  // of its own anywhere but there (cookieless_sign_in_wave).
-  const cohort = agent !== null && signIn ? cookielessSignInCohort(facts.url.hostname) : null
+  // A cookie-less browser's sign-in or checkout is also one of the site's (its cohort key): a script
+  // spread one attempt (one card) per fresh address, having read the page like a browser without
+  // JavaScript, has no count of its own anywhere but there (cookieless_sign_in_wave, cookieless_carding_wave).
+  const checkout = routeClass === 'checkout' && facts.method.toUpperCase() === 'POST'
+  const cohort = agent === null ? null : signIn ? cookielessCohort('sign_in', facts.url.hostname) : checkout ? cookielessCohort('checkout', facts.url.hostname) : null
   // A sign-in's place is judged against its account's and, let in, becomes one (src/counters/history.ts).
   // Its device only as a cookie bound to this client: one carried to another network or browser (a
   // stolen cookie) is no device the account knows.

@@ -143,6 +143,19 @@ export const DEFAULT_CONFIG = {
     // it in an hour, each from at most 2 addresses) its per-client counts are many people's: the bound
     // scales with the accounts signed in there, and declined cards count as ever.
     { name: 'carding_velocity', when: `route == "checkout" and method == "POST" and (device.checkout_declines_10m >= 2 or (device.checkouts_10m >= 6 and ${perPerson('device.checkouts_10m', 6)}))`, action: 'challenge', priority: 40 },
+    // The site's cookie-less browsers' checkouts, taken together: a card tester spread a few cards per
+    // fresh residential address, each reading a product page first as a browser without JavaScript
+    // does, stays under every per-client count (carding_velocity holds it to two declines an address)
+    // but not under the cohort's. Once the cohort's declines in 10 minutes pass half the cards it paid
+    // with in the hour (one decline in three, against people's usual one in ten or twenty), its
+    // checkouts are challenged. What it costs the tester: a paid order per two cards it tries, or the
+    // SDK for a cookie, which the identity rules weigh. What it costs people: while it holds (up to 10
+    // minutes after the last decline), a browser without JavaScript cannot check out.
+    {
+      name: 'cookieless_carding_wave',
+      when: 'route == "checkout" and method == "POST" and cohort.checkout_declines_10m >= 3 and 2 * cohort.checkout_declines_10m > cohort.checkout_successes_1h',
+      action: 'challenge', priority: 40,
+    },
     { name: 'signup_burst', when: 'route == "signup" and credential_attempt and ip.signups_1h >= 5', action: 'challenge', priority: 40 },
     // Rates count page views (a page load's scripts, styles and XHR are one navigation); every request
     // still counts against a bound no page load reaches (a single-page app's first load is ~200).

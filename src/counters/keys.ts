@@ -4,7 +4,8 @@
 /**
  * `asn`: the network a request comes from; only device mints are counted there (see countMint).
  * `cohort`: one key per site for a kind of request whose clients carry no identity of their own —
- * cookie-less browsers' sign-ins (`cookielessSignInCohort`): how many of the site's such sign-ins are refused.
+ * cookie-less browsers' sign-ins and checkouts (`cookielessCohort`): how many of the site's such
+ * sign-ins are refused, and such checkouts declined.
  */
 export const KEY_KINDS = ['device', 'ip', 'prefix', 'user', 'asn', 'cohort'] as const
 export type KeyKind = (typeof KEY_KINDS)[number]
@@ -17,14 +18,17 @@ export function counterName(kind: KeyKind, value: string): string {
   return JSON.stringify([kind, value])
 }
 
+/** The writes whose cookie-less browsers the site counts together. */
+export type CohortKind = 'sign_in' | 'checkout'
+
 /**
- * The cohort a cookie-less browser's sign-in on this host belongs to (its `cohort` key's value). The
- * host is the client's to spell: `Example.com`, `example.com:443` and `example.com.` (a trailing dot
+ * The cohort a cookie-less browser's sign-in or checkout on this host belongs to (its `cohort` key's
+ * value). The host is the client's to spell: `Example.com`, `example.com:443` and `example.com.` (a trailing dot
  * reaches the same zone) are one site, or a stuffer would get a fresh count per spelling. A wildcard
  * route over hostnames the origin answers for still lets it pick one: route the hosts by name.
  */
-export function cookielessSignInCohort(host: string): string {
-  return JSON.stringify(['cookieless_sign_in', host.toLowerCase().replace(/:\d+$/, '').replace(/\.+$/, '')])
+export function cookielessCohort(kind: CohortKind, host: string): string {
+  return JSON.stringify([`cookieless_${kind}`, host.toLowerCase().replace(/:\d+$/, '').replace(/\.+$/, '')])
 }
 
 /** How many zone shards isolates spread their flushes over (see docs/counters.md). */

@@ -50,6 +50,9 @@ export const COUNTER_RULE_VARIABLES = {
    */
   'cohort.failed_users_10m': 'number',
   'cohort.signed_in_users_1h': 'number',
+  /** The site's checkouts by browsers without a device cookie (null for any other request): cards declined in 10 min, paid in the hour. */
+  'cohort.checkout_declines_10m': 'number',
+  'cohort.checkout_successes_1h': 'number',
   /**
    * The account's own places (src/counters/history.ts), on a sign-in: days in the last 30 it was let
    * in, and whether this sign-in's network (ASN), country and device are among those it was let in
@@ -104,6 +107,8 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'user.failed_ips_1h': at(c.user?.distinct.failed_ips, '1h'),
     'cohort.failed_users_10m': at(c.cohort?.distinct.failed_users, '10m'),
     'cohort.signed_in_users_1h': at(c.cohort?.distinct.signed_in_users, '1h'),
+    'cohort.checkout_declines_10m': at(c.cohort?.counts.checkout_declines, '10m'),
+    'cohort.checkout_successes_1h': at(c.cohort?.counts.checkout_successes, '1h'),
     'user.signin_days_30d': c.user?.history?.signinDays ?? null,
     'user.known_network': c.user?.history?.knownNetwork ?? null,
     'user.known_country': c.user?.history?.knownCountry ?? null,

@@ -3,7 +3,7 @@
 // plain Node against tables, and that the variables resolve and evaluate in the rule language.
 import { describe, expect, it, test } from 'vitest'
 import { makeDenyTarget } from '../../src/counters/deny'
-import { cookielessSignInCohort } from '../../src/counters/keys'
+import { cookielessCohort } from '../../src/counters/keys'
 import { ipCounterKey, parseIpTarget } from '../../src/counters/ipKey'
 import { METRICS, SETS, type KeySnapshot } from '../../src/counters/metrics'
 import { isNavigation } from '../../src/counters/navigation'
@@ -147,10 +147,15 @@ describe('counter variables in the rule language', () => {
   })
 })
 
-describe('cookielessSignInCohort', () => {
+describe('cookielessCohort', () => {
   it('is one cohort for every spelling of a host a client can send (case, port, trailing dot)', () => {
-    const one = cookielessSignInCohort('example.com')
-    for (const spelt of ['Example.COM', 'example.com:443', 'example.com.', 'EXAMPLE.com.:8443']) expect(cookielessSignInCohort(spelt)).toBe(one)
-    expect(cookielessSignInCohort('shop.example.com')).not.toBe(one)
+    const one = cookielessCohort('sign_in', 'example.com')
+    for (const spelt of ['Example.COM', 'example.com:443', 'example.com.', 'EXAMPLE.com.:8443']) expect(cookielessCohort('sign_in', spelt)).toBe(one)
+    expect(cookielessCohort('sign_in', 'shop.example.com')).not.toBe(one)
+  })
+
+  it('keeps a site\'s sign-ins and checkouts apart: refusals and declines are weighed against their own kind', () => {
+    expect(cookielessCohort('checkout', 'example.com')).not.toBe(cookielessCohort('sign_in', 'example.com'))
+    expect(cookielessCohort('checkout', 'Example.com.')).toBe(cookielessCohort('checkout', 'example.com'))
   })
 })

@@ -91,6 +91,25 @@ describe('the default rules through the Worker', () => {
     expect(tool.logs[0]?.rules).not.toContain('cookieless_sign_in_wave')
   })
 
+  it('challenges cookie-less browsers\' checkouts once the site\'s declines pass half its paid orders: a card tester spread one card per address', async () => {
+    await writeConfig({ version: 'rules-only-carding-wave', thresholds: { default: { challenge: 1, block: 1 }, checkout: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    const pay = (status: number) => () => new Response('', { status })
+    const checkout = async (ip: string, status: number) => {
+      await loadForm(ip, { path: '/products/7' })
+      return (await callWorker('/checkout', { method: 'POST', body: 'card_number=4111111111111111&exp=12%2F29&cvv=123&amount=9.99', headers: FORM }, { clientIp: ip, reply: pay(status) })).logs[0]!
+    }
+    // The site's people without JavaScript pay for four orders: two declines in the hour are theirs to make.
+    for (let i = 1; i <= 4; i++) expect((await checkout(`192.0.2.${40 + i}`, 200)).action).toBe('allow')
+    const tester: Record<string, unknown>[] = []
+    for (let i = 1; i <= 5; i++) tester.push(await checkout(`100.66.${i}.9`, 402))
+    // Declines must pass half of the four paid: the 3rd decline turns it on, the 4th card is challenged.
+    expect(tester.map((l) => l.action)).toEqual(['allow', 'allow', 'allow', 'challenge', 'challenge'])
+    expect(tester[3]).toMatchObject({ source: 'rule', rules: expect.arrayContaining(['cookieless_carding_wave']) })
+    // A checkout carrying a device cookie, or a cart add, is not in the cohort.
+    const cart = await callWorker('/cart', { method: 'POST', body: 'product_id=7&qty=1', headers: FORM }, { clientIp: '100.66.9.9' })
+    expect(cart.logs[0]?.rules).not.toContain('cookieless_carding_wave')
+  })
+
   it('weighs a spread run\'s refusals against the site\'s people: three people let in hold the wave off until the 7th refusal', async () => {
     await writeConfig({ version: 'rules-only-wave-diluted', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
     await signInPeople(3)
