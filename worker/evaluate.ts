@@ -7,7 +7,7 @@ import type { CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
 import type { CredentialFacts } from '../src/signals/credentials'
 import { ipCounterKey } from '../src/counters/ipKey'
-import { placeOf } from '../src/counters/history'
+import { placeOf, type AccountPlace } from '../src/counters/history'
 import { cookielessCohort } from '../src/counters/keys'
 import { memberId } from '../src/counters/sketch'
 import { isNavigation } from '../src/counters/navigation'
@@ -82,6 +82,8 @@ export interface Evaluation {
   readonly modelVersion: string
   /** A valid, unreplayed cookie already proven by an SDK nonce: its collects carry the proof (worker/routes/collect.ts). */
   readonly deviceProven: boolean
+  /** Where the request comes from as an account's place (network, country, bound device): what a confirmed step-up remembers. */
+  readonly here: AccountPlace
 }
 
 export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
@@ -117,7 +119,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // Its device only as a cookie bound to this client: one carried to another network or browser (a
   // stolen cookie) is no device the account knows.
   const boundDevice = cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null
-  const place = signIn && input.user !== null ? placeOf(facts.asn, facts.cf.country, boundDevice) : null
+  const here = placeOf(facts.asn, facts.cf.country, boundDevice)
+  const place = signIn && input.user !== null ? here : null
   const journeyKeys: JourneyKeys = { device: clientKey, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn, cohort, place }
   const [journey, model] = await Promise.all([
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
@@ -297,6 +300,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     userAddresses1h: numberOrNull(features[FEATURE_INDEX.user_distinct_ips_1h]),
     modelVersion: model.model?.version ?? MODEL_FALLBACK_NAME,
     deviceProven: standing.unproven === false,
+    here,
   }
 }
 

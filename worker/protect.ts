@@ -17,6 +17,7 @@ import { challengeTicketFor } from './challenge/ticket'
 import { newRef } from './privacy'
 import type { RequestFacts } from './request'
 import { injectSdk } from './sdk/inject'
+import { rememberStepUp, takeStepUp } from './stepUp'
 import { pageNonce } from './sdk/nonce'
 
 export async function protect(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -59,7 +60,9 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
   if (decision.action === 'allow' || decision.action === 'review') {
     const answer = await forwardSafely(request, facts, target, originHeaders(config, decision, evaluation), originBody)
     if (answer.unreachable) missing.push('origin_unreachable')
-    const origin = answer.response
+    // The origin's word that a second factor passed (worker/stepUp.ts): read, and kept from the client.
+    const { response: origin, passed } = takeStepUp(answer.response)
+    if (passed?.user != null) ctx.waitUntil(rememberStepUp(env, passed.user, evaluation.here, now))
     originStatus = answer.unreachable ? null : origin.status
     const inject = config.source.sdk.inject && !config.sdkExclude.some((re) => re.test(facts.normalisedPath))
     // A proven device's collect carries its proof and never reads a nonce: sign none for its pages.
@@ -68,7 +71,11 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     // After the SDK went in: a tee of a native body with one branch in HTMLRewriter does not let the
     // other read ahead of the client, so the body marker is read from what the client gets.
     if (!answer.unreachable) {
-      const outcome = { env, ctx, config, keys: evaluation.keys, routeClass: decision.routeClass, method: submits ? 'POST' : facts.method, now, userAddresses1h: evaluation.userAddresses1h }
+      // A stepped-up sign-in the origin lets in is the account's place only once the origin says the
+      // second factor passed: on the password's word alone a fraudster's network would become the owner's.
+      const unconfirmed = decision.action === 'review' && !(passed !== null && passed.user === null)
+      const keys = unconfirmed ? { ...evaluation.keys, place: null } : evaluation.keys
+      const outcome = { env, ctx, config, keys, routeClass: decision.routeClass, method: submits ? 'POST' : facts.method, now, userAddresses1h: evaluation.userAddresses1h }
       try {
         response = countOriginOutcome(outcome, response)
       } catch (error) {

@@ -23,6 +23,8 @@ const ELSEWHERE = { asn: 64502, country: 'DE' }
 const ABROAD = { asn: 64503, country: 'VN' }
 const ok200 = () => new Response('welcome', { status: 200 })
 const no401 = () => new Response('no', { status: 401 })
+/** An origin whose sign-in form takes the password and the code together, and says the code passed. */
+const passed = () => new Response('welcome', { status: 200, headers: { 'x-edgeward-step-up': 'passed' } })
 
 let accounts = 0
 const account = (): string => `history-${++accounts}-${Date.now()}@example.com`
@@ -66,8 +68,8 @@ describe('an account signed in before', () => {
     const user = account()
     await signIn(user, '198.51.100.13', HOME)
     expect((await signIn(user, '203.0.113.41', ABROAD, no401)).log).toMatchObject({ action: 'review' })
-    // Refused there, so still unfamiliar; let in there, it becomes the account's.
-    expect((await signIn(user, '203.0.113.42', ABROAD)).log).toMatchObject({ action: 'review' })
+    // Refused there, so still unfamiliar; let in there with its second factor passed, it becomes the account's.
+    expect((await signIn(user, '203.0.113.42', ABROAD, passed)).log).toMatchObject({ action: 'review' })
     expect((await signIn(user, '203.0.113.43', ABROAD)).log).toMatchObject({ action: 'allow' })
   })
 
@@ -95,6 +97,59 @@ describe('an account signed in before', () => {
     const { log, response } = await signIn(user, '203.0.113.47', ELSEWHERE)
     expect(log).toMatchObject({ action: 'block', rules: expect.arrayContaining(['always_block_login', 'unfamiliar_sign_in']) })
     expect(response.status).toBe(403)
+  })
+})
+
+describe('a stepped-up sign-in (the origin\'s x-edgeward-step-up)', () => {
+  it('is not the account\'s on the password\'s word: a fraudster let in by the password alone is asked again from there', async () => {
+    const user = account()
+    await signIn(user, '198.51.100.14', HOME)
+    // The origin answers the password with 200 and then asks for a code the fraudster does not have.
+    const first = await signIn(user, '203.0.113.46', ABROAD)
+    expect(first.log).toMatchObject({ action: 'review' })
+    expect((await signIn(user, '203.0.113.46', ABROAD, ok200, first.cookie)).log).toMatchObject({ action: 'review' })
+    expect((await signIn(user, '203.0.113.47', ABROAD)).log).toMatchObject({ action: 'review' })
+  })
+
+  it('becomes the account\'s when the origin says the code passed on the sign-in\'s answer, and the client never sees the header', async () => {
+    const user = account()
+    await signIn(user, '198.51.100.15', HOME)
+    const stepped = await signIn(user, '203.0.113.48', ABROAD, passed)
+    expect(stepped.log).toMatchObject({ action: 'review' })
+    expect(stepped.response.headers.get('x-edgeward-step-up')).toBeNull()
+    expect((await signIn(user, '203.0.113.49', ABROAD)).log).toMatchObject({ action: 'allow' })
+  })
+
+  it('becomes the account\'s when the answer to the code names it: that request\'s network and device', async () => {
+    const user = account()
+    await signIn(user, '198.51.100.16', HOME)
+    const ip = '203.0.113.50'
+    const stepped = await signIn(user, ip, ABROAD)
+    expect(stepped.log).toMatchObject({ action: 'review' })
+    // The code, posted by the same browser to another page; the origin names the account that passed.
+    const name = `passed;user="${user}"`
+    const code = await callWorker('/account/verify', { method: 'POST', body: 'code=123456', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: stepped.cookie, 'x-edgeward-test-cf': JSON.stringify(ABROAD) } }, {
+      clientIp: ip, env: TRUST, reply: () => new Response('verified', { status: 200, headers: { 'x-edgeward-step-up': name } }),
+    })
+    expect(code.response.headers.get('x-edgeward-step-up')).toBeNull()
+    // Its device came back known (and its network): the same browser is let in without a step-up.
+    await expect.poll(async () => (await signIn(user, ip, ABROAD, ok200, stepped.cookie)).log.action, { timeout: 3000 }).toBe('allow')
+  })
+
+  it('confirms nothing when the origin says anything but passed, names nobody it can find, or is a client', async () => {
+    const user = account()
+    await signIn(user, '198.51.100.17', HOME)
+    for (const [i, value] of ['failed', 'passed;user=""', 'passed; user=unquoted', 'yes'].entries()) {
+      const ip = `203.0.113.${60 + i}`
+      const r = await signIn(user, ip, ABROAD, () => new Response('', { status: 200, headers: { 'x-edgeward-step-up': value } }))
+      expect(r.log).toMatchObject({ action: 'review' })
+      expect(r.response.headers.get('x-edgeward-step-up')).toBeNull()
+    }
+    // A client's own header is stripped before the origin, and means nothing on a request.
+    const ip = '203.0.113.70'
+    const device = (await deviceCookie(ip)).cookie
+    await callWorker('/login', { method: 'POST', body: `username=${encodeURIComponent(user)}&password=right`, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: device, 'x-edgeward-test-cf': JSON.stringify(ABROAD), 'x-edgeward-step-up': 'passed' } }, { clientIp: ip, reply: ok200, env: TRUST })
+    expect((await signIn(user, '203.0.113.71', ABROAD)).log).toMatchObject({ action: 'review' })
   })
 })
 
