@@ -157,5 +157,6 @@ async function failOpen(
     originStatus: answer.unreachable ? null : answer.response.status,
     missing,
   })
-  return answer.response
+  // Nothing is learned on a failed pipeline, but the origin's step-up word still stays with edgeward.
+  return takeStepUp(answer.response).response
 }
