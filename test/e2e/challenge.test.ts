@@ -33,10 +33,12 @@ const CONFIG = { version: 'e2e-challenge', thresholds: { other: { challenge: 0, 
 const SOLVE_MS = 60_000
 /**
  * 20 bits is about 2^20 hashes on average, but the count is geometric: one solve took 22.6 s alone on
- * this box (mean), and over 60 s once beside the rest of `npm test`. 180 s keeps a chance failure of
- * an honest solve below e^-8 at that mean; the test is about getting through, not about speed.
+ * this box, and a solve beside the rest of `npm test` (2 cores shared with workerd and the other
+ * files) ran past 180 s once — its mean there is nearer 60 s. 540 s keeps a chance failure of an
+ * honest solve near e^-9 at that mean; the test is about getting through, not about speed, and a
+ * solve that ends early ends the wait.
  */
-const SOLVE_20_BITS_MS = 180_000
+const SOLVE_20_BITS_MS = 540_000
 
 const haveChromium = existsSync(CHROMIUM)
 
