@@ -5,6 +5,7 @@
 import type { CompiledConfig } from '../src/config/compileConfig'
 import { CREDENTIAL_CLASSES, type RouteClass } from '../src/config/routeClasses'
 import { NO_CREDENTIALS, readCredentials, type CredentialFacts, type UnreadableReason } from '../src/signals/credentials'
+import { emailFacts } from '../src/signals/email'
 import { peekBody } from './body'
 import { hashUser } from './privacy'
 import type { RequestFacts } from './request'
@@ -41,7 +42,10 @@ export async function readRequestCredentials(
   // (`GET /login?username=…&password=…`), so a form view with `?email=` prefilled is not one.
   const attempt = facts.method === 'POST' || read.passwordSeen
   if (!attempt) return { ...none, originBody: peeked.forOrigin }
-  const names = [...read.usernames].sort()
+  // A sign-up is keyed by its mailbox, aliases folded: `a.b+1@gmail.com` and `ab+2@gmail.com` are one
+  // inbox opening a second account (src/signals/email.ts), whatever the form's username field says.
+  const email = routeClass === 'signup' && read.email !== null ? emailFacts(read.email, config.disposableLists) : null
+  const names = email !== null ? [email.mailbox] : [...read.usernames].sort()
   let user: string | null = null
   try {
     if (names.length > 0) user = await hashUser(names.length === 1 ? names[0]! : `\u0000set\u0000${names.join('\u0000')}`, env, missing)
@@ -51,7 +55,13 @@ export async function readRequestCredentials(
   return {
     // On a sign-in, a second configured field naming someone else is a decoy too: a browser's sign-in
     // form names one user (a signup form's username + e-mail differ by design).
-    facts: { attempt, unreadable: read.unreadable !== null, conflict: read.conflict || (routeClass === 'login' && read.otherFieldDisagrees) },
+    facts: {
+      attempt,
+      unreadable: read.unreadable !== null,
+      conflict: read.conflict || (routeClass === 'login' && read.otherFieldDisagrees),
+      emailDisposable: email?.disposable ?? false,
+      emailAliased: email?.aliased ?? false,
+    },
     unreadable: read.unreadable,
     user,
     originBody: peeked.forOrigin,

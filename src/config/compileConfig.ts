@@ -9,6 +9,7 @@ import type { RouteClass } from './routeClasses'
 import { compileRoutePattern, parseQueryParams, queryHolds, type QueryParams, type RoutePattern } from './routePattern'
 import { compileRules } from '../policy/rules/compileRules'
 import type { CompiledRule } from '../policy/rules/evaluate'
+import type { DisposableLists } from '../signals/email'
 import { err, ok, type Result } from '../util/result'
 
 export interface CompiledRoute {
@@ -25,6 +26,8 @@ export interface CompiledConfig {
   readonly allowAsns: ReadonlySet<number>
   readonly denyAsns: ReadonlySet<number>
   readonly hostingAsnsExtra: ReadonlySet<number>
+  /** email.disposable_extra / disposable_allow, for src/signals/email.ts. */
+  readonly disposableLists: DisposableLists
   readonly sdkExclude: readonly RegExp[]
   readonly usernameFields: readonly string[]
   /** Lower-case dotted JSON paths (credentials.json_paths). */
@@ -106,6 +109,7 @@ export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_c
     allowAsns: new Set(config.allow.asns),
     denyAsns: new Set(config.deny.asns),
     hostingAsnsExtra: new Set(config.asn.hosting_extra),
+    disposableLists: { extra: new Set(config.email.disposable_extra), allow: new Set(config.email.disposable_allow) },
     sdkExclude: config.sdk.exclude.map(compilePathPattern),
     usernameFields: config.credentials.username_fields.map((f) => f.toLowerCase()),
     jsonPaths: config.credentials.json_paths.map((f) => f.toLowerCase()),

@@ -156,6 +156,13 @@ export const DEFAULT_CONFIG = {
       when: 'route == "checkout" and method == "POST" and cohort.checkout_declines_10m >= 3 and 2 * cohort.checkout_declines_10m > cohort.checkout_successes_1h',
       action: 'challenge', priority: 40,
     },
+    // Bulk sign-ups need inboxes. A throwaway-inbox domain (the community-kept disposable-email-domains
+    // list, plus the operator's `email.disposable_extra`) costs nothing and is challenged at once; one
+    // real inbox under many aliases (`a.b+1@gmail.com`, `ab+2@gmail.com`) is one mailbox, and its third
+    // account in the hour is challenged. What it costs the spammer: a real inbox per two accounts an hour
+    // (Gmail and its peers ask for a phone), or a domain of its own, which the operator can list.
+    { name: 'disposable_email_signup', when: 'route == "signup" and credential_attempt and email_disposable', action: 'challenge', priority: 40 },
+    { name: 'mailbox_signup_repeat', when: 'route == "signup" and credential_attempt and user.signups_1h >= 2', action: 'challenge', priority: 40 },
     { name: 'signup_burst', when: 'route == "signup" and credential_attempt and ip.signups_1h >= 5', action: 'challenge', priority: 40 },
     // Rates count page views (a page load's scripts, styles and XHR are one navigation); every request
     // still counts against a bound no page load reaches (a single-page app's first load is ~200).

@@ -71,6 +71,7 @@ const outcomeMarker = v.strictObject({
 
 const ipOrCidr = shortString(64)
 const asn = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4294967295))
+const emailDomain = v.pipe(shortString(253), v.toLowerCase(), v.regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a domain, e.g. "throwaway.example"'))
 
 export const ConfigSchema = v.strictObject({
   version: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')),
@@ -144,6 +145,11 @@ export const ConfigSchema = v.strictObject({
   model: v.strictObject({ active: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9._-]+$/)) }),
   sdk: v.strictObject({ inject: v.boolean(), exclude: list(pathPattern, 100) }),
   asn: v.strictObject({ hosting_extra: list(asn, 10000) }),
+  /** Sign-up addresses (src/signals/email.ts): throwaway-inbox domains to add to the bundled list, and to allow. */
+  email: v.optional(
+    v.strictObject({ disposable_extra: list(emailDomain, 10000), disposable_allow: list(emailDomain, 1000) }),
+    { disposable_extra: [], disposable_allow: [] },
+  ),
   /** Published crawler IP ranges, refreshed by the Cron Trigger into KV `crawlers:<name>`. */
   verified_crawlers: v.strictObject({
     sources: list(

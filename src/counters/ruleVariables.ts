@@ -44,6 +44,8 @@ export const COUNTER_RULE_VARIABLES = {
   'device.signed_in_users_1h': 'number',
   /** Addresses whose sign-in to this username the origin refused in the hour and that have not got in since. */
   'user.failed_ips_1h': 'number',
+  /** On a sign-up: accounts its mailbox (aliases folded, src/signals/email.ts) opened in the hour. */
+  'user.signups_1h': 'number',
   /**
    * The site's sign-ins by browsers without a device cookie (the `cohort` key; null for any other
    * request): usernames refused in 10 min and not let in since, and usernames let in in the hour.
@@ -105,6 +107,7 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'ip.signed_in_users_1h': at(ip?.distinct.signed_in_users, '1h'),
     'device.signed_in_users_1h': at(client?.distinct.signed_in_users, '1h'),
     'user.failed_ips_1h': at(c.user?.distinct.failed_ips, '1h'),
+    'user.signups_1h': at(c.user?.counts.signups, '1h'),
     'cohort.failed_users_10m': at(c.cohort?.distinct.failed_users, '10m'),
     'cohort.signed_in_users_1h': at(c.cohort?.distinct.signed_in_users, '1h'),
     'cohort.checkout_declines_10m': at(c.cohort?.counts.checkout_declines, '10m'),

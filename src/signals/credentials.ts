@@ -55,6 +55,8 @@ export interface CredentialRead {
   readonly otherFieldDisagrees: boolean
   /** Why the request's username could not be read completely, or null. */
   readonly unreadable: UnreadableReason | null
+  /** The first value of a configured field, in config order, that is an e-mail address (canonical), or null. */
+  readonly email: string | null
 }
 
 /** What rules and counters learn about one request's credentials (src/policy/rules/context.ts). */
@@ -63,6 +65,10 @@ export interface CredentialFacts {
   readonly attempt: boolean
   readonly unreadable: boolean
   readonly conflict: boolean
+  /** A sign-up's e-mail address is at a throwaway-inbox domain (src/signals/email.ts); false elsewhere. */
+  readonly emailDisposable?: boolean
+  /** …is an alias of a mailbox (`+tag`, Gmail dots); false elsewhere. */
+  readonly emailAliased?: boolean
 }
 
 export const NO_CREDENTIALS: CredentialFacts = { attempt: false, unreadable: false, conflict: false }
@@ -97,8 +103,12 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   const usernames = [...new Set(field === undefined ? [] : byField.get(field))].slice(0, MAX_USERNAMES)
   const unreadable = body.problem ?? (usernames.length === 0 ? 'no_username' : null)
   const otherFieldDisagrees = configured.some((f) => f !== field && (byField.get(f) ?? []).some((v) => !usernames.includes(v)))
-  return { usernames, passwordSeen, conflict: usernames.length > 1, otherFieldDisagrees, unreadable }
+  const email = configured.flatMap((f) => byField.get(f) ?? []).find((v) => EMAIL.test(v)) ?? null
+  return { usernames, passwordSeen, conflict: usernames.length > 1, otherFieldDisagrees, unreadable, email }
 }
+
+/** An address's shape (src/signals/email.ts reads it): a local part, `@`, a dotted domain. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@.]+\.?$/
 
 /** Appends the body's name/value pairs; returns why it could not be read in full, if so. */
 function bodyPairs(input: CredentialInput, out: Pairs): { problem: UnreadableReason | null } {

@@ -61,7 +61,7 @@ function randomContext(seed: number[]): RuleContext {
   const s = seed[0] ?? 0
   return {
     features,
-    vars: { route: s % 2 ? 'login' : 'other', method: 'POST', path: '/login', country: s % 3 ? null : 'NL', asn: s % 4 ? null : 16509, risk: s % 5 ? 0.5 : null, ua: s % 6 ? 'curl/8' : null, ua_crawler: s % 2 === 0, verified_bot: false, ja3: s % 7 ? null : 'e7d705a3286e19ea42f587b344ee6865', ja4: s % 8 ? null : 't13d1516h2_8daaf6152771_02713d6af862', ua_truncated: s % 3 === 0, credential_attempt: s % 2 === 0, credential_unreadable: s % 4 === 0, credential_conflict: s % 5 === 0, device_established: s % 3 === 1, device_unproven: s % 4 ? null : s % 2 === 0, telemetry_seen_devices_1h: s % 5 ? null : s % 4, crowd: s % 6 === 0, app_token: s % 7 === 0, app: s % 7 === 0 ? 'bank-app' : null, ...NO_COUNTER_VALUES, 'ip.navigations_1m': s % 9 ? 3 : null, user_key_slow: s % 2 === 1 },
+    vars: { route: s % 2 ? 'login' : 'other', method: 'POST', path: '/login', country: s % 3 ? null : 'NL', asn: s % 4 ? null : 16509, risk: s % 5 ? 0.5 : null, ua: s % 6 ? 'curl/8' : null, ua_crawler: s % 2 === 0, verified_bot: false, ja3: s % 7 ? null : 'e7d705a3286e19ea42f587b344ee6865', ja4: s % 8 ? null : 't13d1516h2_8daaf6152771_02713d6af862', ua_truncated: s % 3 === 0, credential_attempt: s % 2 === 0, credential_unreadable: s % 4 === 0, credential_conflict: s % 5 === 0, email_disposable: s % 6 === 1, email_aliased: s % 7 === 1, device_established: s % 3 === 1, device_unproven: s % 4 ? null : s % 2 === 0, telemetry_seen_devices_1h: s % 5 ? null : s % 4, crowd: s % 6 === 0, app_token: s % 7 === 0, app: s % 7 === 0 ? 'bank-app' : null, ...NO_COUNTER_VALUES, 'ip.navigations_1m': s % 9 ? 3 : null, user_key_slow: s % 2 === 1 },
   }
 }
 

@@ -110,6 +110,22 @@ describe('the default rules through the Worker', () => {
     expect(cart.logs[0]?.rules).not.toContain('cookieless_carding_wave')
   })
 
+  it('challenges a sign-up at a throwaway-inbox domain at once, and the third account of one mailbox under aliases', async () => {
+    await writeConfig({ version: 'rules-only-signup', thresholds: { default: { challenge: 1, block: 1 }, signup: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 }, email: { disposable_extra: ['throwaway.example'], disposable_allow: [] } })
+    const created = () => new Response('', { status: 201 })
+    const signUp = async (email: string, ip: string) =>
+      (await callWorker('/signup', { method: 'POST', body: `username=u${Math.random()}&email=${encodeURIComponent(email)}&password=long-enough-1`, headers: FORM }, { clientIp: ip, reply: created })).logs[0]!
+    // A person's own address, and a +tag of it for a second account: let in.
+    expect((await signUp(`jane.doe.${sites}@gmail.com`, '192.0.2.91')).action).toBe('allow')
+    expect((await signUp(`jane.doe.${sites}+shop@gmail.com`, '192.0.2.92')).action).toBe('allow')
+    // The same mailbox again, spelt without dots at googlemail.com, from a third address: its third account.
+    const third = await signUp(`janedoe${sites}+x@googlemail.com`, '192.0.2.93')
+    expect(third).toMatchObject({ action: 'challenge', rules: expect.arrayContaining(['mailbox_signup_repeat']) })
+    for (const [i, email] of [`x7k2q${sites}@mailinator.com`, `q9${sites}@in.throwaway.example`].entries()) {
+      expect(await signUp(email, `192.0.2.${94 + i}`)).toMatchObject({ action: 'challenge', rules: expect.arrayContaining(['disposable_email_signup']) })
+    }
+  })
+
   it('weighs a spread run\'s refusals against the site\'s people: three people let in hold the wave off until the 7th refusal', async () => {
     await writeConfig({ version: 'rules-only-wave-diluted', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
     await signInPeople(3)

@@ -24,6 +24,10 @@ export const RULE_VARIABLES = {
   credential_unreadable: 'bool',
   /** …that carries two or more different usernames (`Username=a&username=b`, body vs query, duplicate JSON keys). */
   credential_conflict: 'bool',
+  /** A sign-up whose e-mail address is at a throwaway-inbox domain (disposable-email-domains, plus `email.disposable_extra`). */
+  email_disposable: 'bool',
+  /** A sign-up whose e-mail address is an alias of its mailbox (`a.b+1@gmail.com` is `ab@gmail.com`'s). */
+  email_aliased: 'bool',
   /** Device standing (src/signals/deviceStanding.ts): proven by an SDK nonce and 10 min old, or signed in within 24 h. False without a device. */
   device_established: 'bool',
   /** A valid device cookie minted without a valid, unused SDK nonce; missing without a device. */

@@ -60,6 +60,8 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       credential_attempt: f.credentials?.attempt ?? false,
       credential_unreadable: f.credentials?.unreadable ?? false,
       credential_conflict: f.credentials?.conflict ?? false,
+      email_disposable: f.credentials?.emailDisposable ?? false,
+      email_aliased: f.credentials?.emailAliased ?? false,
       ua_crawler: claimsCrawler(f.userAgent),
       verified_bot: f.verifiedBot,
       ja3: f.ja3,

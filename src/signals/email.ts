@@ -1,0 +1,61 @@
+// What a sign-up's e-mail address says about the account being opened. Takes the address (as the
+// credential reader canonicalised it: NFKC, trimmed, lower-case) and the operator's extra and allowed
+// domains; returns its mailbox (aliases folded) and whether its domain hands out throwaway inboxes.
+// Pure; never throws. Bulk sign-ups use throwaway inboxes (nothing to verify, nothing to lose) or one
+// real inbox under many aliases (`a.b+1@gmail.com`, `ab+2@gmail.com`: one mailbox).
+import blocklist from 'disposable-email-domains-js/dist/dict/disposable_email_blocklist.json'
+
+/** The community-kept list of throwaway-inbox domains (disposable-email-domains, CC0). */
+const DISPOSABLE: ReadonlySet<string> = new Set(blocklist as string[])
+
+/** Domains whose mailboxes ignore dots in the local part (Gmail's rule). */
+const DOTLESS = new Set(['gmail.com', 'googlemail.com'])
+/** Domains that are one mailbox provider under two names. */
+const SAME_AS: Readonly<Record<string, string>> = { 'googlemail.com': 'gmail.com' }
+
+export interface EmailFacts {
+  /** The mailbox: `+tag` dropped, and for Gmail the dots of the local part; its domain canonical. */
+  readonly mailbox: string
+  /** The address was an alias of its mailbox (a `+tag`, Gmail dots, googlemail.com). */
+  readonly aliased: boolean
+  /** The domain, or a domain it is under, hands out throwaway inboxes (and is not allowed by the operator). */
+  readonly disposable: boolean
+}
+
+export interface DisposableLists {
+  /** Domains the operator adds (`email.disposable_extra`): a throwaway service the list lacks. */
+  readonly extra: ReadonlySet<string>
+  /** Domains the operator allows (`email.disposable_allow`): its own, or one the list has wrong. */
+  readonly allow: ReadonlySet<string>
+}
+
+export const NO_LISTS: DisposableLists = { extra: new Set(), allow: new Set() }
+
+const MAX_DOMAIN_LABELS = 10
+
+/** The facts of an e-mail address, or null when the value is not one (no `@`, no dotted domain). */
+export function emailFacts(address: string, lists: DisposableLists = NO_LISTS): EmailFacts | null {
+  const at = address.lastIndexOf('@')
+  if (at <= 0) return null
+  const local = address.slice(0, at)
+  const domain = address.slice(at + 1).replace(/\.+$/, '')
+  if (!/^([^\s@.]+\.)+[^\s@.]+$/.test(domain) || /\s/.test(local)) return null
+  const provider = SAME_AS[domain] ?? domain
+  let box = local.split('+')[0]!
+  if (box === '') box = local // `+tag@` alone: no mailbox part to keep, count the address as it is
+  if (DOTLESS.has(domain)) box = box.replace(/\./g, '')
+  const mailbox = `${box}@${provider}`
+  return { mailbox, aliased: mailbox !== `${local}@${domain}`, disposable: isDisposable(domain, lists) }
+}
+
+/** The domain or any parent of it (`x.mailinator.com` is mailinator's) is listed and not allowed. */
+function isDisposable(domain: string, lists: DisposableLists): boolean {
+  const labels = domain.split('.')
+  if (labels.length > MAX_DOMAIN_LABELS) return false
+  for (let i = 0; i < labels.length - 1; i++) {
+    const d = labels.slice(i).join('.')
+    if (lists.allow.has(d)) return false
+    if (lists.extra.has(d) || DISPOSABLE.has(d)) return true
+  }
+  return false
+}
