@@ -8,9 +8,14 @@ export interface Step {
   readonly status: number | null
   /** The edgeward-mitigated header of the document response, if any. */
   readonly mitigated: string | null
+  /** Its edgeward-ref header (the decision line's ref; every mitigation carries one), if any. */
+  readonly ref?: string | null
 }
 
-const stepOf = (r: Response | null): Step => ({ status: r?.status() ?? null, mitigated: r?.headers()['edgeward-mitigated'] ?? null })
+const stepOf = (r: Response | null): Step => {
+  const h = r?.headers()
+  return { status: r?.status() ?? null, mitigated: h?.['edgeward-mitigated'] ?? null, ref: h?.['edgeward-ref'] ?? null }
+}
 
 export async function visit(page: Page, base: URL, path: string): Promise<Step> {
   const r = await page.goto(new URL(path, base).href, { waitUntil: 'load' }).catch(() => null)

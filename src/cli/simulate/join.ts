@@ -4,6 +4,8 @@
 // a campus, carrier-grade NAT) to the session whose request it is: by `ref` when edgeward answered
 // with one (every mitigation does), else the request with that method and path sent closest to the
 // line's time. Lines from addresses the run does not own (other tools, earlier runs) are counted.
+// A line whose answer stopped one of its session's attempts before it was sent (the session said so
+// by ref: truth.ts `stoppedAttempt`) is marked `stopped_attempt`, so the rows alone count it.
 import type { Family } from './catalog'
 import { isProtected, type LogLine } from './logLines'
 
@@ -22,12 +24,16 @@ export interface SentRequest {
   readonly startedAt: number
   readonly ms: number
   readonly ref: string | null
+  /** Its answer stopped one of the session's attempts before the attempt was sent. */
+  readonly stopped_attempt?: true
 }
 
 export type LabelledRow = LogLine & {
   readonly label: 0 | 1
   readonly family: Family
   readonly session: string
+  /** This line's answer stopped an attempt before it was sent (a browser family's blocked form load): report.ts counts it as a mitigated attempt. */
+  readonly stopped_attempt?: true
 }
 
 export interface JoinResult {
@@ -91,6 +97,8 @@ export function joinTruth(lines: readonly LogLine[], owners: Owners, since = 0, 
   }
   const sharedIps = new Set([...owners.keys()].filter((ip) => list(ip).length > 1))
   const index = sharedIndex(requests, sharedIps)
+  // ref → session, for the answers that stopped an attempt before it was sent.
+  const stopped = new Map(requests.flatMap((r) => (r.stopped_attempt === true && r.ref !== null ? [[r.ref, r.session] as const] : [])))
   for (const line of lines) {
     if (since > 0 && Date.parse(line.ts) < since) continue
     const here = list(line.ip)
@@ -110,7 +118,8 @@ export function joinTruth(lines: readonly LogLine[], owners: Owners, since = 0, 
         owner = here.find((o) => o.session === m.session) ?? owner
       }
     }
-    rows.push({ ...line, label: owner.label, family: owner.family, session: owner.session })
+    const stop = stopped.get(line.ref) === owner.session ? { stopped_attempt: true as const } : {}
+    rows.push({ ...line, label: owner.label, family: owner.family, session: owner.session, ...stop })
   }
   return { rows, unowned, reserved, shared }
 }

@@ -25,7 +25,8 @@ export interface FamilyResult {
   readonly sessions_mitigated: number
   readonly attempt_kind: AttemptKind
   readonly attempts: number
-  /** Attempts (login / checkout / signup / cart POSTs; any request for scraping and people) with
+  /** Attempts (login / checkout / signup / cart POSTs; any request for scraping and people; for the
+   * automated browsers also each form load that stopped a credential before it was sent) with
    * action ≠ allow ÷ attempts: the attack itself, without the page views around it. */
   readonly attempts_mitigated_share: number | null
   readonly attempts_mitigated_share_ci95: Interval | null
@@ -63,12 +64,20 @@ export function median(xs: readonly number[]): number | null {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
+/**
+ * An attempt: a request of the family's attempt kind, or a line marked `stopped_attempt` — the
+ * answer to a form load that stopped a browser family's attempt before its credential was sent
+ * (join.ts). Only the form-stuffing browser families mark lines; every other family counts as before.
+ */
+export const isAttemptRow = (kind: AttemptKind, r: Pick<LabelledRow, 'method' | 'path' | 'stopped_attempt'>): boolean =>
+  isAttempt(kind, r.method, r.path) || r.stopped_attempt === true
+
 /** 1-based index of the first mitigated attempt among `rows` (already in time order), or null. */
 function firstMitigatedAttempt(rows: readonly LabelledRow[], kind: AttemptKind, hit: (r: LabelledRow) => boolean): { n: number | null; attempts: number } {
   let n = 0
   let first: number | null = null
   for (const r of rows) {
-    if (!isAttempt(kind, r.method, r.path)) continue
+    if (!isAttemptRow(kind, r)) continue
     n++
     if (first === null && hit(r)) first = n
   }
@@ -91,7 +100,7 @@ export function familyResult(family: Family, rowsInOrder: readonly LabelledRow[]
   const mit = rows.filter(hit).length
   const blocked = rows.filter((r) => r.action === 'block').length
   const sessionsMit = [...bySession.values()].filter((rs) => rs.some(hit)).length
-  const attemptsMit = rows.filter((r) => isAttempt(kind, r.method, r.path) && hit(r)).length
+  const attemptsMit = rows.filter((r) => isAttemptRow(kind, r) && hit(r)).length
   return {
     sessions: bySession.size,
     requests: rows.length,
@@ -113,7 +122,7 @@ export function familyResult(family: Family, rowsInOrder: readonly LabelledRow[]
     time_to_detect_ms: firstMit === undefined || rows.length === 0 ? null : Date.parse(firstMit.ts) - Date.parse(rows[0]!.ts),
     actions,
     requests_stepped_up: rows.filter(steppedUp).length,
-    attempts_stepped_up: rows.filter((r) => isAttempt(kind, r.method, r.path) && steppedUp(r)).length,
+    attempts_stepped_up: rows.filter((r) => isAttemptRow(kind, r) && steppedUp(r)).length,
     sessions_stepped_up: [...bySession.values()].filter((rs) => rs.some(steppedUp)).length,
   }
 }

@@ -1,5 +1,6 @@
 // Ground truth of one run: which sessions (and family, label) own each client address, and what
-// each request got back as the client saw it. Collects; computes nothing. An address belongs to one
+// each request got back as the client saw it (and which answers stopped an attempt before it was
+// sent). Collects; computes nothing. An address belongs to one
 // session, unless every session on it declared it shared (an office, a campus, carrier-grade NAT).
 import { FAMILY_INFO, type Family } from './catalog'
 
@@ -26,11 +27,19 @@ export interface RequestRecord {
   readonly ref: string | null
   /** Why a request got no answer (status 0). */
   readonly error?: string
+  /** Its answer stopped one of the session's attempts before the attempt was sent (`stoppedAttempt`). */
+  readonly stopped_attempt?: true
 }
 
 export interface Truth {
   addSession(family: Family, session: string, ip: string, site?: string | null): SessionTruth
   record(r: RequestRecord): void
+  /**
+   * The session's answer with this ref (a blocked, rate-limited or unsolved-challenged form load)
+   * stopped one attempt before its credential was sent: the session says so, the join marks the
+   * decision line, the report counts it as an attempt mitigated. Only what the client saw.
+   */
+  stoppedAttempt(session: string, ref: string): void
   sessions(): readonly SessionTruth[]
   requests(): readonly RequestRecord[]
   /** Every session on each address (one, except at shared sites). */
@@ -45,6 +54,8 @@ export function createTruth(): Truth {
   const ips = new Map<string, SessionTruth[]>()
   const requests: RequestRecord[] = []
   const totals = { requests: 0, mitigated: 0, errors: 0, sessionsDone: 0 }
+  /** ref → the session whose attempt that answer stopped. */
+  const stopped = new Map<string, string>()
   return {
     addSession(family, session, ip, site = null) {
       const there = ips.get(ip) ?? []
@@ -61,8 +72,12 @@ export function createTruth(): Truth {
       if (r.mitigated !== null) totals.mitigated++
       if (r.status === 0) totals.errors++
     },
+    stoppedAttempt(session, ref) {
+      stopped.set(ref, session)
+    },
     sessions: () => sessions,
-    requests: () => requests,
+    requests: () =>
+      stopped.size === 0 ? requests : requests.map((r) => (r.ref !== null && stopped.get(r.ref) === r.session ? { ...r, stopped_attempt: true as const } : r)),
     byIp: () => ips,
     totals,
     sessionDone() {
