@@ -32,7 +32,7 @@ import { loadCookieKeys } from '../src/signals/cookieKeys'
 import { readDeviceCookie } from '../src/signals/deviceCookie'
 import type { DeviceCookieState } from '../src/signals/deviceClaims'
 import { verifyDeviceToken } from '../src/signals/deviceToken'
-import { DEVICE_LIFT_MAX_USERS, escalateRevoked } from '../src/policy/clearance'
+import { CLEARANCE_MAX_REFUSED_USERS, DEVICE_LIFT_MAX_USERS, escalateRevoked } from '../src/policy/clearance'
 import { useClearance } from './challenge/clearanceUse'
 import { readHeaderSignals } from '../src/signals/headers'
 import { deviceLoginSuccesses24h, deviceStanding, telemetrySeenDevices } from '../src/signals/deviceStanding'
@@ -254,7 +254,14 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // it sent a person who had just solved to "already verified" with no way on.
   const deviceUsers = numberOrNull(features[FEATURE_INDEX.device_distinct_users_10m])
   const oneUserDevice = deviceId !== null && (deviceUsers === null || deviceUsers <= DEVICE_LIFT_MAX_USERS)
-  if (verdict.liftable && verdict.decision.wouldAction !== 'allow' && (verdict.liftBy === 'any' || oneUserDevice)) {
+  // No clearance lifts the challenge of a sign-in to a username never refused before, from a device
+  // already refused for two in 10 minutes (src/policy/clearance.ts): solving again buys no guesses,
+  // while a person's retry of the username they mistyped a password for stays cleared.
+  const refusedUsers = numberOrNull(counterValues['device.failed_users_10m'])
+  const usernameRefusedFrom = numberOrNull(counterValues['user.failed_ips_1h'])
+  const guessing = signIn && deviceId !== null && refusedUsers !== null && refusedUsers > CLEARANCE_MAX_REFUSED_USERS && usernameRefusedFrom === 0
+  if (verdict.liftable && guessing) verdict = { ...verdict, decision: { ...verdict.decision, reasons: ['clearance_withheld', ...verdict.decision.reasons] } }
+  if (verdict.liftable && !guessing && verdict.decision.wouldAction !== 'allow' && (verdict.liftBy === 'any' || oneUserDevice)) {
     // A solved challenge (hard enough for this risk, this device or network, uses left) turns the
     // model's challenge — or an identity rule's, for its device — into an allow; never another
     // rule's, never a block. A cleared client that keeps failing logins loses it: challenged at the

@@ -20,6 +20,18 @@ import type { Decision } from './decision'
 /** A device-lifted identity challenge: the device may have named this many usernames in 10 min (one, or one mistyped and then right). */
 export const DEVICE_LIFT_MAX_USERS = 2
 
+/**
+ * A solved challenge lifts no challenge of a sign-in to a username never refused before from a
+ * device whose sign-ins were refused for more usernames than this in 10 minutes (usernames let in
+ * since do not count): a person mistypes a username once and a password a few times — retries of
+ * the same username, which stay cleared — but a browser that goes on to a third account after two
+ * refusals is guessing, and a puzzle says nothing about how many passwords a client tries. Without
+ * it an automated real browser solved the model's challenge once and went on guessing under its
+ * clearance until the stuffing rule's 5th username. Its new usernames stay challenged for 10
+ * minutes, solved or not ("already verified"), or it mints a new device, which the identity rules count.
+ */
+export const CLEARANCE_MAX_REFUSED_USERS = 1
+
 /** Requests one clearance may lift. Then the client solves again (a person rarely needs 20). */
 export const CLEARANCE_MAX_USES = 20
 /**

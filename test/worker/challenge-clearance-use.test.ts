@@ -5,7 +5,7 @@
 // never lifting a rule's challenge — only the model's.
 import { describe, expect, it } from 'vitest'
 import { POW_MAX_DIFFICULTY } from '../../src/action/pow'
-import { CLEARANCE_MAX_USES, CLEARANCE_REVOKE_FAILURES } from '../../src/policy/clearance'
+import { CLEARANCE_MAX_REFUSED_USERS, CLEARANCE_MAX_USES, CLEARANCE_REVOKE_FAILURES } from '../../src/policy/clearance'
 import { clearanceNetHash, issueClearanceToken } from '../../src/signals/clearanceToken'
 import { issueDeviceToken } from '../../src/signals/issueDeviceToken'
 import { bindingOf, decodePayload, getChallenge, getChallengeRaw, HTML_ACCEPT, postVerify, setCookieValue, solve, testKeys, UA } from '../support/challenge'
@@ -208,6 +208,41 @@ describe('failed logins after clearance', () => {
     )
     expect(right.response.status).toBe(200)
     expect(right.logs[0]?.reasons).toContain('cleared')
+  })
+})
+
+describe('a cleared device that guesses', () => {
+  const refuse: EchoReply = (s) => (s.method === 'POST' ? new Response('wrong password', { status: 401 }) : echoReply(s))
+  const signIn = (ip: string, cookie: string, user: string, password = 'nope') =>
+    callWorker(
+      '/login',
+      { method: 'POST', headers: { accept: HTML_ACCEPT, 'user-agent': UA, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: `username=${encodeURIComponent(user)}&password=${password}` },
+      { clientIp: ip, reply: refuse },
+    )
+
+  it(`lifts no sign-in challenge once more than ${CLEARANCE_MAX_REFUSED_USERS} of its usernames were refused: a puzzle buys no guesses`, async () => {
+    await writeConfig(MODEL_CHALLENGES)
+    const ip = '203.0.113.64'
+    const id = 'G'.repeat(22)
+    const cookie = `${await deviceCookie(id, ip)}; __edgeward_clearance=${await clearance(ip, { deviceId: id })}`
+    const lines = []
+    for (let i = 1; i <= 4; i++) lines.push((await signIn(ip, cookie, `guess${i}-${ip}@example.com`)).logs[0]!)
+    // Two usernames refused under the clearance; the third is challenged, solved or not.
+    expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'challenge', 'challenge'])
+    expect(lines[2]!.reasons).toEqual(expect.arrayContaining(['clearance_withheld']))
+    // Still cleared for reading pages: it is its guessing that the puzzle does not pay for.
+    expect((await page(ip, cookie)).response.status).toBe(200)
+  })
+
+  it('leaves one person cleared who mistyped the username once and then the password twice', async () => {
+    await writeConfig(MODEL_CHALLENGES)
+    const ip = '203.0.113.65'
+    const id = 'H'.repeat(22)
+    const cookie = `${await deviceCookie(id, ip)}; __edgeward_clearance=${await clearance(ip, { deviceId: id })}`
+    const jane = `jane-${ip}@example.com`
+    expect((await signIn(ip, cookie, jane.replace('example', 'exmaple'))).logs[0]).toMatchObject({ action: 'allow' })
+    // Two usernames refused now, but the third try is a retry of one of them, not a new account.
+    for (let i = 0; i < 2; i++) expect((await signIn(ip, cookie, jane)).logs[0]).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['cleared']) })
   })
 })
 
