@@ -16,7 +16,7 @@ const SAME_AS: Readonly<Record<string, string>> = { 'googlemail.com': 'gmail.com
 export interface EmailFacts {
   /** The mailbox: `+tag` dropped, and for Gmail the dots of the local part; its domain canonical. */
   readonly mailbox: string
-  /** The address was an alias of its mailbox (a `+tag`, Gmail dots, googlemail.com). */
+  /** The address names its mailbox through an alias: a `+tag`, or googlemail.com (Gmail's dots are how people write their own address). */
   readonly aliased: boolean
   /** The domain, or a domain it is under, hands out throwaway inboxes (and is not allowed by the operator). */
   readonly disposable: boolean
@@ -43,9 +43,9 @@ export function emailFacts(address: string, lists: DisposableLists = NO_LISTS): 
   const provider = SAME_AS[domain] ?? domain
   let box = local.split('+')[0]!
   if (box === '') box = local // `+tag@` alone: no mailbox part to keep, count the address as it is
+  const tagged = box !== local || provider !== domain
   if (DOTLESS.has(domain)) box = box.replace(/\./g, '')
-  const mailbox = `${box}@${provider}`
-  return { mailbox, aliased: mailbox !== `${local}@${domain}`, disposable: isDisposable(domain, lists) }
+  return { mailbox: `${box}@${provider}`, aliased: tagged, disposable: isDisposable(domain, lists) }
 }
 
 /** The domain or any parent of it (`x.mailinator.com` is mailinator's) is listed and not allowed. */

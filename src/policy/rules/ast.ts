@@ -26,7 +26,7 @@ export const RULE_VARIABLES = {
   credential_conflict: 'bool',
   /** A sign-up whose e-mail address is at a throwaway-inbox domain (disposable-email-domains, plus `email.disposable_extra`). */
   email_disposable: 'bool',
-  /** A sign-up whose e-mail address is an alias of its mailbox (`a.b+1@gmail.com` is `ab@gmail.com`'s). */
+  /** A sign-up whose e-mail address is an alias of its mailbox (`a.b+1@gmail.com` names `ab@gmail.com` through a +tag). */
   email_aliased: 'bool',
   /** Device standing (src/signals/deviceStanding.ts): proven by an SDK nonce and 10 min old, or signed in within 24 h. False without a device. */
   device_established: 'bool',

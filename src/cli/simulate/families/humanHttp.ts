@@ -5,7 +5,8 @@
 // bookmarked sign-in page; password managers fill instantly, slow typists take their time; some
 // mistype once, some three times and then reset the password before signing in. A person who
 // meets a challenge or block they cannot solve (no SDK, so no proof of work) gives up. Whoever signs
-// in does so from a place the account has used with the run's `returning` share (history.ts).
+// in does so from a place the account has used with the run's `returning` share (history.ts). A
+// few new visitors open an account, some with a +tag alias or a throwaway inbox, as people do.
 import { browserProfile, type BrowserKind } from '../browsers'
 import { signInPlace } from '../history'
 import { planCrowd, type CrowdMix } from '../crowd'
@@ -60,6 +61,18 @@ export function persona(s: Pick<SessionContext, 'site'>, rng: Random, v: Variant
     entry: rng.weighted([['manager', 35], ['fast', 20], ['usual', 30], ['slow', 15]] as const),
     wrong: w < 0.03 ? 3 : w < 0.11 ? 1 : 0,
   }
+}
+
+/**
+ * A new account's address: mostly a plain one at a big provider, 1 in 10 a +tag alias (to filter the
+ * shop's mail), 1 in 25 a throwaway inbox (people who do not trust a new shop). Unique per session.
+ */
+export function signupEmail(index: number, rng: Random): string {
+  const local = `${rng.pick(['sam', 'kim', 'jo', 'ana', 'li', 'max', 'eva', 'tom'])}.${rng.pick(['berg', 'ng', 'silva', 'novak', 'khan', 'ruiz'])}${index}`
+  const r = rng.next()
+  if (r < 0.04) return `${local}@${rng.pick(['mailinator.com', 'guerrillamail.com', '10minutemail.com', 'yopmail.com'])}`
+  if (r < 0.14) return `${local}+shop@${rng.pick(['gmail.com', 'outlook.com', 'fastmail.com'])}`
+  return `${local}@${rng.pick(['gmail.com', 'yahoo.com', 'outlook.com', 'icloud.com', 'gmx.de'])}`
 }
 
 const ENTRY_MS: Readonly<Record<Persona['entry'], number>> = { manager: 1200, fast: 3500, usual: 7000, slow: 15_000 }
@@ -136,6 +149,15 @@ export const humanHttp: FamilySpec = {
           await think()
           if (!(await go('/profile'))) return
         }
+      }
+      // A new visitor opening an account: its own stream, so nobody else's draws move.
+      const joins = rng.fork('signup')
+      if (!p.signsIn && !p.returning && joins.chance(0.08)) {
+        await think()
+        if (!(await go('/signup'))) return
+        await pause(s, pace * joins.lognormal(ENTRY_MS[p.entry] * 2, 0.4))
+        if ((await post('/signup', { email: signupEmail(s.index, joins), password: `pw-${s.index}-${joins.int(1000, 9999)}-long` })) === null) return
+        here = '/signup'
       }
       if (rng.chance(0.35)) {
         await think()
