@@ -7,7 +7,7 @@ import { CREDENTIAL_CLASSES, type RouteClass } from '../src/config/routeClasses'
 import { NO_CREDENTIALS, readCredentials, type CredentialFacts, type UnreadableReason } from '../src/signals/credentials'
 import { emailFacts } from '../src/signals/email'
 import { peekBody } from './body'
-import { hashUser } from './privacy'
+import { hashPassword, hashUser } from './privacy'
 import type { RequestFacts } from './request'
 
 export interface RequestCredentials {
@@ -19,6 +19,8 @@ export interface RequestCredentials {
    * different ones — of that set, so each new combination counts as a new username tried.
    */
   readonly user: string | null
+  /** A sign-in's password as its keyed digest (worker/privacy.ts hashPassword), or null: never the password. */
+  readonly password: string | null
   /** The body the origin gets: the peeked tee when the body was read, else the request's own. */
   readonly originBody: BodyInit | null
 }
@@ -31,7 +33,7 @@ export async function readRequestCredentials(
   env: Env,
   missing: string[],
 ): Promise<RequestCredentials> {
-  const none: RequestCredentials = { facts: NO_CREDENTIALS, unreadable: null, user: null, originBody: request.body }
+  const none: RequestCredentials = { facts: NO_CREDENTIALS, unreadable: null, user: null, password: null, originBody: request.body }
   if (!CREDENTIAL_CLASSES.has(routeClass)) return none
   const peeked = await peekBody(request.body, config.source.credentials.max_body_bytes)
   const read = readCredentials(
@@ -47,8 +49,11 @@ export async function readRequestCredentials(
   const email = routeClass === 'signup' && read.email !== null ? emailFacts(read.email, config.disposableLists) : null
   const names = email !== null ? [email.mailbox] : [...read.usernames].sort()
   let user: string | null = null
+  let password: string | null = null
   try {
     if (names.length > 0) user = await hashUser(names.length === 1 ? names[0]! : `\u0000set\u0000${names.join('\u0000')}`, env, missing)
+    // A sign-in's password, as a keyed digest at once: one password tried on many accounts is a spray.
+    if (routeClass === 'login' && read.passwordForDigest !== null) password = await hashPassword(read.passwordForDigest, env, missing)
   } catch {
     missing.push('user_hash') // the body is already tee'd: decide without the username rather than fail open
   }
@@ -64,6 +69,7 @@ export async function readRequestCredentials(
     },
     unreadable: read.unreadable,
     user,
+    password,
     originBody: peeked.forOrigin,
   }
 }

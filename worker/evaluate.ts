@@ -58,6 +58,8 @@ export interface EvaluateInput {
   readonly routeClass: RouteClass
   /** Keyed hash of the username in the body, if any. */
   readonly user: string | null
+  /** A sign-in's password as its keyed digest (its password key), if any. */
+  readonly password?: string | null
   /** What the credential reader saw (worker/credentials.ts); absent = not a credential attempt. */
   readonly credentials?: CredentialFacts
   readonly now: number
@@ -121,7 +123,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const boundDevice = cookie.kind === 'valid' && cookie.replay === null ? cookie.deviceId : null
   const here = placeOf(facts.asn, facts.cf.country, boundDevice)
   const place = signIn && input.user !== null ? here : null
-  const journeyKeys: JourneyKeys = { device: clientKey, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn, cohort, place }
+  // A sign-in's password key (keyed digest): how many accounts one password is tried on (password_spraying).
+  const password = signIn ? (input.password ?? null) : null
+  const journeyKeys: JourneyKeys = { device: clientKey, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn, cohort, place, password }
   const [journey, model] = await Promise.all([
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
     observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {

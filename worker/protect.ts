@@ -43,7 +43,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     originBody = credentials.originBody
     submits = credentials.facts.attempt
     const user = credentials.user
-    evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, credentials: credentials.facts, now, missing })
+    evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, password: credentials.password, credentials: credentials.facts, now, missing })
     // A cold isolate on the bundled shadow fallback still blocks deny-list hits (worker/config/coldPosture.ts).
     evaluation = { ...evaluation, decision: coldPosture(evaluation.decision, loaded.problem) }
   } catch (error) {

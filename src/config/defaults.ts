@@ -124,6 +124,20 @@ export const DEFAULT_CONFIG = {
       when: 'route == "login" and credential_attempt and cohort.failed_users_10m >= 2 and cohort.failed_users_10m > 2 * cohort.signed_in_users_1h',
       action: 'challenge', priority: 40,
     },
+    // Password spraying: a few common passwords tried on many accounts from many addresses, one or two
+    // tries per account and address, so no account, address or device counts up. The password does:
+    // its key (a keyed digest, kept an hour) counts the usernames it was refused for. People who share
+    // a common password mostly get in with it; a spray is refused for almost every account it tries.
+    // Once a password's refused usernames in the hour reach 10 and pass twice those it let in, a sign-in
+    // with it from a device not yet established is challenged. What it costs the sprayer: one account
+    // of its own signed in with that password per two guesses (each opened through the sign-up rules),
+    // or a password per ten accounts. What it costs people: a new browser signing in with that
+    // password during the spray solves a challenge (an established one is not asked).
+    {
+      name: 'password_spraying',
+      when: 'route == "login" and credential_attempt and password.failed_users_1h >= 10 and password.failed_users_1h > 2 * password.signed_in_users_1h and not device_established',
+      action: 'challenge', priority: 40,
+    },
     // A human fraudster with a working password passes every bot check; what it cannot borrow is the
     // account's past. A sign-in to an account let in before (30 days), from a device and a network
     // (ASN) it was never let in from, is forwarded with `x-edgeward-action: review`: the origin asks for

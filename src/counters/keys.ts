@@ -6,8 +6,14 @@
  * `cohort`: one key per site for a kind of request whose clients carry no identity of their own —
  * cookie-less browsers' sign-ins and checkouts (`cookielessCohort`): how many of the site's such
  * sign-ins are refused, and such checkouts declined.
+ * `password`: a sign-in's password as a keyed digest (worker/credentials.ts): how many usernames one
+ * password was tried against, refused and let in — a spray tries a few common passwords on many
+ * accounts. Its object forgets everything an hour after it was written (PASSWORD_KEEP_MS).
  */
-export const KEY_KINDS = ['device', 'ip', 'prefix', 'user', 'asn', 'cohort'] as const
+export const KEY_KINDS = ['device', 'ip', 'prefix', 'user', 'asn', 'cohort', 'password'] as const
+
+/** A password key's counts are kept this long, never the 24 h of the others: the digest is the password's. */
+export const PASSWORD_KEEP_MS = 3_600_000
 export type KeyKind = (typeof KEY_KINDS)[number]
 
 export const isKeyKind = (v: unknown): v is KeyKind =>

@@ -24,6 +24,8 @@ export interface JourneyKeys {
    * in, remembered there when the origin lets it in. Null / absent for any other request.
    */
   readonly place?: AccountPlace | null
+  /** A sign-in's password as a keyed digest (never the password), or null / absent. */
+  readonly password?: string | null
 }
 
 export interface JourneyEvent {
@@ -60,6 +62,8 @@ export interface JourneyCounters {
   readonly asn: KeySnapshot | null
   /** The cohort key, read when the request belongs to one; null / absent otherwise. */
   readonly cohort?: KeySnapshot | null
+  /** The password key, read on a sign-in that carried one; null / absent otherwise. */
+  readonly password?: KeySnapshot | null
   /** Keys asked for that did not answer in time, in asking order. */
   readonly missing: readonly KeyMiss[]
   /** The username's key has missed its deadline again and again in this isolate (a signal, not a blind spot). */

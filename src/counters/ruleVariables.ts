@@ -52,6 +52,14 @@ export const COUNTER_RULE_VARIABLES = {
    */
   'cohort.failed_users_10m': 'number',
   'cohort.signed_in_users_1h': 'number',
+  /**
+   * A sign-in's password (its keyed digest; null for any other request): usernames it was tried on in
+   * the hour, refused for (and not let in since), let in for, and the addresses it came from.
+   */
+  'password.distinct_users_1h': 'number',
+  'password.failed_users_1h': 'number',
+  'password.signed_in_users_1h': 'number',
+  'password.distinct_ips_1h': 'number',
   /** The site's checkouts by browsers without a device cookie (null for any other request): cards declined in 10 min, paid in the hour. */
   'cohort.checkout_declines_10m': 'number',
   'cohort.checkout_successes_1h': 'number',
@@ -110,6 +118,10 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'user.signups_1h': at(c.user?.counts.signups, '1h'),
     'cohort.failed_users_10m': at(c.cohort?.distinct.failed_users, '10m'),
     'cohort.signed_in_users_1h': at(c.cohort?.distinct.signed_in_users, '1h'),
+    'password.distinct_users_1h': at(c.password?.distinct.users, '1h'),
+    'password.failed_users_1h': at(c.password?.distinct.failed_users, '1h'),
+    'password.signed_in_users_1h': at(c.password?.distinct.signed_in_users, '1h'),
+    'password.distinct_ips_1h': at(c.password?.distinct.ips, '1h'),
     'cohort.checkout_declines_10m': at(c.cohort?.counts.checkout_declines, '10m'),
     'cohort.checkout_successes_1h': at(c.cohort?.counts.checkout_successes, '1h'),
     'user.signin_days_30d': c.user?.history?.signinDays ?? null,

@@ -2,13 +2,16 @@
 // bytes of its body (with whether the body went past the cap or failed), its Content-Type, its
 // Authorization header and the
 // configured field names; returns every distinct username it holds (canonical), whether a password
-// field was present, whether the usernames disagree, and why nothing could be read. Must not return
-// or keep the password, and must not throw on any input. See docs/credentials.md.
+// field was present, whether the usernames disagree, and why nothing could be read — and the first
+// password, for the caller to turn into a keyed digest at once (password spraying) and drop. Keeps
+// nothing, logs nothing, and must not throw on any input. See docs/credentials.md.
 import { canonicalUsername } from '../log/keyedHash'
 import { walkJsonLeaves } from './credentialJson'
 import { multipartBoundary, multipartFields } from './credentialMultipart'
 
 export const MAX_USERNAME = 256
+/** Longest password read for its digest: a longer one is digested by its first characters. */
+export const MAX_PASSWORD = 256
 /** Distinct usernames kept per request: enough to see a conflict, bounded for the counters. */
 export const MAX_USERNAMES = 8
 const decoder = new TextDecoder()
@@ -46,6 +49,11 @@ export interface CredentialRead {
   readonly usernames: readonly string[]
   /** A configured password field is present in the query or the body. */
   readonly passwordSeen: boolean
+  /**
+   * The first non-empty password value (capped at MAX_PASSWORD chars), or null. Only for a keyed
+   * digest made at once (worker/credentials.ts); never logged, stored or passed on.
+   */
+  readonly passwordForDigest: string | null
   /** Two or more distinct usernames: the origin reads one of them, we cannot tell which. */
   readonly conflict: boolean
   /**
@@ -85,18 +93,23 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   // Every value of every configured name, grouped by the name (case and `[]`/`.` spelling folded).
   const byField = new Map<string, string[]>()
   let passwordSeen = false
+  let passwordForDigest: string | null = null
   for (const [key, value] of pairs) {
     const name = key.toLowerCase().replace(/\[([^\]]*)\]/g, '.$1') // PHP/Rails `user[email]` = `user.email`
-    if (fields.passwordFields.includes(name.slice(name.lastIndexOf('.') + 1))) passwordSeen = true
+    if (fields.passwordFields.includes(name.slice(name.lastIndexOf('.') + 1))) {
+      passwordSeen = true
+      if (passwordForDigest === null && value !== '') passwordForDigest = value.slice(0, MAX_PASSWORD)
+    }
     const canonical = canonicalUsername(value.slice(0, MAX_USERNAME))
     if (canonical !== '') byField.set(name, [...(byField.get(name) ?? []), canonical])
   }
   // The first configured name that holds a value is the username field (config order: the operator
   // lists the field the origin reads first); all its distinct values count, and more than one is a conflict.
-  const basic = basicUsername(input.authorization ?? null)
+  const basic = basicCredentials(input.authorization ?? null)
   if (basic !== null) {
     passwordSeen = true
-    if (basic !== '') byField.set(BASIC_FIELD, [basic])
+    if (basic.user !== '') byField.set(BASIC_FIELD, [basic.user])
+    if (passwordForDigest === null && basic.password !== '') passwordForDigest = basic.password.slice(0, MAX_PASSWORD)
   }
   const configured = [...fields.usernameFields, ...fields.jsonPaths, BASIC_FIELD]
   const field = configured.find((f) => byField.has(f))
@@ -104,7 +117,7 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   const unreadable = body.problem ?? (usernames.length === 0 ? 'no_username' : null)
   const otherFieldDisagrees = configured.some((f) => f !== field && (byField.get(f) ?? []).some((v) => !usernames.includes(v)))
   const email = configured.flatMap((f) => byField.get(f) ?? []).find((v) => EMAIL.test(v)) ?? null
-  return { usernames, passwordSeen, conflict: usernames.length > 1, otherFieldDisagrees, unreadable, email }
+  return { usernames, passwordSeen, passwordForDigest, conflict: usernames.length > 1, otherFieldDisagrees, unreadable, email }
 }
 
 /** An address's shape (src/signals/email.ts reads it): a local part, `@`, a dotted domain. */
@@ -152,8 +165,8 @@ function readableBytes(contentEncoding: string | null, contentType: string): boo
 /** Ranked after every configured field: a body's username comes first when both are sent. */
 const BASIC_FIELD = '\u0000authorization'
 
-/** The canonical user-id of `Authorization: Basic …` ('' when empty), or null when there is none. */
-function basicUsername(header: string | null): string | null {
+/** The canonical user-id of `Authorization: Basic …` ('' when empty) and its password, or null when there is none. */
+function basicCredentials(header: string | null): { user: string; password: string } | null {
   const m = /^\s*basic\s+([A-Za-z0-9+/=]{1,4096})\s*$/i.exec(header ?? '')
   if (m === null) return null
   let decoded: string
@@ -164,7 +177,10 @@ function basicUsername(header: string | null): string | null {
     return null
   }
   const colon = decoded.indexOf(':')
-  return canonicalUsername((colon === -1 ? decoded : decoded.slice(0, colon)).slice(0, MAX_USERNAME))
+  return {
+    user: canonicalUsername((colon === -1 ? decoded : decoded.slice(0, colon)).slice(0, MAX_USERNAME)),
+    password: colon === -1 ? '' : decoded.slice(colon + 1),
+  }
 }
 
 /** Form pairs, every duplicate and case variant kept; a cut-off last pair is dropped. */

@@ -121,17 +121,19 @@ describe('readCredentials', () => {
   it('reads an Authorization: Basic user-id as a username and its password as present, ranked after the body', () => {
     const basic = `Basic ${btoa('Sam@Example.com:secret-pass')}`
     const alone = readCredentials(input('', null, { authorization: basic }), FIELDS)
-    expect(alone).toMatchObject({ usernames: ['sam@example.com'], passwordSeen: true, unreadable: null })
-    expect(JSON.stringify(alone)).not.toContain('secret')
+    expect(alone).toMatchObject({ usernames: ['sam@example.com'], passwordSeen: true, unreadable: null, passwordForDigest: 'secret-pass' })
+    const { passwordForDigest: _digestOnly, ...rest } = alone
+    expect(JSON.stringify(rest)).not.toContain('secret')
     expect(readCredentials(input('username=tom', FORM, { authorization: basic }), FIELDS).usernames).toEqual(['tom'])
     expect(readCredentials(input('', null, { authorization: 'Basic !!!' }), FIELDS)).toMatchObject({ usernames: [], passwordSeen: false })
     expect(readCredentials(input('', null, { authorization: 'Bearer abc' }), FIELDS).passwordSeen).toBe(false)
   })
 
-  it('never returns a password and caps the number of usernames', () => {
+  it('returns the password only for its digest, nowhere else, and caps the number of usernames', () => {
     const many = Array.from({ length: 20 }, (_, i) => `username=u${i}`).join('&')
-    const read = readCredentials(input(`${many}&password=secret-pass`, FORM), FIELDS)
+    const { passwordForDigest, ...read } = readCredentials(input(`${many}&password=secret-pass`, FORM), FIELDS)
     expect(read.usernames).toHaveLength(8)
+    expect(passwordForDigest).toBe('secret-pass')
     expect(JSON.stringify(read)).not.toContain('secret-pass')
   })
 })
@@ -149,5 +151,19 @@ describe('the JSON leaf walker and multipart scanner', () => {
     expect(multipartBoundary('multipart/form-data; boundary="a b"')).toBe('a b')
     expect(multipartBoundary('multipart/form-data;BOUNDARY=xyz;charset=utf-8')).toBe('xyz')
     expect(multipartFields('--b\nContent-Disposition: form-data; name=user\n\nsam\n--b--', 'b')).toEqual({ fields: [['user', 'sam']], complete: true })
+  })
+})
+
+describe('readCredentials: the password, for its keyed digest only', () => {
+  const fields = { usernameFields: ['username', 'email'], jsonPaths: [], passwordFields: ['password', 'pass'] }
+  const read = (body: string, contentType = 'application/x-www-form-urlencoded', authorization: string | null = null) =>
+    readCredentials({ query: '', body: new TextEncoder().encode(body), truncated: false, complete: true, contentType, authorization }, fields)
+
+  it('is the first non-empty password value of a form, JSON or Basic auth; null without one', () => {
+    expect(read('username=a&password=&pass=s3cret&password=later').passwordForDigest).toBe('s3cret')
+    expect(read('{"user":{"password":"Winter2026!"},"username":"a"}', 'application/json').passwordForDigest).toBe('Winter2026!')
+    expect(read('', '', `Basic ${btoa('alice:p:w')}`).passwordForDigest).toBe('p:w')
+    expect(read('username=a').passwordForDigest).toBeNull()
+    expect(read(`username=a&password=${'x'.repeat(300)}`).passwordForDigest).toHaveLength(256)
   })
 })

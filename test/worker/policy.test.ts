@@ -126,6 +126,39 @@ describe('the default rules through the Worker', () => {
     }
   })
 
+  it('challenges a password sprayed on many accounts from many addresses once 10 accounts refused it — not one people share and get in with', async () => {
+    await writeConfig({ version: 'rules-only-spray', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    const ok200 = () => new Response('', { status: 200 })
+    // Each reads the form first, as a browser does (cold_sign_in is another rule's business).
+    const signIn = async (user: string, password: string, ip: string, reply = deny401) => {
+      await loadForm(ip)
+      return (await callWorker('/login', { method: 'POST', body: `username=${encodeURIComponent(user)}&password=${encodeURIComponent(password)}`, headers: FORM }, { clientIp: ip, reply })).logs[0]!
+    }
+    const tag = `${sites}-${Date.now()}`
+    // Twenty people whose password is the same common one get in with it (and keep the site's
+    // cookie-less sign-ins, which the spray joins, from reading as a wave: cookieless_sign_in_wave).
+    const common = `Summer2026!${tag}`
+    for (let i = 1; i <= 20; i++) expect((await signIn(`person${i}-${tag}@example.com`, common, `192.0.2.${100 + i}`, ok200)).action).toBe('allow')
+    // A spray: three passwords, one try per account, each from its own address.
+    const sprayed = [`Winter2026!${tag}`, `Password1!${tag}`, `Welcome1!${tag}`]
+    const lines = []
+    for (let i = 0; i < 36; i++) lines.push(await signIn(`victim${i}-${tag}@example.com`, sprayed[i % 3]!, `100.70.${i}.9`))
+    const first = lines.findIndex((l) => l.action !== 'allow')
+    // Each password's 11th account (after 10 refused) is the first challenged: attempt 31 of the spray.
+    expect(first + 1).toBe(31)
+    expect(lines[first]).toMatchObject({ action: 'challenge', rules: expect.arrayContaining(['password_spraying']) })
+    // The people's common password, refused for 10 accounts now, still weighs 20 let in: not a spray.
+    for (let i = 0; i < 10; i++) await signIn(`guess${i}-${tag}@example.com`, common, `100.71.${i}.9`)
+    expect((await signIn(`person1-${tag}@example.com`, common, '192.0.2.101', ok200)).rules).not.toContain('password_spraying')
+    // The log line carries no password, and no unkeyed digest of one.
+    const plainSha = [...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(sprayed[0]!)))].map((b) => b.toString(16).padStart(2, '0')).join('')
+    for (const l of lines) {
+      const text = JSON.stringify(l)
+      for (const p of sprayed) expect(text).not.toContain(p)
+      expect(text).not.toContain(plainSha.slice(0, 16))
+    }
+  }, 30_000)
+
   it('weighs a spread run\'s refusals against the site\'s people: three people let in hold the wave off until the 7th refusal', async () => {
     await writeConfig({ version: 'rules-only-wave-diluted', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
     await signInPeople(3)

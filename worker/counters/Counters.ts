@@ -10,7 +10,7 @@ import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
-import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
+import { alarmDone, alarmTime, getMeta, migrate, scheduleAlarm, setMeta, type Migration } from './schema'
 
 export interface DenyQuery {
   readonly key: string
@@ -25,6 +25,11 @@ export interface ObserveInput {
   readonly deny: DenyQuery | null
   /** A username's key, on a sign-in: the place to judge against the account's history (the answer's `history`). */
   readonly place?: AccountPlace | null
+  /**
+   * Keep what this object counts only this long (a password key: PASSWORD_KEEP_MS), never the 24 h
+   * of the others. The shortest asked for holds for the object's life.
+   */
+  readonly keepMs?: number
 }
 
 /** One remembered sign-in of an account (the admin import: an operator's own login log). */
@@ -57,6 +62,7 @@ export class Counters extends DurableObject<Env> {
   observe(input: ObserveInput): KeySnapshot {
     const now = checkedNow(input.now)
     const sql = this.ctx.storage.sql
+    if (input.keepMs !== undefined) this.#keepAtMost(input.keepMs)
     for (const m of input.bumps) bump(sql, checkedMetric(m), 1, now)
     const adds = Array.isArray(input.distinct) ? input.distinct : []
     if (adds.length > SETS.length) throw new TypeError('too many distinct members')
@@ -162,7 +168,7 @@ export class Counters extends DurableObject<Env> {
       return
     }
     const after = (t: number, ms: number): number => (t < 0 ? Number.POSITIVE_INFINITY : t + ms)
-    const next = Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, RETENTION_MS), after(historyUntil, HISTORY_MS))
+    const next = Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, this.#keepMs()), after(historyUntil, HISTORY_MS))
     scheduleAlarm(this.ctx.storage, Math.max(next, now + 1), 'if_earlier')
   }
 
@@ -171,13 +177,26 @@ export class Counters extends DurableObject<Env> {
       this.#prune(now)
       this.#nextPruneAt = now + PRUNE_EVERY_MS
     }
-    scheduleAlarm(this.ctx.storage, now + RETENTION_MS, 'if_none')
+    scheduleAlarm(this.ctx.storage, now + this.#keepMs(), 'if_none')
+  }
+
+  /** How long this object keeps what it counts (RETENTION_MS unless a caller asked for less). */
+  #keepMs(): number {
+    const v = getMeta(this.ctx.storage.sql, 'keep_ms')
+    return typeof v === 'number' && v > 0 && v < RETENTION_MS ? v : RETENTION_MS
+  }
+
+  #keepAtMost(ms: unknown): void {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 60_000) throw new TypeError('keepMs must be at least a minute')
+    if (ms < this.#keepMs()) setMeta(this.ctx.storage.sql, 'keep_ms', Math.floor(ms))
   }
 
   #prune(now: number): void {
     const sql = this.ctx.storage.sql
     pruneBuckets(sql, now)
     pruneDistinct(sql, now)
+    const keep = this.#keepMs()
+    if (keep < RETENTION_MS) forgetBefore(sql, now - keep)
     pruneHistory(sql, now)
     pruneDeny(sql, now)
   }
@@ -205,4 +224,14 @@ function checkedMember(add: unknown): DistinctAdd {
   const { set, member } = (add ?? {}) as { set?: unknown; member?: unknown }
   if (!isSetName(set) || typeof member !== 'string' || member.length > MAX_MEMBER_CHARS) throw new TypeError('bad distinct member')
   return { set, member }
+}
+
+/**
+ * A short-lived key's counts and sightings from `floor` back: gone, bucket by bucket (a bucket that
+ * began by then goes whole, a little early rather than late).
+ */
+function forgetBefore(sql: SqlStorage, floor: number): void {
+  sql.exec('DELETE FROM buckets WHERE start <= ?', floor)
+  sql.exec('DELETE FROM members WHERE seen <= ?', floor)
+  sql.exec('DELETE FROM sketch WHERE seen <= ?', floor)
 }

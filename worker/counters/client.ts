@@ -5,7 +5,7 @@
 // read is `missing` only when no key answered. Deny fails closed (see denyClient.ts).
 import { denyKey, type DenyEntry, type DenyHit, type DenyTarget } from '../../src/counters/deny'
 import { ipCounterKey } from '../../src/counters/ipKey'
-import { counterName, zoneShardName, type KeyKind } from '../../src/counters/keys'
+import { counterName, PASSWORD_KEEP_MS, zoneShardName, type KeyKind } from '../../src/counters/keys'
 import { observationFor, outcomeDistinct, outcomeForget, outcomeMetric, type DistinctAdd, type KeySnapshot, type Metric } from '../../src/counters/metrics'
 import type { AccountPlace } from '../../src/counters/history'
 import type { Outcome } from '../../src/counters/outcome'
@@ -86,6 +86,7 @@ function keyCalls(keys: JourneyKeys, ip: string): KeyCall[] {
   calls.push({ kind: 'prefix', value: keys.ipPrefix, deny: null })
   if (keys.user !== null) calls.push({ kind: 'user', value: keys.user, deny: q({ kind: 'user_ip', user: keys.user, ip }) })
   if (keys.cohort != null) calls.push({ kind: 'cohort', value: keys.cohort, deny: null })
+  if (keys.password != null) calls.push({ kind: 'password', value: keys.password, deny: null })
   return calls
 }
 
@@ -118,7 +119,8 @@ export async function observeRequest(
   const asnCached = asn === null ? null : caches.asn.get(asn, now)
   const thunks = calls.map((c) => () => {
     const place = c.kind === 'user' && keys.place != null ? { place: keys.place } : {}
-    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny, ...place }
+    const keep = c.kind === 'password' ? { keepMs: PASSWORD_KEEP_MS } : {}
+    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny, ...place, ...keep }
     return stubOf(env.COUNTERS, counterName(c.kind, c.value)).observe(input)
   })
   if (asn !== null && asnCached === null) {
@@ -168,6 +170,7 @@ export async function observeRequest(
     user: snaps.get('user') ?? null,
     asn: asnSnap,
     cohort: snaps.get('cohort') ?? null,
+    password: snaps.get('password') ?? null,
     missing: misses,
     userKeySlow,
     zoneLoginFailureRatio10m: usableRatio(caches.zone.figures, now),
