@@ -184,11 +184,17 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // hold from the first.
   const browsing = facts.method === 'GET' || facts.method === 'HEAD' || (facts.method === 'POST' && (routeClass === 'cart' || routeClass === 'checkout'))
   const firstWrites = facts.method === 'POST' && ((routeClass === 'cart' && atMost(features, 'device_cart_adds_10m', 2)) || (routeClass === 'checkout' && atMost(features, 'device_checkouts_10m', 2)))
-  const thinJourney = firstWrites || (signIn && pagesBeforeThisMinute(journey))
+  // And a browser's first two sign-ups in 10 minutes: the model never saw a person open an account (its
+  // sign-ups were all spam), and challenged or blocked 37 people's first sign-up on held-out seed
+  // 1358322068. The sign-up rules (throwaway inbox, one mailbox's third account, signup_burst) hold
+  // from the first; the model's whole view from the third.
+  const clientSignups10m = journey.status === 'ok' ? (clientOf(journey.counters)?.counts.signup_attempts?.['10m'] ?? null) : null
+  const firstSignups = facts.method === 'POST' && routeClass === 'signup' && clientSignups10m !== null && clientSignups10m <= 2
+  const thinJourney = firstWrites || firstSignups || (signIn && pagesBeforeThisMinute(journey))
   const judgedOnOwnSignals = agent !== null && (address.crowd || address.browsers || thinJourney)
   const ownSignalsRisk = !judgedOnOwnSignals || model.model === null
     ? null
-    : browsing && !input.credentials?.attempt
+    : (browsing && !input.credentials?.attempt) || firstSignups
       ? predict(model.model, ownSignalsOnly(modelInput))
       : signIn && refusedAreFew(journey)
         ? predict(model.model, withoutAddressJourney(modelInput))
