@@ -6,6 +6,7 @@ import type { CompiledConfig } from '../src/config/compileConfig'
 import { CREDENTIAL_CLASSES, type RouteClass } from '../src/config/routeClasses'
 import { NO_CREDENTIALS, readCredentials, type CredentialFacts, type UnreadableReason } from '../src/signals/credentials'
 import { emailFacts } from '../src/signals/email'
+import { siteOf } from '../src/counters/keys'
 import { peekBody } from './body'
 import { hashPassword, hashUser } from './privacy'
 import type { RequestFacts } from './request'
@@ -53,7 +54,8 @@ export async function readRequestCredentials(
   try {
     if (names.length > 0) user = await hashUser(names.length === 1 ? names[0]! : `\u0000set\u0000${names.join('\u0000')}`, env, missing)
     // A sign-in's password, as a keyed digest at once: one password tried on many accounts is a spray.
-    if (routeClass === 'login' && read.passwordForDigest !== null) password = await hashPassword(read.passwordForDigest, env, missing)
+    // Per site, as a site's cookie-less sign-ins are: a spray is on one site's accounts.
+    if (routeClass === 'login' && read.passwordForDigest !== null) password = await hashPassword(siteOf(facts.url.hostname), read.passwordForDigest, env, missing)
   } catch {
     missing.push('user_hash') // the body is already tee'd: decide without the username rather than fail open
   }

@@ -32,12 +32,12 @@ export function hashUser(canonical: string, env: Env, missing: string[]): Promis
 }
 
 /**
- * A sign-in's password as its password key (password spraying, src/counters/keys.ts): an HMAC under
+ * A sign-in's password on a site as its password key (password spraying, src/counters/keys.ts): an HMAC under
  * the username hash key, never an unkeyed hash, so the digest cannot be tested against a word list
  * without the secret. Without the secret each isolate keys with its own random one: counts split.
  */
-export function hashPassword(password: string, env: Env, missing: string[]): Promise<string> {
-  return keyedHash(hashKey(env, missing), `password\u0000${password}`)
+export function hashPassword(site: string, password: string, env: Env, missing: string[]): Promise<string> {
+  return keyedHash(hashKey(env, missing), `password\u0000${site}\u0000${password}`)
 }
 
 export async function logIp(ip: string, mode: IpLogMode, env: Env): Promise<string> {

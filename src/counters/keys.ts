@@ -34,7 +34,12 @@ export type CohortKind = 'sign_in' | 'checkout'
  * route over hostnames the origin answers for still lets it pick one: route the hosts by name.
  */
 export function cookielessCohort(kind: CohortKind, host: string): string {
-  return JSON.stringify([`cookieless_${kind}`, host.toLowerCase().replace(/:\d+$/, '').replace(/\.+$/, '')])
+  return JSON.stringify([`cookieless_${kind}`, siteOf(host)])
+}
+
+/** A host as its site: case, port and trailing dots are the client's to spell, one site all the same. */
+export function siteOf(host: string): string {
+  return host.toLowerCase().replace(/:\d+$/, '').replace(/\.+$/, '')
 }
 
 /** How many zone shards isolates spread their flushes over (see docs/counters.md). */

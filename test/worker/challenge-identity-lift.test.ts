@@ -5,15 +5,18 @@
 // device's, or a device that moves on to more usernames stays challenged. Before, no clearance
 // lifted it: the person solved, was challenged again and met "already verified" for 10 minutes.
 import { env } from 'cloudflare:workers'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { counterName } from '../../src/counters/keys'
 import type { CounterStub } from '../../worker/counters/client'
 import { DEVICE_LIFT_MAX_USERS } from '../../src/policy/clearance'
 import { getChallengeRaw, HTML_ACCEPT, postVerify, setCookieValue, solve, UA } from '../support/challenge'
 import { deviceCookie } from '../support/journey'
-import { callWorker, clearConfig, writeConfig, type Call } from '../support/worker'
+import { callWorker, clearConfig, ownSite, writeConfig, type Call } from '../support/worker'
 
 afterEach(clearConfig)
+// Each test a site of its own: its offices share one wrong password, which a site counts (password_spraying).
+let sites = 0
+beforeEach(() => ownSite(`lift${++sites}`))
 
 /** The model's thresholds out of reach: only the rules decide (and a clearance may lift). */
 const RULES_ONLY = {

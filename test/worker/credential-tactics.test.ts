@@ -3,11 +3,15 @@
 // case-variant keys, padding past the cap, route variants, credentials in a GET query or in
 // Authorization: Basic — is first mitigated no later than the plain attack + 2 attempts. Rules decide (the model's thresholds are out
 // of reach), so a tactic the reader misses shows as a late or missing mitigation.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import { deviceCookie } from '../support/journey'
 import { useConfig } from '../support/useConfig'
-import { callWorker, clearConfig, loadForm, type EchoReply } from '../support/worker'
+import { callWorker, clearConfig, loadForm, ownSite, type EchoReply } from '../support/worker'
+
+// Each test a site of its own: its attempts share one password, which a site counts (password_spraying).
+let sites = 0
+beforeEach(() => ownSite(`tactics${++sites}`))
 
 afterEach(clearConfig)
 
