@@ -11,6 +11,9 @@ import { peekBody } from './body'
 import { hashPassword, hashUser } from './privacy'
 import type { RequestFacts } from './request'
 
+/** What the site's unreadable sign-ins share as their password key's input (in place of a password none of them showed). */
+const UNREADABLE_PASSWORD = '\u0000unreadable'
+
 export interface RequestCredentials {
   readonly facts: CredentialFacts
   /** Why the username was unreadable (for the log), or null. */
@@ -54,18 +57,22 @@ export async function readRequestCredentials(
   try {
     if (names.length > 0) user = await hashUser(names.length === 1 ? names[0]! : `\u0000set\u0000${names.join('\u0000')}`, env, missing)
     // A sign-in's password, as a keyed digest at once: one password tried on many accounts is a spray.
-    // Per site, as a site's cookie-less sign-ins are: a spray is on one site's accounts.
-    if (routeClass === 'login' && read.passwordForDigest !== null) password = await hashPassword(siteOf(facts.url.hostname), read.passwordForDigest, env, missing)
+    // Per site, as a site's cookie-less sign-ins are: a spray is on one site's accounts. A sign-in whose
+    // body could not be read in full (padded past the cap, a coded body) has no password to read: all
+    // such sign-ins of the site share one key, so padding does not take a spray out of count.
+    const cut = read.unreadable !== null && read.unreadable !== 'no_username'
+    const secret = read.passwordForDigest ?? (cut ? UNREADABLE_PASSWORD : null)
+    if (routeClass === 'login' && secret !== null) password = await hashPassword(siteOf(facts.url.hostname), secret, env, missing)
   } catch {
     missing.push('user_hash') // the body is already tee'd: decide without the username rather than fail open
   }
   return {
     // On a sign-in, a second configured field naming someone else is a decoy too: a browser's sign-in
-    // form names one user (a signup form's username + e-mail differ by design).
+    // form names one user (a signup form's username + e-mail differ by design), and one password.
     facts: {
       attempt,
       unreadable: read.unreadable !== null,
-      conflict: read.conflict || (routeClass === 'login' && read.otherFieldDisagrees),
+      conflict: read.conflict || (routeClass === 'login' && (read.otherFieldDisagrees || read.passwordConflict)),
       emailDisposable: email?.disposable ?? false,
       emailAliased: email?.aliased ?? false,
     },

@@ -132,10 +132,12 @@ export const DEFAULT_CONFIG = {
     // with it from a device not yet established is challenged. What it costs the sprayer: one account
     // of its own signed in with that password per two guesses (each opened through the sign-up rules),
     // or a password per ten accounts. What it costs people: a new browser signing in with that
-    // password during the spray solves a challenge (an established one is not asked).
+    // password during the spray solves a challenge (an established one is not asked). A sign-in padded
+    // so that its username (or its password: then the site's unreadable sign-ins share one key) is past
+    // what edgeward reads adds no username: those are weighed by refused sign-ins instead.
     {
       name: 'password_spraying',
-      when: 'route == "login" and credential_attempt and password.failed_users_1h >= 10 and password.failed_users_1h > 2 * password.signed_in_users_1h and not device_established',
+      when: 'route == "login" and credential_attempt and not device_established and ((password.failed_users_1h >= 10 and password.failed_users_1h > 2 * password.signed_in_users_1h) or (credential_unreadable and password.failed_logins_1h >= 10 and password.failed_logins_1h > 2 * password.login_successes_1h))',
       action: 'challenge', priority: 40,
     },
     // A human fraudster with a working password passes every bot check; what it cannot borrow is the

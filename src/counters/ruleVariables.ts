@@ -60,6 +60,9 @@ export const COUNTER_RULE_VARIABLES = {
   'password.failed_users_1h': 'number',
   'password.signed_in_users_1h': 'number',
   'password.distinct_ips_1h': 'number',
+  /** …and its refused and accepted sign-ins, counted (a sign-in whose username could not be read adds no username). */
+  'password.failed_logins_1h': 'number',
+  'password.login_successes_1h': 'number',
   /** The site's checkouts by browsers without a device cookie (null for any other request): cards declined in 10 min, paid in the hour. */
   'cohort.checkout_declines_10m': 'number',
   'cohort.checkout_successes_1h': 'number',
@@ -122,6 +125,8 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'password.failed_users_1h': at(c.password?.distinct.failed_users, '1h'),
     'password.signed_in_users_1h': at(c.password?.distinct.signed_in_users, '1h'),
     'password.distinct_ips_1h': at(c.password?.distinct.ips, '1h'),
+    'password.failed_logins_1h': at(c.password?.counts.login_failures, '1h'),
+    'password.login_successes_1h': at(c.password?.counts.login_successes, '1h'),
     'cohort.checkout_declines_10m': at(c.cohort?.counts.checkout_declines, '10m'),
     'cohort.checkout_successes_1h': at(c.cohort?.counts.checkout_successes, '1h'),
     'user.signin_days_30d': c.user?.history?.signinDays ?? null,

@@ -54,6 +54,11 @@ export interface CredentialRead {
    * digest made at once (worker/credentials.ts); never logged, stored or passed on.
    */
   readonly passwordForDigest: string | null
+  /**
+   * Two or more different non-empty passwords (two fields, a duplicate, query and body, Basic and body):
+   * the origin reads one, and a decoy first would give a spray a fresh password key per try.
+   */
+  readonly passwordConflict: boolean
   /** Two or more distinct usernames: the origin reads one of them, we cannot tell which. */
   readonly conflict: boolean
   /**
@@ -93,12 +98,12 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   // Every value of every configured name, grouped by the name (case and `[]`/`.` spelling folded).
   const byField = new Map<string, string[]>()
   let passwordSeen = false
-  let passwordForDigest: string | null = null
+  const passwords = new Set<string>()
   for (const [key, value] of pairs) {
     const name = key.toLowerCase().replace(/\[([^\]]*)\]/g, '.$1') // PHP/Rails `user[email]` = `user.email`
     if (fields.passwordFields.includes(name.slice(name.lastIndexOf('.') + 1))) {
       passwordSeen = true
-      if (passwordForDigest === null && value !== '') passwordForDigest = value.slice(0, MAX_PASSWORD)
+      if (value !== '') passwords.add(value.slice(0, MAX_PASSWORD))
     }
     const canonical = canonicalUsername(value.slice(0, MAX_USERNAME))
     if (canonical !== '') byField.set(name, [...(byField.get(name) ?? []), canonical])
@@ -109,7 +114,7 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   if (basic !== null) {
     passwordSeen = true
     if (basic.user !== '') byField.set(BASIC_FIELD, [basic.user])
-    if (passwordForDigest === null && basic.password !== '') passwordForDigest = basic.password.slice(0, MAX_PASSWORD)
+    if (basic.password !== '') passwords.add(basic.password.slice(0, MAX_PASSWORD))
   }
   const configured = [...fields.usernameFields, ...fields.jsonPaths, BASIC_FIELD]
   const field = configured.find((f) => byField.has(f))
@@ -117,7 +122,8 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   const unreadable = body.problem ?? (usernames.length === 0 ? 'no_username' : null)
   const otherFieldDisagrees = configured.some((f) => f !== field && (byField.get(f) ?? []).some((v) => !usernames.includes(v)))
   const email = configured.flatMap((f) => byField.get(f) ?? []).find((v) => EMAIL.test(v)) ?? null
-  return { usernames, passwordSeen, passwordForDigest, conflict: usernames.length > 1, otherFieldDisagrees, unreadable, email }
+  const passwordForDigest = passwords.values().next().value ?? null
+  return { usernames, passwordSeen, passwordForDigest, passwordConflict: passwords.size > 1, conflict: usernames.length > 1, otherFieldDisagrees, unreadable, email }
 }
 
 /** An address's shape (src/signals/email.ts reads it): a local part, `@`, a dotted domain. */

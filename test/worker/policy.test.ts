@@ -159,6 +159,24 @@ describe('the default rules through the Worker', () => {
     }
   }, 30_000)
 
+  it('keeps a spray in count when it moves or hides its password: a decoy password first is challenged at once, padding past the cap joins one key', async () => {
+    await writeConfig({ version: 'rules-only-spray-hidden', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 }, credentials: { max_body_bytes: 256 } })
+    const tag = `${sites}-${Date.now()}`
+    const post = async (body: string, ip: string) => {
+      await loadForm(ip)
+      return (await callWorker('/login', { method: 'POST', body, headers: FORM }, { clientIp: ip, reply: deny401 })).logs[0]!
+    }
+    // A fresh decoy before the password the origin reads (it reads the last): two passwords, a decoy.
+    const decoy = await post(`username=v0-${tag}%40example.com&password=decoy${Math.random()}&password=Winter2026!`, '100.72.0.9')
+    expect(decoy).toMatchObject({ action: 'challenge', rules: expect.arrayContaining(['hidden_credentials']) })
+    // Padding past what edgeward reads, then the credentials: no username, no password read.
+    const lines = []
+    for (let i = 1; i <= 12; i++) lines.push(await post(`pad=${'x'.repeat(300)}&username=v${i}-${tag}%40example.com&password=Winter2026!`, `100.73.${i}.9`))
+    // Ten refused, unreadable sign-ins of the site: the 11th is challenged.
+    expect(lines.findIndex((l) => l.action !== 'allow') + 1).toBe(11)
+    expect(lines[10]).toMatchObject({ action: 'challenge', rules: expect.arrayContaining(['password_spraying']) })
+  }, 30_000)
+
   it('weighs a spread run\'s refusals against the site\'s people: three people let in hold the wave off until the 7th refusal', async () => {
     await writeConfig({ version: 'rules-only-wave-diluted', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
     await signInPeople(3)
