@@ -50,8 +50,11 @@ export async function readRequestCredentials(
   if (!attempt) return { ...none, originBody: peeked.forOrigin }
   // A sign-up is keyed by its mailbox, aliases folded: `a.b+1@gmail.com` and `ab+2@gmail.com` are one
   // inbox opening a second account (src/signals/email.ts), whatever the form's username field says.
-  const email = routeClass === 'signup' && read.email !== null ? emailFacts(read.email, config.disposableLists) : null
-  const names = email !== null ? [email.mailbox] : [...read.usernames].sort()
+  // Every address it carries counts: a plain decoy in `username` does not hide a throwaway in `email`,
+  // and two inboxes are a conflict (the origin reads one, we cannot tell which).
+  const addresses = routeClass === 'signup' ? read.emails.flatMap((e) => emailFacts(e, config.disposableLists) ?? []) : []
+  const mailboxes = [...new Set(addresses.map((a) => a.mailbox))].sort()
+  const names = mailboxes.length > 0 ? mailboxes : [...read.usernames].sort()
   let user: string | null = null
   let password: string | null = null
   try {
@@ -72,9 +75,9 @@ export async function readRequestCredentials(
     facts: {
       attempt,
       unreadable: read.unreadable !== null,
-      conflict: read.conflict || (routeClass === 'login' && (read.otherFieldDisagrees || read.passwordConflict)),
-      emailDisposable: email?.disposable ?? false,
-      emailAliased: email?.aliased ?? false,
+      conflict: read.conflict || (routeClass === 'login' && (read.otherFieldDisagrees || read.passwordConflict)) || mailboxes.length > 1,
+      emailDisposable: addresses.some((a) => a.disposable),
+      emailAliased: addresses.some((a) => a.aliased),
     },
     unreadable: read.unreadable,
     user,

@@ -81,9 +81,11 @@ export const DEFAULT_CONFIG = {
     // changes per try would otherwise keep the victim's own counters from ever adding up. A login
     // whose username cannot be read (padded past the cap, unparsable, no known field) is challenged
     // once its client failed 4 times: odd but honest API clients send those too (docs/credentials.md).
+    // So is a login with two different passwords, and a sign-up naming two inboxes (a plain decoy
+    // beside a throwaway one): the origin reads one, the sign-in and sign-up rules the other.
     {
       name: 'hidden_credentials',
-      when: 'route == "login" and credential_attempt and (credential_conflict or (credential_unreadable and device.failed_logins_10m >= 4))',
+      when: '(route == "login" and credential_attempt and (credential_conflict or (credential_unreadable and device.failed_logins_10m >= 4))) or (route == "signup" and credential_attempt and credential_conflict)',
       action: 'challenge', priority: 40,
     },
     { name: 'credential_cracking', when: 'route == "login" and credential_attempt and user.failed_logins_1h >= 8', action: 'challenge', priority: 40 },

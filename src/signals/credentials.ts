@@ -8,6 +8,7 @@
 import { canonicalUsername } from '../log/keyedHash'
 import { walkJsonLeaves } from './credentialJson'
 import { multipartBoundary, multipartFields } from './credentialMultipart'
+import { isEmailAddress } from './email'
 
 export const MAX_USERNAME = 256
 /** Longest password read for its digest: a longer one is digested by its first characters. */
@@ -68,8 +69,11 @@ export interface CredentialRead {
   readonly otherFieldDisagrees: boolean
   /** Why the request's username could not be read completely, or null. */
   readonly unreadable: UnreadableReason | null
-  /** The first value of a configured field, in config order, that is an e-mail address (canonical), or null. */
-  readonly email: string | null
+  /**
+   * Every distinct value of any configured field that is an e-mail address (canonical), in config
+   * order: a sign-up form may carry one in `username` and another in `email`, and the origin reads one.
+   */
+  readonly emails: readonly string[]
 }
 
 /** What rules and counters learn about one request's credentials (src/policy/rules/context.ts). */
@@ -121,13 +125,10 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   const usernames = [...new Set(field === undefined ? [] : byField.get(field))].slice(0, MAX_USERNAMES)
   const unreadable = body.problem ?? (usernames.length === 0 ? 'no_username' : null)
   const otherFieldDisagrees = configured.some((f) => f !== field && (byField.get(f) ?? []).some((v) => !usernames.includes(v)))
-  const email = configured.flatMap((f) => byField.get(f) ?? []).find((v) => EMAIL.test(v)) ?? null
+  const emails = [...new Set(configured.flatMap((f) => byField.get(f) ?? []).filter(isEmailAddress))]
   const passwordForDigest = passwords.values().next().value ?? null
-  return { usernames, passwordSeen, passwordForDigest, passwordConflict: passwords.size > 1, conflict: usernames.length > 1, otherFieldDisagrees, unreadable, email }
+  return { usernames, passwordSeen, passwordForDigest, passwordConflict: passwords.size > 1, conflict: usernames.length > 1, otherFieldDisagrees, unreadable, emails }
 }
-
-/** An address's shape (src/signals/email.ts reads it): a local part, `@`, a dotted domain. */
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@.]+\.?$/
 
 /** Appends the body's name/value pairs; returns why it could not be read in full, if so. */
 function bodyPairs(input: CredentialInput, out: Pairs): { problem: UnreadableReason | null } {

@@ -33,13 +33,18 @@ export const NO_LISTS: DisposableLists = { extra: new Set(), allow: new Set() }
 
 const MAX_DOMAIN_LABELS = 10
 
-/** The facts of an e-mail address, or null when the value is not one (no `@`, no dotted domain). */
+/** An address's shape: a local part without spaces, `@`, a dotted domain (a trailing dot allowed). */
+export function isEmailAddress(value: string): boolean {
+  const at = value.lastIndexOf('@')
+  return at > 0 && !/\s/.test(value.slice(0, at)) && /^([^\s@.]+\.)+[^\s@.]+\.*$/.test(value.slice(at + 1))
+}
+
+/** The facts of an e-mail address, or null when the value is not one (isEmailAddress). */
 export function emailFacts(address: string, lists: DisposableLists = NO_LISTS): EmailFacts | null {
+  if (!isEmailAddress(address)) return null
   const at = address.lastIndexOf('@')
-  if (at <= 0) return null
   const local = address.slice(0, at)
   const domain = address.slice(at + 1).replace(/\.+$/, '')
-  if (!/^([^\s@.]+\.)+[^\s@.]+$/.test(domain) || /\s/.test(local)) return null
   const provider = SAME_AS[domain] ?? domain
   let box = local.split('+')[0]!
   if (box === '') box = local // `+tag@` alone: no mailbox part to keep, count the address as it is

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { readCredentials } from '../../src/signals/credentials'
-import { emailFacts } from '../../src/signals/email'
+import { emailFacts, isEmailAddress } from '../../src/signals/email'
 
 describe('emailFacts', () => {
   it('folds aliases into one mailbox: +tags everywhere, dots and googlemail.com at Gmail', () => {
@@ -28,7 +28,11 @@ describe('emailFacts', () => {
   })
 
   it('is null for anything that is not an address', () => {
-    for (const v of ['', 'bob', '@gmail.com', 'bob@', 'bob@localhost', 'b ob@gmail.com', 'bob@gmail.', 'bob@gmail..com']) expect(emailFacts(v)).toBeNull()
+    for (const v of ['', 'bob', '@gmail.com', 'bob@', 'bob@localhost', 'b ob@gmail.com', 'bob@gmail.', 'bob@gmail..com']) {
+      expect(emailFacts(v)).toBeNull()
+      expect(isEmailAddress(v)).toBe(false)
+    }
+    expect(isEmailAddress('bob@gmail.com.')).toBe(true)
   })
 })
 
@@ -37,10 +41,12 @@ describe('readCredentials: the e-mail address of a sign-up form', () => {
   const read = (body: string, contentType = 'application/x-www-form-urlencoded') =>
     readCredentials({ query: '', body: new TextEncoder().encode(body), truncated: false, complete: true, contentType }, fields)
 
-  it('is the first configured field holding an address, whichever field is the username', () => {
-    expect(read('username=bobby&email=Bob%2Bx%40Example.com&password=p').email).toBe('bob+x@example.com')
-    expect(read('email=bob%40example.com&password=p').email).toBe('bob@example.com')
-    expect(read('{"user":{"name":"bob"},"email":"bob@example.com"}', 'application/json').email).toBe('bob@example.com')
-    expect(read('username=bobby&password=p').email).toBeNull()
+  it('is every address any configured field holds, whichever field is the username', () => {
+    expect(read('username=bobby&email=Bob%2Bx%40Example.com&password=p').emails).toEqual(['bob+x@example.com'])
+    expect(read('email=bob%40example.com&password=p').emails).toEqual(['bob@example.com'])
+    expect(read('{"user":{"name":"bob"},"email":"bob@example.com"}', 'application/json').emails).toEqual(['bob@example.com'])
+    expect(read('username=bobby&password=p').emails).toEqual([])
+    // A plain decoy in the username field does not hide the throwaway one in `email`.
+    expect(read('username=decoy%40gmail.com&email=x7%40mailinator.com&password=p').emails).toEqual(['decoy@gmail.com', 'x7@mailinator.com'])
   })
 })

@@ -124,6 +124,9 @@ describe('the default rules through the Worker', () => {
     for (const [i, email] of [`x7k2q${sites}@mailinator.com`, `q9${sites}@in.throwaway.example`].entries()) {
       expect(await signUp(email, `192.0.2.${94 + i}`)).toMatchObject({ action: 'challenge', rules: expect.arrayContaining(['disposable_email_signup']) })
     }
+    // A plain decoy in `username` beside a throwaway `email`: two inboxes, and the throwaway one counts.
+    const decoyed = (await callWorker('/signup', { method: 'POST', body: `username=decoy${sites}%40gmail.com&email=x8k${sites}%40mailinator.com&password=long-enough-1`, headers: FORM }, { clientIp: '192.0.2.97', reply: created })).logs[0]!
+    expect(decoyed).toMatchObject({ action: 'challenge', rules: expect.arrayContaining(['hidden_credentials', 'disposable_email_signup']) })
   })
 
   it('challenges a password sprayed on many accounts from many addresses once 10 accounts refused it — not one people share and get in with', async () => {
