@@ -51,11 +51,15 @@ const FORGETTABLE_TABLES = ['buckets', 'members', 'sets', 'sketch'] as const
 
 export class Counters extends DurableObject<Env> {
   #nextPruneAt = Number.NEGATIVE_INFINITY
+  /** How long this object keeps what it counts: RETENTION_MS unless a caller asked for less (meta `keep_ms`, read once). */
+  #keep = RETENTION_MS
   readonly #sketchMemo: SketchMemo = new Map()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     migrate(ctx.storage, COUNTERS_MIGRATIONS)
+    const kept = getMeta(ctx.storage.sql, 'keep_ms')
+    if (typeof kept === 'number' && kept > 0 && kept < RETENTION_MS) this.#keep = kept
   }
 
   /** Counts one request (and its username or IP), then returns the windows and deny hit. */
@@ -165,10 +169,11 @@ export class Counters extends DurableObject<Env> {
     if (dataUntil < 0 && historyUntil < 0 && expiry === null) {
       await this.ctx.storage.deleteAll()
       migrate(this.ctx.storage, COUNTERS_MIGRATIONS)
+      this.#keep = RETENTION_MS // its meta went too: the next caller asks again
       return
     }
     const after = (t: number, ms: number): number => (t < 0 ? Number.POSITIVE_INFINITY : t + ms)
-    const next = Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, this.#keepMs()), after(historyUntil, HISTORY_MS))
+    const next = Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, this.#keep), after(historyUntil, HISTORY_MS))
     scheduleAlarm(this.ctx.storage, Math.max(next, now + 1), 'if_earlier')
   }
 
@@ -177,26 +182,20 @@ export class Counters extends DurableObject<Env> {
       this.#prune(now)
       this.#nextPruneAt = now + PRUNE_EVERY_MS
     }
-    scheduleAlarm(this.ctx.storage, now + this.#keepMs(), 'if_none')
-  }
-
-  /** How long this object keeps what it counts (RETENTION_MS unless a caller asked for less). */
-  #keepMs(): number {
-    const v = getMeta(this.ctx.storage.sql, 'keep_ms')
-    return typeof v === 'number' && v > 0 && v < RETENTION_MS ? v : RETENTION_MS
+    scheduleAlarm(this.ctx.storage, now + this.#keep, 'if_none')
   }
 
   #keepAtMost(ms: unknown): void {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 60_000) throw new TypeError('keepMs must be at least a minute')
-    if (ms < this.#keepMs()) setMeta(this.ctx.storage.sql, 'keep_ms', Math.floor(ms))
+    if (ms >= this.#keep) return
+    this.#keep = Math.floor(ms)
+    setMeta(this.ctx.storage.sql, 'keep_ms', this.#keep)
   }
 
   #prune(now: number): void {
     const sql = this.ctx.storage.sql
-    pruneBuckets(sql, now)
-    pruneDistinct(sql, now)
-    const keep = this.#keepMs()
-    if (keep < RETENTION_MS) forgetBefore(sql, now - keep)
+    pruneBuckets(sql, now, this.#keep)
+    pruneDistinct(sql, now, this.#keep)
     pruneHistory(sql, now)
     pruneDeny(sql, now)
   }
@@ -226,12 +225,3 @@ function checkedMember(add: unknown): DistinctAdd {
   return { set, member }
 }
 
-/**
- * A short-lived key's counts and sightings from `floor` back: gone, bucket by bucket (a bucket that
- * began by then goes whole, a little early rather than late).
- */
-function forgetBefore(sql: SqlStorage, floor: number): void {
-  sql.exec('DELETE FROM buckets WHERE start <= ?', floor)
-  sql.exec('DELETE FROM members WHERE seen <= ?', floor)
-  sql.exec('DELETE FROM sketch WHERE seen <= ?', floor)
-}
