@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { callWorker, clearConfig, writeConfig, loadForm, ownSite, signInPeople } from '../support/worker'
+import { deviceCookie } from '../support/journey'
 
 afterEach(clearConfig)
 // Each test is a site of its own: its people and stuffers are the site's only cookie-less sign-ins.
@@ -105,9 +106,9 @@ describe('the default rules through the Worker', () => {
     // Declines must pass half of the four paid: the 3rd decline turns it on, the 4th card is challenged.
     expect(tester.map((l) => l.action)).toEqual(['allow', 'allow', 'allow', 'challenge', 'challenge'])
     expect(tester[3]).toMatchObject({ source: 'rule', rules: expect.arrayContaining(['cookieless_carding_wave']) })
-    // A checkout carrying a device cookie, or a cart add, is not in the cohort.
-    const cart = await callWorker('/cart', { method: 'POST', body: 'product_id=7&qty=1', headers: FORM }, { clientIp: '100.66.9.9' })
-    expect(cart.logs[0]?.rules).not.toContain('cookieless_carding_wave')
+    // A checkout by a browser with a device cookie is not in the cohort: the wave is not its rule.
+    const withDevice = await callWorker('/checkout', { method: 'POST', body: 'card_number=4111111111111111&exp=12%2F29&cvv=123&amount=9.99', headers: { ...FORM, cookie: (await deviceCookie('100.66.9.9')).cookie } }, { clientIp: '100.66.9.9', reply: pay(402) })
+    expect(withDevice.logs[0]?.rules).not.toContain('cookieless_carding_wave')
   })
 
   it('challenges a sign-up at a throwaway-inbox domain at once, and the third account of one mailbox under aliases', async () => {
