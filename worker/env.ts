@@ -2,6 +2,7 @@
 // without them must still run (fail open), and `npm start` supplies dev values.
 import type { NonceStore } from './challenge/NonceStore'
 import type { Counters } from './counters/Counters'
+import type { PasswordTries } from './counters/PasswordTries'
 import type { Registry } from './counters/Registry'
 import type { ZoneStats } from './counters/ZoneStats'
 
@@ -15,6 +16,8 @@ declare global {
     ZONE_STATS: DurableObjectNamespace<ZoneStats>
     /** Admin registry: deny-list index and fraud labels (worker/counters/Registry.ts). */
     REGISTRY: DurableObjectNamespace<Registry>
+    /** Password spraying: the zone's password digests in shards, an hour each (worker/counters/PasswordTries.ts). */
+    PASSWORD_TRIES: DurableObjectNamespace<PasswordTries>
     /** "zone" (deployed: fetch(request)), "demo" or unset (embedded demo), or an origin URL. */
     ORIGIN_URL?: string
     /** "true" only under `npm start`: honour the x-edgeward-test-cf header. */

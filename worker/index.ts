@@ -18,6 +18,7 @@ import { readRequestFacts, type RequestFacts } from './request'
 import './env'
 
 export { Counters } from './counters/Counters'
+export { PasswordTries } from './counters/PasswordTries'
 export { Registry } from './counters/Registry'
 export { ZoneStats } from './counters/ZoneStats'
 export { NonceStore } from './challenge/NonceStore'

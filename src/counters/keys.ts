@@ -8,11 +8,12 @@
  * sign-ins are refused, and such checkouts declined.
  * `password`: a sign-in's password as a keyed digest (worker/credentials.ts): how many usernames one
  * password was tried against, refused and let in — a spray tries a few common passwords on many
- * accounts. Its object forgets everything an hour after it was written (PASSWORD_KEEP_MS).
+ * accounts. Counted in one of PASSWORD_SHARDS objects (`passwordShardName`, worker/counters/PasswordTries.ts),
+ * never an object of its own, and forgotten an hour after it was written (PASSWORD_KEEP_MS).
  */
 export const KEY_KINDS = ['device', 'ip', 'prefix', 'user', 'asn', 'cohort', 'password'] as const
 
-/** A password key's counts are kept this long, never the 24 h of the others: the digest is the password's. */
+/** A password digest's counts are kept this long, never the 24 h of the other keys: the digest is the password's. */
 export const PASSWORD_KEEP_MS = 3_600_000
 export type KeyKind = (typeof KEY_KINDS)[number]
 
@@ -44,6 +45,16 @@ export function siteOf(host: string): string {
 
 /** How many zone shards isolates spread their flushes over (see docs/counters.md). */
 export const ZONE_SHARDS = 8
+
+/** The zone's password counts are spread over this many objects (by the digest's first byte). */
+export const PASSWORD_SHARDS = 64
+
+/** The object that counts a password digest (hex, worker/privacy.ts hashPassword): `["password","shard",17]`. */
+export function passwordShardName(digest: string): string {
+  const byte = Number.parseInt(digest.slice(0, 2), 16)
+  if (!/^[0-9a-f]{2}/.test(digest) || !Number.isInteger(byte)) throw new TypeError('a password digest is hex')
+  return JSON.stringify(['password', 'shard', byte % PASSWORD_SHARDS])
+}
 
 export function zoneShardName(shard: number): string {
   if (!Number.isInteger(shard) || shard < 0 || shard >= ZONE_SHARDS) throw new TypeError(`zone shard out of range: ${shard}`)

@@ -99,8 +99,6 @@ export function observationFor(kind: KeyKind, req: ObservedRequest): Observation
   if (post && req.routeClass === 'login') {
     if (kind === 'user') distinct.push({ set: 'ips', member: req.ip })
     else if (req.user !== null) distinct.push({ set: 'users', member: req.user })
-    // A password key: which addresses tried it too (a spray comes from many).
-    if (kind === 'password') distinct.push({ set: 'ips', member: req.ip })
   }
   // Shared addresses: how many established devices an IP / prefix carries. One sighting per page view
   // is enough for an hourly distinct count: a page load's scripts, styles and XHR add no member write.

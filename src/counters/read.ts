@@ -28,6 +28,20 @@ export interface JourneyKeys {
   readonly password?: string | null
 }
 
+/** What one password's hour looks like. Counted in its shard (worker/counters/PasswordTries.ts); each distinct count stops at PASSWORD_MAX_MEMBERS (a spray is far past any rule by then). */
+export interface PasswordCounts {
+  /** Usernames it was tried on. */
+  readonly users: number
+  /** Usernames it was refused for and not since let in with. */
+  readonly failedUsers: number
+  /** Usernames it let in, each from at most PERSON_MAX_ADDRESSES_1H addresses (metrics.ts). */
+  readonly signedInUsers: number
+  /** Addresses it was tried from. */
+  readonly ips: number
+  readonly failures: number
+  readonly successes: number
+}
+
 export interface JourneyEvent {
   readonly routeClass: RouteClass
   readonly method: string
@@ -62,8 +76,8 @@ export interface JourneyCounters {
   readonly asn: KeySnapshot | null
   /** The cohort key, read when the request belongs to one; null / absent otherwise. */
   readonly cohort?: KeySnapshot | null
-  /** The password key, read on a sign-in that carried one; null / absent otherwise. */
-  readonly password?: KeySnapshot | null
+  /** The password's hour, read on a sign-in that carried one; null / absent otherwise. */
+  readonly password?: PasswordCounts | null
   /** Keys asked for that did not answer in time, in asking order. */
   readonly missing: readonly KeyMiss[]
   /** The username's key has missed its deadline again and again in this isolate (a signal, not a blind spot). */

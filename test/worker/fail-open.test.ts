@@ -127,6 +127,19 @@ describe('fail open, visibly', () => {
     if (how === 'hang' || how === 'slow') expect(Math.min(...elapsed)).toBeGreaterThanOrEqual(budget - 1) // the budget was really waited out
   })
 
+  test.each([
+    ['throws', 'throw', 'counters_password_error'],
+    ['hangs', 'hang', 'counters_password_timeout'],
+  ] as const)('forwards a login when its password shard %s, and logs %s beside the other keys\' counts', async (_what, how, missing) => {
+    const down = { idFromName: (n: string) => env.PASSWORD_TRIES.idFromName(n), get: () => ({ observe: fail(how), record: fail(how) }) }
+    // A budget a loaded test box's fresh objects answer within: only the shard may be missing.
+    await writeConfig({ version: 'budget-wide', counters: { budget_ms: 1000 } })
+    const call = await appLogin({ clientIp: freshIp(), env: { PASSWORD_TRIES: down as unknown as Env['PASSWORD_TRIES'] } })
+    expectForwardedIntact(call, missing)
+    // The other keys answered: the read is not missing as a whole (that would be counters_error / counters_timeout).
+    expect((call.logs[0]?.missing as string[]).filter((m) => m.startsWith('counters_'))).toEqual([missing])
+  }, 15_000)
+
   it('forwards when the zone and registry objects are down too (they only run after the response)', async () => {
     const down = { idFromName: (n: string) => env.ZONE_STATS.idFromName(n), get: () => ({ add: fail('throw') }) as ZoneStub }
     const call = await appLogin({ clientIp: freshIp(), env: { ZONE_STATS: down as unknown as Env['ZONE_STATS'], REGISTRY: down as unknown as Env['REGISTRY'] }, reply: () => new Response('bad', { status: 401 }) })

@@ -1,4 +1,6 @@
+import { env, runInDurableObject } from 'cloudflare:test'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { PASSWORD_SHARDS } from '../../src/counters/keys'
 import { callWorker, clearConfig, writeConfig, loadForm, ownSite, signInPeople } from '../support/worker'
 import { deviceCookie } from '../support/journey'
 
@@ -160,6 +162,25 @@ describe('the default rules through the Worker', () => {
       const text = JSON.stringify(l)
       for (const p of sprayed) expect(text).not.toContain(p)
       expect(text).not.toContain(plainSha.slice(0, 16))
+    }
+    // Nor does any password shard: every row of all of them, searched for each password and its unkeyed SHA-1 and SHA-256.
+    const stored = await Promise.all(
+      Array.from({ length: PASSWORD_SHARDS }, (_, n) =>
+        runInDurableObject(env.PASSWORD_TRIES.get(env.PASSWORD_TRIES.idFromName(JSON.stringify(['password', 'shard', n]))), (_obj, state) => {
+          const tables = ['tries', 'sources', 'outcomes'].map((t) => state.storage.sql.exec(`SELECT * FROM ${t}`).toArray())
+          return { text: JSON.stringify(tables), tries: tables[0]!.length }
+        }),
+      ),
+    )
+    const everything = stored.map((s) => s.text).join('\n')
+    // Real rows were searched: this test's 66 sign-ins are in there (beside any other test's).
+    expect(stored.reduce((n, s) => n + s.tries, 0)).toBeGreaterThanOrEqual(66)
+    for (const p of [...sprayed, common]) {
+      expect(everything).not.toContain(p)
+      for (const algo of ['SHA-1', 'SHA-256']) {
+        const hex = [...new Uint8Array(await crypto.subtle.digest(algo, new TextEncoder().encode(p)))].map((b) => b.toString(16).padStart(2, '0')).join('')
+        expect(everything.toLowerCase()).not.toContain(hex.slice(0, 16))
+      }
     }
   }, 30_000)
 

@@ -10,7 +10,7 @@ import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
-import { alarmDone, alarmTime, getMeta, migrate, scheduleAlarm, setMeta, type Migration } from './schema'
+import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
 
 export interface DenyQuery {
   readonly key: string
@@ -25,11 +25,6 @@ export interface ObserveInput {
   readonly deny: DenyQuery | null
   /** A username's key, on a sign-in: the place to judge against the account's history (the answer's `history`). */
   readonly place?: AccountPlace | null
-  /**
-   * Keep what this object counts only this long (a password key: PASSWORD_KEEP_MS), never the 24 h
-   * of the others. The shortest asked for holds for the object's life.
-   */
-  readonly keepMs?: number
 }
 
 /** One remembered sign-in of an account (the admin import: an operator's own login log). */
@@ -51,22 +46,17 @@ const FORGETTABLE_TABLES = ['buckets', 'members', 'sets', 'sketch'] as const
 
 export class Counters extends DurableObject<Env> {
   #nextPruneAt = Number.NEGATIVE_INFINITY
-  /** How long this object keeps what it counts: RETENTION_MS unless a caller asked for less (meta `keep_ms`, read once). */
-  #keep = RETENTION_MS
   readonly #sketchMemo: SketchMemo = new Map()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     migrate(ctx.storage, COUNTERS_MIGRATIONS)
-    const kept = getMeta(ctx.storage.sql, 'keep_ms')
-    if (typeof kept === 'number' && kept > 0 && kept < RETENTION_MS) this.#keep = kept
   }
 
   /** Counts one request (and its username or IP), then returns the windows and deny hit. */
   observe(input: ObserveInput): KeySnapshot {
     const now = checkedNow(input.now)
     const sql = this.ctx.storage.sql
-    if (input.keepMs !== undefined) this.#keepAtMost(input.keepMs)
     for (const m of input.bumps) bump(sql, checkedMetric(m), 1, now)
     const adds = Array.isArray(input.distinct) ? input.distinct : []
     if (adds.length > SETS.length) throw new TypeError('too many distinct members')
@@ -169,11 +159,10 @@ export class Counters extends DurableObject<Env> {
     if (dataUntil < 0 && historyUntil < 0 && expiry === null) {
       await this.ctx.storage.deleteAll()
       migrate(this.ctx.storage, COUNTERS_MIGRATIONS)
-      this.#keep = RETENTION_MS // its meta went too: the next caller asks again
       return
     }
     const after = (t: number, ms: number): number => (t < 0 ? Number.POSITIVE_INFINITY : t + ms)
-    const next = Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, this.#keep), after(historyUntil, HISTORY_MS))
+    const next = Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, RETENTION_MS), after(historyUntil, HISTORY_MS))
     scheduleAlarm(this.ctx.storage, Math.max(next, now + 1), 'if_earlier')
   }
 
@@ -182,20 +171,13 @@ export class Counters extends DurableObject<Env> {
       this.#prune(now)
       this.#nextPruneAt = now + PRUNE_EVERY_MS
     }
-    scheduleAlarm(this.ctx.storage, now + this.#keep, 'if_none')
-  }
-
-  #keepAtMost(ms: unknown): void {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 60_000) throw new TypeError('keepMs must be at least a minute')
-    if (ms >= this.#keep) return
-    this.#keep = Math.floor(ms)
-    setMeta(this.ctx.storage.sql, 'keep_ms', this.#keep)
+    scheduleAlarm(this.ctx.storage, now + RETENTION_MS, 'if_none')
   }
 
   #prune(now: number): void {
     const sql = this.ctx.storage.sql
-    pruneBuckets(sql, now, this.#keep)
-    pruneDistinct(sql, now, this.#keep)
+    pruneBuckets(sql, now)
+    pruneDistinct(sql, now)
     pruneHistory(sql, now)
     pruneDeny(sql, now)
   }

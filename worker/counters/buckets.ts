@@ -1,6 +1,6 @@
 // Bucketed sliding-window counters in SQL: one row per (metric, bucket width, bucket start).
 // Takes the object's SqlStorage and the caller's time; returns window sums. No clock.
-import { bucketsFor, pruneFloors, RETENTION_MS, windowFloors, WINDOW_SPECS, type Windows } from '../../src/counters/windows'
+import { bucketsFor, pruneFloors, windowFloors, WINDOW_SPECS, type Windows } from '../../src/counters/windows'
 
 export const BUCKETS_TABLE = `CREATE TABLE IF NOT EXISTS buckets (
   metric TEXT NOT NULL, res INTEGER NOT NULL, start INTEGER NOT NULL, n INTEGER NOT NULL,
@@ -42,13 +42,8 @@ export function readWindows(sql: SqlStorage, now: number): Map<string, Windows> 
 }
 
 /** Deletes buckets no window can count any more at `now`. */
-/**
- * Drops buckets no window reads any more; with `keepMs` below the longest window, also every bucket
- * begun `keepMs` ago or earlier (a short-lived key: a little early rather than late).
- */
-export function pruneBuckets(sql: SqlStorage, now: number, keepMs: number = RETENTION_MS): void {
+export function pruneBuckets(sql: SqlStorage, now: number): void {
   for (const { res, below } of pruneFloors(now)) sql.exec('DELETE FROM buckets WHERE res = ? AND start < ?', res, below)
-  if (keepMs < RETENTION_MS) sql.exec('DELETE FROM buckets WHERE start <= ?', now - keepMs)
 }
 
 /** Start of the newest bucket, or null when empty (for idle-object cleanup). */

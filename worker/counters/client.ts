@@ -5,13 +5,14 @@
 // read is `missing` only when no key answered. Deny fails closed (see denyClient.ts).
 import { denyKey, type DenyEntry, type DenyHit, type DenyTarget } from '../../src/counters/deny'
 import { ipCounterKey } from '../../src/counters/ipKey'
-import { counterName, PASSWORD_KEEP_MS, zoneShardName, type KeyKind } from '../../src/counters/keys'
-import { observationFor, outcomeDistinct, outcomeForget, outcomeMetric, type DistinctAdd, type KeySnapshot, type Metric } from '../../src/counters/metrics'
+import { counterName, passwordShardName, zoneShardName, type KeyKind } from '../../src/counters/keys'
+import { observationFor, outcomeDistinct, outcomeForget, outcomeMetric, PERSON_MAX_ADDRESSES_1H, type DistinctAdd, type KeySnapshot, type Metric } from '../../src/counters/metrics'
 import type { AccountPlace } from '../../src/counters/history'
 import type { Outcome } from '../../src/counters/outcome'
-import { firstHit, worstReason, type JourneyEvent, type JourneyKeys, type JourneyRead, type KeyMiss } from '../../src/counters/read'
+import { firstHit, worstReason, type JourneyEvent, type JourneyKeys, type JourneyRead, type KeyMiss, type PasswordCounts } from '../../src/counters/read'
 import { usableRatio, type ZoneDelta, type ZoneFigures } from '../../src/counters/zone'
 import type { DenyQuery, ObserveInput } from './Counters'
+import type { PasswordOutcome, PasswordTry } from './PasswordTries'
 import { BACKGROUND_BUDGET_MS, DENY_MIRROR_BUDGET_MS, readDenyMirror, stubOf } from './denyClient'
 import { isolateCaches, type IsolateCaches } from './isolate'
 import { asnKeyValue } from './mint'
@@ -31,6 +32,11 @@ export interface CounterStub {
   record(input: { now: number; metric: Metric; distinct?: DistinctAdd | null; forget?: DistinctAdd | null; remember?: AccountPlace | null }): Promise<void>
   deny(entry: DenyEntry): Promise<void>
   undeny(key: string): Promise<boolean>
+}
+
+export interface PasswordStub {
+  observe(input: PasswordTry): Promise<PasswordCounts>
+  record(input: PasswordOutcome): Promise<void>
 }
 
 export interface ZoneStub {
@@ -54,6 +60,8 @@ export interface CountersEnv {
   readonly COUNTERS: NamespaceLike<CounterStub>
   readonly ZONE_STATS: NamespaceLike<ZoneStub>
   readonly REGISTRY: NamespaceLike<RegistryStub>
+  /** The zone's password shards (password spraying); absent in a namespace-less test double: no password counts. */
+  readonly PASSWORD_TRIES?: NamespaceLike<PasswordStub>
   readonly EDGEWARD_CONFIG?: MirrorKv
 }
 
@@ -86,7 +94,6 @@ function keyCalls(keys: JourneyKeys, ip: string): KeyCall[] {
   calls.push({ kind: 'prefix', value: keys.ipPrefix, deny: null })
   if (keys.user !== null) calls.push({ kind: 'user', value: keys.user, deny: q({ kind: 'user_ip', user: keys.user, ip }) })
   if (keys.cohort != null) calls.push({ kind: 'cohort', value: keys.cohort, deny: null })
-  if (keys.password != null) calls.push({ kind: 'password', value: keys.password, deny: null })
   return calls
 }
 
@@ -119,14 +126,20 @@ export async function observeRequest(
   const asnCached = asn === null ? null : caches.asn.get(asn, now)
   const thunks = calls.map((c) => () => {
     const place = c.kind === 'user' && keys.place != null ? { place: keys.place } : {}
-    const keep = c.kind === 'password' ? { keepMs: PASSWORD_KEEP_MS } : {}
-    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny, ...place, ...keep }
+    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny, ...place }
     return stubOf(env.COUNTERS, counterName(c.kind, c.value)).observe(input)
   })
   if (asn !== null && asnCached === null) {
     thunks.push(() => stubOf(env.COUNTERS, counterName('asn', asn)).observe({ now, bumps: [], distinct: [], deny: null }))
   }
-  const results: Settled<KeySnapshot>[] = await settleWithin(thunks, budgetMs)
+  const passwords = env.PASSWORD_TRIES
+  const password = keys.password != null && passwords !== undefined ? keys.password : null
+  const [results, passwordRead]: [Settled<KeySnapshot>[], Settled<PasswordCounts> | null] = await Promise.all([
+    settleWithin(thunks, budgetMs),
+    password === null || passwords === undefined
+      ? null
+      : settleWithin([() => stubOf(passwords, passwordShardName(password)).observe({ now, password, user: keys.user, ip })], budgetMs).then((r) => r[0] ?? null),
+  ])
 
   const hits: (DenyHit | null)[] = []
   const misses: KeyMiss[] = []
@@ -154,6 +167,7 @@ export async function observeRequest(
     if (r.state === 'ok') caches.asn.put(asn, (asnSnap = r.value), now)
     else misses.push(missOf('asn', r))
   }
+  if (passwordRead !== null && passwordRead.state !== 'ok') misses.push(missOf('password', passwordRead))
   noteZone(caches, snaps)
   if (unanswered.length > 0) {
     const mirrored = await readDenyMirror(env, unanswered.map((u) => u.query), now, caches, opts.mirrorBudgetMs ?? DENY_MIRROR_BUDGET_MS, opts.defer)
@@ -170,7 +184,7 @@ export async function observeRequest(
     user: snaps.get('user') ?? null,
     asn: asnSnap,
     cohort: snaps.get('cohort') ?? null,
-    password: snaps.get('password') ?? null,
+    password: passwordRead?.state === 'ok' ? passwordRead.value : null,
     missing: misses,
     userKeySlow,
     zoneLoginFailureRatio10m: usableRatio(caches.zone.figures, now),
@@ -198,8 +212,14 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
     // An accepted sign-in is one of the account's places (src/counters/history.ts).
     remember: c.kind === 'user' && outcome === 'login_success' ? (keys.place ?? null) : null,
   }))
+  const passwords = env.PASSWORD_TRIES
+  const password = keys.password != null && passwords !== undefined && (outcome === 'login_failure' || outcome === 'login_success') ? keys.password : null
+  const person = opts.userAddresses1h != null && opts.userAddresses1h <= PERSON_MAX_ADDRESSES_1H
   await Promise.all([
     settleWithin(calls.map(({ name, distinct, forget, remember }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct, forget, remember })), BACKGROUND_BUDGET_MS),
+    password === null || passwords === undefined
+      ? null
+      : settleWithin([() => stubOf(passwords, passwordShardName(password)).record({ now, password, user: keys.user, outcome: outcome as PasswordOutcome['outcome'], person })], BACKGROUND_BUDGET_MS),
     flushZone(env, now, caches),
   ])
 }

@@ -143,9 +143,8 @@ function sketchEstimate(sql: SqlStorage, set: string, now: number, memo?: Sketch
 }
 
 /** Forgets sightings older than the longest window; ends sketch mode once no window needs it. */
-/** Drops sightings older than `keepMs` (the longest window, or a short-lived key's keep). */
-export function pruneDistinct(sql: SqlStorage, now: number, keepMs: number = RETENTION_MS): void {
-  const floor = now - keepMs
+export function pruneDistinct(sql: SqlStorage, now: number): void {
+  const floor = now - RETENTION_MS
   sql.exec('DELETE FROM members WHERE seen <= ?', floor)
   sql.exec('DELETE FROM sketch WHERE seen <= ?', floor)
   sql.exec('DELETE FROM sets WHERE dropped_at <= ?', floor)
