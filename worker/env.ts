@@ -3,6 +3,7 @@
 import type { NonceStore } from './challenge/NonceStore'
 import type { Counters } from './counters/Counters'
 import type { PasswordTries } from './counters/PasswordTries'
+import type { SessionBindings } from './counters/SessionBindings'
 import type { Registry } from './counters/Registry'
 import type { ZoneStats } from './counters/ZoneStats'
 
@@ -18,6 +19,8 @@ declare global {
     REGISTRY: DurableObjectNamespace<Registry>
     /** Password spraying: the zone's password digests in shards, an hour each (worker/counters/PasswordTries.ts). */
     PASSWORD_TRIES: DurableObjectNamespace<PasswordTries>
+    /** Stolen sessions: session cookies' bindings in shards (worker/counters/SessionBindings.ts). */
+    SESSION_BINDINGS: DurableObjectNamespace<SessionBindings>
     /** "zone" (deployed: fetch(request)), "demo" or unset (embedded demo), or an origin URL. */
     ORIGIN_URL?: string
     /** "true" only under `npm start`: honour the x-edgeward-test-cf header. */

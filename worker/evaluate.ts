@@ -2,6 +2,8 @@
 // route class; reads the device cookie, header/network signals and the journey counters
 // (within their budget), builds the feature vector, scores it and decides. May throw —
 // protect() turns any throw into a fail-open forward.
+import { judgeSession, type SessionJudgement } from './sessions'
+import type { SessionBinding } from '../src/signals/sessionCookie'
 import { cidrSetHas, ipPrefix, parseIp } from '../src/config/cidr'
 import type { CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
@@ -86,6 +88,10 @@ export interface Evaluation {
   readonly deviceProven: boolean
   /** Where the request comes from as an account's place (network, country, bound device): what a confirmed step-up remembers. */
   readonly here: AccountPlace
+  /** The request's session cookie as judged against its binding (worker/sessions.ts). */
+  readonly session: SessionJudgement
+  /** What a session cookie the origin sets on this answer is bound to. */
+  readonly sessionHere: SessionBinding
 }
 
 export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
@@ -126,12 +132,16 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // A sign-in's password key (keyed digest): how many accounts one password is tried on (password_spraying).
   const password = signIn ? (input.password ?? null) : null
   const journeyKeys: JourneyKeys = { device: clientKey, ip, ipPrefix: ipPrefix(facts.ip), user: input.user, asn: facts.asn, cohort, place, password }
-  const [journey, model] = await Promise.all([
+  // The origin's session cookie against where it signed in (worker/sessions.ts): the device its cookie
+  // claims (a person's own browser keeps its id across networks), and the country.
+  const sessionHere = { device, country: stringOrNull(facts.cf.country) }
+  const [journey, model, session] = await Promise.all([
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
     observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {
       defer: (p) => input.ctx.waitUntil(p),
     }),
     activeModel(env.EDGEWARD_CONFIG, config, now),
+    judgeSession({ facts, env, config, here: sessionHere, now, budgetMs: config.source.counters.budget_ms, missing }),
   ])
   missing.push(...missingLabels(journey))
   if (model.problem !== null) missing.push(model.problem)
@@ -223,6 +233,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       device: { established: standing.established, unproven: standing.unproven, telemetrySeenDevices1h: telemetrySeenDevices(cookie, now) },
       crowd,
       app,
+      session: session.move,
     }),
   )
   const decideInput = {
@@ -318,6 +329,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     modelVersion: model.model?.version ?? MODEL_FALLBACK_NAME,
     deviceProven: standing.unproven === false,
     here,
+    session,
+    sessionHere,
   }
 }
 

@@ -19,6 +19,7 @@ import './env'
 
 export { Counters } from './counters/Counters'
 export { PasswordTries } from './counters/PasswordTries'
+export { SessionBindings } from './counters/SessionBindings'
 export { Registry } from './counters/Registry'
 export { ZoneStats } from './counters/ZoneStats'
 export { NonceStore } from './challenge/NonceStore'

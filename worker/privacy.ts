@@ -40,6 +40,19 @@ export function hashPassword(site: string, password: string, env: Env, missing: 
   return keyedHash(hashKey(env, missing), `password\u0000${site}\u0000${password}`)
 }
 
+/**
+ * An origin's session cookie on a site as its binding key (stolen sessions, worker/sessions.ts): an HMAC
+ * under the username hash key, so a copy of the SessionBindings objects names no usable session.
+ */
+export function hashSession(site: string, value: string, env: Env, missing: string[]): Promise<string> {
+  return keyedHash(hashKey(env, missing), `session\u0000${site}\u0000${value}`)
+}
+
+/** The MAC of a session binding cookie: over the site, the session cookie's value and the binding it states. */
+export function sessionBindingMac(site: string, value: string, payload: string, env: Env, missing: string[]): Promise<string> {
+  return keyedHash(hashKey(env, missing), `session-binding\u0000${site}\u0000${value}\u0000${payload}`)
+}
+
 export async function logIp(ip: string, mode: IpLogMode, env: Env): Promise<string> {
   if (mode !== 'hashed') return ipForLog(ip, mode)
   return keyedHash(hashKey(env, null), `ip\u0000${ip}`)

@@ -18,6 +18,7 @@ import { newRef } from './privacy'
 import type { RequestFacts } from './request'
 import { injectSdk } from './sdk/inject'
 import { rememberStepUp, takeStepUp } from './stepUp'
+import { bindSession } from './sessions'
 import { pageNonce } from './sdk/nonce'
 
 export async function protect(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -68,6 +69,11 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     // A proven device's collect carries its proof and never reads a nonce: sign none for its pages.
     const nonce = evaluation.deviceProven ? undefined : (): Promise<string | null> => pageNonce(env, facts.headers.get('user-agent'), facts.ip, now)
     response = inject ? injectSdk(origin, { path: facts.normalisedPath, nonce }) : origin
+    // A session cookie the origin sets is bound to here; an adopted one gets its companion (worker/sessions.ts).
+    if (!answer.unreachable) {
+      const judged = evaluation.session
+      response = await bindSession(response, { facts, env, config, ctx, here: evaluation.sessionHere, judged, now, missing })
+    }
     // After the SDK went in: a tee of a native body with one branch in HTMLRewriter does not let the
     // other read ahead of the client, so the body marker is read from what the client gets.
     if (!answer.unreachable) {

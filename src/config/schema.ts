@@ -150,6 +150,18 @@ export const ConfigSchema = v.strictObject({
     v.strictObject({ disposable_extra: list(emailDomain, 10000), disposable_allow: list(emailDomain, 1000) }),
     { disposable_extra: [], disposable_allow: [] },
   ),
+  /**
+   * Stolen sessions (worker/sessions.ts): the origin's session cookie names, bound when the origin sets one
+   * to the device and country of that request, for at most `keep_hours`. None named: off (in front of the
+   * embedded demo, its own `demo_session`).
+   */
+  sessions: v.optional(
+    v.strictObject({
+      cookie_names: list(v.pipe(shortString(64), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a cookie name (RFC 6265 token)')), 8),
+      keep_hours: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(720)),
+    }),
+    { cookie_names: [], keep_hours: 168 },
+  ),
   /** Published crawler IP ranges, refreshed by the Cron Trigger into KV `crawlers:<name>`. */
   verified_crawlers: v.strictObject({
     sources: list(

@@ -56,6 +56,15 @@ export function passwordShardName(digest: string): string {
   return JSON.stringify(['password', 'shard', byte % PASSWORD_SHARDS])
 }
 
+/** The zone's session bindings are spread over this many objects (by the session hash's first byte). */
+export const SESSION_SHARDS = 64
+
+/** The object that holds a session's binding (its keyed hash, hex): `["session","shard",9]`. */
+export function sessionShardName(hash: string): string {
+  if (!/^[0-9a-f]{2}/.test(hash)) throw new TypeError('a session hash is hex')
+  return JSON.stringify(['session', 'shard', Number.parseInt(hash.slice(0, 2), 16) % SESSION_SHARDS])
+}
+
 export function zoneShardName(shard: number): string {
   if (!Number.isInteger(shard) || shard < 0 || shard >= ZONE_SHARDS) throw new TypeError(`zone shard out of range: ${shard}`)
   return JSON.stringify(['zone', 'shard', shard])

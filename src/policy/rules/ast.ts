@@ -40,6 +40,10 @@ export const RULE_VARIABLES = {
   app_token: 'bool',
   /** That app's id; missing without a valid token. */
   app: 'string',
+  /** The request carries a session cookie bound at sign-in to a device, and shows another device or none (worker/sessions.ts); missing without a bound session. */
+  session_moved_device: 'bool',
+  /** …bound in one country, and this request comes from another; missing without a bound session or a country. */
+  session_moved_country: 'bool',
   /** Journey counters that are not model features (`ip.navigations_1m`, `user_key_slow`, …): src/counters/ruleVariables.ts. */
   ...COUNTER_RULE_VARIABLES,
 } as const

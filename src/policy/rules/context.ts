@@ -4,6 +4,7 @@ import { NO_COUNTER_VALUES, type CounterRuleValues } from '../../counters/ruleVa
 import type { FeatureVector } from '../../features/list'
 import type { CredentialFacts } from '../../signals/credentials'
 import type { RouteClass } from '../../config/routeClasses'
+import type { SessionMove } from '../../signals/sessionCookie'
 import type { RuleContext } from './evaluate'
 
 /** User-Agents of the big search-engine crawlers; claiming one from an unverified source is a fake. */
@@ -33,6 +34,8 @@ export interface RuleFacts {
   readonly crowd?: boolean
   /** The registered app whose valid token the request carries; absent = none. */
   readonly app?: string | null
+  /** How the request's session cookie moved from where it was bound; absent / null = no bound session. */
+  readonly session?: SessionMove | null
 }
 
 export interface DeviceRuleFacts {
@@ -72,6 +75,8 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       crowd: f.crowd ?? false,
       app_token: (f.app ?? null) !== null,
       app: f.app ?? null,
+      session_moved_device: f.session?.device ?? null,
+      session_moved_country: f.session?.country ?? null,
       ...(f.counters ?? NO_COUNTER_VALUES),
     },
   }
