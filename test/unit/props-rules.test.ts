@@ -86,7 +86,7 @@ describe('parseRule', () => {
       }),
       { numRuns: 5000 },
     )
-  })
+  }, 30_000) // 5,000 texts take ~1.5 s on an idle box; a loaded one (the full suite beside workerd) passed 5 s
 
   it('accepts every well-typed rule up to the size limit, and evaluates it on any request without throwing', () => {
     fc.assert(
