@@ -42,8 +42,8 @@ export interface LeakedEndpoints {
 
 /**
  * The local range server is a hop out of wrangler dev's workerd into Node on a developer's machine,
- * not a colo's cache: its first answer per prefix took 60–110 ms on a busy 2-core machine, past the
- * 50 ms a deployment budgets. The demo waits this long for it rather than show every first try missing.
+ * not a colo's cache: on a busy 2-core machine the first sign-in's ranges missed 50 ms. The demo
+ * waits this long for it rather than show every first try missing.
  */
 export const DEV_DEADLINE_MS = 500
 
