@@ -177,6 +177,18 @@ describe('the leaked-credential check, against the local range server', () => {
     expect(originSaw(again)?.headers.get('x-edgeward-leaked')).toBe('password')
   })
 
+  it('answers from the Cache API in a fresh isolate (memo empty), keyed by the range URL alone', async () => {
+    await checkOn()
+    const probe = await rangeProbe('football')
+    const url = `${RANGE_URL}/range/${probe.prefix}`
+    await signIn('judy@example.com', 'football')
+    expect(await caches.default.match(url)).toBeDefined()
+    resetLeakedMemoForTests()
+    const again = await signIn('mallory@example.com', 'football')
+    expect(again.seen.filter((s) => s.url === url)).toEqual([])
+    expect(originSaw(again)?.headers.get('x-edgeward-leaked')).toBe('password')
+  })
+
   it('is off when no range API is configured: no range request, no header', async () => {
     const c = await signIn('erin@example.com', 'password')
     expect(c.seen.filter(isRangeRequest)).toEqual([])
