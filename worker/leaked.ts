@@ -31,8 +31,6 @@ export function resetLeakedMemoForTests(): void {
   memo.clear()
 }
 
-export const leakedMemoSize = (): number => memo.size
-
 export interface LeakedEndpoints {
   readonly rangeUrl: string | null
   readonly pairRangeUrl: string | null
