@@ -33,7 +33,9 @@ export default defineConfig({
       {
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
       },
-      { plugins: [workerPool()], test: { name: 'worker', include: ['test/worker/**/*.test.ts'] } },
+      // The worker project's global setup starts the real local range server the leaked-credential
+      // tests query (test/e2e/support/leakedRangeSetup.ts, docs/leaked.md).
+      { plugins: [workerPool()], test: { name: 'worker', include: ['test/worker/**/*.test.ts'], globalSetup: ['test/e2e/support/leakedRangeSetup.ts'] } },
       { plugins: [workerPool()], test: { name: 'adaptive', include: ['test/adaptive/**/*.test.ts'], testTimeout: 1_200_000, hookTimeout: 600_000 } },
       {
         test: {

@@ -8,6 +8,8 @@ import { NO_CREDENTIALS, readCredentials, type CredentialFacts, type UnreadableR
 import { emailFacts } from '../src/signals/email'
 import { siteOf } from '../src/counters/keys'
 import { peekBody } from './body'
+import { pairSecret, rangeProbe } from '../src/leaked/range'
+import { leakedCheckOn, leakedEndpoints, type LeakedProbes } from './leaked'
 import { hashPassword, hashUser } from './privacy'
 import type { RequestFacts } from './request'
 
@@ -25,6 +27,11 @@ export interface RequestCredentials {
   readonly user: string | null
   /** A sign-in's password as its keyed digest (worker/privacy.ts hashPassword), or null: never the password. */
   readonly password: string | null
+  /**
+   * The attempt's password (and, with one username, its pair) as SHA-1 range probes for the leaked
+   * check (worker/leaked.ts), or null: check off, or no password. Never logged or stored.
+   */
+  readonly leaked: LeakedProbes | null
   /** The body the origin gets: the peeked tee when the body was read, else the request's own. */
   readonly originBody: BodyInit | null
 }
@@ -37,7 +44,7 @@ export async function readRequestCredentials(
   env: Env,
   missing: string[],
 ): Promise<RequestCredentials> {
-  const none: RequestCredentials = { facts: NO_CREDENTIALS, unreadable: null, user: null, password: null, originBody: request.body }
+  const none: RequestCredentials = { facts: NO_CREDENTIALS, unreadable: null, user: null, password: null, leaked: null, originBody: request.body }
   if (!CREDENTIAL_CLASSES.has(routeClass)) return none
   const peeked = await peekBody(request.body, config.source.credentials.max_body_bytes)
   const read = readCredentials(
@@ -69,6 +76,16 @@ export async function readRequestCredentials(
   } catch {
     missing.push('user_hash') // the body is already tee'd: decide without the username rather than fail open
   }
+  // Login, sign-up and password change alike: a breached password is as bad a new one as a used one.
+  const endpoints = leakedEndpoints(config, env)
+  let leaked: LeakedProbes | null = null
+  if (leakedCheckOn(endpoints) && read.passwordForDigest !== null) {
+    const single = read.usernames.length === 1 ? read.usernames[0]! : null
+    leaked = {
+      password: await rangeProbe(read.passwordForDigest),
+      pair: endpoints.pairRangeUrl !== null && single !== null ? await rangeProbe(pairSecret(single, read.passwordForDigest)) : null,
+    }
+  }
   return {
     // On a sign-in, a second configured field naming someone else is a decoy too: a browser's sign-in
     // form names one user (a signup form's username + e-mail differ by design), and one password.
@@ -82,6 +99,7 @@ export async function readRequestCredentials(
     unreadable: read.unreadable,
     user,
     password,
+    leaked,
     originBody: peeked.forOrigin,
   }
 }

@@ -37,6 +37,12 @@ declare global {
     EDGEWARD_TURNSTILE_SITE_KEY?: string
     /** Turnstile secret key (a secret), for siteverify. */
     EDGEWARD_TURNSTILE_SECRET?: string
+    /**
+     * Set only by `npm start` (src/cli/start.ts): its local range server, used by the leaked-credential
+     * check while the config names no range API, and only with EDGEWARD_TRUST_TEST_HEADERS (docs/leaked.md).
+     */
+    EDGEWARD_DEV_LEAKED_RANGE_URL?: string
+    EDGEWARD_DEV_LEAKED_PAIR_RANGE_URL?: string
     /** "off" only in the test suite (vitest.config.ts): reserved-path per-source limits not applied (the deny list still is). Never set in wrangler.toml. */
     EDGEWARD_RESERVED_LIMITS?: string
   }

@@ -8,6 +8,7 @@ import { cidrSetHas, ipPrefix, parseIp } from '../src/config/cidr'
 import type { CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
 import type { CredentialFacts } from '../src/signals/credentials'
+import { NOT_CHECKED, type LeakedFacts } from '../src/leaked/range'
 import { ipCounterKey } from '../src/counters/ipKey'
 import { placeOf, type AccountPlace } from '../src/counters/history'
 import { cookielessCohort } from '../src/counters/keys'
@@ -64,6 +65,8 @@ export interface EvaluateInput {
   readonly password?: string | null
   /** What the credential reader saw (worker/credentials.ts); absent = not a credential attempt. */
   readonly credentials?: CredentialFacts
+  /** The leaked-credential check under way (worker/leaked.ts; it keeps its own deadline), or null: not checked. */
+  readonly leaked?: Promise<LeakedFacts> | null
   readonly now: number
   /** Appended to: what was unavailable for this request. */
   readonly missing: string[]
@@ -86,6 +89,8 @@ export interface Evaluation {
   readonly modelVersion: string
   /** A valid, unreplayed cookie already proven by an SDK nonce: its collects carry the proof (worker/routes/collect.ts). */
   readonly deviceProven: boolean
+  /** What the leaked-credential check found (all null: not checked or missing). */
+  readonly leaked: LeakedFacts
   /** Where the request comes from as an account's place (network, country, bound device): what a confirmed step-up remembers. */
   readonly here: AccountPlace
   /** The request's session cookie as judged against its binding (worker/sessions.ts). */
@@ -215,6 +220,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     signals.verifiedBot === true ||
     (signals.verifiedBot === null && claimsCrawler(userAgent) && cidrSetHas(await crawlerRanges(env.EDGEWARD_CONFIG, config, now), parseIp(facts.ip)))
   const counterValues = counterRuleValues(journey)
+  // Started before the counters were read, with its own deadline: by now it is usually in.
+  const leaked = input.leaked == null ? NOT_CHECKED : await input.leaked
   const rules = evaluateRules(
     config.rules,
     ruleContext(features, {
@@ -229,6 +236,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       ja3: facts.tls.ja3Hash,
       ja4: facts.tls.ja4,
       credentials: input.credentials,
+      leaked,
       counters: counterValues,
       device: { established: standing.established, unproven: standing.unproven, telemetrySeenDevices1h: telemetrySeenDevices(cookie, now) },
       crowd,
@@ -328,6 +336,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     userAddresses1h: numberOrNull(features[FEATURE_INDEX.user_distinct_ips_1h]),
     modelVersion: model.model?.version ?? MODEL_FALLBACK_NAME,
     deviceProven: standing.unproven === false,
+    leaked,
     here,
     session,
     sessionHere,

@@ -8,6 +8,8 @@ import { userRiskHeader } from '../src/counters/history'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
 import { coldPosture } from './config/coldPosture'
 import { readRequestCredentials } from './credentials'
+import { checkLeaked, leakedEndpoints } from './leaked'
+import { leakedHeaderValue } from '../src/leaked/range'
 import { evaluate, MODEL_FALLBACK_NAME, type Evaluation } from './evaluate'
 import { errorName, logDecision, numberOrNull } from './logDecision'
 import { forwardSafely, originTarget, type OriginTarget } from './origin/forward'
@@ -44,7 +46,10 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     originBody = credentials.originBody
     submits = credentials.facts.attempt
     const user = credentials.user
-    evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, password: credentials.password, credentials: credentials.facts, now, missing })
+    // The breach-corpus check runs beside the counters and the model; evaluate waits for it (within
+    // its own deadline) before the rules, which read it (worker/leaked.ts).
+    const leaked = credentials.leaked === null ? null : checkLeaked(credentials.leaked, leakedEndpoints(config, env), config, missing, (p) => ctx.waitUntil(p), now)
+    evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, password: credentials.password, credentials: credentials.facts, leaked, now, missing })
     // A cold isolate on the bundled shadow fallback still blocks deny-list hits (worker/config/coldPosture.ts).
     evaluation = { ...evaluation, decision: coldPosture(evaluation.decision, loaded.problem) }
   } catch (error) {
@@ -125,6 +130,10 @@ function originHeaders(config: CompiledConfig, decision: Decision, evaluation: E
   if (h.action) out.set('x-edgeward-action', decision.action)
   if (h.reasons && decision.reasons.length > 0) out.set('x-edgeward-reasons', decision.reasons.slice(0, 10).join(','))
   if (h.device && evaluation.device !== null) out.set('x-edgeward-device', evaluation.device)
+  // A password (or this username + password pair) in the breach corpus: for the origin to step up or
+  // ask for a new password (docs/leaked.md). Absent when not listed, not checked, or missing.
+  const leaked = leakedHeaderValue(evaluation.leaked)
+  if (h.leaked !== false && leaked !== null) out.set('x-edgeward-leaked', leaked)
   // A sign-in's account history, for the origin's own step-up (docs/accounts.md).
   if (h.user_risk !== false && evaluation.keys.place != null) {
     const c = evaluation.counterValues

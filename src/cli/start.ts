@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeDevKeySet } from './dev-keys'
+import { loadDemoPairs, loadPasswordCorpus } from './leaked/corpus'
+import { startRangeServer } from './leaked/server'
 import { quietOfflineWarnings } from './quietOutput'
 
 const DEV_ADMIN_TOKEN = 'dev-admin-token'
@@ -20,6 +22,21 @@ const vars: Record<string, string> = {
   EDGEWARD_ADMIN_TOKEN: adminToken,
   EDGEWARD_USER_HASH_KEY: process.env.EDGEWARD_USER_HASH_KEY ?? randomBytes(32).toString('hex'),
   EDGEWARD_COOKIE_KEYS: process.env.EDGEWARD_COOKIE_KEYS ?? (await makeDevKeySet()),
+}
+
+// The leaked-credential check's range API: a real local HTTP server in this process, on a free port,
+// over the breach corpus (src/cli/leaked/corpus.ts) and the demo's leaked pairs. Not a route of the
+// demo origin: the check must work in front of any ORIGIN_URL, and a Worker calling its own
+// hostname from a request would be a subrequest to itself. The Worker uses it only while the config
+// names no range API, and only under EDGEWARD_TRUST_TEST_HEADERS (worker/leaked.ts).
+// EDGEWARD_LEAKED_RANGE_SERVER=off starts none (the simulator does, so its figures stay comparable).
+if (process.env.EDGEWARD_LEAKED_RANGE_SERVER !== 'off') {
+  const corpus = loadPasswordCorpus()
+  const range = await startRangeServer({ passwords: corpus.passwords, pairs: loadDemoPairs() })
+  range.server.unref()
+  vars.EDGEWARD_DEV_LEAKED_RANGE_URL = range.url
+  vars.EDGEWARD_DEV_LEAKED_PAIR_RANGE_URL = range.pairUrl
+  console.error(`edgeward: leaked-credential check: local range server ${range.url} (${corpus.source}, ${corpus.passwords.length} passwords; pairs: the demo's, docs/leaked.md)`)
 }
 
 // Secrets go to wrangler through a private env file, not the command line (ps shows that).

@@ -161,6 +161,14 @@ export const DEFAULT_CONFIG = {
       when: 'route == "login" and credential_attempt and user.signin_days_30d >= 1 and user.known_device == false and user.known_network == false and not app_token',
       action: 'review', priority: 50,
     },
+    // A password (or this very username + password pair) found in a breach corpus by the k-anonymity
+    // range check (docs/leaked.md): forwarded with `x-edgeward-action: review` and `x-edgeward-leaked`,
+    // for the origin to ask for a second factor or a new password. Never a challenge or a block: a
+    // person whose own password is a common one did nothing wrong, and a challenge would not tell them
+    // from a stuffer holding the same list (a solved challenge proves a browser, not the account's
+    // owner); the origin's step-up does. Any challenge or block rule, or the model, still acts first.
+    { name: 'leaked_pair', when: 'credential_attempt and credential.leaked_pair', action: 'review', priority: 50 },
+    { name: 'leaked_password', when: 'credential_attempt and credential.leaked_password', action: 'review', priority: 50 },
     { name: 'zone_under_login_attack', when: 'route == "login" and credential_attempt and zone_login_failure_ratio_10m >= 0.5 and not device_established', weight: 0.25 },
     { name: 'carding_declines', when: 'route == "checkout" and method == "POST" and device.checkout_declines_10m >= 3', action: 'block', priority: 20, deny_ttl_s: 900 },
     // A client without a device is its address; on a shared one (a `crowd`: 3+ accounts signed in from
@@ -225,7 +233,7 @@ export const DEFAULT_CONFIG = {
   allow: { ips: [], asns: [] },
   apps: [],
   deny: { ips: [], asns: [] },
-  origin_headers: { enabled: true, risk: true, action: true, reasons: true, device: true, user_risk: true },
+  origin_headers: { enabled: true, risk: true, action: true, reasons: true, device: true, user_risk: true, leaked: true },
   log: { ip: 'full', features: true },
   credentials: {
     username_fields: ['username', 'email', 'user', 'login'],
@@ -233,6 +241,9 @@ export const DEFAULT_CONFIG = {
     password_fields: ['password', 'passwd', 'pass', 'pwd'],
     max_body_bytes: 65536,
   },
+  // The leaked-credential check is off until a range API is named (docs/leaked.md); `npm start` points
+  // it at its local range server.
+  leaked: { range_url: null, pair_range_url: null, deadline_ms: 50, min_count: 1 },
   // Markers for an origin that answers a failed login with 200 (or a redirect): none by default.
   outcomes: { max_body_bytes: 65536, login: {}, signup: {}, checkout: {} },
   counters: { budget_ms: 25, ipv6_prefix_bits: 64 },

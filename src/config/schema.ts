@@ -71,6 +71,13 @@ const outcomeMarker = v.strictObject({
 
 const ipOrCidr = shortString(64)
 const asn = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4294967295))
+/** A range API's base URL: https, or http on a loopback address (a local range server under `npm start`). */
+const rangeUrl = v.pipe(
+  v.string(),
+  v.maxLength(512),
+  v.url('a URL, e.g. "https://api.pwnedpasswords.com"'),
+  v.check(isRangeBase, 'must be https://… (or http:// on 127.x.y.z, localhost or [::1]), without ?query or #fragment'),
+)
 const emailDomain = v.pipe(shortString(253), v.toLowerCase(), v.regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a domain, e.g. "throwaway.example"'))
 
 export const ConfigSchema = v.strictObject({
@@ -120,6 +127,8 @@ export const ConfigSchema = v.strictObject({
     device: v.boolean(),
     /** On a sign-in: what its account's history says of it (`x-edgeward-user-risk`, docs/accounts.md). */
     user_risk: v.optional(v.boolean(), true),
+    /** On a credential attempt whose password (or username + password) is in a breach corpus: `x-edgeward-leaked` (docs/leaked.md). */
+    leaked: v.optional(v.boolean(), true),
   }),
   log: v.strictObject({ ip: v.picklist(IP_LOG_MODES), features: v.boolean() }),
   credentials: v.strictObject({
@@ -162,6 +171,18 @@ export const ConfigSchema = v.strictObject({
     }),
     { cookie_names: [], keep_hours: 168 },
   ),
+  /**
+   * The leaked-credential check (worker/leaked.ts, docs/leaked.md): k-anonymity range queries in the
+   * Pwned Passwords format. Off while `range_url` is null; the pair check off while `pair_range_url` is.
+   */
+  leaked: v.strictObject({
+    range_url: v.optional(v.nullable(rangeUrl), null),
+    pair_range_url: v.optional(v.nullable(rangeUrl), null),
+    /** Budget for both ranges (cache reads included); late = missing, the request is judged without it. */
+    deadline_ms: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 50),
+    /** A suffix counts as leaked when seen at least this many times (padding lines, count 0, never do). */
+    min_count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000_000)), 1),
+  }),
   /** Published crawler IP ranges, refreshed by the Cron Trigger into KV `crawlers:<name>`. */
   verified_crawlers: v.strictObject({
     sources: list(
@@ -173,6 +194,19 @@ export const ConfigSchema = v.strictObject({
     ),
   }),
 })
+
+/** https anywhere; http only to a loopback host. No query or fragment: `/range/<prefix>` is appended. */
+function isRangeBase(raw: string): boolean {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return false
+  }
+  if (url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#')) return false
+  if (url.protocol === 'https:') return true
+  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname))
+}
 
 export type ConfigInput = v.InferInput<typeof ConfigSchema>
 export type Config = v.InferOutput<typeof ConfigSchema>

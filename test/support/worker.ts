@@ -43,7 +43,7 @@ export interface Call {
 }
 
 /** Responses the echo origin sends back; default: 200 echoing the request as JSON. */
-export type EchoReply = (seen: Seen) => Response
+export type EchoReply = (seen: Seen) => Response | Promise<Response>
 
 export function echoReply(seen: Seen): Response {
   return Response.json({ url: seen.url, method: seen.method, headers: [...seen.headers], body: [...seen.body] })

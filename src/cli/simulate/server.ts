@@ -104,7 +104,9 @@ export async function startServer(root: string, logFile: string, kv: readonly Kv
   const spawnOne = (): ChildProcess => {
     const c = spawn('npx', ['tsx', 'src/cli/start.ts'], {
       cwd: root,
-      env: { ...process.env, ...secrets, PORT: String(port), EDGEWARD_INSPECTOR_PORT: String(inspectorPort), EDGEWARD_PERSIST_TO: state },
+      // No local range server: the simulator's people and attackers do not model password choice, and
+      // its figures stay comparable with runs before the leaked-credential check (docs/leaked.md).
+      env: { ...process.env, ...secrets, PORT: String(port), EDGEWARD_INSPECTOR_PORT: String(inspectorPort), EDGEWARD_PERSIST_TO: state, EDGEWARD_LEAKED_RANGE_SERVER: 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     })

@@ -28,6 +28,13 @@ export const RULE_VARIABLES = {
   email_disposable: 'bool',
   /** A sign-up whose e-mail address is an alias of its mailbox (`a.b+1@gmail.com` names `ab@gmail.com` through a +tag). */
   email_aliased: 'bool',
+  /**
+   * The attempt's password is in the breach corpus (a k-anonymity range check, docs/leaked.md); true
+   * too when its username + password pair is. Missing when the check is off, had no password or missed its deadline.
+   */
+  'credential.leaked_password': 'bool',
+  /** …its lower-cased username + password pair is (the pair check, `leaked.pair_range_url`). */
+  'credential.leaked_pair': 'bool',
   /** Device standing (src/signals/deviceStanding.ts): proven by an SDK nonce and 10 min old, or signed in within 24 h. False without a device. */
   device_established: 'bool',
   /** A valid device cookie minted without a valid, unused SDK nonce; missing without a device. */

@@ -5,6 +5,7 @@ import type { FeatureVector } from '../../features/list'
 import type { CredentialFacts } from '../../signals/credentials'
 import type { RouteClass } from '../../config/routeClasses'
 import type { SessionMove } from '../../signals/sessionCookie'
+import type { LeakedFacts } from '../../leaked/range'
 import type { RuleContext } from './evaluate'
 
 /** User-Agents of the big search-engine crawlers; claiming one from an unverified source is a fake. */
@@ -26,6 +27,8 @@ export interface RuleFacts {
   readonly ja4: string | null
   /** What the credential reader saw on a credential route (worker/credentials.ts); absent = all false. */
   readonly credentials?: CredentialFacts
+  /** What the leaked-credential check found (worker/leaked.ts); absent = not checked (missing). */
+  readonly leaked?: LeakedFacts
   /** Journey-counter values that are not features (counterRuleValues of the journey read); absent = all null. */
   readonly counters?: CounterRuleValues
   /** The device's standing (worker/evaluate.ts); absent = no device. */
@@ -65,6 +68,8 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       credential_conflict: f.credentials?.conflict ?? false,
       email_disposable: f.credentials?.emailDisposable ?? false,
       email_aliased: f.credentials?.emailAliased ?? false,
+      'credential.leaked_password': f.leaked?.password ?? null,
+      'credential.leaked_pair': f.leaked?.pair ?? null,
       ua_crawler: claimsCrawler(f.userAgent),
       verified_bot: f.verifiedBot,
       ja3: f.ja3,
