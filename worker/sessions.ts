@@ -109,15 +109,51 @@ export async function bindSession(
     input.ctx.waitUntil(settleWithin([() => stubOf(bindings, sessionShardName(h)).bind({ now, session: h, binding: here, expiresAt })], BACKGROUND_BUDGET_MS))
   }
   const out = new Response(response.body, response)
-  const secure = isPlainHttpLoopback(facts.url.href) ? '' : '; Secure'
-  out.headers.append('set-cookie', `${SESSION_BINDING_COOKIE}=${payload}.${mac}; Max-Age=${maxAgeS}; Path=/; HttpOnly${secure}; SameSite=Lax`)
+  out.headers.append('set-cookie', companionCookie(`${payload}.${mac}`, maxAgeS, facts.url))
   return out
+}
+
+/**
+ * A device cookie re-issued under a new id (collect: the old one came from another network or browser)
+ * carries its session's binding over: the companion, if it verifies for the request's session cookie
+ * and names the old id, is re-issued naming the new one, the country and expiry kept. Else null.
+ * A person whose phone moved to another network keeps their session; a thief holding the whole cookie
+ * jar gains nothing it did not have (its first request already showed the owner's id), and a country
+ * never moves with it.
+ */
+export async function carryBinding(input: {
+  readonly headers: Headers
+  readonly url: URL
+  readonly env: Env
+  readonly config: CompiledConfig
+  readonly from: string
+  readonly to: string
+  readonly now: number
+}): Promise<string | null> {
+  const { headers, url, env, now } = input
+  const cookieHeader = headers.get('cookie')
+  const session = sessionCookieIn(cookieHeader, sessionCookieNames(input.config, env))
+  const companion = parseCompanion(bindingCookieIn(cookieHeader), now)
+  if (session === null || companion === null || companion.binding.device !== input.from) return null
+  const site = siteOf(url.hostname)
+  const unused: string[] = []
+  if (!sameText(await sessionBindingMac(site, session.value, companion.payload, env, unused), companion.mac)) return null
+  const payload = toBase64Url(JSON.stringify({ d: input.to, c: companion.binding.country, e: companion.expiresS }))
+  const mac = await sessionBindingMac(site, session.value, payload, env, unused)
+  return companionCookie(`${payload}.${mac}`, Math.max(1, companion.expiresS - Math.floor(now / 1000)), url)
+}
+
+function companionCookie(value: string, maxAgeS: number, url: URL): string {
+  const secure = isPlainHttpLoopback(url.href) ? '' : '; Secure'
+  return `${SESSION_BINDING_COOKIE}=${value}; Max-Age=${maxAgeS}; Path=/; HttpOnly${secure}; SameSite=Lax`
 }
 
 interface Companion {
   readonly payload: string
   readonly mac: string
   readonly binding: SessionBinding
+  /** When it expires (s since the epoch). */
+  readonly expiresS: number
 }
 
 /** A companion cookie's payload and MAC, if well formed and unexpired (its MAC is checked by the caller). */
@@ -136,7 +172,7 @@ function parseCompanion(raw: string | null, now: number): Companion | null {
   }
   const { d, c, e } = (claims ?? {}) as Record<string, unknown>
   if ((d !== null && typeof d !== 'string') || (c !== null && typeof c !== 'string') || typeof e !== 'number' || e * 1000 <= now) return null
-  return { payload, mac, binding: { device: d, country: c } }
+  return { payload, mac, binding: { device: d, country: c }, expiresS: e }
 }
 
 /** Equal, in time independent of where two MACs of one length differ. */

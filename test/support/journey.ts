@@ -27,10 +27,10 @@ async function pageNonce(userAgent: string, clientIp: string): Promise<string> {
  */
 export async function deviceCookie(
   clientIp: string,
-  opts: { userAgent?: string; telemetryOver?: Record<string, unknown>; proven?: boolean } = {},
-): Promise<{ cookie: string; device: string }> {
+  opts: { userAgent?: string; telemetryOver?: Record<string, unknown>; proven?: boolean; cookie?: string } = {},
+): Promise<{ cookie: string; device: string; setCookies: string[] }> {
   const userAgent = opts.userAgent ?? BROWSER_HEADERS['user-agent']!
-  const headers = { 'content-type': 'application/json', 'user-agent': userAgent }
+  const headers = { 'content-type': 'application/json', 'user-agent': userAgent, ...(opts.cookie === undefined ? {} : { cookie: opts.cookie }) }
   // Each test device is another person: its own time to submit (a shared one would read as a replay, docs/identity.md).
   const took = telemetry.timeToSubmitMs + 300 * ++devicesMade
   const nonce = opts.proven === false ? {} : { nonce: await pageNonce(userAgent, clientIp) }
@@ -39,7 +39,7 @@ export async function deviceCookie(
   const token = /__edgeward=([^;]+)/.exec(call.response.headers.get('set-cookie') ?? '')?.[1]
   const device = call.logs[0]?.device
   if (call.response.status !== 204 || token === undefined || typeof device !== 'string') throw new Error(`collect gave no cookie (${call.response.status})`)
-  return { cookie: `__edgeward=${token}`, device }
+  return { cookie: `__edgeward=${token}`, device, setCookies: call.response.headers.getSetCookie() }
 }
 
 /** The windows of one key's counters object, read without counting (`value` as logged: device id, IP, user hash). */

@@ -65,6 +65,26 @@ describe('stolen sessions', () => {
     expect(mixed.logs[0]).toMatchObject({ action: 'block', rules: expect.arrayContaining(['session_moved']) })
   })
 
+  it('keeps a session bound when the device cookie is re-issued on another network (a phone changing carrier), and binds it to nothing else', async () => {
+    const sid = newSid()
+    const owner = await signIn('198.51.100.25', NL, sid)
+    const jar = `${owner.device.cookie}; sid=${sid}; __edgeward_sb=${owner.companion}`
+    // The phone's next page load, on another carrier: its collect re-issues the device under a new id…
+    const moved = await deviceCookie('100.64.77.7', { cookie: jar })
+    expect(moved.device).not.toBe(owner.device.device)
+    const carried = /__edgeward_sb=([^;]+)/.exec(moved.setCookies.join('\n'))?.[1]
+    expect(carried).toBeDefined()
+    // …and its requests with the new id keep the session, in the same country.
+    const next = await visit(`${moved.cookie}; sid=${sid}; __edgeward_sb=${carried}`, '100.64.77.7', NL_MOBILE)
+    expect(next.logs[0]).toMatchObject({ action: 'allow' })
+    // Without the companion (the session cookie alone beside a device cookie) nothing is carried.
+    const bare = await deviceCookie('100.64.78.7', { cookie: `${owner.device.cookie}; sid=${sid}` })
+    expect(bare.setCookies.join('\n')).not.toContain('__edgeward_sb=')
+    // The carried companion keeps the country: the jar, new id and all, abroad is still challenged.
+    const abroad = await visit(`${moved.cookie}; sid=${sid}; __edgeward_sb=${carried}`, '203.0.113.130', VN)
+    expect(abroad.logs[0]).toMatchObject({ action: 'challenge', rules: expect.arrayContaining(['session_moved_country']) })
+  })
+
   it('challenges the whole cookie jar replayed from another country, and refuses a companion whose binding was edited', async () => {
     const sid = newSid()
     const owner = await signIn('198.51.100.21', NL, sid)

@@ -20,6 +20,7 @@ import { readCappedBody } from '../body'
 import { loadConfig } from '../config/load'
 import { countMint, MINT_BUDGET_MS } from '../counters/mint'
 import { readRequestFacts } from '../request'
+import { carryBinding } from '../sessions'
 import { SDK_NONCE_STORE_BUDGET_MS, spendSdkNonce } from '../sdk/nonce'
 import { countTelemetrySeen, REPLAY_BUDGET_MS } from '../sdk/replay'
 
@@ -129,5 +130,12 @@ collectRoutes.post(COLLECT_PATH, async (c) => {
   const previous = prior.kind === 'valid' ? (prior.replayed ? 'replayed' : 'valid') : prior.kind
   const mintCounted = mint === undefined ? null : mint !== null
   outcomes.set(req, { ok: true, deviceId, newDevice: keep === null, previous, proof, telemetrySeenDevices: seen, mintCounted })
-  return c.body(null, 204, { ...NO_STORE, 'set-cookie': deviceSetCookie(token, req.url) })
+  const cookies = [deviceSetCookie(token, req.url)]
+  // A device re-issued under a new id keeps its session's binding (worker/sessions.ts carryBinding).
+  if (prior.kind === 'valid' && keep === null) {
+    const config = (await loadConfig(c.env.EDGEWARD_CONFIG, now).catch(() => null))?.config
+    const carried = config === undefined ? null : await carryBinding({ headers: req.headers, url: new URL(req.url), env: c.env, config, from: prior.deviceId, to: deviceId, now })
+    if (carried !== null) cookies.push(carried)
+  }
+  return c.body(null, 204, { ...NO_STORE, 'set-cookie': cookies })
 })
