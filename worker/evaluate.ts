@@ -267,6 +267,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     // access_diversity_ip, telemetry_replay).
     crowd: crowd || (noDevice !== null && app === null && address.shared),
     ownSignalsRisk,
+    firstSignup: agent !== null && firstSignups,
     app,
   }
   let verdict = decide(decideInput)

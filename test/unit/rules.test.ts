@@ -190,6 +190,17 @@ describe('decide', () => {
     expect(at('other', 'GET', 0.9, { ownSignalsRisk: 0.35, rules: weighted }).decision.action).toBe('challenge')
   })
 
+  it("marks a cookie-less browser's first sign-ups review on a score alone, and lets the sign-up rules act", () => {
+    expect(at('signup', 'POST', 0.999, { firstSignup: true }).decision).toMatchObject({ action: 'allow', source: 'model', reasons: expect.arrayContaining(['review']) })
+    expect(at('signup', 'POST', 0.8, { firstSignup: true }).decision.action).toBe('allow')
+    // From the third sign-up (or with a device) the model acts as ever.
+    expect(at('signup', 'POST', 0.999).decision.action).toBe('block')
+    expect(at('signup', 'POST', 0.8).decision.action).toBe('challenge')
+    // A rule with its own action is not the model alone.
+    const stuffing = evaluateRules(config.rules, ruleContext((() => { const v = emptyFeatureVector(); v[FEATURE_INDEX.device_distinct_users_10m] = 5; return v })(), facts))
+    expect(at('signup', 'POST', 0.1, { firstSignup: true, rules: stuffing }).decision).toMatchObject({ action: 'block', source: 'rule' })
+  })
+
   it('never lets the model alone block a page view: at most it challenges', () => {
     expect(at('other', 'GET', 0.999).decision.action).toBe('challenge')
     expect(at('checkout', 'HEAD', 0.99).decision.action).toBe('challenge')

@@ -113,6 +113,28 @@ describe('the default rules through the Worker', () => {
     expect(withDevice.logs[0]?.rules).not.toContain('cookieless_carding_wave')
   })
 
+  it("never lets the model alone challenge or block a cookie-less browser's first two sign-ups in 10 minutes; from its third it acts as ever", async () => {
+    // Thresholds that the model's score passes even on the request's own signals alone (~0.57 on its whole view here).
+    await writeConfig({ version: 'signup-guardrail', thresholds: { signup: { challenge: 0.01, block: 0.02 } }, counters: { budget_ms: 1000 } })
+    const created = () => new Response('', { status: 201 })
+    const ip = '192.0.2.160'
+    const lines = []
+    for (let i = 0; i < 3; i++) {
+      await loadForm(ip, { path: '/signup' })
+      const body = `username=n${i}-${sites}%40example.com&email=n${i}-${sites}%40example.com&password=long-enough-${i}`
+      lines.push((await callWorker('/signup', { method: 'POST', body, headers: FORM }, { clientIp: ip, reply: created })).logs[0]!)
+    }
+    // The model's score passes the block threshold on each…
+    const [first, second, third] = lines as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>]
+    for (const l of [first, second]) {
+      expect(l.model_risk as number).toBeGreaterThanOrEqual(0.02)
+      // …and on the first two its score is a reason for the origin, not an action.
+      expect(l).toMatchObject({ action: 'allow', source: 'model', reasons: expect.arrayContaining(['review']) })
+    }
+    expect(third.model_risk as number).toBeGreaterThanOrEqual(0.02)
+    expect(third).toMatchObject({ action: 'block', source: 'model' })
+  })
+
   it('challenges a sign-up at a throwaway-inbox domain at once, and the third account of one mailbox under aliases', async () => {
     await writeConfig({ version: 'rules-only-signup', thresholds: { default: { challenge: 1, block: 1 }, signup: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 }, email: { disposable_extra: ['throwaway.example'], disposable_allow: [] } })
     const created = () => new Response('', { status: 201 })
