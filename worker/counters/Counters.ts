@@ -10,7 +10,7 @@ import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
-import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
+import { alarmDone, alarmTime, checkedNow, migrate, scheduleAlarm, type Migration } from './schema'
 
 export interface DenyQuery {
   readonly key: string
@@ -191,10 +191,6 @@ export class Counters extends DurableObject<Env> {
   }
 }
 
-function checkedNow(now: unknown): number {
-  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('now must be a finite time in ms')
-  return now
-}
 
 function checkedMetric(m: unknown): Metric {
   if (!isMetric(m)) throw new TypeError(`unknown metric: ${String(m)}`)

@@ -11,7 +11,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { PASSWORD_KEEP_MS } from '../../src/counters/keys'
 import type { PasswordCounts } from '../../src/counters/read'
 import { memberId } from '../../src/counters/sketch'
-import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
+import { alarmDone, alarmTime, checkedNow, migrate, scheduleAlarm, type Migration } from './schema'
 
 export const PASSWORD_TRIES_MIGRATIONS: readonly Migration[] = [
   [
@@ -176,10 +176,6 @@ export class PasswordTries extends DurableObject<Env> {
   }
 }
 
-function checkedNow(now: unknown): number {
-  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('now must be a finite time in ms')
-  return now
-}
 
 function checkedDigest(v: unknown): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > MAX_DIGEST_CHARS) throw new TypeError('bad password digest')

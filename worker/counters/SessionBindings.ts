@@ -4,7 +4,7 @@
 // companion cookie (worker/sessions.ts); written after the sign-in's answer.
 import { DurableObject } from 'cloudflare:workers'
 import type { SessionBinding } from '../../src/signals/sessionCookie'
-import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
+import { alarmDone, alarmTime, checkedNow, migrate, scheduleAlarm, type Migration } from './schema'
 
 export const SESSION_BINDINGS_MIGRATIONS: readonly Migration[] = [
   [
@@ -24,8 +24,8 @@ export class SessionBindings extends DurableObject<Env> {
 
   /** Binds a session (its keyed hash) to where it signed in, until `expiresAt`; a session signed in again is bound afresh. */
   bind(input: { readonly now: number; readonly session: string; readonly binding: SessionBinding; readonly expiresAt: number }): void {
-    const now = checkedTime(input.now)
-    const expiresAt = checkedTime(input.expiresAt)
+    const now = checkedNow(input.now)
+    const expiresAt = checkedNow(input.expiresAt)
     if (expiresAt <= now) return
     const h = checkedString(input.session, MAX_HASH_CHARS)
     const device = input.binding?.device == null ? null : checkedString(input.binding.device, MAX_FIELD_CHARS)
@@ -40,7 +40,7 @@ export class SessionBindings extends DurableObject<Env> {
 
   /** Where a session was bound, or null: never bound here, or expired. */
   lookup(input: { readonly now: number; readonly session: string }): SessionBinding | null {
-    const now = checkedTime(input.now)
+    const now = checkedNow(input.now)
     const h = checkedString(input.session, MAX_HASH_CHARS)
     const row = this.ctx.storage.sql
       .exec<{ device: string | null; country: string | null }>('SELECT device, country FROM bindings WHERE h = ? AND expires_at > ?', h, now)
@@ -65,10 +65,6 @@ export class SessionBindings extends DurableObject<Env> {
   }
 }
 
-function checkedTime(t: unknown): number {
-  if (typeof t !== 'number' || !Number.isFinite(t)) throw new TypeError('a time must be a finite number of ms')
-  return t
-}
 
 function checkedString(v: unknown, max: number): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new TypeError('bad session binding field')

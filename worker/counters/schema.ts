@@ -63,3 +63,9 @@ export function alarmTime(sql: SqlStorage): number | null {
 export function alarmDone(sql: SqlStorage): void {
   deleteMeta(sql, 'alarm_at')
 }
+
+/** A caller's time, checked: the objects never read the clock, and a bad time must not reach storage. */
+export function checkedNow(now: unknown): number {
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('now must be a finite time in ms')
+  return now
+}
