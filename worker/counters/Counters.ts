@@ -10,7 +10,7 @@ import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
-import { alarmDone, alarmTime, checkedNow, migrate, scheduleAlarm, type Migration } from './schema'
+import { alarmDone, alarmTime, checkedNow, migrate, PruneClock, scheduleAlarm, type Migration } from './schema'
 
 export interface DenyQuery {
   readonly key: string
@@ -45,7 +45,7 @@ const MAX_MEMBER_CHARS = 256
 const FORGETTABLE_TABLES = ['buckets', 'members', 'sets', 'sketch'] as const
 
 export class Counters extends DurableObject<Env> {
-  #nextPruneAt = Number.NEGATIVE_INFINITY
+  readonly #pruning = new PruneClock(PRUNE_EVERY_MS)
   readonly #sketchMemo: SketchMemo = new Map()
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -167,10 +167,7 @@ export class Counters extends DurableObject<Env> {
   }
 
   #afterWrite(now: number): void {
-    if (now >= this.#nextPruneAt) {
-      this.#prune(now)
-      this.#nextPruneAt = now + PRUNE_EVERY_MS
-    }
+    if (this.#pruning.due(now)) this.#prune(now)
     scheduleAlarm(this.ctx.storage, now + RETENTION_MS, 'if_none')
   }
 

@@ -11,7 +11,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { PASSWORD_KEEP_MS } from '../../src/counters/keys'
 import type { PasswordCounts } from '../../src/counters/read'
 import { memberId } from '../../src/counters/sketch'
-import { alarmDone, alarmTime, checkedNow, migrate, scheduleAlarm, type Migration } from './schema'
+import { alarmDone, alarmTime, checkedNow, migrate, PruneClock, scheduleAlarm, type Migration } from './schema'
 
 export const PASSWORD_TRIES_MIGRATIONS: readonly Migration[] = [
   [
@@ -54,7 +54,7 @@ const MINUTE_MS = 60_000
 const PRUNE_EVERY_MS = 60_000
 
 export class PasswordTries extends DurableObject<Env> {
-  #nextPruneAt = Number.NEGATIVE_INFINITY
+  readonly #pruning = new PruneClock(PRUNE_EVERY_MS)
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -160,10 +160,7 @@ export class PasswordTries extends DurableObject<Env> {
   }
 
   #afterWrite(now: number): void {
-    if (now >= this.#nextPruneAt) {
-      this.#prune(now)
-      this.#nextPruneAt = now + PRUNE_EVERY_MS
-    }
+    if (this.#pruning.due(now)) this.#prune(now)
     scheduleAlarm(this.ctx.storage, now + PASSWORD_KEEP_MS, 'if_none')
   }
 

@@ -7,7 +7,7 @@ import { ZONE_ROOT_NAME, ZONE_SHARDS } from '../../src/counters/keys'
 import { ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { addDelta, emptyDelta, figuresFrom, ZONE_METRICS, ZONE_POLICY, type ZoneDelta, type ZoneFigures, type ZoneMetric } from '../../src/counters/zone'
 import { BUCKETS_TABLE, bump, pruneBuckets, readWindows } from './buckets'
-import { alarmDone, alarmTime, getMeta, migrate, scheduleAlarm, setMeta, type Migration } from './schema'
+import { alarmDone, alarmTime, getMeta, migrate, PruneClock, scheduleAlarm, setMeta, type Migration } from './schema'
 
 export const ZONE_MIGRATIONS: readonly Migration[] = [
   [
@@ -25,7 +25,7 @@ interface Outbox {
 }
 
 export class ZoneStats extends DurableObject<Env> {
-  #nextPruneAt = Number.NEGATIVE_INFINITY
+  readonly #pruning = new PruneClock(PRUNE_EVERY_MS)
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -65,10 +65,7 @@ export class ZoneStats extends DurableObject<Env> {
   /** Root role: the zone figures at `now` (admin stats). */
   figures(now: number): ZoneFigures {
     const sql = this.ctx.storage.sql
-    if (now >= this.#nextPruneAt) {
-      pruneBuckets(sql, now)
-      this.#nextPruneAt = now + PRUNE_EVERY_MS
-    }
+    if (this.#pruning.due(now)) pruneBuckets(sql, now)
     const stored = readWindows(sql, now)
     const windows = Object.fromEntries(ZONE_METRICS.map((m) => [m, stored.get(m) ?? ZERO_WINDOWS])) as Record<ZoneMetric, Windows>
     return figuresFrom(windows, now)

@@ -69,3 +69,19 @@ export function checkedNow(now: unknown): number {
   if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('now must be a finite time in ms')
   return now
 }
+
+/** Inline pruning on writes, at most once per `everyMs` of the callers' time (alarms handle idle objects). */
+export class PruneClock {
+  readonly #everyMs: number
+  #next = Number.NEGATIVE_INFINITY
+  constructor(everyMs: number) {
+    this.#everyMs = everyMs
+  }
+
+  /** True when a prune is due at `now` (and the next one `everyMs` after it). */
+  due(now: number): boolean {
+    if (now < this.#next) return false
+    this.#next = now + this.#everyMs
+    return true
+  }
+}
