@@ -77,7 +77,8 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     // A session cookie the origin sets is bound to here; an adopted one gets its companion (worker/sessions.ts).
     if (!answer.unreachable) {
       const judged = evaluation.session
-      response = await bindSession(response, { facts, env, config, ctx, here: evaluation.sessionHere, judged, now, missing })
+      const signIn = submits && decision.routeClass === 'login'
+      response = await bindSession(response, { facts, env, config, ctx, here: evaluation.sessionHere, judged, signIn, now, missing })
     }
     // After the SDK went in: a tee of a native body with one branch in HTMLRewriter does not let the
     // other read ahead of the client, so the body marker is read from what the client gets.

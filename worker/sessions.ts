@@ -11,7 +11,7 @@
 // only, nothing stored, so neither the owner nor anyone else is judged on it.
 import { siteOf, sessionShardName } from '../src/counters/keys'
 import { isPlainHttpLoopback } from '../src/signals/deviceCookie'
-import { bindingCookieIn, SESSION_BINDING_COOKIE, sessionCookieIn, sessionCookieSet, sessionMove, type SessionBinding, type SessionMove } from '../src/signals/sessionCookie'
+import { bindingCookieIn, MAX_SESSION_VALUES, SESSION_BINDING_COOKIE, sessionCookiesIn, sessionCookieSet, sessionMove, type SessionBinding, type SessionMove } from '../src/signals/sessionCookie'
 import type { CompiledConfig } from '../src/config/compileConfig'
 import { BACKGROUND_BUDGET_MS, stubOf } from './counters/denyClient'
 import { settleWithin } from './counters/settle'
@@ -24,21 +24,26 @@ const DEMO_SESSION_COOKIE = 'demo_session'
 const MAX_PAYLOAD_CHARS = 512
 
 export interface SessionJudgement {
-  /** The request's session cookie value (in memory only), or null. */
-  readonly value: string | null
-  /** How it moved from where it was bound; null: no session cookie, one never bound, or no answer in time. */
+  /** The request's session cookie values (canonical, in memory only): usually one, none without a session. */
+  readonly values: readonly string[]
+  /** How it moved from where it was bound (any value that moved); null: no session cookie, none bound, or no answer in time. */
   readonly move: SessionMove | null
-  /** A session cookie edgeward never bound: the answer gives this client a companion of its own. */
+  /** One session cookie edgeward never bound: the answer gives this client a companion of its own. */
   readonly adopt: boolean
 }
 
-const NONE: SessionJudgement = { value: null, move: null, adopt: false }
+export const NO_SESSION: SessionJudgement = { values: [], move: null, adopt: false }
+/** Past MAX_SESSION_VALUES: no browser sends that many, and judging the first few would let the rest through. */
+const TOO_MANY: SessionMove = { device: true, country: false }
 
 /** `sessions.cookie_names`; in front of the embedded demo with none configured, the demo's own. */
 export function sessionCookieNames(config: CompiledConfig, env: Env): readonly string[] {
   const names = config.source.sessions.cookie_names
   return names.length === 0 && originTarget(env.ORIGIN_URL).kind === 'demo' ? [DEMO_SESSION_COOKIE] : names
 }
+
+/** A judgement of each value: its binding moved, it is bound nowhere (null), or the bindings did not answer (undefined). */
+type ValueJudgement = SessionMove | null | undefined
 
 export async function judgeSession(input: {
   readonly facts: RequestFacts
@@ -51,30 +56,35 @@ export async function judgeSession(input: {
 }): Promise<SessionJudgement> {
   const { facts, env, here, now, missing } = input
   const cookieHeader = facts.headers.get('cookie')
-  const session = sessionCookieIn(cookieHeader, sessionCookieNames(input.config, env))
-  if (session === null) return NONE
+  const values = sessionCookiesIn(cookieHeader, sessionCookieNames(input.config, env))
+  if (values.length === 0) return NO_SESSION
+  if (values.length > MAX_SESSION_VALUES) return { values, move: TOO_MANY, adopt: false }
   const site = siteOf(facts.url.hostname)
   const companion = parseCompanion(bindingCookieIn(cookieHeader), now)
-  if (companion !== null) {
-    const mac = await sessionBindingMac(site, session.value, companion.payload, env, missing)
-    if (sameText(mac, companion.mac)) return { value: session.value, move: sessionMove(companion.binding, here), adopt: false }
+  const judgeOne = async (value: string): Promise<ValueJudgement> => {
+    if (companion !== null && sameText(await sessionBindingMac(site, value, companion.payload, env, missing), companion.mac)) return sessionMove(companion.binding, here)
+    const bindings = env.SESSION_BINDINGS
+    if (bindings === undefined) return undefined
+    const h = await hashSession(site, value, env, missing)
+    const [r] = await settleWithin([() => stubOf(bindings, sessionShardName(h)).lookup({ now, session: h })], input.budgetMs)
+    if (r === undefined || r.state !== 'ok') {
+      if (!missing.some((m) => m.startsWith('sessions_'))) missing.push(r?.state === 'timeout' ? 'sessions_timeout' : 'sessions_error')
+      return undefined
+    }
+    return r.value === null ? null : sessionMove(r.value, here)
   }
-  const bindings = env.SESSION_BINDINGS
-  if (bindings === undefined) return { value: session.value, move: null, adopt: false }
-  const h = await hashSession(site, session.value, env, missing)
-  const [r] = await settleWithin([() => stubOf(bindings, sessionShardName(h)).lookup({ now, session: h })], input.budgetMs)
-  if (r === undefined || r.state !== 'ok') {
-    missing.push(r?.state === 'timeout' ? 'sessions_timeout' : 'sessions_error')
-    return { value: session.value, move: null, adopt: false }
-  }
-  if (r.value === null) return { value: session.value, move: null, adopt: true }
-  return { value: session.value, move: sessionMove(r.value, here), adopt: false }
+  const judged = await Promise.all(values.map(judgeOne))
+  const bound = judged.filter((j): j is SessionMove => j != null)
+  const move = bound.length === 0 ? null : { device: bound.some((m) => m.device), country: bound.some((m) => m.country) }
+  return { values, move, adopt: values.length === 1 && judged[0] === null }
 }
 
 /**
  * The origin's answer, with a companion for the session cookie it sets (and that session bound in the
  * shards, after the response) or for the adopted one the request carried. A session that moved binds
- * nothing: its successor stays unbound rather than bound to the thief.
+ * nothing — its successor stays unbound rather than bound to the thief — except on a sign-in: the
+ * password was shown again, and a person whose binding went stale gets in with a fresh one. A 101
+ * (WebSocket) answer is left as it is. Never throws: a binding that fails is `sessions_error`.
  */
 export async function bindSession(
   response: Response,
@@ -85,17 +95,29 @@ export async function bindSession(
     readonly ctx: ExecutionContext
     readonly here: SessionBinding
     readonly judged: SessionJudgement
+    /** The request was a sign-in (a credential attempt on a login route). */
+    readonly signIn: boolean
     readonly now: number
     readonly missing: string[]
   },
 ): Promise<Response> {
+  try {
+    return await bindOrKeep(response, input)
+  } catch {
+    input.missing.push('sessions_error')
+    return response
+  }
+}
+
+async function bindOrKeep(response: Response, input: Parameters<typeof bindSession>[1]): Promise<Response> {
   const { facts, env, config, here, judged, now, missing } = input
-  if (judged.move !== null && (judged.move.device || judged.move.country)) return response
+  if (response.status === 101 || response.webSocket != null) return response
+  if (!input.signIn && judged.move !== null && (judged.move.device || judged.move.country)) return response
   const names = sessionCookieNames(config, env)
   if (names.length === 0) return response
   const set = sessionCookieSet(response.headers.getSetCookie(), names, now)
-  const fresh = set !== null && set.value !== judged.value
-  const value = fresh ? set.value : judged.adopt ? judged.value : null
+  const fresh = set !== null && !judged.values.includes(set.value)
+  const value = fresh ? set.value : judged.adopt ? (judged.values[0] ?? null) : null
   if (value === null) return response
   const keepS = config.source.sessions.keep_hours * 3600
   const maxAgeS = Math.min(fresh && set.maxAgeS !== null ? set.maxAgeS : keepS, keepS)
@@ -132,14 +154,15 @@ export async function carryBinding(input: {
 }): Promise<string | null> {
   const { headers, url, env, now } = input
   const cookieHeader = headers.get('cookie')
-  const session = sessionCookieIn(cookieHeader, sessionCookieNames(input.config, env))
+  const values = sessionCookiesIn(cookieHeader, sessionCookieNames(input.config, env))
   const companion = parseCompanion(bindingCookieIn(cookieHeader), now)
-  if (session === null || companion === null || companion.binding.device !== input.from) return null
+  if (values.length !== 1 || companion === null || companion.binding.device !== input.from) return null
+  const value = values[0]!
   const site = siteOf(url.hostname)
   const unused: string[] = []
-  if (!sameText(await sessionBindingMac(site, session.value, companion.payload, env, unused), companion.mac)) return null
+  if (!sameText(await sessionBindingMac(site, value, companion.payload, env, unused), companion.mac)) return null
   const payload = toBase64Url(JSON.stringify({ d: input.to, c: companion.binding.country, e: companion.expiresS }))
-  const mac = await sessionBindingMac(site, session.value, payload, env, unused)
+  const mac = await sessionBindingMac(site, value, payload, env, unused)
   return companionCookie(`${payload}.${mac}`, Math.max(1, companion.expiresS - Math.floor(now / 1000)), url)
 }
 

@@ -55,11 +55,13 @@ export const DEFAULT_CONFIG = {
     { name: 'automation_on_sensitive_route', when: `(sdk_webdriver or sdk_automation_markers >= 2) and route in ${SENSITIVE}`, action: 'block', priority: 20 },
     { name: 'automation_markers', when: 'sdk_webdriver or sdk_automation_markers >= 2', action: 'challenge', priority: 30 },
     // A stolen session (an infostealer's loot, replayed after a sign-in every check saw): the origin's
-    // session cookie from another device than the one that signed in, or none, is blocked; from another
-    // country, challenged (a person's own browser abroad solves it). The owner's browser keeps both
-    // cookies; what it costs a thief: the victim's device cookie too, from the victim's country.
-    { name: 'session_moved', when: 'session_moved_device', action: 'block', priority: 20 },
-    { name: 'session_moved_country', when: 'session_moved_country', action: 'challenge', priority: 30 },
+    // session cookie from another device than the one that signed in, or none, is blocked — except a
+    // sign-in, which shows the password again and binds a fresh session. From another country it goes
+    // to the origin marked `review`, not challenged: a person abroad or toggling a VPN keeps the session
+    // country for its life, a challenge is no rule's to lift, and a browser without JavaScript cannot
+    // pass one. What it costs a thief: the victim's device cookie too (the whole cookie jar).
+    { name: 'session_moved', when: 'session_moved_device and not (route == "login" and credential_attempt)', action: 'block', priority: 20 },
+    { name: 'session_moved_country', when: 'session_moved_country', action: 'review', priority: 50 },
     // Stuffing fails for almost every username it tries; people behind one address (an office whose
     // browsers run no JavaScript, so its "device" is the address) mostly get in: the usernames refused
     // must outnumber those the origin let in. Weighed against usernames let in, not usernames tried:

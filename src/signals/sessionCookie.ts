@@ -27,28 +27,49 @@ export interface SessionMove {
 
 const MAX_VALUE_CHARS = 4096
 
-/** The first configured session cookie in a Cookie header, as `{ name, value }`, or null. */
-export function sessionCookieIn(cookieHeader: string | null, names: readonly string[]): { name: string; value: string } | null {
-  if (cookieHeader === null || names.length === 0) return null
-  const found = new Map<string, string>()
-  for (const part of cookieHeader.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq <= 0) continue
-    const name = part.slice(0, eq).trim()
-    if (!names.includes(name) || found.has(name)) continue
-    const value = part.slice(eq + 1).trim()
-    if (value !== '' && value.length <= MAX_VALUE_CHARS) found.set(name, value)
+/** Distinct session values judged per request; a request carrying more is judged moved (no browser sends them). */
+export const MAX_SESSION_VALUES = 4
+
+/**
+ * A cookie value as an origin's cookie parser reads it: one pair of surrounding double quotes dropped
+ * (RFC 6265 allows them) and %-escapes decoded (Express, PHP and others decode). Else `sid="v"` or
+ * `sid=%76` would be a session edgeward never bound — adopted, not judged — that the origin reads as `v`.
+ */
+export function canonicalCookieValue(raw: string): string {
+  const unquoted = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw
+  if (!unquoted.includes('%')) return unquoted
+  try {
+    return decodeURIComponent(unquoted)
+  } catch {
+    return unquoted
   }
-  for (const name of names) {
-    const value = found.get(name)
-    if (value !== undefined) return { name, value }
-  }
-  return null
 }
 
-/** The value of the companion cookie in a Cookie header, or null. */
+/**
+ * Every distinct value of the configured session cookies in a Cookie header, canonical, in header
+ * order (empty and oversized ones skipped). Usually one; a client that sends two (`sid=junk; sid=stolen`)
+ * is judged on each, since the origin may read either.
+ */
+export function sessionCookiesIn(cookieHeader: string | null, names: readonly string[]): string[] {
+  if (cookieHeader === null || names.length === 0) return []
+  const values: string[] = []
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq <= 0 || !names.includes(part.slice(0, eq).trim())) continue
+    const value = canonicalCookieValue(part.slice(eq + 1).trim())
+    if (value !== '' && value.length <= MAX_VALUE_CHARS && !values.includes(value)) values.push(value)
+  }
+  return values
+}
+
+/** The value of the companion cookie in a Cookie header (the first), or null. */
 export function bindingCookieIn(cookieHeader: string | null): string | null {
-  return sessionCookieIn(cookieHeader, [SESSION_BINDING_COOKIE])?.value ?? null
+  if (cookieHeader === null) return null
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_BINDING_COOKIE) return part.slice(eq + 1).trim() || null
+  }
+  return null
 }
 
 /**
@@ -62,7 +83,7 @@ export function sessionCookieSet(setCookies: readonly string[], names: readonly 
     const eq = pair.indexOf('=')
     if (eq <= 0) continue
     const name = pair.slice(0, eq).trim()
-    const value = pair.slice(eq + 1).trim()
+    const value = canonicalCookieValue(pair.slice(eq + 1).trim())
     if (!names.includes(name) || value === '' || value.length > MAX_VALUE_CHARS) continue
     let maxAgeS: number | null = null
     for (const a of attrs) {
