@@ -2,7 +2,7 @@
 // browser's device and country; replayed from another device it is blocked on its first request, from
 // another country marked review for the origin; the owner's own requests (another network included) pass without an
 // object call; a session edgeward never saw is adopted, not judged. Nothing stored or logged names the cookie.
-import { env, runInDurableObject } from 'cloudflare:test'
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SESSION_SHARDS } from '../../src/counters/keys'
 import { callWorker, clearConfig, writeConfig, type Call } from '../support/worker'
@@ -140,6 +140,21 @@ describe('stolen sessions', () => {
     const stolen = await visit(`sid=${sid}`, '203.0.113.122', NL, { env: { SESSION_BINDINGS: down as unknown as Env['SESSION_BINDINGS'] } })
     expect(stolen.response.status).toBe(200)
     expect(stolen.logs[0]).toMatchObject({ action: 'allow', missing: expect.arrayContaining(['sessions_error']) })
+  })
+
+  it('forgets a binding when it expires: its alarm deletes it, and an object with none left is emptied', async () => {
+    const stub = env.SESSION_BINDINGS.get(env.SESSION_BINDINGS.idFromName(`test-bindings-${n++}`))
+    const T = Date.UTC(2100, 0, 1)
+    await stub.bind({ now: T, session: 'ab'.repeat(16), binding: { device: 'd1', country: 'NL' }, expiresAt: T + 60_000 })
+    await stub.bind({ now: T, session: 'cd'.repeat(16), binding: { device: null, country: null }, expiresAt: T + 120_000 })
+    expect(await stub.lookup({ now: T + 1, session: 'ab'.repeat(16) })).toEqual({ device: 'd1', country: 'NL' })
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    const count = () => runInDurableObject(stub, (_obj, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM bindings').one().n)
+    expect(await count()).toBe(1)
+    expect(await stub.lookup({ now: T + 60_001, session: 'ab'.repeat(16) })).toBeNull()
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect(await count()).toBe(0)
+    expect(await runDurableObjectAlarm(stub)).toBe(false) // nothing left: no alarm set
   })
 
   it('stores and logs no session cookie: every shard row and every line searched for it', async () => {

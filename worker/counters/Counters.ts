@@ -10,7 +10,7 @@ import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
-import { alarmDone, alarmTime, checkedNow, migrate, PruneClock, scheduleAlarm, type Migration } from './schema'
+import { checkedNow, migrate, PruneClock, pruningAlarm, scheduleAlarm, type Migration } from './schema'
 
 export interface DenyQuery {
   readonly key: string
@@ -149,21 +149,14 @@ export class Counters extends DurableObject<Env> {
   /** Runs at its scheduled time: prunes, deletes expired entries, empties an idle object. */
   override async alarm(): Promise<void> {
     const sql = this.ctx.storage.sql
-    const now = alarmTime(sql)
-    if (now === null) return
-    this.#prune(now)
-    alarmDone(sql)
-    const dataUntil = Math.max(newestBucket(sql) ?? -1, newestSighting(sql) ?? -1)
-    const historyUntil = newestHistory(sql) ?? -1
-    const expiry = nextDenyExpiry(sql)
-    if (dataUntil < 0 && historyUntil < 0 && expiry === null) {
-      await this.ctx.storage.deleteAll()
-      migrate(this.ctx.storage, COUNTERS_MIGRATIONS)
-      return
-    }
-    const after = (t: number, ms: number): number => (t < 0 ? Number.POSITIVE_INFINITY : t + ms)
-    const next = Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, RETENTION_MS), after(historyUntil, HISTORY_MS))
-    scheduleAlarm(this.ctx.storage, Math.max(next, now + 1), 'if_earlier')
+    await pruningAlarm(this.ctx.storage, COUNTERS_MIGRATIONS, (now) => this.#prune(now), () => {
+      const dataUntil = Math.max(newestBucket(sql) ?? -1, newestSighting(sql) ?? -1)
+      const historyUntil = newestHistory(sql) ?? -1
+      const expiry = nextDenyExpiry(sql)
+      if (dataUntil < 0 && historyUntil < 0 && expiry === null) return null
+      const after = (t: number, ms: number): number => (t < 0 ? Number.POSITIVE_INFINITY : t + ms)
+      return Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, RETENTION_MS), after(historyUntil, HISTORY_MS))
+    })
   }
 
   #afterWrite(now: number): void {

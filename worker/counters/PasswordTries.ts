@@ -11,7 +11,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { PASSWORD_KEEP_MS } from '../../src/counters/keys'
 import type { PasswordCounts } from '../../src/counters/read'
 import { memberId } from '../../src/counters/sketch'
-import { alarmDone, alarmTime, checkedNow, migrate, PruneClock, scheduleAlarm, type Migration } from './schema'
+import { checkedNow, migrate, PruneClock, pruningAlarm, scheduleAlarm, type Migration } from './schema'
 
 export const PASSWORD_TRIES_MIGRATIONS: readonly Migration[] = [
   [
@@ -123,19 +123,12 @@ export class PasswordTries extends DurableObject<Env> {
   /** Runs at its scheduled time: forgets rows past the hour, empties the object when nothing is left. */
   override async alarm(): Promise<void> {
     const sql = this.ctx.storage.sql
-    const now = alarmTime(sql)
-    if (now === null) return
-    this.#prune(now)
-    alarmDone(sql)
-    const newest = sql
-      .exec<{ t: number | null }>('SELECT max(t) AS t FROM (SELECT max(last_at) AS t FROM tries UNION ALL SELECT max(at) FROM sources UNION ALL SELECT max(minute) * ? + ? FROM outcomes)', MINUTE_MS, MINUTE_MS - 1)
-      .one().t
-    if (newest === null) {
-      await this.ctx.storage.deleteAll()
-      migrate(this.ctx.storage, PASSWORD_TRIES_MIGRATIONS)
-      return
-    }
-    scheduleAlarm(this.ctx.storage, Math.max(newest + PASSWORD_KEEP_MS, now + 1), 'if_earlier')
+    await pruningAlarm(this.ctx.storage, PASSWORD_TRIES_MIGRATIONS, (now) => this.#prune(now), () => {
+      const newest = sql
+        .exec<{ t: number | null }>('SELECT max(t) AS t FROM (SELECT max(last_at) AS t FROM tries UNION ALL SELECT max(at) FROM sources UNION ALL SELECT max(minute) * ? + ? FROM outcomes)', MINUTE_MS, MINUTE_MS - 1)
+        .one().t
+      return newest === null ? null : newest + PASSWORD_KEEP_MS
+    })
   }
 
   #known(pw: string, user: string): boolean {

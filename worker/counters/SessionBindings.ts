@@ -4,7 +4,7 @@
 // companion cookie (worker/sessions.ts); written after the sign-in's answer.
 import { DurableObject } from 'cloudflare:workers'
 import type { SessionBinding } from '../../src/signals/sessionCookie'
-import { alarmDone, alarmTime, checkedNow, migrate, scheduleAlarm, type Migration } from './schema'
+import { checkedNow, migrate, pruningAlarm, scheduleAlarm, type Migration } from './schema'
 
 export const SESSION_BINDINGS_MIGRATIONS: readonly Migration[] = [
   [
@@ -51,17 +51,12 @@ export class SessionBindings extends DurableObject<Env> {
   /** Runs at the earliest expiry: deletes what expired, then waits for the next one (or empties the object). */
   override async alarm(): Promise<void> {
     const sql = this.ctx.storage.sql
-    const now = alarmTime(sql)
-    if (now === null) return
-    sql.exec('DELETE FROM bindings WHERE expires_at <= ?', now)
-    alarmDone(sql)
-    const next = sql.exec<{ t: number | null }>('SELECT min(expires_at) AS t FROM bindings').one().t
-    if (next === null) {
-      await this.ctx.storage.deleteAll()
-      migrate(this.ctx.storage, SESSION_BINDINGS_MIGRATIONS)
-      return
-    }
-    scheduleAlarm(this.ctx.storage, Math.max(next, now + 1), 'if_earlier')
+    await pruningAlarm(
+      this.ctx.storage,
+      SESSION_BINDINGS_MIGRATIONS,
+      (now) => sql.exec('DELETE FROM bindings WHERE expires_at <= ?', now),
+      () => sql.exec<{ t: number | null }>('SELECT min(expires_at) AS t FROM bindings').one().t,
+    )
   }
 }
 

@@ -85,3 +85,28 @@ export class PruneClock {
     return true
   }
 }
+
+/**
+ * One run of a pruning object's alarm, at the time it was scheduled for: `prune(now)`, then the next
+ * alarm at `nextAt(now)` — or, when that is null (nothing left to keep), every row deleted and the
+ * schema made again, so an idle object holds nothing. A throw before alarmDone leaves the time for the retry.
+ */
+export async function pruningAlarm(
+  storage: DurableObjectStorage,
+  migrations: readonly Migration[],
+  prune: (now: number) => void,
+  nextAt: (now: number) => number | null,
+): Promise<void> {
+  const sql = storage.sql
+  const now = alarmTime(sql)
+  if (now === null) return
+  prune(now)
+  alarmDone(sql)
+  const next = nextAt(now)
+  if (next === null) {
+    await storage.deleteAll()
+    migrate(storage, migrations)
+    return
+  }
+  scheduleAlarm(storage, Math.max(next, now + 1), 'if_earlier')
+}

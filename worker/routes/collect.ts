@@ -106,7 +106,8 @@ collectRoutes.post(COLLECT_PATH, async (c) => {
   const deviceId = keep?.deviceId ?? newDeviceId()
   const fingerprint = await telemetryFingerprint(telemetry.value)
   // The operator's counter budget widens (never narrows) collect's own: collect is behind the page.
-  const counters = (await loadConfig(c.env.EDGEWARD_CONFIG, now).catch(() => null))?.config.source.counters
+  const config = (await loadConfig(c.env.EDGEWARD_CONFIG, now).catch(() => null))?.config
+  const counters = config?.source.counters
   const budget = counters?.budget_ms ?? 0
   // Independent calls, in parallel: each has its own budget and none can throw.
   const [proof, mint, seen] = await Promise.all([
@@ -133,7 +134,6 @@ collectRoutes.post(COLLECT_PATH, async (c) => {
   const cookies = [deviceSetCookie(token, req.url)]
   // A device re-issued under a new id keeps its session's binding (worker/sessions.ts carryBinding).
   if (prior.kind === 'valid' && keep === null) {
-    const config = (await loadConfig(c.env.EDGEWARD_CONFIG, now).catch(() => null))?.config
     const carried = config === undefined ? null : await carryBinding({ headers: req.headers, url: new URL(req.url), env: c.env, config, from: prior.deviceId, to: deviceId, now })
     if (carried !== null) cookies.push(carried)
   }
