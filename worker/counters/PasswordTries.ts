@@ -66,9 +66,8 @@ export class PasswordTries extends DurableObject<Env> {
     const now = checkedNow(input.now)
     const pw = checkedDigest(input.password)
     const sql = this.ctx.storage.sql
-    const before = this.#counts(pw, now)
     const user = input.user === null ? null : memberId(checkedString(input.user))
-    if (user !== null && (before.users < PASSWORD_MAX_MEMBERS || this.#known(pw, user))) {
+    if (user !== null && this.#room('tries', 'user', pw, user)) {
       sql.exec(
         `INSERT INTO tries (pw, user, tried_at, last_at) VALUES (?, ?, ?, ?)
          ON CONFLICT(pw, user) DO UPDATE SET tried_at = max(tried_at, excluded.tried_at), last_at = max(last_at, excluded.last_at)`,
@@ -76,7 +75,7 @@ export class PasswordTries extends DurableObject<Env> {
       )
     }
     const ip = memberId(checkedString(input.ip))
-    if (before.ips < PASSWORD_MAX_MEMBERS || sql.exec('SELECT 1 FROM sources WHERE pw = ? AND ip = ?', pw, ip).toArray().length > 0) {
+    if (this.#room('sources', 'ip', pw, ip)) {
       sql.exec('INSERT INTO sources (pw, ip, at) VALUES (?, ?, ?) ON CONFLICT(pw, ip) DO UPDATE SET at = max(at, excluded.at)', pw, ip, now)
     }
     this.#afterWrite(now)
@@ -100,7 +99,7 @@ export class PasswordTries extends DurableObject<Env> {
       pw, minute, failed ? 1 : 0, failed ? 0 : 1,
     )
     const user = input.user === null ? null : memberId(checkedString(input.user))
-    if (user !== null && (this.#known(pw, user) || this.#counts(pw, now).users < PASSWORD_MAX_MEMBERS)) {
+    if (user !== null && this.#room('tries', 'user', pw, user)) {
       const signedIn = !failed && input.person === true ? now : null
       sql.exec(
         `INSERT INTO tries (pw, user, tried_at, failed_at, signed_in_at, last_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -131,8 +130,11 @@ export class PasswordTries extends DurableObject<Env> {
     })
   }
 
-  #known(pw: string, user: string): boolean {
-    return this.ctx.storage.sql.exec('SELECT 1 FROM tries WHERE pw = ? AND user = ?', pw, user).toArray().length > 0
+  /** Whether `member` may be written for `pw`: it is kept already, or the digest is below PASSWORD_MAX_MEMBERS. */
+  #room(table: 'tries' | 'sources', column: 'user' | 'ip', pw: string, member: string): boolean {
+    const sql = this.ctx.storage.sql
+    if (sql.exec(`SELECT 1 FROM ${table} WHERE pw = ? AND ${column} = ?`, pw, member).toArray().length > 0) return true
+    return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE pw = ?`, pw).one().n < PASSWORD_MAX_MEMBERS
   }
 
   #counts(pw: string, now: number): PasswordCounts {
