@@ -2,7 +2,7 @@
 // route class; reads the device cookie, header/network signals and the journey counters
 // (within their budget), builds the feature vector, scores it and decides. May throw —
 // protect() turns any throw into a fail-open forward.
-import { judgeSession, NO_SESSION, type SessionJudgement } from './sessions'
+import { judgeSession, type SessionJudgement } from './sessions'
 import type { SessionBinding } from '../src/signals/sessionCookie'
 import { cidrSetHas, ipPrefix, parseIp } from '../src/config/cidr'
 import type { CompiledConfig } from '../src/config/compileConfig'
@@ -146,8 +146,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       defer: (p) => input.ctx.waitUntil(p),
     }),
     activeModel(env.EDGEWARD_CONFIG, config, now),
-    // A static asset with a stolen session serves the thief nothing: no HMAC per asset.
-    routeClass === 'static' ? NO_SESSION : judgeSession({ facts, env, config, here: sessionHere, now, budgetMs: config.source.counters.budget_ms, missing }),
+    // Every route, static included: a route class is a path pattern, and an origin that serves
+    // `/account;x.css` as `/account` would let a stolen session through under a static-looking path.
+    judgeSession({ facts, env, config, here: sessionHere, now, budgetMs: config.source.counters.budget_ms, missing }),
   ])
   missing.push(...missingLabels(journey))
   if (model.problem !== null) missing.push(model.problem)

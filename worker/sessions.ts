@@ -32,7 +32,7 @@ export interface SessionJudgement {
   readonly adopt: boolean
 }
 
-export const NO_SESSION: SessionJudgement = { values: [], move: null, adopt: false }
+const NO_SESSION: SessionJudgement = { values: [], move: null, adopt: false }
 /** Past MAX_SESSION_VALUES: no browser sends that many, and judging the first few would let the rest through. */
 const TOO_MANY: SessionMove = { device: true, country: false }
 

@@ -63,6 +63,9 @@ describe('stolen sessions', () => {
     const own = await signIn(thiefIp, NL, newSid())
     const mixed = await visit(`${thief.cookie}; sid=${sid}; __edgeward_sb=${own.companion}`, thiefIp, NL)
     expect(mixed.logs[0]).toMatchObject({ action: 'block', rules: expect.arrayContaining(['session_moved']) })
+    // Under a path a route pattern calls static (an origin may read `/static/x;/../account` or `/account;x.css` as a page): judged all the same.
+    const asStatic = await callWorker('/static/app.css', { headers: { cookie: `${thief.cookie}; sid=${sid}`, 'x-edgeward-test-cf': JSON.stringify(NL) } }, { clientIp: thiefIp, env: TRUST })
+    expect(asStatic.logs[0]).toMatchObject({ route: 'static', action: 'block', rules: expect.arrayContaining(['session_moved']) })
     // Spelt as the origin's parser still reads it (quoted, %-escaped), or behind a decoy of the same
     // name that the origin may not read: each value is judged, canonical.
     const escaped = sid.replace(/-/g, '%2D')
