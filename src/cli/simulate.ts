@@ -20,6 +20,7 @@ import { attachServer, startServer, type KvEntry, type Target } from './simulate
 import { frictionByCohort, operatorAllowList, type OperatorAllow } from './simulate/benignAllow'
 import { snapshotHead } from './simulate/snapshot'
 import { ownersPast, postHistory, returningShare, sessionImporter } from './simulate/history'
+import { pacing } from './simulate/pacing'
 import { familyTable, humanLine, targetTable } from './simulate/table'
 import { checkTargets } from './simulate/targets'
 import { createTruth } from './simulate/truth'
@@ -171,6 +172,8 @@ async function main(): Promise<void> {
   const errorKinds: Record<string, number> = {}
   for (const r of failed) errorKinds[r.error ?? 'unknown'] = (errorKinds[r.error ?? 'unknown'] ?? 0) + 1
   const firstError = failed.length === 0 ? null : Math.round((Math.min(...failed.map((r) => r.startedAt)) - startedAt) / 1000)
+  const paced = pacing(truth.requests())
+  if (paced.saturated) console.error(`\nsimulate: warning — the run offered more than the local server answers: the median request waited ${paced.queued_ms_p50} ms in the simulator's queue (server ${paced.server_ms_p50} ms); families paced by their answers made fewer requests than planned, and per-minute counts are lower (run.pacing)`)
   if (shadow) console.error('\nsimulate: the server ran in shadow mode — figures below are what enforce would have done (would_action)')
   const causeLine = (causes.length === 0 ? '' : `\npeople hurt, by what first hurt them: ${causesText(causes)}\n`) +
     (stepUps.length === 0 ? '' : `\npeople stepped up (not friction), by what first did: ${causesText(stepUps)}\n`) +
@@ -235,6 +238,7 @@ async function main(): Promise<void> {
       sessions: planned.length, requests_sent: truth.totals.requests, request_errors: truth.totals.errors, errors_by_family: errorsByFamily, error_kinds: errorKinds,
       first_error_s: firstError, log_rows: joined.rows.length, shared_address_lines: joined.shared,
       unowned_lines: joined.unowned, counters_missing_rows: countersMissing, session_failures: outcome.failures.length, server_restarts: restarts + target.launcherRestarts(), launcher_restarts: target.launcherRestarts(),
+      pacing: paced,
       duration_ms: Date.now() - startedAt, server_log: target.logFile, out: o.out, labels,
       history: { owners_past: past, people: history.totals() },
     },

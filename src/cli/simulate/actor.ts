@@ -101,6 +101,7 @@ export function createActor(input: ActorInput): Actor {
     const flat = headers.flatMap(([k, v]) => [k, v])
     for (const [k, v] of Object.entries(opts.headers ?? {})) flat.push(k, v)
     flat.push('x-edgeward-test-cf', testCf)
+    const queuedAt = Date.now()
     return slot().then((release) => new Promise<Reply>((resolve) => {
       const startedAt = Date.now()
       let settled = false
@@ -112,7 +113,7 @@ export function createActor(input: ActorInput): Actor {
         const one = (x: string | string[] | undefined): string | null => (Array.isArray(x) ? (x[0] ?? null) : (x ?? null))
         const body = opts.readBody === true && error === undefined ? decoded(Buffer.concat(chunks), one(h['content-encoding'])) : null
         const reply: Reply = { status, mitigated: one(h['edgeward-mitigated']), ref: one(h['edgeward-ref']), location: one(h.location), body }
-        input.truth.record({ session: input.session, family: input.family, ip: input.ip, method, path: path.split('?')[0] ?? path, startedAt, ms: Date.now() - startedAt, status, mitigated: reply.mitigated, ref: reply.ref, ...(error === undefined ? {} : { error }) })
+        input.truth.record({ session: input.session, family: input.family, ip: input.ip, method, path: path.split('?')[0] ?? path, startedAt, ms: Date.now() - startedAt, queuedMs: startedAt - queuedAt, status, mitigated: reply.mitigated, ref: reply.ref, ...(error === undefined ? {} : { error }) })
         resolve(reply)
       }
       let freed = false

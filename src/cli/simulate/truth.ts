@@ -20,7 +20,10 @@ export interface RequestRecord {
   readonly method: string
   readonly path: string
   readonly startedAt: number
+  /** From the request leaving the client to its answer's end (connect included). */
   readonly ms: number
+  /** Time spent in the simulator's own queue first (its cap on requests in flight), not the server's. */
+  readonly queuedMs?: number
   /** 0 when the request failed without an answer. */
   readonly status: number
   readonly mitigated: string | null
