@@ -17,8 +17,9 @@ const FAR_CLOCKS = ['Europe/Moscow', 'Africa/Lagos', 'Asia/Ho_Chi_Minh', 'Asia/M
 export const manualAto: FamilySpec = {
   family: 'manual_ato',
   start: earlyStart,
-  // 10 at full scale: enough attempts for the 70 % target to be judged on its bound (a perfect run needs 9).
-  sessions: (w) => scaled(w, 10, 2),
+  // 30 at full scale: with 10, one sign-in let through failed the 70 % target on its bound (9 of 10:
+  // 59.6 % low) however well the rest went; with 30, 26 mitigated meet it (70.3 % low; 25: 66.4 %).
+  sessions: (w) => scaled(w, 30, 2),
   async run(s: SessionContext) {
     if (s.world.chromium === null) return overHttp(s)
     const chromium = s.world.chromium
