@@ -40,6 +40,14 @@ describe('heldout record', () => {
     expect(text).toContain('What first hurt them: 2 × challenge POST login by model.')
     // Step-up beside friction, never inside it, with the share of known places the run assumed.
     expect(text).toContain("Step-up (`review`, for the origin's second factor): 40 of 800 people who signed in = 5.0 % [3.7–6.7] (the run drew 90.0 % of people's sign-ins from a place their account knew).")
+    expect(text).not.toContain('Server load')
+  })
+
+  it('says next to the figures when the local server was saturated (and when it was not)', () => {
+    const run = (saturated: boolean): string =>
+      heldoutSection({ date: '2026-12-05T12:00:00.000Z', commit: 'abcdef0123456789', dirty: false, invocation: 'npm run heldout', runs: [{ seed: 1, command: 'x', exit: 0, seconds: 1, report: { run: { pacing: { server_ms_p50: 180, server_ms_p95: 900, queued_ms_p50: saturated ? 4200 : 0, queued_ms_p95: saturated ? 15000 : 40, saturated } } } }] })
+    expect(run(true)).toContain("Server load: a request took 180 ms at the median (p95 900) and waited 4200 ms (p95 15000) in the simulator's queue first — **saturated**")
+    expect(run(false)).toContain('waited 0 ms (p95 40) in the simulator\'s queue first — not saturated.')
   })
 
   it('puts the seeds in the doc before any run ends, so a run stopped half way still shows them', () => {

@@ -49,6 +49,7 @@ export function runSection(r: HeldoutRun): string {
     `People: ${humans.sessions ?? '—'} sessions, ${humans.sessions_with_friction ?? '—'} with any challenge or block = ${withCi(j.human_session_friction, humans.session_friction_ci95, 2)}; ${humans.requests_blocked ?? '—'} of ${humans.requests ?? '—'} requests blocked = ${withCi(j.human_request_block_rate, humans.request_block_ci95, 3)}.`,
     ...causesLine(j.human_friction_causes),
     ...stepUpLine(j),
+    ...pacingLine(j),
     '',
     '| family | label | sessions | attempts | attempts mitigated [95 %] | sessions mitigated [95 %] | requests mitigated [95 %] | first mitigation |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -81,6 +82,18 @@ function stepUpLine(j: Record<string, unknown>): string[] {
   if (typeof j.human_sign_in_step_up !== 'number' || humans.sign_in_sessions === undefined) return []
   const assumed = typeof j.returning_share === 'number' ? ` (the run drew ${pct(j.returning_share)} of people's sign-ins from a place their account knew)` : ''
   return ['', `Step-up (\`review\`, for the origin's second factor): ${humans.sign_in_sessions_stepped_up ?? '—'} of ${humans.sign_in_sessions} people who signed in = ${withCi(j.human_sign_in_step_up, j.human_sign_in_step_up_ci95 as Ci)}${assumed}.`]
+}
+
+/**
+ * How loaded the local server was (simulate's run.pacing): a run whose requests queued in the
+ * simulator longer than the server took measured a backlog — families paced by their answers made
+ * fewer attempts than planned — and the section says so next to its figures.
+ */
+function pacingLine(j: Record<string, unknown>): string[] {
+  const p = ((j.run ?? {}) as { pacing?: { server_ms_p50?: number | null; server_ms_p95?: number | null; queued_ms_p50?: number | null; queued_ms_p95?: number | null; saturated?: boolean } }).pacing
+  if (p === undefined) return []
+  const verdict = p.saturated ? '**saturated**: the run offered more than the local server answers, so families paced by their answers made fewer attempts than planned' : 'not saturated'
+  return ['', `Server load: a request took ${p.server_ms_p50 ?? '—'} ms at the median (p95 ${p.server_ms_p95 ?? '—'}) and waited ${p.queued_ms_p50 ?? '—'} ms (p95 ${p.queued_ms_p95 ?? '—'}) in the simulator's queue first — ${verdict}.`]
 }
 
 /** What first hurt the people who were hurt, when the run says (simulate's human_friction_causes). */
