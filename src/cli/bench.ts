@@ -10,6 +10,7 @@ const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchModule>]> = [
   ['model', () => import('./bench/model')],
   ['signals', () => import('./bench/signals')],
   ['worker', () => import('./bench/worker')],
+  ['costs', () => import('./bench/costs')],
   ['memory', () => import('./bench/memory')],
 ]
 

@@ -5,12 +5,14 @@
 import { exportJWK, generateKeyPair } from 'jose'
 import { DEFAULT_CONFIG } from '../../config/defaults'
 import { METRICS, SETS, type KeySnapshot } from '../../counters/metrics'
+import type { PasswordCounts } from '../../counters/read'
 import { emptyFeatureVector, FEATURE_COUNT } from '../../features/list'
 import { defaultModel, explain, predict } from '../../model'
 import { bindingHashes } from '../../signals/binding'
 import { parseCookieKeys } from '../../signals/cookieKeys'
 import { issueDeviceToken } from '../../signals/issueDeviceToken'
 import type { Telemetry } from '../../signals/telemetry'
+import { DEFAULT_ROUND_TRIPS, meter, metered, resetMeter, roundTripModel } from './costMeter'
 import { batchMeans, summarise } from './model-timing'
 
 /** The Worker's default export, as far as the bench needs it (typed without the Workers types). */
@@ -75,18 +77,31 @@ export interface FakeEnvOptions {
   readonly vars?: Readonly<Record<string, string>>
 }
 
+/** A password digest's first sign-in in its hour: itself only. */
+const QUIET_PASSWORD: PasswordCounts = { users: 1, failedUsers: 0, signedInUsers: 0, ips: 1, failures: 0, successes: 0 }
+
 /** Bindings that answer at once: config from an in-memory KV, counters, zone stats and registry stubs. */
 export function fakeEnv(configJson: string, cookieKeys: string, options: FakeEnvOptions = {}): Record<string, unknown> {
   const quiet = counterSnapshot()
-  const ns = <S>(stub: S) => ({ idFromName: (name: string) => ({ name, toString: () => name }), get: () => stub })
+  // Every object call is counted (and, when a latency model is set, delayed) by the cost meter.
+  const ns = <S extends object>(binding: string, stub: S) => ({ idFromName: (name: string) => ({ name, toString: () => name }), get: (id: { name: string }) => metered(binding, id.name, stub) })
   const kv = new Map<string, string>([['config', configJson]])
   return {
-    EDGEWARD_CONFIG: { get: async (k: string) => kv.get(k) ?? null, put: async (k: string, v: string) => void kv.set(k, v) },
-    COUNTERS: ns({ observe: options.observe ?? (async () => quiet), record: async () => {}, deny: async () => {}, undeny: async () => false }),
-    ZONE_STATS: ns({ add: async () => null }),
-    REGISTRY: ns({ indexDeny: async () => {}, unindexDeny: async () => false }),
+    EDGEWARD_CONFIG: {
+      get: async (k: string) => {
+        if (meter.on) meter.kvReads++
+        return kv.get(k) ?? null
+      },
+      put: async (k: string, v: string) => void kv.set(k, v),
+    },
+    COUNTERS: ns('COUNTERS', { observe: options.observe ?? (async () => quiet), record: async () => {}, deny: async () => {}, undeny: async () => false }),
+    ZONE_STATS: ns('ZONE_STATS', { add: async () => null }),
+    REGISTRY: ns('REGISTRY', { indexDeny: async () => {}, unindexDeny: async () => false }),
     // Challenge ids always fresh, every clearance on its first use (the use count is one RPC, stubbed like the counters).
-    CHALLENGE_NONCES: ns({ consume: async () => true, useClearance: async () => ({ uses: 1, failuresSince: 0, revoked: false }), peekClearance: async () => ({ uses: 0, revoked: false }) }),
+    CHALLENGE_NONCES: ns('CHALLENGE_NONCES', { consume: async () => true, useClearance: async () => ({ uses: 1, failuresSince: 0, revoked: false }), peekClearance: async () => ({ uses: 0, revoked: false }) }),
+    // A password never seen (every sign-in's digest, bar a spray's), a session never bound.
+    PASSWORD_TRIES: ns('PASSWORD_TRIES', { observe: async () => QUIET_PASSWORD, record: async () => {} }),
+    SESSION_BINDINGS: ns('SESSION_BINDINGS', { lookup: async () => null, bind: async () => {} }),
     ORIGIN_URL: 'http://origin.bench',
     EDGEWARD_ADMIN_TOKEN: 'bench-admin-token',
     EDGEWARD_USER_HASH_KEY: 'bench-user-hash-key',
@@ -126,9 +141,14 @@ export async function withStubs<T>(origin: typeof fetch, log: (text: string) => 
 export async function serve(handler: Handler, request: Request, env: never): Promise<Response> {
   const pending: Promise<unknown>[] = []
   const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException: () => {}, props: {} }
+  meter.phase = 'request'
   const res = await handler.fetch(request, env, ctx as never)
   await res.arrayBuffer()
+  // From here the client has its answer: what runs now is waitUntil work, billed but not waited for.
+  meter.phase = 'after'
+  meter.answeredAt = performance.now()
   await Promise.all(pending)
+  meter.phase = 'request'
   return res
 }
 
@@ -217,7 +237,7 @@ const MIX: readonly Exclude<BenchClass, 'mix' | 'baseline'>[] = ['page', 'page',
 
 export interface ClassJob extends Job {
   /** One route class, `model` (the model alone) or `setup` (make keys and tokens, measure nothing). */
-  readonly only: BenchClass | 'model' | 'setup'
+  readonly only: BenchClass | 'model' | 'setup' | 'costs'
 }
 
 export interface ClassAnswer {
@@ -237,6 +257,21 @@ export function benchWorker(worker: Handler): { fetch(request: Request): Promise
       const { env, makers } = await setup
       if (job.only === 'setup') return Response.json({ ready: true })
       if (job.only === 'model') return Response.json(await benchModel(job))
+      if (job.only === 'costs') {
+        const next = (cls: Exclude<BenchClass, 'baseline'>) => makers[cls === 'mix' ? MIX[serial % MIX.length]! : cls](serial++)
+        // Each decision line's `missing`: which reads the round trips pushed past their budget.
+        const lines = { count: 0, missing: new Map<string, number>() }
+        const log = (text: string): void => {
+          try {
+            const line = JSON.parse(text) as { missing?: unknown }
+            lines.count++
+            for (const m of Array.isArray(line.missing) ? line.missing : []) lines.missing.set(String(m), (lines.missing.get(String(m)) ?? 0) + 1)
+          } catch {
+            // not a decision line
+          }
+        }
+        return withStubs(stubOrigin(HTML), log, async () => Response.json(await measureCosts((cls) => serve(worker, next(cls), env), lines)))
+      }
       const label = job.only
 
       let status = 0
@@ -286,4 +321,76 @@ async function benchModel(job: Job): Promise<Record<'model' | 'model_explain', {
   const m = summarise(await batchMeans((row) => predict(model.value, row), rows, batch, job.batches, () => performance.now(), tick))
   const e = summarise(await batchMeans((row) => explain(model.value, row, 3).length, rows, Math.ceil(batch / 10), job.batches, () => performance.now(), tick))
   return { model: { p50: m.p50, p99: m.p99, batch }, model_explain: { p50: e.p50, p99: e.p99, batch: Math.ceil(batch / 10) } }
+}
+
+/** Per route class: object calls and KV reads per request (waited for / after the answer), and the latency the object round trips add. */
+export interface ClassCosts {
+  readonly do_calls_waited: number
+  readonly do_calls_after: number
+  readonly by_binding: Record<string, { readonly waited: number; readonly after: number }>
+  readonly kv_reads: number
+  readonly added_latency_p50_ms: number
+  readonly added_latency_p95_ms: number
+  /** With the round trips: share of decision lines that name each missing read (`counters_user_timeout`…). */
+  readonly missing_with_trips: Record<string, number>
+}
+
+const COST_CLASSES = ROUTE_CLASSES.filter((c): c is Exclude<BenchClass, 'baseline'> => c !== 'baseline')
+
+/**
+ * Runs each class's requests twice: with instant objects, counting calls; then with every object
+ * call waiting a round trip (near 2–5 ms; a username's counters far, 50–150 ms), timing each request
+ * to the end of its body (the client does not wait for waitUntil work). Added latency is the delayed run's time less the instant run's.
+ */
+async function measureCosts(run: (cls: Exclude<BenchClass, 'baseline'>) => Promise<Response>, lines: { count: number; missing: Map<string, number> }): Promise<Record<string, ClassCosts>> {
+  const out: Record<string, ClassCosts> = {}
+  const counted = 120
+  const timed = 100
+  try {
+    for (const cls of COST_CLASSES) {
+      for (let k = 0; k < 24; k++) await run(cls) // warm the isolate's caches as a busy zone would have them
+      resetMeter()
+      for (let k = 0; k < counted; k++) await run(cls)
+      const byBinding: Record<string, { waited: number; after: number }> = {}
+      let waited = 0
+      let after = 0
+      for (const [b, c] of meter.calls) {
+        byBinding[b] = { waited: c.request / counted, after: c.after / counted }
+        waited += c.request
+        after += c.after
+      }
+      const kvReads = meter.kvReads / counted
+      const time = async (): Promise<number[]> => {
+        const ms: number[] = []
+        for (let k = 0; k < timed; k++) {
+          const t0 = performance.now()
+          await run(cls)
+          ms.push(meter.answeredAt - t0)
+        }
+        return ms
+      }
+      resetMeter()
+      const instant = await time()
+      resetMeter(roundTripModel(DEFAULT_ROUND_TRIPS, 7))
+      lines.count = 0
+      lines.missing.clear()
+      const delayed = await time()
+      const missing = Object.fromEntries([...lines.missing].map(([m, n]) => [m, Math.round((n / Math.max(1, lines.count)) * 100) / 100]))
+      // workerd's clock moves in whole milliseconds between I/O: the medians and p95s of 100 requests.
+      const added = (q: number) => Math.max(0, quantileOf(delayed, q) - quantileOf(instant, q))
+      out[cls] = {
+        do_calls_waited: waited / counted, do_calls_after: after / counted, by_binding: byBinding, kv_reads: kvReads,
+        added_latency_p50_ms: added(0.5), added_latency_p95_ms: added(0.95), missing_with_trips: missing,
+      }
+    }
+  } finally {
+    meter.on = false
+    meter.latency = null
+  }
+  return out
+}
+
+const quantileOf = (xs: readonly number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
 }

@@ -1,0 +1,92 @@
+// What a request costs in calls, counted inside the bench workerd: every Durable Object method call
+// and KV read the Worker makes through the fake bindings, split by whether the response was still
+// being made (the client waits for it) or already sent (waitUntil work: billed, not waited for).
+// Optionally each object call waits a round trip drawn from a latency model, so a request's added
+// latency can be measured. Off, the wrapper is one branch per call. Runs inside workerd; no I/O.
+
+export type Phase = 'request' | 'after'
+
+/** Round-trip milliseconds for one call to `binding`'s object `name`, or 0. */
+export type LatencyModel = (binding: string, name: string) => number
+
+export interface CostMeter {
+  on: boolean
+  phase: Phase
+  /** "binding kind" (`COUNTERS user`, `PASSWORD_TRIES password`) → calls made while the response was being made / after it was sent. */
+  calls: Map<string, { request: number; after: number }>
+  kvReads: number
+  latency: LatencyModel | null
+  /** performance.now() when the last request's body was read: its answer's end, as the client sees it. */
+  answeredAt: number
+}
+
+export const meter: CostMeter = { on: false, phase: 'request', calls: new Map(), kvReads: 0, latency: null, answeredAt: 0 }
+
+export function resetMeter(latency: LatencyModel | null = null): void {
+  meter.on = true
+  meter.phase = 'request'
+  meter.calls = new Map()
+  meter.kvReads = 0
+  meter.latency = latency
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** `stub` with every method counted (and delayed by the latency model) while the meter is on. */
+export function metered<S extends object>(binding: string, name: string, stub: S): S {
+  return new Proxy(stub, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown
+      if (typeof value !== 'function') return value
+      return async (...args: unknown[]) => {
+        if (meter.on) {
+          const key = `${binding} ${kindOf(name)}`
+          const c = meter.calls.get(key) ?? { request: 0, after: 0 }
+          c[meter.phase]++
+          meter.calls.set(key, c)
+          const ms = meter.latency?.(binding, name) ?? 0
+          if (ms > 0) await sleep(ms)
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    },
+  })
+}
+
+/** An object name's kind: `["user","…"]` → user. */
+function kindOf(name: string): string {
+  try {
+    const parsed = JSON.parse(name) as unknown
+    return Array.isArray(parsed) && typeof parsed[0] === 'string' ? parsed[0] : '?'
+  } catch {
+    return '?'
+  }
+}
+
+/** Deterministic uniform draws in [0, 1) (mulberry32), so two runs of the model draw the same trips. */
+export function uniform(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export interface RoundTrips {
+  /** An object near the client's colo (its device, address, prefix, shards): ms range. */
+  readonly near: readonly [number, number]
+  /** An object that lives where its key was first used — a username's, anywhere in the world. */
+  readonly far: readonly [number, number]
+}
+
+export const DEFAULT_ROUND_TRIPS: RoundTrips = { near: [2, 5], far: [50, 150] }
+
+/** Near for every object but a username's counters, which are far. */
+export function roundTripModel(trips: RoundTrips, seed = 1): LatencyModel {
+  const draw = uniform(seed)
+  const between = ([lo, hi]: readonly [number, number]) => lo + (hi - lo) * draw()
+  return (binding, name) => (binding === 'COUNTERS' && name.startsWith('["user"') ? between(trips.far) : between(trips.near))
+}

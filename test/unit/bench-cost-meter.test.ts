@@ -1,0 +1,55 @@
+// The cost meter behind `npm run bench`'s per-class object calls and added latency: it counts every
+// method call on a metered stub by binding and object kind, split by phase, delays by the model only
+// while on, and the model sends a username's counters far and every other object near.
+import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_ROUND_TRIPS, meter, metered, resetMeter, roundTripModel, uniform } from '../../src/cli/bench/costMeter'
+
+afterEach(() => {
+  meter.on = false
+  meter.latency = null
+})
+
+describe('bench cost meter', () => {
+  it('counts calls per binding and object kind, by phase, and passes answers through', async () => {
+    const stub = metered('COUNTERS', '["user","h"]', { observe: async (x: number) => x * 2, label: 'kept' })
+    resetMeter()
+    expect(await stub.observe(21)).toBe(42)
+    meter.phase = 'after'
+    await stub.observe(1)
+    await stub.observe(1)
+    expect(meter.calls.get('COUNTERS user')).toEqual({ request: 1, after: 2 })
+    expect(stub.label).toBe('kept')
+  })
+
+  it('counts nothing while off', async () => {
+    const stub = metered('ZONE_STATS', 'not json', { add: async () => null })
+    resetMeter()
+    meter.on = false
+    await stub.add()
+    expect(meter.calls.size).toBe(0)
+    meter.on = true
+    await stub.add()
+    expect(meter.calls.get('ZONE_STATS ?')).toEqual({ request: 1, after: 0 })
+  })
+
+  it('sends a username far and everything else near, the same draws for the same seed', () => {
+    const model = roundTripModel(DEFAULT_ROUND_TRIPS, 3)
+    const far = Array.from({ length: 200 }, () => model('COUNTERS', '["user","x"]'))
+    const near = Array.from({ length: 200 }, () => model('COUNTERS', '["device","x"]')).concat(Array.from({ length: 50 }, () => model('PASSWORD_TRIES', '["password","shard",1]')))
+    expect(Math.min(...far)).toBeGreaterThanOrEqual(50)
+    expect(Math.max(...far)).toBeLessThanOrEqual(150)
+    expect(Math.min(...near)).toBeGreaterThanOrEqual(2)
+    expect(Math.max(...near)).toBeLessThanOrEqual(5)
+    const a = uniform(9)
+    const b = uniform(9)
+    expect([a(), a(), a()]).toEqual([b(), b(), b()])
+  })
+
+  it('a metered call waits its round trip while the model is set', async () => {
+    const stub = metered('COUNTERS', '["user","x"]', { observe: async () => 1 })
+    resetMeter(() => 30)
+    const t0 = performance.now()
+    await stub.observe()
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(25)
+  })
+})
