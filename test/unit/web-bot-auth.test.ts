@@ -157,6 +157,7 @@ describe('key directory', () => {
     ['https://agent.example/?x=1', false, null],
     ['javascript:alert(1)', true, null],
     ['not a url', true, null],
+    [`https://agent.example/${'a'.repeat(500)}`, false, null],
   ])('locates %s (loopback http allowed: %s)', (raw, dev, expected) => {
     expect(locateAgent(raw, dev)).toEqual(expected)
   })

@@ -208,6 +208,26 @@ describe('per-agent policy', () => {
     expect(call.logs[0]!.reasons).toEqual(['agent_block'])
   })
 
+  it('names a listed agent without an action, and rules read agent and agent_verified', async () => {
+    const agent = await makeAgent(freshUrl())
+    await writeConfig({
+      version: 'wba-rules',
+      agents: { [agent.url]: { name: 'Named Agent' } },
+      rules: [
+        { name: 'named_agent_on_products', when: 'agent == "Named Agent" and path == "/products/7"', action: 'block' },
+        { name: 'verified_agent_marked', when: 'agent_verified', weight: 0 },
+      ],
+    })
+    const call = await signedGet(agent, '/products/7', await agent.sign('GET', `${SITE}/products/7`))
+    expect(call.response.status).toBe(403)
+    expect(call.logs[0]!.agent).toBe('Named Agent')
+    expect(call.logs[0]!.rules).toEqual(expect.arrayContaining(['named_agent_on_products', 'verified_agent_marked']))
+    // Unsigned, the same request matches neither.
+    const unsigned = await callWorker(`${SITE}/products/7`, { headers: { 'user-agent': BOT_UA, accept: '*/*' } }, { clientIp: freshIp() })
+    expect(unsigned.logs[0]!.rules).not.toContain('named_agent_on_products')
+    expect(unsigned.logs[0]!.rules).not.toContain('verified_agent_marked')
+  })
+
   it('rate-limits an agent listed with rate_limit past its rate, counted across its addresses', async () => {
     const agent = await makeAgent(freshUrl())
     await writeConfig({ version: 'wba-rate', counters: { budget_ms: 1000 }, agents: { [agent.url]: { name: 'Metered Agent', action: 'rate_limit', rate_per_min: 3 } } })

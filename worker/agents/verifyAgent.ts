@@ -59,9 +59,19 @@ async function publicKey(keys: Map<string, CryptoKey | string>, keyid: string): 
 
 /** The operator's entry for this agent (config `agents`, keyed by the agent's URL in any spelling of it). */
 function policyFor(config: CompiledConfig, identity: string): AgentPolicy | null {
-  for (const [url, entry] of Object.entries(config.source.agents)) if (agentIdentity(url) === identity) return entry
-  return null
+  let byIdentity = compiled.get(config)
+  if (byIdentity === undefined) {
+    // Once per loaded config, not per request.
+    byIdentity = new Map()
+    for (const [url, entry] of Object.entries(config.source.agents)) {
+      const id = agentIdentity(url)
+      if (id !== null) byIdentity.set(id, entry)
+    }
+    compiled.set(config, byIdentity)
+  }
+  return byIdentity.get(identity) ?? null
 }
+const compiled = new WeakMap<CompiledConfig, Map<string, AgentPolicy>>()
 
 /** The agent's own counters key (its requests per minute), a digest: the URL is the client's to pad. */
 async function agentCounterKey(identity: string): Promise<string> {

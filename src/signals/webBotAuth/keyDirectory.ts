@@ -6,6 +6,8 @@ export const DIRECTORY_PATH = '/.well-known/http-message-signatures-directory'
 export const DIRECTORY_MEDIA_TYPE = 'application/http-message-signatures-directory+json'
 /** A directory is read up to this many keys (a rotation holds two or three). */
 export const MAX_DIRECTORY_KEYS = 32
+/** An agent URL is refused past this length (it goes on the log line; config keys have the same bound). */
+export const MAX_AGENT_URL = 512
 
 export interface AgentLocation {
   /** How the log line and the config name the agent: the URL's origin, or the whole URL when it has a path. */
@@ -19,6 +21,7 @@ export interface AgentLocation {
  * http on 127.x.y.z. No credentials, no fragment, no query. Anything else: null (never fetched).
  */
 export function locateAgent(raw: string, allowLoopbackHttp: boolean): AgentLocation | null {
+  if (raw.length > MAX_AGENT_URL) return null
   let url: URL
   try {
     url = new URL(raw)
