@@ -161,6 +161,17 @@ describe('a signature that does not verify', () => {
     expect(call.seen.map((s) => s.url)).toEqual(['http://origin.test/products'])
   })
 
+  it('a loopback http directory is accepted only where test input is trusted (npm start), never in production', async () => {
+    const agent = await makeAgent('http://127.0.0.1:19600')
+    const call = (flag: string) => async () =>
+      callWorker(`${SITE}/products`, { headers: { 'user-agent': BOT_UA, accept: '*/*', ...(await agent.sign('GET', `${SITE}/products`)) } }, { clientIp: freshIp(), reply: serving(agent), env: { EDGEWARD_TRUST_TEST_HEADERS: flag } })
+    const production = await call('false')()
+    expectUnverified(production, 'bad_agent_url')
+    expect(production.seen.map((s) => s.url)).toEqual(['http://origin.test/products'])
+    const dev = await call('true')()
+    expect(dev.logs[0]!.agent).toBe('http://127.0.0.1:19600')
+  })
+
   it('garbage in the three headers is not verified and never a 5xx', async () => {
     const agent = await makeAgent(freshUrl())
     for (const headers of [
