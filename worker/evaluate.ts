@@ -46,6 +46,7 @@ import { denySource, observeRequest } from './counters/client'
 import { numberOrNull, stringOrNull } from './logDecision'
 import { crawlerRanges } from './crawlers'
 import { activeModel } from './model/active'
+import { verifyAgent, type AgentCheck } from './agents/verifyAgent'
 import type { RequestFacts } from './request'
 
 /** Logged as the model when no model could be used (the decision used rules and lists only). */
@@ -97,13 +98,19 @@ export interface Evaluation {
   readonly session: SessionJudgement
   /** What a session cookie the origin sets on this answer is bound to. */
   readonly sessionHere: SessionBinding
+  /** A verified signed agent (Web Bot Auth): the operator's name for it, else its URL; null otherwise. */
+  readonly agent: string | null
 }
 
 export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const { facts, env, config, routeClass, now, missing } = input
   const userAgent = facts.headers.get('user-agent')
 
-  const [keys, binding] = await Promise.all([loadCookieKeys(env.EDGEWARD_COOKIE_KEYS), bindingHashes(userAgent, facts.ip)])
+  // Web Bot Auth (worker/agents/): only a request with all three signature headers does any work here.
+  const [keys, binding, agentCheck] = await Promise.all([loadCookieKeys(env.EDGEWARD_COOKIE_KEYS), bindingHashes(userAgent, facts.ip), verifyAgent(facts, config, env, now)])
+  if (agentCheck.kind === 'unverified' && agentCheck.missing !== null) missing.push(agentCheck.missing)
+  const signed = agentCheck.kind === 'verified' ? agentCheck : null
+  const signedAgent = signed === null ? null : (signed.name ?? signed.identity)
   const cookie = await verifyDeviceToken(readDeviceCookie(facts.headers.get('cookie')), keys, { now, ...binding })
   if (!keys.ok) missing.push('cookie_keys')
   const device = cookie.kind === 'valid' ? cookie.deviceId : null
@@ -115,7 +122,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const ip = ipCounterKey(facts.ip, config.source.counters.ipv6_prefix_bits)
   // A token holder without a device cookie counts as its token: one client of the app, whose per-client
   // rules (credential_stuffing, scraping_rate) hold per token, and whose deny entry is the token's.
-  const clientKey = device ?? (appToken.kind === 'valid' ? appToken.id : null)
+  // A verified agent counts as itself, whatever address or cookie it comes with: its per-minute rate
+  // (`agents.<url>.rate_per_min`) is all its requests'.
+  const clientKey = signed?.counterKey ?? device ?? (appToken.kind === 'valid' ? appToken.id : null)
   const claimedKind = fetchKind(facts.headers)
   const navigation = isNavigation(claimedKind, routeClass)
   const signals = readHeaderSignals({ headers: facts.headers, cf: facts.cf, url: facts.url.href, extraHostingAsns: config.hostingAsnsExtra })
@@ -158,6 +167,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   fillEnvironmental(features, signals, cookie, now)
   fillBehavioral(features, cookie, now)
   fillJourney(features, journey)
+  // A verified agent declared itself a bot with a key it answers for: its bot or headless User-Agent
+  // is what it is, not a disguise, and neither the model nor the rules hold it against it.
+  if (signed !== null) {
+    features[FEATURE_INDEX.ua_is_bot] = 0
+    features[FEATURE_INDEX.ua_is_headless] = 0
+  }
   // What the model scores (and the line logs): rates in page views, a shared address's aggregate
   // replaced by the client's own (src/features/modelView.ts). Rules read the observed counts.
   const address = addressView(journey)
@@ -244,6 +259,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       crowd,
       app,
       session: session.move,
+      agent: signedAgent,
     }),
   )
   const decideInput = {
@@ -271,6 +287,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     ownSignalsRisk,
     firstSignup: agent !== null && firstSignups,
     app,
+    agent: signed?.policy?.action === undefined ? null : { action: signed.policy.action, ratePerMin: signed.policy.rate_per_min },
   }
   let verdict = decide(decideInput)
   // `liftable`, not the decision's action: a sub-resource's challenge was already turned into an
@@ -327,7 +344,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     if (entry !== null) input.ctx.waitUntil(denySource(env, entry, now))
   }
   return {
-    decision: verdict.decision,
+    decision: withAgentReason(verdict.decision, agentCheck),
     features: scoredInput,
     keys: journeyKeys,
     device,
@@ -343,7 +360,13 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     here,
     session,
     sessionHere,
+    agent: signedAgent,
   }
+}
+
+/** A signature that did not verify says why on the line (`agent_unverified:<reason>`); it changes nothing else. */
+function withAgentReason(decision: Decision, check: AgentCheck): Decision {
+  return check.kind === 'unverified' ? { ...decision, reasons: [...decision.reasons, `agent_unverified:${check.reason}`] } : decision
 }
 
 function denyHit(config: CompiledConfig, facts: RequestFacts, journey: JourneyRead): string | null {

@@ -14,6 +14,8 @@ export interface LogExtras {
   readonly model: string
   readonly device?: string | null
   readonly app?: string | null
+  /** A verified signed agent's name or URL (worker/agents/verifyAgent.ts). */
+  readonly agent?: string | null
   readonly user?: string | null
   readonly originStatus: number | null
   readonly counters?: LogLineInput['counters']
@@ -43,6 +45,7 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
       ja4: facts.tls.ja4,
       device: x.device ?? null,
       app: x.app ?? null,
+      agent: x.agent ?? null,
       user: x.user ?? null,
       decision,
       model: x.model,

@@ -110,6 +110,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     model: evaluation.modelVersion,
     device: evaluation.device,
     app: evaluation.app,
+    agent: evaluation.agent,
     user: evaluation.keys.user,
     originStatus,
     counters: evaluation.counters,

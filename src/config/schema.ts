@@ -3,6 +3,7 @@
 import * as v from 'valibot'
 import { ROUTE_CLASSES } from './routeClasses'
 import { APP_ID_PATTERN } from '../signals/appToken'
+import { agentIdentity } from '../signals/webBotAuth/keyDirectory'
 
 export const MODES = ['enforce', 'shadow', 'off'] as const
 export type Mode = (typeof MODES)[number]
@@ -183,6 +184,26 @@ export const ConfigSchema = v.strictObject({
     /** A suffix counts as leaked when seen at least this many times (padding lines, count 0, never do). */
     min_count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000_000)), 1),
   }),
+  /**
+   * Signed agents (Web Bot Auth, docs/agents.md) by their Signature-Agent URL: the operator's name for
+   * each and what to do with it once its signature verifies. `allow`: let in from its first request;
+   * `rate_limit`: let in up to `rate_per_min` requests a minute (all its addresses together), then 429;
+   * `block`: 403. No action: judged like any client, its declared bot User-Agent not held against it.
+   */
+  agents: v.optional(
+    v.pipe(
+      v.record(
+        v.pipe(v.string(), v.maxLength(512), v.check(isAgentUrl, 'an agent URL: https://… (http:// on 127.x.y.z under npm start), no ?query or #fragment')),
+        v.strictObject({
+          name: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9._ -]+$/, 'letters, digits, space and . _ - only')),
+          action: v.optional(v.picklist(['allow', 'rate_limit', 'block'] as const)),
+          rate_per_min: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)), 60),
+        }),
+      ),
+      v.check((r) => Object.keys(r).length <= 200, 'at most 200 agents'),
+    ),
+    {},
+  ),
   /** Published crawler IP ranges, refreshed by the Cron Trigger into KV `crawlers:<name>`. */
   verified_crawlers: v.strictObject({
     sources: list(
@@ -213,3 +234,8 @@ export type Config = v.InferOutput<typeof ConfigSchema>
 export type Thresholds = v.InferOutput<typeof thresholds>
 export type RuleConfig = v.InferOutput<typeof rule>
 export type OutcomeMarker = v.InferOutput<typeof outcomeMarker>
+export type AgentPolicy = Config['agents'][string]
+
+function isAgentUrl(raw: string): boolean {
+  return agentIdentity(raw) !== null
+}

@@ -22,6 +22,8 @@ export interface LogLineInput {
   readonly device: string | null
   /** The registered app whose valid token the request carried (src/signals/appToken.ts), or null. */
   readonly app?: string | null
+  /** A verified signed agent (Web Bot Auth): the operator's name for it, else its key directory URL. */
+  readonly agent?: string | null
   readonly user: string | null
   readonly decision: Decision
   readonly model: string
@@ -54,7 +56,7 @@ export interface DecisionLogLine {
   readonly ja4: string | null
   readonly device: string | null
   readonly app: string | null
-  /** A verified signed agent (Web Bot Auth); none is verified yet, so always null (docs/contract.md). */
+  /** A verified signed agent (Web Bot Auth, docs/agents.md): its operator's name or its URL; null otherwise. */
   readonly agent: string | null
   readonly user: string | null
   readonly risk: number
@@ -110,7 +112,7 @@ export function buildLogLine(input: LogLineInput): DecisionLogLine {
     ja4: input.ja4,
     device: input.device,
     app: input.app ?? null,
-    agent: null,
+    agent: input.agent ?? null,
     user: input.user,
     risk: Math.round(d.risk * 1000) / 1000,
     model_risk: d.modelRisk === null ? null : Math.round(d.modelRisk * 1000) / 1000,

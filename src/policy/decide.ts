@@ -55,6 +55,12 @@ export interface DecideInput {
    * and marks it `review`; rules with counters still do.
    */
   readonly app?: string | null
+  /**
+   * A verified signed agent the operator listed with an action (config `agents`, docs/agents.md):
+   * after the deny list, before everything else. `rate_limit` lets it in up to `ratePerMin` of its
+   * requests a minute (`clientRequests1m` counts the agent's, all its addresses together). Absent: none.
+   */
+  readonly agent?: { readonly action: 'allow' | 'rate_limit' | 'block'; readonly ratePerMin: number } | null
 }
 
 /**
@@ -143,6 +149,12 @@ export function decide(input: DecideInput): Verdict {
     would = 'block'
     source = 'deny_list'
     reasons = [input.denyHit]
+  } else if (input.agent != null) {
+    // Counters missing: the listed agent's rate is unknown, and it is let in (fail open).
+    const over = input.agent.action === 'rate_limit' && input.clientRequests1m !== null && input.clientRequests1m > input.agent.ratePerMin
+    would = input.agent.action === 'block' ? 'block' : over ? 'rate_limit' : 'allow'
+    source = would === 'block' ? 'deny_list' : would === 'rate_limit' ? 'rule' : 'allow_list'
+    reasons = [would === 'block' ? 'agent_block' : over ? 'agent_rate_limit' : 'agent_allow']
   } else if (input.allowHit !== null) {
     would = 'allow'
     source = 'allow_list'

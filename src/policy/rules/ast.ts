@@ -51,6 +51,10 @@ export const RULE_VARIABLES = {
   session_moved_device: 'bool',
   /** …bound in one country, and this request comes from another; missing without a bound session or a country. */
   session_moved_country: 'bool',
+  /** The request's Web Bot Auth signature verified (docs/agents.md): a signed agent, whatever its User-Agent says. */
+  agent_verified: 'bool',
+  /** That agent: the operator's name for it in `agents`, else its Signature-Agent URL; missing when not verified. */
+  agent: 'string',
   /** Journey counters that are not model features (`ip.navigations_1m`, `user_key_slow`, …): src/counters/ruleVariables.ts. */
   ...COUNTER_RULE_VARIABLES,
 } as const

@@ -39,6 +39,8 @@ export interface RuleFacts {
   readonly app?: string | null
   /** How the request's session cookie moved from where it was bound; absent / null = no bound session. */
   readonly session?: SessionMove | null
+  /** A verified signed agent (Web Bot Auth): the operator's name for it, else its URL; absent / null = none. */
+  readonly agent?: string | null
 }
 
 export interface DeviceRuleFacts {
@@ -82,6 +84,8 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       app: f.app ?? null,
       session_moved_device: f.session?.device ?? null,
       session_moved_country: f.session?.country ?? null,
+      agent: f.agent ?? null,
+      agent_verified: (f.agent ?? null) !== null,
       ...(f.counters ?? NO_COUNTER_VALUES),
     },
   }
