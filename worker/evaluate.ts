@@ -153,6 +153,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
     observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {
       defer: (p) => input.ctx.waitUntil(p),
+      usernameBudgetMs: config.source.counters.username_budget_ms,
     }),
     activeModel(env.EDGEWARD_CONFIG, config, now),
     // Every route, static included: a route class is a path pattern, and an origin that serves

@@ -149,6 +149,12 @@ export const ConfigSchema = v.strictObject({
   }),
   counters: v.strictObject({
     budget_ms: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+    /**
+     * A sign-in's wait for its username's counters. That object lives where the username was first
+     * used — near the account's owner, far from an attacker elsewhere — so under budget_ms alone the
+     * furthest attacker would always sign in without the account's counts.
+     */
+    username_budget_ms: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
     /** IP counters and IP deny entries key an IPv6 address by this prefix (one subscriber's /64). */
     ipv6_prefix_bits: v.pipe(v.number(), v.integer(), v.minValue(32), v.maxValue(128)),
   }),

@@ -79,6 +79,34 @@ describe('observeRequest', () => {
     await new Promise((r) => setTimeout(r, 80)) // a late rejection must not surface as unhandled
   })
 
+  it('waits for a far username object within its own budget, the other keys within theirs', async () => {
+    // Every object answers as the real one does, the username's 300 ms later (a far object: it lives
+    // where the username was first used). Its own budget reads it; the shared budget alone misses it.
+    // Budgets are wider than production's so a loaded test box's cold objects still answer in time.
+    const slowUser: NamespaceLike<CounterStub> = {
+      idFromName: (name) => env.COUNTERS.idFromName(name),
+      get: (id) => {
+        const real = env.COUNTERS.get(id)
+        const far = id.name?.startsWith('["user"') === true
+        const later = <T>(p: Promise<T>): Promise<T> => (far ? new Promise((r) => setTimeout(() => r(p), 300)) : p)
+        return { observe: (i) => later(real.observe(i)), record: (i) => real.record(i), deny: (i) => real.deny(i), undeny: (i) => real.undeny(i) } as CounterStub
+      },
+    }
+    const far: CountersEnv = { COUNTERS: slowUser, ZONE_STATS: env.ZONE_STATS, REGISTRY: env.REGISTRY }
+    const k = keys('far-user-1')
+    const waited = await observeRequest(far, k, login(T0), 150, { caches: new IsolateCaches(), usernameBudgetMs: 2_000 })
+    expect(waited.status === 'ok' && waited.counters.user?.counts.login_attempts['10m']).toBe(1)
+    const shared = await observeRequest(far, k, login(T0 + 1_000), 150, { caches: new IsolateCaches() })
+    expect(shared.status === 'ok' && shared.counters.device?.counts.login_attempts['10m']).toBe(2)
+    expect(shared.status === 'ok' && shared.counters.user).toBeNull()
+    expect(shared.status === 'ok' && shared.counters.missing).toEqual([{ kind: 'user', reason: 'timeout' }])
+    // The other keys keep the shared budget: a hung device object is given up at 25 ms, not 2 s.
+    const hung: CountersEnv = { COUNTERS: misbehaving('hang'), ZONE_STATS: env.ZONE_STATS, REGISTRY: env.REGISTRY }
+    const started = performance.now()
+    await observeRequest(hung, keys(null), login(T0), 25, { caches: new IsolateCaches(), usernameBudgetMs: 2_000 })
+    expect(performance.now() - started).toBeLessThan(35)
+  })
+
   it('records outcomes without rejecting when every object fails', async () => {
     const bad: CountersEnv = { COUNTERS: misbehaving('throw'), ZONE_STATS: env.ZONE_STATS, REGISTRY: env.REGISTRY }
     await expect(recordOutcome(bad, keys('u'), 'login_failure', T0, { caches: new IsolateCaches() })).resolves.toBeUndefined()

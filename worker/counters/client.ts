@@ -73,6 +73,8 @@ export interface ClientOptions {
   readonly mirrorBudgetMs?: number
   /** counters.ipv6_prefix_bits: an IPv6 address is counted and denied by this prefix (default 64). */
   readonly ipv6PrefixBits?: number
+  /** observeRequest: the username key's own budget (counters.username_budget_ms); the others keep budgetMs. */
+  readonly usernameBudgetMs?: number
   /** recordOutcome: the addresses the username was tried from in the hour (outcomeDistinct), null if unread. */
   readonly userAddresses1h?: number | null
 }
@@ -134,8 +136,17 @@ export async function observeRequest(
   }
   const passwords = env.PASSWORD_TRIES
   const password = keys.password != null && passwords !== undefined ? keys.password : null
+  // The username's object may be far (it lives where the username was first used): it gets its own
+  // budget, so distance is not a way around the account's counts. The other keys keep theirs.
+  const userBudget = opts.usernameBudgetMs ?? budgetMs
+  const userSlot = userBudget === budgetMs ? -1 : calls.findIndex((c) => c.kind === 'user')
+  const settleKeys = async (): Promise<Settled<KeySnapshot>[]> => {
+    if (userSlot < 0) return settleWithin(thunks, budgetMs)
+    const [rest, [user]] = await Promise.all([settleWithin(thunks.filter((_, i) => i !== userSlot), budgetMs), settleWithin([thunks[userSlot]!], userBudget)])
+    return [...rest.slice(0, userSlot), user ?? { state: 'timeout' }, ...rest.slice(userSlot)]
+  }
   const [results, passwordRead]: [Settled<KeySnapshot>[], Settled<PasswordCounts> | null] = await Promise.all([
-    settleWithin(thunks, budgetMs),
+    settleKeys(),
     password === null || passwords === undefined
       ? null
       : settleWithin([() => stubOf(passwords, passwordShardName(password)).observe({ now, password, user: keys.user, ip })], budgetMs).then((r) => r[0] ?? null),

@@ -1,30 +1,26 @@
 // What a request costs in calls, counted inside the bench workerd: every Durable Object method call
-// and KV read the Worker makes through the fake bindings, split by whether the response was still
-// being made (the client waits for it) or already sent (waitUntil work: billed, not waited for).
-// Optionally each object call waits a round trip drawn from a latency model, so a request's added
-// latency can be measured. Off, the wrapper is one branch per call. Runs inside workerd; no I/O.
-
-export type Phase = 'request' | 'after'
+// (each one billed, waited for or in waitUntil) and KV read the Worker makes through the fake
+// bindings. Optionally each object call waits a round trip drawn from a latency model, so the
+// latency a request's client waits for can be measured. Off, the wrapper is one branch per call.
+// Runs inside workerd; no I/O.
 
 /** Round-trip milliseconds for one call to `binding`'s object `name`, or 0. */
 export type LatencyModel = (binding: string, name: string) => number
 
 export interface CostMeter {
   on: boolean
-  phase: Phase
-  /** "binding kind" (`COUNTERS user`, `PASSWORD_TRIES password`) → calls made while the response was being made / after it was sent. */
-  calls: Map<string, { request: number; after: number }>
+  /** "binding kind" (`COUNTERS user`, `PASSWORD_TRIES password`) → calls. */
+  calls: Map<string, number>
   kvReads: number
   latency: LatencyModel | null
   /** performance.now() when the last request's body was read: its answer's end, as the client sees it. */
   answeredAt: number
 }
 
-export const meter: CostMeter = { on: false, phase: 'request', calls: new Map(), kvReads: 0, latency: null, answeredAt: 0 }
+export const meter: CostMeter = { on: false, calls: new Map(), kvReads: 0, latency: null, answeredAt: 0 }
 
 export function resetMeter(latency: LatencyModel | null = null): void {
   meter.on = true
-  meter.phase = 'request'
   meter.calls = new Map()
   meter.kvReads = 0
   meter.latency = latency
@@ -41,9 +37,7 @@ export function metered<S extends object>(binding: string, name: string, stub: S
       return async (...args: unknown[]) => {
         if (meter.on) {
           const key = `${binding} ${kindOf(name)}`
-          const c = meter.calls.get(key) ?? { request: 0, after: 0 }
-          c[meter.phase]++
-          meter.calls.set(key, c)
+          meter.calls.set(key, (meter.calls.get(key) ?? 0) + 1)
           const ms = meter.latency?.(binding, name) ?? 0
           if (ms > 0) await sleep(ms)
         }

@@ -141,14 +141,11 @@ export async function withStubs<T>(origin: typeof fetch, log: (text: string) => 
 export async function serve(handler: Handler, request: Request, env: never): Promise<Response> {
   const pending: Promise<unknown>[] = []
   const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException: () => {}, props: {} }
-  meter.phase = 'request'
   const res = await handler.fetch(request, env, ctx as never)
   await res.arrayBuffer()
-  // From here the client has its answer: what runs now is waitUntil work, billed but not waited for.
-  meter.phase = 'after'
+  // From here the client has its answer: what runs on is waitUntil work, billed but not waited for.
   meter.answeredAt = performance.now()
   await Promise.all(pending)
-  meter.phase = 'request'
   return res
 }
 
@@ -323,11 +320,10 @@ async function benchModel(job: Job): Promise<Record<'model' | 'model_explain', {
   return { model: { p50: m.p50, p99: m.p99, batch }, model_explain: { p50: e.p50, p99: e.p99, batch: Math.ceil(batch / 10) } }
 }
 
-/** Per route class: object calls and KV reads per request (waited for / after the answer), and the latency the object round trips add. */
+/** Per route class: object calls (waited for or not: each is billed) and KV reads per request, and the latency the object round trips add. */
 export interface ClassCosts {
-  readonly do_calls_waited: number
-  readonly do_calls_after: number
-  readonly by_binding: Record<string, { readonly waited: number; readonly after: number }>
+  readonly do_calls: number
+  readonly by_object: Record<string, number>
   readonly kv_reads: number
   readonly added_latency_p50_ms: number
   readonly added_latency_p95_ms: number
@@ -351,13 +347,11 @@ async function measureCosts(run: (cls: Exclude<BenchClass, 'baseline'>) => Promi
       for (let k = 0; k < 24; k++) await run(cls) // warm the isolate's caches as a busy zone would have them
       resetMeter()
       for (let k = 0; k < counted; k++) await run(cls)
-      const byBinding: Record<string, { waited: number; after: number }> = {}
-      let waited = 0
-      let after = 0
-      for (const [b, c] of meter.calls) {
-        byBinding[b] = { waited: c.request / counted, after: c.after / counted }
-        waited += c.request
-        after += c.after
+      const byObject: Record<string, number> = {}
+      let calls = 0
+      for (const [key, n] of meter.calls) {
+        byObject[key] = n / counted
+        calls += n
       }
       const kvReads = meter.kvReads / counted
       const time = async (): Promise<number[]> => {
@@ -379,7 +373,7 @@ async function measureCosts(run: (cls: Exclude<BenchClass, 'baseline'>) => Promi
       // workerd's clock moves in whole milliseconds between I/O: the medians and p95s of 100 requests.
       const added = (q: number) => Math.max(0, quantileOf(delayed, q) - quantileOf(instant, q))
       out[cls] = {
-        do_calls_waited: waited / counted, do_calls_after: after / counted, by_binding: byBinding, kv_reads: kvReads,
+        do_calls: calls / counted, by_object: byObject, kv_reads: kvReads,
         added_latency_p50_ms: added(0.5), added_latency_p95_ms: added(0.95), missing_with_trips: missing,
       }
     }
