@@ -97,9 +97,11 @@ describe('fail open, visibly', () => {
     ['answers only after 200 ms', 'slow', 'counters_timeout'],
     ['throws', 'throw', 'counters_error'],
     ['is overloaded', 'overloaded', 'counters_overloaded'],
-  ] as const)('forwards a login within budget + 10 ms of its arrival when the counters object %s', async (_what, how, missing) => {
-    const budget = 25
-    await writeConfig({ version: 'budget-25', counters: { budget_ms: budget } })
+  ] as const)('forwards a login within its longest budget + 10 ms of its arrival when the counters object %s', async (_what, how, missing) => {
+    // A sign-in waits for its username's object longest (counters.username_budget_ms: it may live far
+    // away); every other key gives up at budget_ms. With every object at fault, the username's is the wait.
+    const budget = 60
+    await writeConfig({ version: 'budget-25-60', counters: { budget_ms: 25, username_budget_ms: budget } })
     // Warm this isolate's caches (config, cookie keys, model, hash key) with a normal login first:
     // a cold KV read of the config is not the counters budget. The measured logins hit the fault.
     await appLogin({ clientIp: freshIp() })

@@ -73,7 +73,7 @@ export interface ClientOptions {
   readonly mirrorBudgetMs?: number
   /** counters.ipv6_prefix_bits: an IPv6 address is counted and denied by this prefix (default 64). */
   readonly ipv6PrefixBits?: number
-  /** observeRequest: the username key's own budget (counters.username_budget_ms); the others keep budgetMs. */
+  /** observeRequest: the username key's own budget (counters.username_budget_ms), never below budgetMs; the others keep budgetMs. */
   readonly usernameBudgetMs?: number
   /** recordOutcome: the addresses the username was tried from in the hour (outcomeDistinct), null if unread. */
   readonly userAddresses1h?: number | null
@@ -138,7 +138,7 @@ export async function observeRequest(
   const password = keys.password != null && passwords !== undefined ? keys.password : null
   // The username's object may be far (it lives where the username was first used): it gets its own
   // budget, so distance is not a way around the account's counts. The other keys keep theirs.
-  const userBudget = opts.usernameBudgetMs ?? budgetMs
+  const userBudget = Math.max(budgetMs, opts.usernameBudgetMs ?? budgetMs) // never shorter than the shared one
   const userSlot = userBudget === budgetMs ? -1 : calls.findIndex((c) => c.kind === 'user')
   const settleKeys = async (): Promise<Settled<KeySnapshot>[]> => {
     if (userSlot < 0) return settleWithin(thunks, budgetMs)
