@@ -4,7 +4,7 @@
 // judgement (cleared, exhausted, revoked). One RPC per request the model would challenge, none
 // otherwise. The store missing its budget is an infrastructure fault: the clearance is honoured
 // uncounted and the line says `clearance_uses` (a person is not sent round the puzzle again).
-import { judgeClearanceUse, type ClearanceJudgement } from '../../src/policy/clearance'
+import { clearanceMaxUses, judgeClearanceUse, type ClearanceJudgement } from '../../src/policy/clearance'
 import type { BindingHashes } from '../../src/signals/binding'
 import { clearanceNetHash, readClearanceCookie, verifyClearance } from '../../src/signals/clearanceToken'
 import type { LoadedKeys } from '../../src/signals/cookieKeys'
@@ -56,7 +56,7 @@ export async function useClearance(input: ClearanceUseInput, missing: string[]):
     missing.push('clearance_uses')
     return { kind: 'cleared' }
   }
-  return judgeClearanceUse(use.value, failures, state.deviceBound)
+  return judgeClearanceUse(use.value, failures, state.deviceBound, clearanceMaxUses(state.method))
 }
 
 /**
