@@ -76,6 +76,8 @@ function waitNoscript(wait: WaitOffer): { head: string; body: string } {
 export function challengeSolvePage(input: SolveInput): Page {
   const nonce = newNonce()
   const noJs = input.wait === undefined ? { head: '', body: NEEDS_JS } : waitNoscript(input.wait)
+  // Without JavaScript the script's status line would say "Starting the check…" for ever: hidden.
+  const head = `<noscript><style>#ew-status{display:none}</style></noscript>${noJs.head}`
   const intro = `${INTRO_HEAD}\n${noJs.body}`
   const id = escapeHtml(input.challengeId)
   const hidden = `<input type="hidden" name="challenge" value="${escapeHtml(input.token)}"><input type="hidden" name="${BROWSER_FIELD}" value="">`
@@ -83,7 +85,7 @@ export function challengeSolvePage(input: SolveInput): Page {
   if (input.method === 'pow') {
     const form = `<form id="ew-form" method="post" action="${CHALLENGE_VERIFY_PATH}" data-challenge="${id}" data-difficulty="${escapeHtml(String(input.difficulty))}">
 ${hidden}<input type="hidden" name="solution" value=""></form>`
-    const html = pageShell({ title: 'Checking your browser', nonce, head: noJs.head, script: POW_SCRIPT, externalScripts: ['/__edgeward/sdk.js'], body: `${intro}\n${status}\n${form}` })
+    const html = pageShell({ title: 'Checking your browser', nonce, head, script: POW_SCRIPT, externalScripts: ['/__edgeward/sdk.js'], body: `${intro}\n${status}\n${form}` })
     return { html, csp: pageCsp(nonce) }
   }
   const widget = `<div class="cf-turnstile" data-sitekey="${escapeHtml(input.siteKey)}" data-action="${TURNSTILE_ACTION}" data-cdata="${id}" data-callback="edgewardTurnstileDone" data-error-callback="edgewardTurnstileError"></div>`
@@ -91,7 +93,7 @@ ${hidden}<input type="hidden" name="solution" value=""></form>`
   const html = pageShell({
     title: 'Checking your browser',
     nonce,
-    head: noJs.head,
+    head,
     script: TURNSTILE_CALLBACKS,
     externalScripts: ['/__edgeward/sdk.js', TURNSTILE_SCRIPT],
     body: `${intro}\n${status}\n${form}`,
