@@ -101,8 +101,10 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     const context = { method: facts.method, referer: facts.headers.get('referer'), origin: facts.url.origin }
     const mitigation = respond(decision, facts.headers.get('accept'), ref, facts.rawPath, context)
     // A challenge page's difficulty travels signed: the client cannot ask for less work.
-    // …and so does its risk tier: only a low or medium one offers the no-JavaScript wait.
-    const tier = decision.action === 'challenge' ? challengeTier(decision.risk, decision.difficulty, thresholdsFor(config, decision.routeClass)) : 'high'
+    // …and so does its risk tier: only a low or medium one offers the no-JavaScript wait. A rule's
+    // challenge is `high`: no deviceless clearance lifts it, so a wait would only spend the network's grants.
+    const modelChallenge = decision.action === 'challenge' && decision.source === 'model'
+    const tier = modelChallenge ? challengeTier(decision.risk, decision.difficulty, thresholdsFor(config, decision.routeClass)) : 'high'
     const ticket = await challengeTicketFor(mitigation, env, { userAgent: facts.headers.get('user-agent'), ip: facts.ip }, now, tier)
     response = mitigationResponse(mitigation, ref, ticket)
   }

@@ -296,6 +296,9 @@ describe('a no-JavaScript clearance lifts no more than a solve', () => {
     expect(ruled.response.status).toBe(403)
     expect(ruled.logs[0]).toMatchObject({ action: 'challenge', rules: ['credential_stuffing'] })
     expect(ruled.logs[0]?.reasons).not.toContain('cleared')
+    // …and a rule's challenge offers no wait: it would only spend the network's grants.
+    const link = /\/__edgeward\/challenge\?([^"]+)"/.exec(await ruled.response.text())?.[1]?.replace(/&amp;/g, '&') ?? ''
+    expect(decodePayload(new URLSearchParams(link).get('t') ?? '')).not.toHaveProperty('t')
     await useConfig(NOJS)
     expect((await browser.get('/products/7')).response.status).toBe(200)
   })
