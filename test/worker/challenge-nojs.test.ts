@@ -303,6 +303,26 @@ describe('a no-JavaScript clearance lifts no more than a solve', () => {
     expect((await browser.get('/products/7')).response.status).toBe(200)
   })
 
+  it('does not lift a high-tier challenge of the model, which offers no wait (the same clearance lifts a medium one)', async () => {
+    await useConfig(NOJS)
+    const browser = new NoJsBrowser('198.51.182.82')
+    expect((await browser.waitThrough('/products/7')).response.status).toBe(303)
+    await useConfig({ ...NOJS, version: 'nojs-high-later', thresholds: { default: { challenge: 0, block: 0 }, login: { challenge: 0, block: 0 } } })
+    const high = await browser.get('/products/7')
+    expect(high.response.status).toBe(403)
+    expect(high.logs[0]).toMatchObject({ action: 'challenge', rules: [] })
+    expect(high.logs[0]?.reasons).not.toContain('cleared')
+    // Its challenge page sets the puzzle (no "already verified", no wait).
+    const onward = metaRefresh(await high.response.text(), { noscript: true })
+    const page = await browser.get(onward!.url)
+    const html = await page.response.text()
+    expect(html).toContain('JavaScript is needed')
+    expect(html).not.toContain('already verified')
+    expect(browser.details.at(-1)).toMatch(/^challenge:issued:pow:\d+$/)
+    await useConfig(NOJS)
+    expect((await browser.get('/products/7')).response.status).toBe(200)
+  })
+
   it('is revoked by failed logins from its address', async () => {
     await useConfig(NOJS)
     const fail: EchoReply = (s) => (s.method === 'POST' ? new Response('wrong password', { status: 401 }) : echoReply(s))

@@ -7,7 +7,7 @@ import { Hono } from 'hono'
 import { clearanceMaxUses } from '../../src/policy/clearance'
 import { waitAllowed } from '../../src/policy/challengeTier'
 import { bindingHashes, type BindingHashes } from '../../src/signals/binding'
-import { issueChallengeToken } from '../../src/signals/challengeToken'
+import { issueChallengeToken, type ChallengeTier } from '../../src/signals/challengeToken'
 import { clearanceNetHash, readClearanceCookie, verifyClearance } from '../../src/signals/clearanceToken'
 import { loadCookieKeys, type CookieKeys } from '../../src/signals/cookieKeys'
 import { readDeviceCookie } from '../../src/signals/deviceCookie'
@@ -43,7 +43,7 @@ export function challengeOutcome(request: Request): ChallengeOutcome | undefined
  * revoked: it was sent back here although cleared (a rule's challenge, which no clearance lifts),
  * so the site still refuses it. Solving again would loop forever.
  */
-async function alreadyCleared(env: Env, req: Request, keys: CookieKeys, difficulty: number, binding: BindingHashes, now: number): Promise<boolean> {
+async function alreadyCleared(env: Env, req: Request, keys: CookieKeys, difficulty: number, tier: ChallengeTier, binding: BindingHashes, now: number): Promise<boolean> {
   const cookies = req.headers.get('cookie')
   const clearance = readClearanceCookie(cookies)
   if (clearance === undefined) return false
@@ -52,6 +52,8 @@ async function alreadyCleared(env: Env, req: Request, keys: CookieKeys, difficul
   const deviceId = device.kind === 'valid' && !device.replayed ? device.deviceId : null
   const netHash = await clearanceNetHash(req.headers.get('cf-connecting-ip') ?? '0.0.0.0')
   const state = await verifyClearance(clearance, loaded, { now, deviceId, netHash, minDifficulty: difficulty, ...binding })
+  // A wait (no JavaScript) does not answer a high-tier challenge: the browser is set the puzzle instead.
+  if (state.kind === 'valid' && state.method === 'wait' && !waitAllowed(tier)) return false
   return state.kind === 'valid' && (await clearanceUsable(env, state.id, clearanceMaxUses(state.method), NONCE_STORE_BUDGET_MS))
 }
 
@@ -84,7 +86,7 @@ challengeRoutes.get(CHALLENGE_PAGE_PATH, async (c) => {
   const now = Date.now()
   // The work comes from the signed ticket the challenge decision issued; nothing else can lower it.
   const { difficulty, returnPath, tier } = await ticketTerms(query.get('t'), query.get('return'), keys, binding, now)
-  if (await alreadyCleared(c.env, req, keys.value, difficulty, binding, now)) {
+  if (await alreadyCleared(c.env, req, keys.value, difficulty, tier, binding, now)) {
     outcomes.set(req, { detail: 'challenge:already_cleared', deviceId: null })
     return pageResponse(challengeClearedPage(returnPath), 403)
   }
