@@ -5,7 +5,7 @@
 import { judgeSession, type SessionJudgement } from './sessions'
 import type { SessionBinding } from '../src/signals/sessionCookie'
 import { cidrSetHas, ipPrefix, parseIp } from '../src/config/cidr'
-import type { CompiledConfig } from '../src/config/compileConfig'
+import { thresholdsFor, type CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
 import type { CredentialFacts } from '../src/signals/credentials'
 import { NOT_CHECKED, type LeakedFacts } from '../src/leaked/range'
@@ -24,7 +24,8 @@ import { addressView, modelView, ownSignalsOnly, pagesBeforeThisMinute, refusedA
 import { FEATURE_INDEX, type FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
-import { clearanceMinDifficulty, decide, type DenyRequest } from '../src/policy/decide'
+import { challengeDifficulty, clearanceMinDifficulty, decide, type DenyRequest } from '../src/policy/decide'
+import { challengeTier, waitAllowed } from '../src/policy/challengeTier'
 import { claimsCrawler, ruleContext } from '../src/policy/rules/context'
 import { evaluateRules } from '../src/policy/rules/evaluate'
 import { makeDenyEntry, makeDenyTarget, type DenyEntry } from '../src/counters/deny'
@@ -329,6 +330,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
         budgetMs: config.source.counters.budget_ms,
         now,
         deviceBoundOnly: verdict.liftBy === 'device_one_user',
+        // A no-JavaScript wait never passes a high-tier challenge, earned or carried (docs/challenge.md).
+        waitLifts: waitAllowed(challengeTier(verdict.decision.risk, challengeDifficulty(verdict.decision.risk), thresholdsFor(config, routeClass))),
       },
       missing,
     )

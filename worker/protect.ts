@@ -2,7 +2,8 @@
 // request, returns the origin's response or the Worker's own mitigation. Owns the
 // deadlines and the fail-open posture: an unexpected throw forwards to the origin.
 import { respond } from '../src/action/respond'
-import { classifyRoute, type CompiledConfig } from '../src/config/compileConfig'
+import { classifyRoute, thresholdsFor, type CompiledConfig } from '../src/config/compileConfig'
+import { challengeTier } from '../src/policy/challengeTier'
 import { unscoredDecision, type Decision } from '../src/policy/decision'
 import { userRiskHeader } from '../src/counters/history'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
@@ -100,7 +101,11 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     const context = { method: facts.method, referer: facts.headers.get('referer'), origin: facts.url.origin }
     const mitigation = respond(decision, facts.headers.get('accept'), ref, facts.rawPath, context)
     // A challenge page's difficulty travels signed: the client cannot ask for less work.
-    const ticket = await challengeTicketFor(mitigation, env, { userAgent: facts.headers.get('user-agent'), ip: facts.ip }, now)
+    // …and so does its risk tier: only a low or medium one offers the no-JavaScript wait. A rule's
+    // challenge is `high`: no deviceless clearance lifts it, so a wait would only spend the network's grants.
+    const modelChallenge = decision.action === 'challenge' && decision.source === 'model'
+    const tier = modelChallenge ? challengeTier(decision.risk, decision.difficulty, thresholdsFor(config, decision.routeClass)) : 'high'
+    const ticket = await challengeTicketFor(mitigation, env, { userAgent: facts.headers.get('user-agent'), ip: facts.ip }, now, tier)
     response = mitigationResponse(mitigation, ref, ticket)
   }
 

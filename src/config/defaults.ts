@@ -235,6 +235,9 @@ export const DEFAULT_CONFIG = {
     { name: 'replayed_cookie', when: 'cookie_replayed', weight: 0.2 },
     { name: 'hosting_asn_on_login', when: 'asn_hosting and route == "login" and credential_attempt', weight: 0.15 },
   ],
+  // A person without JavaScript passes a low- or medium-tier challenge by waiting 5 s; at most 3 such
+  // clearances per /24 (or /64) in 10 minutes (docs/challenge.md).
+  challenge: { nojs_wait_s: 5, nojs_per_net_10m: 3 },
   allow: { ips: [], asns: [] },
   apps: [],
   deny: { ips: [], asns: [] },

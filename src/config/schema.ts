@@ -110,6 +110,18 @@ export const ConfigSchema = v.strictObject({
     admin_failures_per_ip_10m: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
   }),
   rules: list(rule, 200),
+  /**
+   * The no-JavaScript path through a low- or medium-tier challenge (docs/challenge.md): the wait in
+   * seconds before a wait token is redeemable, and how many such clearances one /24 (or /64) may get
+   * in 10 minutes (0: no wait is offered).
+   */
+  challenge: v.optional(
+    v.strictObject({
+      nojs_wait_s: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(60)), 5),
+      nojs_per_net_10m: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)), 3),
+    }),
+    { nojs_wait_s: 5, nojs_per_net_10m: 3 },
+  ),
   allow: v.strictObject({ ips: list(ipOrCidr, 1000), asns: list(asn, 1000) }),
   /** The operator's own apps and partners (src/signals/appToken.ts): an id and an Ed25519 public key each. */
   apps: list(

@@ -33,7 +33,8 @@ export function reservedFamily(method: string, normalisedPath: string): Reserved
   // An app token is an identity minted like a device cookie: the same per-source limits.
   if (m === 'POST' && (normalisedPath === '/__edgeward/collect' || normalisedPath === '/__edgeward/app/token')) return 'collect'
   if (m === 'POST' && normalisedPath === '/__edgeward/challenge/verify') return 'verify'
-  if (normalisedPath === '/__edgeward/challenge') return 'challenge'
+  // The no-JavaScript wait is a challenge page load too: the same per-IP limit.
+  if (normalisedPath === '/__edgeward/challenge' || normalisedPath === '/__edgeward/challenge/wait') return 'challenge'
   return 'other'
 }
 

@@ -34,6 +34,11 @@ export const CLEARANCE_MAX_REFUSED_USERS = 1
 
 /** Requests one clearance may lift. Then the client solves again (a person rarely needs 20). */
 export const CLEARANCE_MAX_USES = 20
+/** Requests a clearance earned by waiting without JavaScript may lift: fewer than a solve's. */
+export const CLEARANCE_WAIT_MAX_USES = 5
+
+/** The use limit of a clearance earned by `method` (`wait`: the no-JavaScript path). */
+export const clearanceMaxUses = (method: string): number => (method === 'wait' ? CLEARANCE_WAIT_MAX_USES : CLEARANCE_MAX_USES)
 /**
  * Failed logins from the cleared client (its device, else its IP) since the clearance was first
  * used that revoke it: a person who mistypes three times and then gets it right stays cleared.
@@ -69,12 +74,12 @@ export type ClearanceJudgement =
  * shares: it stops lifting, but is never escalated (a script drops the cookie and gets exactly
  * this anyway; only a browser, which cannot, would pay the hardest work or a block).
  */
-export function judgeClearanceUse(use: ClearanceUse, failuresNow: number | null, deviceBound: boolean): ClearanceJudgement {
+export function judgeClearanceUse(use: ClearanceUse, failuresNow: number | null, deviceBound: boolean, maxUses: number = CLEARANCE_MAX_USES): ClearanceJudgement {
   if (use.revoked) {
     if (!deviceBound) return { kind: 'revoked', escalation: 'again' }
     return { kind: 'revoked', escalation: failuresNow !== null && failuresNow >= CLEARANCE_BLOCK_FAILURES ? 'block' : 'hardest' }
   }
-  if (use.uses > CLEARANCE_MAX_USES) return { kind: 'exhausted' }
+  if (use.uses > maxUses) return { kind: 'exhausted' }
   return { kind: 'cleared' }
 }
 

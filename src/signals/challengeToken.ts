@@ -99,6 +99,13 @@ export const CHALLENGE_MAX_CHARS = 4096
 export const CHALLENGE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/
 export const CHALLENGE_METHODS = ['pow', 'turnstile'] as const
 export type ChallengeMethod = (typeof CHALLENGE_METHODS)[number]
+/**
+ * The risk tier of the decision that issued a challenge (src/policy/challengeTier.ts), signed into its
+ * ticket: `low` and `medium` may be passed without JavaScript by waiting (docs/challenge.md), `high`
+ * may not. A token without one is `high`: nothing unsigned ever offers the wait.
+ */
+export const CHALLENGE_TIERS = ['low', 'medium', 'high'] as const
+export type ChallengeTier = (typeof CHALLENGE_TIERS)[number]
 
 export const ChallengeClaimsSchema = v.strictObject({
   v: v.literal(1),
@@ -110,6 +117,8 @@ export const ChallengeClaimsSchema = v.strictObject({
   /** The same-origin return path, validated when issued. */
   r: v.pipe(v.string(), v.startsWith('/'), v.maxLength(MAX_RETURN_CHARS)),
   b: BindingClaimSchema,
+  /** The issuing decision's risk tier; absent = `high` (tokens signed before tiers existed). */
+  t: v.optional(v.picklist(CHALLENGE_TIERS)),
   iat: epochSeconds,
   exp: epochSeconds,
 })
@@ -122,6 +131,8 @@ export interface IssueChallengeInput extends BindingHashes {
   readonly method: ChallengeMethod
   readonly difficulty: number
   readonly returnPath: string
+  /** The decision's risk tier (omitted: `high`, no wait offered). */
+  readonly tier?: ChallengeTier
   /** Epoch milliseconds. */
   readonly now: number
 }
@@ -135,6 +146,7 @@ export async function issueChallengeToken(input: IssueChallengeInput, keys: Cook
     d: input.method === 'pow' ? input.difficulty : 0,
     r: input.returnPath,
     b: { u: input.uaHash, n: input.ipPrefixHash },
+    ...(input.tier === undefined || input.tier === 'high' ? {} : { t: input.tier }),
     iat,
     exp: iat + CHALLENGE_TTL_S,
   }

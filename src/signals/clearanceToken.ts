@@ -5,12 +5,12 @@
 // the /24 (IPv4) or /64 (IPv6) and the User-Agent for 5 minutes. Uses are counted elsewhere
 // (worker/challenge/clearanceUse.ts): the token carries its id.
 import * as v from 'valibot'
-import { POW_MAX_DIFFICULTY } from '../action/pow'
+import { isPowDifficulty, POW_MAX_DIFFICULTY } from '../action/pow'
 import { parseIp } from '../config/cidr'
 import { shortHash, type BindingHashes } from './binding'
 import {
   BindingClaimSchema, CHALLENGE_ID_PATTERN, CHALLENGE_METHODS, epochSeconds, hash16, signTypedToken, TOKEN_SKEW_S,
-  verifyTypedToken, type ChallengeMethod, type TokenProblem,
+  verifyTypedToken, type TokenProblem,
 } from './challengeToken'
 import type { CookieKeys, LoadedKeys } from './cookieKeys'
 import { isPlainHttpLoopback } from './deviceCookie'
@@ -22,6 +22,11 @@ export const CLEARANCE_TOKEN_TYP = 'edgeward-clearance+jwt'
 export const CLEARANCE_TTL_S = 15 * 60
 /** Lifetime of a clearance earned without one (bound to network and User-Agent only). */
 export const CLEARANCE_DEVICELESS_TTL_S = 5 * 60
+/** Lifetime of a clearance earned by waiting without JavaScript (always deviceless): weaker than a solve's. */
+export const CLEARANCE_WAIT_TTL_S = 3 * 60
+/** How a clearance was earned: a challenge's method, or `wait` (the no-JavaScript path, docs/challenge.md). */
+export const CLEARANCE_METHODS = [...CHALLENGE_METHODS, 'wait'] as const
+export type ClearanceMethod = (typeof CLEARANCE_METHODS)[number]
 export const CLEARANCE_MAX_CHARS = 2048
 const MAX_COOKIE_HEADER = 16 * 1024
 
@@ -29,7 +34,7 @@ export const ClearanceClaimsSchema = v.strictObject({
   v: v.literal(2),
   /** The challenge id this clearance was earned with. */
   jti: v.pipe(v.string(), v.regex(CHALLENGE_ID_PATTERN)),
-  m: v.picklist(CHALLENGE_METHODS),
+  m: v.picklist(CLEARANCE_METHODS),
   d: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(POW_MAX_DIFFICULTY)),
   /** The device id at the time it was earned, if the browser had a valid device cookie. */
   dev: v.nullable(v.pipe(v.string(), v.regex(DEVICE_ID_PATTERN))),
@@ -48,8 +53,8 @@ export type ClearanceState =
       readonly kind: 'valid'
       /** The clearance's id (the challenge it was earned with): its uses are counted by it. */
       readonly id: string
-      readonly method: ChallengeMethod
-      /** Proof-of-work bits it was earned with (0 for Turnstile). */
+      readonly method: ClearanceMethod
+      /** Proof-of-work bits it was earned with (0 for Turnstile; the challenge's for a wait). */
       readonly difficulty: number
       readonly deviceBound: boolean
       /** Epoch milliseconds. */
@@ -60,7 +65,7 @@ export type ClearanceState =
 
 export interface IssueClearanceInput extends BindingHashes {
   readonly challengeId: string
-  readonly method: ChallengeMethod
+  readonly method: ClearanceMethod
   readonly difficulty: number
   readonly deviceId: string | null
   /** clearanceNetHash of the client's address: required without a device (binds it to the /24 or /64). */
@@ -80,8 +85,9 @@ export function clearanceNetwork(ip: string | null | undefined): string {
 
 export const clearanceNetHash = (ip: string | null | undefined): Promise<string> => shortHash('edgeward-clearance-net', clearanceNetwork(ip))
 
-/** The lifetime of a clearance: short without a device to hold it. */
-export const clearanceTtlS = (deviceId: string | null): number => (deviceId === null ? CLEARANCE_DEVICELESS_TTL_S : CLEARANCE_TTL_S)
+/** The lifetime of a clearance: short without a device to hold it, shorter for a wait. */
+export const clearanceTtlS = (deviceId: string | null, method: ClearanceMethod = 'pow'): number =>
+  method === 'wait' ? CLEARANCE_WAIT_TTL_S : deviceId === null ? CLEARANCE_DEVICELESS_TTL_S : CLEARANCE_TTL_S
 
 export async function issueClearanceToken(input: IssueClearanceInput, keys: CookieKeys): Promise<string> {
   const iat = Math.floor(input.now / 1000)
@@ -89,13 +95,13 @@ export async function issueClearanceToken(input: IssueClearanceInput, keys: Cook
     v: 2,
     jti: input.challengeId,
     m: input.method,
-    d: input.method === 'pow' ? input.difficulty : 0,
+    d: input.method === 'turnstile' ? 0 : input.difficulty,
     dev: input.deviceId,
     b: { u: input.uaHash, n: input.ipPrefixHash },
     // A device holds its own clearance; without one the network is the binding that remains.
     net: input.deviceId === null ? (input.netHash ?? null) : null,
     iat,
-    exp: iat + clearanceTtlS(input.deviceId),
+    exp: iat + clearanceTtlS(input.deviceId, input.method),
   }
   if (!v.is(ClearanceClaimsSchema, claims) || !bound(claims)) throw new TypeError('clearance claims out of range or unbound')
   return signTypedToken(claims, CLEARANCE_TOKEN_TYP, keys)
@@ -117,8 +123,8 @@ export interface ClearanceContext extends BindingHashes {
 
 const invalid = (reason: ClearanceProblem): ClearanceState => ({ kind: 'invalid', reason })
 
-/** Exactly one holder: a device, or (without one) a network. */
-const bound = (c: ClearanceClaims): boolean => (c.dev === null) === (c.net !== null)
+/** Exactly one holder: a device, or (without one) a network; a wait's is always a network. */
+const bound = (c: ClearanceClaims): boolean => (c.dev === null) === (c.net !== null) && (c.m !== 'wait' || c.dev === null)
 
 /** Signature-verified claims by token, per key set (LRU): a browser sends one clearance many times. */
 export const CLEARANCE_MEMO_SIZE = 512
@@ -140,7 +146,7 @@ async function verifiedClaims(token: string | undefined, keys: LoadedKeys, now: 
   const parsed = v.safeParse(ClearanceClaimsSchema, typed.value.payload)
   if (!parsed.success) return 'bad_claims'
   const c = parsed.output
-  if (c.exp <= c.iat || c.exp - c.iat > clearanceTtlS(c.dev) || (c.m === 'turnstile' && c.d !== 0) || !bound(c)) return 'bad_claims'
+  if (c.exp <= c.iat || c.exp - c.iat > clearanceTtlS(c.dev, c.m) || (c.m === 'turnstile' && c.d !== 0) || (c.m === 'wait' && !isPowDifficulty(c.d)) || !bound(c)) return 'bad_claims'
   if (keys.ok && token !== undefined) {
     let map = memo.get(keys.value)
     if (map === undefined) memo.set(keys.value, (map = new Map()))
@@ -163,7 +169,8 @@ export async function verifyClearance(cookieValue: string | undefined, keys: Loa
   // this User-Agent, for minutes (its uses are counted by id either way).
   if (c.dev !== null && c.dev !== ctx.deviceId) return invalid('device_mismatch')
   if (c.net !== null && c.net !== ctx.netHash) return invalid('ip_mismatch')
-  if (c.m === 'pow' && ctx.minDifficulty !== undefined && c.d < ctx.minDifficulty) return invalid('too_easy')
+  // A wait is held to its challenge's difficulty like a solve: it lifts nothing a solve of those bits would not.
+  if (c.m !== 'turnstile' && ctx.minDifficulty !== undefined && c.d < ctx.minDifficulty) return invalid('too_easy')
   return { kind: 'valid', id: c.jti, method: c.m, difficulty: c.d, deviceBound: c.dev !== null, expiresAt: c.exp * 1000 }
 }
 

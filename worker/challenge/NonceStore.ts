@@ -12,7 +12,15 @@ export const NONCE_MIGRATIONS: readonly Migration[] = [
     'CREATE TABLE IF NOT EXISTS clearance_uses (id TEXT PRIMARY KEY, uses INTEGER NOT NULL, failures_at_first INTEGER, revoked INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID',
     'CREATE INDEX IF NOT EXISTS clearance_uses_expiry ON clearance_uses (expires_at)',
   ],
+  // No-JavaScript clearances granted per network (one row each, kept for the cap's window).
+  [
+    'CREATE TABLE IF NOT EXISTS wait_grants (id TEXT PRIMARY KEY, net TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID',
+    'CREATE INDEX IF NOT EXISTS wait_grants_net ON wait_grants (net, expires_at)',
+  ],
 ]
+
+/** What redeeming a wait token did: granted (first use, under the network's cap), replayed, or limited. */
+export type WaitRedemption = 'granted' | 'replayed' | 'limited'
 
 interface UseRow extends Record<string, SqlStorageValue> {
   uses: number
@@ -62,6 +70,23 @@ export class NonceStore extends DurableObject<Env> {
     return { uses: row.uses, failuresSince, revoked }
   }
 
+  /**
+   * Redeems wait token `id` for network `net` (its clearanceNetHash): `replayed` if it was redeemed
+   * before; `limited` (not consumed) when `net` already has `max` grants younger than `windowMs`;
+   * else records both and answers `granted`. One call at a time: exact under concurrency. Sharded
+   * by the network, so a network's grants are counted in one object.
+   */
+  redeemWait(id: string, expiresAt: number, net: string, now: number, max: number, windowMs: number): WaitRedemption {
+    const sql = this.ctx.storage.sql
+    if (sql.exec('SELECT 1 FROM used WHERE id = ?', id).toArray().length > 0) return 'replayed'
+    const held = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM wait_grants WHERE net = ? AND expires_at > ?', net, now).one().n
+    if (held >= max) return 'limited'
+    sql.exec('INSERT INTO used (id, expires_at) VALUES (?, ?)', id, expiresAt)
+    sql.exec('INSERT INTO wait_grants (id, net, expires_at) VALUES (?, ?, ?)', id, net, now + windowMs)
+    scheduleAlarm(this.ctx.storage, Math.min(expiresAt, now + windowMs) + PRUNE_EVERY_MS, 'if_none')
+    return 'granted'
+  }
+
   /** A clearance's record without counting a use (the challenge page asks before saying "already verified"). */
   peekClearance(id: string): { uses: number; revoked: boolean } {
     const row = this.ctx.storage.sql.exec<UseRow>('SELECT uses, failures_at_first, revoked FROM clearance_uses WHERE id = ?', id).toArray()[0]
@@ -85,10 +110,14 @@ export class NonceStore extends DurableObject<Env> {
     if (now === null) return
     sql.exec('DELETE FROM used WHERE expires_at <= ?', now)
     sql.exec('DELETE FROM clearance_uses WHERE expires_at <= ?', now)
+    sql.exec('DELETE FROM wait_grants WHERE expires_at <= ?', now)
     alarmDone(sql)
     const next =
-      sql.exec<{ t: number | null }>('SELECT MIN(t) AS t FROM (SELECT MIN(expires_at) AS t FROM used UNION ALL SELECT MIN(expires_at) FROM clearance_uses)').toArray()[0]?.t ??
-      null
+      sql
+        .exec<{ t: number | null }>(
+          'SELECT MIN(t) AS t FROM (SELECT MIN(expires_at) AS t FROM used UNION ALL SELECT MIN(expires_at) FROM clearance_uses UNION ALL SELECT MIN(expires_at) FROM wait_grants)',
+        )
+        .toArray()[0]?.t ?? null
     if (next !== null) scheduleAlarm(this.ctx.storage, Math.max(next, now) + PRUNE_EVERY_MS, 'if_none')
   }
 }

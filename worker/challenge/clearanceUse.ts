@@ -4,7 +4,7 @@
 // judgement (cleared, exhausted, revoked). One RPC per request the model would challenge, none
 // otherwise. The store missing its budget is an infrastructure fault: the clearance is honoured
 // uncounted and the line says `clearance_uses` (a person is not sent round the puzzle again).
-import { judgeClearanceUse, type ClearanceJudgement } from '../../src/policy/clearance'
+import { clearanceMaxUses, judgeClearanceUse, type ClearanceJudgement } from '../../src/policy/clearance'
 import type { BindingHashes } from '../../src/signals/binding'
 import { clearanceNetHash, readClearanceCookie, verifyClearance } from '../../src/signals/clearanceToken'
 import type { LoadedKeys } from '../../src/signals/cookieKeys'
@@ -26,6 +26,8 @@ export interface ClearanceUseInput {
   readonly now: number
   /** Only a clearance bound to `deviceId` may lift this challenge (an identity rule's): a deviceless one is not read. */
   readonly deviceBoundOnly?: boolean
+  /** Whether a `wait` clearance (no JavaScript) may lift this challenge: false at a high tier. Omitted: true. */
+  readonly waitLifts?: boolean
 }
 
 export type ClearanceOutcome = { readonly kind: 'none'; readonly reason: string } | ClearanceJudgement
@@ -43,6 +45,7 @@ export async function useClearance(input: ClearanceUseInput, missing: string[]):
   if (state.kind !== 'valid') return { kind: 'none', reason: state.kind === 'missing' ? 'missing' : state.reason }
   // Not counted: it cannot lift this challenge, and its uses stay for the ones it can.
   if (input.deviceBoundOnly === true && !state.deviceBound) return { kind: 'none', reason: 'deviceless' }
+  if (input.waitLifts === false && state.method === 'wait') return { kind: 'none', reason: 'wait_high_tier' }
   // A device's clearance answers for the device's failures; a deviceless one for its address's.
   const failures = state.deviceBound ? input.failures.device : input.failures.ip
   let use
@@ -56,7 +59,7 @@ export async function useClearance(input: ClearanceUseInput, missing: string[]):
     missing.push('clearance_uses')
     return { kind: 'cleared' }
   }
-  return judgeClearanceUse(use.value, failures, state.deviceBound)
+  return judgeClearanceUse(use.value, failures, state.deviceBound, clearanceMaxUses(state.method))
 }
 
 /**

@@ -3,6 +3,10 @@
 
 export const CHALLENGE_PAGE_PATH = '/__edgeward/challenge'
 export const CHALLENGE_VERIFY_PATH = '/__edgeward/challenge/verify'
+/** The no-JavaScript path: redeems a wait token (docs/challenge.md). */
+export const CHALLENGE_WAIT_PATH = '/__edgeward/challenge/wait'
+/** The window of the per-network cap on no-JavaScript clearances (`challenge.nojs_per_net_10m`). */
+export const NOJS_CAP_WINDOW_MS = 10 * 60_000
 
 export const TURNSTILE_SCRIPT = 'https://challenges.cloudflare.com/turnstile/v0/api.js'
 export const TURNSTILE_SITEVERIFY = 'https://challenges.cloudflare.com/turnstile/v0/siteverify'

@@ -12,6 +12,8 @@ export interface PageParts {
   readonly script?: string
   /** External scripts (same-origin paths or vetted https URLs), loaded after `script`, with the nonce. */
   readonly externalScripts?: readonly string[]
+  /** Trusted markup for <head> (a meta refresh built from our own escaped values). */
+  readonly head?: string
 }
 
 export function pageShell(parts: PageParts): string {
@@ -23,7 +25,7 @@ export function pageShell(parts: PageParts): string {
 <meta name="robots" content="noindex"><title>${escapeHtml(parts.title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1b1b1b}
 h1{font-size:1.4rem}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}.muted{color:#555}</style>
-</head><body><main>${parts.body}</main>${script}</body></html>`
+${parts.head ?? ''}</head><body><main>${parts.body}</main>${script}</body></html>`
 }
 
 /** Extra sources a page may need (the Turnstile page: its script and its frame). */

@@ -3,8 +3,9 @@
 // sub-resource burst after each page (pageLoad.ts). Many sit behind shared addresses (offices,
 // campuses, carrier-grade NAT; crowd.ts). Returning visitors have a warm cache and often a
 // bookmarked sign-in page; password managers fill instantly, slow typists take their time; some
-// mistype once, some three times and then reset the password before signing in. A person who
-// meets a challenge or block they cannot solve (no SDK, so no proof of work) gives up. Whoever signs
+// mistype once, some three times and then reset the password before signing in. A person without
+// JavaScript follows a low- or medium-tier challenge's wait (pageLoad.ts); one who meets a challenge
+// or block they cannot pass (no SDK, so no proof of work) gives up. Whoever signs
 // in does so from a place the account has used with the run's `returning` share (history.ts). A
 // few new visitors open an account, some with a +tag alias or a throwaway inbox, as people do.
 import { browserProfile, type BrowserKind } from '../browsers'
