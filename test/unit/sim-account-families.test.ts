@@ -2,6 +2,7 @@
 // report.ts, targets.ts): what one attempt of each is, the spray's interleaving, the bulk sign-ups'
 // addresses as the Worker's own e-mail parser reads them, the SDK telemetry the owner's browser posts.
 import { describe, expect, it } from 'vitest'
+import { BROWSER_KINDS, browserHeaders, browserProfile } from '../../src/cli/simulate/browsers'
 import { FAMILY_INFO, isAttempt } from '../../src/cli/simulate/catalog'
 import { bulkSignupEmail, loadTelemetry, spammerMailboxes, sprayAttempt, sprayOrder, sprayPasswords } from '../../src/cli/simulate/families/accountAbuse'
 import type { LabelledRow } from '../../src/cli/simulate/join'
@@ -85,5 +86,17 @@ describe("the owner's browser", () => {
     const without = parseTelemetry(loadTelemetry(rng, 'America/New_York', null))
     expect(without.ok).toBe(true)
     expect(without.ok && 'nonce' in without.value).toBe(false)
+  })
+
+  it("sends the collect's JSON as every browser's fetch() does: Content-Type, Content-Length, Origin (without them collect answers 400)", () => {
+    const rng = random(306, 'xhr-post')
+    for (const kind of BROWSER_KINDS) {
+      const h = new Map(browserHeaders(browserProfile(kind, 'DE', rng), 'xhr', { host: 'edge.test', contentLength: 42, contentType: 'application/json' }).map(([k, v]) => [k.toLowerCase(), v]))
+      expect(h.get('content-type'), kind).toBe('application/json')
+      expect(h.get('origin'), kind).toBe('http://edge.test')
+      expect(h.get('sec-fetch-mode'), kind).toBe('cors')
+      // A page's own GET has no body headers.
+      expect(browserHeaders(browserProfile(kind, 'DE', rng), 'xhr', { host: 'edge.test' }).some(([k]) => k.toLowerCase() === 'content-type'), kind).toBe(false)
+    }
   })
 })
