@@ -166,6 +166,8 @@ function fakeActor(answer: (method: string, path: string) => Partial<Reply> = ()
     ip: '127.50.0.2', session: 's', sent,
     get: async (path) => (sent.push({ method: 'GET', path }), reply('GET', path)),
     post: async (path, fields, opts) => (sent.push({ method: 'POST', path, fields: { ...fields }, json: opts?.json ?? false }), reply('POST', path)),
+    cookie: () => undefined,
+    setCookie: () => undefined,
     close: () => undefined,
   }
 }

@@ -65,6 +65,8 @@ describe('a page load', () => {
     ip: '127.9.9.9', session: 's',
     get: async (path: string, o: RequestOptions = {}) => (sent.push({ path, kind: o.kind }), ok),
     post: async () => ok,
+    cookie: () => undefined,
+    setCookie: () => undefined,
     close: () => undefined,
   }
 

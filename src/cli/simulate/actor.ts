@@ -29,6 +29,8 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>
   /** Keep the response body (at most 64 KiB) in the reply. */
   readonly readBody?: boolean
+  /** A body sent as it is, in place of the fields (a script's JSON post: the SDK's telemetry). */
+  readonly body?: string
 }
 
 export interface Actor {
@@ -36,6 +38,10 @@ export interface Actor {
   readonly session: string
   get(path: string, opts?: RequestOptions): Promise<Reply>
   post(path: string, fields: Readonly<Record<string, string>>, opts?: RequestOptions): Promise<Reply>
+  /** A cookie in this client's jar (what an infostealer lifts), or undefined. */
+  cookie(name: string): string | undefined
+  /** Puts a cookie in the jar (a thief loading a stolen one), sent from the next request on. */
+  setCookie(name: string, value: string): void
   close(): void
 }
 
@@ -148,7 +154,9 @@ export function createActor(input: ActorInput): Actor {
     ip: input.ip,
     session: input.session,
     get: (path, opts = {}) => send('GET', path, opts.kind ?? (opts.referer === undefined ? 'navigate' : 'link'), opts, null),
-    post: (path, fields, opts = {}) => send('POST', path, opts.kind ?? 'form', opts, opts.json ? JSON.stringify(fields) : new URLSearchParams(fields).toString()),
+    post: (path, fields, opts = {}) => send('POST', path, opts.kind ?? 'form', opts, opts.body ?? (opts.json ? JSON.stringify(fields) : new URLSearchParams(fields).toString())),
+    cookie: (name) => jar.get(name),
+    setCookie: (name, value) => void jar.set(name, value),
     close: () => agent.destroy(),
   }
 }

@@ -115,7 +115,8 @@ export function browserHeaders(p: BrowserProfile, kind: FetchKind, c: HeaderCont
   const add = (name: string, value: string | undefined): void => {
     if (value !== undefined) h.push([name, value])
   }
-  const post = kind === 'form'
+  // A form post, or a page's own fetch() with a body (the SDK's JSON collect): the body's headers too.
+  const post = kind === 'form' || c.contentType !== undefined
   if (p.hints !== null) {
     add('Connection', 'keep-alive')
     if (post) add('Content-Length', String(c.contentLength ?? 0))

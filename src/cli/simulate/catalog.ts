@@ -19,13 +19,20 @@ export const FAMILIES = [
   // Issue 12's adaptive attacker, after every other family so their addresses for a seed stay put.
   'adaptive_single',
   'adaptive_spread',
+  // Account protection's scenarios, last again for the same reason.
+  'password_spray',
+  'bulk_signup',
+  'session_replay',
 ] as const
 export type Family = (typeof FAMILIES)[number]
 
 export const isFamily = (v: unknown): v is Family => typeof v === 'string' && (FAMILIES as readonly string[]).includes(v)
 
-/** What one attempt is: a login POST, a checkout POST, a signup POST, a cart POST, or any request. */
-export const ATTEMPT_KINDS = ['login', 'checkout', 'signup', 'cart', 'request'] as const
+/**
+ * What one attempt is: a login POST, a checkout POST, a signup POST, a cart POST, any request, or a
+ * request to a signed-in page (`session`: what a stolen session cookie is replayed on).
+ */
+export const ATTEMPT_KINDS = ['login', 'checkout', 'signup', 'cart', 'request', 'session'] as const
 export type AttemptKind = (typeof ATTEMPT_KINDS)[number]
 
 export interface FamilyInfo {
@@ -51,7 +58,13 @@ export const FAMILY_INFO: Readonly<Record<Family, FamilyInfo>> = {
   benign_automation: { label: 0, attempt: 'request', automated: true, chromium: false, summary: 'legitimate automation: uptime monitors, one-off scripts, app/partner clients signing in once with their own credentials' },
   adaptive_single: { label: 1, attempt: 'login', automated: true, chromium: false, summary: 'credential_stuffing by someone who read our code: browses like Chrome, rotates device cookies with replayed telemetry, hides usernames, solves PoW natively (docs/adaptive.md)' },
   adaptive_spread: { label: 1, attempt: 'login', automated: true, chromium: false, summary: 'distributed_stuffing with the same tactics: 40 addresses, one attempt each (docs/adaptive.md)' },
+  password_spray: { label: 1, attempt: 'login', automated: true, chromium: false, summary: '3 common passwords over the demo accounts from many addresses, 1–2 tries each, interleaved' },
+  bulk_signup: { label: 1, attempt: 'signup', automated: true, chromium: false, summary: 'sign-ups with Gmail aliases of a few mailboxes and throwaway inboxes, 1–2 per address over ~100 addresses' },
+  session_replay: { label: 1, attempt: 'session', automated: true, chromium: false, summary: "a person's session cookie (demo_session), taken after a real sign-in, replayed from another address and device" },
 }
+
+/** The signed-in pages of the demo origin: a stolen session's requests (attempt kind `session`). */
+const SESSION_PAGES: ReadonlySet<string> = new Set(['/account', '/profile', '/transfer'])
 
 /** The people: legitimate and not automated (human friction is about them). */
 export const isPeople = (family: Family): boolean => FAMILY_INFO[family].label === 0 && !FAMILY_INFO[family].automated
@@ -59,6 +72,7 @@ export const isPeople = (family: Family): boolean => FAMILY_INFO[family].label =
 /** Which requests are attempts of a kind (by method and path of a decision log line). */
 export function isAttempt(kind: AttemptKind, method: string, path: string): boolean {
   if (kind === 'request') return true
+  if (kind === 'session') return SESSION_PAGES.has(path)
   if (method !== 'POST') return false
   return path === `/${kind}`
 }

@@ -89,6 +89,17 @@ export function checkTargets(results: Partial<Record<Family, FamilyResult>>, hum
   }
   const dist = results.distributed_stuffing
   if (dist !== undefined && dist.sessions > 0) out.push(countCheck('distributed stuffing: first mitigation before attempt (family-wide)', dist.first_mitigation, '<', 150))
+  // Account protection's scenarios (docs/accounts.md): a spray before its 100th attempt, bulk sign-ups
+  // across ~100 sources by the 30th, a replayed session on its first request (the worst session decides).
+  const spray = results.password_spray
+  if (spray !== undefined && spray.sessions > 0) out.push(countCheck('password spray: first mitigation before attempt (family-wide)', spray.first_mitigation, '<', 100))
+  const bulk = results.bulk_signup
+  if (bulk !== undefined && bulk.sessions > 0) out.push(countCheck('bulk sign-ups across sources: first mitigation by sign-up (family-wide)', bulk.first_mitigation, '<=', 30))
+  const replay = results.session_replay
+  if (replay !== undefined && replay.sessions > 0) {
+    const worst = replay.first_mitigation_per_session.never > 0 ? null : replay.first_mitigation_per_session.max
+    out.push(countCheck('stolen session replayed: first mitigation by request (every session)', worst, '<=', 1))
+  }
   for (const [family, r] of Object.entries(results) as Array<[Family, FamilyResult]>) {
     const info = FAMILY_INFO[family]
     if (info.label !== 1 || r.sessions === 0) continue

@@ -4,13 +4,16 @@ import type { Family } from '../catalog'
 import { adaptiveSingle, adaptiveSpread } from './adaptive'
 import { automatedBrowserStealth, automatedBrowserWebdriver } from './automatedBrowser'
 import { benignAutomation } from './benignAutomation'
+import { bulkSignup } from './bulkSignup'
 import { carding } from './carding'
 import { cartHoarding } from './cartHoarding'
 import { distributed } from './distributed'
 import { humanBrowser } from './humanBrowser'
 import { humanHttp } from './humanHttp'
 import { manualAto } from './manualAto'
+import { passwordSpray } from './passwordSpray'
 import { scraping } from './scraping'
+import { sessionReplay } from './sessionReplay'
 import { signupSpam } from './signupSpam'
 import type { FamilySpec } from './spec'
 import { stuffing } from './stuffing'
@@ -30,4 +33,7 @@ export const FAMILY_SPECS: Readonly<Record<Family, FamilySpec>> = {
   benign_automation: benignAutomation,
   adaptive_single: adaptiveSingle,
   adaptive_spread: adaptiveSpread,
+  password_spray: passwordSpray,
+  bulk_signup: bulkSignup,
+  session_replay: sessionReplay,
 }

@@ -44,6 +44,9 @@ const RANGES: Readonly<Record<string, { tries: [number, number]; pace: [number, 
   signup_spam: { tries: [10, 60], pace: [150, 6000] },
   scraping: { tries: [60, 250], pace: [60, 2000] },
   cart_hoarding: { tries: [15, 60], pace: [300, 6000] },
+  // Per address: one or two, minutes apart at most (password_spray, bulk_signup).
+  password_spray: { tries: [1, 2], pace: [2000, 30_000] },
+  bulk_signup: { tries: [1, 2], pace: [2000, 30_000] },
 }
 
 const cache = new WeakMap<World, Map<string, AttackParams>>()
