@@ -12,7 +12,7 @@ import { ipPool } from '../../src/cli/simulate/ips'
 import { joinTruth, type Owner, type SentRequest } from '../../src/cli/simulate/join'
 import type { LogLine } from '../../src/cli/simulate/logLines'
 import { random } from '../../src/cli/simulate/random'
-import { DEMO_ACCOUNTS, personAccount, type World } from '../../src/cli/simulate/world'
+import { DEMO_ACCOUNTS, demoPassword, demoUser, personAccount, type World } from '../../src/cli/simulate/world'
 
 describe('planCrowd', () => {
   const seats = planCrowd(5000, 600_000, random(1, 'seats'), ipPool(random(1)))
@@ -112,12 +112,20 @@ describe('joinTruth on a shared address', () => {
 
 describe('personAccount', () => {
   const world = (seed: number) => ({ seed }) as World
-  it('gives each person their own account until a run has more people than accounts', () => {
-    const first = Array.from({ length: DEMO_ACCOUNTS }, (_, index) => personAccount({ world: world(7), index }))
-    expect(new Set(first).size).toBe(DEMO_ACCOUNTS)
-    expect(first.every((n) => n >= 1 && n <= DEMO_ACCOUNTS)).toBe(true)
-    // Person 1000 shares with person 0: the farthest apart a run of 2,500 people can keep them.
-    expect(personAccount({ world: world(7), index: DEMO_ACCOUNTS })).toBe(first[0])
+  it('gives each person their own account: the built-in ones first (shuffled), then people accounts the demo knows', async () => {
+    const all = Array.from({ length: 5_050 }, (_, index) => personAccount({ world: world(7), index }))
+    expect(new Set(all).size).toBe(all.length)
+    expect(all.slice(0, DEMO_ACCOUNTS).every((n) => n >= 1 && n <= DEMO_ACCOUNTS)).toBe(true)
+    expect(all.slice(DEMO_ACCOUNTS).every((n) => n > DEMO_ACCOUNTS)).toBe(true)
+    // The demo origin signs each of them in with the password the simulator types.
+    const { checkLogin } = await import('../../worker/demo/users')
+    const state = { signups: new Map() } as unknown as Parameters<typeof checkLogin>[0]
+    for (const n of [all[0]!, all[DEMO_ACCOUNTS]!, all.at(-1)!, 50_001]) {
+      expect(await checkLogin(state, demoUser(n), demoPassword(n))).toBe(true)
+      expect(await checkLogin(state, demoUser(n), `${demoPassword(n)}x`)).toBe(false)
+    }
+    expect(demoUser(1001)).toBe('person01001@people.example')
+    expect(demoUser(1000)).toBe('user1000@example.com')
   })
   it('is the same for a seed and differs between seeds', () => {
     const order = (seed: number) => Array.from({ length: 20 }, (_, index) => personAccount({ world: world(seed), index }))

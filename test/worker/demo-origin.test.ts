@@ -72,6 +72,16 @@ describe('the sign-in page and POST /login', () => {
     expect(res.headers.get('set-cookie')).toContain('demo_session=')
   })
 
+  it('signs the simulator\'s people in to accounts of their own (person01001…99999@people.example), and refuses a wrong password or one out of range', async () => {
+    const ok = await fresh().fetch(json('/login', { username: 'person04321@people.example', password: 'pass-p04321' }))
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toEqual({ ok: true })
+    for (const [username, password] of [['person04321@people.example', 'pass-p04322'], ['person01000@people.example', 'pass-p01000'], ['person1001@people.example', 'pass-p1001']]) {
+      expect((await fresh().fetch(json('/login', { username, password }))).status).toBe(401)
+    }
+    expect((await fresh().fetch(form('/signup', { email: 'person05000@people.example', password: 'correct horse' }))).status).toBe(409)
+  })
+
   it('treats the email case-insensitively and leaves Secure off over plain http', async () => {
     const req = new Request('http://127.0.0.1:8787/login', {
       method: 'POST',

@@ -7,6 +7,27 @@ export const BUILT_IN_USERS = 1000
 
 const BUILT_IN_EMAIL = /^user(\d{4})@example\.com$/
 
+/**
+ * The simulator's people, one account each (person01001@people.example … person99999, password
+ * `pass-p` and N in five digits): 1,000 built-in accounts shared by 5,000 simulated people gave each
+ * account five owners on five addresses in one run — a takeover's pattern, not a person's. Computed
+ * like the built-in users, never stored; the built-in users stay the demo's documented accounts.
+ */
+const PERSON_EMAIL = /^person(\d{5})@people\.example$/
+export const PERSON_ACCOUNTS = { first: 1001, last: 99_999 } as const
+
+/** The number N of a simulated person's account email, or undefined. */
+export function personAccountNumber(email: string): number | undefined {
+  const match = PERSON_EMAIL.exec(normaliseEmail(email))
+  const n = match?.[1] === undefined ? NaN : Number(match[1])
+  return n >= PERSON_ACCOUNTS.first && n <= PERSON_ACCOUNTS.last ? n : undefined
+}
+
+/** Person N's password. */
+export function personPassword(n: number): string {
+  return `pass-p${String(n).padStart(5, '0')}`
+}
+
 /** Lower-cases and trims an email so lookups are case-insensitive. */
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
@@ -26,7 +47,7 @@ export function builtInPassword(n: number): string {
 
 export function userExists(state: DemoState, email: string): boolean {
   const key = normaliseEmail(email)
-  return builtInUserNumber(key) !== undefined || state.signups.has(key)
+  return builtInUserNumber(key) !== undefined || personAccountNumber(key) !== undefined || state.signups.has(key)
 }
 
 async function sha256Hex(text: string): Promise<string> {
@@ -44,6 +65,8 @@ export async function checkLogin(state: DemoState, email: string, password: stri
   const key = normaliseEmail(email)
   const n = builtInUserNumber(key)
   if (n !== undefined) return password === builtInPassword(n)
+  const person = personAccountNumber(key)
+  if (person !== undefined) return password === personPassword(person)
   const stored = state.signups.get(key)
   if (!stored) return false
   return (await sha256Hex(stored.salt + password)) === stored.hash

@@ -82,22 +82,28 @@ export function cfFor(s: SessionContext, network: NetworkKind, transport: Transp
 export const networkOf = (s: SessionContext, alone: NetworkKind): NetworkKind => s.site?.network ?? alone
 
 /** Demo accounts: user N is userNNNN@example.com with password pass-NNNN. */
-export const demoUser = (n: number): string => `user${String(n).padStart(4, '0')}@example.com`
-export const demoPassword = (n: number): string => `pass-${String(n).padStart(4, '0')}`
+/**
+ * Account N's username and password: the demo's built-in users for 1–1000 (DESIGN.md: user0001 …
+ * user1000), and past them the demo's people accounts (person01001@people.example …, worker/demo/users.ts).
+ */
+export const demoUser = (n: number): string => (n <= DEMO_ACCOUNTS ? `user${String(n).padStart(4, '0')}@example.com` : `person${String(n).padStart(5, '0')}@people.example`)
+export const demoPassword = (n: number): string => (n <= DEMO_ACCOUNTS ? `pass-${String(n).padStart(4, '0')}` : `pass-p${String(n).padStart(5, '0')}`)
 
-/** The demo's built-in accounts (DESIGN.md: user0001 … user1000). */
+/** The demo's built-in accounts (DESIGN.md: user0001 … user1000): the ones attack lists hold. */
 export const DEMO_ACCOUNTS = 1000
 
 /**
- * The account of person `index` of a people family: one person, one account. Drawn from a per-run
- * shuffle of the demo's accounts, so two people share an account only once a run has more people
- * than accounts — and then as far apart in the run as the shuffle allows. (Drawing each person's
- * account at random gave some accounts four or five owners on four or five addresses, and their
- * typos tripped `username_from_many_ips` against each other.) `offset` keeps families apart.
+ * The account of person `index` of a people family: one person, one account. The first 1,000 (by
+ * `index + offset`) get the built-in accounts in a per-run shuffle — the accounts attack lists hold,
+ * so people still sign in to accounts under attack — and every person past them an account of
+ * their own (1001 on: the demo's people accounts). Sharing the 1,000 gave each account five owners
+ * on five addresses in a full run, a takeover's pattern: `username_from_many_ips` fired between
+ * them, and addresses of many people never read as shared (a person is an account signed in from at
+ * most two addresses in an hour). `offset` keeps families apart.
  */
 export function personAccount(s: Pick<SessionContext, 'world' | 'index'>, offset = 0): number {
-  const order = accountOrder(s.world.seed)
-  return order[(s.index + offset) % DEMO_ACCOUNTS]!
+  const k = s.index + offset
+  return k < DEMO_ACCOUNTS ? accountOrder(s.world.seed)[k]! : k + 1
 }
 
 const ORDERS = new Map<number, readonly number[]>()

@@ -12,7 +12,7 @@ import { planCrowd, type CrowdMix } from '../crowd'
 import { signInPlace } from '../history'
 import type { NetworkKind, TestCf } from '../network'
 import { PERSON, humanClick, typeInto, typeText, type TypeOptions } from '../typing'
-import { DEMO_ACCOUNTS, demoPassword, demoUser, networkOf, over, pause, personAccount, type SessionContext } from '../world'
+import { demoPassword, demoUser, networkOf, over, pause, personAccount, type SessionContext } from '../world'
 import { earlyStart, expiry, validCard, type FamilySpec } from './spec'
 
 /** Ten colleagues behind one office address (issue 13's case), five on one carrier NAT address. */
@@ -27,6 +27,9 @@ const TYPISTS: ReadonlyArray<readonly [TypeOptions, number]> = [
   [PERSON, 50],
   [{ ...PERSON, medianGapMs: 280, sigma: 0.6, pauseRate: 0.08 }, 25],
 ]
+
+/** People in Chromium sign in to accounts of their own, apart from the HTTP people's (1001 on). */
+const PEOPLE_IN_BROWSERS_OFFSET = 50_000
 
 export const humanBrowser: FamilySpec = {
   family: 'human_browser',
@@ -90,7 +93,7 @@ async function session(s: SessionContext, page: Page, returning: boolean, cf: Te
     await think(2000)
   }
   // Offset half the accounts from the HTTP people's, whose first indices would otherwise be the same.
-  const n = personAccount(s, DEMO_ACCOUNTS / 2)
+  const n = personAccount(s, PEOPLE_IN_BROWSERS_OFFSET)
   if ((entry === '/login' || rng.chance(0.75)) && !over(s)) {
     // A known place goes into the account's past now; the form is submitted after it is in.
     const known = signInPlace(s, n, cf)
