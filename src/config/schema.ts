@@ -222,6 +222,12 @@ export const ConfigSchema = v.strictObject({
     ),
     {},
   ),
+  /**
+   * A signed agent not in `agents`: `verify` fetches its key directory (any https URL a client names,
+   * bounded by the directory cache and its deadline) and verifies it; `ignore` fetches nothing for it
+   * (`agent_unverified:unlisted`), so the Worker never fetches a URL the operator did not name.
+   */
+  agents_unlisted: v.optional(v.picklist(['verify', 'ignore'] as const), 'verify'),
   /** Published crawler IP ranges, refreshed by the Cron Trigger into KV `crawlers:<name>`. */
   verified_crawlers: v.strictObject({
     sources: list(

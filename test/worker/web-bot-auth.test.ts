@@ -76,6 +76,17 @@ describe('a signed agent', () => {
     expect(call.response.status).toBeLessThan(500)
   })
 
+  it('unlisted, with agents_unlisted "ignore", is neither fetched nor verified; a listed one still is', async () => {
+    await writeConfig({ version: 'wba-listed-only', agents_unlisted: 'ignore', agents: { 'https://listed.test': { name: 'Listed Agent', action: 'allow' } } })
+    const unlisted = await makeAgent(freshUrl())
+    const call = await signedGet(unlisted, '/products', await unlisted.sign('GET', `${SITE}/products`))
+    expectUnverified(call, 'unlisted')
+    expect(call.seen.map((s) => s.url)).toEqual(['http://origin.test/products'])
+    const listed = await signedGet(agent, '/login', await agent.sign('GET', `${SITE}/login`))
+    expect(listed.logs[0]!.agent).toBe('Listed Agent')
+    expect(listed.response.status).toBe(200)
+  })
+
   it('in the later drafts\' form (Signature-Agent a Dictionary, the component keyed) is verified too', async () => {
     const dict = await makeAgent(freshUrl())
     const call = await signedGet(dict, '/products', await dict.sign('GET', `${SITE}/products`, { agentForm: 'dictionary' }))

@@ -25,6 +25,8 @@ export async function verifyAgent(facts: RequestFacts, config: CompiledConfig, e
     if (!read.ok) return unverified(read.reason)
     const where = locateAgent(read.value.agentUrl, env.EDGEWARD_TRUST_TEST_HEADERS === 'true')
     if (where === null) return unverified('bad_agent_url')
+    // An operator who names its agents can refuse to fetch a directory for any other.
+    if (config.source.agents_unlisted === 'ignore' && policyFor(config, where.identity) === null) return unverified('unlisted')
     const directory = await readDirectory(where.directoryUrl, now)
     if (!directory.ok) {
       const fault = directory.problem === 'timeout' || directory.problem === 'unreachable'
