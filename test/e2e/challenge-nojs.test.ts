@@ -6,13 +6,14 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeDevKeySet } from '../../src/cli/dev-keys'
 import { bindingHashes } from '../../src/signals/binding'
 import { clearanceNetHash, verifyClearance } from '../../src/signals/clearanceToken'
 import { loadCookieKeys } from '../../src/signals/cookieKeys'
 import { startDevServer, type DevServer } from './support/devServer'
+import { journal } from './support/journal'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARGS = [
@@ -55,15 +56,6 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('a real browser w
     await browser?.close()
     await server?.stop()
   })
-
-  /** Every main-frame navigation response, in order, as "STATUS path". */
-  function journal(page: Page): string[] {
-    const seen: string[] = []
-    page.on('response', (r) => {
-      if (r.request().frame() === page.mainFrame() && r.request().isNavigationRequest()) seen.push(`${r.status()} ${new URL(r.url()).pathname}`)
-    })
-    return seen
-  }
 
   it('follows the refresh by itself after the wait and lands on the product page', async () => {
     const page = await context.newPage()

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeDevKeySet } from '../../src/cli/dev-keys'
 import { bindingHashes } from '../../src/signals/binding'
@@ -13,6 +13,7 @@ import { clearanceNetHash, verifyClearance } from '../../src/signals/clearanceTo
 import { loadCookieKeys } from '../../src/signals/cookieKeys'
 import { verifyDeviceToken } from '../../src/signals/deviceToken'
 import { startDevServer, type DevServer } from './support/devServer'
+import { journal } from './support/journal'
 
 const CHROMIUM = '/usr/bin/chromium'
 /**
@@ -67,15 +68,6 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('a real browser s
     await browser?.close()
     await server?.stop()
   })
-
-  /** Every main-frame response of the page, in order, as "STATUS path". */
-  function journal(page: Page): string[] {
-    const seen: string[] = []
-    page.on('response', (r) => {
-      if (r.request().frame() === page.mainFrame() && r.request().isNavigationRequest()) seen.push(`${r.status()} ${new URL(r.url()).pathname}`)
-    })
-    return seen
-  }
 
   it('is challenged on /products/7, solves the proof of work itself and lands on the product page', async () => {
     const page = await context.newPage()

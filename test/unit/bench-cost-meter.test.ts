@@ -2,7 +2,7 @@
 // method call on a metered stub by binding and object kind, delays by the model only
 // while on, and the model sends a username's counters far and every other object near.
 import { afterEach, describe, expect, it } from 'vitest'
-import { DEFAULT_ROUND_TRIPS, meter, metered, resetMeter, roundTripModel, uniform } from '../../src/cli/bench/costMeter'
+import { DEFAULT_ROUND_TRIPS, meter, metered, resetMeter, roundTripModel } from '../../src/cli/bench/costMeter'
 
 afterEach(() => {
   meter.on = false
@@ -39,9 +39,8 @@ describe('bench cost meter', () => {
     expect(Math.max(...far)).toBeLessThanOrEqual(150)
     expect(Math.min(...near)).toBeGreaterThanOrEqual(2)
     expect(Math.max(...near)).toBeLessThanOrEqual(5)
-    const a = uniform(9)
-    const b = uniform(9)
-    expect([a(), a(), a()]).toEqual([b(), b(), b()])
+    const again = roundTripModel(DEFAULT_ROUND_TRIPS, 3)
+    expect(Array.from({ length: 5 }, () => again('COUNTERS', '["user","x"]'))).toEqual(far.slice(0, 5))
   })
 
   it('a metered call waits its round trip while the model is set', async () => {

@@ -3,6 +3,7 @@
 // bindings. Optionally each object call waits a round trip drawn from a latency model, so the
 // latency a request's client waits for can be measured. Off, the wrapper is one branch per call.
 // Runs inside workerd; no I/O.
+import { prng } from '../../model/prng'
 
 /** Round-trip milliseconds for one call to `binding`'s object `name`, or 0. */
 export type LatencyModel = (binding: string, name: string) => number
@@ -57,18 +58,6 @@ function kindOf(name: string): string {
   }
 }
 
-/** Deterministic uniform draws in [0, 1) (mulberry32), so two runs of the model draw the same trips. */
-export function uniform(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export interface RoundTrips {
   /** An object near the client's colo (its device, address, prefix, shards): ms range. */
   readonly near: readonly [number, number]
@@ -80,7 +69,7 @@ export const DEFAULT_ROUND_TRIPS: RoundTrips = { near: [2, 5], far: [50, 150] }
 
 /** Near for every object but a username's counters, which are far. */
 export function roundTripModel(trips: RoundTrips, seed = 1): LatencyModel {
-  const draw = uniform(seed)
+  const draw = prng(seed)
   const between = ([lo, hi]: readonly [number, number]) => lo + (hi - lo) * draw()
   return (binding, name) => (binding === 'COUNTERS' && name.startsWith('["user"') ? between(trips.far) : between(trips.near))
 }
