@@ -112,6 +112,10 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   if (agentCheck.kind === 'unverified' && agentCheck.missing !== null) missing.push(agentCheck.missing)
   const signed = agentCheck.kind === 'verified' ? agentCheck : null
   const signedAgent = signed === null ? null : (signed.name ?? signed.identity)
+  // Only an agent the operator listed is trusted with anything: a key and a directory at any https
+  // path cost nothing, so an unlisted identity is named on the line and judged as if unsigned — its
+  // bot User-Agent still counts, and it counts as its cookie or address, not as a fresh identity.
+  const trusted = signed !== null && signed.policy !== null ? signed : null
   const cookie = await verifyDeviceToken(readDeviceCookie(facts.headers.get('cookie')), keys, { now, ...binding })
   if (!keys.ok) missing.push('cookie_keys')
   const device = cookie.kind === 'valid' ? cookie.deviceId : null
@@ -123,9 +127,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const ip = ipCounterKey(facts.ip, config.source.counters.ipv6_prefix_bits)
   // A token holder without a device cookie counts as its token: one client of the app, whose per-client
   // rules (credential_stuffing, scraping_rate) hold per token, and whose deny entry is the token's.
-  // A verified agent counts as itself, whatever address or cookie it comes with: its per-minute rate
+  // A listed agent counts as itself, whatever address or cookie it comes with: its per-minute rate
   // (`agents.<url>.rate_per_min`) is all its requests'.
-  const clientKey = signed?.counterKey ?? device ?? (appToken.kind === 'valid' ? appToken.id : null)
+  const clientKey = trusted?.counterKey ?? device ?? (appToken.kind === 'valid' ? appToken.id : null)
   const claimedKind = fetchKind(facts.headers)
   const navigation = isNavigation(claimedKind, routeClass)
   const signals = readHeaderSignals({ headers: facts.headers, cf: facts.cf, url: facts.url.href, extraHostingAsns: config.hostingAsnsExtra })
@@ -169,9 +173,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   fillEnvironmental(features, signals, cookie, now)
   fillBehavioral(features, cookie, now)
   fillJourney(features, journey)
-  // A verified agent declared itself a bot with a key it answers for: its bot or headless User-Agent
+  // A listed agent declared itself a bot with a key it answers for: its bot or headless User-Agent
   // is what it is, not a disguise, and neither the model nor the rules hold it against it.
-  if (signed !== null) {
+  if (trusted !== null) {
     features[FEATURE_INDEX.ua_is_bot] = 0
     features[FEATURE_INDEX.ua_is_headless] = 0
   }

@@ -65,15 +65,29 @@ describe('a signed agent', () => {
     expect(call.seen.map((s) => s.url)).toEqual(['https://listed.test' + DIRECTORY_PATH, `http://origin.test/login`])
   })
 
-  it('unlisted is verified, named by its URL, and its declared bot User-Agent is not held against it', async () => {
+  it('unlisted is verified and named by its URL, but trusted with nothing: its bot User-Agent still counts', async () => {
+    // A key and a directory at any https path cost nothing: a stuffer signing with one of its own is
+    // judged exactly as the same request unsigned, so signing switches no defence off.
     const unlisted = await makeAgent(freshUrl())
+    const ip = freshIp()
     const unsigned = await callWorker(`${SITE}/login`, { headers: { 'user-agent': BOT_UA, accept: '*/*' } }, { clientIp: freshIp() })
     expect(unsigned.logs[0]!.rules).toContain('declared_bot_on_sensitive_route')
-    const call = await signedGet(unlisted, '/login', await unlisted.sign('GET', `${SITE}/login`))
+    const call = await signedGet(unlisted, '/login', await unlisted.sign('GET', `${SITE}/login`), undefined, ip)
     const line = call.logs[0]!
     expect(line.agent).toBe(unlisted.url)
+    expect(line.rules).toContain('declared_bot_on_sensitive_route')
+    expect(call.response.status).toBe(unsigned.response.status)
+    expect(line.features?.ua_is_bot).toBe(1)
+  })
+
+  it('listed without an action, its declared bot User-Agent is not held against it', async () => {
+    const named = await makeAgent(freshUrl())
+    await writeConfig({ version: 'wba-named', agents: { [named.url]: { name: 'Named Agent' } } })
+    const call = await signedGet(named, '/login', await named.sign('GET', `${SITE}/login`))
+    const line = call.logs[0]!
+    expect(line.agent).toBe('Named Agent')
     expect(line.rules).not.toContain('declared_bot_on_sensitive_route')
-    expect(call.response.status).toBeLessThan(500)
+    expect(line.features?.ua_is_bot).toBe(0)
   })
 
   it('unlisted, with agents_unlisted "ignore", is neither fetched nor verified; a listed one still is', async () => {
