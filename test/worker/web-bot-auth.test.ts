@@ -77,7 +77,7 @@ describe('a signed agent', () => {
     expect(line.agent).toBe(unlisted.url)
     expect(line.rules).toContain('declared_bot_on_sensitive_route')
     expect(call.response.status).toBe(unsigned.response.status)
-    expect(line.features?.ua_is_bot).toBe(1)
+    expect((line.features as Record<string, number>).ua_is_bot).toBe(1)
   })
 
   it('listed without an action, its declared bot User-Agent is not held against it', async () => {
@@ -87,7 +87,7 @@ describe('a signed agent', () => {
     const line = call.logs[0]!
     expect(line.agent).toBe('Named Agent')
     expect(line.rules).not.toContain('declared_bot_on_sensitive_route')
-    expect(line.features?.ua_is_bot).toBe(0)
+    expect((line.features as Record<string, number>).ua_is_bot).toBe(0)
   })
 
   it('unlisted, with agents_unlisted "ignore", is neither fetched nor verified; a listed one still is', async () => {
