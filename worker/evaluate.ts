@@ -11,7 +11,7 @@ import type { CredentialFacts } from '../src/signals/credentials'
 import { NOT_CHECKED, type LeakedFacts } from '../src/leaked/range'
 import { ipCounterKey } from '../src/counters/ipKey'
 import { placeOf, type AccountPlace } from '../src/counters/history'
-import { cookielessCohort } from '../src/counters/keys'
+import { aliasedSignupCohort, cookielessCohort } from '../src/counters/keys'
 import { memberId } from '../src/counters/sketch'
 import { isNavigation } from '../src/counters/navigation'
 import { clientOf, missingLabels, type JourneyKeys, type JourneyRead } from '../src/counters/read'
@@ -141,7 +141,11 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // spread one attempt (one card) per fresh address, having read the page like a browser without
   // JavaScript, has no count of its own anywhere but there (cookieless_sign_in_wave, cookieless_carding_wave).
   const checkout = routeClass === 'checkout' && facts.method.toUpperCase() === 'POST'
-  const cohort = agent === null ? null : signIn ? cookielessCohort('sign_in', facts.url.hostname) : checkout ? cookielessCohort('checkout', facts.url.hostname) : null
+  // A sign-up at an aliased address is one of the site's such sign-ups, whatever the client (aliased_signup_wave).
+  const aliasedSignUp = input.credentials?.attempt === true && routeClass === 'signup' && input.credentials.emailAliased === true
+  const cohort = aliasedSignUp
+    ? aliasedSignupCohort(facts.url.hostname)
+    : agent === null ? null : signIn ? cookielessCohort('sign_in', facts.url.hostname) : checkout ? cookielessCohort('checkout', facts.url.hostname) : null
   // A sign-in's place is judged against its account's and, let in, becomes one (src/counters/history.ts).
   // Its device only as a cookie bound to this client: one carried to another network or browser (a
   // stolen cookie) is no device the account knows.

@@ -201,6 +201,17 @@ export const DEFAULT_CONFIG = {
     { name: 'disposable_email_signup', when: 'route == "signup" and credential_attempt and email_disposable', action: 'challenge', priority: 40 },
     { name: 'mailbox_signup_repeat', when: 'route == "signup" and credential_attempt and user.signups_1h >= 2', action: 'challenge', priority: 40 },
     { name: 'signup_burst', when: 'route == "signup" and credential_attempt and ip.signups_1h >= 5', action: 'challenge', priority: 40 },
+    // A spammer that pays the price above — a real inbox per account or two, each sign-up from a fresh
+    // source — still writes its addresses as +tags of those inboxes, and the site sees them together: its
+    // aliased sign-ups in 10 minutes at 20 or more and at three times the day's usual pace (48 times the
+    // 10 minutes against the 24 hours, which hold 144 of them). People's own +tags (one new account in
+    // ten, in the simulator) make the day's pace; a site that opens many accounts sees its threshold rise
+    // with it. Challenged, not blocked: a person's +tag in the wave's 10 minutes passes the challenge.
+    {
+      name: 'aliased_signup_wave',
+      when: 'route == "signup" and credential_attempt and email_aliased and cohort.signup_attempts_10m >= 20 and 48 * cohort.signup_attempts_10m >= cohort.signup_attempts_24h',
+      action: 'challenge', priority: 40,
+    },
     // Rates count page views (a page load's scripts, styles and XHR are one navigation); every request
     // still counts against a bound no page load reaches (a single-page app's first load is ~200).
     {

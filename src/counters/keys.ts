@@ -5,7 +5,8 @@
  * `asn`: the network a request comes from; only device mints are counted there (see countMint).
  * `cohort`: one key per site for a kind of request whose clients carry no identity of their own —
  * cookie-less browsers' sign-ins and checkouts (`cookielessCohort`): how many of the site's such
- * sign-ins are refused, and such checkouts declined.
+ * sign-ins are refused, and such checkouts declined; and every client's sign-ups under an aliased
+ * address (`aliasedSignupCohort`): a wave of +tags is a farm of mailboxes, whoever sends it.
  * `password`: a sign-in's password as a keyed digest (worker/credentials.ts): how many usernames one
  * password was tried against, refused and let in — a spray tries a few common passwords on many
  * accounts. Counted in one of PASSWORD_SHARDS objects (`passwordShardName`, worker/counters/PasswordTries.ts),
@@ -36,6 +37,15 @@ export type CohortKind = 'sign_in' | 'checkout'
  */
 export function cookielessCohort(kind: CohortKind, host: string): string {
   return JSON.stringify([`cookieless_${kind}`, siteOf(host)])
+}
+
+/**
+ * The cohort of the site's sign-ups at an aliased address (`name+tag@`, googlemail.com; src/signals/email.ts),
+ * from any client: a spammer paying for a real inbox per account or two, each sign-up from a fresh
+ * source, has no count of its own anywhere but there (aliased_signup_wave).
+ */
+export function aliasedSignupCohort(host: string): string {
+  return JSON.stringify(['aliased_sign_up', siteOf(host)])
 }
 
 /** A host as its site: case, port and trailing dots are the client's to spell, one site all the same. */

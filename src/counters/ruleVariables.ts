@@ -66,6 +66,9 @@ export const COUNTER_RULE_VARIABLES = {
   /** The site's checkouts by browsers without a device cookie (null for any other request): cards declined in 10 min, paid in the hour. */
   'cohort.checkout_declines_10m': 'number',
   'cohort.checkout_successes_1h': 'number',
+  /** The site's sign-ups at an aliased address, from any client (null for any other request): in 10 min and in 24 h. */
+  'cohort.signup_attempts_10m': 'number',
+  'cohort.signup_attempts_24h': 'number',
   /**
    * The account's own places (src/counters/history.ts), on a sign-in: days in the last 30 it was let
    * in, and whether this sign-in's network (ASN), country and device are among those it was let in
@@ -129,6 +132,8 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'password.login_successes_1h': c.password?.successes ?? null,
     'cohort.checkout_declines_10m': at(c.cohort?.counts.checkout_declines, '10m'),
     'cohort.checkout_successes_1h': at(c.cohort?.counts.checkout_successes, '1h'),
+    'cohort.signup_attempts_10m': at(c.cohort?.counts.signup_attempts, '10m'),
+    'cohort.signup_attempts_24h': at(c.cohort?.counts.signup_attempts, '24h'),
     'user.signin_days_30d': c.user?.history?.signinDays ?? null,
     'user.known_network': c.user?.history?.knownNetwork ?? null,
     'user.known_country': c.user?.history?.knownCountry ?? null,

@@ -106,6 +106,33 @@ describe('the rule language', () => {
   })
 })
 
+describe('the bundled aliased sign-up wave', () => {
+  const config = (() => {
+    const r = compileConfig(DEFAULT_CONFIG)
+    if (!r.ok) throw new Error(r.detail)
+    return r.value
+  })()
+  /** Whether aliased_signup_wave fires on a sign-up with these cohort counts (this one included). */
+  const waves = (aliased: boolean, tenMinutes: number, day: number): boolean => {
+    const counters = { 'cohort.signup_attempts_10m': tenMinutes, 'cohort.signup_attempts_24h': day } as unknown as RuleFacts['counters']
+    const f: RuleFacts = { ...facts, routeClass: 'signup', normalisedPath: '/signup', userAgent: null, credentials: { attempt: true, unreadable: false, conflict: false, emailDisposable: false, emailAliased: aliased }, counters }
+    return evaluateRules(config.rules, ruleContext(emptyFeatureVector(), f)).matched.includes('aliased_signup_wave')
+  }
+
+  it('fires from the 20th aliased sign-up in 10 minutes on a site that sees few', () => {
+    expect(waves(true, 19, 19)).toBe(false)
+    expect(waves(true, 20, 20)).toBe(true)
+    expect(waves(false, 40, 40)).toBe(false) // a plain address is nobody's alias
+  })
+
+  it("rises with the site's own pace: three times the day's usual 10 minutes", () => {
+    // A site whose people open 50 aliased accounts every 10 minutes (7,200 a day): 150 in 10 minutes is the wave.
+    expect(waves(true, 50, 7200)).toBe(false)
+    expect(waves(true, 149, 7200)).toBe(false)
+    expect(waves(true, 150, 7200)).toBe(true)
+  })
+})
+
 describe('decide', () => {
   const config = (() => {
     const r = compileConfig({ version: 't', rules: [{ name: 'stuffing', when: 'device.distinct_users_10m >= 5', action: 'block', deny_ttl_s: 600 }, { name: 'bump', when: 'sdk_paste_credential', weight: 0.5 }] })

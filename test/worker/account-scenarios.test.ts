@@ -5,7 +5,7 @@
 //   attempt — with the bundled config as shipped (model and rules) and with the rules alone, by
 //   browsers that run the SDK (a device cookie each) and by browsers without JavaScript;
 // - bulk sign-ups with aliased or throwaway-inbox addresses: from one source by the 5th, across 100
-//   sources by the 30th — and the spread that today's rules leave through, measured and pinned.
+//   sources by the 30th — a spread over the aliases of 50 real mailboxes included.
 // Not repeated here (each proven elsewhere): a password people share and get in with does not trip
 // the spray rule (policy.test.ts, "challenges a password sprayed on many accounts…"); a replayed
 // session cookie is blocked on its first request from another device (sessions.test.ts, "binds the
@@ -141,18 +141,19 @@ describe('bulk sign-ups through the Worker', () => {
     expect(at).toBeLessThanOrEqual(30)
   }, 120_000)
 
-  it('lets through a spread that pays for real inboxes: aliases of 50 mailboxes, two each, over 100 sources (unmet by today\'s rules)', async () => {
-    // The rules' stated price: a real inbox per two accounts an hour. A sprayer that pays it, one sign-up
-    // per source, meets no rule that counts a mailbox, an address or a domain — and nothing site-wide
-    // counts sign-ups, since people's own +tags (1 in 10 of them) would pay for one.
+  it('mitigates a spread that pays for real inboxes by the 30th: aliases of 50 mailboxes, two each, over 100 sources', async () => {
+    // The per-mailbox rule's price: a real inbox per two accounts an hour. A spammer that pays it, one
+    // sign-up per source, meets no rule that counts a mailbox, an address or a domain — only the site's
+    // aliased sign-ups together (aliased_signup_wave: 20 in 10 minutes, at three times the day's pace).
     await writeConfig(BUNDLED)
     const t = tag()
     const lines: Line[] = []
     for (let k = 0; k < SOURCES; k++) lines.push(await signUp(alias(`paid${k % 50}box${t}`, k), sourceIp(k)))
     const at = first(lines)
     const mitigated = lines.filter((l) => MITIGATED.has(String(l.action))).length
-    console.info(`[scenario] bulk sign-ups, 100 sources, aliases of 50 mailboxes two each: first mitigated at ${at === 0 ? 'never' : at} — ${mitigated} of ${lines.length} mitigated`)
-    // Pinned as measured, so a rule that closes it shows up here (and in docs/accounts.md).
-    expect(at).toBe(0)
+    console.info(`[scenario] bulk sign-ups, 100 sources, aliases of 50 mailboxes two each: first mitigated at ${at === 0 ? 'never' : at} — ${mitigated} of ${lines.length} mitigated — ${said(lines[at - 1])}`)
+    expect(at).toBeGreaterThan(0)
+    expect(at).toBeLessThanOrEqual(30)
+    expect(lines[at - 1]?.rules).toContain('aliased_signup_wave')
   }, 180_000)
 })
