@@ -314,11 +314,15 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const deviceUsers = numberOrNull(features[FEATURE_INDEX.device_distinct_users_10m])
   const oneUserDevice = deviceId !== null && (deviceUsers === null || deviceUsers <= DEVICE_LIFT_MAX_USERS)
   // No clearance lifts the challenge of a sign-in to a username never refused before, from a device
-  // already refused for two in 10 minutes (src/policy/clearance.ts): solving again buys no guesses,
-  // while a person's retry of the username they mistyped a password for stays cleared.
+  // already refused for two in 10 minutes, or that has named more than DEVICE_LIFT_MAX_USERS usernames
+  // in them, this one included (src/policy/clearance.ts): solving again buys no guesses, while a
+  // person's retry of the username they mistyped a password for stays cleared. Named, not only refused:
+  // a real browser that solves the puzzle by itself had its second guess challenged unsent (never
+  // refused), and went on to a third account under the clearance it had just earned.
   const refusedUsers = numberOrNull(counterValues['device.failed_users_10m'])
   const usernameRefusedFrom = numberOrNull(counterValues['user.failed_ips_1h'])
-  const guessing = signIn && deviceId !== null && refusedUsers !== null && refusedUsers > CLEARANCE_MAX_REFUSED_USERS && usernameRefusedFrom === 0
+  const manyNamed = deviceUsers !== null && deviceUsers > DEVICE_LIFT_MAX_USERS
+  const guessing = signIn && deviceId !== null && usernameRefusedFrom === 0 && ((refusedUsers !== null && refusedUsers > CLEARANCE_MAX_REFUSED_USERS) || manyNamed)
   if (verdict.liftable && guessing) verdict = { ...verdict, decision: { ...verdict.decision, reasons: ['clearance_withheld', ...verdict.decision.reasons] } }
   if (verdict.liftable && !guessing && verdict.decision.wouldAction !== 'allow' && (verdict.liftBy === 'any' || oneUserDevice)) {
     // A solved challenge (hard enough for this risk, this device or network, uses left) turns the

@@ -22,7 +22,8 @@ export const DEVICE_LIFT_MAX_USERS = 2
 
 /**
  * A solved challenge lifts no challenge of a sign-in to a username never refused before from a
- * device whose sign-ins were refused for more usernames than this in 10 minutes (usernames let in
+ * device that has named more than DEVICE_LIFT_MAX_USERS usernames in 10 minutes (a guess it left
+ * unsent at a challenge counts), or whose sign-ins were refused for more usernames than this (usernames let in
  * since do not count): a person mistypes a username once and a password a few times — retries of
  * the same username, which stay cleared — but a browser that goes on to a third account after two
  * refusals is guessing, and a puzzle says nothing about how many passwords a client tries. Without

@@ -234,6 +234,26 @@ describe('a cleared device that guesses', () => {
     expect((await page(ip, cookie)).response.status).toBe(200)
   })
 
+  it(`lifts no sign-in challenge to a third username in 10 minutes, refused or not: a guess stopped unsent still counts`, async () => {
+    await writeConfig(MODEL_CHALLENGES)
+    const ip = '203.0.113.66'
+    const id = 'J'.repeat(22)
+    const cookie = `${await deviceCookie(id, ip)}; __edgeward_clearance=${await clearance(ip, { deviceId: id })}`
+    // A real browser that solves puzzles by itself: its first guess refused, its second never answered
+    // as a refusal (challenged and left unsent in life; the origin's 503 here), then a third account.
+    const first = await signIn(ip, cookie, `first-${ip}@example.com`)
+    expect(first.logs[0]).toMatchObject({ action: 'allow' })
+    const unanswered: EchoReply = (r) => (r.method === 'POST' ? new Response('busy', { status: 503 }) : echoReply(r))
+    const second = await callWorker(
+      '/login',
+      { method: 'POST', headers: { accept: HTML_ACCEPT, 'user-agent': UA, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: `username=second-${ip}%40example.com&password=nope` },
+      { clientIp: ip, reply: unanswered },
+    )
+    expect(second.logs[0]).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['cleared']) })
+    const third = (await signIn(ip, cookie, `third-${ip}@example.com`)).logs[0]!
+    expect(third).toMatchObject({ action: 'challenge', reasons: expect.arrayContaining(['clearance_withheld']) })
+  })
+
   it('leaves one person cleared who mistyped the username once and then the password twice', async () => {
     await writeConfig(MODEL_CHALLENGES)
     const ip = '203.0.113.65'
