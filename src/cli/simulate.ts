@@ -14,7 +14,7 @@ import { joinTruth, toNdjson } from './simulate/join'
 import { chooseLabels, exportLabels, postLabels } from './simulate/labels'
 import { progressBar } from './simulate/progress'
 import { random } from './simulate/random'
-import { allFamilyResults, benignAutomationFriction, causesText, frictionCauses, humanFriction, stepUpCauses } from './simulate/report'
+import { allFamilyResults, benignAutomationFriction, causesText, frictionCauses, humanFriction, reachText, signInReach, stepUpCauses } from './simulate/report'
 import { planRun, runPlanned } from './simulate/schedule'
 import { attachServer, startServer, type KvEntry, type Target } from './simulate/server'
 import { frictionByCohort, operatorAllowList, type OperatorAllow } from './simulate/benignAllow'
@@ -164,7 +164,8 @@ async function main(): Promise<void> {
   const humans = humanFriction(measured)
   const causes = frictionCauses(measured)
   const stepUps = stepUpCauses(measured)
-  const checks = checkTargets(results, humans)
+  const reach = signInReach(truth.signInJourneys())
+  const checks = checkTargets(results, humans, reach)
   const countersMissing = joined.rows.filter((r) => r.counters !== 'ok').length
   const failed = truth.requests().filter((r) => r.status === 0)
   const errorsByFamily: Record<string, number> = {}
@@ -177,7 +178,8 @@ async function main(): Promise<void> {
   if (shadow) console.error('\nsimulate: the server ran in shadow mode — figures below are what enforce would have done (would_action)')
   const causeLine = (causes.length === 0 ? '' : `\npeople hurt, by what first hurt them: ${causesText(causes)}\n`) +
     (stepUps.length === 0 ? '' : `\npeople stepped up (not friction), by what first did: ${causesText(stepUps)}\n`) +
-    `\npeople sign in from a place their account has used with p = ${returning.toFixed(3)} (drawn from [0.80, 0.97])\n`
+    `\npeople sign in from a place their account has used with p = ${returning.toFixed(3)} (drawn from [0.80, 0.97])\n` +
+    `people who set out to sign in reached their account: with JavaScript ${reachText(reach.javascript)}, without ${reachText(reach.no_javascript)}\n`
   console.error(`\n${familyTable(results)}\n\n${humanLine(humans)}\n${causeLine}\n${targetTable(checks)}\n`)
   if (outcome.failures.length > 0) {
     console.error(`simulate: ${outcome.failures.length} sessions ended with an error:`)
@@ -228,6 +230,13 @@ async function main(): Promise<void> {
     human_step_up_causes: stepUps,
     returning_share: Math.round(returning * 1e4) / 1e4,
     benign_automation_friction: benignAutomationFriction(results),
+    // People over HTTP who set out to sign in: reached their account with the correct password (the origin's 200).
+    no_js_sign_in_sessions: reach.no_javascript.n,
+    no_js_sign_in_reached: reach.no_javascript.share,
+    no_js_sign_in_reached_ci95: reach.no_javascript.ci95,
+    js_sign_in_sessions: reach.javascript.n,
+    js_sign_in_reached: reach.javascript.share,
+    js_sign_in_reached_ci95: reach.javascript.ci95,
     benign_automation_friction_upper95: results.benign_automation?.session_mitigated_share_ci95?.[1] ?? null,
     benign_automation_step_up_sessions: results.benign_automation === undefined || results.benign_automation.sessions === 0 ? null : results.benign_automation.sessions_stepped_up,
     // Benign automation with the operator's allow list (listed) and without it (listable but unlisted; not listable at all).

@@ -7,7 +7,8 @@
 // step-up, reported beside friction, never inside it. Every rate carries its count and Wilson 95 % interval.
 import { FAMILIES, FAMILY_INFO, isAttempt, isPeople, type AttemptKind, type Family } from './catalog'
 import type { LabelledRow } from './join'
-import { round4, wilson, type Interval } from '../../util/wilson'
+import type { SignInJourney } from './truth'
+import { rate, round4, wilson, type Interval, type Rate } from '../../util/wilson'
 
 export interface FamilyResult {
   readonly sessions: number
@@ -243,4 +244,26 @@ export function allFamilyResults(rows: readonly LabelledRow[], families: readonl
   const out: Partial<Record<Family, FamilyResult>> = {}
   for (const f of families) out[f] = familyResult(f, ordered)
   return out
+}
+
+/** People who set out to sign in, with and without JavaScript: how many reached their account with the correct password. */
+export interface SignInReach {
+  readonly javascript: Rate
+  readonly no_javascript: Rate
+}
+
+export function signInReach(journeys: readonly Pick<SignInJourney, 'javascript' | 'reached'>[]): SignInReach {
+  const of = (js: boolean): Rate => {
+    const mine = journeys.filter((j) => j.javascript === js)
+    const r = rate(mine.filter((j) => j.reached).length, mine.length)
+    return { ...r, ci95: round4(r.ci95) }
+  }
+  return { javascript: of(true), no_javascript: of(false) }
+}
+
+/** `412 of 415, 99.3 % [98.0–99.8]`, or `none`. */
+export function reachText(r: Rate): string {
+  if (r.n === 0 || r.share === null || r.ci95 === null) return 'none'
+  const pct = (x: number): string => (x * 100).toFixed(1)
+  return `${r.k} of ${r.n}, ${pct(r.share)} % [${pct(r.ci95[0])}–${pct(r.ci95[1])}]`
 }

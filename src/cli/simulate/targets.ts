@@ -3,7 +3,7 @@
 // A rate target is judged on the bound, not the point: "≤ limit" on the upper 95 % bound, "≥ limit"
 // on the lower one — 0 people hurt out of 300 does not show friction ≤ 0.5 %. Pure.
 import { FAMILY_INFO, type Family } from './catalog'
-import type { FamilyResult, HumanFriction } from './report'
+import type { FamilyResult, HumanFriction, SignInReach } from './report'
 import { wilson, type Interval } from '../../util/wilson'
 
 export interface TargetCheck {
@@ -72,11 +72,17 @@ function countCheck(target: string, value: number | null, comparison: TargetChec
   return { target, value, ci95: null, judged_on: 'value', bound: value, limit, comparison, met: value === null ? false : compare(value, comparison, limit) }
 }
 
-export function checkTargets(results: Partial<Record<Family, FamilyResult>>, humans: HumanFriction): TargetCheck[] {
+export function checkTargets(results: Partial<Record<Family, FamilyResult>>, humans: HumanFriction, reach: SignInReach | null = null): TargetCheck[] {
   const out: TargetCheck[] = [
     rateCheck('human sessions with any challenge or block', humans.session_friction, humans.session_friction_ci95, '<=', 0.005, humans.sessions),
     rateCheck('human requests blocked', humans.request_block_rate, humans.request_block_ci95, '<=', 0.0005, humans.requests),
   ]
+  // People without JavaScript (over HTTP, real browsers' header sets) who sign in with their password
+  // must reach their account: a challenge they cannot pass is a lock-out, the no-JS wait is their way on.
+  if (reach !== null && reach.no_javascript.n > 0) {
+    const r = reach.no_javascript
+    out.push(rateCheck('people without JavaScript reach their account after the correct password', r.share, r.ci95, '>=', 0.95, r.n))
+  }
   // Legitimate automation (monitors, scripts, app clients) is not people, but breaking it is a false
   // positive too: a challenge stops a client without JavaScript as surely as a block.
   const benign = results.benign_automation

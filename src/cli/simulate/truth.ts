@@ -34,6 +34,13 @@ export interface RequestRecord {
   readonly stopped_attempt?: true
 }
 
+/** A person who set out to sign in with their password: whether the correct one reached the account (the origin's 200). */
+export interface SignInJourney {
+  readonly session: string
+  readonly javascript: boolean
+  readonly reached: boolean
+}
+
 export interface Truth {
   addSession(family: Family, session: string, ip: string, site?: string | null): SessionTruth
   record(r: RequestRecord): void
@@ -45,6 +52,9 @@ export interface Truth {
   stoppedAttempt(session: string, ref: string): void
   sessions(): readonly SessionTruth[]
   requests(): readonly RequestRecord[]
+  /** A person's sign-in journey, as it ended (not one the run's window cut short). */
+  signInJourney(j: SignInJourney): void
+  signInJourneys(): readonly SignInJourney[]
   /** Every session on each address (one, except at shared sites). */
   byIp(): ReadonlyMap<string, readonly SessionTruth[]>
   /** Running totals for the progress line. */
@@ -59,6 +69,7 @@ export function createTruth(): Truth {
   const totals = { requests: 0, mitigated: 0, errors: 0, sessionsDone: 0 }
   /** ref → the session whose attempt that answer stopped. */
   const stopped = new Map<string, string>()
+  const journeys: SignInJourney[] = []
   return {
     addSession(family, session, ip, site = null) {
       const there = ips.get(ip) ?? []
@@ -78,6 +89,10 @@ export function createTruth(): Truth {
     stoppedAttempt(session, ref) {
       stopped.set(ref, session)
     },
+    signInJourney(j) {
+      journeys.push(j)
+    },
+    signInJourneys: () => journeys,
     sessions: () => sessions,
     requests: () =>
       stopped.size === 0 ? requests : requests.map((r) => (r.ref !== null && stopped.get(r.ref) === r.session ? { ...r, stopped_attempt: true as const } : r)),

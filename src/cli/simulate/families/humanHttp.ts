@@ -99,6 +99,8 @@ export const humanHttp: FamilySpec = {
     const pace = s.world.smoke ? SMOKE_PEOPLE_PACE / s.world.pace : 1
     const think = (median = 4000): Promise<void> => pause(s, pace * Math.min(20_000, rng.lognormal(median, 0.7)))
     let here: string | undefined
+    /** The correct password reached the account (the origin's 200): what a sign-in is for. */
+    let reached = false
     const go = async (path: string): Promise<boolean> => {
       if (over(s)) return false
       const r = await loader.load(path, here)
@@ -143,6 +145,7 @@ export const humanHttp: FamilySpec = {
           await typing()
         }
         if ((await post('/login', { username: demoUser(n), password: demoPassword(n) })) !== 200) return
+        reached = true
         here = '/login'
         await think()
         if (rng.chance(0.7) && !(await go('/account'))) return
@@ -174,6 +177,8 @@ export const humanHttp: FamilySpec = {
       }
     } finally {
       a.close()
+      // Whether people reach their account, with and without JavaScript; a journey the window cut is none.
+      if (p.signsIn && (reached || !over(s))) s.world.truth.signInJourney({ session: s.session, javascript: p.javascript, reached })
     }
   },
 }
