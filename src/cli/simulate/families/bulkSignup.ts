@@ -3,11 +3,11 @@
 // drawn per run; tools, networks, pace and form reads drawn per run (params.ts). Attempt: a POST /signup.
 import { random } from '../random'
 import { toolIdentity, transportOf, type Tool } from '../tools'
-import { actorFor, cfFor, over, pause, type SessionContext, type World } from '../world'
+import { actorFor, cfFor, over, pause, type SessionContext } from '../world'
 import { bulkSignupEmail, spammerMailboxes } from './accountAbuse'
 import { randomPassword } from './combos'
 import { attackParams } from './params'
-import { scaled, type FamilySpec } from './spec'
+import { perRun, scaled, type FamilySpec } from './spec'
 
 /** Sign-ups reserved per address: session i opens accounts 2i and 2i + 1. */
 const PER_ADDRESS = 2
@@ -17,17 +17,12 @@ interface Plan {
   readonly disposableShare: number
   readonly copied: number
 }
-const plans = new WeakMap<World, Plan>()
-function planFor(world: World): Plan {
-  let p = plans.get(world)
-  if (p === undefined) {
-    const r = random(world.seed, `${world.variant}/bulk_signup/plan`)
-    // Some runs only aliases, some only throwaway inboxes, most a mix; 1–8 real mailboxes behind the aliases.
-    const disposableShare = r.chance(0.2) ? 0 : r.chance(0.25) ? 1 : r.between(0.1, 0.9)
-    plans.set(world, (p = { boxes: spammerMailboxes(r, r.int(1, 8)), disposableShare, copied: r.between(0.3, 1) }))
-  }
-  return p
-}
+// Some runs only aliases, some only throwaway inboxes, most a mix; 1–8 real mailboxes behind the aliases.
+const planFor = perRun((world): Plan => {
+  const r = random(world.seed, `${world.variant}/bulk_signup/plan`)
+  const disposableShare = r.chance(0.2) ? 0 : r.chance(0.25) ? 1 : r.between(0.1, 0.9)
+  return { boxes: spammerMailboxes(r, r.int(1, 8)), disposableShare, copied: r.between(0.3, 1) }
+})
 
 export const bulkSignup: FamilySpec = {
   family: 'bulk_signup',

@@ -5,10 +5,10 @@
 // Attempt: a POST /login.
 import { random } from '../random'
 import { toolIdentity, transportOf, type Tool } from '../tools'
-import { actorFor, cfFor, over, pause, type SessionContext, type World } from '../world'
+import { actorFor, cfFor, over, pause, type SessionContext } from '../world'
 import { sprayAttempt, sprayOrder, sprayPasswords } from './accountAbuse'
 import { attackParams } from './params'
-import { scaled, type FamilySpec } from './spec'
+import { perRun, scaled, type FamilySpec } from './spec'
 
 /** Attempts reserved per address: session i makes attempts 2i and 2i + 1 of the spray. */
 const TRIES_PER_ADDRESS = 2
@@ -19,15 +19,10 @@ interface Plan {
   /** Share of addresses whose script sends a copied browser header set (the rest: a tool's own). */
   readonly copied: number
 }
-const plans = new WeakMap<World, Plan>()
-function planFor(world: World): Plan {
-  let p = plans.get(world)
-  if (p === undefined) {
-    const r = random(world.seed, `${world.variant}/password_spray/plan`)
-    plans.set(world, (p = { passwords: sprayPasswords(r), order: sprayOrder(r), copied: r.between(0.3, 1) }))
-  }
-  return p
-}
+const planFor = perRun((world): Plan => {
+  const r = random(world.seed, `${world.variant}/password_spray/plan`)
+  return { passwords: sprayPasswords(r), order: sprayOrder(r), copied: r.between(0.3, 1) }
+})
 
 export const passwordSpray: FamilySpec = {
   family: 'password_spray',

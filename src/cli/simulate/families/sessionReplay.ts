@@ -13,7 +13,7 @@ import type { NetworkKind } from '../network'
 import type { Actor } from '../actor'
 import { loadTelemetry } from './accountAbuse'
 import { scrapeSdkNonce } from './adaptiveWire'
-import { scaled, type FamilySpec } from './spec'
+import { perRun, scaled, type FamilySpec } from './spec'
 
 const SESSION_COOKIE = 'demo_session'
 /** How the thief replays the cookie: its weight is drawn per run. */
@@ -23,15 +23,10 @@ const THIEF_NETWORKS: readonly NetworkKind[] = ['residential_proxy', 'vpn', 'hos
 
 /** The owners' addresses, one per session, drawn with the thieves' so a seed's addresses repeat. */
 const owners = new WeakMap<World, readonly string[]>()
-const mixes = new WeakMap<World, ReadonlyArray<readonly [Thief, number]>>()
-function mixFor(world: World): ReadonlyArray<readonly [Thief, number]> {
-  let m = mixes.get(world)
-  if (m === undefined) {
-    const r = random(world.seed, `${world.variant}/session_replay/mix`)
-    mixes.set(world, (m = THIEVES.map((t) => [t, r.between(0.2, 1)] as const)))
-  }
-  return m
-}
+const mixFor = perRun((world): ReadonlyArray<readonly [Thief, number]> => {
+  const r = random(world.seed, `${world.variant}/session_replay/mix`)
+  return THIEVES.map((t) => [t, r.between(0.2, 1)] as const)
+})
 
 /** A browser's SDK collect: the page's nonce, load telemetry; the answer sets `__edgeward`. */
 async function runSdk(a: Actor, s: SessionContext, timezone: string, page: string): Promise<void> {

@@ -20,6 +20,18 @@ export interface FamilySpec {
 /** Chromium sessions queue for a few browser slots: start them in the first 60 % of the window. */
 export const earlyStart = (index: number, n: number, s: SessionContext): number => ((index + s.rng.next()) / n) * s.world.windowMs * 0.6
 
+/**
+ * A value drawn once per run and shared by the family's sessions (a spammer's mailboxes, a spray's
+ * passwords): made on first use for a world, kept while the world lives.
+ */
+export function perRun<V>(make: (world: World) => V): (world: World) => V {
+  const made = new WeakMap<World, V>()
+  return (world) => {
+    if (!made.has(world)) made.set(world, make(world))
+    return made.get(world)!
+  }
+}
+
 /** At least one session whenever the scale is above zero. */
 export const scaled = (w: World, base: number, smoke: number): number => (w.smoke ? smoke : Math.max(1, Math.round(base * w.scale)))
 
