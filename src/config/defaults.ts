@@ -163,6 +163,19 @@ export const DEFAULT_CONFIG = {
       when: 'route == "login" and credential_attempt and user.signin_days_30d >= 1 and user.known_device == false and user.known_network == false and not app_token',
       action: 'review', priority: 50,
     },
+    // The other half of an account's past: none. A sign-in to an account not let in for 30 days (a
+    // dormant account, or a username the site does not have) from a device not yet established, on a
+    // hosting network (a cloud, a VPN, a data-centre proxy), is forwarded for review too: a real browser
+    // driven from a cloud machine, fresh cookie and all, had its first guess let through on nothing
+    // else (dev seed 305: three of the stealth family's four misses). What it costs people: those who
+    // sign in through a corporate proxy or a VPN, on a new browser, to an account with no recent sign-in
+    // — on the first day after deployment, every account — are asked for a second factor. What it costs
+    // an attacker: residential exits, which are paid for by the gigabyte.
+    {
+      name: 'unknown_account_from_hosting',
+      when: 'route == "login" and credential_attempt and asn_hosting and user.signin_days_30d == 0 and not device_established and not app_token and not agent_verified',
+      action: 'review', priority: 50,
+    },
     // A password (or this very username + password pair) found in a breach corpus by the k-anonymity
     // range check (docs/leaked.md): forwarded with `x-edgeward-action: review` and `x-edgeward-leaked`,
     // for the origin to ask for a second factor or a new password. Never a challenge or a block: a

@@ -133,6 +133,32 @@ describe('the bundled aliased sign-up wave', () => {
   })
 })
 
+describe('the bundled review of a sign-in to an account with no past, from a hosting network', () => {
+  const config = (() => {
+    const r = compileConfig(DEFAULT_CONFIG)
+    if (!r.ok) throw new Error(r.detail)
+    return r.value
+  })()
+  const fires = (hosting: number, signinDays: number | null, established = false): boolean => {
+    const vec = emptyFeatureVector()
+    vec[FEATURE_INDEX.asn_hosting] = hosting
+    const counters = { 'user.signin_days_30d': signinDays } as unknown as RuleFacts['counters']
+    const f: RuleFacts = { ...facts, userAgent: null, credentials: { attempt: true, unreadable: false, conflict: false }, counters, device: { established, unproven: false, telemetrySeenDevices1h: null } }
+    return evaluateRules(config.rules, ruleContext(vec, f)).matched.includes('unknown_account_from_hosting')
+  }
+
+  it('reviews an account not let in for 30 days, from a hosting network, on a device not yet established', () => {
+    expect(fires(1, 0)).toBe(true)
+  })
+
+  it("leaves an account with a past (unfamiliar_sign_in's), a residential network, an established device and an unread account alone", () => {
+    expect(fires(1, 3)).toBe(false)
+    expect(fires(0, 0)).toBe(false)
+    expect(fires(1, 0, true)).toBe(false)
+    expect(fires(1, null)).toBe(false)
+  })
+})
+
 describe('decide', () => {
   const config = (() => {
     const r = compileConfig({ version: 't', rules: [{ name: 'stuffing', when: 'device.distinct_users_10m >= 5', action: 'block', deny_ttl_s: 600 }, { name: 'bump', when: 'sdk_paste_credential', weight: 0.5 }] })
