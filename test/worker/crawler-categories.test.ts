@@ -115,7 +115,8 @@ describe('a verified crawler gets its category and its policy', () => {
   })
 
   it('rate limits a rate_limit category per address at rate_per_min, with Retry-After', async () => {
-    await writeConfig({ version: 'crawl-rate', crawlers: { rate_per_min: 2 } })
+    // A wide counters budget: this is about the bound, not the deadline (missing counters let it in).
+    await writeConfig({ version: 'crawl-rate', crawlers: { rate_per_min: 2 }, counters: { budget_ms: 1000 } })
     const ip = inRange()
     const statuses: number[] = []
     for (let i = 0; i < 4; i++) statuses.push((await get(`/products/${i + 1}`, UA.ahrefs, ip)).response.status)
@@ -210,7 +211,7 @@ describe('pay per crawl (charge)', () => {
 })
 
 describe('robots.txt', () => {
-  it('is forwarded to every client: a deny-listed address, a spoofed crawler, a POST-less HEAD', async () => {
+  it('is forwarded to every client: a deny-listed address, a spoofed crawler, a HEAD', async () => {
     const denied = outside()
     await writeConfig({ version: 'robots-deny', deny: { ips: [denied], asns: [] } })
     for (const [ua, ip, method] of [[UA.chrome, denied, 'GET'], [UA.gptbot, outside(), 'GET'], ['curl/8.5.0', denied, 'HEAD']] as const) {
@@ -232,6 +233,14 @@ describe('robots.txt', () => {
     // Googlebot's group does not disallow /account (only `*` does): its own group is the one read.
     expect((await get('/account', UA.googlebot, ip)).response.status).toBe(200)
     expect((await get('/products/1', UA.googlebot, ip)).response.status).toBe(200)
+  })
+
+  it('keeps the rules it holds when a later robots.txt answer cannot be read (a 5xx)', async () => {
+    const ip = '66.249.64.11'
+    await get('/robots.txt', UA.googlebot, ip)
+    const failing: EchoReply = (seen) => (new URL(seen.url).pathname === '/robots.txt' ? new Response('busy', { status: 503 }) : echoReply(seen))
+    await get('/robots.txt', UA.googlebot, '66.249.64.12', {}, failing)
+    expect((await get('/private/x', UA.googlebot, ip)).logs[0]).toMatchObject({ reasons: ['robots_disallowed'] })
   })
 
   it('is a rule signal for a declared crawler that does not verify', async () => {

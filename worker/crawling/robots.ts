@@ -37,9 +37,16 @@ export function fetchedRobots(ip: string, token: string, now: number): boolean {
   return at !== undefined && now - at < FETCHED_MS
 }
 
-/** Keeps the origin's answer to a robots.txt request (a clone of it) as the site's rules. */
+/**
+ * Keeps the origin's answer to a robots.txt request (a clone of it) as the site's rules. An answer
+ * that could not be read (a 5xx, a body cut short when the client went away) does not replace rules
+ * already held; with none held, it allows everything for FAILURE_MS.
+ */
 export async function keepRobots(origin: string, response: Response, ttlS: number, now: number): Promise<void> {
-  sites.set(origin, { until: now + Math.min(ttlS * 1000, response.ok ? ttlS * 1000 : FAILURE_MS), rules: await rulesOf(origin, response) })
+  const rules = await rulesOf(origin, response)
+  const held = sites.get(origin)
+  if (rules === null && held !== undefined && held.rules !== ALLOW_ALL) return
+  sites.set(origin, rules === null ? { until: now + FAILURE_MS, rules: ALLOW_ALL } : { until: now + ttlS * 1000, rules })
   if (sites.size > MAX_SITES) sites.delete(sites.keys().next().value as string)
 }
 
@@ -60,15 +67,19 @@ export async function robotsRules(origin: string, load: () => Promise<Response>,
   return sites.get(origin)?.rules ?? ALLOW_ALL
 }
 
-/** 2xx text within MAX_ROBOTS_BYTES is parsed; anything else (4xx, 5xx, oversize) allows everything. */
-async function rulesOf(origin: string, response: Response): Promise<RobotsRules> {
-  if (!response.ok) return ALLOW_ALL
+/**
+ * 2xx text within MAX_ROBOTS_BYTES is parsed; a 4xx (no robots.txt) or an oversized file allows
+ * everything (RFC 9309); a 5xx or an unreadable body is null: not known.
+ */
+async function rulesOf(origin: string, response: Response): Promise<RobotsRules | null> {
+  if (response.status >= 400 && response.status < 500) return ALLOW_ALL
+  if (!response.ok) return null
   const declared = Number(response.headers.get('content-length') ?? '0')
   if (declared > MAX_ROBOTS_BYTES) return ALLOW_ALL
   try {
     const text = await response.text()
     return text.length > MAX_ROBOTS_BYTES ? ALLOW_ALL : parseRobots(origin, text)
   } catch {
-    return ALLOW_ALL
+    return null
   }
 }
