@@ -26,7 +26,7 @@ import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
 import { challengeDifficulty, clearanceMinDifficulty, decide, type DenyRequest } from '../src/policy/decide'
 import { challengeTier, waitAllowed } from '../src/policy/challengeTier'
-import { claimsCrawler, ruleContext } from '../src/policy/rules/context'
+import { ruleContext } from '../src/policy/rules/context'
 import { evaluateRules } from '../src/policy/rules/evaluate'
 import { makeDenyEntry, makeDenyTarget, type DenyEntry } from '../src/counters/deny'
 import type { Decision } from '../src/policy/decision'
@@ -45,7 +45,8 @@ import { fetchKind, type FetchKind } from '../src/signals/fetchKind'
 import { owedChallenges, owedKey } from './policy/owedChallenges'
 import { denySource, observeRequest } from './counters/client'
 import { numberOrNull, stringOrNull } from './logDecision'
-import { crawlerRanges } from './crawlers'
+import { judgeCrawler, type CrawlerJudgement } from './crawling/judge'
+import { originTarget } from './origin/forward'
 import { activeModel } from './model/active'
 import { verifyAgent, type AgentCheck } from './agents/verifyAgent'
 import type { RequestFacts } from './request'
@@ -101,6 +102,8 @@ export interface Evaluation {
   readonly sessionHere: SessionBinding
   /** A verified signed agent (Web Bot Auth): the operator's name for it, else its URL; null otherwise. */
   readonly agent: string | null
+  /** The declared crawler, its granted category and its payment (worker/crawling/judge.ts). */
+  readonly crawler: CrawlerJudgement
 }
 
 export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
@@ -242,10 +245,10 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
         ? predict(model.model, withoutAddressJourney(modelInput))
         : null
 
-  // Verified: Bot Management says so, or a crawler User-Agent from its published ranges.
-  const verifiedBot =
-    signals.verifiedBot === true ||
-    (signals.verifiedBot === null && claimsCrawler(userAgent) && cidrSetHas(await crawlerRanges(env.EDGEWARD_CONFIG, config, now), parseIp(facts.ip)))
+  // Verified: Bot Management says so, a crawler User-Agent from its published ranges, or a listed
+  // agent mapped to a crawler category; its category's policy and robots.txt (worker/crawling/).
+  const crawler = await judgeCrawler({ facts, env, config, now, userAgent, claimsBrowser: signals.userAgent.claimsBrowser, botManagement: signals.verifiedBot, agent: trusted?.policy ?? null, target: originTarget(env.ORIGIN_URL), missing })
+  const verifiedBot = crawler.verifiedBot
   const counterValues = counterRuleValues(journey)
   // Started before the counters were read, with its own deadline: by now it is usually in.
   const leaked = input.leaked == null ? NOT_CHECKED : await input.leaked
@@ -270,6 +273,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       app,
       session: session.move,
       agent: signedAgent,
+      crawler: { claimed: crawler.claim?.category ?? null, category: crawler.category, spoofed: crawler.spoofed, robotsDisallowed: crawler.robotsDisallowed },
     }),
   )
   const decideInput = {
@@ -298,6 +302,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     firstSignup: agent !== null && firstSignups,
     app,
     agent: signed?.policy?.action === undefined ? null : { action: signed.policy.action, ratePerMin: signed.policy.rate_per_min },
+    crawler: crawler.policy,
   }
   let verdict = decide(decideInput)
   // `liftable`, not the decision's action: a sub-resource's challenge was already turned into an
@@ -377,6 +382,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     session,
     sessionHere,
     agent: signedAgent,
+    crawler,
   }
 }
 

@@ -16,6 +16,8 @@ export interface LogExtras {
   readonly app?: string | null
   /** A verified signed agent's name or URL (worker/agents/verifyAgent.ts). */
   readonly agent?: string | null
+  /** A verified crawler's category (worker/crawling/judge.ts). */
+  readonly crawler?: string | null
   readonly user?: string | null
   readonly originStatus: number | null
   readonly counters?: LogLineInput['counters']
@@ -46,6 +48,7 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
       device: x.device ?? null,
       app: x.app ?? null,
       agent: x.agent ?? null,
+      crawler: x.crawler ?? null,
       user: x.user ?? null,
       decision,
       model: x.model,

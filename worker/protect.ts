@@ -23,11 +23,15 @@ import { injectSdk } from './sdk/inject'
 import { rememberStepUp, takeStepUp } from './stepUp'
 import { bindSession } from './sessions'
 import { pageNonce } from './sdk/nonce'
+import { answerRobots, isRobotsRequest } from './crawling/robotsRoute'
+import { chargeResponse, withCrawlerCharged } from './crawling/charge'
 
 export async function protect(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const target = originTarget(env.ORIGIN_URL)
+  // robots.txt is every client's to read, always (worker/crawling/robotsRoute.ts).
+  if (isRobotsRequest(facts)) return answerRobots(request, facts, env, ctx, target)
   const now = Date.now()
   const ref = newRef()
-  const target = originTarget(env.ORIGIN_URL)
   // The body the origin will get; replaced by a tee'd stream once we peek at it.
   let originBody: BodyInit | null = request.body
   /** A credential attempt: counted like a POST whatever its method (`GET /login?username=…&password=…`). */
@@ -76,6 +80,8 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     const nonce = evaluation.deviceProven ? undefined : (): Promise<string | null> => pageNonce(env, facts.headers.get('user-agent'), facts.ip, now)
     response = inject ? injectSdk(origin, { path: facts.normalisedPath, nonce }) : origin
     // A session cookie the origin sets is bound to here; an adopted one gets its companion (worker/sessions.ts).
+    // A crawler that agreed to the price gets its receipt (docs/crawlers.md).
+    if (evaluation.crawler.payment?.paid === true) response = withCrawlerCharged(response, evaluation.crawler.payment.price)
     if (!answer.unreachable) {
       const judged = evaluation.session
       const signIn = submits && decision.routeClass === 'login'
@@ -97,6 +103,9 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
         console.error(JSON.stringify({ event: 'outcome_error', ref, error: errorName(error) }))
       }
     }
+  } else if (decision.action === 'block' && decision.reasons[0] === 'crawler_charge' && evaluation.crawler.payment?.paid === false) {
+    // Pay per crawl: 402 with the price and terms, not a 403 (docs/crawlers.md).
+    response = chargeResponse(evaluation.crawler.payment, config.source.crawlers.terms, ref)
   } else {
     const context = { method: facts.method, referer: facts.headers.get('referer'), origin: facts.url.origin }
     const mitigation = respond(decision, facts.headers.get('accept'), ref, facts.rawPath, context)
@@ -116,6 +125,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     device: evaluation.device,
     app: evaluation.app,
     agent: evaluation.agent,
+    crawler: evaluation.crawler.category,
     user: evaluation.keys.user,
     originStatus,
     counters: evaluation.counters,

@@ -10,6 +10,7 @@ import { FAMILIES, FAMILY_INFO } from './simulate/catalog'
 import { createChromium, haveChromium, type Chromium } from './simulate/chromium'
 import { adaptiveLedger, setAdaptiveTactics } from './simulate/families/adaptive'
 import { withAdaptiveFigures } from './simulate/families/adaptiveReport'
+import { crawlerFigures, simulatedRanges } from './simulate/families/crawlers'
 import { joinTruth, toNdjson } from './simulate/join'
 import { chooseLabels, exportLabels, postLabels } from './simulate/labels'
 import { progressBar } from './simulate/progress'
@@ -48,6 +49,13 @@ function kvEntries(o: SimOptions, work: string, allowIps: readonly string[], app
   if (apps.length > 0) {
     // The operator's own app and partners, registered with their public keys (docs/apps.md).
     config = { version: `sim-allow-${o.seed}`, ...config, apps: [...((config?.apps as unknown[] | undefined) ?? []), ...apps] }
+  }
+  // The stand-in published crawler ranges the verified crawlers come from (families/crawlers.ts).
+  if (o.families.includes('crawlers_verified')) {
+    const ranges = simulatedRanges(Date.now())
+    const path = join(work, 'crawler-ranges.json')
+    writeFileSync(path, ranges.value)
+    entries.push({ key: ranges.key, file: path })
   }
   let model: string | null = null
   if (o.model !== null) {
@@ -241,6 +249,8 @@ async function main(): Promise<void> {
     benign_automation_step_up_sessions: results.benign_automation === undefined || results.benign_automation.sessions === 0 ? null : results.benign_automation.sessions_stepped_up,
     // Benign automation with the operator's allow list (listed) and without it (listable but unlisted; not listable at all).
     benign_automation_allow: { allow_list_ips: allow.ips.length, cohorts: frictionByCohort(measured, allow.cohorts) },
+    // Declared crawlers: each verified category's policy held, spoofers mitigated (families/crawlers.ts).
+    crawlers: crawlerFigures(measured),
     humans,
     targets: checks,
     run: {

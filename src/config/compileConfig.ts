@@ -1,6 +1,7 @@
 // compileConfig: takes untrusted JSON (from KV or the bundle), returns either a
 // compiled config (patterns and lists turned into matchers once) or every problem,
 // each with its path ("routes[2].pattern: …"). Must not throw on any input.
+import type { CrawlerPattern } from '../signals/crawlers/classify'
 import * as v from 'valibot'
 import { compileCidrSet, type CidrSet } from './cidr'
 import { DEFAULT_CONFIG } from './defaults'
@@ -36,6 +37,8 @@ export interface CompiledConfig {
   readonly passwordFields: readonly string[]
   /** Sorted by priority, parsed once here. */
   readonly rules: readonly CompiledRule[]
+  /** crawlers.user_agents, compiled (case-insensitive): checked before the bundled crawler table. */
+  readonly crawlerPatterns: readonly CrawlerPattern[]
 }
 
 export type ConfigProblems = readonly string[]
@@ -97,6 +100,14 @@ export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_c
   for (const [i, m] of deny.problems) problems.push(`deny.ips[${i}]: ${m}`)
   const rules = compileRules(config.rules)
   problems.push(...rules.problems)
+  const crawlerPatterns: CrawlerPattern[] = []
+  config.crawlers.user_agents.forEach(({ pattern, category }, i) => {
+    try {
+      crawlerPatterns.push({ re: new RegExp(pattern, 'i'), category })
+    } catch {
+      problems.push(`crawlers.user_agents[${i}].pattern: not a regular expression`)
+    }
+  })
   if (problems.length > 0) return fail(problems)
 
   return ok({
@@ -115,6 +126,7 @@ export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_c
     jsonPaths: config.credentials.json_paths.map((f) => f.toLowerCase()),
     passwordFields: config.credentials.password_fields.map((f) => f.toLowerCase()),
     rules: rules.rules,
+    crawlerPatterns,
   })
 }
 

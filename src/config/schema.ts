@@ -4,6 +4,8 @@ import * as v from 'valibot'
 import { ROUTE_CLASSES } from './routeClasses'
 import { APP_ID_PATTERN } from '../signals/appToken'
 import { agentIdentity } from '../signals/webBotAuth/keyDirectory'
+import { CRAWLER_CATEGORIES, type CrawlerCategory } from '../signals/crawlers/categories'
+import { CRAWLER_ACTIONS, CRAWLER_PRICE, DEFAULT_CRAWLER_POLICY, type CrawlerAction } from '../signals/crawlers/policy'
 
 export const MODES = ['enforce', 'shadow', 'off'] as const
 export type Mode = (typeof MODES)[number]
@@ -34,6 +36,7 @@ const routePattern = v.pipe(
   ),
 )
 const route = v.strictObject({ class: routeClass, pattern: routePattern })
+const crawlerAction = v.picklist(CRAWLER_ACTIONS)
 
 const thresholds = v.pipe(
   v.strictObject({ challenge: probability, block: probability }),
@@ -216,6 +219,8 @@ export const ConfigSchema = v.strictObject({
           name: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9._ -]+$/, 'letters, digits, space and . _ - only')),
           action: v.optional(v.picklist(['allow', 'rate_limit', 'block'] as const)),
           rate_per_min: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)), 60),
+          /** The crawler category this agent's verified requests get (`crawlers.policy`), when it has no `action`. */
+          category: v.optional(v.picklist(CRAWLER_CATEGORIES)),
         }),
       ),
       v.check((r) => Object.keys(r).length <= 200, 'at most 200 agents'),
@@ -238,6 +243,29 @@ export const ConfigSchema = v.strictObject({
       10,
     ),
   }),
+  /**
+   * Declared crawlers by purpose (docs/crawlers.md): extra User-Agent patterns checked before the
+   * bundled table, and what each category gets once its crawler verifies. `charge` answers 402 with
+   * `crawler-price` until the crawler agrees to pay it.
+   */
+  crawlers: v.optional(
+    v.strictObject({
+      user_agents: v.optional(list(v.strictObject({ pattern: shortString(256), category: v.picklist(CRAWLER_CATEGORIES) }), 100), []),
+      policy: v.optional(
+        v.strictObject(Object.fromEntries(CRAWLER_CATEGORIES.map((c) => [c, v.optional(crawlerAction, DEFAULT_CRAWLER_POLICY[c])])) as Record<CrawlerCategory, v.OptionalSchema<typeof crawlerAction, CrawlerAction>>),
+        DEFAULT_CRAWLER_POLICY,
+      ),
+      /** A verified crawler's requests a minute (per address, or per listed agent) under `rate_limit`. */
+      rate_per_min: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)), 60),
+      /** What `charge` asks per request: `crawler-price: <currency> <amount>`. */
+      price: v.optional(v.pipe(v.string(), v.maxLength(32), v.regex(CRAWLER_PRICE, 'a currency and an amount, e.g. "USD 0.01"')), 'USD 0.01'),
+      /** Where the terms of a paid crawl are (`crawler-terms` on a 402); null: no such header. */
+      terms: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(512), v.url(), v.startsWith('https://'))), null),
+      /** How long an isolate keeps the origin's robots.txt (and a failure to read it, for at most 60 s). */
+      robots_ttl_s: v.optional(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(86_400)), 300),
+    }),
+    { user_agents: [], policy: DEFAULT_CRAWLER_POLICY, rate_per_min: 60, price: 'USD 0.01', terms: null, robots_ttl_s: 300 },
+  ),
 })
 
 /** https anywhere; http only to a loopback host. No query or fragment: `/range/<prefix>` is appended. */
@@ -259,6 +287,7 @@ export type Thresholds = v.InferOutput<typeof thresholds>
 export type RuleConfig = v.InferOutput<typeof rule>
 export type OutcomeMarker = v.InferOutput<typeof outcomeMarker>
 export type AgentPolicy = Config['agents'][string]
+export type CrawlersConfig = Config['crawlers']
 
 function isAgentUrl(raw: string): boolean {
   return agentIdentity(raw) !== null

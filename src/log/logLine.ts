@@ -24,6 +24,8 @@ export interface LogLineInput {
   readonly app?: string | null
   /** A verified signed agent (Web Bot Auth): the operator's name for it, else its key directory URL. */
   readonly agent?: string | null
+  /** A verified crawler's category (docs/crawlers.md), or null. */
+  readonly crawler?: string | null
   readonly user: string | null
   readonly decision: Decision
   readonly model: string
@@ -58,6 +60,8 @@ export interface DecisionLogLine {
   readonly app: string | null
   /** A verified signed agent (Web Bot Auth, docs/agents.md): its operator's name or its URL; null otherwise. */
   readonly agent: string | null
+  /** A declared crawler's category once it verified (docs/crawlers.md): `search_engine`, `ai_training`, …; null otherwise (a spoofed claim too). */
+  readonly crawler: string | null
   readonly user: string | null
   readonly risk: number
   /** The model's own score before rule weights (null: no model); eval reads it for model-only figures. */
@@ -113,6 +117,7 @@ export function buildLogLine(input: LogLineInput): DecisionLogLine {
     device: input.device,
     app: input.app ?? null,
     agent: input.agent ?? null,
+    crawler: input.crawler ?? null,
     user: input.user,
     risk: Math.round(d.risk * 1000) / 1000,
     model_risk: d.modelRisk === null ? null : Math.round(d.modelRisk * 1000) / 1000,

@@ -8,6 +8,7 @@ import { CREDENTIAL_CLASSES, type RouteClass } from '../config/routeClasses'
 import type { FetchKind } from '../signals/fetchKind'
 import { isForwarded, type Action, type Decision, type DecisionSource } from './decision'
 import type { DenyTargetChoice, RuleOutcome } from './rules/evaluate'
+import type { CrawlerAction } from '../signals/crawlers/policy'
 
 export interface DecideInput {
   readonly config: CompiledConfig
@@ -61,6 +62,20 @@ export interface DecideInput {
    * requests a minute (`clientRequests1m` counts the agent's, all its addresses together). Absent: none.
    */
   readonly agent?: { readonly action: 'allow' | 'rate_limit' | 'block'; readonly ratePerMin: number } | null
+  /**
+   * A verified crawler's category policy (config `crawlers`, docs/crawlers.md): after a listed agent's
+   * action, before the allow list. Absent: no verified category.
+   */
+  readonly crawler?: CrawlerPolicyInput | null
+}
+
+export interface CrawlerPolicyInput {
+  readonly action: CrawlerAction
+  readonly ratePerMin: number
+  /** Under `charge`: whether the request agreed to the price (src/signals/crawlers/policy.ts). */
+  readonly paid: boolean
+  /** It fetched robots.txt and asks for a path its group there disallows. */
+  readonly robotsDisallowed: boolean
 }
 
 /**
@@ -155,6 +170,15 @@ export function decide(input: DecideInput): Verdict {
     would = input.agent.action === 'block' ? 'block' : over ? 'rate_limit' : 'allow'
     source = would === 'block' ? 'deny_list' : would === 'rate_limit' ? 'rule' : 'allow_list'
     reasons = [would === 'block' ? 'agent_block' : over ? 'agent_rate_limit' : 'agent_allow']
+  } else if (input.crawler != null) {
+    // A crawler is held to the robots.txt it read, whatever its category's policy. Counters missing:
+    // its rate is unknown, and it is let in (fail open), as a listed agent is.
+    const c = input.crawler
+    const over = c.action === 'rate_limit' && input.clientRequests1m !== null && input.clientRequests1m > c.ratePerMin
+    const reason = c.robotsDisallowed ? 'robots_disallowed' : c.action === 'block' ? 'crawler_block' : over ? 'crawler_rate_limit' : c.action === 'charge' && !c.paid ? 'crawler_charge' : c.action === 'charge' ? 'crawler_charged' : 'crawler_allow'
+    would = reason === 'crawler_rate_limit' ? 'rate_limit' : reason === 'crawler_allow' || reason === 'crawler_charged' ? 'allow' : 'block'
+    source = would === 'allow' ? 'allow_list' : 'rule'
+    reasons = [reason]
   } else if (input.allowHit !== null) {
     would = 'allow'
     source = 'allow_list'

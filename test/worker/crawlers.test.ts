@@ -48,7 +48,7 @@ describe('verified crawlers from published ranges (Cron Trigger)', () => {
     await runCron(() => Response.json(RANGES))
     const inside = await callWorker('/products/1', { headers: { 'user-agent': GOOGLEBOT_UA } }, { clientIp: '66.249.64.5' })
     expect(inside.response.status).toBe(200)
-    expect(inside.logs[0]).toMatchObject({ source: 'allow_list', reasons: ['verified_bot'] })
+    expect(inside.logs[0]).toMatchObject({ source: 'allow_list', reasons: ['crawler_allow'], crawler: 'search_engine' })
     const outside = await callWorker('/products/1', { headers: { 'user-agent': GOOGLEBOT_UA } }, { clientIp: '66.249.65.5' })
     expect(outside.response.status).toBe(403)
     expect(outside.logs[0]?.reasons).toContain('fake_search_engine')

@@ -327,7 +327,8 @@ describe('the default rules through the Worker', () => {
       { env: { EDGEWARD_TRUST_TEST_HEADERS: 'true' } },
     )
     expect(response.status).toBe(200)
-    expect(logs[0]).toMatchObject({ source: 'allow_list', reasons: ['verified_bot'] })
+    // Bot Management verified it, and its User-Agent names its category: the category's policy lets it in.
+    expect(logs[0]).toMatchObject({ source: 'allow_list', reasons: ['crawler_allow'], crawler: 'search_engine' })
   })
 
   it('logs in shadow mode what it would do and forwards', async () => {

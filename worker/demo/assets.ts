@@ -25,6 +25,24 @@ const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ['/static/robots.txt', { body: 'User-agent: *\nDisallow: /account\n', type: 'text/plain; charset=utf-8' }],
 ])
 
+/**
+ * The demo site's /robots.txt: crawlers keep out of the signed-in pages and the shop's forms, and AI
+ * training crawlers (a group of their own) out of everything — so the robots signal has something to read.
+ */
+export const DEMO_ROBOTS_TXT = [
+  'User-agent: *',
+  'Disallow: /account',
+  'Disallow: /profile',
+  'Disallow: /transfer',
+  'Disallow: /cart',
+  'Disallow: /checkout',
+  '',
+  'User-agent: GPTBot',
+  'User-agent: CCBot',
+  'Disallow: /',
+  '',
+].join('\n')
+
 export function staticAsset(path: string): Asset | undefined {
   return ASSETS.get(path)
 }

@@ -23,6 +23,9 @@ export const FAMILIES = [
   'password_spray',
   'bulk_signup',
   'session_replay',
+  // Declared crawlers by purpose, last again so every other family's addresses stay put.
+  'crawlers_verified',
+  'crawlers_spoofed',
 ] as const
 export type Family = (typeof FAMILIES)[number]
 
@@ -61,6 +64,8 @@ export const FAMILY_INFO: Readonly<Record<Family, FamilyInfo>> = {
   password_spray: { label: 1, attempt: 'login', automated: true, chromium: false, summary: '3 common passwords over the demo accounts from many addresses, 1–2 tries each, interleaved' },
   bulk_signup: { label: 1, attempt: 'signup', automated: true, chromium: false, summary: 'sign-ups with Gmail aliases of a few mailboxes and throwaway inboxes, 1–2 per address over ~100 addresses' },
   session_replay: { label: 1, attempt: 'session', automated: true, chromium: false, summary: "a person's session cookie (demo_session), taken after a real sign-in, replayed from another address and device" },
+  crawlers_verified: { label: 0, attempt: 'request', automated: true, chromium: false, summary: 'search, AI training, AI search and AI assistant crawlers from their published ranges: read robots.txt, then allowed pages; each category must get its policy (ai_training: block)' },
+  crawlers_spoofed: { label: 1, attempt: 'request', automated: true, chromium: false, summary: "the same crawlers' User-Agents from other networks (hosting, home): spoofed claims" },
 }
 
 /** The signed-in pages of the demo origin: a stolen session's requests (attempt kind `session`). */

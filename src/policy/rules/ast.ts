@@ -55,6 +55,14 @@ export const RULE_VARIABLES = {
   agent_verified: 'bool',
   /** That agent: the operator's name for it in `agents`, else its Signature-Agent URL; missing when not verified. */
   agent: 'string',
+  /** A declared crawler's category (docs/crawlers.md), granted only when it verified (published ranges, Bot Management, a listed signed agent); missing otherwise. */
+  crawler: 'string',
+  /** The category its User-Agent claims (bundled crawler table, `crawlers.user_agents`), verified or not; missing when it claims none. */
+  crawler_claimed: 'string',
+  /** It claims a search-engine or AI category and did not verify: a spoofed crawler User-Agent. */
+  crawler_spoofed: 'bool',
+  /** A declared crawler that fetched robots.txt asks for a path its group there disallows. */
+  robots_disallowed: 'bool',
   /** Journey counters that are not model features (`ip.navigations_1m`, `user_key_slow`, …): src/counters/ruleVariables.ts. */
   ...COUNTER_RULE_VARIABLES,
 } as const

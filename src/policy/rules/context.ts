@@ -41,6 +41,15 @@ export interface RuleFacts {
   readonly session?: SessionMove | null
   /** A verified signed agent (Web Bot Auth): the operator's name for it, else its URL; absent / null = none. */
   readonly agent?: string | null
+  /** The declared-crawler judgement (worker/crawlers/judge.ts); absent = none claimed. */
+  readonly crawler?: CrawlerRuleFacts
+}
+
+export interface CrawlerRuleFacts {
+  readonly claimed: string | null
+  readonly category: string | null
+  readonly spoofed: boolean
+  readonly robotsDisallowed: boolean
 }
 
 export interface DeviceRuleFacts {
@@ -86,6 +95,10 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       session_moved_country: f.session?.country ?? null,
       agent: f.agent ?? null,
       agent_verified: (f.agent ?? null) !== null,
+      crawler: f.crawler?.category ?? null,
+      crawler_claimed: f.crawler?.claimed ?? null,
+      crawler_spoofed: f.crawler?.spoofed ?? false,
+      robots_disallowed: f.crawler?.robotsDisallowed ?? false,
       ...(f.counters ?? NO_COUNTER_VALUES),
     },
   }

@@ -1,7 +1,7 @@
 // Takes nothing; returns the home page and the /static/* assets.
 // Must not serve anything under /static/ that assets.ts does not list (404 otherwise).
 import { Hono } from 'hono'
-import { staticAsset } from '../assets'
+import { DEMO_ROBOTS_TXT, staticAsset } from '../assets'
 import type { DemoEnv } from '../context'
 import { homePage } from '../pages/home'
 import { notFound } from '../reply'
@@ -10,6 +10,8 @@ export function siteRoutes(): Hono<DemoEnv> {
   const app = new Hono<DemoEnv>()
 
   app.get('/', (c) => c.html(homePage(c.get('user'))))
+
+  app.get('/robots.txt', (c) => c.body(DEMO_ROBOTS_TXT, 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=300' }))
 
   app.get('/static/*', (c) => {
     const asset = staticAsset(c.req.path)

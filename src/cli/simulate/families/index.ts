@@ -6,6 +6,7 @@ import { automatedBrowserStealth, automatedBrowserWebdriver } from './automatedB
 import { benignAutomation } from './benignAutomation'
 import { bulkSignup } from './bulkSignup'
 import { carding } from './carding'
+import { crawlersSpoofed, crawlersVerified } from './crawlers'
 import { cartHoarding } from './cartHoarding'
 import { distributed } from './distributed'
 import { humanBrowser } from './humanBrowser'
@@ -36,4 +37,6 @@ export const FAMILY_SPECS: Readonly<Record<Family, FamilySpec>> = {
   password_spray: passwordSpray,
   bulk_signup: bulkSignup,
   session_replay: sessionReplay,
+  crawlers_verified: crawlersVerified,
+  crawlers_spoofed: crawlersSpoofed,
 }

@@ -1,0 +1,264 @@
+// Declared crawlers by purpose, through the real Worker: the User-Agent's claimed category comes from
+// the bundled table (crawler-user-agents) or the config's patterns; it is granted only when the
+// crawler verifies (its address in the published ranges, or a listed signed agent mapped to it), and
+// then the category's policy holds — allow, block, rate limit, or 402 with a price until the crawler
+// agrees to pay. A claim that does not verify is a spoofed bot. robots.txt is every client's to read,
+// and a crawler that read it and asks for a path it disallows is refused.
+import { env } from 'cloudflare:workers'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { crawlerKey, resetCrawlerCacheForTests } from '../../worker/crawlers'
+import { resetRobotsForTests } from '../../worker/crawling/robots'
+import { resetDirectoryCacheForTests } from '../../worker/agents/directoryCache'
+import { classifyCrawler } from '../../src/signals/crawlers/classify'
+import { judgePayment } from '../../src/signals/crawlers/policy'
+import { compileConfig } from '../../src/config/compileConfig'
+import { DIRECTORY_PATH, makeAgent } from '../support/webBotAuth'
+import { callWorker, clearConfig, echoReply, writeConfig, type Call, type EchoReply } from '../support/worker'
+
+const UA = {
+  googlebot: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  gptbot: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)',
+  chatgptUser: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot',
+  oaiSearch: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; OAI-SearchBot/1.0; +https://openai.com/searchbot',
+  ahrefs: 'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)',
+  chrome: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+}
+/** Published ranges as the Cron stores them: one search engine's, one AI vendor's (any source verifies). */
+const RANGES = { googlebot: ['66.249.64.0/27'], bingbot: ['20.171.206.0/24'] }
+let hosts = 0
+const inRange = (): string => `20.171.206.${(++hosts % 250) + 1}`
+const outside = (): string => `198.51.100.${(++hosts % 250) + 1}`
+
+const ROBOTS = 'User-agent: *\nDisallow: /account\n\nUser-agent: Googlebot\nDisallow: /private\n'
+/** The echo origin, with a robots.txt. */
+const site: EchoReply = (seen) => (new URL(seen.url).pathname === '/robots.txt' ? new Response(ROBOTS, { headers: { 'content-type': 'text/plain' } }) : echoReply(seen))
+
+async function get(path: string, ua: string, ip: string, headers: Record<string, string> = {}, reply: EchoReply = site): Promise<Call> {
+  return callWorker(path, { headers: { 'user-agent': ua, accept: '*/*', ...headers } }, { clientIp: ip, reply })
+}
+
+beforeEach(async () => {
+  for (const [name, prefixes] of Object.entries(RANGES)) {
+    await env.EDGEWARD_CONFIG.put(crawlerKey(name), JSON.stringify({ fetchedAt: Date.now(), source: 'test', prefixes }))
+  }
+  resetCrawlerCacheForTests()
+  resetRobotsForTests()
+})
+
+afterEach(async () => {
+  for (const name of Object.keys(RANGES)) await env.EDGEWARD_CONFIG.delete(crawlerKey(name))
+  resetCrawlerCacheForTests()
+  resetRobotsForTests()
+  resetDirectoryCacheForTests()
+  await clearConfig()
+})
+
+describe('the claimed category of a User-Agent', () => {
+  it.each([
+    [UA.googlebot, 'search_engine', 'Googlebot'],
+    [UA.gptbot, 'ai_training', 'GPTBot'],
+    [UA.chatgptUser, 'ai_agent', 'ChatGPT-User'],
+    [UA.oaiSearch, 'ai_search', 'OAI-SearchBot'],
+    [UA.ahrefs, 'seo', 'AhrefsBot'],
+    ['Mozilla/5.0 (compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)', 'monitor', 'UptimeRobot'],
+  ])('%s claims %s as %s', (ua, category, token) => {
+    expect(classifyCrawler(ua)).toEqual({ category, token })
+  })
+
+  it('claims nothing for a browser, a library or no User-Agent', () => {
+    expect(classifyCrawler(UA.chrome)).toBeNull()
+    expect(classifyCrawler('python-requests/2.32.3')).toBeNull()
+    expect(classifyCrawler('curl/8.5.0')).toBeNull()
+    expect(classifyCrawler(null)).toBeNull()
+  })
+
+  it("reads the operator's patterns first", () => {
+    const compiled = compileConfig({ version: 'c', crawlers: { user_agents: [{ pattern: 'gptbot', category: 'ai_search' }, { pattern: 'ExampleCrawler', category: 'monitor' }] } })
+    if (!compiled.ok) throw new Error(compiled.detail)
+    expect(classifyCrawler(UA.gptbot, compiled.value.crawlerPatterns)?.category).toBe('ai_search')
+    expect(classifyCrawler('ExampleCrawler/1.0', compiled.value.crawlerPatterns)).toEqual({ category: 'monitor', token: 'ExampleCrawler' })
+  })
+
+  it.each([
+    [{ crawlers: { user_agents: [{ pattern: '(', category: 'seo' }] } }, 'crawlers.user_agents[0].pattern'],
+    [{ crawlers: { user_agents: [{ pattern: 'x', category: 'scraper' }] } }, 'crawlers.user_agents[0].category'],
+    [{ crawlers: { policy: { ai_training: 'maybe' } } }, 'crawlers.policy.ai_training'],
+    [{ crawlers: { price: '0.01' } }, 'crawlers.price'],
+    [{ crawlers: { terms: 'http://terms.example' } }, 'crawlers.terms'],
+    [{ agents: { 'https://a.example': { name: 'A', category: 'robot' } } }, 'agents'],
+  ])('refuses a bad crawlers config (%j) with its path', (config, path) => {
+    const compiled = compileConfig({ version: 'bad', ...config })
+    expect(compiled.ok).toBe(false)
+    expect(compiled.problems?.join('\n')).toContain(path)
+  })
+})
+
+describe('a verified crawler gets its category and its policy', () => {
+  it.each([
+    [UA.googlebot, 'search_engine', 200, 'crawler_allow'],
+    [UA.oaiSearch, 'ai_search', 200, 'crawler_allow'],
+    [UA.chatgptUser, 'ai_agent', 200, 'crawler_allow'],
+    [UA.gptbot, 'ai_training', 403, 'crawler_block'],
+  ])('%s from the published ranges: %s, %i (%s) by default', async (ua, category, status, reason) => {
+    const call = await get('/products/1', ua, inRange())
+    expect(call.response.status).toBe(status)
+    expect(call.logs).toHaveLength(1)
+    expect(call.logs[0]).toMatchObject({ crawler: category, reasons: [reason] })
+  })
+
+  it('follows the policy the operator wrote for a category', async () => {
+    await writeConfig({ version: 'crawl-policy', crawlers: { policy: { ai_training: 'allow', search_engine: 'block' } } })
+    expect((await get('/products/1', UA.gptbot, inRange())).response.status).toBe(200)
+    const google = await get('/products/1', UA.googlebot, '66.249.64.5')
+    expect(google.response.status).toBe(403)
+    expect(google.logs[0]).toMatchObject({ crawler: 'search_engine', reasons: ['crawler_block'] })
+  })
+
+  it('rate limits a rate_limit category per address at rate_per_min, with Retry-After', async () => {
+    // A wide counters budget: this is about the bound, not the deadline (missing counters let it in).
+    await writeConfig({ version: 'crawl-rate', crawlers: { rate_per_min: 2 }, counters: { budget_ms: 1000 } })
+    const ip = inRange()
+    const statuses: number[] = []
+    for (let i = 0; i < 4; i++) statuses.push((await get(`/products/${i + 1}`, UA.ahrefs, ip)).response.status)
+    expect(statuses).toEqual([200, 200, 429, 429])
+    const last = await get('/products/9', UA.ahrefs, ip)
+    expect(last.logs[0]).toMatchObject({ crawler: 'seo', action: 'rate_limit', reasons: ['crawler_rate_limit'] })
+    expect(last.response.headers.get('retry-after')).not.toBeNull()
+  })
+
+  it('grants a listed signed agent the category the operator mapped it to, from any address', async () => {
+    const agent = await makeAgent('https://trainer.test')
+    await writeConfig({ version: 'crawl-agent', agents: { [agent.url]: { name: 'Trainer', category: 'ai_training' } }, crawlers: { policy: { ai_training: 'rate_limit' } } })
+    const reply: EchoReply = (seen) => (seen.url === agent.url + DIRECTORY_PATH ? Response.json(agent.directory) : echoReply(seen))
+    const call = await get('/products/1', 'TrainerBot/1.0', outside(), await agent.sign('GET', 'http://edge.test/products/1'), reply)
+    expect(call.response.status).toBe(200)
+    expect(call.logs[0]).toMatchObject({ agent: 'Trainer', crawler: 'ai_training', reasons: ['crawler_allow'] })
+  })
+})
+
+describe('a crawler that claims a category and does not verify', () => {
+  it.each([UA.googlebot, UA.gptbot, UA.chatgptUser, UA.oaiSearch])('is a spoofed bot from any other network: %s', async (ua) => {
+    // ai_agent and ai_search are allowed by default: a spoofer of one must not ride on that.
+    const call = await get('/products/1', ua, outside())
+    expect(call.response.status).toBe(403)
+    expect(call.logs[0]).toMatchObject({ crawler: null, action: 'block' })
+    expect(call.logs[0]!.rules).toContain('fake_crawler')
+  })
+
+  it('is never charged: a spoofer of a charge category is blocked, not offered a price', async () => {
+    await writeConfig({ version: 'crawl-charge-spoof', crawlers: { policy: { ai_training: 'charge' } } })
+    const call = await get('/products/1', UA.gptbot, outside(), { 'crawler-max-price': 'USD 1' })
+    expect(call.response.status).toBe(403)
+    expect(call.response.headers.get('crawler-price')).toBeNull()
+  })
+
+  it('of a category nobody can verify (seo) is judged as a declared bot, not a spoof', async () => {
+    const call = await get('/products/1', UA.ahrefs, outside())
+    expect(call.logs[0]).toMatchObject({ crawler: null })
+    expect(call.logs[0]!.rules).not.toContain('fake_crawler')
+  })
+
+  it('a browser line carries crawler: null', async () => {
+    const call = await get('/products/1', UA.chrome, outside())
+    expect(call.logs[0]).toHaveProperty('crawler', null)
+  })
+})
+
+describe('pay per crawl (charge)', () => {
+  beforeEach(async () => {
+    await writeConfig({ version: 'crawl-charge', crawlers: { policy: { ai_training: 'charge' }, price: 'USD 0.05', terms: 'https://edge.test/crawl-terms' } })
+  })
+
+  it('answers 402 with the price and the terms until the crawler agrees to pay', async () => {
+    const call = await get('/products/1', UA.gptbot, inRange())
+    expect(call.response.status).toBe(402)
+    expect(call.response.headers.get('crawler-price')).toBe('USD 0.05')
+    expect(call.response.headers.get('crawler-terms')).toBe('https://edge.test/crawl-terms')
+    expect(call.response.headers.get('crawler-error')).toBe('MissingCrawlerPrice')
+    expect(call.response.headers.get('edgeward-mitigated')).toBe('block')
+    expect(call.response.headers.get('edgeward-ref')).toBe(call.logs[0]!.ref)
+    expect(await call.response.json()).toMatchObject({ error: 'payment_required', price: 'USD 0.05' })
+    expect(call.logs[0]).toMatchObject({ crawler: 'ai_training', action: 'block', reasons: ['crawler_charge'] })
+    expect(call.seen.map((s) => s.url)).not.toContain('http://origin.test/products/1')
+  })
+
+  it.each([
+    [{ 'crawler-max-price': 'USD 0.10' }],
+    [{ 'crawler-exact-price': 'USD 0.050' }],
+  ])('lets in a crawler that agrees (%j), with the crawler-charged receipt', async (headers) => {
+    const call = await get('/products/1', UA.gptbot, inRange(), headers)
+    expect(call.response.status).toBe(200)
+    expect(call.response.headers.get('crawler-charged')).toBe('USD 0.05')
+    expect(call.logs[0]).toMatchObject({ crawler: 'ai_training', action: 'allow', reasons: ['crawler_charged'] })
+  })
+
+  it.each([
+    [{ 'crawler-exact-price': 'USD 0.01' }, 'InvalidCrawlerExactPrice'],
+    [{ 'crawler-max-price': 'USD 0.04' }, 'InvalidCrawlerMaxPrice'],
+    [{ 'crawler-max-price': 'EUR 1' }, 'InvalidCrawlerMaxPrice'],
+    [{ 'crawler-max-price': 'a lot' }, 'InvalidCrawlerPriceValue'],
+    [{ 'crawler-max-price': 'USD 1', 'crawler-exact-price': 'USD 0.05' }, 'ConflictingPriceHeaders'],
+  ])('keeps 402 for %j (%s)', async (headers, error) => {
+    const call = await get('/products/1', UA.gptbot, inRange(), headers)
+    expect(call.response.status).toBe(402)
+    expect(call.response.headers.get('crawler-error')).toBe(error)
+  })
+
+  it('compares prices exactly, in millionths', () => {
+    expect(judgePayment('USD 0.1', 'USD 0.100000', null)).toEqual({ paid: true, price: 'USD 0.1' })
+    expect(judgePayment('USD 0.1', null, 'USD 0.099999')).toMatchObject({ paid: false, error: 'InvalidCrawlerMaxPrice' })
+  })
+})
+
+describe('robots.txt', () => {
+  it('is forwarded to every client: a deny-listed address, a spoofed crawler, a HEAD', async () => {
+    const denied = outside()
+    await writeConfig({ version: 'robots-deny', deny: { ips: [denied], asns: [] } })
+    for (const [ua, ip, method] of [[UA.chrome, denied, 'GET'], [UA.gptbot, outside(), 'GET'], ['curl/8.5.0', denied, 'HEAD']] as const) {
+      const call = await callWorker('/robots.txt', { method, headers: { 'user-agent': ua } }, { clientIp: ip, reply: site })
+      expect(call.response.status).toBe(200)
+      expect(call.logs[0]).toMatchObject({ action: 'allow', reasons: ['robots_txt'] })
+    }
+    // …and anything else from that address is still blocked.
+    expect((await get('/products/1', UA.chrome, denied)).response.status).toBe(403)
+  })
+
+  it("holds a verified crawler that read it to its own group's Disallow", async () => {
+    const ip = '66.249.64.9'
+    expect((await get('/private/x', UA.googlebot, ip)).response.status).toBe(200) // not read yet: no signal
+    expect((await get('/robots.txt', UA.googlebot, ip)).response.status).toBe(200)
+    const refused = await get('/private/x', UA.googlebot, ip)
+    expect(refused.response.status).toBe(403)
+    expect(refused.logs[0]).toMatchObject({ crawler: 'search_engine', reasons: ['robots_disallowed'] })
+    // Googlebot's group does not disallow /account (only `*` does): its own group is the one read.
+    expect((await get('/account', UA.googlebot, ip)).response.status).toBe(200)
+    expect((await get('/products/1', UA.googlebot, ip)).response.status).toBe(200)
+  })
+
+  it('keeps the rules it holds when a later robots.txt answer cannot be read (a 5xx)', async () => {
+    const ip = '66.249.64.11'
+    await get('/robots.txt', UA.googlebot, ip)
+    const failing: EchoReply = (seen) => (new URL(seen.url).pathname === '/robots.txt' ? new Response('busy', { status: 503 }) : echoReply(seen))
+    await get('/robots.txt', UA.googlebot, '66.249.64.12', {}, failing)
+    expect((await get('/private/x', UA.googlebot, ip)).logs[0]).toMatchObject({ reasons: ['robots_disallowed'] })
+  })
+
+  it('is a rule signal for a declared crawler that does not verify', async () => {
+    const ip = outside()
+    await get('/robots.txt', UA.ahrefs, ip)
+    const call = await get('/account', UA.ahrefs, ip)
+    expect(call.logs[0]!.rules).toContain('ignores_robots_txt')
+    expect(call.response.status).toBe(403)
+  })
+
+  it('fetches the origin robots.txt itself when its copy expired, and fails open when the origin cannot answer', async () => {
+    const ip = '66.249.64.10'
+    await get('/robots.txt', UA.googlebot, ip)
+    resetRobotsForTests() // another isolate: it knows nothing
+    const broken: EchoReply = (seen) => (new URL(seen.url).pathname === '/robots.txt' ? new Response('down', { status: 503 }) : echoReply(seen))
+    await get('/robots.txt', UA.googlebot, ip, {}, broken)
+    const call = await get('/private/x', UA.googlebot, ip, {}, broken)
+    expect(call.response.status).toBe(200)
+    expect(call.logs[0]).toMatchObject({ crawler: 'search_engine', reasons: ['crawler_allow'] })
+  })
+})

@@ -1,0 +1,90 @@
+// judgeCrawler: which crawler a request declares, whether it proved it, and what its category's policy
+// asks. Takes the request facts, the config, the User-Agent verdict, Bot Management's word and the
+// verified signed agent (if any); returns the judgement the rules, decide and the log line read.
+// Only a verified crawler is granted a category; a claim of a verifiable one that fails is a spoof.
+import { cidrSetHas, parseIp } from '../../src/config/cidr'
+import type { CompiledConfig } from '../../src/config/compileConfig'
+import type { AgentPolicy } from '../../src/config/schema'
+import type { CrawlerPolicyInput } from '../../src/policy/decide'
+import { claimsCrawler } from '../../src/policy/rules/context'
+import { VERIFIABLE_CATEGORIES, type CrawlerCategory } from '../../src/signals/crawlers/categories'
+import { classifyCrawler, type CrawlerClaim } from '../../src/signals/crawlers/classify'
+import { judgePayment, type Payment } from '../../src/signals/crawlers/policy'
+import { crawlerRanges } from '../crawlers'
+import { forwardSafely, type OriginTarget } from '../origin/forward'
+import type { RequestFacts } from '../request'
+import { fetchedRobots, robotsRules } from './robots'
+
+export interface CrawlerJudgement {
+  /** What the User-Agent claims (or the listed agent's category), verified or not; null: no crawler. */
+  readonly claim: CrawlerClaim | null
+  /** The category granted: only when the claim verified. The log line's `crawler`. */
+  readonly category: CrawlerCategory | null
+  /** Bot Management says so, or a crawler User-Agent from the published ranges, or a listed agent's category. */
+  readonly verifiedBot: boolean
+  readonly spoofed: boolean
+  readonly robotsDisallowed: boolean
+  /** For decide: the category's policy (null: no category granted). */
+  readonly policy: CrawlerPolicyInput | null
+  /** Under `charge`: whether the request agreed to the price (the 402's and the receipt's headers). */
+  readonly payment: Payment | null
+}
+
+export interface CrawlerInput {
+  readonly facts: RequestFacts
+  readonly env: Env
+  readonly config: CompiledConfig
+  readonly now: number
+  readonly userAgent: string | null
+  /** A mainstream browser User-Agent (not a bot, not headless): no crawler table is read for it. */
+  readonly claimsBrowser: boolean
+  /** request.cf.botManagement.verifiedBot: true / false on plans that have it, null otherwise. */
+  readonly botManagement: boolean | null
+  /** A verified signed agent the operator listed (its entry), else null. */
+  readonly agent: AgentPolicy | null
+  readonly target: OriginTarget
+  readonly missing: string[]
+}
+
+export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgement> {
+  const { facts, config, now, userAgent } = input
+  const crawlers = config.source.crawlers
+  const fromUa = input.claimsBrowser ? null : classifyCrawler(userAgent, config.crawlerPatterns)
+  // A listed signed agent mapped to a category proved who it is with its key: that is its claim, verified.
+  const agentCategory = input.agent !== null && input.agent.action === undefined ? (input.agent.category ?? null) : null
+  const claim: CrawlerClaim | null = agentCategory !== null ? { category: agentCategory, token: fromUa?.token ?? input.agent!.name } : fromUa
+  const legacyClaim = claimsCrawler(userAgent)
+  const verifiedBot =
+    agentCategory !== null ||
+    input.botManagement === true ||
+    (input.botManagement === null && (claim !== null || legacyClaim) && cidrSetHas(await crawlerRanges(input.env.EDGEWARD_CONFIG, config, now), parseIp(facts.ip)))
+  const category = claim !== null && verifiedBot ? claim.category : null
+  const spoofed = claim !== null && !verifiedBot && VERIFIABLE_CATEGORIES.has(claim.category)
+  const robotsDisallowed = claim !== null && (await disallowed(input, claim.token))
+  if (category === null) return { claim, category, verifiedBot, spoofed, robotsDisallowed, policy: null, payment: null }
+  const action = crawlers.policy[category]
+  const payment = action === 'charge' ? judgePayment(crawlers.price, facts.headers.get('crawler-exact-price'), facts.headers.get('crawler-max-price')) : null
+  return {
+    claim,
+    category,
+    verifiedBot,
+    spoofed,
+    robotsDisallowed,
+    policy: { action, ratePerMin: crawlers.rate_per_min, paid: payment?.paid === true, robotsDisallowed },
+    payment,
+  }
+}
+
+/** It read robots.txt (this isolate saw it) and its group there disallows this path. */
+async function disallowed(input: CrawlerInput, token: string): Promise<boolean> {
+  const { facts, config, now } = input
+  if (!fetchedRobots(facts.ip, token, now)) return false
+  const origin = facts.url.origin
+  const load = async (): Promise<Response> => {
+    const url = new URL('/robots.txt', origin)
+    const answer = await forwardSafely(new Request(url), { ...facts, rawPath: '/robots.txt', headers: new Headers({ 'user-agent': 'edgeward (robots.txt)' }) }, input.target, new Map(), null)
+    return answer.response
+  }
+  const rules = await robotsRules(origin, load, config.source.crawlers.robots_ttl_s, now, input.missing)
+  return !rules.allows(facts.rawPath, token)
+}
