@@ -25,7 +25,9 @@ const SHAPE: Readonly<Record<Range, { bucketMinutes: number; buckets: number }>>
 
 export function spanOf(range: Range, now: number): Span {
   const { bucketMinutes, buckets } = SHAPE[range]
-  // Buckets end at the current (partial) one, aligned to their size so they never straddle an hour row.
-  const toMinute = (Math.floor(now / MINUTE_MS / bucketMinutes) + 1) * bucketMinutes
+  // Buckets end with the current (partial) one; a day or a week ends on an hour, so its totals (read
+  // from the hourly rows) cover exactly the minutes its bars do.
+  const align = range === 'hour' ? 1 : 60
+  const toMinute = (Math.floor(now / MINUTE_MS / align) + 1) * align
   return { range, fromMinute: toMinute - bucketMinutes * buckets, toMinute, bucketMinutes, buckets, hours: range !== 'hour' }
 }
