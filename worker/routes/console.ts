@@ -47,7 +47,7 @@ const newNonce = (): string => [...crypto.getRandomValues(new Uint8Array(16))].m
 function page(c: C, html: string, status: 200 | 400 | 401 | 403 | 404 | 409 | 503 = 200): Response {
   c.header('content-security-policy', consoleCsp(c.var.nonce))
   c.header('x-content-type-options', 'nosniff')
-  c.header('referrer-policy', 'no-referrer')
+  c.header('referrer-policy', 'same-origin') // not no-referrer: with it Chromium sends `Origin: null` on our own form posts
   c.header('x-frame-options', 'DENY')
   return c.html(html, status)
 }

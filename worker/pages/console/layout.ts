@@ -65,7 +65,7 @@ export function consolePage(p: { title: string; nonce: string; body: string; sig
 <form method="post" action="${CONSOLE_PATH}/session/end" class="inline">${csrfField(p.signed)}<button type="submit" class="quiet">Sign out</button></form></header>`
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
-<meta name="referrer" content="no-referrer"><title>${e(p.title)} · edgeward</title>${styleTag(p.nonce)}</head>
+<meta name="referrer" content="same-origin"><title>${e(p.title)} · edgeward</title>${styleTag(p.nonce)}</head>
 <body>${header}<main>${p.body}</main></body></html>`
 }
 
