@@ -226,7 +226,7 @@ consoleRoutes.post(`${CONSOLE_PATH}/denylist`, async (c) => {
   const value = form.get('value') ?? (kind === 'ip' ? form.get('ip') : kind === 'device' ? form.get('device') : null) ?? ''
   const ttl = Number(form.get('ttl_s') ?? '')
   const now = Date.now()
-  const entry = parseDenyAdd({ kind, value, ttl_s: ttl, reason: (form.get('reason') ?? 'console').slice(0, 200) || 'console' }, now)
+  const entry = parseDenyAdd({ kind, value, ttl_s: ttl, reason: (form.get('reason') ?? (REF.test(form.get('ref') ?? '') ? `console: decision ${form.get('ref')}` : 'console')).slice(0, 200) || 'console' }, now)
   if (!entry.ok) return showDenylist(c, null, `Not added: ${entry.detail ?? entry.reason}`, 400)
   if (!(await denySource(c.env, entry.value, now))) return showDenylist(c, null, 'Not added: the entry could not be stored durably; try again.', 503)
   return c.redirect(`${CONSOLE_PATH}/denylist?done=denied`, 303)

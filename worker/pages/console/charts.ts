@@ -100,6 +100,6 @@ export function legend(keys: readonly string[]): string {
 
 /** A proportional bar for a table cell (decorative: the number is in the next cell). */
 export function cellBar(n: number, max: number): string {
-  const w = max <= 0 ? 0 : Math.max(n > 0 ? 1 : 0, Math.round((n / max) * 120))
-  return `<svg width="120" height="10" aria-hidden="true"><rect class="bar" width="${w}" height="10" rx="2"/></svg>`
+  const w = max <= 0 ? 0 : Math.max(n > 0 ? 1 : 0, Math.round((n / max) * 80))
+  return `<svg width="80" height="10" aria-hidden="true"><rect class="bar" width="${w}" height="10" rx="2"/></svg>`
 }

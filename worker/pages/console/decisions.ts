@@ -30,7 +30,7 @@ export function decisionsPage(p: { nonce: string; signed: Signed; filter: Sample
       ? `<tr><td colspan="8" class="muted">No decision in the sample matches.</td></tr>`
       : p.lines
           .map(
-            (s) => `<tr><td><a href="${CONSOLE_PATH}/decisions/${e(encodeURIComponent(s.ref))}">${e(s.ref)}</a></td><td>${e(time(s.at))}</td>
+            (s) => `<tr><td><a href="${CONSOLE_PATH}/decisions/${e(encodeURIComponent(s.ref))}">${e(s.ref)}</a></td><td class="t">${e(time(s.at))}</td>
 <td class="act-${e(s.action)}">${e(s.action)}${s.would_action !== s.action ? ` <span class="muted">(would ${e(s.would_action)})</span>` : ''}</td>
 <td><a href="${e(decisionsHref({ route: s.route }))}">${e(s.route)}</a></td><td class="wrap">${e(s.method)} ${e(s.host)}${e(s.path)}</td>
 <td><a href="${e(decisionsHref({ ip: s.ip }))}">${e(s.ip)}</a></td><td class="n">${e(s.risk.toFixed(3))}</td><td class="wrap">${s.reasons.map((r) => e(r)).join(', ')}</td></tr>`,

@@ -32,7 +32,7 @@ main{padding:1rem 1.2rem 3rem;max-width:78rem;margin:0 auto}h1{font-size:1.35rem
 .card .k{color:var(--muted);font-size:.82rem}.card .v{font-size:1.35rem;font-weight:650;font-variant-numeric:tabular-nums}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
-th{font-weight:600;color:var(--muted);font-size:.85rem}td.n{text-align:right}td.wrap{word-break:break-all}
+th{font-weight:600;color:var(--muted);font-size:.85rem}td.n{text-align:right}td.wrap{overflow-wrap:anywhere}td.t{white-space:nowrap}
 .panel{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.7rem .9rem;overflow-x:auto}
 svg.chart{width:100%;height:auto;display:block}svg text{fill:var(--muted);font-size:11px}svg .grid{stroke:var(--line)}
 .a-allow{fill:var(--allow)}.a-review{fill:var(--review)}.a-challenge{fill:var(--challenge)}.a-rate_limit{fill:var(--rate_limit)}.a-block{fill:var(--block)}.a-other{fill:var(--other)}

@@ -115,7 +115,7 @@ ${card('Labels', num(d.labels?.total), d.labels === null ? '' : `${num(d.labels.
       label: `Decisions per ${unit} by action, last ${d.range}; each bar segment links to its decisions`,
       href: (b, key) => decisionsHref({ action: key, ...bucketFilter(b) }),
     })}</div>`)
-    if (d.mode !== 'enforce' || v.would.some((r) => isMitigated(r.key))) {
+    if (d.mode !== 'enforce') {
       parts.push(`<h2>What enforce would have done, per ${unit}</h2><div class="panel">${stackedBars({
         points: v.would,
         buckets: span.buckets,
