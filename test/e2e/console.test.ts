@@ -113,6 +113,8 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator con
     expect(linesOf(STUFFER).some((l) => l.action !== 'allow')).toBe(true)
     expect(await page.locator('dd code').first().innerText()).toBe('e2e-console')
     await shot(page, '02-overview')
+    // The top of the page, for docs/console.md (docs/img/console-overview.png is a copy of a run's).
+    await page.screenshot({ path: join(OUT, '02-overview-top.png'), clip: { x: 0, y: 0, width: 1280, height: 900 } })
     const dark = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark', storageState: await context.storageState() })
     const darkPage = await dark.newPage()
     await darkPage.goto(consoleUrl)
