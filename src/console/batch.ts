@@ -113,7 +113,7 @@ export function cellsOf(s: SampleLine): MinuteCell[] {
   ]
   for (const r of new Set(s.reasons)) cells.push([m, 'reason', r, 1])
   for (const r of new Set(s.rules)) cells.push([m, 'rule', r, 1])
-  return cells.map(([mm, d, k, n]) => [mm, d, cap(k, MAX_KEY_CHARS), n] as const)
+  return cells // keys are capped where they are added
 }
 
 /**
@@ -134,13 +134,14 @@ export class PendingConsole {
     for (const [minute, dim, key, n] of cells) {
       if (!Number.isInteger(minute) || !isConsoleDim(dim) || typeof key !== 'string' || !Number.isFinite(n) || n <= 0) continue
       const slot = `${minute}\u0000${dim}`
-      let k = cap(key, MAX_KEY_CHARS)
-      let id = JSON.stringify([minute, dim, k])
+      let k = key.length > MAX_KEY_CHARS ? key.slice(0, MAX_KEY_CHARS) : key
+      // minute and dim come from fixed sets and the key is last: the id is unambiguous.
+      let id = `${slot}\u0000${k}`
       if (!this.#cells.has(id)) {
         const used = this.#keysPer.get(slot) ?? 0
         if (used >= MAX_KEYS_PER_MINUTE) {
           k = OTHER_KEY
-          id = JSON.stringify([minute, dim, k])
+          id = `${slot}\u0000${k}`
         }
         if (!this.#cells.has(id)) this.#keysPer.set(slot, used + 1)
       }
@@ -153,17 +154,18 @@ export class PendingConsole {
   note(line: SampleLine): void {
     this.add(cellsOf(line))
     this.#sample.push(line)
-    if (this.#sample.length > this.#sampleCap) this.#sample = this.#sample.slice(-this.#sampleCap)
+    // Trimmed in halves, not per line: a busy isolate past the cap does not copy the list on every request.
+    if (this.#sample.length >= this.#sampleCap * 2) this.#sample = this.#sample.slice(-this.#sampleCap)
   }
 
   get size(): number {
-    return this.#cells.size + this.#sample.length
+    return this.#cells.size + Math.min(this.#sample.length, this.#sampleCap)
   }
 
   /** Everything pending, and empties itself. */
   take(): ConsoleBatch {
     const minutes = [...this.#cells.values()].map((c) => [c.minute, c.dim, c.key, c.n] as const)
-    const sample = this.#sample
+    const sample = this.#sample.slice(-this.#sampleCap)
     this.#cells.clear()
     this.#keysPer.clear()
     this.#sample = []
