@@ -63,6 +63,8 @@ describe('console sign-in', () => {
       expect(await response.json()).toEqual({ error: 'unauthorized' })
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/)
     }
+    const logged = await callWorker(`${SITE}${C}`, { headers: { 'user-agent': UA } }, { env: { EDGEWARD_ADMIN_TOKEN: '' } })
+    expect(logged.logs[0]?.detail).toBe('console:unauthorized')
     const admin = await callWorker(`${SITE}/__edgeward/admin/stats`, { headers: { 'user-agent': UA } }, { env: { EDGEWARD_ADMIN_TOKEN: '' } })
     expect(admin.response.status).toBe(401)
   })
