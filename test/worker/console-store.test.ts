@@ -4,11 +4,11 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { MINUTES_RETENTION_MS, ROOT_SAMPLE_CAP, type MinuteCell, type SampleLine } from '../../src/console/batch'
-import { ZONE_ROOT_NAME, ZONE_SHARDS, zoneShardName } from '../../src/counters/keys'
+import { ZONE_ROOT_NAME, zoneShardName } from '../../src/counters/keys'
 import { emptyDelta } from '../../src/counters/zone'
 import { flushZone } from '../../worker/counters/client'
 import { IsolateCaches } from '../../worker/counters/isolate'
-import { csrfToken, issueSession, SESSION_COOKIE } from '../../worker/console/session'
+import { issueSession, SESSION_COOKIE } from '../../worker/console/session'
 import { callWorker } from '../support/worker'
 
 const root = () => env.ZONE_STATS.get(env.ZONE_STATS.idFromName(ZONE_ROOT_NAME))
@@ -113,7 +113,6 @@ describe('a week of per-minute data', () => {
     }
     // The whole page (session, config, stats, view, sources, render) against the same root.
     const { jwt } = await issueSession('test-admin-token', UA, Date.now())
-    void csrfToken
     // The first page of an isolate also wakes the registry and loads config and model: timed apart, not held to the bound.
     const open = () => callWorker('https://week.edge.test/__edgeward/console?range=week', { headers: { 'user-agent': UA, cookie: `${SESSION_COOKIE}=${jwt}` } })
     const c0 = performance.now()
@@ -133,5 +132,3 @@ describe('a week of per-minute data', () => {
     for (const [k, v] of Object.entries(timings)) expect(v, k).toBeLessThan(300)
   }, 120_000)
 })
-
-void ZONE_SHARDS
