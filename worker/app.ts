@@ -9,6 +9,7 @@ import { adminRoutes } from './routes/admin'
 import { appTokenRoutes } from './routes/appToken'
 import { challengeRoutes } from './routes/challenge'
 import { collectRoutes } from './routes/collect'
+import { consoleRoutes } from './routes/console'
 import { sdkRoutes } from './routes/sdk'
 
 export const reservedApp = new Hono<{ Bindings: Env }>()
@@ -28,6 +29,7 @@ reservedApp.route('/', sdkRoutes)
 reservedApp.route('/', collectRoutes)
 reservedApp.route('/', appTokenRoutes)
 reservedApp.route('/', adminRoutes)
+reservedApp.route('/', consoleRoutes)
 reservedApp.route('/', challengeRoutes)
 
 reservedApp.notFound((c) => c.json({ error: 'not_found' }, 404))

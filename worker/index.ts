@@ -31,11 +31,16 @@ const REFUSALS: Readonly<Record<number, string>> = { 400: 'bad_request', 401: 'u
 
 /**
  * Why a reserved path refused, for the log line: the admin API's own code (`admin:bad_ttl`), else
- * the status in words (`admin:method_not_allowed`, `reserved:not_found`); null when it did not refuse.
+ * the status in words (`admin:method_not_allowed`, `console:unauthorized`, `reserved:not_found`); null when it did not refuse.
  */
 function refusalDetail(path: string, status: number, adminCode: string | undefined): string | null {
   if (status < 400) return null
-  const area = path === '/__edgeward/admin' || path.startsWith('/__edgeward/admin/') ? 'admin' : 'reserved'
+  const area =
+    path === '/__edgeward/admin' || path.startsWith('/__edgeward/admin/')
+      ? 'admin'
+      : path === '/__edgeward/console' || path.startsWith('/__edgeward/console/')
+        ? 'console'
+        : 'reserved'
   return `${area}:${adminCode ?? REFUSALS[status] ?? `status_${status}`}`
 }
 

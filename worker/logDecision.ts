@@ -5,6 +5,8 @@ import type { CompiledConfig } from '../src/config/compileConfig'
 import type { FeatureVector } from '../src/features/list'
 import { buildLogLine, type LogLineInput } from '../src/log/logLine'
 import type { Decision } from '../src/policy/decision'
+import { sampleLineFrom } from '../src/console/batch'
+import { isolateCaches } from './counters/isolate'
 import { logIp } from './privacy'
 import type { RequestFacts } from './request'
 
@@ -63,6 +65,8 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
       ...(x.reservedStatus === undefined ? {} : { status: x.reservedStatus }),
     })
     console.log(JSON.stringify(line))
+    // The console's sample and per-minute counts: kept in the isolate, sent with the next zone flush.
+    isolateCaches.console.note(sampleLineFrom(line, x.now, facts.headers.get('user-agent')))
   } catch (error) {
     console.error(JSON.stringify({ event: 'log_error', ref: x.ref, error: errorName(error) }))
   }

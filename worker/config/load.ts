@@ -65,6 +65,11 @@ export function resetConfigCacheForTests(): void {
   reportedBad.clear()
 }
 
+/** The next loadConfig reads KV again (the console wrote a new config); the config in force stays until then. */
+export function forgetCachedConfig(): void {
+  if (cache !== null) cache.fetchedAt = Number.NEGATIVE_INFINITY
+}
+
 export async function loadConfig(kv: KVNamespace, now: number): Promise<ConfigState> {
   if (cache !== null && now - cache.fetchedAt < CACHE_MS) return cache.state
   const refreshing = refreshingSince !== null && now - refreshingSince >= 0 && now - refreshingSince < REFRESH_WAIT_MS

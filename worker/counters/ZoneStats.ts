@@ -6,6 +6,10 @@ import { DurableObject } from 'cloudflare:workers'
 import { ZONE_ROOT_NAME, ZONE_SHARDS } from '../../src/counters/keys'
 import { ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { addDelta, emptyDelta, figuresFrom, ZONE_METRICS, ZONE_POLICY, type ZoneDelta, type ZoneFigures, type ZoneMetric } from '../../src/counters/zone'
+import { ROOT_SAMPLE_CAP, type ConsoleBatch, type ConsoleDim, type SampleLine } from '../../src/console/batch'
+import { matches, parseFilter, topSources, type SampleFilter, type SourceCount } from '../../src/console/filter'
+import { isRange, spanOf, type Range, type Span } from '../../src/console/range'
+import { addPending, applyAtRoot, CONSOLE_MIGRATION, pruneConsole, readLine, readSample, readSeries, readTotals, takePending, type SeriesRow } from '../console/store'
 import { BUCKETS_TABLE, bump, pruneBuckets, readWindows } from './buckets'
 import { alarmDone, alarmTime, getMeta, migrate, PruneClock, scheduleAlarm, setMeta, type Migration } from './schema'
 
@@ -15,13 +19,25 @@ export const ZONE_MIGRATIONS: readonly Migration[] = [
     'CREATE TABLE IF NOT EXISTS pending (metric TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID',
     'CREATE TABLE IF NOT EXISTS shard_seq (shard INTEGER PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL)',
   ],
+  // The console's per-minute counts and decision sample (worker/console/store.ts).
+  CONSOLE_MIGRATION,
 ]
 
 const PRUNE_EVERY_MS = 60_000
 
+export interface ConsoleView {
+  readonly span: Span
+  readonly actions: SeriesRow[]
+  readonly would: SeriesRow[]
+  readonly totals: Readonly<Record<'action' | 'would' | 'route' | 'reason' | 'rule' | 'host', { key: string; n: number }[]>>
+  readonly sampleSize: number
+}
+
 interface Outbox {
   readonly seq: number
   readonly delta: ZoneDelta
+  /** The console's share, forwarded and deduped with the zone delta. */
+  readonly console?: ConsoleBatch
 }
 
 export class ZoneStats extends DurableObject<Env> {
@@ -34,13 +50,14 @@ export class ZoneStats extends DurableObject<Env> {
   }
 
   /** Shard role: takes an isolate's batched delta; returns the last zone figures it got from the root. */
-  add(shard: number, delta: ZoneDelta, now: number): ZoneFigures | null {
+  add(shard: number, delta: ZoneDelta, now: number, console?: ConsoleBatch): ZoneFigures | null {
     if (!Number.isInteger(shard) || shard < 0 || shard >= ZONE_SHARDS || !Number.isFinite(now)) throw new TypeError('bad zone add')
     const sql = this.ctx.storage.sql
     const clean = addDelta(emptyDelta(), delta)
     for (const m of ZONE_METRICS) {
       if (clean[m] > 0) sql.exec('INSERT INTO pending (metric, n) VALUES (?, ?) ON CONFLICT(metric) DO UPDATE SET n = n + excluded.n', m, clean[m])
     }
+    if (console !== undefined) addPending(sql, console)
     setMeta(sql, 'shard', shard)
     setMeta(sql, 'last_now', Math.max(now, numberMeta(sql, 'last_now') ?? now))
     setMeta(sql, 'touched', 1)
@@ -50,13 +67,14 @@ export class ZoneStats extends DurableObject<Env> {
   }
 
   /** Root role: applies a shard's numbered batch once, returns the zone figures at `now`. */
-  report(shard: number, epoch: string, seq: number, delta: ZoneDelta, now: number): ZoneFigures {
+  report(shard: number, epoch: string, seq: number, delta: ZoneDelta, now: number, console?: ConsoleBatch): ZoneFigures {
     if (!Number.isInteger(shard) || !Number.isInteger(seq) || typeof epoch !== 'string' || !Number.isFinite(now)) throw new TypeError('bad zone report')
     const sql = this.ctx.storage.sql
     const last = sql.exec<{ epoch: string; seq: number }>('SELECT epoch, seq FROM shard_seq WHERE shard = ?', shard).toArray()[0]
     if (last === undefined || last.epoch !== epoch || seq > last.seq) {
       const clean = addDelta(emptyDelta(), delta)
       for (const m of ZONE_METRICS) if (clean[m] > 0) bump(sql, m, clean[m], now)
+      if (console !== undefined) applyAtRoot(sql, console)
       sql.exec('INSERT INTO shard_seq (shard, epoch, seq) VALUES (?, ?, ?) ON CONFLICT(shard) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq', shard, epoch, seq)
     }
     return this.figures(now)
@@ -65,10 +83,49 @@ export class ZoneStats extends DurableObject<Env> {
   /** Root role: the zone figures at `now` (admin stats). */
   figures(now: number): ZoneFigures {
     const sql = this.ctx.storage.sql
-    if (this.#pruning.due(now)) pruneBuckets(sql, now)
+    if (this.#pruning.due(now)) {
+      pruneBuckets(sql, now)
+      pruneConsole(sql, now)
+    }
     const stored = readWindows(sql, now)
     const windows = Object.fromEntries(ZONE_METRICS.map((m) => [m, stored.get(m) ?? ZERO_WINDOWS])) as Record<ZoneMetric, Windows>
     return figuresFrom(windows, now)
+  }
+
+  /** Root role: the console's charts and tops over `range` at `now` (worker/console/store.ts). */
+  consoleView(range: Range, now: number): ConsoleView {
+    if (!isRange(range) || !Number.isFinite(now)) throw new TypeError('bad console view')
+    const sql = this.ctx.storage.sql
+    const span = spanOf(range, now)
+    const top = (dim: ConsoleDim, limit: number) => readTotals(sql, dim, span.fromMinute, span.toMinute, span.hours, limit)
+    return {
+      span,
+      actions: readSeries(sql, 'action', span.fromMinute, span.toMinute, span.bucketMinutes),
+      would: readSeries(sql, 'would', span.fromMinute, span.toMinute, span.bucketMinutes),
+      totals: { action: top('action', 10), would: top('would', 10), route: top('route', 60), reason: top('reason', 10), rule: top('rule', 10), host: top('host', 10) },
+      sampleSize: sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM console_sample').one().n,
+    }
+  }
+
+  /** Root role: the newest sample lines matching `filter` (at most `limit`, without features), and how many matched. */
+  consoleFind(filter: SampleFilter, limit: number): { lines: SampleLine[]; matched: number; scanned: number } {
+    const all = readSample(this.ctx.storage.sql, ROOT_SAMPLE_CAP)
+    const checked = parseFilter(filterStrings(filter))
+    const hits = all.filter((s) => matches(s, checked))
+    const n = Math.max(1, Math.min(ROOT_SAMPLE_CAP, Math.floor(limit) || 1))
+    return { lines: hits.slice(0, n).map((s) => ({ ...s, features: null })), matched: hits.length, scanned: all.length }
+  }
+
+  /** Root role: the sample's top sources (IP, ASN, country, device, user), each with its mitigated count. */
+  consoleSources(limit: number): Record<'ip' | 'asn' | 'country' | 'device' | 'user', SourceCount[]> {
+    const all = readSample(this.ctx.storage.sql, ROOT_SAMPLE_CAP)
+    const n = Math.max(1, Math.min(50, Math.floor(limit) || 1))
+    return { ip: topSources(all, 'ip', n), asn: topSources(all, 'asn', n), country: topSources(all, 'country', n), device: topSources(all, 'device', n), user: topSources(all, 'user', n) }
+  }
+
+  /** Root role: one sample line by its ref, or null when it is not (or no longer) in the sample. */
+  consoleLine(ref: string): SampleLine | null {
+    return typeof ref === 'string' ? readLine(this.ctx.storage.sql, ref) : null
   }
 
   /** Shard role: forwards the outbox (or the pending delta as a new numbered batch) to the root. */
@@ -84,7 +141,7 @@ export class ZoneStats extends DurableObject<Env> {
       // Report at the latest time this shard has seen (an alarm can run late, or — in tests — the
       // clock can jump), so the figures it hands back are never older than its newest batch.
       const reportAt = Math.max(at, numberMeta(sql, 'last_now') ?? at)
-      const figures = await root.report(shard, String(getMeta(sql, 'epoch')), outbox.seq, outbox.delta, reportAt)
+      const figures = await root.report(shard, String(getMeta(sql, 'epoch')), outbox.seq, outbox.delta, reportAt, outbox.console)
       setMeta(sql, 'outbox', null)
       setMeta(sql, 'figures', JSON.stringify(figures))
     } catch {
@@ -108,10 +165,17 @@ export class ZoneStats extends DurableObject<Env> {
     sql.exec('DELETE FROM pending')
     const seq = (numberMeta(sql, 'seq') ?? 0) + 1
     setMeta(sql, 'seq', seq)
-    const box: Outbox = { seq, delta }
+    const box: Outbox = { seq, delta, console: takePending(sql) }
     setMeta(sql, 'outbox', JSON.stringify(box))
     return box
   }
+}
+
+/** A filter that crossed RPC, re-checked as if it were a query (the caller is trusted, the values came from a browser). */
+function filterStrings(f: SampleFilter): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {}
+  if (typeof f === 'object' && f !== null) for (const [k, v] of Object.entries(f)) out[k] = typeof v === 'string' || typeof v === 'number' ? String(v) : undefined
+  return out
 }
 
 function numberMeta(sql: SqlStorage, key: string): number | null {

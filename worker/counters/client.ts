@@ -10,6 +10,7 @@ import { observationFor, outcomeDistinct, outcomeForget, outcomeMetric, PERSON_M
 import type { AccountPlace } from '../../src/counters/history'
 import type { Outcome } from '../../src/counters/outcome'
 import { firstHit, worstReason, type JourneyEvent, type JourneyKeys, type JourneyRead, type KeyMiss, type PasswordCounts } from '../../src/counters/read'
+import type { ConsoleBatch } from '../../src/console/batch'
 import { usableRatio, type ZoneDelta, type ZoneFigures } from '../../src/counters/zone'
 import type { DenyQuery, ObserveInput } from './Counters'
 import type { PasswordOutcome, PasswordTry } from './PasswordTries'
@@ -40,7 +41,7 @@ export interface PasswordStub {
 }
 
 export interface ZoneStub {
-  add(shard: number, delta: ZoneDelta, now: number): Promise<ZoneFigures | null>
+  add(shard: number, delta: ZoneDelta, now: number, console?: ConsoleBatch): Promise<ZoneFigures | null>
 }
 
 export interface RegistryStub {
@@ -240,6 +241,7 @@ export async function flushZone(env: CountersEnv, now: number, caches: IsolateCa
   const batch = caches.zone.take(now)
   if (batch === null) return
   const shard = caches.zone.shard
-  const [r] = await settleWithin([() => stubOf(env.ZONE_STATS, zoneShardName(shard)).add(shard, batch, now)], BACKGROUND_BUDGET_MS)
+  const forConsole = caches.console.take() // the console's minutes and sample ride on the same call (dropped with it on failure)
+  const [r] = await settleWithin([() => stubOf(env.ZONE_STATS, zoneShardName(shard)).add(shard, batch, now, forConsole)], BACKGROUND_BUDGET_MS)
   caches.zone.settle(r !== undefined && r.state === 'ok' ? r.value : null)
 }

@@ -5,6 +5,7 @@
 import { isLive, type DenyHit } from '../../src/counters/deny'
 import { ZONE_SHARDS } from '../../src/counters/keys'
 import type { KeySnapshot } from '../../src/counters/metrics'
+import { PendingConsole } from '../../src/console/batch'
 import { deltaEvents, emptyDelta, flushDue, type ZoneDelta, type ZoneFigures, type ZoneMetric } from '../../src/counters/zone'
 
 /**
@@ -181,6 +182,8 @@ export class IsolateCaches {
   readonly zone = new ZoneAggregate()
   readonly asn = new SnapshotCache()
   readonly slowUsers = new SlowKeys()
+  /** The console's per-minute counts and sample lines, riding on the zone flush (src/console/batch.ts). */
+  readonly console = new PendingConsole()
 }
 
 /** The isolate's own caches; tests pass fresh ones through the client's options. */

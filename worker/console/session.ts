@@ -1,0 +1,103 @@
+// Console sessions: a short-lived HS256 JWT (jose) in an HttpOnly, SameSite=Strict cookie scoped to
+// the console's path, and a CSRF token bound to the session. Takes the admin token (the signing key
+// is derived from it: a new token ends every session), the request's User-Agent and the caller's
+// time; returns Results. A forged, expired or unbound cookie is "no session", never a throw.
+import { errors, jwtVerify, SignJWT } from 'jose'
+import { err, ok, type Result } from '../../src/util/result'
+
+export const CONSOLE_PATH = '/__edgeward/console'
+export const SESSION_COOKIE = 'edgeward_console'
+/** Sessions end after this long; signing in again is one form. */
+export const SESSION_TTL_S = 30 * 60
+const AUDIENCE = 'edgeward-console'
+const encoder = new TextEncoder()
+
+export interface ConsoleSession {
+  readonly sid: string
+  readonly expiresAt: number
+}
+
+export type SessionProblem = 'none' | 'expired' | 'bad_signature' | 'unbound' | 'malformed'
+
+async function hmac(key: Uint8Array | string, data: string): Promise<Uint8Array> {
+  const raw = typeof key === 'string' ? encoder.encode(key) : key
+  const k = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  return new Uint8Array(await crypto.subtle.sign('HMAC', k, encoder.encode(data)))
+}
+
+const b64url = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+
+/** The session signing key: derived from the admin token, never the token itself. */
+const sessionKey = (adminToken: string): Promise<Uint8Array> => hmac(adminToken, 'edgeward console session key v1')
+
+/** A short digest of the User-Agent the session was issued to (a stolen cookie must also copy it). */
+async function uaBinding(ua: string | null): Promise<string> {
+  return b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(ua ?? '')))).slice(0, 22)
+}
+
+/** Constant-time equality of two strings (by their digests). */
+export async function sameSecret(given: string, secret: string): Promise<boolean> {
+  const [a, b] = await Promise.all([crypto.subtle.digest('SHA-256', encoder.encode(given)), crypto.subtle.digest('SHA-256', encoder.encode(secret))])
+  return crypto.subtle.timingSafeEqual(a, b)
+}
+
+export async function issueSession(adminToken: string, ua: string | null, now: number): Promise<{ jwt: string; session: ConsoleSession }> {
+  const sid = b64url(crypto.getRandomValues(new Uint8Array(16)))
+  const iat = Math.floor(now / 1000)
+  const jwt = await new SignJWT({ sid, ua: await uaBinding(ua) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setAudience(AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + SESSION_TTL_S)
+    .sign(await sessionKey(adminToken))
+  return { jwt, session: { sid, expiresAt: (iat + SESSION_TTL_S) * 1000 } }
+}
+
+export async function readSession(jwt: string | undefined, adminToken: string, ua: string | null, now: number): Promise<Result<ConsoleSession, SessionProblem>> {
+  if (jwt === undefined || jwt === '') return err('none')
+  if (jwt.length > 2_048) return err('malformed')
+  try {
+    const { payload } = await jwtVerify(jwt, await sessionKey(adminToken), {
+      algorithms: ['HS256'],
+      audience: AUDIENCE,
+      currentDate: new Date(now),
+      requiredClaims: ['exp', 'iat', 'sid', 'ua'],
+    })
+    if (typeof payload.sid !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') return err('malformed')
+    // A token issued "in the future" or living longer than a session can is not ours.
+    if (payload.exp - payload.iat > SESSION_TTL_S || payload.iat * 1000 > now + 60_000) return err('malformed')
+    if (payload.ua !== (await uaBinding(ua))) return err('unbound')
+    return ok({ sid: payload.sid, expiresAt: payload.exp * 1000 })
+  } catch (e) {
+    if (e instanceof errors.JWTExpired) return err('expired')
+    if (e instanceof errors.JWSSignatureVerificationFailed) return err('bad_signature')
+    return err('malformed')
+  }
+}
+
+/** The CSRF token of a session: an HMAC of its id under the session key. */
+export async function csrfToken(adminToken: string, sid: string): Promise<string> {
+  return b64url(await hmac(await sessionKey(adminToken), `csrf|${sid}`))
+}
+
+export async function csrfMatches(given: string | undefined, adminToken: string, sid: string): Promise<boolean> {
+  if (given === undefined || given === '' || given.length > 100) return false
+  return sameSecret(given, await csrfToken(adminToken, sid))
+}
+
+/** Set-Cookie for the session (`value` empty and maxAge 0 clears it). Secure when the console is served over https. */
+export function sessionCookie(value: string, maxAgeS: number, secure: boolean): string {
+  return `${SESSION_COOKIE}=${value}; Path=${CONSOLE_PATH}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`
+}
+
+/**
+ * A state-changing request must come from the console's own pages: `Sec-Fetch-Site`, when the browser
+ * sends it, must be same-origin, and `Origin`, when sent, must be this origin. Non-browser clients send
+ * neither; they still need the session and the CSRF token.
+ */
+export function fromOwnOrigin(headers: Headers, origin: string): boolean {
+  const site = headers.get('sec-fetch-site')
+  if (site !== null && site !== 'same-origin') return false
+  const o = headers.get('origin')
+  return o === null || o === origin
+}

@@ -1,0 +1,274 @@
+// The operator console under /__edgeward/console: sign-in with the admin token, then server-rendered
+// pages (overview, decisions, one decision, deny list) and forms that act (label, deny, lift, mode).
+// Takes browser requests; returns HTML. Refused like the admin API (401) when no admin token is
+// configured; every page but the sign-in form needs a valid session, every form a session-bound
+// CSRF token from our own origin. Bad input gets a page saying so, never a 500.
+import { Hono, type Context } from 'hono'
+import { getCookie } from 'hono/cookie'
+import { applyEdit, isMode, parseStored } from '../../src/cli/configEdit'
+import { ROOT_SAMPLE_CAP } from '../../src/console/batch'
+import { parseFilter } from '../../src/console/filter'
+import { isRange } from '../../src/console/range'
+import { parseDenyAdd, parseDenyRemove, type LabelInput } from '../../src/counters/adminInput'
+import { ZONE_ROOT_NAME } from '../../src/counters/keys'
+import { CONFIG_KEY, forgetCachedConfig, loadConfig } from '../config/load'
+import { consoleCsp, messagePage, signInPage, type Signed } from '../pages/console/layout'
+import { decisionPage, decisionsPage, denylistPage } from '../pages/console/decisions'
+import { overviewPage } from '../pages/console/overview'
+import { adminCall, denyView, listDeny, readCappedText, readStats, registry } from '../counters/admin'
+import { denySource, liftDeny } from '../counters/client'
+import { activeModelVersion } from '../model/active'
+import { withDeadline } from '../deadline'
+import {
+  CONSOLE_PATH,
+  csrfMatches,
+  csrfToken,
+  fromOwnOrigin,
+  issueSession,
+  readSession,
+  sameSecret,
+  SESSION_COOKIE,
+  SESSION_TTL_S,
+  sessionCookie,
+  type ConsoleSession,
+} from '../console/session'
+
+type Vars = { session: ConsoleSession; signed: Signed; nonce: string; token: string }
+type C = Context<{ Bindings: Env; Variables: Vars }>
+
+export const consoleRoutes = new Hono<{ Bindings: Env; Variables: Vars }>()
+
+const MAX_FORM = 8_192
+const LIST_LIMIT = 200
+const KV_WRITE_BUDGET_MS = 5_000
+
+const newNonce = (): string => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('')
+
+function page(c: C, html: string, status: 200 | 400 | 401 | 403 | 404 | 409 | 503 = 200): Response {
+  c.header('content-security-policy', consoleCsp(c.var.nonce))
+  c.header('x-content-type-options', 'nosniff')
+  c.header('referrer-policy', 'same-origin') // not no-referrer: with it Chromium sends `Origin: null` on our own form posts
+  c.header('x-frame-options', 'DENY')
+  return c.html(html, status)
+}
+
+const isHttps = (c: C): boolean => new URL(c.req.url).protocol === 'https:'
+
+/** Every console path: the admin API's refusal without a token, then the session (or the sign-in form). */
+async function gate(c: C, next: () => Promise<void>): Promise<Response | void> {
+  c.header('cache-control', 'no-store')
+  const token = c.env.EDGEWARD_ADMIN_TOKEN
+  if (token === undefined || token === '') {
+    c.header('www-authenticate', 'Bearer realm="edgeward-admin"')
+    return c.json({ error: 'unauthorized' }, 401)
+  }
+  c.set('token', token)
+  c.set('nonce', newNonce())
+  const path = new URL(c.req.url).pathname
+  if (path === `${CONSOLE_PATH}/session` && c.req.method === 'POST') return next() // signing in
+  const session = await readSession(getCookie(c, SESSION_COOKIE), token, c.req.header('user-agent') ?? null, Date.now())
+  if (!session.ok) {
+    // The bare console path shows the form (200); anything else is refused with it (401, counted as an admin auth failure).
+    const status = path === CONSOLE_PATH && c.req.method === 'GET' && session.reason === 'none' ? 200 : 401
+    if (session.reason !== 'none') c.header('set-cookie', sessionCookie('', 0, isHttps(c)))
+    return page(c, signInPage(c.var.nonce, session.reason === 'expired' ? 'Your session expired: sign in again.' : null), status)
+  }
+  c.set('session', session.value)
+  c.set('signed', { csrf: await csrfToken(token, session.value.sid) })
+  await next()
+}
+consoleRoutes.use(CONSOLE_PATH, gate)
+consoleRoutes.use(`${CONSOLE_PATH}/*`, gate)
+
+/** The form fields of a state-changing request, once its origin and CSRF token are checked; null when refused. */
+async function checkedForm(c: C, needCsrf: boolean): Promise<URLSearchParams | Response> {
+  if (!fromOwnOrigin(c.req.raw.headers, new URL(c.req.url).origin)) return page(c, messagePage(c.var.nonce, null, 'Refused', 'This form did not come from the console.', CONSOLE_PATH), 403)
+  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
+  if (type !== 'application/x-www-form-urlencoded') return page(c, messagePage(c.var.nonce, null, 'Refused', 'Expected a form.', CONSOLE_PATH), 400)
+  const text = await readCappedText(c.req.raw, MAX_FORM)
+  if (!text.ok) return page(c, messagePage(c.var.nonce, null, 'Refused', 'The form was too large or unreadable.', CONSOLE_PATH), 400)
+  const form = new URLSearchParams(text.value)
+  if (needCsrf && !(await csrfMatches(form.get('csrf') ?? undefined, c.var.token, c.var.session.sid))) {
+    return page(c, messagePage(c.var.nonce, null, 'Refused', 'This form is stale or did not come from the console: reload the page and try again.', CONSOLE_PATH), 403)
+  }
+  return form
+}
+
+consoleRoutes.post(`${CONSOLE_PATH}/session`, async (c) => {
+  const form = await checkedForm(c, false)
+  if (form instanceof Response) return form
+  const given = form.get('token') ?? ''
+  if (given === '' || given.length > 1_024 || !(await sameSecret(given, c.var.token))) {
+    return page(c, signInPage(c.var.nonce, 'That token is not the admin token.'), 401)
+  }
+  const { jwt } = await issueSession(c.var.token, c.req.header('user-agent') ?? null, Date.now())
+  c.header('set-cookie', sessionCookie(jwt, SESSION_TTL_S, isHttps(c)))
+  return c.redirect(CONSOLE_PATH, 303)
+})
+
+const signOut = (c: C, status: 204 | 303) => {
+  c.header('set-cookie', sessionCookie('', 0, isHttps(c)))
+  return status === 303 ? c.redirect(CONSOLE_PATH, 303) : c.body(null, 204)
+}
+
+consoleRoutes.delete(`${CONSOLE_PATH}/session`, (c) => {
+  if (!fromOwnOrigin(c.req.raw.headers, new URL(c.req.url).origin)) return page(c, messagePage(c.var.nonce, null, 'Refused', 'Not from the console.', CONSOLE_PATH), 403)
+  return signOut(c, 204)
+})
+
+consoleRoutes.post(`${CONSOLE_PATH}/session/end`, async (c) => {
+  const form = await checkedForm(c, true)
+  return form instanceof Response ? form : signOut(c, 303)
+})
+
+const root = (env: Env) => env.ZONE_STATS.get(env.ZONE_STATS.idFromName(ZONE_ROOT_NAME))
+
+/** Messages a redirect may carry (a fixed set: nothing from the query is echoed). */
+const FLASH: Readonly<Record<string, string>> = {
+  mode_shadow: 'Mode switched to shadow: decisions are logged, nothing is blocked. Other isolates follow within their config cache time (10 s).',
+  mode_enforce: 'Mode switched to enforce. Other isolates follow within their config cache time (10 s).',
+  labelled: 'Label saved.',
+  denied: 'Deny entry added.',
+  lifted: 'Deny entry lifted.',
+}
+const flashOf = (c: C): string | null => FLASH[c.req.query('done') ?? ''] ?? null
+
+consoleRoutes.get(CONSOLE_PATH, async (c) => {
+  const now = Date.now()
+  const rangeQ = c.req.query('range')
+  const range = isRange(rangeQ) ? rangeQ : 'hour'
+  const stub = root(c.env)
+  const [state, view, sources, stats] = await Promise.all([
+    loadConfig(c.env.EDGEWARD_CONFIG, now),
+    adminCall(() => stub.consoleView(range, now)),
+    adminCall(() => stub.consoleSources(8)),
+    readStats(c.env, now),
+  ])
+  const model = await activeModelVersion(c.env.EDGEWARD_CONFIG, state.config, now)
+  const missing = [...stats.missing, ...(view.ok ? [] : ['console']), ...(state.problem === null ? [] : [state.problem])]
+  return page(
+    c,
+    overviewPage({
+      nonce: c.var.nonce,
+      signed: c.var.signed,
+      range,
+      view: view.ok ? view.value : null,
+      sources: sources.ok ? sources.value : null,
+      zone: stats.zone,
+      denyActive: stats.denylist?.active ?? null,
+      labels: stats.labels,
+      mode: state.config.source.mode,
+      configVersion: state.config.version,
+      model,
+      missing,
+      flash: flashOf(c),
+      error: c.req.query('problem') === 'mode' ? 'The mode could not be changed.' : null,
+    }),
+  )
+})
+
+consoleRoutes.get(`${CONSOLE_PATH}/decisions`, async (c) => {
+  const filter = parseFilter(c.req.query())
+  const r = await adminCall(() => root(c.env).consoleFind(filter, LIST_LIMIT))
+  if (!r.ok) return page(c, messagePage(c.var.nonce, c.var.signed, 'Unavailable', 'The decision sample could not be read just now; try again.', CONSOLE_PATH), 503)
+  return page(c, decisionsPage({ nonce: c.var.nonce, signed: c.var.signed, filter, ...r.value }))
+})
+
+const REF = /^[A-Za-z0-9_-]{1,64}$/
+
+async function showDecision(c: C, ref: string, flash: string | null, error: string | null, status: 200 | 400 | 503 = 200): Promise<Response> {
+  if (!REF.test(ref)) return page(c, messagePage(c.var.nonce, c.var.signed, 'Not found', 'No such decision.', `${CONSOLE_PATH}/decisions`), 404)
+  const now = Date.now()
+  const [line, state] = await Promise.all([adminCall(() => root(c.env).consoleLine(ref)), loadConfig(c.env.EDGEWARD_CONFIG, now)])
+  if (!line.ok) return page(c, messagePage(c.var.nonce, c.var.signed, 'Unavailable', 'The decision sample could not be read just now; try again.', `${CONSOLE_PATH}/decisions`), 503)
+  if (line.value === null) {
+    return page(c, messagePage(c.var.nonce, c.var.signed, 'Not found', `Decision ${ref} is not in the recent sample (the newest ${ROOT_SAMPLE_CAP} are kept).`, `${CONSOLE_PATH}/decisions`), 404)
+  }
+  return page(c, decisionPage({ nonce: c.var.nonce, signed: c.var.signed, line: line.value, rules: state.config.source.rules, flash, error }), status)
+}
+
+consoleRoutes.get(`${CONSOLE_PATH}/decisions/:ref`, (c) => showDecision(c, c.req.param('ref'), flashOf(c), null))
+
+consoleRoutes.post(`${CONSOLE_PATH}/labels`, async (c) => {
+  const form = await checkedForm(c, true)
+  if (form instanceof Response) return form
+  const ref = form.get('ref') ?? ''
+  const label = form.get('label')
+  if (!REF.test(ref) || (label !== 'fraud' && label !== 'legitimate')) return page(c, messagePage(c.var.nonce, c.var.signed, 'Not saved', 'Choose fraud or legitimate for a decision.', CONSOLE_PATH), 400)
+  // The device and user come from the logged line, never from the form.
+  const line = await adminCall(() => root(c.env).consoleLine(ref))
+  if (!line.ok) return showDecision(c, ref, null, 'The label could not be saved just now; try again.', 503)
+  const of = form.get('of') ?? 'ref'
+  const item: LabelInput =
+    of === 'device' && line.value?.device != null
+      ? { device: line.value.device, ref, label }
+      : of === 'user' && line.value?.user != null
+        ? { user: line.value.user, ref, label }
+        : { ref, label }
+  const r = await adminCall(() => registry(c.env).addLabels([item], Date.now()))
+  if (!r.ok) return showDecision(c, ref, null, 'The label could not be saved just now; try again.', 503)
+  if (r.value.full) return showDecision(c, ref, null, 'The label store is full: export and clear labels first.', 503)
+  return c.redirect(`${CONSOLE_PATH}/decisions/${encodeURIComponent(ref)}?done=labelled`, 303)
+})
+
+async function showDenylist(c: C, flash: string | null, error: string | null, status: 200 | 400 | 404 | 503 = 200): Promise<Response> {
+  const now = Date.now()
+  const r = await listDeny(c.env, now, 1_000)
+  return page(c, denylistPage({ nonce: c.var.nonce, signed: c.var.signed, entries: r.ok ? r.value.map((d) => denyView(d, now)) : null, flash, error }), status)
+}
+
+consoleRoutes.get(`${CONSOLE_PATH}/denylist`, (c) => showDenylist(c, flashOf(c), null))
+
+consoleRoutes.post(`${CONSOLE_PATH}/denylist`, async (c) => {
+  const form = await checkedForm(c, true)
+  if (form instanceof Response) return form
+  const kind = form.get('kind') ?? ''
+  const value = form.get('value') ?? (kind === 'ip' ? form.get('ip') : kind === 'device' ? form.get('device') : null) ?? ''
+  const ttl = Number(form.get('ttl_s') ?? '')
+  const now = Date.now()
+  const entry = parseDenyAdd({ kind, value, ttl_s: ttl, reason: (form.get('reason') ?? (REF.test(form.get('ref') ?? '') ? `console: decision ${form.get('ref')}` : 'console')).slice(0, 200) || 'console' }, now)
+  if (!entry.ok) return showDenylist(c, null, `Not added: ${entry.detail ?? entry.reason}`, 400)
+  if (!(await denySource(c.env, entry.value, now))) return showDenylist(c, null, 'Not added: the entry could not be stored durably; try again.', 503)
+  return c.redirect(`${CONSOLE_PATH}/denylist?done=denied`, 303)
+})
+
+consoleRoutes.post(`${CONSOLE_PATH}/denylist/lift`, async (c) => {
+  const form = await checkedForm(c, true)
+  if (form instanceof Response) return form
+  const kind = form.get('kind') ?? ''
+  const value = kind === 'user_ip' ? { user: form.get('user') ?? '', ip: form.get('ip') ?? '' } : (form.get('value') ?? '')
+  const target = parseDenyRemove({ kind, value })
+  if (!target.ok) return showDenylist(c, null, `Not lifted: ${target.detail ?? target.reason}`, 400)
+  const r = await liftDeny(c.env, target.value)
+  if (!r.stored) return showDenylist(c, null, 'Not lifted everywhere: try again.', 503)
+  if (!r.found) return showDenylist(c, null, 'That entry was not on the list (it may have expired).', 404)
+  return c.redirect(`${CONSOLE_PATH}/denylist?done=lifted`, 303)
+})
+
+// Mode: the stored config with only `mode` changed and a new version, validated by the real schema
+// before it is written (src/cli/configEdit.ts, as `npm run config -- shadow` does). Refused → nothing written.
+consoleRoutes.post(`${CONSOLE_PATH}/mode`, async (c) => {
+  const form = await checkedForm(c, true)
+  if (form instanceof Response) return form
+  const mode = form.get('mode') ?? ''
+  if (!isMode(mode) || mode === 'off') return page(c, messagePage(c.var.nonce, c.var.signed, 'Not changed', 'The console switches between shadow and enforce.', CONSOLE_PATH), 400)
+  const read = await withDeadline(c.env.EDGEWARD_CONFIG.get(CONFIG_KEY), KV_WRITE_BUDGET_MS)
+  if (!read.ok) return page(c, messagePage(c.var.nonce, c.var.signed, 'Not changed', 'The config could not be read just now; nothing was written.', CONSOLE_PATH), 503)
+  const stored = parseStored(read.value)
+  if (!stored.ok) return page(c, messagePage(c.var.nonce, c.var.signed, 'Not changed', `The stored config is unreadable (${stored.problem}); nothing was written. Fix it with npm run config.`, CONSOLE_PATH), 409)
+  const edit = applyEdit(stored.value, { kind: 'mode', mode }, new Date().toISOString().slice(0, 10))
+  if (!edit.ok) {
+    return page(c, messagePage(c.var.nonce, c.var.signed, 'Not changed', `The config was rejected, the one in force stays: ${edit.problems.join('; ')}`, CONSOLE_PATH), 409)
+  }
+  const wrote = await withDeadline(c.env.EDGEWARD_CONFIG.put(CONFIG_KEY, edit.text), KV_WRITE_BUDGET_MS)
+  if (!wrote.ok) return page(c, messagePage(c.var.nonce, c.var.signed, 'Not changed', 'The config could not be written just now; the one in force stays.', CONSOLE_PATH), 503)
+  forgetCachedConfig() // this isolate reads it back on its next request
+  return c.redirect(`${CONSOLE_PATH}?done=mode_${mode}`, 303)
+})
+
+consoleRoutes.all(`${CONSOLE_PATH}/*`, (c) => page(c, messagePage(c.var.nonce, c.var.signed, 'Not found', 'No such console page.', CONSOLE_PATH), 404))
+consoleRoutes.all(CONSOLE_PATH, (c) => {
+  c.header('allow', 'GET')
+  return c.json({ error: 'method_not_allowed' }, 405)
+})
+consoleRoutes.onError((_e, c) => c.html('<!doctype html><title>Unavailable</title><p>The console could not answer just now; try again.</p>', 503))
