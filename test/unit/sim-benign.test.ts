@@ -81,7 +81,7 @@ describe('friction: people apart from legitimate automation', () => {
     expect(benignAutomationFriction(results)).toBe(0.5)
     expect(benignAutomationFriction(allFamilyResults(rows, ['human_http']))).toBeNull()
     const checks = checkTargets(results, humanFriction(rows))
-    expect(checks.find((c) => c.target === 'benign automation sessions with any challenge or block')).toMatchObject({ value: 0.5, limit: 0.05, comparison: '<=', met: false })
+    expect(checks.find((c) => c.target === 'benign automation sessions with any challenge or block')).toMatchObject({ value: 0.5, limit: 0.02, comparison: '<=', met: false })
     // One person unhurt is no evidence: the target is judged on the upper 95 % bound (0 of 1 → 0.79).
     expect(checks.find((c) => c.target === 'human sessions with any challenge or block')).toMatchObject({ value: 0, judged_on: 'upper95', met: false })
     expect(checks.some((c) => c.target.includes('recall') && c.target.includes('benign'))).toBe(false)
@@ -95,17 +95,17 @@ describe('friction: people apart from legitimate automation', () => {
 })
 
 describe('planning', () => {
-  it('plans 80 sessions at scale 1 and 3 in a smoke run (one of each kind), each at its own address in its own /24', () => {
+  it('plans 200 sessions at scale 1 and 3 in a smoke run (one of each kind), each at its own address in its own /24', () => {
     for (const variant of VARIANTS) {
       const planned = planRun(world({ variant }), [...FAMILIES])
       const mine = planned.filter((p) => p.ctx.family === 'benign_automation')
-      expect(mine).toHaveLength(80)
+      expect(mine).toHaveLength(200)
       // Only people share addresses (offices, carrier NAT); every other session has one of its own.
       const ips = planned.filter((p) => p.ctx.site === null).map((p) => p.ctx.ip)
       expect(new Set(ips).size).toBe(ips.length)
       const sharedIps = new Set(planned.filter((p) => p.ctx.site !== null).map((p) => p.ctx.ip))
       expect(ips.some((ip) => sharedIps.has(ip))).toBe(false)
-      expect(new Set(mine.map((p) => p.ctx.ip.split('.').slice(0, 3).join('.'))).size).toBe(80)
+      expect(new Set(mine.map((p) => p.ctx.ip.split('.').slice(0, 3).join('.'))).size).toBe(200)
       for (const p of mine) expect(p.startMs).toBeGreaterThanOrEqual(0)
       for (const p of mine) expect(p.startMs).toBeLessThan(150_000)
     }

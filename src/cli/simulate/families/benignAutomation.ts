@@ -169,8 +169,8 @@ async function appToken(s: SessionContext, a: Actor, app: { readonly id: string;
 
 export const benignAutomation: FamilySpec = {
   family: 'benign_automation',
-  // 80 at full scale: a run where none is hurt can show the ≤ 5 % target met on its bound (0 of 73 can).
-  sessions: (w) => scaled(w, 80, 3),
+  // 200 at full scale: a run where none is hurt can show the ≤ 2 % target met on its bound (0 of 189 can).
+  sessions: (w) => scaled(w, 200, 3),
   // Monitors are already running when the window opens; the others start anywhere in it.
   start: (_index, _n, s) => s.rng.fork('start').between(0, s.world.windowMs * (benignPlanFor(s).kind === 'monitor' ? 0.15 : 1)),
   async run(s: SessionContext) {
