@@ -159,6 +159,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {
       defer: (p) => input.ctx.waitUntil(p),
       usernameBudgetMs: config.source.counters.username_budget_ms,
+      flushEveryMs: counterFlushMs(env, config),
     }),
     activeModel(env.EDGEWARD_CONFIG, config, now),
     // Every route, static included: a route class is a path pattern, and an origin that serves
@@ -370,6 +371,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     sessionHere,
     agent: signedAgent,
   }
+}
+
+/** counters.flush_ms, unless the test suite's binding (EDGEWARD_COUNTER_FLUSH_MS, never in wrangler.toml) says otherwise. */
+export function counterFlushMs(env: Env, config: CompiledConfig): number {
+  const forced = Number.parseInt(env.EDGEWARD_COUNTER_FLUSH_MS ?? '', 10)
+  return Number.isInteger(forced) && forced >= 0 ? forced : config.source.counters.flush_ms
 }
 
 /** A signature that did not verify says why on the line (`agent_unverified:<reason>`); it changes nothing else. */

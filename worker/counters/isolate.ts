@@ -5,6 +5,7 @@
 import { isLive, type DenyHit } from '../../src/counters/deny'
 import { ZONE_SHARDS } from '../../src/counters/keys'
 import type { KeySnapshot } from '../../src/counters/metrics'
+import { JourneyLedger } from './ledger'
 import { deltaEvents, emptyDelta, flushDue, type ZoneDelta, type ZoneFigures, type ZoneMetric } from '../../src/counters/zone'
 
 /**
@@ -181,6 +182,8 @@ export class IsolateCaches {
   readonly zone = new ZoneAggregate()
   readonly asn = new SnapshotCache()
   readonly slowUsers = new SlowKeys()
+  /** Journey keys' last snapshots and the writes held for them (worker/counters/ledger.ts). */
+  readonly ledger = new JourneyLedger()
 }
 
 /** The isolate's own caches; tests pass fresh ones through the client's options. */
