@@ -43,7 +43,7 @@ import { deviceLoginSuccesses24h, deviceStanding, telemetrySeenDevices } from '.
 import { noDeviceView } from '../src/features/deviceView'
 import { fetchKind, type FetchKind } from '../src/signals/fetchKind'
 import { owedChallenges, owedKey } from './policy/owedChallenges'
-import { denySource, observeRequest } from './counters/client'
+import { denySource, flushMsOf, observeRequest } from './counters/client'
 import { numberOrNull, stringOrNull } from './logDecision'
 import { crawlerRanges } from './crawlers'
 import { activeModel } from './model/active'
@@ -160,6 +160,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       defer: (p) => input.ctx.waitUntil(p),
       usernameBudgetMs: config.source.counters.username_budget_ms,
       flushEveryMs: counterFlushMs(env, config),
+      listed: configDenied(config, facts),
     }),
     activeModel(env.EDGEWARD_CONFIG, config, now),
     // Every route, static included: a route class is a path pattern, and an origin that serves
@@ -375,13 +376,17 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
 
 /** counters.flush_ms, unless the test suite's binding (EDGEWARD_COUNTER_FLUSH_MS, never in wrangler.toml) says otherwise. */
 export function counterFlushMs(env: Env, config: CompiledConfig): number {
-  const forced = Number.parseInt(env.EDGEWARD_COUNTER_FLUSH_MS ?? '', 10)
-  return Number.isInteger(forced) && forced >= 0 ? forced : config.source.counters.flush_ms
+  return flushMsOf(env.EDGEWARD_COUNTER_FLUSH_MS, config.source.counters.flush_ms)
 }
 
 /** A signature that did not verify says why on the line (`agent_unverified:<reason>`); it changes nothing else. */
 function withAgentReason(decision: Decision, check: AgentCheck): Decision {
   return check.kind === 'unverified' ? { ...decision, reasons: [...decision.reasons, `agent_unverified:${check.reason}`] } : decision
+}
+
+/** The source is on the config's deny list (an IP range or an ASN): blocked whatever its counters say. */
+function configDenied(config: CompiledConfig, facts: RequestFacts): boolean {
+  return cidrSetHas(config.denyIps, parseIp(facts.ip)) || (facts.asn !== null && config.denyAsns.has(facts.asn))
 }
 
 function denyHit(config: CompiledConfig, facts: RequestFacts, journey: JourneyRead): string | null {

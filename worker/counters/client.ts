@@ -83,6 +83,11 @@ export interface ClientOptions {
   readonly userAddresses1h?: number | null
   /** counters.flush_ms: held writes go to their objects at most this often per isolate (0: after every answer). */
   readonly flushEveryMs?: number
+  /**
+   * The source is on the config's deny list (an IP or ASN there): it is blocked whatever its counts say,
+   * so it waits for no object, whatever the route; its requests are still counted, after the answer.
+   */
+  readonly listed?: boolean
   /** The time a delayed flush is sent at (default Date.now; tests freeze it). */
   readonly clock?: () => number
 }
@@ -137,8 +142,8 @@ export async function observeRequest(
   // Page views, assets and API reads wait for no object (src/counters/batch.ts readsInline), unless a
   // cached deny hit is due for its re-check: that asks the objects, as every request did before.
   const inline = readsInline({ routeClass: event.routeClass, method: event.method, user: keys.user, cohort: keys.cohort, password: keys.password }) || cached.some((c) => c !== null)
-  if (!inline && takesBatches(env)) {
-    const held = heldRead(env, calls, req, now, caches, opts, asnCached)
+  if ((!inline || opts.listed === true) && takesBatches(env)) {
+    const held = heldRead(env, calls, req, now, caches, opts, asnCached, event.routeClass !== 'static' && opts.listed !== true)
     if (held !== null) return held
   }
   // A read carries the writes this isolate holds for its key (earlier page views, outcomes): the
@@ -229,8 +234,9 @@ export async function observeRequest(
 /**
  * A page view, asset or API read decided on what this isolate knows: each key's last snapshot plus
  * the writes held for it (this request's included), counted on the objects after the answer, one
- * call per key per flush. Null: read inline instead — the ledger is full, or a page view's key has
- * no snapshot younger than SNAPSHOT_MAX_AGE_MS (an asset is judged on the isolate's counts alone).
+ * call per key per flush. Null: read inline instead — the ledger is full, or (`needSnapshot`: a page
+ * view) a key has no snapshot younger than SNAPSHOT_MAX_AGE_MS. An asset, or a request from a source
+ * the config lists, is judged on the isolate's counts alone.
  */
 function heldRead(
   env: CountersEnv,
@@ -240,13 +246,14 @@ function heldRead(
   caches: IsolateCaches,
   opts: ClientOptions,
   asnSnap: KeySnapshot | null,
+  needSnapshot: boolean,
 ): JourneyRead | null {
   const ledger = caches.ledger
   const entries: LedgerKey[] = []
   for (const c of calls) {
     const k = ledger.key(c.kind, counterName(c.kind, c.value), c.deny)
     if (k === null) return null
-    if (req.routeClass !== 'static' && ledger.fresh(k, now) === null) return null
+    if (needSnapshot && ledger.fresh(k, now) === null) return null
     entries.push(k)
   }
   const views = new Map<KeyKind, KeySnapshot>()
@@ -277,6 +284,40 @@ function heldRead(
 function requestOps(kind: KeyKind, req: ObservedRequest, now: number): CounterOp[] {
   const o = observationFor(kind, req)
   return [...bumpOps(o.bumps, now), ...o.distinct.map((d): CounterOp => ({ op: 'add', set: d.set, member: d.member, at: now }))]
+}
+
+/** counters.flush_ms, unless the test suite's binding (EDGEWARD_COUNTER_FLUSH_MS, never in wrangler.toml) says otherwise. */
+export function flushMsOf(forced: string | undefined, configured: number): number {
+  const n = Number.parseInt(forced ?? '', 10)
+  return Number.isInteger(n) && n >= 0 ? n : configured
+}
+
+/**
+ * Counts `metric` on keys this isolate read within SNAPSHOT_MAX_AGE_MS and returns their views
+ * (snapshot + held writes, this one included), flushed later like page views; null when any key
+ * has no such snapshot, or cannot be held: the caller reads inline.
+ */
+export function countHeld(
+  env: CountersEnv,
+  keys: readonly { readonly kind: KeyKind; readonly value: string; readonly deny: DenyQuery | null }[],
+  metric: Metric,
+  now: number,
+  opts: ClientOptions = {},
+): KeySnapshot[] | null {
+  if (!takesBatches(env)) return null
+  const caches = opts.caches ?? isolateCaches
+  const entries: LedgerKey[] = []
+  for (const c of keys) {
+    const k = caches.ledger.key(c.kind, counterName(c.kind, c.value), c.deny)
+    if (k === null || caches.ledger.fresh(k, now) === null) return null
+    entries.push(k)
+  }
+  const views = entries.map((k) => {
+    caches.ledger.hold(k, bumpOps([metric], now))
+    return caches.ledger.view(k, now)
+  })
+  armFlush(env, caches, opts, now)
+  return views
 }
 
 /** Whether the namespace's objects take held writes (`apply`); a test double without it is read and written per request. */
