@@ -322,7 +322,11 @@ export function countHeld(
 
 /** Whether the namespace's objects take held writes (`apply`); a test double without it is read and written per request. */
 function takesBatches(env: CountersEnv): boolean {
-  return typeof stubOf(env.COUNTERS, '["probe"]').apply === 'function'
+  try {
+    return typeof stubOf(env.COUNTERS, '["probe"]').apply === 'function'
+  } catch {
+    return false // no binding: the inline read fails open as before (counters_error)
+  }
 }
 
 /** Schedules the isolate's next flush of held writes in waitUntil (at most one armed; without `defer`, none). */
