@@ -99,23 +99,27 @@ describe('page views and assets counted after the answer', () => {
     expect((await peekIp(k, T0 + 6_000)).counts.requests['1h']).toBe(41)
   })
 
-  it('judges an asset of a client it never read on its own counts, with no call at all', async () => {
+  it('serves an asset of a client it never read with no call, its keys missing as unread (not zero), and counts it', async () => {
     const { ns, calls } = counted()
     const e: CountersEnv = { ...env, COUNTERS: ns }
     const caches = new IsolateCaches()
     const k = keys('dev-held-asset')
     for (let i = 0; i < 5; i++) {
-      const read = await observeRequest(e, k, asset(T0 + i), BUDGET, { caches, defer: () => {} })
-      expect(read.status === 'ok' && read.counters.device?.counts.requests['1m']).toBe(i + 1)
+      const read = await observeRequest(e, k, asset(T0 + i), BUDGET, { caches, defer: () => {}, flushEveryMs: FLUSH_EVERY_MS })
+      expect(read).toMatchObject({ status: 'missing', reason: 'unread', deny: null })
     }
     expect(Object.fromEntries(calls)).toEqual({})
+    await flushJourney(e, T0 + 10, caches)
+    const read = await observeRequest(e, k, asset(T0 + 20), BUDGET, { caches, defer: () => {}, flushEveryMs: FLUSH_EVERY_MS })
+    expect(read.status === 'ok' && read.counters.device?.counts.requests['1m']).toBe(6)
+    expect(read.status === 'ok' && read.counters.missing).toEqual([])
   })
 
   it('counts a batch once when its answer was lost and it is sent again', async () => {
     const { ns, calls, failApply } = counted()
     const e: CountersEnv = { ...env, COUNTERS: ns }
     const caches = new IsolateCaches()
-    const opts = { caches, defer: () => {} }
+    const opts = { caches, defer: () => {}, flushEveryMs: FLUSH_EVERY_MS }
     const k = keys()
     await observeRequest(e, k, page(T0), BUDGET, opts)
     for (let i = 1; i <= 7; i++) await observeRequest(e, k, page(T0 + i), BUDGET, opts)
@@ -138,7 +142,7 @@ describe('page views and assets counted after the answer', () => {
     const { ns, calls } = counted()
     const e: CountersEnv = { ...env, COUNTERS: ns }
     const caches = new IsolateCaches()
-    const opts = { caches, defer: () => {} }
+    const opts = { caches, defer: () => {}, flushEveryMs: FLUSH_EVERY_MS }
     const k = keys()
     await observeRequest(e, k, page(T0), BUDGET, opts)
     // Listed elsewhere (another isolate, the admin API): this isolate learns it at its next flush.
@@ -156,7 +160,7 @@ describe('page views and assets counted after the answer', () => {
     const { ns, calls } = counted()
     const e: CountersEnv = { ...env, COUNTERS: ns }
     const caches = new IsolateCaches()
-    const opts = { caches, defer: () => {} }
+    const opts = { caches, defer: () => {}, flushEveryMs: FLUSH_EVERY_MS }
     const k = keys()
     await observeRequest(e, k, page(T0), BUDGET, opts)
     calls.clear()

@@ -99,7 +99,8 @@ export class Counters extends DurableObject<Env> {
     const sql = this.ctx.storage.sql
     let bumped = 0
     for (const b of checked) {
-      if (sql.exec('SELECT 1 FROM applied WHERE id = ?', b.id).toArray().length > 0) continue
+      // One statement: a batch id already there writes nothing, and the batch is skipped.
+      if (sql.exec('INSERT OR IGNORE INTO applied (id, at) VALUES (?, ?)', b.id, now).rowsWritten === 0) continue
       for (const op of b.ops) {
         if (op.op === 'bump') {
           bump(sql, op.metric, op.n, op.at)
@@ -108,7 +109,6 @@ export class Counters extends DurableObject<Env> {
         else if (op.op === 'forget') forgetMember(sql, op.set, op.member)
         else rememberPlace(sql, op.place, op.at)
       }
-      sql.exec('INSERT INTO applied (id, at) VALUES (?, ?)', b.id, now)
     }
     return bumped
   }

@@ -16,7 +16,7 @@ import type { DenyQuery, ObserveInput } from './Counters'
 import type { PasswordOutcome, PasswordTry } from './PasswordTries'
 import { BACKGROUND_BUDGET_MS, DENY_MIRROR_BUDGET_MS, readDenyMirror, stubOf } from './denyClient'
 import { isolateCaches, type IsolateCaches } from './isolate'
-import { FLUSH_EVERY_MS, type LedgerKey } from './ledger'
+import type { LedgerKey } from './ledger'
 import { asnKeyValue } from './mint'
 import { settleWithin, type Settled } from './settle'
 
@@ -81,7 +81,7 @@ export interface ClientOptions {
   readonly usernameBudgetMs?: number
   /** recordOutcome: the addresses the username was tried from in the hour (outcomeDistinct), null if unread. */
   readonly userAddresses1h?: number | null
-  /** counters.flush_ms: held writes go to their objects at most this often per isolate (0: after every answer). */
+  /** counters.flush_ms: held writes go to their objects at most this often per isolate (absent or 0: after every answer). */
   readonly flushEveryMs?: number
   /**
    * The source is on the config's deny list (an IP or ASN there): it is blocked whatever its counts say,
@@ -257,13 +257,18 @@ function heldRead(
     entries.push(k)
   }
   const views = new Map<KeyKind, KeySnapshot>()
+  // A key this isolate never read is missing (`unread`), not zero: its features are unknown, as a
+  // late key's are, and a sub-resource's claim is not judged on a client with no page views.
+  const misses: KeyMiss[] = []
   calls.forEach((c, i) => {
     const k = entries[i]!
     ledger.hold(k, requestOps(c.kind, req, now))
-    views.set(c.kind, ledger.view(k, now))
+    if (k.snap === null) misses.push({ kind: c.kind, reason: 'unread' })
+    else views.set(c.kind, ledger.view(k, now))
   })
   caches.zone.note('requests')
   armFlush(env, caches, opts, now)
+  if (views.size === 0) return { status: 'missing', reason: 'unread', deny: null, keys: misses }
   const counters = {
     device: views.get('device') ?? null,
     ip: views.get('ip') ?? null,
@@ -272,7 +277,7 @@ function heldRead(
     asn: asnSnap,
     cohort: null,
     password: null,
-    missing: [],
+    missing: misses,
     userKeySlow: false,
     zoneLoginFailureRatio10m: usableRatio(caches.zone.figures, now),
   }
@@ -322,17 +327,28 @@ export function countHeld(
 
 /** Whether the namespace's objects take held writes (`apply`); a test double without it is read and written per request. */
 function takesBatches(env: CountersEnv): boolean {
-  try {
-    return typeof stubOf(env.COUNTERS, '["probe"]').apply === 'function'
-  } catch {
-    return false // no binding: the inline read fails open as before (counters_error)
+  const ns = env.COUNTERS as object | undefined
+  if (typeof ns !== 'object' || ns === null) return false // no binding: the inline read fails open as before (counters_error)
+  let known = batchCapable.get(ns)
+  if (known === undefined) {
+    try {
+      known = typeof stubOf(env.COUNTERS, '["probe"]').apply === 'function'
+    } catch {
+      known = false
+    }
+    batchCapable.set(ns, known)
   }
+  return known
 }
+
+/** Per namespace object, asked once per isolate: a stub costs an id derivation, not worth paying per request. */
+const batchCapable = new WeakMap<object, boolean>()
 
 /** Schedules the isolate's next flush of held writes in waitUntil (at most one armed; without `defer`, none). */
 function armFlush(env: CountersEnv, caches: IsolateCaches, opts: ClientOptions, now: number): void {
   if (!opts.defer) return
-  const delay = caches.ledger.arm(now, opts.flushEveryMs ?? FLUSH_EVERY_MS)
+  // The Worker always passes counters.flush_ms; a direct caller (a test, a tool) that does not gets its writes sent at once.
+  const delay = caches.ledger.arm(now, opts.flushEveryMs ?? 0)
   if (delay === null) return
   const clock = opts.clock ?? Date.now
   // Sent at the caller's time plus the wait, or the clock if it is later: never before a write it carries.

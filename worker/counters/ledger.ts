@@ -36,6 +36,8 @@ export interface LedgerKey {
 
 export class JourneyLedger {
   readonly #keys = new Map<string, LedgerKey>()
+  /** Keys holding writes (pending or unconfirmed): a flush looks at these, not at every key. */
+  readonly #holding = new Set<LedgerKey>()
   #isolate: string | null = null
   #batchSeq = 0
   #callSeq = 0
@@ -71,8 +73,16 @@ export class JourneyLedger {
     return false
   }
 
+  /** Forgets a key: its snapshot and the writes held for it (an unblock: the source is judged afresh). */
+  drop(name: string): void {
+    const k = this.#keys.get(name)
+    if (k !== undefined) this.#holding.delete(k)
+    this.#keys.delete(name)
+  }
+
   hold(k: LedgerKey, ops: readonly CounterOp[]): void {
     appendOps(k.pending, ops)
+    if (this.#keys.get(k.name) === k) this.#holding.add(k)
   }
 
   /** The key as this isolate sees it: snapshot + held writes. */
@@ -105,6 +115,7 @@ export class JourneyLedger {
       const ops = k.pending.splice(0, BATCH_MAX_OPS)
       k.sealed.push({ batch: { id: `${this.#isolate}:${++this.#batchSeq}`, ops }, at: now })
     }
+    if (k.sealed.length === 0) this.#holding.delete(k)
     return { batches: k.sealed.slice(0, BATCHES_PER_CALL_MAX).map((s) => s.batch), seq: ++this.#callSeq }
   }
 
@@ -112,6 +123,7 @@ export class JourneyLedger {
   confirm(k: LedgerKey, batches: readonly CounterBatch[], seq: number, snap: KeySnapshot, now: number): void {
     const ids = new Set(batches.map((b) => b.id))
     k.sealed = k.sealed.filter((s) => !ids.has(s.batch.id))
+    if (k.sealed.length === 0 && k.pending.length === 0) this.#holding.delete(k)
     if (seq > k.snapSeq) {
       k.snap = snap
       k.snapAt = now
@@ -121,7 +133,7 @@ export class JourneyLedger {
 
   /** Keys holding writes (pending or unconfirmed). */
   holding(): LedgerKey[] {
-    return [...this.#keys.values()].filter((k) => k.pending.length > 0 || k.sealed.length > 0)
+    return [...this.#holding]
   }
 
   /**
@@ -133,7 +145,8 @@ export class JourneyLedger {
     this.#flushArmed = true
     // The first flush waits its interval too: an isolate's first seconds are batched like the rest.
     if (this.#lastFlushAt === Number.NEGATIVE_INFINITY) return everyMs
-    return Math.max(0, this.#lastFlushAt + everyMs - now)
+    // Never longer than the interval, whatever the clock did since the last flush (a clock set back).
+    return Math.min(everyMs, Math.max(0, this.#lastFlushAt + everyMs - now))
   }
 
   /** The armed flush is being sent at `now`: a write held from here on arms the next one. */
