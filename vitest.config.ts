@@ -22,6 +22,9 @@ const workerPool = () =>
         // Most tests hammer collect / challenge / verify / admin from one address; the limits
         // themselves are tested in test/worker/counters-reserved.test.ts, which turns them on.
         EDGEWARD_RESERVED_LIMITS: 'off',
+        // Held page-view counts go to their objects after every answer, so a test reads them at once
+        // (test/worker/counters-held.test.ts keeps the production interval).
+        EDGEWARD_COUNTER_FLUSH_MS: '0',
         EDGEWARD_COOKIE_KEYS: '{"keys":[{"kty":"EC","crv":"P-256","x":"MbWqLNgNa_VY549ECOwKluZeuA3srZxet-zQdnep8jo","y":"pvl2bNfEq19YGUJGDZjyM5zesV5twWUtFk6DJmRTiZ4","d":"8tzUgoN6O0FnsiDZM7ICa_MzXRCzJ2jjWYmQDWPmiRo","kid":"test-new","alg":"ES256","use":"sig"},{"kty":"EC","crv":"P-256","x":"AyuFE1lhMySA3KyVm8JOjOlQO0M3uHxIOowkJmwozqM","y":"6AC5uMxHguCvtvDAQmwNmzQLCS0g6qw2Z5G9leoiaU0","d":"F-jIn9mf-m3YBuZFw9bepPj_R49U7vO0KKe4UxvidLE","kid":"test-old","alg":"ES256","use":"sig"}]}',
       },
     },

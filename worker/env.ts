@@ -45,6 +45,8 @@ declare global {
     EDGEWARD_DEV_LEAKED_PAIR_RANGE_URL?: string
     /** "off" only in the test suite (vitest.config.ts): reserved-path per-source limits not applied (the deny list still is). Never set in wrangler.toml. */
     EDGEWARD_RESERVED_LIMITS?: string
+    /** Tests only (vitest.config.ts): overrides counters.flush_ms, "0" = held counter writes flushed after every answer. */
+    EDGEWARD_COUNTER_FLUSH_MS?: string
   }
   }
   interface Env extends Cloudflare.Env {}

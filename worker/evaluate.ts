@@ -43,7 +43,7 @@ import { deviceLoginSuccesses24h, deviceStanding, telemetrySeenDevices } from '.
 import { noDeviceView } from '../src/features/deviceView'
 import { fetchKind, type FetchKind } from '../src/signals/fetchKind'
 import { owedChallenges, owedKey } from './policy/owedChallenges'
-import { denySource, observeRequest } from './counters/client'
+import { denySource, flushMsOf, observeRequest } from './counters/client'
 import { numberOrNull, stringOrNull } from './logDecision'
 import { judgeCrawler, type CrawlerJudgement } from './crawling/judge'
 import { originTarget } from './origin/forward'
@@ -166,6 +166,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {
       defer: (p) => input.ctx.waitUntil(p),
       usernameBudgetMs: config.source.counters.username_budget_ms,
+      flushEveryMs: counterFlushMs(env, config),
+      listed: configDenied(config, facts),
     }),
     activeModel(env.EDGEWARD_CONFIG, config, now),
     // Every route, static included: a route class is a path pattern, and an origin that serves
@@ -386,9 +388,19 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   }
 }
 
+/** counters.flush_ms, unless the test suite's binding (EDGEWARD_COUNTER_FLUSH_MS, never in wrangler.toml) says otherwise. */
+export function counterFlushMs(env: Env, config: CompiledConfig): number {
+  return flushMsOf(env.EDGEWARD_COUNTER_FLUSH_MS, config.source.counters.flush_ms)
+}
+
 /** A signature that did not verify says why on the line (`agent_unverified:<reason>`); it changes nothing else. */
 function withAgentReason(decision: Decision, check: AgentCheck): Decision {
   return check.kind === 'unverified' ? { ...decision, reasons: [...decision.reasons, `agent_unverified:${check.reason}`] } : decision
+}
+
+/** The source is on the config's deny list (an IP range or an ASN): blocked whatever its counters say. */
+function configDenied(config: CompiledConfig, facts: RequestFacts): boolean {
+  return cidrSetHas(config.denyIps, parseIp(facts.ip)) || (facts.asn !== null && config.denyAsns.has(facts.asn))
 }
 
 function denyHit(config: CompiledConfig, facts: RequestFacts, journey: JourneyRead): string | null {

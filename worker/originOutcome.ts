@@ -9,6 +9,7 @@ import { bodyMarkerSeen, headerMarkerSeen, markerFor } from '../src/counters/out
 import type { JourneyKeys } from '../src/counters/read'
 import { readHead } from './body'
 import { BACKGROUND_BUDGET_MS, recordOutcome } from './counters/client'
+import { counterFlushMs } from './evaluate'
 
 export interface OutcomeContext {
   readonly env: Env
@@ -28,7 +29,7 @@ export function countOriginOutcome(c: OutcomeContext, origin: Response): Respons
   // Not an outcome whatever a marker says (GET, 5xx, 429, another route): nothing to do.
   if (unmarked === null && marked === null) return origin
   const record = (outcome: Outcome | null): Promise<void> =>
-    outcome === null ? Promise.resolve() : recordOutcome(c.env, c.keys, outcome, c.now, { defer: (p) => c.ctx.waitUntil(p), userAddresses1h: c.userAddresses1h })
+    outcome === null ? Promise.resolve() : recordOutcome(c.env, c.keys, outcome, c.now, { defer: (p) => c.ctx.waitUntil(p), userAddresses1h: c.userAddresses1h, flushEveryMs: counterFlushMs(c.env, c.config) })
 
   const countAs = (outcome: Outcome | null): Response => {
     c.ctx.waitUntil(record(outcome))

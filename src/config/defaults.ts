@@ -283,7 +283,7 @@ export const DEFAULT_CONFIG = {
   leaked: { range_url: null, pair_range_url: null, deadline_ms: 50, min_count: 1 },
   // Markers for an origin that answers a failed login with 200 (or a redirect): none by default.
   outcomes: { max_body_bytes: 65536, login: {}, signup: {}, checkout: {} },
-  counters: { budget_ms: 25, username_budget_ms: 150, ipv6_prefix_bits: 64 },
+  counters: { budget_ms: 25, username_budget_ms: 150, ipv6_prefix_bits: 64, flush_ms: 2_000 },
   model: { active: 'default' },
   sdk: { inject: true, exclude: [] },
   asn: { hosting_extra: [] },

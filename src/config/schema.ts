@@ -172,6 +172,11 @@ export const ConfigSchema = v.strictObject({
     username_budget_ms: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
     /** IP counters and IP deny entries key an IPv6 address by this prefix (one subscriber's /64). */
     ipv6_prefix_bits: v.pipe(v.number(), v.integer(), v.minValue(32), v.maxValue(128)),
+    /**
+     * Page views, assets and API reads are counted after the answer: the writes an isolate holds go
+     * to their objects at most this often (one call per key), 0 after every answer (worker/counters/ledger.ts).
+     */
+    flush_ms: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)), 2_000),
   }),
   model: v.strictObject({ active: v.pipe(shortString(64), v.regex(/^[A-Za-z0-9._-]+$/)) }),
   sdk: v.strictObject({ inject: v.boolean(), exclude: list(pathPattern, 100) }),

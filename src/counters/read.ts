@@ -55,8 +55,8 @@ export interface JourneyEvent {
   readonly agent?: string | null
 }
 
-/** Why one key's read is missing. */
-export type KeyMissReason = 'timeout' | 'error' | 'overloaded'
+/** Why one key's read is missing; `unread`: a request decided on what the isolate holds, for a key this isolate has not read yet. */
+export type KeyMissReason = 'timeout' | 'error' | 'overloaded' | 'unread'
 export interface KeyMiss {
   readonly kind: KeyKind
   readonly reason: KeyMissReason
@@ -87,7 +87,7 @@ export interface JourneyCounters {
 }
 
 /** `denied`: a cached deny hit answered without any call (the counters were not read). */
-export const MISSING_REASONS = ['timeout', 'error', 'overloaded', 'denied'] as const
+export const MISSING_REASONS = ['timeout', 'error', 'overloaded', 'denied', 'unread'] as const
 export type MissingReason = (typeof MISSING_REASONS)[number]
 
 /** `ok` when at least one key answered; `missing` when none did (or a cached deny hit answered alone). */
@@ -118,9 +118,10 @@ export function firstHit(hits: ReadonlyArray<DenyHit | null | undefined>): DenyH
   return null
 }
 
-/** Worst reason among failed calls: overloaded > error > timeout (the most actionable first). */
+/** Worst reason among failed calls: overloaded > error > timeout (the most actionable first); `unread` only when nothing else. */
 export function worstReason(reasons: readonly KeyMissReason[]): KeyMissReason {
   if (reasons.includes('overloaded')) return 'overloaded'
   if (reasons.includes('error')) return 'error'
+  if (reasons.length > 0 && reasons.every((r) => r === 'unread')) return 'unread'
   return 'timeout'
 }

@@ -4,6 +4,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { DenyEntry, DenyKind } from '../../src/counters/deny'
 import { checkedPlace, HISTORY_MS, type AccountPlace } from '../../src/counters/history'
+import { BATCHES_PER_CALL_MAX, BATCH_MAX_OPS, type CounterBatch } from '../../src/counters/batch'
 import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd, type Metric, type Observation, type SetName } from '../../src/counters/metrics'
 import { RETENTION_MS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './buckets'
@@ -25,6 +26,8 @@ export interface ObserveInput {
   readonly deny: DenyQuery | null
   /** A username's key, on a sign-in: the place to judge against the account's history (the answer's `history`). */
   readonly place?: AccountPlace | null
+  /** Writes this isolate held for the key (worker/counters/ledger.ts), applied before the observation, each batch once. */
+  readonly batches?: readonly CounterBatch[]
 }
 
 /** One remembered sign-in of an account (the admin import: an operator's own login log). */
@@ -36,7 +39,12 @@ export interface HistoryEntry {
 /** Entries per import call. */
 export const HISTORY_IMPORT_MAX = 500
 
-export const COUNTERS_MIGRATIONS: readonly Migration[] = [[BUCKETS_TABLE, ...DISTINCT_TABLES, ...DENY_TABLES], [HISTORY_TABLE]]
+/** Batch ids applied in the last APPLIED_KEEP_MS: a batch sent again (its confirm was lost) is not counted twice. */
+const APPLIED_TABLE = 'CREATE TABLE IF NOT EXISTS applied (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID'
+export const APPLIED_KEEP_MS = 60 * 60_000
+const MAX_BATCH_ID_CHARS = 80
+
+export const COUNTERS_MIGRATIONS: readonly Migration[] = [[BUCKETS_TABLE, ...DISTINCT_TABLES, ...DENY_TABLES], [HISTORY_TABLE], [APPLIED_TABLE]]
 
 /** Inline pruning runs at most this often per object (alarms handle idle objects). */
 const PRUNE_EVERY_MS = 60_000
@@ -57,6 +65,7 @@ export class Counters extends DurableObject<Env> {
   observe(input: ObserveInput): KeySnapshot {
     const now = checkedNow(input.now)
     const sql = this.ctx.storage.sql
+    const applied = this.#applyBatches(input.batches, now)
     for (const m of input.bumps) bump(sql, checkedMetric(m), 1, now)
     const adds = Array.isArray(input.distinct) ? input.distinct : []
     if (adds.length > SETS.length) throw new TypeError('too many distinct members')
@@ -69,7 +78,39 @@ export class Counters extends DurableObject<Env> {
     const total24h = METRICS.reduce((n, m) => n + snap.counts[m]['24h'], 0)
     const place = input.place == null ? null : checkedPlace(input.place)
     const history = place === null ? {} : { history: readHistory(sql, place, now) }
-    return { ...snap, fresh: total24h === input.bumps.length, ...history }
+    return { ...snap, fresh: total24h === input.bumps.length + applied, ...history }
+  }
+
+  /** Applies the writes an isolate held for this key (a flush after the answer), then returns the windows and deny hit. */
+  apply(input: { readonly now: number; readonly batches: readonly CounterBatch[]; readonly deny: DenyQuery | null }): KeySnapshot {
+    const now = checkedNow(input.now)
+    const applied = this.#applyBatches(input.batches, now)
+    this.#afterWrite(now)
+    const snap = this.#snapshot(now, input.deny)
+    const total24h = METRICS.reduce((n, m) => n + snap.counts[m]['24h'], 0)
+    return { ...snap, fresh: applied > 0 && total24h === applied }
+  }
+
+  /** Each batch not applied before, in order; returns the bumps counted. Bad input throws before anything is written. */
+  #applyBatches(batches: unknown, now: number): number {
+    if (batches === undefined) return 0
+    if (!Array.isArray(batches) || batches.length > BATCHES_PER_CALL_MAX) throw new TypeError('bad batches')
+    const checked = batches.map(checkedBatch)
+    const sql = this.ctx.storage.sql
+    let bumped = 0
+    for (const b of checked) {
+      // One statement: a batch id already there writes nothing, and the batch is skipped.
+      if (sql.exec('INSERT OR IGNORE INTO applied (id, at) VALUES (?, ?)', b.id, now).rowsWritten === 0) continue
+      for (const op of b.ops) {
+        if (op.op === 'bump') {
+          bump(sql, op.metric, op.n, op.at)
+          bumped += op.n
+        } else if (op.op === 'add') addMember(sql, op.set, op.member, op.at)
+        else if (op.op === 'forget') forgetMember(sql, op.set, op.member)
+        else rememberPlace(sql, op.place, op.at)
+      }
+    }
+    return bumped
   }
 
   /**
@@ -170,6 +211,7 @@ export class Counters extends DurableObject<Env> {
     pruneDistinct(sql, now)
     pruneHistory(sql, now)
     pruneDeny(sql, now)
+    sql.exec('DELETE FROM applied WHERE at < ?', now - APPLIED_KEEP_MS)
   }
 
   #snapshot(now: number, deny: DenyQuery | null): Omit<KeySnapshot, 'fresh'> {
@@ -185,6 +227,40 @@ export class Counters extends DurableObject<Env> {
 function checkedMetric(m: unknown): Metric {
   if (!isMetric(m)) throw new TypeError(`unknown metric: ${String(m)}`)
   return m
+}
+
+/** A batch as sent by the ledger: ids and ops checked, times finite and not in the future, counts positive integers. */
+function checkedBatch(b: unknown): CounterBatch {
+  const { id, ops } = (b ?? {}) as { id?: unknown; ops?: unknown }
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_BATCH_ID_CHARS || !Array.isArray(ops) || ops.length > BATCH_MAX_OPS) throw new TypeError('bad batch')
+  const at = (t: unknown): number => {
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw new TypeError('bad batch time')
+    return t
+  }
+  return {
+    id,
+    ops: ops.map((o: unknown) => {
+      const op = (o ?? {}) as Record<string, unknown>
+      switch (op.op) {
+        case 'bump': {
+          const n = op.n
+          if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1_000_000) throw new TypeError('bad bump')
+          return { op: 'bump', metric: checkedMetric(op.metric), at: at(op.at), n }
+        }
+        case 'add':
+          return { op: 'add', ...checkedMember(op), at: at(op.at) }
+        case 'forget':
+          return { op: 'forget', ...checkedMember(op) }
+        case 'remember': {
+          const place = checkedPlace(op.place)
+          if (place === null) throw new TypeError('bad place')
+          return { op: 'remember', place, at: at(op.at) }
+        }
+        default:
+          throw new TypeError('bad op')
+      }
+    }),
+  }
 }
 
 function checkedMember(add: unknown): DistinctAdd {

@@ -6,8 +6,9 @@
 import { denyKey, type DenyEntry, type DenyHit, type DenyTarget } from '../../src/counters/deny'
 import { ipCounterKey } from '../../src/counters/ipKey'
 import { counterName, passwordShardName, zoneShardName, type KeyKind } from '../../src/counters/keys'
-import { observationFor, outcomeDistinct, outcomeForget, outcomeMetric, PERSON_MAX_ADDRESSES_1H, type DistinctAdd, type KeySnapshot, type Metric } from '../../src/counters/metrics'
+import { observationFor, type ObservedRequest, outcomeDistinct, outcomeForget, outcomeMetric, PERSON_MAX_ADDRESSES_1H, type DistinctAdd, type KeySnapshot, type Metric } from '../../src/counters/metrics'
 import type { AccountPlace } from '../../src/counters/history'
+import { bumpOps, readsInline, type CounterBatch, type CounterOp } from '../../src/counters/batch'
 import type { Outcome } from '../../src/counters/outcome'
 import { firstHit, worstReason, type JourneyEvent, type JourneyKeys, type JourneyRead, type KeyMiss, type PasswordCounts } from '../../src/counters/read'
 import type { ConsoleBatch } from '../../src/console/batch'
@@ -16,6 +17,7 @@ import type { DenyQuery, ObserveInput } from './Counters'
 import type { PasswordOutcome, PasswordTry } from './PasswordTries'
 import { BACKGROUND_BUDGET_MS, DENY_MIRROR_BUDGET_MS, readDenyMirror, stubOf } from './denyClient'
 import { isolateCaches, type IsolateCaches } from './isolate'
+import type { LedgerKey } from './ledger'
 import { asnKeyValue } from './mint'
 import { settleWithin, type Settled } from './settle'
 
@@ -30,6 +32,8 @@ export interface NamespaceLike<S> {
 
 export interface CounterStub {
   observe(input: ObserveInput): Promise<KeySnapshot>
+  /** Held writes (worker/counters/ledger.ts). Optional so a namespace without it (a test double) is written and read directly. */
+  apply?(input: { now: number; batches: readonly CounterBatch[]; deny: DenyQuery | null }): Promise<KeySnapshot>
   record(input: { now: number; metric: Metric; distinct?: DistinctAdd | null; forget?: DistinctAdd | null; remember?: AccountPlace | null }): Promise<void>
   deny(entry: DenyEntry): Promise<void>
   undeny(key: string): Promise<boolean>
@@ -78,6 +82,15 @@ export interface ClientOptions {
   readonly usernameBudgetMs?: number
   /** recordOutcome: the addresses the username was tried from in the hour (outcomeDistinct), null if unread. */
   readonly userAddresses1h?: number | null
+  /** counters.flush_ms: held writes go to their objects at most this often per isolate (absent or 0: after every answer). */
+  readonly flushEveryMs?: number
+  /**
+   * The source is on the config's deny list (an IP or ASN there): it is blocked whatever its counts say,
+   * so it waits for no object, whatever the route; its requests are still counted, after the answer.
+   */
+  readonly listed?: boolean
+  /** The time a delayed flush is sent at (default Date.now; tests freeze it). */
+  readonly clock?: () => number
 }
 
 export const DEFAULT_BUDGET_MS = 25
@@ -127,9 +140,21 @@ export async function observeRequest(
   const req = { routeClass: event.routeClass, method: event.method, ip, user: keys.user, device: keys.device, navigation: event.navigation ?? true, agent: event.agent ?? null }
   const asn = asnKeyValue(keys.asn)
   const asnCached = asn === null ? null : caches.asn.get(asn, now)
-  const thunks = calls.map((c) => () => {
+  // Page views, assets and API reads wait for no object (src/counters/batch.ts readsInline), unless a
+  // cached deny hit is due for its re-check: that asks the objects, as every request did before.
+  const inline = readsInline({ routeClass: event.routeClass, method: event.method, user: keys.user, cohort: keys.cohort, password: keys.password }) || cached.some((c) => c !== null)
+  if ((!inline || opts.listed === true) && takesBatches(env)) {
+    const held = heldRead(env, calls, req, now, caches, opts, asnCached, event.routeClass !== 'static' && opts.listed !== true)
+    if (held !== null) return held
+  }
+  // A read carries the writes this isolate holds for its key (earlier page views, outcomes): the
+  // object applies them first, so a sign-in after 40 page views here sees 40, in the same round trip.
+  const ledgerKeys = calls.map((c) => caches.ledger.key(c.kind, counterName(c.kind, c.value), c.deny))
+  const sealed = ledgerKeys.map((k) => (k === null ? null : caches.ledger.seal(k, now)))
+  const thunks = calls.map((c, i) => () => {
     const place = c.kind === 'user' && keys.place != null ? { place: keys.place } : {}
-    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny, ...place }
+    const batches = sealed[i]?.batches ?? []
+    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny, ...place, ...(batches.length > 0 ? { batches } : {}) }
     return stubOf(env.COUNTERS, counterName(c.kind, c.value)).observe(input)
   })
   if (asn !== null && asnCached === null) {
@@ -161,6 +186,9 @@ export async function observeRequest(
     const r = results[i] ?? { state: 'timeout' }
     if (r.state === 'ok') {
       snaps.set(call.kind, r.value)
+      const lk = ledgerKeys[i]
+      const sent = sealed[i]
+      if (lk != null && sent != null) caches.ledger.confirm(lk, sent.batches, sent.seq, r.value, now)
       if (call.deny !== null) {
         if (r.value.deny !== null) caches.deny.put(call.deny.key, r.value.deny, now)
         else caches.deny.clear(call.deny.key)
@@ -204,6 +232,161 @@ export async function observeRequest(
   return { status: 'ok', counters, deny }
 }
 
+/**
+ * A page view, asset or API read decided on what this isolate knows: each key's last snapshot plus
+ * the writes held for it (this request's included), counted on the objects after the answer, one
+ * call per key per flush. Null: read inline instead — the ledger is full, or (`needSnapshot`: a page
+ * view) a key has no snapshot younger than SNAPSHOT_MAX_AGE_MS. An asset, or a request from a source
+ * the config lists, is judged on the isolate's counts alone.
+ */
+function heldRead(
+  env: CountersEnv,
+  calls: readonly KeyCall[],
+  req: ObservedRequest,
+  now: number,
+  caches: IsolateCaches,
+  opts: ClientOptions,
+  asnSnap: KeySnapshot | null,
+  needSnapshot: boolean,
+): JourneyRead | null {
+  const ledger = caches.ledger
+  const entries: LedgerKey[] = []
+  for (const c of calls) {
+    const k = ledger.key(c.kind, counterName(c.kind, c.value), c.deny)
+    if (k === null) return null
+    if (needSnapshot && ledger.fresh(k, now) === null) return null
+    entries.push(k)
+  }
+  const views = new Map<KeyKind, KeySnapshot>()
+  // A key this isolate never read is missing (`unread`), not zero: its features are unknown, as a
+  // late key's are, and a sub-resource's claim is not judged on a client with no page views.
+  const misses: KeyMiss[] = []
+  calls.forEach((c, i) => {
+    const k = entries[i]!
+    ledger.hold(k, requestOps(c.kind, req, now))
+    if (k.snap === null) misses.push({ kind: c.kind, reason: 'unread' })
+    else views.set(c.kind, ledger.view(k, now))
+  })
+  caches.zone.note('requests')
+  armFlush(env, caches, opts, now)
+  if (views.size === 0) return { status: 'missing', reason: 'unread', deny: null, keys: misses }
+  const counters = {
+    device: views.get('device') ?? null,
+    ip: views.get('ip') ?? null,
+    prefix: views.get('prefix') ?? null,
+    user: null,
+    asn: asnSnap,
+    cohort: null,
+    password: null,
+    missing: misses,
+    userKeySlow: false,
+    zoneLoginFailureRatio10m: usableRatio(caches.zone.figures, now),
+  }
+  // The snapshots' deny answers (a hit there was also cached, and stands above): the object said no entry when last asked.
+  return { status: 'ok', counters, deny: firstHit(entries.map((k) => k.snap?.deny ?? null)) }
+}
+
+/** What one request writes on a key, as held ops (the same increments Counters.observe makes). */
+function requestOps(kind: KeyKind, req: ObservedRequest, now: number): CounterOp[] {
+  const o = observationFor(kind, req)
+  return [...bumpOps(o.bumps, now), ...o.distinct.map((d): CounterOp => ({ op: 'add', set: d.set, member: d.member, at: now }))]
+}
+
+/** counters.flush_ms, unless the test suite's binding (EDGEWARD_COUNTER_FLUSH_MS, never in wrangler.toml) says otherwise. */
+export function flushMsOf(forced: string | undefined, configured: number): number {
+  const n = Number.parseInt(forced ?? '', 10)
+  return Number.isInteger(n) && n >= 0 ? n : configured
+}
+
+/**
+ * Counts `metric` on keys this isolate read within SNAPSHOT_MAX_AGE_MS and returns their views
+ * (snapshot + held writes, this one included), flushed later like page views; null when any key
+ * has no such snapshot, or cannot be held: the caller reads inline.
+ */
+export function countHeld(
+  env: CountersEnv,
+  keys: readonly { readonly kind: KeyKind; readonly value: string; readonly deny: DenyQuery | null }[],
+  metric: Metric,
+  now: number,
+  opts: ClientOptions = {},
+): KeySnapshot[] | null {
+  if (!takesBatches(env)) return null
+  const caches = opts.caches ?? isolateCaches
+  const entries: LedgerKey[] = []
+  for (const c of keys) {
+    const k = caches.ledger.key(c.kind, counterName(c.kind, c.value), c.deny)
+    if (k === null || caches.ledger.fresh(k, now) === null) return null
+    entries.push(k)
+  }
+  const views = entries.map((k) => {
+    caches.ledger.hold(k, bumpOps([metric], now))
+    return caches.ledger.view(k, now)
+  })
+  armFlush(env, caches, opts, now)
+  return views
+}
+
+/** Whether the namespace's objects take held writes (`apply`); a test double without it is read and written per request. */
+function takesBatches(env: CountersEnv): boolean {
+  const ns = env.COUNTERS as object | undefined
+  if (typeof ns !== 'object' || ns === null) return false // no binding: the inline read fails open as before (counters_error)
+  let known = batchCapable.get(ns)
+  if (known === undefined) {
+    try {
+      known = typeof stubOf(env.COUNTERS, '["probe"]').apply === 'function'
+    } catch {
+      known = false
+    }
+    batchCapable.set(ns, known)
+  }
+  return known
+}
+
+/** Per namespace object, asked once per isolate: a stub costs an id derivation, not worth paying per request. */
+const batchCapable = new WeakMap<object, boolean>()
+
+/** Schedules the isolate's next flush of held writes in waitUntil (at most one armed; without `defer`, none). */
+function armFlush(env: CountersEnv, caches: IsolateCaches, opts: ClientOptions, now: number): void {
+  if (!opts.defer) return
+  // The Worker always passes counters.flush_ms; a direct caller (a test, a tool) that does not gets its writes sent at once.
+  const delay = caches.ledger.arm(now, opts.flushEveryMs ?? 0)
+  if (delay === null) return
+  const clock = opts.clock ?? Date.now
+  // Sent at the caller's time plus the wait, or the clock if it is later: never before a write it carries.
+  opts.defer(
+    (delay > 0 ? new Promise<void>((r) => setTimeout(r, delay)) : Promise.resolve()).then(() => flushJourney(env, Math.max(now + delay, clock()), caches)),
+  )
+}
+
+/**
+ * Sends every key's held writes to its object (one call per key, in parallel) and keeps what each
+ * answers: its snapshot, a deny hit, a fresh key for the zone figures. A key that does not answer
+ * keeps its batches for the next call (they are applied once, by id). Never rejects.
+ */
+export async function flushJourney(env: CountersEnv, now: number, caches: IsolateCaches = isolateCaches): Promise<void> {
+  const ledger = caches.ledger
+  ledger.flushing(now)
+  const sent = ledger.holding().map((k) => ({ k, ...ledger.seal(k, now) }))
+  const results = await settleWithin(
+    sent.map((s) => () => {
+      const stub = stubOf(env.COUNTERS, s.k.name)
+      if (stub.apply === undefined) throw new TypeError('counters namespace without apply')
+      return stub.apply({ now, batches: s.batches, deny: s.k.deny })
+    }),
+    BACKGROUND_BUDGET_MS,
+  )
+  results.forEach((r, i) => {
+    const s = sent[i]!
+    if (r.state !== 'ok') return
+    ledger.confirm(s.k, s.batches, s.seq, r.value, now)
+    if (s.k.deny !== null) {
+      if (r.value.deny !== null) caches.deny.put(s.k.deny.key, r.value.deny, now)
+      else caches.deny.clear(s.k.deny.key)
+    }
+    if (r.value.fresh && s.k.kind === 'ip') caches.zone.note('new_ips')
+  })
+}
+
 function noteZone(caches: IsolateCaches, snaps: ReadonlyMap<KeyKind, KeySnapshot>): void {
   caches.zone.note('requests')
   if (snaps.get('ip')?.fresh) caches.zone.note('new_ips')
@@ -218,6 +401,8 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
   if (outcome === 'login_failure') caches.zone.note('login_failures')
   const ip = ipCounterKey(keys.ip, opts.ipv6PrefixBits)
   const calls = keyCalls(keys, ip).map((c) => ({
+    kind: c.kind,
+    deny: c.deny,
     name: counterName(c.kind, c.value),
     distinct: outcomeDistinct(c.kind, outcome, keys.user, opts.userAddresses1h ?? null, ip),
     forget: outcomeForget(c.kind, outcome, keys.user, ip),
@@ -227,8 +412,25 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
   const passwords = env.PASSWORD_TRIES
   const password = keys.password != null && passwords !== undefined && (outcome === 'login_failure' || outcome === 'login_success') ? keys.password : null
   const person = opts.userAddresses1h != null && opts.userAddresses1h <= PERSON_MAX_ADDRESSES_1H
+  // Held with the key's other writes: the client's next read here carries them, and the flush takes them to the object.
+  const direct: typeof calls = []
+  for (const c of calls) {
+    const k = takesBatches(env) ? caches.ledger.key(c.kind, c.name, c.deny) : null
+    if (k === null) {
+      direct.push(c)
+      continue
+    }
+    const ops: CounterOp[] = [...bumpOps([metric], now)]
+    if (c.remember !== null) ops.push({ op: 'remember', place: c.remember, at: now })
+    if (c.distinct !== null) ops.push({ op: 'add', set: c.distinct.set, member: c.distinct.member, at: now })
+    if (c.forget !== null) ops.push({ op: 'forget', set: c.forget.set, member: c.forget.member })
+    caches.ledger.hold(k, ops)
+  }
+  // In the Worker (`defer` given) the isolate's flush takes them; a caller without waitUntil sends them now.
+  if (opts.defer) armFlush(env, caches, opts, now)
   await Promise.all([
-    settleWithin(calls.map(({ name, distinct, forget, remember }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct, forget, remember })), BACKGROUND_BUDGET_MS),
+    opts.defer ? null : flushJourney(env, now, caches),
+    settleWithin(direct.map(({ name, distinct, forget, remember }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct, forget, remember })), BACKGROUND_BUDGET_MS),
     password === null || passwords === undefined
       ? null
       : settleWithin([() => stubOf(passwords, passwordShardName(password)).record({ now, password, user: keys.user, outcome: outcome as PasswordOutcome['outcome'], person })], BACKGROUND_BUDGET_MS),

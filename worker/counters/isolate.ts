@@ -6,6 +6,7 @@ import { isLive, type DenyHit } from '../../src/counters/deny'
 import { ZONE_SHARDS } from '../../src/counters/keys'
 import type { KeySnapshot } from '../../src/counters/metrics'
 import { PendingConsole } from '../../src/console/batch'
+import { JourneyLedger } from './ledger'
 import { deltaEvents, emptyDelta, flushDue, type ZoneDelta, type ZoneFigures, type ZoneMetric } from '../../src/counters/zone'
 
 /**
@@ -184,6 +185,8 @@ export class IsolateCaches {
   readonly slowUsers = new SlowKeys()
   /** The console's per-minute counts and sample lines, riding on the zone flush (src/console/batch.ts). */
   readonly console = new PendingConsole()
+  /** Journey keys' last snapshots and the writes held for them (worker/counters/ledger.ts). */
+  readonly ledger = new JourneyLedger()
 }
 
 /** The isolate's own caches; tests pass fresh ones through the client's options. */

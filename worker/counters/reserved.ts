@@ -16,6 +16,7 @@ import { BUNDLED_CONFIG, loadConfig } from '../config/load'
 import { mitigationResponse } from '../pages/render'
 import { newRef } from '../privacy'
 import type { DenyQuery, ObserveInput } from './Counters'
+import { countHeld, flushMsOf } from './client'
 import { BACKGROUND_BUDGET_MS, DENY_MIRROR_BUDGET_MS, readDenyMirror, stubOf } from './denyClient'
 import { isolateCaches } from './isolate'
 import { settleWithin, type Settled } from './settle'
@@ -99,11 +100,21 @@ async function readSource(
   const cached = deny === null ? null : caches.deny.get(deny.key, now)
   if (cached !== null && !cached.due) return { denied: true, counts: { ip: null, prefix: null } }
   const metric = FAMILY_METRIC[family]
+  const window = FAMILY_WINDOW[family]
+  // A page load's collect follows its page view, whose read this isolate holds: the collect is counted
+  // on it and decided on the held view, with no call (the flush takes the count to the objects).
+  if (family === 'collect' && cached === null && metric !== null) {
+    const flushEveryMs = flushMsOf(env.EDGEWARD_COUNTER_FLUSH_MS, config.source.counters.flush_ms)
+    const held = countHeld(env, [{ kind: 'ip', value: ipKey, deny }, { kind: 'prefix', value: prefix, deny: null }], metric, now, { defer, flushEveryMs })
+    if (held !== null) {
+      const [ip, pre] = held
+      return { denied: ip?.deny != null, counts: { ip: ip?.counts[metric][window] ?? null, prefix: pre?.counts[metric][window] ?? null } }
+    }
+  }
   const input = (counted: boolean, q: DenyQuery | null): ObserveInput => ({ now, bumps: counted && metric !== null ? [metric] : [], distinct: [], deny: q })
   const calls: (() => Promise<KeySnapshot>)[] = [() => stubOf(env.COUNTERS, counterName('ip', ipKey)).observe(input(true, deny))]
   if (family === 'collect') calls.push(() => stubOf(env.COUNTERS, counterName('prefix', prefix)).observe(input(true, null)))
   const [ipRead, prefixRead] = await settleWithin(calls, config.source.counters.budget_ms)
-  const window = FAMILY_WINDOW[family]
   const countOf = (r: Settled<KeySnapshot> | undefined): number | null => {
     if (r?.state !== 'ok') return null
     const m = family === 'admin' ? 'admin_auth_failures' : metric

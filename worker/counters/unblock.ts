@@ -5,6 +5,7 @@
 import { holderOf, type DenyTarget } from '../../src/counters/deny'
 import { counterName, type KeyKind } from '../../src/counters/keys'
 import { keyedTarget, liftDeny, stubOf, BACKGROUND_BUDGET_MS } from './denyClient'
+import { isolateCaches } from './isolate'
 import { settleWithin } from './settle'
 
 export interface UnblockResult {
@@ -25,6 +26,9 @@ function keysToForget(target: DenyTarget): { readonly kind: KeyKind; readonly va
 export async function unblockSource(env: Env, target: DenyTarget, ipv6PrefixBits?: number): Promise<UnblockResult> {
   const keyed = keyedTarget(target, ipv6PrefixBits)
   const keys = keysToForget(keyed)
+  // This isolate's held view of them goes too (snapshot and unsent writes); another isolate's snapshot
+  // ages out within SNAPSHOT_MAX_AGE_MS, or at its next read of the key.
+  for (const k of keys) isolateCaches.ledger.drop(counterName(k.kind, k.value))
   const [lift, forgotten] = await Promise.all([
     liftDeny(env, target, { ipv6PrefixBits }),
     settleWithin(keys.map((k) => () => stubOf(env.COUNTERS, counterName(k.kind, k.value)).forget()), BACKGROUND_BUDGET_MS),

@@ -73,6 +73,8 @@ export async function run(): Promise<Record<string, number>> {
     if (f === undefined || cls === 'mix') continue
     if (cls === 'baseline') {
       out.worker_harness_baseline_p50_us = round(f.p50)
+      // Beside worker_cpu_p50_us, from the same run: what a Worker that only forwards costs here.
+      out.passthrough_cpu_p50_us = round(f.p50)
       if (cpu.baseline !== undefined) out.worker_harness_baseline_cpu_us = round(cpu.baseline)
       continue
     }

@@ -1,0 +1,98 @@
+// Counter writes an isolate holds for a key before they reach its object: page views and assets
+// counted after the answer, and origin outcomes. Takes events and the caller's time; returns
+// batches (exactly-once by id) and the counts a cached snapshot plus these writes add up to.
+// No I/O, no clock. Which requests may be decided this way is `readsInline`.
+import { CREDENTIAL_CLASSES, HIGH_RISK_CLASSES, type RouteClass } from '../config/routeClasses'
+import type { AccountPlace } from './history'
+import { METRICS, type KeySnapshot, type Metric, type SetName } from './metrics'
+import { bucketStart, WINDOWS, windowFloor, type WindowName, type Windows } from './windows'
+
+/** The finest bucket (the 1 min window's): an event is stored at its start, which every coarser window's bucket contains. */
+export const EVENT_GRAIN_MS = 10_000
+
+export type CounterOp =
+  | { readonly op: 'bump'; readonly metric: Metric; readonly at: number; readonly n: number }
+  | { readonly op: 'add'; readonly set: SetName; readonly member: string; readonly at: number }
+  | { readonly op: 'forget'; readonly set: SetName; readonly member: string }
+  | { readonly op: 'remember'; readonly place: AccountPlace; readonly at: number }
+
+/** Writes applied once by their key's object, whatever how often they are sent (the object keeps applied ids). */
+export interface CounterBatch {
+  readonly id: string
+  readonly ops: readonly CounterOp[]
+}
+
+/** Ops per batch and batches per call: an isolate's few seconds of one key fit far below. */
+export const BATCH_MAX_OPS = 4_096
+export const BATCHES_PER_CALL_MAX = 64
+
+/** The bumps of one event, at its grain. */
+export function bumpOps(metrics: readonly Metric[], at: number): CounterOp[] {
+  const t = bucketStart(at, EVENT_GRAIN_MS)
+  return metrics.map((metric) => ({ op: 'bump', metric, at: t, n: 1 }))
+}
+
+/**
+ * Appends `ops` to `into`, folding a bump into an earlier bump of the same metric and grain (bumps
+ * commute with everything); set adds, forgets and remembered places keep their order.
+ */
+export function appendOps(into: CounterOp[], ops: readonly CounterOp[]): void {
+  for (const op of ops) {
+    if (op.op === 'bump') {
+      const i = into.findIndex((o) => o.op === 'bump' && o.metric === op.metric && o.at === op.at)
+      if (i >= 0) {
+        const o = into[i] as Extract<CounterOp, { op: 'bump' }>
+        into[i] = { ...o, n: o.n + op.n }
+        continue
+      }
+    }
+    into.push(op)
+  }
+}
+
+/** Bumps in `batches` (and `pending`) per metric and window at `now`, by the object's own window rule. */
+export function heldCounts(ops: Iterable<CounterOp>, now: number): Map<Metric, Record<WindowName, number>> {
+  const floors = WINDOWS.map((w) => [w, windowFloor(now, w)] as const)
+  const out = new Map<Metric, Record<WindowName, number>>()
+  for (const op of ops) {
+    if (op.op !== 'bump' || op.at > now) continue
+    let w = out.get(op.metric)
+    if (w === undefined) out.set(op.metric, (w = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }))
+    for (const [name, floor] of floors) if (op.at >= floor) w[name] += op.n
+  }
+  return out
+}
+
+/**
+ * What a key looks like now from this isolate: its last snapshot (or nothing counted, when never
+ * read) plus the bumps it holds for the key. Distinct sets are the snapshot's (a set member
+ * may already be in it): they lag by one flush.
+ */
+export function heldView(snap: KeySnapshot | null, held: Iterable<CounterOp>, now: number): KeySnapshot {
+  const add = heldCounts(held, now)
+  const zero: Windows = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }
+  const counts = Object.fromEntries(
+    METRICS.map((m) => {
+      const base = snap?.counts[m] ?? zero
+      const more = add.get(m)
+      return [m, more === undefined ? base : { '1m': base['1m'] + more['1m'], '10m': base['10m'] + more['10m'], '1h': base['1h'] + more['1h'], '24h': base['24h'] + more['24h'] }]
+    }),
+  ) as Record<Metric, Windows>
+  const distinct = snap?.distinct ?? (Object.fromEntries(['users', 'ips', 'devices', 'failed_users', 'signed_in_users', 'failed_ips', 'agents'].map((s) => [s, zero])) as KeySnapshot['distinct'])
+  return { counts, distinct, deny: snap?.deny ?? null, fresh: false }
+}
+
+/** Route classes whose requests always wait for a read of their keys: credentials, money and account changes. */
+export const INLINE_CLASSES: ReadonlySet<RouteClass> = new Set<RouteClass>([...CREDENTIAL_CLASSES, ...HIGH_RISK_CLASSES, 'checkout'])
+
+/**
+ * Whether a request waits for its keys' objects. Reads (GET / HEAD) of pages, assets and the API do
+ * not: they are decided on what the isolate knows and counted after the answer. Any write, any
+ * credential, cohort or password key, and the sensitive classes (INLINE_CLASSES) wait, in one round trip.
+ */
+export function readsInline(e: { readonly routeClass: RouteClass; readonly method: string; readonly user: string | null; readonly cohort?: string | null; readonly password?: string | null }): boolean {
+  const m = e.method.toUpperCase()
+  if (m !== 'GET' && m !== 'HEAD') return true
+  if (e.user !== null || e.cohort != null || e.password != null) return true
+  return INLINE_CLASSES.has(e.routeClass)
+}

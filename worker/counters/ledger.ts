@@ -1,0 +1,161 @@
+// The isolate's ledger of journey keys: each key's last snapshot from its object and the writes
+// this isolate holds for it (pending, then sealed into numbered batches until the object confirms
+// them). Takes events, snapshots and the caller's time; returns views and the batches to send.
+// Must not do I/O: worker/counters/client.ts sends, and confirms what came back.
+import type { CounterBatch, CounterOp } from '../../src/counters/batch'
+import { appendOps, BATCHES_PER_CALL_MAX, BATCH_MAX_OPS, heldView } from '../../src/counters/batch'
+import type { KeyKind } from '../../src/counters/keys'
+import type { KeySnapshot } from '../../src/counters/metrics'
+import type { DenyKind } from '../../src/counters/deny'
+
+/** The deny lookup a key's calls carry (Counters.ts DenyQuery; kept here so this file needs no platform types). */
+export interface DenyQuery {
+  readonly key: string
+  readonly kind: DenyKind
+}
+
+/** Held writes are sent at most this often per isolate (one call per key with writes), unless config says otherwise. */
+export const FLUSH_EVERY_MS = 2_000
+/** A page view is decided on a snapshot at most this old; older, it reads its keys again (one round trip). */
+export const SNAPSHOT_MAX_AGE_MS = 60_000
+/** A batch the object has not confirmed for this long is given up (the object keeps applied ids longer: a late confirm is still exact). */
+export const BATCH_GIVE_UP_MS = 30 * 60_000
+export const LEDGER_CAPACITY = 20_000
+
+export interface LedgerKey {
+  readonly kind: KeyKind
+  readonly name: string
+  readonly deny: DenyQuery | null
+  snap: KeySnapshot | null
+  snapAt: number
+  /** The ledger sequence of the call whose answer `snap` is: an older answer landing later does not replace it. */
+  snapSeq: number
+  pending: CounterOp[]
+  sealed: { readonly batch: CounterBatch; readonly at: number }[]
+}
+
+export class JourneyLedger {
+  readonly #keys = new Map<string, LedgerKey>()
+  /** Keys holding writes (pending or unconfirmed): a flush looks at these, not at every key. */
+  readonly #holding = new Set<LedgerKey>()
+  #isolate: string | null = null
+  #batchSeq = 0
+  #callSeq = 0
+  #lastFlushAt = Number.NEGATIVE_INFINITY
+  #flushArmed = false
+  /** Batches given up after BATCH_GIVE_UP_MS (their object never confirmed them): admin stats, and a test's proof that none were. */
+  dropped = 0
+
+  /** The key's entry, made on first use; null when the ledger is full of keys still holding writes (the caller reads inline). */
+  key(kind: KeyKind, name: string, deny: DenyQuery | null): LedgerKey | null {
+    const found = this.#keys.get(name)
+    if (found !== undefined) {
+      this.#keys.delete(name) // most recently used last
+      this.#keys.set(name, found)
+      return found
+    }
+    if (this.#keys.size >= LEDGER_CAPACITY && !this.#evictIdle()) return null
+    const entry: LedgerKey = { kind, name, deny, snap: null, snapAt: Number.NEGATIVE_INFINITY, snapSeq: 0, pending: [], sealed: [] }
+    this.#keys.set(name, entry)
+    return entry
+  }
+
+  /** Drops the least recently used key that holds no writes (looking at the oldest 64). */
+  #evictIdle(): boolean {
+    let looked = 0
+    for (const [name, k] of this.#keys) {
+      if (k.pending.length === 0 && k.sealed.length === 0) {
+        this.#keys.delete(name)
+        return true
+      }
+      if (++looked >= 64) break
+    }
+    return false
+  }
+
+  /** Forgets a key: its snapshot and the writes held for it (an unblock: the source is judged afresh). */
+  drop(name: string): void {
+    const k = this.#keys.get(name)
+    if (k !== undefined) this.#holding.delete(k)
+    this.#keys.delete(name)
+  }
+
+  hold(k: LedgerKey, ops: readonly CounterOp[]): void {
+    appendOps(k.pending, ops)
+    if (this.#keys.get(k.name) === k) this.#holding.add(k)
+  }
+
+  /** The key as this isolate sees it: snapshot + held writes. */
+  view(k: LedgerKey, now: number): KeySnapshot {
+    return heldView(k.snap, this.#held(k), now)
+  }
+
+  *#held(k: LedgerKey): Iterable<CounterOp> {
+    for (const s of k.sealed) yield* s.batch.ops
+    yield* k.pending
+  }
+
+  /** A snapshot young enough to decide a page view on (`maxAgeMs`), or null. */
+  fresh(k: LedgerKey, now: number, maxAgeMs = SNAPSHOT_MAX_AGE_MS): KeySnapshot | null {
+    return k.snap !== null && now - k.snapAt <= maxAgeMs && now >= k.snapAt ? k.snap : null
+  }
+
+  /**
+   * Seals the key's pending writes into a batch and returns every unconfirmed batch (oldest first, at
+   * most BATCHES_PER_CALL_MAX) with the call's sequence: what a call to its object carries.
+   */
+  seal(k: LedgerKey, now: number): { readonly batches: CounterBatch[]; readonly seq: number } {
+    k.sealed = k.sealed.filter((s) => {
+      const keep = now - s.at < BATCH_GIVE_UP_MS
+      if (!keep) this.dropped++
+      return keep
+    })
+    while (k.pending.length > 0) {
+      this.#isolate ??= crypto.randomUUID() // not at global scope: random values are refused there
+      const ops = k.pending.splice(0, BATCH_MAX_OPS)
+      k.sealed.push({ batch: { id: `${this.#isolate}:${++this.#batchSeq}`, ops }, at: now })
+    }
+    if (k.sealed.length === 0) this.#holding.delete(k)
+    return { batches: k.sealed.slice(0, BATCHES_PER_CALL_MAX).map((s) => s.batch), seq: ++this.#callSeq }
+  }
+
+  /** The object answered a call that carried `batches`: they are applied, and its snapshot is the key's newest unless a later call's already landed. */
+  confirm(k: LedgerKey, batches: readonly CounterBatch[], seq: number, snap: KeySnapshot, now: number): void {
+    const ids = new Set(batches.map((b) => b.id))
+    k.sealed = k.sealed.filter((s) => !ids.has(s.batch.id))
+    if (k.sealed.length === 0 && k.pending.length === 0) this.#holding.delete(k)
+    if (seq > k.snapSeq) {
+      k.snap = snap
+      k.snapAt = now
+      k.snapSeq = seq
+    }
+  }
+
+  /** Keys holding writes (pending or unconfirmed). */
+  holding(): LedgerKey[] {
+    return [...this.#holding]
+  }
+
+  /**
+   * Arms the isolate's next flush: returns the delay to wait before sending (0: now), or null when
+   * one is already armed. The caller sends in waitUntil after the delay, then calls `flushed`.
+   */
+  arm(now: number, everyMs = FLUSH_EVERY_MS): number | null {
+    if (this.#flushArmed) return null
+    this.#flushArmed = true
+    // The first flush waits its interval too: an isolate's first seconds are batched like the rest.
+    if (this.#lastFlushAt === Number.NEGATIVE_INFINITY) return everyMs
+    // Never longer than the interval, whatever the clock did since the last flush (a clock set back).
+    return Math.min(everyMs, Math.max(0, this.#lastFlushAt + everyMs - now))
+  }
+
+  /** The armed flush is being sent at `now`: a write held from here on arms the next one. */
+  flushing(now: number): void {
+    this.#flushArmed = false
+    this.#lastFlushAt = now
+  }
+
+  get size(): number {
+    return this.#keys.size
+  }
+}
