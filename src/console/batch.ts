@@ -11,31 +11,13 @@ export const isConsoleDim = (v: unknown): v is ConsoleDim => typeof v === 'strin
 /** One count: [minute (ms since epoch / 60 000), dimension, key, n]. */
 export type MinuteCell = readonly [minute: number, dim: ConsoleDim, key: string, n: number]
 
+/** The log line's own fields the console keeps, as the line has them. */
+type KeptFields = 'ref' | 'method' | 'host' | 'path' | 'route' | 'ip' | 'asn' | 'country' | 'device' | 'user' | 'agent' | 'risk' | 'model_risk' |
+  'action' | 'would_action' | 'mode' | 'reasons' | 'rules' | 'model' | 'config' | 'origin_status' | 'missing'
+
 /** A decision line as the console keeps it: the log line's fields (no features beyond the line's) plus the User-Agent. */
-export interface SampleLine {
+export type SampleLine = Pick<DecisionLogLine, KeptFields> & {
   readonly at: number
-  readonly ref: string
-  readonly method: string
-  readonly host: string
-  readonly path: string
-  readonly route: string
-  readonly ip: string
-  readonly asn: number | null
-  readonly country: string | null
-  readonly device: string | null
-  readonly user: string | null
-  readonly agent: string | null
-  readonly risk: number
-  readonly model_risk: number | null
-  readonly action: string
-  readonly would_action: string
-  readonly mode: string
-  readonly reasons: readonly string[]
-  readonly rules: readonly string[]
-  readonly model: string
-  readonly config: string
-  readonly origin_status: number | null
-  readonly missing: readonly string[]
   readonly detail: string | null
   readonly status: number | null
   /** The client's User-Agent, capped: hostile text, shown escaped. */
