@@ -50,6 +50,15 @@ describe('heldout record', () => {
     expect(run(false)).toContain('waited 0 ms (p95 40) in the simulator\'s queue first — not saturated.')
   })
 
+  it('says how each verified crawler category was treated against its policy, and the spoofers', () => {
+    const crawlers = {
+      verified: { search_engine: { policy: 'allow', requests: 48, as_policy: 48 }, ai_training: { policy: 'block', requests: 52, as_policy: 51 } },
+      spoofed: { requests: 150, mitigated_share: 1, mitigated_share_ci95: [0.975, 1] },
+    }
+    const text = heldoutSection({ date: '2026-12-05T12:00:00.000Z', commit: 'abcdef0123456789', dirty: false, invocation: 'npm run heldout', runs: [{ seed: 1, command: 'x', exit: 0, seconds: 1, report: { crawlers } }] })
+    expect(text).toContain('Declared crawlers, verified: search_engine 48 of 48 requests as its policy (allow); ai_training 51 of 52 requests as its policy (block). Spoofed: 150 requests, mitigated 100.0 % [97.5–100.0].')
+  })
+
   it('puts the seeds in the doc before any run ends, so a run stopped half way still shows them', () => {
     const head = heldoutHeader({ date: '2026-12-05T12:00:00.000Z', commit: 'abcdef0123456789', dirty: false, invocation: 'npm run heldout -- --runs 2', seeds: [1234567, 7654321] })
     expect(head).toContain('seeds 1234567, 7654321')

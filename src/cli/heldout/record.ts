@@ -59,6 +59,7 @@ export function runSection(r: HeldoutRun): string {
   if (allow?.cohorts) {
     lines.push('', 'Benign automation by operator allow list: ' + Object.entries(allow.cohorts).map(([c, x]) => `${c} ${x.mitigated} of ${x.sessions} = ${withCi(x.friction, x.ci95)}`).join('; ') + '.')
   }
+  lines.push(...crawlersLine(j.crawlers))
   const targets = (j.targets ?? []) as Target[]
   lines.push('', '| target | limit | measured [95 %] | judged on | verdict |', '| --- | ---: | ---: | ---: | --- |')
   for (const t of targets) {
@@ -94,6 +95,14 @@ function pacingLine(j: Record<string, unknown>): string[] {
   if (p === undefined) return []
   const verdict = p.saturated ? '**saturated**: the run offered more than the local server answers, so families paced by their answers made fewer attempts than planned' : 'not saturated'
   return ['', `Server load: a request took ${p.server_ms_p50 ?? '—'} ms at the median (p95 ${p.server_ms_p95 ?? '—'}) and waited ${p.queued_ms_p50 ?? '—'} ms (p95 ${p.queued_ms_p95 ?? '—'}) in the simulator's queue first — ${verdict}.`]
+}
+
+/** Declared crawlers (simulate's `crawlers`): each verified category against its policy, and the spoofers. */
+function crawlersLine(c: unknown): string[] {
+  const x = c as { verified?: Record<string, { policy: string; requests: number; as_policy: number }>; spoofed?: { requests: number; mitigated_share: number | null; mitigated_share_ci95: Ci } } | null | undefined
+  if (x?.verified === undefined || x.spoofed === undefined) return []
+  const verified = Object.entries(x.verified).map(([category, v]) => `${category} ${v.as_policy} of ${v.requests} requests as its policy (${v.policy})`).join('; ')
+  return ['', `Declared crawlers, verified: ${verified}. Spoofed: ${x.spoofed.requests} requests, mitigated ${withCi(x.spoofed.mitigated_share, x.spoofed.mitigated_share_ci95)}.`]
 }
 
 /** What first hurt the people who were hurt, when the run says (simulate's human_friction_causes). */
