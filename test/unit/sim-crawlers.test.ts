@@ -27,7 +27,13 @@ describe('crawlerFigures', () => {
     const rows = [...Array.from({ length: 99 }, (_, i) => row('crawlers_spoofed', i % 4, 'block', null, 'fake_crawler')), row('crawlers_spoofed', 7, 'allow', null, '')]
     const f = crawlerFigures(rows)!
     expect(f.spoofed).toMatchObject({ requests: 100, mitigated_share: 0.99, sessions_let_through: 1 })
-    expect(f.checks.at(-1)).toMatchObject({ pass: true })
+    // 99 of 100 is 99 % on the point, not on the lower bound the check is judged on…
+    expect(f.checks.at(-1)).toMatchObject({ pass: false })
+    // …which 450 of 450 meets, and 449 of 450 does not.
+    const all = crawlerFigures(Array.from({ length: 450 }, (_, i) => row('crawlers_spoofed', i % 72, 'block', null, 'fake_crawler')))!
+    expect(all.checks.at(-1)).toMatchObject({ pass: true })
+    const one = crawlerFigures([...Array.from({ length: 449 }, (_, i) => row('crawlers_spoofed', i % 72, 'block', null, 'fake_crawler')), row('crawlers_spoofed', 3, 'allow', null, '')])!
+    expect(one.checks.at(-1)).toMatchObject({ pass: false })
     expect(crawlerFigures([])).toBeNull()
   })
 })

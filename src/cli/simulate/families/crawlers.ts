@@ -59,7 +59,8 @@ export const crawlersVerified: FamilySpec = {
 
 export const crawlersSpoofed: FamilySpec = {
   family: 'crawlers_spoofed',
-  sessions: (w) => scaled(w, 24, 4),
+  // 72 at full scale (~450 requests): all mitigated shows the ≥ 99 % target on its lower bound (a perfect run needs 385).
+  sessions: (w) => scaled(w, 72, 4),
   run: (s) => crawl(s, s.rng.chance(0.6) ? 'hosting' : 'residential', false),
 }
 
@@ -105,7 +106,8 @@ export function crawlerFigures(rows: readonly LabelledRow[]): CrawlerFigures | n
   const share = spoofed.length === 0 ? null : r4(mitigated / spoofed.length)
   const checks = [
     ...Object.entries(verified).map(([category, v]) => ({ name: `verified ${category} crawler requests that got its policy (${v.policy})`, value: v.share, target: '= 1', pass: v.share === null ? null : v.share === 1 })),
-    { name: 'spoofed crawler requests mitigated', value: share, target: '>= 0.99', pass: share === null ? null : share >= 0.99 },
+    // Judged on the lower 95 % bound, as every rate target: 150 of 150 is not yet 99 %.
+    { name: 'spoofed crawler requests mitigated', value: share, target: '>= 0.99 (lower 95 % bound)', pass: ci === null ? null : ci[0] >= 0.99 },
   ]
   return { verified, spoofed: { requests: spoofed.length, mitigated_share: share, mitigated_share_ci95: ci, sessions_let_through: leaked.size }, checks }
 }
