@@ -52,6 +52,14 @@ function counted(): { ns: NamespaceLike<CounterStub>; calls: Map<string, number>
   return { ns, calls, failApply }
 }
 
+/** An isolate of its own over the counted namespace, flushing every FLUSH_EVERY_MS (its flushes run when a test calls them). */
+function isolate() {
+  const counting = counted()
+  const e: CountersEnv = { ...env, COUNTERS: counting.ns }
+  const caches = new IsolateCaches()
+  return { ...counting, e, caches, opts: { caches, defer: () => {}, flushEveryMs: FLUSH_EVERY_MS } }
+}
+
 const total = (calls: Map<string, number>) => [...calls.values()].reduce((a, b) => a + b, 0)
 const ipOf = (read: JourneyRead) => (read.status === 'ok' ? read.counters.ip : null)
 const peekIp = (k: JourneyKeys, now: number) => env.COUNTERS.get(env.COUNTERS.idFromName(counterName('ip', k.ip))).peek(now)
@@ -116,10 +124,7 @@ describe('page views and assets counted after the answer', () => {
   })
 
   it('counts a batch once when its answer was lost and it is sent again', async () => {
-    const { ns, calls, failApply } = counted()
-    const e: CountersEnv = { ...env, COUNTERS: ns }
-    const caches = new IsolateCaches()
-    const opts = { caches, defer: () => {}, flushEveryMs: FLUSH_EVERY_MS }
+    const { calls, failApply, e, caches, opts } = isolate()
     const k = keys()
     await observeRequest(e, k, page(T0), BUDGET, opts)
     for (let i = 1; i <= 7; i++) await observeRequest(e, k, page(T0 + i), BUDGET, opts)
@@ -139,10 +144,7 @@ describe('page views and assets counted after the answer', () => {
   })
 
   it('still answers a cached deny hit with no call, and caches one a flush brings back', async () => {
-    const { ns, calls } = counted()
-    const e: CountersEnv = { ...env, COUNTERS: ns }
-    const caches = new IsolateCaches()
-    const opts = { caches, defer: () => {}, flushEveryMs: FLUSH_EVERY_MS }
+    const { calls, e, caches, opts } = isolate()
     const k = keys()
     await observeRequest(e, k, page(T0), BUDGET, opts)
     // Listed elsewhere (another isolate, the admin API): this isolate learns it at its next flush.
@@ -157,10 +159,7 @@ describe('page views and assets counted after the answer', () => {
   })
 
   it('reads a page view inline again when its snapshot is older than a minute', async () => {
-    const { ns, calls } = counted()
-    const e: CountersEnv = { ...env, COUNTERS: ns }
-    const caches = new IsolateCaches()
-    const opts = { caches, defer: () => {}, flushEveryMs: FLUSH_EVERY_MS }
+    const { calls, e, caches, opts } = isolate()
     const k = keys()
     await observeRequest(e, k, page(T0), BUDGET, opts)
     calls.clear()
