@@ -46,5 +46,8 @@ export function parseLogLines(text: string): LogLine[] {
   return out
 }
 
-/** Reserved-path lines (SDK collect, challenge, admin) are the Worker's own, not protected traffic. */
-export const isProtected = (l: LogLine): boolean => l.route !== 'edgeward'
+/**
+ * Reserved-path lines (SDK collect, challenge, admin) are the Worker's own, not protected traffic; nor
+ * is `/robots.txt`, forwarded to every client undecided (`robots_txt`, no model, no features to learn from).
+ */
+export const isProtected = (l: LogLine): boolean => l.route !== 'edgeward' && l.reasons?.[0] !== 'robots_txt'
