@@ -12,7 +12,7 @@ import { ALL_TACTICS, NOT_DRIVABLE_UNDER_NPM_START, TACTICS, type Tactic, type T
 import type { WireRequest, WireResponse } from './adaptiveWire'
 import { solveNative } from './adaptiveSolve'
 import { comboList } from './combos'
-import { scaled, type FamilySpec } from './spec'
+import { perRun, scaled, type FamilySpec } from './spec'
 
 export const ADAPTIVE_ATTEMPTS = 40
 const SMOKE_ATTEMPTS = 4
@@ -56,15 +56,14 @@ function nodeWire(s: SessionContext, testCf: string) {
   }
 }
 
-const lists = new WeakMap<World, Combo[]>()
-const shared = new WeakMap<World, { routes?: Promise<string[]> }>()
-const once = <K extends object, V>(m: WeakMap<K, V>, k: K, make: () => V): V => m.get(k) ?? (m.set(k, make()), m.get(k)!)
+const listFor = perRun((world): Combo[] => comboList(random(world.seed, 'adaptive-list'), 2 * ADAPTIVE_ATTEMPTS, 0.02))
+const sharedFor = perRun((): { routes?: Promise<string[]> } => ({}))
 
 async function attack(s: SessionContext, shape: 'single' | 'spread'): Promise<void> {
   const { world, rng } = s
   const cf = cfFor(s, 'residential_proxy', 'browser')
   s.world.truth.addSession(s.family, s.session, s.ip)
-  const combos = once(lists, world, () => comboList(random(world.seed, 'adaptive-list'), 2 * ADAPTIVE_ATTEMPTS, 0.02))
+  const combos = listFor(world)
   const attempts = shape === 'spread' ? 1 : world.smoke ? SMOKE_ATTEMPTS : ADAPTIVE_ATTEMPTS
   const records = await runAdaptiveAttack(nodeWire(s, JSON.stringify(cf)), {
     tactics: new Set(drivenTactics()),
@@ -80,7 +79,7 @@ async function attack(s: SessionContext, shape: 'single' | 'spread'): Promise<vo
     solve: async (id, bits) => solveNative(id, bits),
     pause: (i) => (i + 1 < attempts ? pause(s, rng.lognormal(2500, 0.5)) : Promise.resolve()),
     over: () => over(s),
-    shared: once(shared, world, () => ({})),
+    shared: sharedFor(world),
   })
   adaptiveLedger.set(s.session, records)
 }

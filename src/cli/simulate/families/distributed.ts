@@ -6,7 +6,7 @@ import { toolIdentity, transportOf, type Tool } from '../tools'
 import { actorFor, cfFor, over, pause, type SessionContext, type World } from '../world'
 import { comboList, type Combo } from './combos'
 import { attackParams } from './params'
-import { scaled, type FamilySpec } from './spec'
+import { perRun, scaled, type FamilySpec } from './spec'
 
 const TRIES_PER_ADDRESS = 3
 
@@ -18,7 +18,7 @@ function campaign(world: World): Combo[] {
   return list.map((c, i) => (i > 20 && rng.chance(retry) ? { username: list[rng.int(0, i - 1)]!.username, password: c.password } : c))
 }
 
-const lists = new WeakMap<World, Combo[]>()
+const listFor = perRun(campaign)
 
 export const distributed: FamilySpec = {
   family: 'distributed_stuffing',
@@ -28,8 +28,7 @@ export const distributed: FamilySpec = {
   async run(s: SessionContext) {
     const { rng, world } = s
     const shifted = world.variant === 'shifted'
-    let list = lists.get(world)
-    if (list === undefined) lists.set(world, (list = campaign(world)))
+    const list = listFor(world)
     const p = attackParams(world, 'distributed_stuffing')
     const tool: Tool = shifted ? 'spoof_full' : rng.weighted(p.tools)
     const cf = cfFor(s, shifted ? 'residential_proxy' : rng.weighted(p.networks), transportOf(tool))
