@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { counterName } from '../../src/counters/keys'
 import type { JourneyKeys, JourneyRead } from '../../src/counters/read'
-import { flushJourney, observeRequest, type CounterStub, type CountersEnv, type NamespaceLike } from '../../worker/counters/client'
+import { flushJourney, observeRequest, recordOutcome, type CounterStub, type CountersEnv, type NamespaceLike } from '../../worker/counters/client'
 import { IsolateCaches } from '../../worker/counters/isolate'
 import { FLUSH_EVERY_MS } from '../../worker/counters/ledger'
 
@@ -156,6 +156,20 @@ describe('page views and assets counted after the answer', () => {
     expect(read.status).toBe('missing')
     expect(read.deny?.kind).toBe('ip')
     expect(total(calls)).toBe(0)
+  })
+
+  it("sends a sign-in's refusal at once: another isolate's next attempt on the username counts it, before any flush", async () => {
+    // A spread run lands each attempt on another isolate; held for a flush, every refusal would reach
+    // the username's count flush_ms late, and each isolate could make that many more tries unseen.
+    const a = isolate()
+    const b = isolate()
+    const held = { flushEveryMs: 60_000 } // neither isolate's flush runs here
+    const user = 'user-hash-spread'
+    const first = keys(null, user)
+    await observeRequest(a.e, first, login(T0), BUDGET, { ...a.opts, ...held })
+    await recordOutcome(a.e, first, 'login_failure', T0 + 10, { ...a.opts, ...held })
+    const next = await observeRequest(b.e, keys(null, user), login(T0 + 20), BUDGET, { ...b.opts, ...held })
+    expect(next.status === 'ok' && next.counters.user?.counts.login_failures['10m']).toBe(1)
   })
 
   it('reads a page view inline again when its snapshot is older than a minute', async () => {

@@ -402,7 +402,6 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
   const ip = ipCounterKey(keys.ip, opts.ipv6PrefixBits)
   const calls = keyCalls(keys, ip).map((c) => ({
     kind: c.kind,
-    deny: c.deny,
     name: counterName(c.kind, c.value),
     distinct: outcomeDistinct(c.kind, outcome, keys.user, opts.userAddresses1h ?? null, ip),
     forget: outcomeForget(c.kind, outcome, keys.user, ip),
@@ -412,25 +411,11 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
   const passwords = env.PASSWORD_TRIES
   const password = keys.password != null && passwords !== undefined && (outcome === 'login_failure' || outcome === 'login_success') ? keys.password : null
   const person = opts.userAddresses1h != null && opts.userAddresses1h <= PERSON_MAX_ADDRESSES_1H
-  // Held with the key's other writes: the client's next read here carries them, and the flush takes them to the object.
-  const direct: typeof calls = []
-  for (const c of calls) {
-    const k = takesBatches(env) ? caches.ledger.key(c.kind, c.name, c.deny) : null
-    if (k === null) {
-      direct.push(c)
-      continue
-    }
-    const ops: CounterOp[] = [...bumpOps([metric], now)]
-    if (c.remember !== null) ops.push({ op: 'remember', place: c.remember, at: now })
-    if (c.distinct !== null) ops.push({ op: 'add', set: c.distinct.set, member: c.distinct.member, at: now })
-    if (c.forget !== null) ops.push({ op: 'forget', set: c.forget.set, member: c.forget.member })
-    caches.ledger.hold(k, ops)
-  }
-  // In the Worker (`defer` given) the isolate's flush takes them; a caller without waitUntil sends them now.
-  if (opts.defer) armFlush(env, caches, opts, now)
+  // Sent at once, not held for the isolate's flush: a sign-in's refusal is what the next attempt's rules
+  // count (per username, per cohort), and a spread run lands on many isolates — held, each would make
+  // flush_ms more attempts before the counts crossed a threshold.
   await Promise.all([
-    opts.defer ? null : flushJourney(env, now, caches),
-    settleWithin(direct.map(({ name, distinct, forget, remember }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct, forget, remember })), BACKGROUND_BUDGET_MS),
+    settleWithin(calls.map(({ name, distinct, forget, remember }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct, forget, remember })), BACKGROUND_BUDGET_MS),
     password === null || passwords === undefined
       ? null
       : settleWithin([() => stubOf(passwords, passwordShardName(password)).record({ now, password, user: keys.user, outcome: outcome as PasswordOutcome['outcome'], person })], BACKGROUND_BUDGET_MS),
