@@ -2,7 +2,7 @@
 // method call on a metered stub by binding and object kind, delays by the model only
 // while on, and the model sends a username's counters far and every other object near.
 import { afterEach, describe, expect, it } from 'vitest'
-import { DEFAULT_ROUND_TRIPS, meter, metered, resetMeter, roundTripModel } from '../../src/cli/bench/costMeter'
+import { DEFAULT_ROUND_TRIPS, asRequest, meter, metered, resetMeter, roundTripModel } from '../../src/cli/bench/costMeter'
 
 afterEach(() => {
   meter.on = false
@@ -49,5 +49,23 @@ describe('bench cost meter', () => {
     const t0 = performance.now()
     await stub.observe()
     expect(performance.now() - t0).toBeGreaterThanOrEqual(25)
+  })
+
+  it('counts as in a request only the calls it makes before its answer, not its later flush', async () => {
+    const stub = metered('COUNTERS', '["ip","x"]', { observe: async () => 1, apply: async () => 1 })
+    resetMeter()
+    let flushOfFirst: Promise<unknown> = Promise.resolve()
+    await asRequest(async () => {
+      await stub.observe()
+      // armed by this request, firing after its answer (during the next request below)
+      flushOfFirst = new Promise((resolve) => setTimeout(() => resolve(stub.apply()), 20))
+    })
+    await asRequest(async () => {
+      await stub.observe()
+      await flushOfFirst
+    })
+    await stub.apply() // outside any request
+    expect(meter.calls.get('COUNTERS ip')).toBe(4)
+    expect(meter.inRequest).toBe(2)
   })
 })

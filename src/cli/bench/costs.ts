@@ -18,12 +18,13 @@ export async function run(): Promise<Record<string, number>> {
 
   console.log('\nCost per request by route class: Durable Object calls (billed, waited for or in waitUntil), KV reads,')
   console.log('and the latency the answer gains when each object call takes a round trip (near 2–5 ms, a username far 50–150 ms)')
-  console.log(`${'route class'.padEnd(20)} ${'DO calls'.padStart(9)} ${'KV'.padStart(6)} ${'+p50 ms'.padStart(8)} ${'+p95 ms'.padStart(8)}  objects called`)
+  console.log(`${'route class'.padEnd(20)} ${'DO calls'.padStart(9)} ${'in req'.padStart(7)} ${'KV'.padStart(6)} ${'+p50 ms'.padStart(8)} ${'+p95 ms'.padStart(8)}  objects called`)
   const out: Record<string, number> = {}
   for (const [cls, c] of Object.entries(costs)) {
     const objects = Object.entries(c.by_object).map(([name, n]) => `${name} ${round(n, 2)}`).join(', ')
-    console.log(`${cls.padEnd(20)} ${c.do_calls.toFixed(2).padStart(9)} ${c.kv_reads.toFixed(2).padStart(6)} ${c.added_latency_p50_ms.toFixed(1).padStart(8)} ${c.added_latency_p95_ms.toFixed(1).padStart(8)}  ${objects || '—'}`)
+    console.log(`${cls.padEnd(20)} ${c.do_calls.toFixed(2).padStart(9)} ${c.do_calls_in_request.toFixed(2).padStart(7)} ${c.kv_reads.toFixed(2).padStart(6)} ${c.added_latency_p50_ms.toFixed(1).padStart(8)} ${c.added_latency_p95_ms.toFixed(1).padStart(8)}  ${objects || '—'}`)
     out[`do_calls_per_request_${cls}`] = round(c.do_calls, 2)
+    out[`do_calls_in_request_per_request_${cls}`] = round(c.do_calls_in_request, 2)
     out[`kv_reads_per_request_${cls}`] = round(c.kv_reads, 3)
     out[`added_latency_p50_ms_${cls}`] = round(c.added_latency_p50_ms, 1)
     out[`added_latency_p95_ms_${cls}`] = round(c.added_latency_p95_ms, 1)
