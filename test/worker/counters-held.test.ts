@@ -24,8 +24,9 @@ const asset = (now: number) => ({ routeClass: 'static', method: 'GET', now, navi
 const login = (now: number) => ({ routeClass: 'login', method: 'POST', now }) as const
 
 /** The real COUNTERS namespace, every method call counted; `failApply` makes the next n `apply` calls apply and then lose their answer. */
-function counted(): { ns: NamespaceLike<CounterStub>; calls: Map<string, number>; failApply: { n: number } } {
+function counted(): { ns: NamespaceLike<CounterStub>; calls: Map<string, number>; failApply: { n: number }; carried: number[] } {
   const calls = new Map<string, number>()
+  const carried: number[] = [] // ops each observe call carried
   const failApply = { n: 0 }
   const ns: NamespaceLike<CounterStub> = {
     idFromName: (name) => env.COUNTERS.idFromName(name),
@@ -33,7 +34,7 @@ function counted(): { ns: NamespaceLike<CounterStub>; calls: Map<string, number>
       const real = env.COUNTERS.get(id) as unknown as CounterStub
       const note = (m: string) => calls.set(m, (calls.get(m) ?? 0) + 1)
       return {
-        observe: (i) => (note('observe'), real.observe(i)),
+        observe: (i) => (note('observe'), carried.push((i.batches ?? []).reduce((n, b) => n + b.ops.length, 0)), real.observe(i)),
         apply: async (i) => {
           note('apply')
           const snap = await real.apply!(i)
@@ -49,7 +50,7 @@ function counted(): { ns: NamespaceLike<CounterStub>; calls: Map<string, number>
       }
     },
   }
-  return { ns, calls, failApply }
+  return { ns, calls, failApply, carried }
 }
 
 /** An isolate of its own over the counted namespace, flushing every FLUSH_EVERY_MS (its flushes run when a test calls them). */
@@ -171,6 +172,30 @@ describe('page views and assets counted after the answer', () => {
     const next = await observeRequest(b.e, keys(null, user), login(T0 + 20), BUDGET, { ...b.opts, ...held })
     expect(next.status === 'ok' && next.counters.user?.counts.login_failures['10m']).toBe(1)
   })
+
+  it('holds a repeated set member once, and a client padding its address with new ones reads inline, a batch per read', async () => {
+    const { calls, carried, e, caches, opts } = isolate()
+    const held = { ...opts, flushEveryMs: 60_000 } // no flush here: only reads drain the key
+    const k = keys()
+    const view = (i: number, agent: string) => ({ ...page(T0 + i), agent })
+    await observeRequest(e, k, view(0, 'same-browser'), BUDGET, held)
+    for (let i = 1; i <= 300; i++) await observeRequest(e, k, view(i, 'same-browser'), BUDGET, held)
+    const heldOps = () => caches.ledger.holding().map((h) => h.pending.length + h.sealed.reduce((n, s) => n + s.batch.ops.length, 0))
+    expect(Math.max(...heldOps())).toBeLessThan(10) // bumps per grain and one add, not 300 adds
+    calls.clear()
+    // A new User-Agent on every request: each is a new member of the address's agents set.
+    for (let i = 1; i <= 700; i++) await observeRequest(e, k, view(300 + i, `padding-${i}`), BUDGET, held)
+    expect(calls.get('observe') ?? 0).toBeGreaterThan(0) // past HELD_OPS_MAX its requests read inline…
+    expect(Math.max(...heldOps())).toBeLessThanOrEqual(512 + 256) // …and that drains it
+    // Another client pads below that line, then signs in: its read carries one batch (≤ 256 ops), the rest stay held.
+    const p = keys()
+    await observeRequest(e, p, view(0, 'first'), BUDGET, held)
+    for (let i = 1; i <= 450; i++) await observeRequest(e, p, view(i, `pad-${i}`), BUDGET, held)
+    carried.length = 0
+    const signIn = await observeRequest(e, { ...p, user: 'user-hash-padded' }, login(T0 + 2_000), BUDGET, held)
+    expect(Math.max(...carried)).toBeLessThanOrEqual(256)
+    expect(ipOf(signIn)?.counts.page_views['1m']).toBe(451) // what is not carried is still in the view
+  }, 60_000)
 
   it('reads a page view inline again when its snapshot is older than a minute', async () => {
     const { calls, e, caches, opts } = isolate()

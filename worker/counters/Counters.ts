@@ -4,7 +4,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { DenyEntry, DenyKind } from '../../src/counters/deny'
 import { checkedPlace, HISTORY_MS, type AccountPlace } from '../../src/counters/history'
-import { BATCHES_PER_CALL_MAX, BATCH_MAX_OPS, type CounterBatch } from '../../src/counters/batch'
+import { BATCHES_PER_CALL_MAX, BATCH_ACCEPT_MAX_OPS, type CounterBatch } from '../../src/counters/batch'
 import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd, type Metric, type Observation, type SetName } from '../../src/counters/metrics'
 import { RETENTION_MS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './buckets'
@@ -232,7 +232,7 @@ function checkedMetric(m: unknown): Metric {
 /** A batch as sent by the ledger: ids and ops checked, times finite and not in the future, counts positive integers. */
 function checkedBatch(b: unknown): CounterBatch {
   const { id, ops } = (b ?? {}) as { id?: unknown; ops?: unknown }
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_BATCH_ID_CHARS || !Array.isArray(ops) || ops.length > BATCH_MAX_OPS) throw new TypeError('bad batch')
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_BATCH_ID_CHARS || !Array.isArray(ops) || ops.length > BATCH_ACCEPT_MAX_OPS) throw new TypeError('bad batch')
   const at = (t: unknown): number => {
     if (typeof t !== 'number' || !Number.isFinite(t)) throw new TypeError('bad batch time')
     return t

@@ -8,7 +8,7 @@ import { ipCounterKey } from '../../src/counters/ipKey'
 import { counterName, passwordShardName, zoneShardName, type KeyKind } from '../../src/counters/keys'
 import { observationFor, type ObservedRequest, outcomeDistinct, outcomeForget, outcomeMetric, PERSON_MAX_ADDRESSES_1H, type DistinctAdd, type KeySnapshot, type Metric } from '../../src/counters/metrics'
 import type { AccountPlace } from '../../src/counters/history'
-import { bumpOps, readsInline, type CounterBatch, type CounterOp } from '../../src/counters/batch'
+import { bumpOps, READ_BATCHES_MAX, readsInline, type CounterBatch, type CounterOp } from '../../src/counters/batch'
 import type { Outcome } from '../../src/counters/outcome'
 import { firstHit, worstReason, type JourneyEvent, type JourneyKeys, type JourneyRead, type KeyMiss, type PasswordCounts } from '../../src/counters/read'
 import type { ConsoleBatch } from '../../src/console/batch'
@@ -147,10 +147,11 @@ export async function observeRequest(
     const held = heldRead(env, calls, req, now, caches, opts, asnCached, event.routeClass !== 'static' && opts.listed !== true)
     if (held !== null) return held
   }
-  // A read carries the writes this isolate holds for its key (earlier page views, outcomes): the
-  // object applies them first, so a sign-in after 40 page views here sees 40, in the same round trip.
+  // A read carries the writes this isolate holds for its key (earlier page views): the object applies
+  // them first, so a sign-in after 40 page views here sees 40, in the same round trip. One batch at
+  // most (READ_BATCHES_MAX): the rest stay held, in the view, for the flush.
   const ledgerKeys = calls.map((c) => caches.ledger.key(c.kind, counterName(c.kind, c.value), c.deny))
-  const sealed = ledgerKeys.map((k) => (k === null ? null : caches.ledger.seal(k, now)))
+  const sealed = ledgerKeys.map((k) => (k === null ? null : caches.ledger.seal(k, now, READ_BATCHES_MAX)))
   const thunks = calls.map((c, i) => () => {
     const place = c.kind === 'user' && keys.place != null ? { place: keys.place } : {}
     const batches = sealed[i]?.batches ?? []
@@ -235,7 +236,8 @@ export async function observeRequest(
 /**
  * A page view, asset or API read decided on what this isolate knows: each key's last snapshot plus
  * the writes held for it (this request's included), counted on the objects after the answer, one
- * call per key per flush. Null: read inline instead — the ledger is full, or (`needSnapshot`: a page
+ * call per key per flush. Null: read inline instead — the ledger is full, a key holds HELD_OPS_MAX
+ * writes (a client padding its held batch: reads drain it a batch at a time), or (`needSnapshot`: a page
  * view) a key has no snapshot younger than SNAPSHOT_MAX_AGE_MS. An asset, or a request from a source
  * the config lists, is judged on the isolate's counts alone.
  */
@@ -253,7 +255,7 @@ function heldRead(
   const entries: LedgerKey[] = []
   for (const c of calls) {
     const k = ledger.key(c.kind, counterName(c.kind, c.value), c.deny)
-    if (k === null) return null
+    if (k === null || ledger.overfull(k)) return null
     if (needSnapshot && ledger.fresh(k, now) === null) return null
     entries.push(k)
   }

@@ -3,7 +3,7 @@
 // them). Takes events, snapshots and the caller's time; returns views and the batches to send.
 // Must not do I/O: worker/counters/client.ts sends, and confirms what came back.
 import type { CounterBatch, CounterOp } from '../../src/counters/batch'
-import { appendOps, BATCHES_PER_CALL_MAX, BATCH_MAX_OPS, heldView } from '../../src/counters/batch'
+import { appendOps, BATCHES_PER_CALL_MAX, BATCH_MAX_OPS, HELD_OPS_MAX, heldView } from '../../src/counters/batch'
 import type { KeyKind } from '../../src/counters/keys'
 import type { KeySnapshot } from '../../src/counters/metrics'
 import type { DenyKind } from '../../src/counters/deny'
@@ -85,6 +85,13 @@ export class JourneyLedger {
     if (this.#keys.get(k.name) === k) this.#holding.add(k)
   }
 
+  /** Whether the key holds HELD_OPS_MAX writes or more: its requests read inline, each carrying a batch, until it drains. */
+  overfull(k: LedgerKey): boolean {
+    let n = k.pending.length
+    for (const s of k.sealed) n += s.batch.ops.length
+    return n >= HELD_OPS_MAX
+  }
+
   /** The key as this isolate sees it: snapshot + held writes. */
   view(k: LedgerKey, now: number): KeySnapshot {
     return heldView(k.snap, this.#held(k), now)
@@ -101,10 +108,11 @@ export class JourneyLedger {
   }
 
   /**
-   * Seals the key's pending writes into a batch and returns every unconfirmed batch (oldest first, at
-   * most BATCHES_PER_CALL_MAX) with the call's sequence: what a call to its object carries.
+   * Seals the key's pending writes into batches and returns the unconfirmed ones (oldest first, at
+   * most `maxBatches`) with the call's sequence: what a call to its object carries. A request's own
+   * read carries few (READ_BATCHES_MAX), so the time the object takes to apply them stays in its budget.
    */
-  seal(k: LedgerKey, now: number): { readonly batches: CounterBatch[]; readonly seq: number } {
+  seal(k: LedgerKey, now: number, maxBatches = BATCHES_PER_CALL_MAX): { readonly batches: CounterBatch[]; readonly seq: number } {
     k.sealed = k.sealed.filter((s) => {
       const keep = now - s.at < BATCH_GIVE_UP_MS
       if (!keep) this.dropped++
@@ -116,7 +124,7 @@ export class JourneyLedger {
       k.sealed.push({ batch: { id: `${this.#isolate}:${++this.#batchSeq}`, ops }, at: now })
     }
     if (k.sealed.length === 0) this.#holding.delete(k)
-    return { batches: k.sealed.slice(0, BATCHES_PER_CALL_MAX).map((s) => s.batch), seq: ++this.#callSeq }
+    return { batches: k.sealed.slice(0, Math.min(maxBatches, BATCHES_PER_CALL_MAX)).map((s) => s.batch), seq: ++this.#callSeq }
   }
 
   /** The object answered a call that carried `batches`: they are applied, and its snapshot is the key's newest unless a later call's already landed. */
