@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { counterName } from '../../src/counters/keys'
 import type { JourneyKeys, JourneyRead } from '../../src/counters/read'
-import { flushJourney, observeRequest, recordOutcome, type CounterStub, type CountersEnv, type NamespaceLike } from '../../worker/counters/client'
+import { FLUSH_KEYS_MAX, flushJourney, flushMsOf, observeRequest, recordOutcome, type CounterStub, type CountersEnv, type NamespaceLike } from '../../worker/counters/client'
 import { IsolateCaches } from '../../worker/counters/isolate'
 import { FLUSH_EVERY_MS } from '../../worker/counters/ledger'
 
@@ -196,6 +196,30 @@ describe('page views and assets counted after the answer', () => {
     expect(Math.max(...carried)).toBeLessThanOrEqual(256)
     expect(ipOf(signIn)?.counts.page_views['1m']).toBe(451) // what is not carried is still in the view
   }, 60_000)
+
+  it('sends at most FLUSH_KEYS_MAX keys per flush, longest-holding first; the rest go with the next', async () => {
+    const { calls, e, caches, opts } = isolate()
+    const held = { ...opts, flushEveryMs: 60_000 }
+    const clients = Array.from({ length: 130 }, () => keys())
+    for (const k of clients) await observeRequest(e, k, page(T0), BUDGET, held) // read inline: IP and prefix
+    for (const k of clients) await observeRequest(e, k, page(T0 + 1), BUDGET, held) // held
+    const holding = caches.ledger.holding().length
+    expect(holding).toBeGreaterThan(FLUSH_KEYS_MAX)
+    calls.clear()
+    await flushJourney(e, T0 + 10, caches)
+    expect(calls.get('apply')).toBe(FLUSH_KEYS_MAX)
+    expect(caches.ledger.holding()).toHaveLength(holding - FLUSH_KEYS_MAX)
+    await flushJourney(e, T0 + 20, caches)
+    expect(calls.get('apply')).toBe(holding)
+    expect(caches.ledger.holding()).toHaveLength(0)
+    expect((await peekIp(clients.at(-1)!, T0 + 30)).counts.page_views['1m']).toBe(2)
+  }, 60_000)
+
+  it('never holds writes longer than the config allows, whatever the test binding forces', () => {
+    expect(flushMsOf('600000', 2_000)).toBe(10_000)
+    expect(flushMsOf('0', 2_000)).toBe(0)
+    expect(flushMsOf('junk', 2_000)).toBe(2_000)
+  })
 
   it('reads a page view inline again when its snapshot is older than a minute', async () => {
     const { calls, e, caches, opts } = isolate()

@@ -295,9 +295,12 @@ function requestOps(kind: KeyKind, req: ObservedRequest, now: number): CounterOp
 }
 
 /** counters.flush_ms, unless the test suite's binding (EDGEWARD_COUNTER_FLUSH_MS, never in wrangler.toml) says otherwise. */
+/** The config schema's own bound on flush_ms: a forced value holds writes no longer. */
+const FLUSH_MS_MAX = 10_000
+
 export function flushMsOf(forced: string | undefined, configured: number): number {
   const n = Number.parseInt(forced ?? '', 10)
-  return Number.isInteger(n) && n >= 0 ? n : configured
+  return Number.isInteger(n) && n >= 0 ? Math.min(n, FLUSH_MS_MAX) : configured
 }
 
 /**
@@ -365,10 +368,15 @@ function armFlush(env: CountersEnv, caches: IsolateCaches, opts: ClientOptions, 
  * answers: its snapshot, a deny hit, a fresh key for the zone figures. A key that does not answer
  * keeps its batches for the next call (they are applied once, by id). Never rejects.
  */
+/** Keys sent per flush. */
+export const FLUSH_KEYS_MAX = 200
+
 export async function flushJourney(env: CountersEnv, now: number, caches: IsolateCaches = isolateCaches): Promise<void> {
   const ledger = caches.ledger
   ledger.flushing(now)
-  const sent = ledger.holding().map((k) => ({ k, ...ledger.seal(k, now) }))
+  // At most FLUSH_KEYS_MAX keys per flush (longest-holding first): one flush is one waitUntil, and its
+  // calls count against the request's subrequests. The rest go with the next flush, armed by the next held write.
+  const sent = ledger.holding().slice(0, FLUSH_KEYS_MAX).map((k) => ({ k, ...ledger.seal(k, now) }))
   const results = await settleWithin(
     sent.map((s) => () => {
       const stub = stubOf(env.COUNTERS, s.k.name)
