@@ -111,8 +111,11 @@ describe('Counters', () => {
     const stub = stubFor()
     await stub.observe(request(T0))
     const versions = await runInDurableObject(stub, (_obj, state) => [migrate(state.storage, COUNTERS_MIGRATIONS), migrate(state.storage, COUNTERS_MIGRATIONS)])
-    expect(versions).toEqual([3, 3]) // 2: the account history table (src/counters/history.ts); 3: applied batch ids (worker/counters/ledger.ts)
+    expect(versions).toEqual([4, 4]) // 2: the account history table (src/counters/history.ts); 3: applied batch ids (worker/counters/ledger.ts); 4: their index by time
     expect((await stub.peek(T0)).counts.requests['1m']).toBe(1)
+    // The applied-id prune deletes by time through the index, not a scan of the whole table.
+    const plan = await runInDurableObject(stub, (_obj, state) => state.storage.sql.exec<{ detail: string }>('EXPLAIN QUERY PLAN DELETE FROM applied WHERE at < ?', T0).toArray().map((r) => r.detail).join(' | '))
+    expect(plan).toContain('applied_at')
   })
 
   it('refuses a time that is not a finite number', async () => {

@@ -221,6 +221,22 @@ describe('page views and assets counted after the answer', () => {
     expect(flushMsOf('junk', 2_000)).toBe(2_000)
   })
 
+  it("an unblock's forget is not undone by writes another isolate held from before it", async () => {
+    const { e, caches, opts } = isolate()
+    const held = { ...opts, flushEveryMs: 60_000 }
+    const k = keys()
+    await observeRequest(e, k, page(T0), BUDGET, held)
+    for (let i = 1; i <= 30; i++) await observeRequest(e, k, page(T0 + i), BUDGET, held) // held in this isolate
+    const ip = env.COUNTERS.get(env.COUNTERS.idFromName(counterName('ip', k.ip)))
+    await ip.forget(T0 + 5_000) // an unblock, from another isolate
+    await flushJourney(e, T0 + 6_000, caches) // the 30 held from before it arrive late
+    expect((await peekIp(k, T0 + 7_000)).counts.page_views['1m']).toBe(0)
+    // What the source does after the unblock counts as ever.
+    for (let i = 0; i < 3; i++) await observeRequest(e, k, page(T0 + 20_000 + i), BUDGET, held)
+    await flushJourney(e, T0 + 21_000, caches)
+    expect((await peekIp(k, T0 + 21_000)).counts.page_views['1m']).toBe(3)
+  })
+
   it('reads a page view inline again when its snapshot is older than a minute', async () => {
     const { calls, e, caches, opts } = isolate()
     const k = keys()

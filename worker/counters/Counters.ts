@@ -11,7 +11,7 @@ import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
-import { checkedNow, migrate, PruneClock, pruningAlarm, scheduleAlarm, type Migration } from './schema'
+import { checkedNow, getMeta, migrate, PruneClock, pruningAlarm, scheduleAlarm, setMeta, type Migration } from './schema'
 
 export interface DenyQuery {
   readonly key: string
@@ -44,7 +44,10 @@ const APPLIED_TABLE = 'CREATE TABLE IF NOT EXISTS applied (id TEXT PRIMARY KEY, 
 export const APPLIED_KEEP_MS = 60 * 60_000
 const MAX_BATCH_ID_CHARS = 80
 
-export const COUNTERS_MIGRATIONS: readonly Migration[] = [[BUCKETS_TABLE, ...DISTINCT_TABLES, ...DENY_TABLES], [HISTORY_TABLE], [APPLIED_TABLE]]
+/** The applied-id prune deletes by age: without this index it read the whole table every minute. */
+const APPLIED_AT_INDEX = 'CREATE INDEX IF NOT EXISTS applied_at ON applied (at)'
+
+export const COUNTERS_MIGRATIONS: readonly Migration[] = [[BUCKETS_TABLE, ...DISTINCT_TABLES, ...DENY_TABLES], [HISTORY_TABLE], [APPLIED_TABLE], [APPLIED_AT_INDEX]]
 
 /** Inline pruning runs at most this often per object (alarms handle idle objects). */
 const PRUNE_EVERY_MS = 60_000
@@ -55,10 +58,14 @@ const FORGETTABLE_TABLES = ['buckets', 'members', 'sets', 'sketch'] as const
 export class Counters extends DurableObject<Env> {
   readonly #pruning = new PruneClock(PRUNE_EVERY_MS)
   readonly #sketchMemo: SketchMemo = new Map()
+  /** When an unblock last made this key forget (meta `forgotten_at`): held writes from before it are not applied. */
+  #forgottenAt: number
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     migrate(ctx.storage, COUNTERS_MIGRATIONS)
+    const at = getMeta(ctx.storage.sql, 'forgotten_at')
+    this.#forgottenAt = typeof at === 'number' ? at : Number.NEGATIVE_INFINITY
   }
 
   /** Counts one request (and its username or IP), then returns the windows and deny hit. */
@@ -102,6 +109,9 @@ export class Counters extends DurableObject<Env> {
       // One statement: a batch id already there writes nothing, and the batch is skipped.
       if (sql.exec('INSERT OR IGNORE INTO applied (id, at) VALUES (?, ?)', b.id, now).rowsWritten === 0) continue
       for (const op of b.ops) {
+        // Held by an isolate from before an unblock made this key forget: counted again, it would list
+        // the source anew. (A bump's time is its 10 s grain's start: up to 10 s after the unblock go too.)
+        if ('at' in op && op.at < this.#forgottenAt) continue
         if (op.op === 'bump') {
           bump(sql, op.metric, op.n, op.at)
           bumped += op.n
@@ -181,10 +191,13 @@ export class Counters extends DurableObject<Env> {
   }
 
   /** Forgets this key's counts and distinct sets (admin unblock: the source is judged afresh); deny entries and an account's places stay. */
-  forget(): void {
+  forget(now: number = Date.now()): void {
     const sql = this.ctx.storage.sql
     for (const table of FORGETTABLE_TABLES) sql.exec(`DELETE FROM ${table}`)
     this.#sketchMemo.clear()
+    // Other isolates may still hold writes counted before this: their flush must not bring the counts back.
+    this.#forgottenAt = Math.max(this.#forgottenAt, checkedNow(now))
+    setMeta(sql, 'forgotten_at', this.#forgottenAt)
   }
 
   /** Runs at its scheduled time: prunes, deletes expired entries, empties an idle object. */
