@@ -144,7 +144,10 @@ export async function observeRequest(
   // cached deny hit is due for its re-check: that asks the objects, as every request did before.
   const inline = readsInline({ routeClass: event.routeClass, method: event.method, user: keys.user, cohort: keys.cohort, password: keys.password }) || cached.some((c) => c !== null)
   if ((!inline || opts.listed === true) && takesBatches(env)) {
-    const held = heldRead(env, calls, req, now, caches, opts, asnCached, event.routeClass !== 'static' && opts.listed !== true)
+    // An asset needs a snapshot too: a client that only fetches assets would otherwise never have its
+    // address checked against the deny entries its objects hold (fail closed on block lists). A source
+    // the config lists is already blocked on the config alone.
+    const held = heldRead(env, calls, req, now, caches, opts, asnCached, opts.listed !== true)
     if (held !== null) return held
   }
   // A read carries the writes this isolate holds for its key (earlier page views): the object applies
@@ -237,9 +240,9 @@ export async function observeRequest(
  * A page view, asset or API read decided on what this isolate knows: each key's last snapshot plus
  * the writes held for it (this request's included), counted on the objects after the answer, one
  * call per key per flush. Null: read inline instead — the ledger is full, a key holds HELD_OPS_MAX
- * writes (a client padding its held batch: reads drain it a batch at a time), or (`needSnapshot`: a page
- * view) a key has no snapshot younger than SNAPSHOT_MAX_AGE_MS. An asset, or a request from a source
- * the config lists, is judged on the isolate's counts alone.
+ * writes (a client padding its held batch: reads drain it a batch at a time), or (`needSnapshot`) a
+ * key has no snapshot younger than SNAPSHOT_MAX_AGE_MS. A request from a source the config lists is
+ * judged on the isolate's counts alone.
  */
 function heldRead(
   env: CountersEnv,
