@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { counterName } from '../../src/counters/keys'
 import type { JourneyKeys, JourneyRead } from '../../src/counters/read'
-import { FLUSH_KEYS_MAX, flushJourney, flushMsOf, observeRequest, recordOutcome, type CounterStub, type CountersEnv, type NamespaceLike } from '../../worker/counters/client'
+import { denySource, FLUSH_KEYS_MAX, flushJourney, flushMsOf, observeRequest, recordOutcome, type CounterStub, type CountersEnv, type NamespaceLike } from '../../worker/counters/client'
 import { IsolateCaches } from '../../worker/counters/isolate'
 import { FLUSH_EVERY_MS } from '../../worker/counters/ledger'
 
@@ -239,6 +239,19 @@ describe('page views and assets counted after the answer', () => {
     await flushJourney(e, T0 + 21_000, caches)
     expect((await peekIp(k, T0 + 21_000)).counts.page_views['1m']).toBe(3)
   })
+
+  it("looks a key's deny entry up in the KV mirror when its flush goes unanswered (fail closed)", async () => {
+    const { failApply, e, caches, opts } = isolate()
+    const k = keys()
+    await observeRequest(e, k, page(T0), BUDGET, opts)
+    await observeRequest(e, k, page(T0 + 10), BUDGET, opts) // held
+    // Listed by another isolate (object, registry, KV mirror); this isolate's flush then loses its answers.
+    expect(await denySource(env, { target: { kind: 'ip', ip: k.ip }, reason: 'test', createdAt: T0, expiresAt: T0 + 600_000 }, T0 + 20, { caches: new IsolateCaches() })).toBe(true)
+    failApply.n = 2
+    await flushJourney(e, T0 + 30, caches)
+    const next = await observeRequest(e, k, page(T0 + 40), BUDGET, opts)
+    expect(next.deny?.kind).toBe('ip')
+  }, 20_000)
 
   it('reads a page view inline again when its snapshot is older than a minute', async () => {
     const { calls, e, caches, opts } = isolate()

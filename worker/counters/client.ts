@@ -388,9 +388,13 @@ export async function flushJourney(env: CountersEnv, now: number, caches: Isolat
     }),
     BACKGROUND_BUDGET_MS,
   )
+  const unanswered: DenyQuery[] = []
   results.forEach((r, i) => {
     const s = sent[i]!
-    if (r.state !== 'ok') return
+    if (r.state !== 'ok') {
+      if (s.k.deny !== null) unanswered.push(s.k.deny)
+      return
+    }
     ledger.confirm(s.k, s.batches, s.seq, r.value, now)
     if (s.k.deny !== null) {
       if (r.value.deny !== null) caches.deny.put(s.k.deny.key, r.value.deny, now)
@@ -398,6 +402,9 @@ export async function flushJourney(env: CountersEnv, now: number, caches: Isolat
     }
     if (r.value.fresh && s.k.kind === 'ip') caches.zone.note('new_ips')
   })
+  // Fail closed: a key whose object did not answer has its deny entry looked up in the KV mirror, as
+  // an inline read's would — else its page views went on, decided on a snapshot that predates the entry.
+  if (unanswered.length > 0) await readDenyMirror(env, unanswered, now, caches, DENY_MIRROR_BUDGET_MS)
 }
 
 function noteZone(caches: IsolateCaches, snaps: ReadonlyMap<KeyKind, KeySnapshot>): void {
