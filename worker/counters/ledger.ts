@@ -5,7 +5,7 @@
 import type { CounterBatch, CounterOp } from '../../src/counters/batch'
 import { appendOps, BATCHES_PER_CALL_MAX, BATCH_MAX_OPS, HELD_OPS_MAX, heldView } from '../../src/counters/batch'
 import type { KeyKind } from '../../src/counters/keys'
-import type { KeySnapshot } from '../../src/counters/metrics'
+import type { KeySnapshot, Metric } from '../../src/counters/metrics'
 import type { DenyKind } from '../../src/counters/deny'
 
 /** The deny lookup a key's calls carry (Counters.ts DenyQuery; kept here so this file needs no platform types). */
@@ -138,6 +138,17 @@ export class JourneyLedger {
       k.snapAt = now
       k.snapSeq = seq
     }
+  }
+
+  /**
+   * An outcome sent straight to the key's object (not held): counted into this isolate's snapshot of
+   * the key at once, so its own next page view sees it; the object's next answer replaces the snapshot.
+   */
+  noteSent(name: string, metric: Metric): void {
+    const k = this.#keys.get(name)
+    if (k?.snap == null) return
+    const w = k.snap.counts[metric]
+    k.snap = { ...k.snap, counts: { ...k.snap.counts, [metric]: { '1m': w['1m'] + 1, '10m': w['10m'] + 1, '1h': w['1h'] + 1, '24h': w['24h'] + 1 } } }
   }
 
   /** Keys holding writes (pending or unconfirmed). */
