@@ -9,7 +9,7 @@ import { ZONE_ROOT_NAME, ZONE_SHARDS, zoneShardName } from '../../src/counters/k
 import { emptyDelta } from '../../src/counters/zone'
 import { isolateCaches } from '../../worker/counters/isolate'
 import { csrfToken, issueSession, SESSION_COOKIE } from '../../worker/console/session'
-import { callWorker, clearConfig, writeConfig } from '../support/worker'
+import { callWorker, clearConfig, loadForm, ownSite, signInPeople, writeConfig } from '../support/worker'
 
 const TOKEN = 'test-admin-token'
 const SITE = 'https://console.edge.test'
@@ -273,6 +273,34 @@ describe('acting from the console', () => {
     const bad = await post(`${C}/denylist`, { kind: 'ip', value: 'not-an-ip', ttl_s: '3600', csrf: s.csrf }, s.cookie)
     expect(bad.response.status).toBe(400)
     expect(await bad.response.text()).toContain('Not added')
+  })
+
+  it('Lift unblocks: a source credential stuffing listed is let back in on its next request, not listed again', async () => {
+    // As test/worker/unblock.test.ts: the model out of reach, so what lists the source is the stuffing rule's real counts.
+    ownSite('console-lift')
+    await writeConfig({ version: 'console-lift', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    const DEMO = { env: { ORIGIN_URL: 'demo' } }
+    const ip = '100.91.1.7'
+    const login = (user: number, password: string) =>
+      callWorker('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=user${String(user).padStart(4, '0')}%40example.com&password=${password}` }, { ...DEMO, clientIp: ip })
+    await signInPeople(10)
+    await loadForm(ip, DEMO)
+    for (let i = 1; i <= 8; i++) {
+      const call = await login(100 + i, 'wrong')
+      if (call.logs[0]?.rules instanceof Array && (call.logs[0].rules as string[]).includes('credential_stuffing')) break
+    }
+    const listed = await callWorker('/products/1', {}, { ...DEMO, clientIp: ip })
+    expect(listed.response.status).toBe(403)
+    expect(listed.logs[0]?.reasons).toContain('deny_ip')
+    const s = await signIn()
+    const lift = await post(`${C}/denylist/lift`, { kind: 'ip', value: ip, csrf: s.csrf }, s.cookie)
+    expect(lift.response.status).toBe(303)
+    // The next request and a failed login are judged afresh: neither trips credential_stuffing again.
+    const page = await callWorker('/products/1', {}, { ...DEMO, clientIp: ip })
+    expect(page.response.status).toBe(200)
+    const again = await login(200, 'wrong')
+    expect(again.response.status).toBe(401)
+    expect(again.logs[0]?.rules).not.toContain('credential_stuffing')
   })
 
   it('switches mode, and a config the schema rejects leaves the old one in force', async () => {

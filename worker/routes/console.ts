@@ -16,7 +16,8 @@ import { consoleCsp, messagePage, signInPage, type Signed } from '../pages/conso
 import { decisionPage, decisionsPage, denylistPage } from '../pages/console/decisions'
 import { overviewPage } from '../pages/console/overview'
 import { adminCall, denyView, listDeny, readCappedText, readStats, registry } from '../counters/admin'
-import { denySource, liftDeny } from '../counters/client'
+import { denySource } from '../counters/client'
+import { unblockSource } from '../counters/unblock'
 import { activeModelVersion } from '../model/active'
 import { withDeadline } from '../deadline'
 import {
@@ -239,9 +240,12 @@ consoleRoutes.post(`${CONSOLE_PATH}/denylist/lift`, async (c) => {
   const value = kind === 'user_ip' ? { user: form.get('user') ?? '', ip: form.get('ip') ?? '' } : (form.get('value') ?? '')
   const target = parseDenyRemove({ kind, value })
   if (!target.ok) return showDenylist(c, null, `Not lifted: ${target.detail ?? target.reason}`, 400)
-  const r = await liftDeny(c.env, target.value)
+  // Lift = unblock (as POST /admin/unblock): the entry goes AND the counts that listed the source are
+  // forgotten, or its next request trips the same rule and is listed again.
+  const { config } = await loadConfig(c.env.EDGEWARD_CONFIG, Date.now())
+  const r = await unblockSource(c.env, target.value, config.source.counters.ipv6_prefix_bits)
   if (!r.stored) return showDenylist(c, null, 'Not lifted everywhere: try again.', 503)
-  if (!r.found) return showDenylist(c, null, 'That entry was not on the list (it may have expired).', 404)
+  if (!r.lifted) return showDenylist(c, null, 'That entry was not on the list (it may have expired).', 404)
   return c.redirect(`${CONSOLE_PATH}/denylist?done=lifted`, 303)
 })
 
