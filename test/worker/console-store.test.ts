@@ -112,7 +112,7 @@ describe('a week of per-minute data', () => {
       expect(bars, range).toBe(5 * covered)
     }
     // The whole page (session, config, stats, view, sources, render) against the same root.
-    const { jwt } = await issueSession('test-admin-token', UA, Date.now())
+    const { jwt } = await issueSession({ token: 'test-admin-token', server: 'test-user-hash-key' }, UA, Date.now())
     // The first page of an isolate also wakes the registry and loads config and model: timed apart, not held to the bound.
     const open = () => callWorker('https://week.edge.test/__edgeward/console?range=week', { headers: { 'user-agent': UA, cookie: `${SESSION_COOKIE}=${jwt}` } })
     const c0 = performance.now()

@@ -4,6 +4,7 @@
 // the decision sample come out escaped; labels, deny and lift, and mode switches act (a rejected
 // config leaves the old one in force); the overview counts what the log lines say.
 import { env, runDurableObjectAlarm } from 'cloudflare:test'
+import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it, test } from 'vitest'
 import { ZONE_ROOT_NAME, ZONE_SHARDS, zoneShardName } from '../../src/counters/keys'
 import { emptyDelta } from '../../src/counters/zone'
@@ -12,6 +13,8 @@ import { csrfToken, issueSession, SESSION_COOKIE } from '../../worker/console/se
 import { callWorker, clearConfig, loadForm, ownSite, signInPeople, writeConfig } from '../support/worker'
 
 const TOKEN = 'test-admin-token'
+/** The session secrets vitest.config.ts gives the Worker: the admin token and EDGEWARD_USER_HASH_KEY. */
+const SECRETS = { token: TOKEN, server: 'test-user-hash-key' }
 const SITE = 'https://console.edge.test'
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36'
 const C = '/__edgeward/console'
@@ -36,7 +39,7 @@ async function signIn(ua = UA): Promise<{ cookie: string; csrf: string }> {
   const cookie = set.split(';')[0]!
   const jwt = cookie.slice(SESSION_COOKIE.length + 1)
   const sid = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sid: string }
-  return { cookie, csrf: await csrfToken(TOKEN, sid.sid) }
+  return { cookie, csrf: await csrfToken(SECRETS, sid.sid) }
 }
 
 function get(path: string, cookie?: string, ua = UA) {
@@ -110,6 +113,21 @@ describe('console sign-in', () => {
     expect(plain.headers.get('set-cookie')).not.toContain('Secure')
   })
 
+  it('issues no session without the server secret (EDGEWARD_USER_HASH_KEY): the right token gets the form and says why', async () => {
+    const { response } = await callWorker(`${SITE}${C}/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE, 'sec-fetch-site': 'same-origin', 'user-agent': UA },
+      body: `token=${TOKEN}`,
+    }, { env: { EDGEWARD_USER_HASH_KEY: '' } })
+    expect(response.status).toBe(503)
+    expect(response.headers.get('set-cookie')).toBeNull()
+    expect(await response.text()).toContain('EDGEWARD_USER_HASH_KEY')
+    // A session signed before the secret went is no session.
+    const s = await signIn()
+    const page = await callWorker(`${SITE}${C}/denylist`, { headers: { 'user-agent': UA, cookie: s.cookie } }, { env: { EDGEWARD_USER_HASH_KEY: '' } })
+    expect(await page.response.text()).toContain('name="token"')
+  })
+
   it('refuses a sign-in posted from another site', async () => {
     const { response } = await post(`${C}/session`, { token: TOKEN }, undefined, { origin: 'https://evil.test', 'sec-fetch-site': 'cross-site' })
     expect(response.status).toBe(403)
@@ -137,23 +155,33 @@ describe('every console route refuses without a valid session', () => {
       case 'no cookie':
         return undefined
       case 'wrong key':
-        return (await issueSession('some-other-token', UA, now)).jwt
+        return (await issueSession({ ...SECRETS, token: 'some-other-token' }, UA, now)).jwt
       case 'expired':
-        return (await issueSession(TOKEN, UA, now - 31 * 60_000)).jwt
+        return (await issueSession(SECRETS, UA, now - 31 * 60_000)).jwt
       case 'tampered': {
-        const [h, , s] = (await issueSession(TOKEN, UA, now)).jwt.split('.')
+        const [h, , s] = (await issueSession(SECRETS, UA, now)).jwt.split('.')
         const body = btoa(JSON.stringify({ sid: 'x', ua: 'y', aud: 'edgeward-console', iat: now / 1000, exp: now / 1000 + 60 })).replace(/=+$/, '')
         return `${h}.${body}.${s}`
       }
+      case 'token-only key': {
+        // A session signed the way a key derived from the admin token alone would sign it: what an
+        // offline guesser could reproduce for each candidate token. The server secret is missing from it.
+        const key = new Uint8Array(await crypto.subtle.sign('HMAC', await crypto.subtle.importKey('raw', new TextEncoder().encode(TOKEN), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), new TextEncoder().encode('edgeward console session key v1')))
+        const ua = (await issueSession(SECRETS, UA, now)).jwt.split('.')[1]!
+        const claims = JSON.parse(atob(ua.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>
+        return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(key)
+      }
+      case 'other server secret':
+        return (await issueSession({ ...SECRETS, server: 'another-deployment-key' }, UA, now)).jwt
       case 'another browser':
-        return (await issueSession(TOKEN, 'curl/8.0', now)).jwt
+        return (await issueSession(SECRETS, 'curl/8.0', now)).jwt
       case 'alg none':
         return `${btoa('{"alg":"none"}').replace(/=+$/, '')}.${btoa(JSON.stringify({ sid: 'x', exp: now / 1000 + 60 })).replace(/=+$/, '')}.`
       default:
         return 'garbage'
     }
   }
-  const kinds = ['no cookie', 'wrong key', 'expired', 'tampered', 'another browser', 'alg none', 'garbage']
+  const kinds = ['no cookie', 'wrong key', 'token-only key', 'other server secret', 'expired', 'tampered', 'another browser', 'alg none', 'garbage']
   test.each(kinds.flatMap((k) => routes.map(([m, p]) => [k, m, p] as const)))('%s: %s %s', async (kind, method, path) => {
     const jwt = await forge(kind)
     const headers: Record<string, string> = { 'user-agent': UA, origin: SITE, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' }
@@ -167,7 +195,7 @@ describe('every console route refuses without a valid session', () => {
   })
 
   it('the bare console path with a bad cookie is refused too (and the cookie cleared)', async () => {
-    const { response } = await get(C, `${SESSION_COOKIE}=${(await issueSession('other', UA, Date.now())).jwt}`)
+    const { response } = await get(C, `${SESSION_COOKIE}=${(await issueSession({ ...SECRETS, token: 'other' }, UA, Date.now())).jwt}`)
     expect(response.status).toBe(401)
     expect(response.headers.get('set-cookie')).toContain('Max-Age=0')
   })
@@ -180,7 +208,7 @@ describe('CSRF', () => {
     const cases: [string, Record<string, string>, Record<string, string>][] = [
       ['no token', { mode: 'enforce' }, {}],
       ['wrong token', { mode: 'enforce', csrf: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, {}],
-      ['another session token', { mode: 'enforce', csrf: await csrfToken(TOKEN, 'another-sid') }, {}],
+      ['another session token', { mode: 'enforce', csrf: await csrfToken(SECRETS, 'another-sid') }, {}],
       ['cross-site fetch', { mode: 'enforce', csrf: s.csrf }, { 'sec-fetch-site': 'cross-site' }],
       ['other origin', { mode: 'enforce', csrf: s.csrf }, { origin: 'https://evil.test', 'sec-fetch-site': 'same-site' }],
       ['null origin', { mode: 'enforce', csrf: s.csrf }, { origin: 'null' }],

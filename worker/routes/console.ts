@@ -20,6 +20,7 @@ import { denySource } from '../counters/client'
 import { unblockSource } from '../counters/unblock'
 import { activeModelVersion } from '../model/active'
 import { withDeadline } from '../deadline'
+import { err } from '../../src/util/result'
 import {
   CONSOLE_PATH,
   csrfMatches,
@@ -31,10 +32,12 @@ import {
   SESSION_COOKIE,
   SESSION_TTL_S,
   sessionCookie,
+  sessionSecrets,
   type ConsoleSession,
+  type SessionSecrets,
 } from '../console/session'
 
-type Vars = { session: ConsoleSession; signed: Signed; nonce: string; token: string }
+type Vars = { session: ConsoleSession; signed: Signed; nonce: string; token: string; secrets: SessionSecrets | null }
 type C = Context<{ Bindings: Env; Variables: Vars }>
 
 export const consoleRoutes = new Hono<{ Bindings: Env; Variables: Vars }>()
@@ -65,9 +68,12 @@ async function gate(c: C, next: () => Promise<void>): Promise<Response | void> {
   }
   c.set('token', token)
   c.set('nonce', newNonce())
+  const secrets = sessionSecrets(c.env)
+  c.set('secrets', secrets)
   const path = new URL(c.req.url).pathname
   if (path === `${CONSOLE_PATH}/session` && c.req.method === 'POST') return next() // signing in
-  const session = await readSession(getCookie(c, SESSION_COOKIE), token, c.req.header('user-agent') ?? null, Date.now())
+  // Without the server secret no session is issued, so none can be valid: every page is the sign-in form.
+  const session = secrets === null ? err('none' as const) : await readSession(getCookie(c, SESSION_COOKIE), secrets, c.req.header('user-agent') ?? null, Date.now())
   if (!session.ok) {
     // The bare console path shows the form (200); anything else is refused with it (401, counted as an admin auth failure).
     const status = path === CONSOLE_PATH && c.req.method === 'GET' && session.reason === 'none' ? 200 : 401
@@ -75,7 +81,7 @@ async function gate(c: C, next: () => Promise<void>): Promise<Response | void> {
     return page(c, signInPage(c.var.nonce, session.reason === 'expired' ? 'Your session expired: sign in again.' : null), status)
   }
   c.set('session', session.value)
-  c.set('signed', { csrf: await csrfToken(token, session.value.sid) })
+  c.set('signed', { csrf: await csrfToken(secrets as SessionSecrets, session.value.sid) })
   await next()
 }
 consoleRoutes.use(CONSOLE_PATH, gate)
@@ -89,7 +95,7 @@ async function checkedForm(c: C, needCsrf: boolean): Promise<URLSearchParams | R
   const text = await readCappedText(c.req.raw, MAX_FORM)
   if (!text.ok) return page(c, messagePage(c.var.nonce, null, 'Refused', 'The form was too large or unreadable.', CONSOLE_PATH), 400)
   const form = new URLSearchParams(text.value)
-  if (needCsrf && !(await csrfMatches(form.get('csrf') ?? undefined, c.var.token, c.var.session.sid))) {
+  if (needCsrf && (c.var.secrets === null || !(await csrfMatches(form.get('csrf') ?? undefined, c.var.secrets, c.var.session.sid)))) {
     return page(c, messagePage(c.var.nonce, null, 'Refused', 'This form is stale or did not come from the console: reload the page and try again.', CONSOLE_PATH), 403)
   }
   return form
@@ -102,7 +108,9 @@ consoleRoutes.post(`${CONSOLE_PATH}/session`, async (c) => {
   if (given === '' || given.length > 1_024 || !(await sameSecret(given, c.var.token))) {
     return page(c, signInPage(c.var.nonce, 'That token is not the admin token.'), 401)
   }
-  const { jwt } = await issueSession(c.var.token, c.req.header('user-agent') ?? null, Date.now())
+  // A session key from the admin token alone would let anyone holding a cookie test token guesses offline.
+  if (c.var.secrets === null) return page(c, signInPage(c.var.nonce, 'The console needs the EDGEWARD_USER_HASH_KEY secret to sign sessions; set it, then sign in.'), 503)
+  const { jwt } = await issueSession(c.var.secrets, c.req.header('user-agent') ?? null, Date.now())
   c.header('set-cookie', sessionCookie(jwt, SESSION_TTL_S, isHttps(c)))
   return c.redirect(CONSOLE_PATH, 303)
 })
