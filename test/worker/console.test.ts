@@ -1,5 +1,6 @@
 // The operator console through the real fetch handler: refused like the admin API without a token;
-// every route refuses without a valid session (none, forged, wrong key, expired, another browser's);
+// every route refuses without a valid session (forged or wrong key: 401, counted as a guess; none,
+// expired, another browser's: sent to sign in, not counted);
 // CSRF refused without the session's token or from another origin; hostile paths and User-Agents in
 // the decision sample come out escaped; labels, deny and lift, and mode switches act (a rejected
 // config leaves the old one in force); the overview counts what the log lines say.
@@ -182,17 +183,57 @@ describe('every console route refuses without a valid session', () => {
     }
   }
   const kinds = ['no cookie', 'wrong key', 'token-only key', 'other server secret', 'expired', 'tampered', 'another browser', 'alg none', 'garbage']
+  const STALE = ['no cookie', 'expired', 'another browser']
   test.each(kinds.flatMap((k) => routes.map(([m, p]) => [k, m, p] as const)))('%s: %s %s', async (kind, method, path) => {
     const jwt = await forge(kind)
     const headers: Record<string, string> = { 'user-agent': UA, origin: SITE, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' }
     if (jwt !== undefined) headers.cookie = `${SESSION_COOKIE}=${jwt}`
     const { response } = await callWorker(`${SITE}${path}`, { method, headers, ...(method === 'POST' ? { body: 'csrf=x&mode=shadow&kind=ip&value=198.51.100.1&ttl_s=60&ref=abc&label=fraud' } : {}) })
-    // The bare console path without a cookie is the sign-in form itself (200, the contract); the rest are refusals.
-    expect(response.status).toBe(kind === 'no cookie' && method === 'GET' && path.startsWith(`${C}?`) ? 200 : 401)
+    // A cookie we never signed is refused (401, counted as a guess); a missing, expired or other
+    // browser's session is sent to sign in (the form on a GET, a 303 to it otherwise), not counted.
+    if (STALE.includes(kind)) {
+      if (method !== 'GET') {
+        expect(response.status).toBe(303)
+        expect(response.headers.get('location')).toBe(kind === 'expired' ? `${C}?signin=expired` : C)
+        return
+      }
+      expect(response.status).toBe(200)
+    } else expect(response.status).toBe(401)
+    if (kind !== 'no cookie') expect(response.headers.get('set-cookie')).toContain('Max-Age=0')
     const html = await response.text()
     expect(html).toContain('name="token"')
+    if (kind === 'expired') expect(html).toContain('Your session expired')
     expect(html).not.toMatch(/Config version|Decision |Deny list/)
   })
+
+  it('stale sessions never use up the admin failure budget; forged cookies do', async () => {
+    // As deployed: the reserved limits on, 3 failures per address per 10 minutes.
+    await writeConfig({ version: 'console-stale', counters: { budget_ms: 1000 }, reserved_limits: { admin_failures_per_ip_10m: 3 } })
+    const on = { env: { EDGEWARD_RESERVED_LIMITS: undefined }, clientIp: '100.73.0.9' }
+    const now = Date.now()
+    const expired = `${SESSION_COOKIE}=${(await issueSession(SECRETS, UA, now - 31 * 60_000)).jwt}`
+    const unbound = `${SESSION_COOKIE}=${(await issueSession(SECRETS, 'curl/8.0', now)).jwt}`
+    const form = { 'content-type': 'application/x-www-form-urlencoded', origin: SITE, 'sec-fetch-site': 'same-origin', 'user-agent': UA }
+    // An office's stale tabs, a signed-out bookmark and a post from an expired page: nine of them.
+    for (const cookie of [expired, unbound, undefined]) {
+      for (const path of [`${C}/decisions`, `${C}/denylist`]) {
+        const r = await callWorker(`${SITE}${path}`, { headers: { 'user-agent': UA, ...(cookie === undefined ? {} : { cookie }) } }, on)
+        expect(r.response.status, path).toBe(200)
+      }
+      const p = await callWorker(`${SITE}${C}/mode`, { method: 'POST', headers: { ...form, ...(cookie === undefined ? {} : { cookie }) }, body: 'csrf=x&mode=shadow' }, on)
+      expect(p.response.status).toBe(303)
+    }
+    expect(await (await get(`${C}?signin=expired`)).response.text()).toContain('Your session expired')
+    // The operator still signs in, and the admin API still answers from that address.
+    const signedIn = await callWorker(`${SITE}${C}/session`, { method: 'POST', headers: form, body: `token=${TOKEN}` }, on)
+    expect(signedIn.response.status).toBe(303)
+    const api = await callWorker(`${SITE}/__edgeward/admin/stats`, { headers: { authorization: `Bearer ${TOKEN}` } }, on)
+    expect(api.response.status).toBe(200)
+    // Three forged cookies use it up.
+    const forged = `${SESSION_COOKIE}=${(await issueSession({ ...SECRETS, token: 'a-guess' }, UA, now)).jwt}`
+    for (let i = 0; i < 3; i++) expect((await callWorker(`${SITE}${C}/decisions`, { headers: { 'user-agent': UA, cookie: forged } }, on)).response.status).toBe(401)
+    expect((await callWorker(`${SITE}${C}/decisions`, { headers: { 'user-agent': UA, cookie: forged } }, on)).response.status).toBe(429)
+  }, 30_000)
 
   it('the bare console path with a bad cookie is refused too (and the cookie cleared)', async () => {
     const { response } = await get(C, `${SESSION_COOKIE}=${(await issueSession({ ...SECRETS, token: 'other' }, UA, Date.now())).jwt}`)

@@ -75,10 +75,16 @@ async function gate(c: C, next: () => Promise<void>): Promise<Response | void> {
   // Without the server secret no session is issued, so none can be valid: every page is the sign-in form.
   const session = secrets === null ? err('none' as const) : await readSession(getCookie(c, SESSION_COOKIE), secrets, c.req.header('user-agent') ?? null, Date.now())
   if (!session.ok) {
-    // The bare console path shows the form (200); anything else is refused with it (401, counted as an admin auth failure).
-    const status = path === CONSOLE_PATH && c.req.method === 'GET' && session.reason === 'none' ? 200 : 401
     if (session.reason !== 'none') c.header('set-cookie', sessionCookie('', 0, isHttps(c)))
-    return page(c, signInPage(c.var.nonce, session.reason === 'expired' ? 'Your session expired: sign in again.' : null), status)
+    // Only a cookie we never signed is a guess: 401, which the reserved guard counts as an admin auth
+    // failure. A missing, expired or other-browser session is an operator who has to sign in again —
+    // counted, a few stale tabs in an office would use up the whole address's budget with the admin API.
+    if (session.reason === 'bad_signature' || session.reason === 'malformed') return page(c, signInPage(c.var.nonce, null), 401)
+    const method = c.req.method
+    const expired = session.reason === 'expired' || (session.reason === 'none' && c.req.query('signin') === 'expired')
+    if (method === 'GET' || method === 'HEAD') return page(c, signInPage(c.var.nonce, expired ? 'Your session expired: sign in again.' : null), 200)
+    // A form posted without a live session did nothing: back to the sign-in form.
+    return c.redirect(expired ? `${CONSOLE_PATH}?signin=expired` : CONSOLE_PATH, 303)
   }
   c.set('session', session.value)
   c.set('signed', { csrf: await csrfToken(secrets as SessionSecrets, session.value.sid) })
