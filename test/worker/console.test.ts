@@ -6,11 +6,11 @@
 // config leaves the old one in force); the overview counts what the log lines say.
 import { env, runDurableObjectAlarm } from 'cloudflare:test'
 import { SignJWT } from 'jose'
-import { afterEach, describe, expect, it, test } from 'vitest'
+import { afterEach, describe, expect, it, test, vi } from 'vitest'
 import { ZONE_ROOT_NAME, ZONE_SHARDS, zoneShardName } from '../../src/counters/keys'
 import { emptyDelta } from '../../src/counters/zone'
 import { isolateCaches } from '../../worker/counters/isolate'
-import { csrfToken, issueSession, SESSION_COOKIE } from '../../worker/console/session'
+import { csrfMatches, csrfToken, issueSession, readSession, SESSION_COOKIE } from '../../worker/console/session'
 import { callWorker, clearConfig, loadForm, ownSite, signInPeople, writeConfig } from '../support/worker'
 
 const TOKEN = 'test-admin-token'
@@ -127,6 +127,22 @@ describe('console sign-in', () => {
     const s = await signIn()
     const page = await callWorker(`${SITE}${C}/denylist`, { headers: { 'user-agent': UA, cookie: s.cookie } }, { env: { EDGEWARD_USER_HASH_KEY: '' } })
     expect(await page.response.text()).toContain('name="token"')
+  })
+
+  it('derives and imports the session key once per isolate, not on every page and form', async () => {
+    const first = await issueSession(SECRETS, UA, Date.now()) // warms the key
+    const imports = vi.spyOn(crypto.subtle, 'importKey')
+    try {
+      for (let i = 0; i < 5; i++) {
+        const { jwt, session } = await issueSession(SECRETS, UA, Date.now())
+        expect((await readSession(jwt, SECRETS, UA, Date.now())).ok).toBe(true)
+        expect(await csrfMatches(await csrfToken(SECRETS, session.sid), SECRETS, session.sid)).toBe(true)
+      }
+      expect((await readSession(first.jwt, SECRETS, UA, Date.now())).ok).toBe(true)
+      expect(imports).not.toHaveBeenCalled()
+    } finally {
+      imports.mockRestore()
+    }
   })
 
   it('refuses a sign-in posted from another site', async () => {

@@ -4,7 +4,10 @@
 // alone cannot be used to test token guesses offline), the request's User-Agent and the caller's time;
 // returns Results. A forged, expired or unbound cookie is "no session", never a throw.
 import { errors, jwtVerify, SignJWT } from 'jose'
+import { hmacKey } from '../../src/log/keyedHash'
 import { err, ok, type Result } from '../../src/util/result'
+import { sameSecret } from '../counters/admin'
+import { randomId } from '../sdk/nonce'
 
 export const CONSOLE_PATH = '/__edgeward/console'
 export const SESSION_COOKIE = 'edgeward_console'
@@ -20,11 +23,7 @@ export interface ConsoleSession {
 
 export type SessionProblem = 'none' | 'expired' | 'bad_signature' | 'unbound' | 'malformed'
 
-async function hmac(key: Uint8Array | string, data: string): Promise<Uint8Array> {
-  const raw = typeof key === 'string' ? encoder.encode(key) : key
-  const k = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-  return new Uint8Array(await crypto.subtle.sign('HMAC', k, encoder.encode(data)))
-}
+const hmac = async (key: CryptoKey, data: string): Promise<Uint8Array> => new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(data)))
 
 const b64url = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 
@@ -45,22 +44,32 @@ export function sessionSecrets(env: { readonly EDGEWARD_ADMIN_TOKEN?: string | u
   return token === undefined || token === '' || server === undefined || server === '' ? null : { token, server }
 }
 
-/** The session signing key: an HMAC under the server secret of the admin token, never either secret itself. */
-const sessionKey = (s: SessionSecrets): Promise<Uint8Array> => hmac(s.server, `edgeward console session key v2|${s.token}`)
+/**
+ * The session signing key: an HMAC under the server secret of the admin token, never either secret
+ * itself. Derived and imported once per isolate and secrets pair (src/log/keyedHash.ts's approach:
+ * resolved keys only, a small bound), not on every page and form.
+ */
+async function sessionKey(s: SessionSecrets): Promise<CryptoKey> {
+  const id = `${s.server}\u0000${s.token}`
+  const cached = sessionKeys.get(id)
+  if (cached !== undefined) return cached
+  const raw = await hmac(await hmacKey(s.server), `edgeward console session key v2|${s.token}`)
+  const key = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+  if (sessionKeys.size >= SESSION_KEY_CACHE_SIZE) sessionKeys.clear()
+  sessionKeys.set(id, key)
+  return key
+}
+const sessionKeys = new Map<string, CryptoKey>()
+const SESSION_KEY_CACHE_SIZE = 4
 
 /** A short digest of the User-Agent the session was issued to (a stolen cookie must also copy it). */
 async function uaBinding(ua: string | null): Promise<string> {
   return b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(ua ?? '')))).slice(0, 22)
 }
 
-/** Constant-time equality of two strings (by their digests). */
-export async function sameSecret(given: string, secret: string): Promise<boolean> {
-  const [a, b] = await Promise.all([crypto.subtle.digest('SHA-256', encoder.encode(given)), crypto.subtle.digest('SHA-256', encoder.encode(secret))])
-  return crypto.subtle.timingSafeEqual(a, b)
-}
 
 export async function issueSession(secrets: SessionSecrets, ua: string | null, now: number): Promise<{ jwt: string; session: ConsoleSession }> {
-  const sid = b64url(crypto.getRandomValues(new Uint8Array(16)))
+  const sid = randomId()
   const iat = Math.floor(now / 1000)
   const jwt = await new SignJWT({ sid, ua: await uaBinding(ua) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -15,11 +15,12 @@ import { CONFIG_KEY, forgetCachedConfig, loadConfig } from '../config/load'
 import { consoleCsp, messagePage, signInPage, type Signed } from '../pages/console/layout'
 import { decisionPage, decisionsPage, denylistPage } from '../pages/console/decisions'
 import { overviewPage } from '../pages/console/overview'
-import { adminCall, denyView, listDeny, readCappedText, readStats, registry } from '../counters/admin'
+import { adminCall, denyView, listDeny, readCappedText, readStats, registry, sameSecret } from '../counters/admin'
 import { denySource } from '../counters/client'
 import { unblockSource } from '../counters/unblock'
 import { activeModelVersion } from '../model/active'
 import { withDeadline } from '../deadline'
+import { randomId } from '../sdk/nonce'
 import { err } from '../../src/util/result'
 import {
   CONSOLE_PATH,
@@ -28,7 +29,6 @@ import {
   fromOwnOrigin,
   issueSession,
   readSession,
-  sameSecret,
   SESSION_COOKIE,
   SESSION_TTL_S,
   sessionCookie,
@@ -46,7 +46,6 @@ const MAX_FORM = 8_192
 const LIST_LIMIT = 200
 const KV_WRITE_BUDGET_MS = 5_000
 
-const newNonce = (): string => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('')
 
 function page(c: C, html: string, status: 200 | 400 | 401 | 403 | 404 | 409 | 503 = 200): Response {
   c.header('content-security-policy', consoleCsp(c.var.nonce))
@@ -67,7 +66,7 @@ async function gate(c: C, next: () => Promise<void>): Promise<Response | void> {
     return c.json({ error: 'unauthorized' }, 401)
   }
   c.set('token', token)
-  c.set('nonce', newNonce())
+  c.set('nonce', randomId())
   const secrets = sessionSecrets(c.env)
   c.set('secrets', secrets)
   const path = new URL(c.req.url).pathname
