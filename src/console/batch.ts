@@ -3,7 +3,12 @@
 // merges batches; returns plain data for the isolate → shard → root path. No I/O, no clock.
 import type { DecisionLogLine } from '../log/logLine'
 
-/** What each per-minute cell counts; `route` keys are `<route class>|<action>`, `would` is shadow's would_action. */
+/**
+ * What each per-minute cell counts; `route` keys are `<route class>|<action>`. `would` counts only the
+ * decisions whose would_action differs from their action, keyed `<action>><would_action>` (see
+ * SHIFT): in enforce they are the same, and a cell per request repeating `action` would be waste.
+ * What enforce would have done is `action` with those decisions moved over (wouldRows).
+ */
 export const CONSOLE_DIMS = ['action', 'would', 'route', 'reason', 'rule', 'host'] as const
 export type ConsoleDim = (typeof CONSOLE_DIMS)[number]
 export const isConsoleDim = (v: unknown): v is ConsoleDim => typeof v === 'string' && (CONSOLE_DIMS as readonly string[]).includes(v)
@@ -89,13 +94,39 @@ export function cellsOf(s: SampleLine): MinuteCell[] {
   const m = minuteOf(s.at)
   const cells: MinuteCell[] = [
     [m, 'action', s.action, 1],
-    [m, 'would', s.would_action, 1],
     [m, 'route', `${s.route}|${s.action}`, 1],
     [m, 'host', s.host, 1],
   ]
+  if (s.would_action !== s.action) cells.push([m, 'would', `${s.action}${SHIFT}${s.would_action}`, 1])
   for (const r of new Set(s.reasons)) cells.push([m, 'reason', r, 1])
   for (const r of new Set(s.rules)) cells.push([m, 'rule', r, 1])
   return cells // keys are capped where they are added
+}
+
+/** Between the action and the would_action in a `would` key. */
+export const SHIFT = '>'
+
+/**
+ * What enforce would have done, per key (and per bucket, when rows have one): the `action` counts
+ * with each `would` count (`<action>><would_action>`) moved from its action to its would_action.
+ * A `would` key without SHIFT (`(other)`) is left out. Rows with nothing left are dropped.
+ */
+export function wouldRows<R extends { readonly key: string; readonly n: number; readonly bucket?: number }>(actions: readonly R[], shifts: readonly R[]): { bucket?: number; key: string; n: number }[] {
+  const out = new Map<string, { bucket?: number; key: string; n: number }>()
+  const at = (bucket: number | undefined, key: string) => {
+    const id = `${bucket ?? ''}\u0000${key}`
+    let row = out.get(id)
+    if (row === undefined) out.set(id, (row = bucket === undefined ? { key, n: 0 } : { bucket, key, n: 0 }))
+    return row
+  }
+  for (const r of actions) at(r.bucket, r.key).n += r.n
+  for (const r of shifts) {
+    const i = r.key.indexOf(SHIFT)
+    if (i <= 0 || i === r.key.length - 1) continue
+    at(r.bucket, r.key.slice(0, i)).n -= r.n
+    at(r.bucket, r.key.slice(i + 1)).n += r.n
+  }
+  return [...out.values()].filter((r) => r.n > 0)
 }
 
 /**

@@ -2,7 +2,7 @@
 // sample lines), a batch from the wire is checked, drill-down filters drop what they cannot read,
 // and the day and week spans end on the hour.
 import { describe, expect, it } from 'vitest'
-import { cleanBatch, ISOLATE_SAMPLE_CAP, MAX_KEYS_PER_MINUTE, OTHER_KEY, PendingConsole, type SampleLine } from '../../src/console/batch'
+import { cellsOf, cleanBatch, ISOLATE_SAMPLE_CAP, MAX_KEYS_PER_MINUTE, OTHER_KEY, PendingConsole, wouldRows, type SampleLine } from '../../src/console/batch'
 import { filterQuery, matches, parseFilter, topSources } from '../../src/console/filter'
 import { spanOf } from '../../src/console/range'
 
@@ -29,6 +29,22 @@ describe('an isolate pending batch', () => {
     expect(n('route', 'other|block')).toBe(1)
     expect(b.sample.map((s) => s.ref)).toEqual(['r1', 'r2'])
     expect(p.take()).toEqual({ minutes: [], sample: [] })
+  })
+
+  it('adds a would cell only when would_action differs from action, and enforce\'s view is rebuilt from action', () => {
+    // Enforce: would_action repeats action on every line — no cell for it on the request path.
+    expect(cellsOf(line(1, { action: 'block', would_action: 'block' })).filter((c) => c[1] === 'would')).toEqual([])
+    expect(cellsOf(line(2)).filter((c) => c[1] === 'would')).toEqual([])
+    // Shadow: allowed, would have been blocked.
+    expect(cellsOf(line(3, { action: 'allow', would_action: 'block', mode: 'shadow' })).filter((c) => c[1] === 'would').map((c) => c[2])).toEqual(['allow>block'])
+    const p = new PendingConsole()
+    for (const [action, would_action] of [['allow', 'allow'], ['allow', 'block'], ['allow', 'challenge'], ['block', 'block'], ['rate_limit', 'rate_limit']] as const) p.note(line(0, { action, would_action }))
+    const b = p.take()
+    const rows = (dim: string) => b.minutes.filter((c) => c[1] === dim).map((c) => ({ bucket: 0, key: c[2], n: c[3] }))
+    const would = wouldRows(rows('action'), rows('would')).sort((a, b) => a.key.localeCompare(b.key))
+    expect(would).toEqual([{ bucket: 0, key: 'allow', n: 1 }, { bucket: 0, key: 'block', n: 2 }, { bucket: 0, key: 'challenge', n: 1 }, { bucket: 0, key: 'rate_limit', n: 1 }])
+    // Totals (no bucket); an (other) would key is left out, not misread.
+    expect(wouldRows([{ key: 'allow', n: 3 }], [{ key: 'allow>block', n: 3 }, { key: OTHER_KEY, n: 1 }])).toEqual([{ key: 'block', n: 3 }])
   })
 
   it('keeps MAX_KEYS_PER_MINUTE keys per minute and dimension; the rest count under (other)', () => {

@@ -86,11 +86,12 @@ describe('a week of per-minute data', () => {
     const reasons = ['credential_stuffing', 'ua_is_bot', 'access_diversity_ip', 'hosting_asn', 'sec_fetch_missing', 'headless_on_sensitive_route', 'cold_sign_in', 'device_requests_1m']
     const routes = ['login', 'api', 'static', 'other', 'checkout', 'cart', 'account', 'signup']
     let cells = 0
-    // A week of minutes, one day per report: 3 actions, 3 would, 8 routes, 2 hosts, 8 reasons, 4 rules = 28 cells a minute.
+    // A week of minutes, one day per report: 3 actions, 3 would (shadow's shifts), 8 routes, 2 hosts, 8 reasons, 4 rules = 28 cells a minute.
     for (let day = 0; day < 7; day++) {
       const minutes: MinuteCell[] = []
       for (let m = last - (day + 1) * 1440 + 1; m <= last - day * 1440; m++) {
-        for (const a of ['allow', 'challenge', 'block']) minutes.push([m, 'action', a, 5], [m, 'would', a, 5])
+        for (const a of ['allow', 'challenge', 'block']) minutes.push([m, 'action', a, 5])
+        minutes.push([m, 'would', 'allow>block', 2], [m, 'would', 'allow>challenge', 1], [m, 'would', 'challenge>block', 1])
         for (const r of routes) minutes.push([m, 'route', `${r}|allow`, 2])
         minutes.push([m, 'host', 'a.test', 10], [m, 'host', 'b.test', 5])
         for (const r of reasons) minutes.push([m, 'reason', r, 1])
@@ -110,6 +111,10 @@ describe('a week of per-minute data', () => {
       expect(view.totals.host.find((r) => r.key === 'a.test')?.n, range).toBe(10 * covered)
       const bars = view.actions.filter((r) => r.key === 'allow').reduce((n, r) => n + r.n, 0)
       expect(bars, range).toBe(5 * covered)
+      // What enforce would have done: allow 5 − 3, challenge 5 + 1 − 1, block 5 + 2 + 1 a minute.
+      const would = (k: string) => view.would.filter((r) => r.key === k).reduce((n, r) => n + r.n, 0)
+      expect([would('allow'), would('challenge'), would('block')], range).toEqual([2 * covered, 5 * covered, 8 * covered])
+      expect(view.totals.would, range).toEqual([{ key: 'block', n: 8 * covered }, { key: 'challenge', n: 5 * covered }, { key: 'allow', n: 2 * covered }])
     }
     // The whole page (session, config, stats, view, sources, render) against the same root.
     const { jwt } = await issueSession({ token: 'test-admin-token', server: 'test-user-hash-key' }, UA, Date.now())
