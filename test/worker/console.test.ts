@@ -324,6 +324,29 @@ describe('the decision sample', () => {
 })
 
 describe('acting from the console', () => {
+  it('offers to deny a line\'s ip only when it is a full address, never a keyed hash or a truncated /24 or /48', async () => {
+    const base = {
+      method: 'GET', host: 'deny.edge.test', path: '/', route: 'other', asn: null, country: null, device: null, user: null, agent: null, risk: 0.9, model_risk: null,
+      action: 'block', would_action: 'block', mode: 'enforce', reasons: [], rules: [], model: 'm', config: 'c', origin_status: null, missing: [], detail: null, status: null, ua: 'x', features: null,
+    }
+    const cases = [
+      ['denyip0000000001', '9f86d081884c7d659a2feaa0c55ad015', false], // ip_log: hashed
+      ['denyip0000000002', '2001:db8:1::/48', false], // ip_log: truncated, IPv6
+      ['denyip0000000003', '203.0.113.0/24', false], // ip_log: truncated, IPv4
+      ['denyip0000000004', '198.51.100.7', true],
+      ['denyip0000000005', '2001:db8::7', true],
+    ] as const
+    const now = Date.now()
+    await root().report(8, 'deny-ip-epoch', 1, emptyDelta(), now, { minutes: [], sample: cases.map(([ref, ip], i) => ({ ...base, at: now + i, ref, ip })) })
+    const s = await signIn()
+    for (const [ref, ip, offered] of cases) {
+      const html = await (await get(`${C}/decisions/${ref}`, s.cookie)).response.text()
+      expect(html, ip).toContain('Deny its source')
+      expect(html.includes('<option value="ip">'), ip).toBe(offered)
+      if (!offered) expect(html, ip).toContain('neither a full IP nor a device')
+    }
+  })
+
   it('labels a decision, its device or its user (taken from the line, not the form)', async () => {
     isolateCaches.console.take()
     const hit = await callWorker('https://label.edge.test/products/3', { headers: { 'user-agent': UA } })
