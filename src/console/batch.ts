@@ -40,8 +40,10 @@ export const MINUTE_MS = 60_000
 export const MAX_KEY_CHARS = 100
 export const MAX_UA_CHARS = 256
 export const MAX_SAMPLE_PATH = 256
-/** Distinct keys per (minute, dimension) an isolate keeps; the rest count under OTHER_KEY. */
+/** Distinct keys per (minute, dimension) an isolate, a shard and the root keep; the rest count under OTHER_KEY. */
 export const MAX_KEYS_PER_MINUTE = 32
+/** Distinct keys per (hour, dimension) the root's hour table keeps (the day and week views read it). */
+export const MAX_KEYS_PER_HOUR = 4 * MAX_KEYS_PER_MINUTE
 export const OTHER_KEY = '(other)'
 /** Lines an isolate keeps between flushes (the newest); a shard keeps SHARD_SAMPLE_CAP, the root ROOT_SAMPLE_CAP. */
 export const ISOLATE_SAMPLE_CAP = 150

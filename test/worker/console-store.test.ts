@@ -3,7 +3,7 @@
 // and the newest ROOT_SAMPLE_CAP lines; and a week of per-minute data answers well within 300 ms.
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { MINUTES_RETENTION_MS, ROOT_SAMPLE_CAP, type MinuteCell, type SampleLine } from '../../src/console/batch'
+import { MAX_KEYS_PER_HOUR, MAX_KEYS_PER_MINUTE, MINUTES_RETENTION_MS, OTHER_KEY, ROOT_SAMPLE_CAP, type MinuteCell, type SampleLine } from '../../src/console/batch'
 import { ZONE_ROOT_NAME, zoneShardName } from '../../src/counters/keys'
 import { emptyDelta } from '../../src/counters/zone'
 import { flushZone } from '../../worker/counters/client'
@@ -64,6 +64,37 @@ describe('console data on the zone path', () => {
     expect(count).toBe(ROOT_SAMPLE_CAP)
     expect(await root().consoleLine('cap002399')).not.toBeNull()
     expect(await root().consoleLine(`cap${String(2_400 - ROOT_SAMPLE_CAP - 1).padStart(6, '0')}`)).toBeNull()
+  })
+
+  it('keeps the per-minute key cap where batches merge: random hosts from many isolates stay bounded at the shard and the root', async () => {
+    // Each isolate keeps its own 32 hosts a minute; ten of them with random subdomains send 320 distinct ones.
+    const now = Date.UTC(2105, 6, 1, 12)
+    const m = Math.floor(now / 60_000)
+    const hosts = (batch: number, minute = m): MinuteCell[] => Array.from({ length: MAX_KEYS_PER_MINUTE }, (_, i) => [minute, 'host', `r${batch}-${i}.wild.test`, 1] as const)
+    const s = shard(3)
+    await s.add(3, emptyDelta(), now, { minutes: [[m, 'host', 'shop.wild.test', 1]], sample: [] })
+    for (let b = 0; b < 10; b++) await s.add(3, emptyDelta(), now, { minutes: [...hosts(b), [m, 'host', 'shop.wild.test', 1]], sample: [] })
+    const pending = await runInDurableObject(s, (_i, state) =>
+      state.storage.sql.exec<{ key: string; n: number }>("SELECT key, n FROM console_pending WHERE dim = 'host' AND minute = ?", m).toArray(),
+    )
+    expect(pending.length).toBe(MAX_KEYS_PER_MINUTE + 1)
+    expect(pending.reduce((n, r) => n + r.n, 0)).toBe(10 * MAX_KEYS_PER_MINUTE + 11)
+    expect(pending.find((r) => r.key === 'shop.wild.test')?.n).toBe(11) // a key it holds keeps counting under its name
+    expect(pending.find((r) => r.key === OTHER_KEY)?.n).toBe(9 * MAX_KEYS_PER_MINUTE + 1)
+    await runInDurableObject(s, (_i, state) => void state.storage.sql.exec('DELETE FROM console_pending WHERE minute = ?', m))
+
+    // The root, fed by many shards: per minute and per hour.
+    for (let b = 0; b < 10; b++) await report([...hosts(b), ...hosts(100 + b, m + 1 + b)], [], now)
+    const rows = await runInDurableObject(root(), (_i, state) => ({
+      minute: state.storage.sql.exec<{ key: string; n: number }>("SELECT key, n FROM console_minutes WHERE dim = 'host' AND minute = ?", m).toArray(),
+      hour: state.storage.sql.exec<{ key: string; n: number }>("SELECT key, n FROM console_hours WHERE dim = 'host' AND hour = ?", Math.floor(m / 60)).toArray(),
+    }))
+    expect(rows.minute.length).toBe(MAX_KEYS_PER_MINUTE + 1)
+    expect(rows.minute.reduce((n, r) => n + r.n, 0)).toBe(10 * MAX_KEYS_PER_MINUTE)
+    expect(rows.hour.length).toBe(MAX_KEYS_PER_HOUR + 1)
+    expect(rows.hour.reduce((n, r) => n + r.n, 0)).toBe(20 * MAX_KEYS_PER_MINUTE)
+    const view = await root().consoleView('hour', now + 60_000)
+    expect(view.totals.host.find((r) => r.key === OTHER_KEY)?.n).toBeGreaterThan(0)
   })
 
   it('drops minutes older than a week', async () => {
