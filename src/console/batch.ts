@@ -1,7 +1,9 @@
 // The console's share of the zone batch: per-minute counts by action, route class, reason,
 // rule and host, and a bounded sample of recent decision lines. Takes decision log lines and
 // merges batches; returns plain data for the isolate → shard → root path. No I/O, no clock.
+import { ZONE_SHARDS } from '../counters/keys'
 import type { DecisionLogLine } from '../log/logLine'
+import { isMitigated } from './filter'
 
 /**
  * What each per-minute cell counts; `route` keys are `<route class>|<action>`. `would` counts only the
@@ -49,6 +51,14 @@ export const OTHER_KEY = '(other)'
 export const ISOLATE_SAMPLE_CAP = 150
 export const SHARD_SAMPLE_CAP = 300
 export const ROOT_SAMPLE_CAP = 2_000
+/**
+ * Lines an isolate flush and a shard forward carry at most (mitigated first, then the newest): the
+ * root takes at most ZONE_SHARDS × this = ROOT_SAMPLE_CAP per forward period (5 s), so what it
+ * keeps reaches back at least one forward period on the busiest zone, and ROOT_SAMPLE_CAP lines'
+ * worth of decisions on a quieter one. Without a quota every line flowed on at full rate, to be
+ * deleted at the root seconds later (an insert and a delete per line).
+ */
+export const FORWARD_SAMPLE_CAP = Math.floor(ROOT_SAMPLE_CAP / ZONE_SHARDS)
 /** The root keeps a week of minutes. */
 export const MINUTES_RETENTION_MS = 7 * 24 * 3_600_000
 
@@ -103,6 +113,14 @@ export function cellsOf(s: SampleLine): MinuteCell[] {
   for (const r of new Set(s.reasons)) cells.push([m, 'reason', r, 1])
   for (const r of new Set(s.rules)) cells.push([m, 'rule', r, 1])
   return cells // keys are capped where they are added
+}
+
+/** At most `n` of `lines`: the mitigated ones first, then the rest, newest first within each; returned oldest first. */
+export function pickSample(lines: readonly SampleLine[], n: number): SampleLine[] {
+  if (lines.length <= n) return [...lines]
+  const newest = [...lines].sort((a, b) => b.at - a.at)
+  const picked = [...newest.filter((s) => isMitigated(s.action)), ...newest.filter((s) => !isMitigated(s.action))].slice(0, Math.max(0, n))
+  return picked.sort((a, b) => a.at - b.at)
 }
 
 /** Between the action and the would_action in a `would` key. */
@@ -177,10 +195,10 @@ export class PendingConsole {
     return this.#cells.size + Math.min(this.#sample.length, this.#sampleCap)
   }
 
-  /** Everything pending, and empties itself. */
+  /** Everything pending (of the lines kept, at most the cap: mitigated first, then the newest), and empties itself. */
   take(): ConsoleBatch {
     const minutes = [...this.#cells.values()].map((c) => [c.minute, c.dim, c.key, c.n] as const)
-    const sample = this.#sample.slice(-this.#sampleCap)
+    const sample = pickSample(this.#sample, Math.min(this.#sampleCap, FORWARD_SAMPLE_CAP))
     this.#cells.clear()
     this.#keysPer.clear()
     this.#sample = []

@@ -2,7 +2,8 @@
 // sample lines), a batch from the wire is checked, drill-down filters drop what they cannot read,
 // and the day and week spans end on the hour.
 import { describe, expect, it } from 'vitest'
-import { cellsOf, cleanBatch, ISOLATE_SAMPLE_CAP, MAX_KEYS_PER_MINUTE, OTHER_KEY, PendingConsole, wouldRows, type SampleLine } from '../../src/console/batch'
+import { cellsOf, cleanBatch, FORWARD_SAMPLE_CAP, ISOLATE_SAMPLE_CAP, MAX_KEYS_PER_MINUTE, OTHER_KEY, PendingConsole, pickSample, ROOT_SAMPLE_CAP, wouldRows, type SampleLine } from '../../src/console/batch'
+import { ZONE_SHARDS } from '../../src/counters/keys'
 import { filterQuery, matches, parseFilter, topSources } from '../../src/console/filter'
 import { spanOf } from '../../src/console/range'
 
@@ -63,6 +64,25 @@ describe('an isolate pending batch', () => {
     expect(b.sample).toHaveLength(ISOLATE_SAMPLE_CAP)
     expect(b.sample.at(-1)?.ref).toBe(`r${ISOLATE_SAMPLE_CAP * 3 + 6}`)
     expect(b.minutes.find((c) => c[1] === 'host')?.[2]).toHaveLength(100)
+  })
+
+  it('a flush carries at most ISOLATE_SAMPLE_CAP lines, mitigated ones first; a forward at most FORWARD_SAMPLE_CAP', () => {
+    // The forward quota: eight shards forwarding at once send no more than the root keeps.
+    expect(FORWARD_SAMPLE_CAP * ZONE_SHARDS).toBeLessThanOrEqual(ROOT_SAMPLE_CAP)
+    expect(FORWARD_SAMPLE_CAP).toBeGreaterThanOrEqual(ISOLATE_SAMPLE_CAP)
+    const p = new PendingConsole()
+    const n = ISOLATE_SAMPLE_CAP * 2 - 1 // kept between flushes (trimmed in halves)
+    for (let i = 0; i < n; i++) p.note(line(i, i % 50 === 3 ? { action: i % 100 === 3 ? 'block' : 'challenge' } : {}))
+    const sample = p.take().sample
+    expect(sample).toHaveLength(ISOLATE_SAMPLE_CAP)
+    const mitigated = Array.from({ length: n }, (_, i) => i).filter((i) => i % 50 === 3).map((i) => `r${i}`)
+    expect(sample.filter((s) => s.action !== 'allow').map((s) => s.ref)).toEqual(mitigated) // every one, though most are old
+    const allowed = ISOLATE_SAMPLE_CAP - mitigated.length
+    expect(sample.filter((s) => s.action === 'allow').map((s) => s.ref)).toEqual(
+      Array.from({ length: n }, (_, i) => i).filter((i) => i % 50 !== 3).slice(-allowed).map((i) => `r${i}`), // then the newest
+    )
+    expect(sample.map((s) => s.at)).toEqual([...sample.map((s) => s.at)].sort((a, b) => a - b))
+    expect(pickSample([line(1), line(2)], 5).map((s) => s.ref)).toEqual(['r1', 'r2'])
   })
 
   it('cleans a batch from the wire: junk cells and lines are dropped, never thrown', () => {

@@ -3,7 +3,7 @@
 // and the newest ROOT_SAMPLE_CAP lines; and a week of per-minute data answers well within 300 ms.
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { MAX_KEYS_PER_HOUR, MAX_KEYS_PER_MINUTE, MINUTES_RETENTION_MS, OTHER_KEY, ROOT_SAMPLE_CAP, type MinuteCell, type SampleLine } from '../../src/console/batch'
+import { FORWARD_SAMPLE_CAP, MAX_KEYS_PER_HOUR, MAX_KEYS_PER_MINUTE, MINUTES_RETENTION_MS, OTHER_KEY, ROOT_SAMPLE_CAP, type MinuteCell, type SampleLine } from '../../src/console/batch'
 import { ZONE_ROOT_NAME, zoneShardName } from '../../src/counters/keys'
 import { emptyDelta } from '../../src/counters/zone'
 import { flushZone } from '../../worker/counters/client'
@@ -43,6 +43,23 @@ describe('console data on the zone path', () => {
     expect(got?.action).toBe('block')
     const view = await root().consoleView('hour', now)
     expect(view.totals.reason.find((r) => r.key === 'credential_stuffing')?.n).toBeGreaterThanOrEqual(1)
+  })
+
+  it('a shard forwards at most FORWARD_SAMPLE_CAP lines, mitigated first, however many isolates sent it', async () => {
+    const s = shard(2)
+    const now = Date.now()
+    // Twelve isolates' flushes in one forward period: 300 lines, ten of them mitigated (the oldest ones).
+    for (let b = 0; b < 12; b++) {
+      const lines = Array.from({ length: 25 }, (_, i) => line(`quota${String(b * 25 + i).padStart(6, '0')}`, now + b * 25 + i, b === 0 && i < 10 ? { action: 'block' } : {}))
+      await s.add(2, emptyDelta(), now, { minutes: [], sample: lines })
+    }
+    await runDurableObjectAlarm(s)
+    const got = await runInDurableObject(root(), (_i, state) =>
+      state.storage.sql.exec<{ ref: string }>("SELECT ref FROM console_sample WHERE ref LIKE 'quota%' ORDER BY ref").toArray().map((r) => r.ref),
+    )
+    expect(got).toHaveLength(FORWARD_SAMPLE_CAP)
+    const q = (i: number) => `quota${String(i).padStart(6, '0')}`
+    expect(got).toEqual([...Array.from({ length: 10 }, (_, i) => q(i)), ...Array.from({ length: FORWARD_SAMPLE_CAP - 10 }, (_, i) => q(300 - FORWARD_SAMPLE_CAP + 10 + i))])
   })
 
   it('counts a batch once when a shard sends it again', async () => {

@@ -5,11 +5,13 @@
 import {
   cleanBatch,
   CONSOLE_DIMS,
+  FORWARD_SAMPLE_CAP,
   MAX_KEYS_PER_HOUR,
   MAX_KEYS_PER_MINUTE,
   MINUTES_RETENTION_MS,
   MINUTE_MS,
   OTHER_KEY,
+  pickSample,
   ROOT_SAMPLE_CAP,
   SHARD_SAMPLE_CAP,
   type ConsoleBatch,
@@ -72,13 +74,15 @@ export function takePending(sql: SqlStorage): ConsoleBatch {
     .exec<{ minute: number; dim: string; key: string; n: number }>('SELECT minute, dim, key, n FROM console_pending')
     .toArray()
     .map((r) => [r.minute, r.dim, r.key, r.n])
-  const sample = sql
+  const pending = sql
     .exec<{ body: string }>('SELECT body FROM console_pending_sample ORDER BY at')
     .toArray()
     .map((r) => JSON.parse(r.body) as unknown)
   sql.exec('DELETE FROM console_pending')
   sql.exec('DELETE FROM console_pending_sample')
-  return cleanBatch({ minutes, sample })
+  // A forward carries its quota of lines, mitigated first: the root could not keep more for long.
+  const batch = cleanBatch({ minutes, sample: pending })
+  return { minutes: batch.minutes, sample: pickSample(batch.sample, FORWARD_SAMPLE_CAP) }
 }
 
 /**
