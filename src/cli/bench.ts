@@ -12,6 +12,7 @@ const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchModule>]> = [
   ['worker', () => import('./bench/worker')],
   ['costs', () => import('./bench/costs')],
   ['memory', () => import('./bench/memory')],
+  ['console', () => import('./bench/console')],
 ]
 
 const only = process.env.BENCH_ONLY?.split(',')

@@ -1,9 +1,16 @@
 // The console's share of the zone batch: per-minute counts by action, route class, reason,
 // rule and host, and a bounded sample of recent decision lines. Takes decision log lines and
 // merges batches; returns plain data for the isolate → shard → root path. No I/O, no clock.
+import { ZONE_SHARDS } from '../counters/keys'
 import type { DecisionLogLine } from '../log/logLine'
+import { isMitigated } from './filter'
 
-/** What each per-minute cell counts; `route` keys are `<route class>|<action>`, `would` is shadow's would_action. */
+/**
+ * What each per-minute cell counts; `route` keys are `<route class>|<action>`. `would` counts only the
+ * decisions whose would_action differs from their action, keyed `<action>><would_action>` (see
+ * SHIFT): in enforce they are the same, and a cell per request repeating `action` would be waste.
+ * What enforce would have done is `action` with those decisions moved over (wouldRows).
+ */
 export const CONSOLE_DIMS = ['action', 'would', 'route', 'reason', 'rule', 'host'] as const
 export type ConsoleDim = (typeof CONSOLE_DIMS)[number]
 export const isConsoleDim = (v: unknown): v is ConsoleDim => typeof v === 'string' && (CONSOLE_DIMS as readonly string[]).includes(v)
@@ -35,13 +42,23 @@ export const MINUTE_MS = 60_000
 export const MAX_KEY_CHARS = 100
 export const MAX_UA_CHARS = 256
 export const MAX_SAMPLE_PATH = 256
-/** Distinct keys per (minute, dimension) an isolate keeps; the rest count under OTHER_KEY. */
+/** Distinct keys per (minute, dimension) an isolate, a shard and the root keep; the rest count under OTHER_KEY. */
 export const MAX_KEYS_PER_MINUTE = 32
+/** Distinct keys per (hour, dimension) the root's hour table keeps (the day and week views read it). */
+export const MAX_KEYS_PER_HOUR = 4 * MAX_KEYS_PER_MINUTE
 export const OTHER_KEY = '(other)'
 /** Lines an isolate keeps between flushes (the newest); a shard keeps SHARD_SAMPLE_CAP, the root ROOT_SAMPLE_CAP. */
 export const ISOLATE_SAMPLE_CAP = 150
 export const SHARD_SAMPLE_CAP = 300
 export const ROOT_SAMPLE_CAP = 2_000
+/**
+ * Lines an isolate flush and a shard forward carry at most (mitigated first, then the newest): the
+ * root takes at most ZONE_SHARDS × this = ROOT_SAMPLE_CAP per forward period (5 s), so what it
+ * keeps reaches back at least one forward period on the busiest zone, and ROOT_SAMPLE_CAP lines'
+ * worth of decisions on a quieter one. Without a quota every line flowed on at full rate, to be
+ * deleted at the root seconds later (an insert and a delete per line).
+ */
+export const FORWARD_SAMPLE_CAP = Math.floor(ROOT_SAMPLE_CAP / ZONE_SHARDS)
 /** The root keeps a week of minutes. */
 export const MINUTES_RETENTION_MS = 7 * 24 * 3_600_000
 
@@ -89,13 +106,47 @@ export function cellsOf(s: SampleLine): MinuteCell[] {
   const m = minuteOf(s.at)
   const cells: MinuteCell[] = [
     [m, 'action', s.action, 1],
-    [m, 'would', s.would_action, 1],
     [m, 'route', `${s.route}|${s.action}`, 1],
     [m, 'host', s.host, 1],
   ]
+  if (s.would_action !== s.action) cells.push([m, 'would', `${s.action}${SHIFT}${s.would_action}`, 1])
   for (const r of new Set(s.reasons)) cells.push([m, 'reason', r, 1])
   for (const r of new Set(s.rules)) cells.push([m, 'rule', r, 1])
   return cells // keys are capped where they are added
+}
+
+/** At most `n` of `lines`: the mitigated ones first, then the rest, newest first within each; returned oldest first. */
+export function pickSample(lines: readonly SampleLine[], n: number): SampleLine[] {
+  if (lines.length <= n) return [...lines]
+  const newest = [...lines].sort((a, b) => b.at - a.at)
+  const picked = [...newest.filter((s) => isMitigated(s.action)), ...newest.filter((s) => !isMitigated(s.action))].slice(0, Math.max(0, n))
+  return picked.sort((a, b) => a.at - b.at)
+}
+
+/** Between the action and the would_action in a `would` key. */
+export const SHIFT = '>'
+
+/**
+ * What enforce would have done, per key (and per bucket, when rows have one): the `action` counts
+ * with each `would` count (`<action>><would_action>`) moved from its action to its would_action.
+ * A `would` key without SHIFT (`(other)`) is left out. Rows with nothing left are dropped.
+ */
+export function wouldRows<R extends { readonly key: string; readonly n: number; readonly bucket?: number }>(actions: readonly R[], shifts: readonly R[]): { bucket?: number; key: string; n: number }[] {
+  const out = new Map<string, { bucket?: number; key: string; n: number }>()
+  const at = (bucket: number | undefined, key: string) => {
+    const id = `${bucket ?? ''}\u0000${key}`
+    let row = out.get(id)
+    if (row === undefined) out.set(id, (row = bucket === undefined ? { key, n: 0 } : { bucket, key, n: 0 }))
+    return row
+  }
+  for (const r of actions) at(r.bucket, r.key).n += r.n
+  for (const r of shifts) {
+    const i = r.key.indexOf(SHIFT)
+    if (i <= 0 || i === r.key.length - 1) continue
+    at(r.bucket, r.key.slice(0, i)).n -= r.n
+    at(r.bucket, r.key.slice(i + 1)).n += r.n
+  }
+  return [...out.values()].filter((r) => r.n > 0)
 }
 
 /**
@@ -144,10 +195,10 @@ export class PendingConsole {
     return this.#cells.size + Math.min(this.#sample.length, this.#sampleCap)
   }
 
-  /** Everything pending, and empties itself. */
+  /** Everything pending (of the lines kept, at most the cap: mitigated first, then the newest), and empties itself. */
   take(): ConsoleBatch {
     const minutes = [...this.#cells.values()].map((c) => [c.minute, c.dim, c.key, c.n] as const)
-    const sample = this.#sample.slice(-this.#sampleCap)
+    const sample = pickSample(this.#sample, Math.min(this.#sampleCap, FORWARD_SAMPLE_CAP))
     this.#cells.clear()
     this.#keysPer.clear()
     this.#sample = []

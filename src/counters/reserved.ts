@@ -38,7 +38,11 @@ export function reservedFamily(method: string, normalisedPath: string): Reserved
   return 'other'
 }
 
-/** What a family counts on the source's IP key as the request arrives (admin counts failures after the answer). */
+/**
+ * What a family counts on the source's IP key as the request arrives. Admin: an attempt that carries a
+ * credential counts as `admin_auth_failures` on arrival and is taken back if it was not a failure
+ * (worker/counters/reserved.ts), so its count is read with this request's own attempt left out.
+ */
 export const FAMILY_METRIC: Readonly<Record<ReservedFamily, Metric | null>> = {
   collect: 'reserved_collect',
   challenge: 'reserved_challenge',
@@ -47,7 +51,7 @@ export const FAMILY_METRIC: Readonly<Record<ReservedFamily, Metric | null>> = {
   other: null,
 }
 
-/** The counts a limit decision reads: per window of the family's metric, after this request was counted. */
+/** The counts a limit decision reads: per window of the family's metric, after this request was counted (admin: before it). */
 export interface ReservedCounts {
   readonly ip: number | null
   readonly prefix: number | null
@@ -67,7 +71,7 @@ export const FAMILY_WINDOW: Readonly<Record<ReservedFamily, WindowName>> = { col
 
 /**
  * Past a limit when the count (this request included, for counted families) is above it; an
- * admin source is refused once its failures reached the limit. A missing count is never a hit
+ * admin source is refused once its failures (and attempts still in flight) reached the limit. A missing count is never a hit
  * (limits fail open; deny lists do not).
  */
 export function limitHit(family: ReservedFamily, counts: ReservedCounts, limits: ReservedLimits): LimitHit | null {

@@ -11,10 +11,11 @@ export const KEY_CACHE_SIZE = 9
 /** Imported HMAC keys cached (tests assert it stays within KEY_CACHE_SIZE). */
 export const keyCacheSize = (): number => keyCache.size
 
-async function importKey(secret: string): Promise<CryptoKey> {
+/** The HMAC-SHA-256 key of a secret, imported once per isolate (a few secrets at most are live). */
+export async function hmacKey(secret: string): Promise<CryptoKey> {
   const cached = keyCache.get(secret)
   if (cached !== undefined) return cached
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
   if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear()
   keyCache.set(secret, key)
   return key
@@ -22,7 +23,7 @@ async function importKey(secret: string): Promise<CryptoKey> {
 
 export async function keyedHash(secret: string, value: string): Promise<string> {
   if (secret === '') throw new TypeError('keyedHash needs a non-empty key')
-  const mac = await crypto.subtle.sign('HMAC', await importKey(secret), encoder.encode(value))
+  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(value))
   const bytes = new Uint8Array(mac, 0, 16)
   let hex = ''
   for (const b of bytes) hex += b.toString(16).padStart(2, '0')

@@ -2,16 +2,12 @@
 // the overview after simulated traffic (the per-IP figures equal what the decision log printed),
 // drill from a chart bar to a decision, label it, deny its source and lift the entry, and switch
 // the mode — keyboard only where it counts. Screenshots (light and dark) go to out/console/.
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchPersonBrowser, sleep } from './support/person'
-import { startDevServer, type DevServer } from './support/devServer'
-
-const CHROMIUM = '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
+import type { BrowserContext, Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { haveChromium, sleep, usePeople } from './support/person'
 const TOKEN = 'e2e-console-admin-token'
 const OUT = join(import.meta.dirname, '../../out/console')
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36'
@@ -36,29 +32,21 @@ function send(port: number, localAddress: string, method: string, path: string, 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true })
 
 describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator console in a real browser', () => {
-  let server: DevServer
-  let browser: Browser
+  // The server (with this test's config and admin token) and Chromium, started and stopped as the people tests' are.
+  const site = usePeople(undefined, { config: { version: 'e2e-console', mode: 'enforce' }, env: { EDGEWARD_ADMIN_TOKEN: TOKEN } })
   let context: BrowserContext
   let page: Page
   let consoleUrl: string
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
     mkdirSync(OUT, { recursive: true })
-    server = await startDevServer({ config: { version: 'e2e-console', mode: 'enforce' }, env: { EDGEWARD_ADMIN_TOKEN: TOKEN } })
-    consoleUrl = `${server.url}/__edgeward/console`
-    ;({ browser } = await launchPersonBrowser())
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    consoleUrl = `${site.server.url}/__edgeward/console`
+    context = await site.newPerson(true, { viewport: { width: 1280, height: 900 } })
     page = await context.newPage()
   }, 120_000)
 
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
-
   /** Lines the server printed for one source address. */
-  const linesOf = (ip: string) => server.logLines().filter((l) => l.ip === ip)
+  const linesOf = (ip: string) => site.server.logLines().filter((l) => l.ip === ip)
 
   it('signs in with the admin token (a wrong one gets the form again)', async () => {
     await page.goto(consoleUrl)
@@ -78,8 +66,8 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator con
   })
 
   it('shows the traffic: the per-IP figures equal the decision log', async () => {
-    for (let i = 0; i < 12; i++) await send(server.port, PEOPLE[i % PEOPLE.length]!, 'GET', `/products/${i + 1}`, BROWSER_UA)
-    for (let i = 0; i < 8; i++) await send(server.port, STUFFER, 'POST', '/login', 'python-requests/2.31', `username=user${String(i + 1).padStart(4, '0')}%40example.com&password=guess-${i}`)
+    for (let i = 0; i < 12; i++) await send(site.server.port, PEOPLE[i % PEOPLE.length]!, 'GET', `/products/${i + 1}`, BROWSER_UA)
+    for (let i = 0; i < 8; i++) await send(site.server.port, STUFFER, 'POST', '/login', 'python-requests/2.31', `username=user${String(i + 1).padStart(4, '0')}%40example.com&password=guess-${i}`)
     // The console's counts reach the root with the zone batch: an isolate flush (at most every 5 s, on a
     // later request) and the shard's alarm (5 s). Nudge with requests from another address until they are in.
     const wanted = linesOf(STUFFER).length + PEOPLE.reduce((n, ip) => n + linesOf(ip).length, 0)
@@ -87,7 +75,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator con
     const deadline = Date.now() + 60_000
     let matched = -1
     while (Date.now() < deadline) {
-      await send(server.port, NUDGE, 'GET', '/products/500', BROWSER_UA)
+      await send(site.server.port, NUDGE, 'GET', '/products/500', BROWSER_UA)
       const r = await page.goto(`${consoleUrl}/decisions?ip=${STUFFER}`)
       expect(r?.status()).toBe(200)
       matched = Number(/([\d,]+) of the/.exec(await page.content())?.[1]?.replace(/,/g, '') ?? -1)
@@ -115,7 +103,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator con
     await shot(page, '02-overview')
     // The top of the page, for docs/console.md (docs/img/console-overview.png is a copy of a run's).
     await page.screenshot({ path: join(OUT, '02-overview-top.png'), clip: { x: 0, y: 0, width: 1280, height: 900 } })
-    const dark = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark', storageState: await context.storageState() })
+    const dark = await site.newPerson(true, { viewport: { width: 1280, height: 900 }, colorScheme: 'dark', storageState: await context.storageState() })
     const darkPage = await dark.newPage()
     await darkPage.goto(consoleUrl)
     await shot(darkPage, '02-overview-dark')
@@ -145,7 +133,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator con
   it('labels the decision as fraud', async () => {
     await page.click('button[name=label][value=fraud]')
     await page.waitForSelector('text=Label saved.')
-    const r = await fetch(`${server.url}/__edgeward/admin/labels`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    const r = await fetch(`${site.server.url}/__edgeward/admin/labels`, { headers: { authorization: `Bearer ${TOKEN}` } })
     const labels = (await r.text()).trim().split('\n').map((l) => JSON.parse(l) as { ref?: string; label: string })
     expect(labels).toContainEqual(expect.objectContaining({ ref, label: 'fraud' }))
   })
@@ -157,10 +145,10 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator con
     await page.waitForSelector('text=Deny entry added.')
     expect(await page.locator('tbody').innerText()).toContain(STUFFER)
     await shot(page, '05-denylist')
-    expect(await send(server.port, STUFFER, 'GET', '/products/2', BROWSER_UA)).toBe(403)
+    expect(await send(site.server.port, STUFFER, 'GET', '/products/2', BROWSER_UA)).toBe(403)
     await page.click(`button[aria-label="Lift ip ${STUFFER}"]`)
     await page.waitForSelector('text=Deny entry lifted.')
-    const r = await fetch(`${server.url}/__edgeward/admin/denylist`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    const r = await fetch(`${site.server.url}/__edgeward/admin/denylist`, { headers: { authorization: `Bearer ${TOKEN}` } })
     expect(((await r.json()) as { count: number }).count).toBe(0)
   })
 
@@ -168,7 +156,7 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator con
     await page.goto(consoleUrl)
     await page.click('button:text("Switch to shadow")')
     await page.waitForSelector('text=Mode switched to shadow')
-    const health = (await (await fetch(`${server.url}/__edgeward/health`)).json()) as { mode: string; config: string }
+    const health = (await (await fetch(`${site.server.url}/__edgeward/health`)).json()) as { mode: string; config: string }
     expect(health.mode).toBe('shadow')
     expect(await page.locator('.badge').innerText()).toBe('shadow')
     await shot(page, '06-shadow')
@@ -177,7 +165,10 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator con
   it('signs out', async () => {
     await page.click('button:text("Sign out")')
     await page.waitForSelector('input[name=token]')
+    // Signed out, a console page is the sign-in form (not a 401: a stale tab guesses nothing).
     const r = await page.goto(`${consoleUrl}/decisions`)
-    expect(r?.status()).toBe(401)
+    expect(r?.status()).toBe(200)
+    expect(await page.locator('input[name=token]').count()).toBe(1)
+    expect(await page.content()).not.toMatch(/Config version|Deny list/)
   })
 })

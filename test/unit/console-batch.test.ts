@@ -2,7 +2,8 @@
 // sample lines), a batch from the wire is checked, drill-down filters drop what they cannot read,
 // and the day and week spans end on the hour.
 import { describe, expect, it } from 'vitest'
-import { cleanBatch, ISOLATE_SAMPLE_CAP, MAX_KEYS_PER_MINUTE, OTHER_KEY, PendingConsole, type SampleLine } from '../../src/console/batch'
+import { cellsOf, cleanBatch, FORWARD_SAMPLE_CAP, ISOLATE_SAMPLE_CAP, MAX_KEYS_PER_MINUTE, OTHER_KEY, PendingConsole, pickSample, ROOT_SAMPLE_CAP, wouldRows, type SampleLine } from '../../src/console/batch'
+import { ZONE_SHARDS } from '../../src/counters/keys'
 import { filterQuery, matches, parseFilter, topSources } from '../../src/console/filter'
 import { spanOf } from '../../src/console/range'
 
@@ -31,6 +32,22 @@ describe('an isolate pending batch', () => {
     expect(p.take()).toEqual({ minutes: [], sample: [] })
   })
 
+  it('adds a would cell only when would_action differs from action, and enforce\'s view is rebuilt from action', () => {
+    // Enforce: would_action repeats action on every line — no cell for it on the request path.
+    expect(cellsOf(line(1, { action: 'block', would_action: 'block' })).filter((c) => c[1] === 'would')).toEqual([])
+    expect(cellsOf(line(2)).filter((c) => c[1] === 'would')).toEqual([])
+    // Shadow: allowed, would have been blocked.
+    expect(cellsOf(line(3, { action: 'allow', would_action: 'block', mode: 'shadow' })).filter((c) => c[1] === 'would').map((c) => c[2])).toEqual(['allow>block'])
+    const p = new PendingConsole()
+    for (const [action, would_action] of [['allow', 'allow'], ['allow', 'block'], ['allow', 'challenge'], ['block', 'block'], ['rate_limit', 'rate_limit']] as const) p.note(line(0, { action, would_action }))
+    const b = p.take()
+    const rows = (dim: string) => b.minutes.filter((c) => c[1] === dim).map((c) => ({ bucket: 0, key: c[2], n: c[3] }))
+    const would = wouldRows(rows('action'), rows('would')).sort((a, b) => a.key.localeCompare(b.key))
+    expect(would).toEqual([{ bucket: 0, key: 'allow', n: 1 }, { bucket: 0, key: 'block', n: 2 }, { bucket: 0, key: 'challenge', n: 1 }, { bucket: 0, key: 'rate_limit', n: 1 }])
+    // Totals (no bucket); an (other) would key is left out, not misread.
+    expect(wouldRows([{ key: 'allow', n: 3 }], [{ key: 'allow>block', n: 3 }, { key: OTHER_KEY, n: 1 }])).toEqual([{ key: 'block', n: 3 }])
+  })
+
   it('keeps MAX_KEYS_PER_MINUTE keys per minute and dimension; the rest count under (other)', () => {
     const p = new PendingConsole()
     for (let i = 0; i < MAX_KEYS_PER_MINUTE + 20; i++) p.note(line(i, { host: `host-${i}.test` }))
@@ -47,6 +64,25 @@ describe('an isolate pending batch', () => {
     expect(b.sample).toHaveLength(ISOLATE_SAMPLE_CAP)
     expect(b.sample.at(-1)?.ref).toBe(`r${ISOLATE_SAMPLE_CAP * 3 + 6}`)
     expect(b.minutes.find((c) => c[1] === 'host')?.[2]).toHaveLength(100)
+  })
+
+  it('a flush carries at most ISOLATE_SAMPLE_CAP lines, mitigated ones first; a forward at most FORWARD_SAMPLE_CAP', () => {
+    // The forward quota: eight shards forwarding at once send no more than the root keeps.
+    expect(FORWARD_SAMPLE_CAP * ZONE_SHARDS).toBeLessThanOrEqual(ROOT_SAMPLE_CAP)
+    expect(FORWARD_SAMPLE_CAP).toBeGreaterThanOrEqual(ISOLATE_SAMPLE_CAP)
+    const p = new PendingConsole()
+    const n = ISOLATE_SAMPLE_CAP * 2 - 1 // kept between flushes (trimmed in halves)
+    for (let i = 0; i < n; i++) p.note(line(i, i % 50 === 3 ? { action: i % 100 === 3 ? 'block' : 'challenge' } : {}))
+    const sample = p.take().sample
+    expect(sample).toHaveLength(ISOLATE_SAMPLE_CAP)
+    const mitigated = Array.from({ length: n }, (_, i) => i).filter((i) => i % 50 === 3).map((i) => `r${i}`)
+    expect(sample.filter((s) => s.action !== 'allow').map((s) => s.ref)).toEqual(mitigated) // every one, though most are old
+    const allowed = ISOLATE_SAMPLE_CAP - mitigated.length
+    expect(sample.filter((s) => s.action === 'allow').map((s) => s.ref)).toEqual(
+      Array.from({ length: n }, (_, i) => i).filter((i) => i % 50 !== 3).slice(-allowed).map((i) => `r${i}`), // then the newest
+    )
+    expect(sample.map((s) => s.at)).toEqual([...sample.map((s) => s.at)].sort((a, b) => a - b))
+    expect(pickSample([line(1), line(2)], 5).map((s) => s.ref)).toEqual(['r1', 'r2'])
   })
 
   it('cleans a batch from the wire: junk cells and lines are dropped, never thrown', () => {

@@ -3,7 +3,7 @@
 // and the newest ROOT_SAMPLE_CAP lines; and a week of per-minute data answers well within 300 ms.
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { MINUTES_RETENTION_MS, ROOT_SAMPLE_CAP, type MinuteCell, type SampleLine } from '../../src/console/batch'
+import { FORWARD_SAMPLE_CAP, MAX_KEYS_PER_HOUR, MAX_KEYS_PER_MINUTE, MINUTES_RETENTION_MS, OTHER_KEY, ROOT_SAMPLE_CAP, type MinuteCell, type SampleLine } from '../../src/console/batch'
 import { ZONE_ROOT_NAME, zoneShardName } from '../../src/counters/keys'
 import { emptyDelta } from '../../src/counters/zone'
 import { flushZone } from '../../worker/counters/client'
@@ -45,6 +45,23 @@ describe('console data on the zone path', () => {
     expect(view.totals.reason.find((r) => r.key === 'credential_stuffing')?.n).toBeGreaterThanOrEqual(1)
   })
 
+  it('a shard forwards at most FORWARD_SAMPLE_CAP lines, mitigated first, however many isolates sent it', async () => {
+    const s = shard(2)
+    const now = Date.now()
+    // Twelve isolates' flushes in one forward period: 300 lines, ten of them mitigated (the oldest ones).
+    for (let b = 0; b < 12; b++) {
+      const lines = Array.from({ length: 25 }, (_, i) => line(`quota${String(b * 25 + i).padStart(6, '0')}`, now + b * 25 + i, b === 0 && i < 10 ? { action: 'block' } : {}))
+      await s.add(2, emptyDelta(), now, { minutes: [], sample: lines })
+    }
+    await runDurableObjectAlarm(s)
+    const got = await runInDurableObject(root(), (_i, state) =>
+      state.storage.sql.exec<{ ref: string }>("SELECT ref FROM console_sample WHERE ref LIKE 'quota%' ORDER BY ref").toArray().map((r) => r.ref),
+    )
+    expect(got).toHaveLength(FORWARD_SAMPLE_CAP)
+    const q = (i: number) => `quota${String(i).padStart(6, '0')}`
+    expect(got).toEqual([...Array.from({ length: 10 }, (_, i) => q(i)), ...Array.from({ length: FORWARD_SAMPLE_CAP - 10 }, (_, i) => q(300 - FORWARD_SAMPLE_CAP + 10 + i))])
+  })
+
   it('counts a batch once when a shard sends it again', async () => {
     const now = Date.UTC(2105, 0, 1, 12)
     const m = Math.floor(now / 60_000)
@@ -64,6 +81,37 @@ describe('console data on the zone path', () => {
     expect(count).toBe(ROOT_SAMPLE_CAP)
     expect(await root().consoleLine('cap002399')).not.toBeNull()
     expect(await root().consoleLine(`cap${String(2_400 - ROOT_SAMPLE_CAP - 1).padStart(6, '0')}`)).toBeNull()
+  })
+
+  it('keeps the per-minute key cap where batches merge: random hosts from many isolates stay bounded at the shard and the root', async () => {
+    // Each isolate keeps its own 32 hosts a minute; ten of them with random subdomains send 320 distinct ones.
+    const now = Date.UTC(2105, 6, 1, 12)
+    const m = Math.floor(now / 60_000)
+    const hosts = (batch: number, minute = m): MinuteCell[] => Array.from({ length: MAX_KEYS_PER_MINUTE }, (_, i) => [minute, 'host', `r${batch}-${i}.wild.test`, 1] as const)
+    const s = shard(3)
+    await s.add(3, emptyDelta(), now, { minutes: [[m, 'host', 'shop.wild.test', 1]], sample: [] })
+    for (let b = 0; b < 10; b++) await s.add(3, emptyDelta(), now, { minutes: [...hosts(b), [m, 'host', 'shop.wild.test', 1]], sample: [] })
+    const pending = await runInDurableObject(s, (_i, state) =>
+      state.storage.sql.exec<{ key: string; n: number }>("SELECT key, n FROM console_pending WHERE dim = 'host' AND minute = ?", m).toArray(),
+    )
+    expect(pending.length).toBe(MAX_KEYS_PER_MINUTE + 1)
+    expect(pending.reduce((n, r) => n + r.n, 0)).toBe(10 * MAX_KEYS_PER_MINUTE + 11)
+    expect(pending.find((r) => r.key === 'shop.wild.test')?.n).toBe(11) // a key it holds keeps counting under its name
+    expect(pending.find((r) => r.key === OTHER_KEY)?.n).toBe(9 * MAX_KEYS_PER_MINUTE + 1)
+    await runInDurableObject(s, (_i, state) => void state.storage.sql.exec('DELETE FROM console_pending WHERE minute = ?', m))
+
+    // The root, fed by many shards: per minute and per hour.
+    for (let b = 0; b < 10; b++) await report([...hosts(b), ...hosts(100 + b, m + 1 + b)], [], now)
+    const rows = await runInDurableObject(root(), (_i, state) => ({
+      minute: state.storage.sql.exec<{ key: string; n: number }>("SELECT key, n FROM console_minutes WHERE dim = 'host' AND minute = ?", m).toArray(),
+      hour: state.storage.sql.exec<{ key: string; n: number }>("SELECT key, n FROM console_hours WHERE dim = 'host' AND hour = ?", Math.floor(m / 60)).toArray(),
+    }))
+    expect(rows.minute.length).toBe(MAX_KEYS_PER_MINUTE + 1)
+    expect(rows.minute.reduce((n, r) => n + r.n, 0)).toBe(10 * MAX_KEYS_PER_MINUTE)
+    expect(rows.hour.length).toBe(MAX_KEYS_PER_HOUR + 1)
+    expect(rows.hour.reduce((n, r) => n + r.n, 0)).toBe(20 * MAX_KEYS_PER_MINUTE)
+    const view = await root().consoleView('hour', now + 60_000)
+    expect(view.totals.host.find((r) => r.key === OTHER_KEY)?.n).toBeGreaterThan(0)
   })
 
   it('drops minutes older than a week', async () => {
@@ -86,11 +134,12 @@ describe('a week of per-minute data', () => {
     const reasons = ['credential_stuffing', 'ua_is_bot', 'access_diversity_ip', 'hosting_asn', 'sec_fetch_missing', 'headless_on_sensitive_route', 'cold_sign_in', 'device_requests_1m']
     const routes = ['login', 'api', 'static', 'other', 'checkout', 'cart', 'account', 'signup']
     let cells = 0
-    // A week of minutes, one day per report: 3 actions, 3 would, 8 routes, 2 hosts, 8 reasons, 4 rules = 28 cells a minute.
+    // A week of minutes, one day per report: 3 actions, 3 would (shadow's shifts), 8 routes, 2 hosts, 8 reasons, 4 rules = 28 cells a minute.
     for (let day = 0; day < 7; day++) {
       const minutes: MinuteCell[] = []
       for (let m = last - (day + 1) * 1440 + 1; m <= last - day * 1440; m++) {
-        for (const a of ['allow', 'challenge', 'block']) minutes.push([m, 'action', a, 5], [m, 'would', a, 5])
+        for (const a of ['allow', 'challenge', 'block']) minutes.push([m, 'action', a, 5])
+        minutes.push([m, 'would', 'allow>block', 2], [m, 'would', 'allow>challenge', 1], [m, 'would', 'challenge>block', 1])
         for (const r of routes) minutes.push([m, 'route', `${r}|allow`, 2])
         minutes.push([m, 'host', 'a.test', 10], [m, 'host', 'b.test', 5])
         for (const r of reasons) minutes.push([m, 'reason', r, 1])
@@ -110,9 +159,13 @@ describe('a week of per-minute data', () => {
       expect(view.totals.host.find((r) => r.key === 'a.test')?.n, range).toBe(10 * covered)
       const bars = view.actions.filter((r) => r.key === 'allow').reduce((n, r) => n + r.n, 0)
       expect(bars, range).toBe(5 * covered)
+      // What enforce would have done: allow 5 − 3, challenge 5 + 1 − 1, block 5 + 2 + 1 a minute.
+      const would = (k: string) => view.would.filter((r) => r.key === k).reduce((n, r) => n + r.n, 0)
+      expect([would('allow'), would('challenge'), would('block')], range).toEqual([2 * covered, 5 * covered, 8 * covered])
+      expect(view.totals.would, range).toEqual([{ key: 'block', n: 8 * covered }, { key: 'challenge', n: 5 * covered }, { key: 'allow', n: 2 * covered }])
     }
     // The whole page (session, config, stats, view, sources, render) against the same root.
-    const { jwt } = await issueSession('test-admin-token', UA, Date.now())
+    const { jwt } = await issueSession({ token: 'test-admin-token', server: 'test-user-hash-key' }, UA, Date.now())
     // The first page of an isolate also wakes the registry and loads config and model: timed apart, not held to the bound.
     const open = () => callWorker('https://week.edge.test/__edgeward/console?range=week', { headers: { 'user-agent': UA, cookie: `${SESSION_COOKIE}=${jwt}` } })
     const c0 = performance.now()

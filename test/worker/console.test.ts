@@ -1,17 +1,21 @@
 // The operator console through the real fetch handler: refused like the admin API without a token;
-// every route refuses without a valid session (none, forged, wrong key, expired, another browser's);
+// every route refuses without a valid session (forged or wrong key: 401, counted as a guess; none,
+// expired, another browser's: sent to sign in, not counted);
 // CSRF refused without the session's token or from another origin; hostile paths and User-Agents in
 // the decision sample come out escaped; labels, deny and lift, and mode switches act (a rejected
 // config leaves the old one in force); the overview counts what the log lines say.
 import { env, runDurableObjectAlarm } from 'cloudflare:test'
-import { afterEach, describe, expect, it, test } from 'vitest'
+import { SignJWT } from 'jose'
+import { afterEach, describe, expect, it, test, vi } from 'vitest'
 import { ZONE_ROOT_NAME, ZONE_SHARDS, zoneShardName } from '../../src/counters/keys'
 import { emptyDelta } from '../../src/counters/zone'
 import { isolateCaches } from '../../worker/counters/isolate'
-import { csrfToken, issueSession, SESSION_COOKIE } from '../../worker/console/session'
-import { callWorker, clearConfig, writeConfig } from '../support/worker'
+import { csrfMatches, csrfToken, issueSession, readSession, SESSION_COOKIE } from '../../worker/console/session'
+import { callWorker, clearConfig, loadForm, ownSite, signInPeople, writeConfig } from '../support/worker'
 
 const TOKEN = 'test-admin-token'
+/** The session secrets vitest.config.ts gives the Worker: the admin token and EDGEWARD_USER_HASH_KEY. */
+const SECRETS = { token: TOKEN, server: 'test-user-hash-key' }
 const SITE = 'https://console.edge.test'
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36'
 const C = '/__edgeward/console'
@@ -36,7 +40,7 @@ async function signIn(ua = UA): Promise<{ cookie: string; csrf: string }> {
   const cookie = set.split(';')[0]!
   const jwt = cookie.slice(SESSION_COOKIE.length + 1)
   const sid = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sid: string }
-  return { cookie, csrf: await csrfToken(TOKEN, sid.sid) }
+  return { cookie, csrf: await csrfToken(SECRETS, sid.sid) }
 }
 
 function get(path: string, cookie?: string, ua = UA) {
@@ -110,6 +114,37 @@ describe('console sign-in', () => {
     expect(plain.headers.get('set-cookie')).not.toContain('Secure')
   })
 
+  it('issues no session without the server secret (EDGEWARD_USER_HASH_KEY): the right token gets the form and says why', async () => {
+    const { response } = await callWorker(`${SITE}${C}/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE, 'sec-fetch-site': 'same-origin', 'user-agent': UA },
+      body: `token=${TOKEN}`,
+    }, { env: { EDGEWARD_USER_HASH_KEY: '' } })
+    expect(response.status).toBe(503)
+    expect(response.headers.get('set-cookie')).toBeNull()
+    expect(await response.text()).toContain('EDGEWARD_USER_HASH_KEY')
+    // A session signed before the secret went is no session.
+    const s = await signIn()
+    const page = await callWorker(`${SITE}${C}/denylist`, { headers: { 'user-agent': UA, cookie: s.cookie } }, { env: { EDGEWARD_USER_HASH_KEY: '' } })
+    expect(await page.response.text()).toContain('name="token"')
+  })
+
+  it('derives and imports the session key once per isolate, not on every page and form', async () => {
+    const first = await issueSession(SECRETS, UA, Date.now()) // warms the key
+    const imports = vi.spyOn(crypto.subtle, 'importKey')
+    try {
+      for (let i = 0; i < 5; i++) {
+        const { jwt, session } = await issueSession(SECRETS, UA, Date.now())
+        expect((await readSession(jwt, SECRETS, UA, Date.now())).ok).toBe(true)
+        expect(await csrfMatches(await csrfToken(SECRETS, session.sid), SECRETS, session.sid)).toBe(true)
+      }
+      expect((await readSession(first.jwt, SECRETS, UA, Date.now())).ok).toBe(true)
+      expect(imports).not.toHaveBeenCalled()
+    } finally {
+      imports.mockRestore()
+    }
+  })
+
   it('refuses a sign-in posted from another site', async () => {
     const { response } = await post(`${C}/session`, { token: TOKEN }, undefined, { origin: 'https://evil.test', 'sec-fetch-site': 'cross-site' })
     expect(response.status).toBe(403)
@@ -137,37 +172,87 @@ describe('every console route refuses without a valid session', () => {
       case 'no cookie':
         return undefined
       case 'wrong key':
-        return (await issueSession('some-other-token', UA, now)).jwt
+        return (await issueSession({ ...SECRETS, token: 'some-other-token' }, UA, now)).jwt
       case 'expired':
-        return (await issueSession(TOKEN, UA, now - 31 * 60_000)).jwt
+        return (await issueSession(SECRETS, UA, now - 31 * 60_000)).jwt
       case 'tampered': {
-        const [h, , s] = (await issueSession(TOKEN, UA, now)).jwt.split('.')
+        const [h, , s] = (await issueSession(SECRETS, UA, now)).jwt.split('.')
         const body = btoa(JSON.stringify({ sid: 'x', ua: 'y', aud: 'edgeward-console', iat: now / 1000, exp: now / 1000 + 60 })).replace(/=+$/, '')
         return `${h}.${body}.${s}`
       }
+      case 'token-only key': {
+        // A session signed the way a key derived from the admin token alone would sign it: what an
+        // offline guesser could reproduce for each candidate token. The server secret is missing from it.
+        const key = new Uint8Array(await crypto.subtle.sign('HMAC', await crypto.subtle.importKey('raw', new TextEncoder().encode(TOKEN), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), new TextEncoder().encode('edgeward console session key v1')))
+        const ua = (await issueSession(SECRETS, UA, now)).jwt.split('.')[1]!
+        const claims = JSON.parse(atob(ua.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>
+        return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(key)
+      }
+      case 'other server secret':
+        return (await issueSession({ ...SECRETS, server: 'another-deployment-key' }, UA, now)).jwt
       case 'another browser':
-        return (await issueSession(TOKEN, 'curl/8.0', now)).jwt
+        return (await issueSession(SECRETS, 'curl/8.0', now)).jwt
       case 'alg none':
         return `${btoa('{"alg":"none"}').replace(/=+$/, '')}.${btoa(JSON.stringify({ sid: 'x', exp: now / 1000 + 60 })).replace(/=+$/, '')}.`
       default:
         return 'garbage'
     }
   }
-  const kinds = ['no cookie', 'wrong key', 'expired', 'tampered', 'another browser', 'alg none', 'garbage']
+  const kinds = ['no cookie', 'wrong key', 'token-only key', 'other server secret', 'expired', 'tampered', 'another browser', 'alg none', 'garbage']
+  const STALE = ['no cookie', 'expired', 'another browser']
   test.each(kinds.flatMap((k) => routes.map(([m, p]) => [k, m, p] as const)))('%s: %s %s', async (kind, method, path) => {
     const jwt = await forge(kind)
     const headers: Record<string, string> = { 'user-agent': UA, origin: SITE, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' }
     if (jwt !== undefined) headers.cookie = `${SESSION_COOKIE}=${jwt}`
     const { response } = await callWorker(`${SITE}${path}`, { method, headers, ...(method === 'POST' ? { body: 'csrf=x&mode=shadow&kind=ip&value=198.51.100.1&ttl_s=60&ref=abc&label=fraud' } : {}) })
-    // The bare console path without a cookie is the sign-in form itself (200, the contract); the rest are refusals.
-    expect(response.status).toBe(kind === 'no cookie' && method === 'GET' && path.startsWith(`${C}?`) ? 200 : 401)
+    // A cookie we never signed is refused (401, counted as a guess); a missing, expired or other
+    // browser's session is sent to sign in (the form on a GET, a 303 to it otherwise), not counted.
+    if (STALE.includes(kind)) {
+      if (method !== 'GET') {
+        expect(response.status).toBe(303)
+        expect(response.headers.get('location')).toBe(kind === 'expired' ? `${C}?signin=expired` : C)
+        return
+      }
+      expect(response.status).toBe(200)
+    } else expect(response.status).toBe(401)
+    if (kind !== 'no cookie') expect(response.headers.get('set-cookie')).toContain('Max-Age=0')
     const html = await response.text()
     expect(html).toContain('name="token"')
+    if (kind === 'expired') expect(html).toContain('Your session expired')
     expect(html).not.toMatch(/Config version|Decision |Deny list/)
   })
 
+  it('stale sessions never use up the admin failure budget; forged cookies do', async () => {
+    // As deployed: the reserved limits on, 3 failures per address per 10 minutes.
+    await writeConfig({ version: 'console-stale', counters: { budget_ms: 1000 }, reserved_limits: { admin_failures_per_ip_10m: 3 } })
+    const on = { env: { EDGEWARD_RESERVED_LIMITS: undefined }, clientIp: '100.73.0.9' }
+    const now = Date.now()
+    const expired = `${SESSION_COOKIE}=${(await issueSession(SECRETS, UA, now - 31 * 60_000)).jwt}`
+    const unbound = `${SESSION_COOKIE}=${(await issueSession(SECRETS, 'curl/8.0', now)).jwt}`
+    const form = { 'content-type': 'application/x-www-form-urlencoded', origin: SITE, 'sec-fetch-site': 'same-origin', 'user-agent': UA }
+    // An office's stale tabs, a signed-out bookmark and a post from an expired page: nine of them.
+    for (const cookie of [expired, unbound, undefined]) {
+      for (const path of [`${C}/decisions`, `${C}/denylist`]) {
+        const r = await callWorker(`${SITE}${path}`, { headers: { 'user-agent': UA, ...(cookie === undefined ? {} : { cookie }) } }, on)
+        expect(r.response.status, path).toBe(200)
+      }
+      const p = await callWorker(`${SITE}${C}/mode`, { method: 'POST', headers: { ...form, ...(cookie === undefined ? {} : { cookie }) }, body: 'csrf=x&mode=shadow' }, on)
+      expect(p.response.status).toBe(303)
+    }
+    expect(await (await get(`${C}?signin=expired`)).response.text()).toContain('Your session expired')
+    // The operator still signs in, and the admin API still answers from that address.
+    const signedIn = await callWorker(`${SITE}${C}/session`, { method: 'POST', headers: form, body: `token=${TOKEN}` }, on)
+    expect(signedIn.response.status).toBe(303)
+    const api = await callWorker(`${SITE}/__edgeward/admin/stats`, { headers: { authorization: `Bearer ${TOKEN}` } }, on)
+    expect(api.response.status).toBe(200)
+    // Three forged cookies use it up.
+    const forged = `${SESSION_COOKIE}=${(await issueSession({ ...SECRETS, token: 'a-guess' }, UA, now)).jwt}`
+    for (let i = 0; i < 3; i++) expect((await callWorker(`${SITE}${C}/decisions`, { headers: { 'user-agent': UA, cookie: forged } }, on)).response.status).toBe(401)
+    expect((await callWorker(`${SITE}${C}/decisions`, { headers: { 'user-agent': UA, cookie: forged } }, on)).response.status).toBe(429)
+  }, 30_000)
+
   it('the bare console path with a bad cookie is refused too (and the cookie cleared)', async () => {
-    const { response } = await get(C, `${SESSION_COOKIE}=${(await issueSession('other', UA, Date.now())).jwt}`)
+    const { response } = await get(C, `${SESSION_COOKIE}=${(await issueSession({ ...SECRETS, token: 'other' }, UA, Date.now())).jwt}`)
     expect(response.status).toBe(401)
     expect(response.headers.get('set-cookie')).toContain('Max-Age=0')
   })
@@ -180,7 +265,7 @@ describe('CSRF', () => {
     const cases: [string, Record<string, string>, Record<string, string>][] = [
       ['no token', { mode: 'enforce' }, {}],
       ['wrong token', { mode: 'enforce', csrf: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, {}],
-      ['another session token', { mode: 'enforce', csrf: await csrfToken(TOKEN, 'another-sid') }, {}],
+      ['another session token', { mode: 'enforce', csrf: await csrfToken(SECRETS, 'another-sid') }, {}],
       ['cross-site fetch', { mode: 'enforce', csrf: s.csrf }, { 'sec-fetch-site': 'cross-site' }],
       ['other origin', { mode: 'enforce', csrf: s.csrf }, { origin: 'https://evil.test', 'sec-fetch-site': 'same-site' }],
       ['null origin', { mode: 'enforce', csrf: s.csrf }, { origin: 'null' }],
@@ -239,6 +324,29 @@ describe('the decision sample', () => {
 })
 
 describe('acting from the console', () => {
+  it('offers to deny a line\'s ip only when it is a full address, never a keyed hash or a truncated /24 or /48', async () => {
+    const base = {
+      method: 'GET', host: 'deny.edge.test', path: '/', route: 'other', asn: null, country: null, device: null, user: null, agent: null, risk: 0.9, model_risk: null,
+      action: 'block', would_action: 'block', mode: 'enforce', reasons: [], rules: [], model: 'm', config: 'c', origin_status: null, missing: [], detail: null, status: null, ua: 'x', features: null,
+    }
+    const cases = [
+      ['denyip0000000001', '9f86d081884c7d659a2feaa0c55ad015', false], // ip_log: hashed
+      ['denyip0000000002', '2001:db8:1::/48', false], // ip_log: truncated, IPv6
+      ['denyip0000000003', '203.0.113.0/24', false], // ip_log: truncated, IPv4
+      ['denyip0000000004', '198.51.100.7', true],
+      ['denyip0000000005', '2001:db8::7', true],
+    ] as const
+    const now = Date.now()
+    await root().report(8, 'deny-ip-epoch', 1, emptyDelta(), now, { minutes: [], sample: cases.map(([ref, ip], i) => ({ ...base, at: now + i, ref, ip })) })
+    const s = await signIn()
+    for (const [ref, ip, offered] of cases) {
+      const html = await (await get(`${C}/decisions/${ref}`, s.cookie)).response.text()
+      expect(html, ip).toContain('Deny its source')
+      expect(html.includes('<option value="ip">'), ip).toBe(offered)
+      if (!offered) expect(html, ip).toContain('neither a full IP nor a device')
+    }
+  })
+
   it('labels a decision, its device or its user (taken from the line, not the form)', async () => {
     isolateCaches.console.take()
     const hit = await callWorker('https://label.edge.test/products/3', { headers: { 'user-agent': UA } })
@@ -273,6 +381,34 @@ describe('acting from the console', () => {
     const bad = await post(`${C}/denylist`, { kind: 'ip', value: 'not-an-ip', ttl_s: '3600', csrf: s.csrf }, s.cookie)
     expect(bad.response.status).toBe(400)
     expect(await bad.response.text()).toContain('Not added')
+  })
+
+  it('Lift unblocks: a source credential stuffing listed is let back in on its next request, not listed again', async () => {
+    // As test/worker/unblock.test.ts: the model out of reach, so what lists the source is the stuffing rule's real counts.
+    ownSite('console-lift')
+    await writeConfig({ version: 'console-lift', thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
+    const DEMO = { env: { ORIGIN_URL: 'demo' } }
+    const ip = '100.91.1.7'
+    const login = (user: number, password: string) =>
+      callWorker('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=user${String(user).padStart(4, '0')}%40example.com&password=${password}` }, { ...DEMO, clientIp: ip })
+    await signInPeople(10)
+    await loadForm(ip, DEMO)
+    for (let i = 1; i <= 8; i++) {
+      const call = await login(100 + i, 'wrong')
+      if (call.logs[0]?.rules instanceof Array && (call.logs[0].rules as string[]).includes('credential_stuffing')) break
+    }
+    const listed = await callWorker('/products/1', {}, { ...DEMO, clientIp: ip })
+    expect(listed.response.status).toBe(403)
+    expect(listed.logs[0]?.reasons).toContain('deny_ip')
+    const s = await signIn()
+    const lift = await post(`${C}/denylist/lift`, { kind: 'ip', value: ip, csrf: s.csrf }, s.cookie)
+    expect(lift.response.status).toBe(303)
+    // The next request and a failed login are judged afresh: neither trips credential_stuffing again.
+    const page = await callWorker('/products/1', {}, { ...DEMO, clientIp: ip })
+    expect(page.response.status).toBe(200)
+    const again = await login(200, 'wrong')
+    expect(again.response.status).toBe(401)
+    expect(again.logs[0]?.rules).not.toContain('credential_stuffing')
   })
 
   it('switches mode, and a config the schema rejects leaves the old one in force', async () => {

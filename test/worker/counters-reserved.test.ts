@@ -133,6 +133,29 @@ describe('per-source limits on reserved paths', () => {
     expect((await call('/__edgeward/admin/stats', { headers: { authorization: 'Bearer test-admin-token' } }, `${freshNet()}.7`)).response.status).toBe(200)
   }, 30_000)
 
+  it('checks at most the limit of concurrent wrong tokens, through the admin API and the console form alike', async () => {
+    await limits({ admin_failures_per_ip_10m: 3 })
+    const api = `${freshNet()}.7`
+    const guesses = await Promise.all(Array.from({ length: 40 }, (_, i) => call('/__edgeward/admin/stats', { headers: { authorization: `Bearer guess-${i}` } }, api)))
+    const statuses = guesses.map((g) => g.response.status)
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3)
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(37)
+    const form = `${freshNet()}.7`
+    const site = 'http://edge.test'
+    const posts = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        call('/__edgeward/console/session', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: site, 'sec-fetch-site': 'same-origin' }, body: `token=guess-${i}` }, form),
+      ),
+    )
+    expect(posts.filter((g) => g.response.status === 401).length).toBeLessThanOrEqual(3)
+    expect(posts.filter((g) => g.response.status === 429).length).toBeGreaterThanOrEqual(37)
+    // Right tokens, even many at once, are taken back: they never use up the budget.
+    const ok = `${freshNet()}.7`
+    const rights = await Promise.all(Array.from({ length: 3 }, () => call('/__edgeward/admin/stats', { headers: { authorization: 'Bearer test-admin-token' } }, ok)))
+    expect(rights.map((r) => r.response.status)).toEqual([200, 200, 200])
+    for (let i = 0; i < 5; i++) expect((await call('/__edgeward/admin/stats', { headers: { authorization: 'Bearer test-admin-token' } }, ok)).response.status).toBe(200)
+  }, 60_000)
+
   it('in shadow mode records what it would do and answers as usual', async () => {
     await writeConfig({ version: 'reserved-shadow', mode: 'shadow', counters: PATIENT, reserved_limits: { collect_per_ip_1m: 1 } })
     const ip = `${freshNet()}.8`

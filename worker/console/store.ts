@@ -5,8 +5,13 @@
 import {
   cleanBatch,
   CONSOLE_DIMS,
+  FORWARD_SAMPLE_CAP,
+  MAX_KEYS_PER_HOUR,
+  MAX_KEYS_PER_MINUTE,
   MINUTES_RETENTION_MS,
   MINUTE_MS,
+  OTHER_KEY,
+  pickSample,
   ROOT_SAMPLE_CAP,
   SHARD_SAMPLE_CAP,
   type ConsoleBatch,
@@ -24,11 +29,40 @@ export const CONSOLE_MIGRATION: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS console_sample_at ON console_sample (at)',
 ]
 
-/** Shard: adds an isolate's batch to what waits for the next forward (the newest SHARD_SAMPLE_CAP lines). */
+type KeyedTable = 'console_pending' | 'console_minutes' | 'console_hours'
+
+/**
+ * Adds `n` to a cell and returns the key it went under: its own while its (time, dimension) holds
+ * fewer than `cap` keys (or already holds this one), else OTHER_KEY — the isolate's cap, kept again
+ * where batches merge. Each isolate keeps its own 32, and `host` is the client's choice on a
+ * wildcard route: without this, shard and root would take every random subdomain as a row, kept a
+ * week. A key already held costs one UPDATE; `counts` carries the keys per slot across one batch
+ * (one COUNT per new slot, not per cell).
+ */
+function addCapped(sql: SqlStorage, table: KeyedTable, time: number, dim: ConsoleDim, key: string, n: number, cap: number, counts: Map<string, number>): string {
+  const col = table === 'console_hours' ? 'hour' : 'minute'
+  let k = key
+  if (k !== OTHER_KEY) {
+    const held = sql.exec(`UPDATE ${table} SET n = n + ? WHERE ${col} = ? AND dim = ? AND key = ?`, n, time, dim, k)
+    held.toArray()
+    if (held.rowsWritten > 0) return k
+    const slot = `${time}\u0000${dim}`
+    const used = counts.get(slot) ?? sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${col} = ? AND dim = ? AND key != ?`, time, dim, OTHER_KEY).one().n
+    if (used >= cap) {
+      counts.set(slot, used)
+      k = OTHER_KEY
+    } else counts.set(slot, used + 1)
+  }
+  sql.exec(`INSERT INTO ${table} (${col}, dim, key, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n`, time, dim, k, n)
+  return k
+}
+
+/** Shard: adds an isolate's batch to what waits for the next forward (the newest SHARD_SAMPLE_CAP lines; MAX_KEYS_PER_MINUTE keys per minute and dimension). */
 export function addPending(sql: SqlStorage, raw: unknown): void {
   const batch = cleanBatch(raw)
+  const counts = new Map<string, number>()
   for (const [minute, dim, key, n] of batch.minutes) {
-    sql.exec('INSERT INTO console_pending (minute, dim, key, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n', minute, dim, key, Math.floor(n))
+    addCapped(sql, 'console_pending', minute, dim, key, Math.floor(n), MAX_KEYS_PER_MINUTE, counts)
   }
   for (const s of batch.sample) sql.exec('INSERT OR REPLACE INTO console_pending_sample (ref, at, body) VALUES (?, ?, ?)', s.ref, s.at, JSON.stringify(s))
   if (batch.sample.length > 0) trim(sql, 'console_pending_sample', SHARD_SAMPLE_CAP)
@@ -40,21 +74,29 @@ export function takePending(sql: SqlStorage): ConsoleBatch {
     .exec<{ minute: number; dim: string; key: string; n: number }>('SELECT minute, dim, key, n FROM console_pending')
     .toArray()
     .map((r) => [r.minute, r.dim, r.key, r.n])
-  const sample = sql
+  const pending = sql
     .exec<{ body: string }>('SELECT body FROM console_pending_sample ORDER BY at')
     .toArray()
     .map((r) => JSON.parse(r.body) as unknown)
   sql.exec('DELETE FROM console_pending')
   sql.exec('DELETE FROM console_pending_sample')
-  return cleanBatch({ minutes, sample })
+  // A forward carries its quota of lines, mitigated first: the root could not keep more for long.
+  const batch = cleanBatch({ minutes, sample: pending })
+  return { minutes: batch.minutes, sample: pickSample(batch.sample, FORWARD_SAMPLE_CAP) }
 }
 
-/** Root: applies a shard's batch (the caller dedupes batches), keeps a week and ROOT_SAMPLE_CAP lines. */
+/**
+ * Root: applies a shard's batch (the caller dedupes batches), keeps a week and ROOT_SAMPLE_CAP lines,
+ * MAX_KEYS_PER_MINUTE keys per minute and MAX_KEYS_PER_HOUR per hour in each dimension.
+ */
 export function applyAtRoot(sql: SqlStorage, raw: unknown): void {
   const batch = cleanBatch(raw)
+  const perMinute = new Map<string, number>()
+  const perHour = new Map<string, number>()
   for (const [minute, dim, key, n] of batch.minutes) {
-    sql.exec('INSERT INTO console_minutes (dim, minute, key, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n', dim, minute, key, Math.floor(n))
-    sql.exec('INSERT INTO console_hours (dim, hour, key, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n', dim, Math.floor(minute / 60), key, Math.floor(n))
+    const hour = Math.floor(minute / 60)
+    const kept = addCapped(sql, 'console_minutes', minute, dim, key, Math.floor(n), MAX_KEYS_PER_MINUTE, perMinute)
+    addCapped(sql, 'console_hours', hour, dim, kept, Math.floor(n), MAX_KEYS_PER_HOUR, perHour)
   }
   for (const s of batch.sample) sql.exec('INSERT OR REPLACE INTO console_sample (ref, at, body) VALUES (?, ?, ?)', s.ref, s.at, JSON.stringify(s))
   if (batch.sample.length > 0) trim(sql, 'console_sample', ROOT_SAMPLE_CAP)

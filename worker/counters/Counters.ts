@@ -7,7 +7,7 @@ import { checkedPlace, HISTORY_MS, type AccountPlace } from '../../src/counters/
 import { BATCHES_PER_CALL_MAX, BATCH_ACCEPT_MAX_OPS, type CounterBatch } from '../../src/counters/batch'
 import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd, type Metric, type Observation, type SetName } from '../../src/counters/metrics'
 import { RETENTION_MS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
-import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows } from './buckets'
+import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows, unbump } from './buckets'
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
@@ -151,6 +151,15 @@ export class Counters extends DurableObject<Env> {
       forgetMember(sql, set, member)
     }
     this.#afterWrite(now)
+  }
+
+  /**
+   * Takes back one count of `metric` made by an observe at exactly `now` (an admin attempt counted on
+   * arrival that turned out not to be a failure). Never below zero.
+   */
+  takeBack(input: { readonly now: number; readonly metric: Metric }): void {
+    const now = checkedNow(input.now)
+    unbump(this.ctx.storage.sql, checkedMetric(input.metric), now)
   }
 
   /**

@@ -6,7 +6,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { ZONE_ROOT_NAME, ZONE_SHARDS } from '../../src/counters/keys'
 import { ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { addDelta, emptyDelta, figuresFrom, ZONE_METRICS, ZONE_POLICY, type ZoneDelta, type ZoneFigures, type ZoneMetric } from '../../src/counters/zone'
-import { ROOT_SAMPLE_CAP, type ConsoleBatch, type ConsoleDim, type SampleLine } from '../../src/console/batch'
+import { ROOT_SAMPLE_CAP, wouldRows, type ConsoleBatch, type ConsoleDim, type SampleLine } from '../../src/console/batch'
 import { matches, parseFilter, topSources, type SampleFilter, type SourceCount } from '../../src/console/filter'
 import { isRange, spanOf, type Range, type Span } from '../../src/console/range'
 import { addPending, applyAtRoot, CONSOLE_MIGRATION, pruneConsole, readLine, readSample, readSeries, readTotals, takePending, type SeriesRow } from '../console/store'
@@ -98,11 +98,17 @@ export class ZoneStats extends DurableObject<Env> {
     const sql = this.ctx.storage.sql
     const span = spanOf(range, now)
     const top = (dim: ConsoleDim, limit: number) => readTotals(sql, dim, span.fromMinute, span.toMinute, span.hours, limit)
+    const actions = readSeries(sql, 'action', span.fromMinute, span.toMinute, span.bucketMinutes)
+    // `would` holds only the decisions enforce would have treated otherwise (src/console/batch.ts): the rest is `action`.
+    const would = wouldRows(actions, readSeries(sql, 'would', span.fromMinute, span.toMinute, span.bucketMinutes)) as SeriesRow[]
+    const wouldTotals = wouldRows(top('action', 100), top('would', 1_000))
+      .sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, 10)
     return {
       span,
-      actions: readSeries(sql, 'action', span.fromMinute, span.toMinute, span.bucketMinutes),
-      would: readSeries(sql, 'would', span.fromMinute, span.toMinute, span.bucketMinutes),
-      totals: { action: top('action', 10), would: top('would', 10), route: top('route', 60), reason: top('reason', 10), rule: top('rule', 10), host: top('host', 10) },
+      actions,
+      would,
+      totals: { action: top('action', 10), would: wouldTotals, route: top('route', 60), reason: top('reason', 10), rule: top('rule', 10), host: top('host', 10) },
       sampleSize: sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM console_sample').one().n,
     }
   }

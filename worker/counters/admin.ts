@@ -27,16 +27,17 @@ export async function adminCall<T>(call: () => Promise<T>): Promise<Result<T, 'u
 
 const encoder = new TextEncoder()
 
+/** Constant-time equality of a given string and a secret (by their SHA-256 digests, so lengths leak nothing). */
+export async function sameSecret(given: string, secret: string): Promise<boolean> {
+  const [a, b] = await Promise.all([crypto.subtle.digest('SHA-256', encoder.encode(given)), crypto.subtle.digest('SHA-256', encoder.encode(secret))])
+  return crypto.subtle.timingSafeEqual(a, b)
+}
+
 /** Constant-time check of `Authorization: Bearer <token>`; false when no token is configured. */
 export async function bearerMatches(header: string | undefined, secret: string | undefined): Promise<boolean> {
   if (secret === undefined || secret === '' || header === undefined) return false
   const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(header)
-  const given = m?.[1] ?? ''
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest('SHA-256', encoder.encode(given)),
-    crypto.subtle.digest('SHA-256', encoder.encode(secret)),
-  ])
-  return crypto.subtle.timingSafeEqual(a, b) && m !== null
+  return (await sameSecret(m?.[1] ?? '', secret)) && m !== null
 }
 
 /** The body as text, refusing anything past `max` bytes (declared or streamed). */

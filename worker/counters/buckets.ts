@@ -19,6 +19,13 @@ export function bump(sql: SqlStorage, metric: string, n: number, t: number): voi
   }
 }
 
+/** Takes back one `metric` counted at exactly `t` (a bump undone: same buckets), never below zero. */
+export function unbump(sql: SqlStorage, metric: string, t: number): void {
+  for (const { res, start } of bucketsFor(t)) {
+    sql.exec('UPDATE buckets SET n = n - 1 WHERE metric = ? AND res = ? AND start = ? AND n > 0', metric, res, start)
+  }
+}
+
 type SumRow = { metric: string; w1m: number; w10m: number; w1h: number; w24h: number }
 
 /** Every metric's window sums at `now` (metrics never counted are absent). */

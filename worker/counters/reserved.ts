@@ -9,10 +9,11 @@ import type { CompiledConfig } from '../../src/config/compileConfig'
 import { canonicalIp, denyKey } from '../../src/counters/deny'
 import { ipCounterKey } from '../../src/counters/ipKey'
 import { counterName } from '../../src/counters/keys'
-import type { KeySnapshot } from '../../src/counters/metrics'
+import type { KeySnapshot, Metric } from '../../src/counters/metrics'
 import { FAMILY_METRIC, FAMILY_WINDOW, isAdminAuthFailure, limitHit, reservedFamily, type ReservedFamily } from '../../src/counters/reserved'
 import type { Decision } from '../../src/policy/decision'
 import { BUNDLED_CONFIG, loadConfig } from '../config/load'
+import { CONSOLE_PATH, SESSION_COOKIE } from '../console/session'
 import { mitigationResponse } from '../pages/render'
 import { newRef } from '../privacy'
 import type { DenyQuery, ObserveInput } from './Counters'
@@ -48,12 +49,17 @@ export async function reservedGuard(c: C, next: Next): Promise<Response | void> 
   const config = await loadConfig(c.env.EDGEWARD_CONFIG, now).then((s) => s.config, () => BUNDLED_CONFIG)
   const ip = canonicalIp(req.headers.get('cf-connecting-ip') ?? '')
   const ipKey = ipCounterKey(ip, config.source.counters.ipv6_prefix_bits)
-  const read = await readSource(c.env, config, family, ipKey, ipPrefix(ip), now, (p) => c.executionCtx.waitUntil(p))
+  // An admin request that carries a credential is counted as an attempt in the same call that reads the
+  // count, and judged on the attempts before it: concurrent guesses cannot all be checked before any
+  // failure is recorded. One that turns out not to be a failure is taken back after the answer.
+  const attempt = family === 'admin' && bearsAdminCredential(req)
+  const read = await readSource(c.env, config, family, ipKey, ipPrefix(ip), now, (p) => c.executionCtx.waitUntil(p), attempt)
 
   // Admin keeps its own door: an operator on a listed address can still lift the entry (token + failure limit guard it).
   const denied = family !== 'admin' && (cidrSetHas(config.denyIps, parseIp(ip)) || read.denied)
   const limitsOn = c.env.EDGEWARD_RESERVED_LIMITS !== 'off'
-  const limit = denied || !limitsOn ? null : limitHit(family, read.counts, config.source.reserved_limits)
+  const counts = read.attemptCounted ? { ...read.counts, ip: (read.counts.ip ?? 1) - 1 } : read.counts
+  const limit = denied || !limitsOn ? null : limitHit(family, counts, config.source.reserved_limits)
   // Enforced in `enforce`; in shadow/off only recorded — except the admin limit, which guards edgeward's own secret.
   const enforce = config.source.mode === 'enforce' || (limit !== null && family === 'admin')
   if (denied || limit !== null) {
@@ -71,15 +77,33 @@ export async function reservedGuard(c: C, next: Next): Promise<Response | void> 
     outcomes.set(req, { decision: { ...base, action: 'allow', wouldAction: mitigation.action }, ref, detail: reason })
   }
   await next()
-  if (family === 'admin' && isAdminAuthFailure(c.res.status)) {
-    const record = () => stubOf(c.env.COUNTERS, counterName('ip', ipKey)).record({ now, metric: 'admin_auth_failures' })
-    c.executionCtx.waitUntil(settleWithin([record], BACKGROUND_BUDGET_MS))
-  }
+  if (family !== 'admin') return
+  const failed = isAdminAuthFailure(c.res.status)
+  const stub = () => stubOf(c.env.COUNTERS, counterName('ip', ipKey))
+  // Counted on arrival and not a failure: taken back. A failure nobody counted on arrival: counted now.
+  if (read.attemptCounted && !failed) c.executionCtx.waitUntil(settleWithin([() => stub().takeBack({ now, metric: 'admin_auth_failures' })], BACKGROUND_BUDGET_MS))
+  else if (!read.attemptCounted && failed) c.executionCtx.waitUntil(settleWithin([() => stub().record({ now, metric: 'admin_auth_failures' })], BACKGROUND_BUDGET_MS))
+}
+
+/**
+ * An admin request that presents something to check: a bearer header, a console session cookie, or the
+ * console's sign-in form. Each is an attempt a guesser makes; a request without one guesses nothing.
+ */
+function bearsAdminCredential(req: Request): boolean {
+  if (req.headers.has('authorization')) return true
+  const path = new URL(req.url).pathname
+  if (req.method === 'POST' && path === `${CONSOLE_PATH}/session`) return true
+  return (req.headers.get('cookie') ?? '').split(';').some((p) => {
+    const [name, ...value] = p.split('=')
+    return name?.trim() === SESSION_COOKIE && value.join('=').trim() !== ''
+  })
 }
 
 interface SourceRead {
   readonly denied: boolean
   readonly counts: { readonly ip: number | null; readonly prefix: number | null }
+  /** This request was counted as an admin attempt (its IP key answered the bump). */
+  readonly attemptCounted: boolean
 }
 
 /**
@@ -94,11 +118,12 @@ async function readSource(
   prefix: string,
   now: number,
   defer: (p: Promise<unknown>) => void,
+  adminAttempt = false,
 ): Promise<SourceRead> {
   const caches = isolateCaches
   const deny: DenyQuery | null = family === 'admin' ? null : { key: denyKey({ kind: 'ip', ip: ipKey }), kind: 'ip' }
   const cached = deny === null ? null : caches.deny.get(deny.key, now)
-  if (cached !== null && !cached.due) return { denied: true, counts: { ip: null, prefix: null } }
+  if (cached !== null && !cached.due) return { denied: true, counts: { ip: null, prefix: null }, attemptCounted: false }
   const metric = FAMILY_METRIC[family]
   const window = FAMILY_WINDOW[family]
   // A page load's collect follows its page view, whose read this isolate holds: the collect is counted
@@ -108,10 +133,11 @@ async function readSource(
     const held = countHeld(env, [{ kind: 'ip', value: ipKey, deny }, { kind: 'prefix', value: prefix, deny: null }], metric, now, { defer, flushEveryMs })
     if (held !== null) {
       const [ip, pre] = held
-      return { denied: ip?.deny != null, counts: { ip: ip?.counts[metric][window] ?? null, prefix: pre?.counts[metric][window] ?? null } }
+      return { denied: ip?.deny != null, counts: { ip: ip?.counts[metric][window] ?? null, prefix: pre?.counts[metric][window] ?? null }, attemptCounted: false }
     }
   }
-  const input = (counted: boolean, q: DenyQuery | null): ObserveInput => ({ now, bumps: counted && metric !== null ? [metric] : [], distinct: [], deny: q })
+  const bumped: Metric | null = family === 'admin' ? (adminAttempt ? 'admin_auth_failures' : null) : metric
+  const input = (counted: boolean, q: DenyQuery | null): ObserveInput => ({ now, bumps: counted && bumped !== null ? [bumped] : [], distinct: [], deny: q })
   const calls: (() => Promise<KeySnapshot>)[] = [() => stubOf(env.COUNTERS, counterName('ip', ipKey)).observe(input(true, deny))]
   if (family === 'collect') calls.push(() => stubOf(env.COUNTERS, counterName('prefix', prefix)).observe(input(true, null)))
   const [ipRead, prefixRead] = await settleWithin(calls, config.source.counters.budget_ms)
@@ -133,5 +159,6 @@ async function readSource(
       denied = hit !== null && hit !== undefined
     }
   }
-  return { denied, counts: { ip: countOf(ipRead), prefix: countOf(prefixRead) } }
+  const ipCount = countOf(ipRead)
+  return { denied, counts: { ip: ipCount, prefix: countOf(prefixRead) }, attemptCounted: family === 'admin' && adminAttempt && ipCount !== null }
 }

@@ -15,10 +15,13 @@ import { CONFIG_KEY, forgetCachedConfig, loadConfig } from '../config/load'
 import { consoleCsp, messagePage, signInPage, type Signed } from '../pages/console/layout'
 import { decisionPage, decisionsPage, denylistPage } from '../pages/console/decisions'
 import { overviewPage } from '../pages/console/overview'
-import { adminCall, denyView, listDeny, readCappedText, readStats, registry } from '../counters/admin'
-import { denySource, liftDeny } from '../counters/client'
+import { adminCall, denyView, listDeny, readCappedText, readStats, registry, sameSecret } from '../counters/admin'
+import { denySource } from '../counters/client'
+import { unblockSource } from '../counters/unblock'
 import { activeModelVersion } from '../model/active'
 import { withDeadline } from '../deadline'
+import { randomId } from '../sdk/nonce'
+import { err } from '../../src/util/result'
 import {
   CONSOLE_PATH,
   csrfMatches,
@@ -26,14 +29,15 @@ import {
   fromOwnOrigin,
   issueSession,
   readSession,
-  sameSecret,
   SESSION_COOKIE,
   SESSION_TTL_S,
   sessionCookie,
+  sessionSecrets,
   type ConsoleSession,
+  type SessionSecrets,
 } from '../console/session'
 
-type Vars = { session: ConsoleSession; signed: Signed; nonce: string; token: string }
+type Vars = { session: ConsoleSession; signed: Signed; nonce: string; token: string; secrets: SessionSecrets | null }
 type C = Context<{ Bindings: Env; Variables: Vars }>
 
 export const consoleRoutes = new Hono<{ Bindings: Env; Variables: Vars }>()
@@ -42,7 +46,6 @@ const MAX_FORM = 8_192
 const LIST_LIMIT = 200
 const KV_WRITE_BUDGET_MS = 5_000
 
-const newNonce = (): string => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('')
 
 function page(c: C, html: string, status: 200 | 400 | 401 | 403 | 404 | 409 | 503 = 200): Response {
   c.header('content-security-policy', consoleCsp(c.var.nonce))
@@ -63,18 +66,27 @@ async function gate(c: C, next: () => Promise<void>): Promise<Response | void> {
     return c.json({ error: 'unauthorized' }, 401)
   }
   c.set('token', token)
-  c.set('nonce', newNonce())
+  c.set('nonce', randomId())
+  const secrets = sessionSecrets(c.env)
+  c.set('secrets', secrets)
   const path = new URL(c.req.url).pathname
   if (path === `${CONSOLE_PATH}/session` && c.req.method === 'POST') return next() // signing in
-  const session = await readSession(getCookie(c, SESSION_COOKIE), token, c.req.header('user-agent') ?? null, Date.now())
+  // Without the server secret no session is issued, so none can be valid: every page is the sign-in form.
+  const session = secrets === null ? err('none' as const) : await readSession(getCookie(c, SESSION_COOKIE), secrets, c.req.header('user-agent') ?? null, Date.now())
   if (!session.ok) {
-    // The bare console path shows the form (200); anything else is refused with it (401, counted as an admin auth failure).
-    const status = path === CONSOLE_PATH && c.req.method === 'GET' && session.reason === 'none' ? 200 : 401
     if (session.reason !== 'none') c.header('set-cookie', sessionCookie('', 0, isHttps(c)))
-    return page(c, signInPage(c.var.nonce, session.reason === 'expired' ? 'Your session expired: sign in again.' : null), status)
+    // Only a cookie we never signed is a guess: 401, which the reserved guard counts as an admin auth
+    // failure. A missing, expired or other-browser session is an operator who has to sign in again —
+    // counted, a few stale tabs in an office would use up the whole address's budget with the admin API.
+    if (session.reason === 'bad_signature' || session.reason === 'malformed') return page(c, signInPage(c.var.nonce, null), 401)
+    const method = c.req.method
+    const expired = session.reason === 'expired' || (session.reason === 'none' && c.req.query('signin') === 'expired')
+    if (method === 'GET' || method === 'HEAD') return page(c, signInPage(c.var.nonce, expired ? 'Your session expired: sign in again.' : null), 200)
+    // A form posted without a live session did nothing: back to the sign-in form.
+    return c.redirect(expired ? `${CONSOLE_PATH}?signin=expired` : CONSOLE_PATH, 303)
   }
   c.set('session', session.value)
-  c.set('signed', { csrf: await csrfToken(token, session.value.sid) })
+  c.set('signed', { csrf: await csrfToken(secrets as SessionSecrets, session.value.sid) })
   await next()
 }
 consoleRoutes.use(CONSOLE_PATH, gate)
@@ -88,7 +100,7 @@ async function checkedForm(c: C, needCsrf: boolean): Promise<URLSearchParams | R
   const text = await readCappedText(c.req.raw, MAX_FORM)
   if (!text.ok) return page(c, messagePage(c.var.nonce, null, 'Refused', 'The form was too large or unreadable.', CONSOLE_PATH), 400)
   const form = new URLSearchParams(text.value)
-  if (needCsrf && !(await csrfMatches(form.get('csrf') ?? undefined, c.var.token, c.var.session.sid))) {
+  if (needCsrf && (c.var.secrets === null || !(await csrfMatches(form.get('csrf') ?? undefined, c.var.secrets, c.var.session.sid)))) {
     return page(c, messagePage(c.var.nonce, null, 'Refused', 'This form is stale or did not come from the console: reload the page and try again.', CONSOLE_PATH), 403)
   }
   return form
@@ -101,7 +113,9 @@ consoleRoutes.post(`${CONSOLE_PATH}/session`, async (c) => {
   if (given === '' || given.length > 1_024 || !(await sameSecret(given, c.var.token))) {
     return page(c, signInPage(c.var.nonce, 'That token is not the admin token.'), 401)
   }
-  const { jwt } = await issueSession(c.var.token, c.req.header('user-agent') ?? null, Date.now())
+  // A session key from the admin token alone would let anyone holding a cookie test token guesses offline.
+  if (c.var.secrets === null) return page(c, signInPage(c.var.nonce, 'The console needs the EDGEWARD_USER_HASH_KEY secret to sign sessions; set it, then sign in.'), 503)
+  const { jwt } = await issueSession(c.var.secrets, c.req.header('user-agent') ?? null, Date.now())
   c.header('set-cookie', sessionCookie(jwt, SESSION_TTL_S, isHttps(c)))
   return c.redirect(CONSOLE_PATH, 303)
 })
@@ -239,9 +253,12 @@ consoleRoutes.post(`${CONSOLE_PATH}/denylist/lift`, async (c) => {
   const value = kind === 'user_ip' ? { user: form.get('user') ?? '', ip: form.get('ip') ?? '' } : (form.get('value') ?? '')
   const target = parseDenyRemove({ kind, value })
   if (!target.ok) return showDenylist(c, null, `Not lifted: ${target.detail ?? target.reason}`, 400)
-  const r = await liftDeny(c.env, target.value)
+  // Lift = unblock (as POST /admin/unblock): the entry goes AND the counts that listed the source are
+  // forgotten, or its next request trips the same rule and is listed again.
+  const { config } = await loadConfig(c.env.EDGEWARD_CONFIG, Date.now())
+  const r = await unblockSource(c.env, target.value, config.source.counters.ipv6_prefix_bits)
   if (!r.stored) return showDenylist(c, null, 'Not lifted everywhere: try again.', 503)
-  if (!r.found) return showDenylist(c, null, 'That entry was not on the list (it may have expired).', 404)
+  if (!r.lifted) return showDenylist(c, null, 'That entry was not on the list (it may have expired).', 404)
   return c.redirect(`${CONSOLE_PATH}/denylist?done=lifted`, 303)
 })
 

@@ -3,10 +3,10 @@
 // challenge the way the browser does. Shared by the people e2e tests.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import type { Browser, BrowserContext, BrowserContextOptions, Page, Response } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
 import { random } from '../../../src/cli/simulate/random'
-import { startDevServer, type DevServer } from './devServer'
+import { startDevServer, type DevServer, type DevServerOptions } from './devServer'
 import { CHROMIUM, haveChromium } from './realAppsBrowser'
 
 export { CHROMIUM, haveChromium }
@@ -64,19 +64,24 @@ export async function launchPersonBrowser(): Promise<{ browser: Browser; userAge
 }
 
 /**
- * A describe block's `npm start` (enforce, bundled config) and person's Chromium: started before
- * its tests, stopped after. `newPerson` opens a fresh browser profile (cookies and all) per person.
- * Given a name, every decision line the server printed is saved to out/e2e/people/<name>-decisions.jsonl
- * afterwards, so a failed run can be read back (which rule fired on which request, and why).
+ * A describe block's `npm start` (enforce, bundled config, unless `serverOptions` say otherwise) and
+ * person's Chromium: started before its tests, stopped after. `newPerson` opens a fresh browser
+ * profile (cookies and all) per person; `context` adds to its options (a viewport, a colour scheme,
+ * another profile's storage). Given a name, every decision line the server printed is saved to
+ * out/e2e/people/<name>-decisions.jsonl afterwards, so a failed run can be read back (which rule
+ * fired on which request, and why).
  */
-export function usePeople(name?: string): { readonly server: DevServer; newPerson(js?: boolean): Promise<BrowserContext> } {
+export function usePeople(
+  name?: string,
+  serverOptions: DevServerOptions = {},
+): { readonly server: DevServer; newPerson(js?: boolean, context?: BrowserContextOptions): Promise<BrowserContext> } {
   let server: DevServer
   let browser: Browser
   let userAgent: string
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is required under CI (apt-get install chromium)`)
     mkdirSync(OUT, { recursive: true })
-    server = await startDevServer()
+    server = await startDevServer(serverOptions)
     ;({ browser, userAgent } = await launchPersonBrowser())
   }, 120_000)
   afterAll(async () => {
@@ -90,7 +95,7 @@ export function usePeople(name?: string): { readonly server: DevServer; newPerso
     get server() {
       return server
     },
-    newPerson: (js = true) => browser.newContext({ userAgent, javaScriptEnabled: js, timezoneId: 'UTC' }),
+    newPerson: (js = true, context: BrowserContextOptions = {}) => browser.newContext({ userAgent, javaScriptEnabled: js, timezoneId: 'UTC', ...context }),
   }
 }
 

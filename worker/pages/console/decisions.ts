@@ -1,6 +1,7 @@
 // The console's drill-down: recent decisions matching a filter, and one decision by ref — the
 // line, its reasons and rules in words, its features — with the forms to label it and deny its
 // source. Takes sample lines (hostile text: paths, User-Agents) and the config's rules; returns HTML.
+import { parseIp } from '../../../src/config/cidr'
 import type { SampleLine } from '../../../src/console/batch'
 import type { SampleFilter } from '../../../src/console/filter'
 import { FEATURES } from '../../../src/features/list'
@@ -60,12 +61,23 @@ export function explainReason(reason: string, rules: readonly RuleText[], featur
   return `<strong>${e(reason)}</strong>`
 }
 
+/**
+ * A line's ip when it is one whole address (the config logs IPs in full): never a keyed hash (hex,
+ * which a loose pattern takes for an IPv6 address) or a truncated /24 or /48 (denying that would
+ * deny one address that is not the client's, or — read as a range — everyone behind it).
+ */
+export function isFullIp(ip: string): boolean {
+  if (ip.includes('/')) return false
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return parseIp(ip) !== undefined
+  return ip.includes(':') && parseIp(ip) !== undefined
+}
+
 export function decisionPage(p: { nonce: string; signed: Signed; line: SampleLine; rules: readonly RuleText[]; flash: string | null; error: string | null }): string {
   const s = p.line
   const field = (k: string, v: string) => `<dt>${e(k)}</dt><dd>${v}</dd>`
   const plain = (v: unknown) => (v === null || v === undefined || v === '' ? '<span class="muted">—</span>' : e(String(v)))
   const features = s.features === null ? [] : Object.entries(s.features)
-  const ipDenyable = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s.ip)
+  const ipDenyable = isFullIp(s.ip)
   const body = `<h1>Decision <code>${e(s.ref)}</code></h1>
 ${p.flash === null ? '' : `<p class="ok" role="status">${e(p.flash)}</p>`}${p.error === null ? '' : `<p class="error" role="alert">${e(p.error)}</p>`}
 <div class="grid2"><section class="panel"><h2>The line</h2><dl class="kv">
