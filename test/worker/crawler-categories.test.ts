@@ -7,7 +7,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { crawlerKey, resetCrawlerCacheForTests } from '../../worker/crawlers'
-import { resetRobotsForTests } from '../../worker/crawling/robots'
+import { expireRobotsForTests, resetRobotsForTests } from '../../worker/crawling/robots'
 import { resetDirectoryCacheForTests } from '../../worker/agents/directoryCache'
 import { classifyCrawler } from '../../src/signals/crawlers/classify'
 import { judgePayment } from '../../src/signals/crawlers/policy'
@@ -235,12 +235,36 @@ describe('robots.txt', () => {
     expect((await get('/products/1', UA.googlebot, ip)).response.status).toBe(200)
   })
 
-  it('keeps the rules it holds when a later robots.txt answer cannot be read (a 5xx)', async () => {
+  it('keeps the rules it holds when its own later fetch cannot be read (a 5xx)', async () => {
     const ip = '66.249.64.11'
     await get('/robots.txt', UA.googlebot, ip)
-    const failing: EchoReply = (seen) => (new URL(seen.url).pathname === '/robots.txt' ? new Response('busy', { status: 503 }) : echoReply(seen))
-    await get('/robots.txt', UA.googlebot, '66.249.64.12', {}, failing)
     expect((await get('/private/x', UA.googlebot, ip)).logs[0]).toMatchObject({ reasons: ['robots_disallowed'] })
+    expireRobotsForTests()
+    const failing: EchoReply = (seen) => (new URL(seen.url).pathname === '/robots.txt' ? new Response('busy', { status: 503 }) : echoReply(seen))
+    expect((await get('/private/y', UA.googlebot, ip, {}, failing)).logs[0]).toMatchObject({ reasons: ['robots_disallowed'] })
+  })
+
+  it.each([
+    ['a 206 of one byte', 'bytes=0-0'],
+    ['a 416', 'bytes=99999-'],
+  ])("never keeps the origin's answer to a client's own request (%s for its Range)", async (_, range) => {
+    // The origin honours Range, as most do: the client's answer is not the file.
+    const ranged: EchoReply = (seen) => {
+      if (new URL(seen.url).pathname !== '/robots.txt') return echoReply(seen)
+      const asked = seen.headers.get('range')
+      if (asked === null) return new Response(ROBOTS, { headers: { 'content-type': 'text/plain' } })
+      if (asked === 'bytes=0-0') return new Response(ROBOTS.slice(0, 1), { status: 206, headers: { 'content-range': `bytes 0-0/${ROBOTS.length}` } })
+      return new Response(null, { status: 416 })
+    }
+    const ip = '66.249.64.13'
+    await get('/robots.txt', UA.googlebot, ip, {}, ranged)
+    expect((await get('/private/x', UA.googlebot, ip, {}, ranged)).logs[0]).toMatchObject({ reasons: ['robots_disallowed'] })
+    // Another client's ranged request after the rules are held changes nothing either.
+    await get('/robots.txt', UA.chrome, outside(), { range }, ranged)
+    await get('/robots.txt', UA.googlebot, ip, { range }, ranged)
+    const again = await get('/private/z', UA.googlebot, ip, {}, ranged)
+    expect(again.response.status).toBe(403)
+    expect(again.logs[0]).toMatchObject({ reasons: ['robots_disallowed'] })
   })
 
   it('is a rule signal for a declared crawler that does not verify', async () => {

@@ -1,7 +1,9 @@
 // GET|HEAD /robots.txt: always forwarded to the origin, for every client — never scored, challenged
 // or blocked (a crawler must be able to read the rules it is held to; a deny-listed address too). It
-// gets its decision line (`reasons: ["robots_txt"]`); a declared crawler's fetch is remembered, and
-// the origin's answer kept as the site's rules (worker/crawling/robots.ts).
+// gets its decision line (`reasons: ["robots_txt"]`); a declared crawler's fetch is remembered. The
+// origin's answer to the client is never kept as the site's rules: the client chose its headers
+// (`Range: bytes=0-0` → 206 and one byte, or 416 → "allow all"), so only the judge's own fetch, with
+// fixed headers and once per TTL, fills the isolate's copy (worker/crawling/judge.ts, robots.ts).
 import { classifyRoute } from '../../src/config/compileConfig'
 import { classifyCrawler } from '../../src/signals/crawlers/classify'
 import { parseUserAgent } from '../../src/signals/userAgent'
@@ -11,7 +13,7 @@ import { logDecision } from '../logDecision'
 import { forwardSafely, type OriginTarget } from '../origin/forward'
 import { newRef } from '../privacy'
 import type { RequestFacts } from '../request'
-import { keepRobots, noteRobotsFetch, ROBOTS_PATH } from './robots'
+import { noteRobotsFetch, ROBOTS_PATH } from './robots'
 
 export const isRobotsRequest = (facts: RequestFacts): boolean => facts.normalisedPath === ROBOTS_PATH && (facts.method === 'GET' || facts.method === 'HEAD')
 
@@ -31,7 +33,6 @@ export async function answerRobots(request: Request, facts: RequestFacts, env: E
   const userAgent = facts.headers.get('user-agent')
   const claim = parseUserAgent(userAgent).claimsBrowser ? null : classifyCrawler(userAgent, config.crawlerPatterns)
   if (claim !== null) noteRobotsFetch(facts.ip, claim.token, now)
-  if (facts.method === 'GET' && !answer.unreachable) ctx.waitUntil(keepRobots(facts.url.origin, answer.response.clone(), config.source.crawlers.robots_ttl_s, now).catch(() => undefined))
   const decision: Decision = {
     action: 'allow',
     wouldAction: 'allow',
