@@ -81,7 +81,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     response = inject ? injectSdk(origin, { path: facts.normalisedPath, nonce }) : origin
     // A session cookie the origin sets is bound to here; an adopted one gets its companion (worker/sessions.ts).
     // A crawler that agreed to the price gets its receipt (docs/crawlers.md).
-    if (evaluation.crawler.payment?.paid === true) response = withCrawlerCharged(response, evaluation.crawler.payment.price)
+    if (evaluation.crawler.payment?.paid === true && decision.reasons[0] === 'crawler_charged') response = withCrawlerCharged(response, evaluation.crawler.payment.price)
     if (!answer.unreachable) {
       const judged = evaluation.session
       const signIn = submits && decision.routeClass === 'login'

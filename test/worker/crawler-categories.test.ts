@@ -126,6 +126,24 @@ describe('a verified crawler gets its category and its policy', () => {
     expect(last.response.headers.get('retry-after')).not.toBeNull()
   })
 
+  it.each([
+    ['POST', '/login', 'login'],
+    ['GET', '/login', 'login'],
+    ['POST', '/checkout', 'checkout'],
+    ['GET', '/password-reset', 'password_reset'],
+  ])('applies only to a page read of a route that is not sensitive: %s %s goes to the rules', async (method, path, route) => {
+    const call = await callWorker(path, { method, headers: { 'user-agent': UA.googlebot, accept: '*/*', ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, ...(method === 'POST' ? { body: 'username=a%40b.example&password=x' } : {}) }, { clientIp: '66.249.64.20', reply: site })
+    expect(call.response.status).toBe(403)
+    expect(call.logs[0]).toMatchObject({ route, crawler: 'search_engine', action: 'block' })
+    expect((call.logs[0]!.reasons as string[])[0]).toBe('declared_bot_on_sensitive_route')
+  })
+
+  it('a POST to a page that is not sensitive goes to the rules and the model, not the crawler policy', async () => {
+    const call = await callWorker('/cart', { method: 'POST', headers: { 'user-agent': UA.googlebot, accept: '*/*', 'content-type': 'application/x-www-form-urlencoded' }, body: 'product_id=1&qty=1' }, { clientIp: '66.249.64.21', reply: site })
+    expect(call.logs[0]!.reasons).not.toContain('crawler_allow')
+    expect(call.logs[0]!.reasons).not.toContain('verified_bot')
+  })
+
   it('grants a listed signed agent the category the operator mapped it to, from any address', async () => {
     const agent = await makeAgent('https://trainer.test')
     await writeConfig({ version: 'crawl-agent', agents: { [agent.url]: { name: 'Trainer', category: 'ai_training' } }, crawlers: { policy: { ai_training: 'rate_limit' } } })
