@@ -28,8 +28,8 @@ import { chargeResponse, withCrawlerCharged } from './crawling/charge'
 
 export async function protect(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
   const target = originTarget(env.ORIGIN_URL)
-  // robots.txt is every client's to read, always (worker/crawling/robotsRoute.ts).
-  if (isRobotsRequest(facts)) return answerRobots(request, facts, env, ctx, target)
+  // The raw path /robots.txt is every client's to read but a deny-listed one's (worker/crawling/robotsRoute.ts).
+  if (isRobotsRequest(facts)) return answerRobots(request, facts, env, target)
   const now = Date.now()
   const ref = newRef()
   // The body the origin will get; replaced by a tee'd stream once we peek at it.

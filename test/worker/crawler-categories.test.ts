@@ -9,6 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { crawlerKey, resetCrawlerCacheForTests } from '../../worker/crawlers'
 import { expireRobotsForTests, resetRobotsForTests } from '../../worker/crawling/robots'
 import { resetDirectoryCacheForTests } from '../../worker/agents/directoryCache'
+import { isolateCaches } from '../../worker/counters/isolate'
+import { denyKey } from '../../src/counters/deny'
 import { classifyCrawler } from '../../src/signals/crawlers/classify'
 import { judgePayment } from '../../src/signals/crawlers/policy'
 import { compileConfig } from '../../src/config/compileConfig'
@@ -229,17 +231,46 @@ describe('pay per crawl (charge)', () => {
 })
 
 describe('robots.txt', () => {
-  it('is forwarded to every client: a deny-listed address, a spoofed crawler, a HEAD', async () => {
-    const denied = outside()
-    await writeConfig({ version: 'robots-deny', deny: { ips: [denied], asns: [] } })
-    for (const [ua, ip, method] of [[UA.chrome, denied, 'GET'], [UA.gptbot, outside(), 'GET'], ['curl/8.5.0', denied, 'HEAD']] as const) {
-      const call = await callWorker('/robots.txt', { method, headers: { 'user-agent': ua } }, { clientIp: ip, reply: site })
+  it('is forwarded to every client but a deny-listed one: a spoofed crawler, curl, a HEAD', async () => {
+    for (const [ua, method] of [[UA.chrome, 'GET'], [UA.gptbot, 'GET'], ['curl/8.5.0', 'HEAD']] as const) {
+      const call = await callWorker('/robots.txt', { method, headers: { 'user-agent': ua } }, { clientIp: outside(), reply: site })
       expect(call.response.status).toBe(200)
       expect(call.logs[0]).toMatchObject({ action: 'allow', reasons: ['robots_txt'] })
     }
-    // …and anything else from that address is still blocked.
-    expect((await get('/products/1', UA.chrome, denied)).response.status).toBe(403)
   })
+
+  it('a deny-listed address gets the deny answer, not a forward (the config list, or a deny entry the isolate holds)', async () => {
+    const denied = outside()
+    await writeConfig({ version: 'robots-deny', deny: { ips: [denied], asns: [] } })
+    const call = await callWorker('/robots.txt', { headers: { 'user-agent': UA.chrome } }, { clientIp: denied, reply: site })
+    expect(call.response.status).toBe(403)
+    expect(call.logs[0]).toMatchObject({ action: 'block', reasons: ['deny_ip', 'robots_txt'] })
+    expect(call.seen).toHaveLength(0)
+    // A deny entry stored by a rule, as this isolate caches it after the object answered.
+    const listed = outside()
+    isolateCaches.deny.put(denyKey({ kind: 'ip', ip: listed }), { kind: 'ip', reason: 'rule:test', expiresAt: Date.now() + 60_000 }, Date.now())
+    try {
+      const cached = await callWorker('/robots.txt', { headers: { 'user-agent': UA.googlebot } }, { clientIp: listed, reply: site })
+      expect(cached.response.status).toBe(403)
+      expect(cached.seen).toHaveLength(0)
+    } finally {
+      isolateCaches.deny.clear(denyKey({ kind: 'ip', ip: listed }))
+    }
+  })
+
+  it.each(['/ROBOTS.TXT', '/account%2f..%2frobots.txt', '/robots.txt?q=1', '/robots.txt;x'])(
+    'only the raw path /robots.txt is exempt: %s is judged like any request',
+    async (path) => {
+      const denied = outside()
+      await writeConfig({ version: 'robots-raw', deny: { ips: [denied], asns: [] } })
+      const blocked = await callWorker(path, { headers: { 'user-agent': UA.chrome } }, { clientIp: denied, reply: site })
+      expect(blocked.response.status).toBe(403)
+      expect(blocked.seen).toHaveLength(0)
+      expect(blocked.logs[0]).toMatchObject({ action: 'block', reasons: ['deny_ip'] })
+      const judged = await callWorker(path, { headers: { 'user-agent': UA.chrome } }, { clientIp: outside(), reply: site })
+      expect(judged.logs[0]!.reasons).not.toContain('robots_txt')
+    },
+  )
 
   it("holds a verified crawler that read it to its own group's Disallow", async () => {
     const ip = '66.249.64.9'
