@@ -15,7 +15,7 @@ import { classifyCrawler } from '../../src/signals/crawlers/classify'
 import { judgePayment } from '../../src/signals/crawlers/policy'
 import { compileConfig } from '../../src/config/compileConfig'
 import { DIRECTORY_PATH, makeAgent } from '../support/webBotAuth'
-import { callWorker, clearConfig, echoReply, writeConfig, type Call, type EchoReply } from '../support/worker'
+import { callWorker, clearConfig, echoReply, writeConfig, type Call, type EchoReply, type Seen } from '../support/worker'
 
 const UA = {
   googlebot: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
@@ -324,13 +324,30 @@ describe('robots.txt', () => {
     expect(call.response.status).toBe(403)
   })
 
-  it('fetches the origin robots.txt itself when its copy expired, and fails open when the origin cannot answer', async () => {
+  it('fetches the origin robots.txt itself (fixed headers) when it holds none or its copy expired, and fails open when the origin cannot answer', async () => {
     const ip = '66.249.64.10'
-    await get('/robots.txt', UA.googlebot, ip)
-    resetRobotsForTests() // another isolate: it knows nothing
-    const broken: EchoReply = (seen) => (new URL(seen.url).pathname === '/robots.txt' ? new Response('down', { status: 503 }) : echoReply(seen))
-    await get('/robots.txt', UA.googlebot, ip, {}, broken)
-    const call = await get('/private/x', UA.googlebot, ip, {}, broken)
+    const own = (call: Call): Seen[] => call.seen.filter((s) => new URL(s.url).pathname === '/robots.txt')
+    // The client's own read answers 503: nothing of that answer is kept, so the judge must fetch itself.
+    const down: EchoReply = (seen) => (new URL(seen.url).pathname === '/robots.txt' ? new Response('down', { status: 503 }) : echoReply(seen))
+    await get('/robots.txt', UA.googlebot, ip, {}, down)
+    const first = await get('/private/x', UA.googlebot, ip)
+    expect(own(first)).toHaveLength(1)
+    expect(own(first)[0]!.headers.get('user-agent')).toBe('edgeward (robots.txt)')
+    expect(first.response.status).toBe(403)
+    expect(first.logs[0]).toMatchObject({ crawler: 'search_engine', reasons: ['robots_disallowed'] })
+    // Held fresh: no second fetch.
+    expect(own(await get('/private/y', UA.googlebot, ip))).toHaveLength(0)
+    // Expired: fetched again, and the origin's new rules (nothing disallowed) are the ones read.
+    expireRobotsForTests()
+    const open: EchoReply = (seen) => (new URL(seen.url).pathname === '/robots.txt' ? new Response('User-agent: *\nAllow: /\n') : echoReply(seen))
+    const refetched = await get('/private/x', UA.googlebot, ip, {}, open)
+    expect(own(refetched)).toHaveLength(1)
+    expect(refetched.response.status).toBe(200)
+    // Another isolate, and the origin cannot answer: it asks, then fails open.
+    resetRobotsForTests()
+    await get('/robots.txt', UA.googlebot, ip, {}, down)
+    const call = await get('/private/x', UA.googlebot, ip, {}, down)
+    expect(own(call)).toHaveLength(1)
     expect(call.response.status).toBe(200)
     expect(call.logs[0]).toMatchObject({ crawler: 'search_engine', reasons: ['crawler_allow'] })
   })
