@@ -25,8 +25,18 @@ const UA = {
   ahrefs: 'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)',
   chrome: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
 }
-/** Published ranges as the Cron stores them: one search engine's, one AI vendor's (any source verifies). */
-const RANGES = { googlebot: ['66.249.64.0/27'], bingbot: ['20.171.206.0/24'] }
+/** Published ranges as the Cron stores them: one search engine's, one AI vendor's, one SEO tool's. */
+const RANGES = { googlebot: ['66.249.64.0/27'], openai: ['20.171.206.0/24'], ahrefs: ['20.171.206.0/24'] }
+/** The sources, each bound to the crawlers it vouches for (googlebot: the built-in list for its name). */
+const SOURCES = {
+  sources: [
+    { name: 'googlebot', url: 'https://ranges.test/googlebot.json' },
+    { name: 'openai', url: 'https://ranges.test/openai.json', tokens: ['GPTBot', 'ChatGPT-User', 'OAI-SearchBot'] },
+    { name: 'ahrefs', url: 'https://ranges.test/ahrefs.json', tokens: ['AhrefsBot'] },
+  ],
+}
+/** Every config these tests write carries the sources. */
+const BASE = { verified_crawlers: SOURCES }
 let hosts = 0
 const inRange = (): string => `20.171.206.${(++hosts % 250) + 1}`
 const outside = (): string => `198.51.100.${(++hosts % 250) + 1}`
@@ -43,6 +53,7 @@ beforeEach(async () => {
   for (const [name, prefixes] of Object.entries(RANGES)) {
     await env.EDGEWARD_CONFIG.put(crawlerKey(name), JSON.stringify({ fetchedAt: Date.now(), source: 'test', prefixes }))
   }
+  await writeConfig({ ...BASE, version: 'crawl-sources' })
   resetCrawlerCacheForTests()
   resetRobotsForTests()
 })
@@ -63,6 +74,10 @@ describe('the claimed category of a User-Agent', () => {
     [UA.oaiSearch, 'ai_search', 'OAI-SearchBot'],
     [UA.ahrefs, 'seo', 'AhrefsBot'],
     ['Mozilla/5.0 (compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)', 'monitor', 'UptimeRobot'],
+    // Google's user-triggered fetchers and App Engine apps are not its search crawler.
+    ['Mozilla/5.0 (compatible; Google-Read-Aloud; +https://support.google.com/webmasters/answer/1061943)', 'other', 'Google-Read-Aloud'],
+    ['Mozilla/5.0 (compatible; Google-Site-Verification/1.0)', 'other', 'Google-Site-Verification'],
+    ['AppEngine-Google; (+http://code.google.com/appengine; appid: s~partner-app)', 'other', 'AppEngine-Google'],
   ])('%s claims %s as %s', (ua, category, token) => {
     expect(classifyCrawler(ua)).toEqual({ category, token })
   })
@@ -109,7 +124,7 @@ describe('a verified crawler gets its category and its policy', () => {
   })
 
   it('follows the policy the operator wrote for a category', async () => {
-    await writeConfig({ version: 'crawl-policy', crawlers: { policy: { ai_training: 'allow', search_engine: 'block' } } })
+    await writeConfig({ ...BASE, version: 'crawl-policy', crawlers: { policy: { ai_training: 'allow', search_engine: 'block' } } })
     expect((await get('/products/1', UA.gptbot, inRange())).response.status).toBe(200)
     const google = await get('/products/1', UA.googlebot, '66.249.64.5')
     expect(google.response.status).toBe(403)
@@ -118,7 +133,7 @@ describe('a verified crawler gets its category and its policy', () => {
 
   it('rate limits a rate_limit category per address at rate_per_min, with Retry-After', async () => {
     // A wide counters budget: this is about the bound, not the deadline (missing counters let it in).
-    await writeConfig({ version: 'crawl-rate', crawlers: { rate_per_min: 2 }, counters: { budget_ms: 1000 } })
+    await writeConfig({ ...BASE, version: 'crawl-rate', crawlers: { rate_per_min: 2 }, counters: { budget_ms: 1000 } })
     const ip = inRange()
     const statuses: number[] = []
     for (let i = 0; i < 4; i++) statuses.push((await get(`/products/${i + 1}`, UA.ahrefs, ip)).response.status)
@@ -148,7 +163,7 @@ describe('a verified crawler gets its category and its policy', () => {
 
   it('grants a listed signed agent the category the operator mapped it to, from any address', async () => {
     const agent = await makeAgent('https://trainer.test')
-    await writeConfig({ version: 'crawl-agent', agents: { [agent.url]: { name: 'Trainer', category: 'ai_training' } }, crawlers: { policy: { ai_training: 'rate_limit' } } })
+    await writeConfig({ ...BASE, version: 'crawl-agent', agents: { [agent.url]: { name: 'Trainer', category: 'ai_training' } }, crawlers: { policy: { ai_training: 'rate_limit' } } })
     const reply: EchoReply = (seen) => (seen.url === agent.url + DIRECTORY_PATH ? Response.json(agent.directory) : echoReply(seen))
     const call = await get('/products/1', 'TrainerBot/1.0', outside(), await agent.sign('GET', 'http://edge.test/products/1'), reply)
     expect(call.response.status).toBe(200)
@@ -166,7 +181,7 @@ describe('a crawler that claims a category and does not verify', () => {
   })
 
   it('is never charged: a spoofer of a charge category is blocked, not offered a price', async () => {
-    await writeConfig({ version: 'crawl-charge-spoof', crawlers: { policy: { ai_training: 'charge' } } })
+    await writeConfig({ ...BASE, version: 'crawl-charge-spoof', crawlers: { policy: { ai_training: 'charge' } } })
     const call = await get('/products/1', UA.gptbot, outside(), { 'crawler-max-price': 'USD 1' })
     expect(call.response.status).toBe(403)
     expect(call.response.headers.get('crawler-price')).toBeNull()
@@ -178,6 +193,25 @@ describe('a crawler that claims a category and does not verify', () => {
     expect(call.logs[0]!.rules).not.toContain('fake_crawler')
   })
 
+  it.each([
+    ['Google-Read-Aloud', 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36 (compatible; Google-Read-Aloud; +https://support.google.com/webmasters/answer/1061943)'],
+    ['Google-Site-Verification', 'Mozilla/5.0 (compatible; Google-Site-Verification/1.0)'],
+    ['AppEngine-Google', 'AppEngine-Google; (+http://code.google.com/appengine; appid: s~partner-app)'],
+  ])('%s (a person\'s fetch, or a partner\'s app: no configured source covers it) is not a spoof', async (_, ua) => {
+    const call = await get('/products/1', ua, outside())
+    expect(call.logs[0]!.rules).not.toContain('fake_crawler')
+    expect(call.response.status).toBe(200)
+  })
+
+  it('of a crawler no configured source vouches for is a declared bot; the same claim is a spoof once a source covers it', async () => {
+    await writeConfig({ version: 'google-only', verified_crawlers: { sources: [{ name: 'googlebot', url: 'https://ranges.test/googlebot.json' }] } })
+    const uncovered = await get('/products/1', UA.gptbot, outside())
+    expect(uncovered.logs[0]!.rules).not.toContain('fake_crawler')
+    expect(uncovered.response.status).toBe(200)
+    await writeConfig({ ...BASE, version: 'openai-too' })
+    expect((await get('/products/1', UA.gptbot, outside())).logs[0]!.rules).toContain('fake_crawler')
+  })
+
   it('a browser line carries crawler: null', async () => {
     const call = await get('/products/1', UA.chrome, outside())
     expect(call.logs[0]).toHaveProperty('crawler', null)
@@ -186,7 +220,7 @@ describe('a crawler that claims a category and does not verify', () => {
 
 describe('pay per crawl (charge)', () => {
   beforeEach(async () => {
-    await writeConfig({ version: 'crawl-charge', crawlers: { policy: { ai_training: 'charge' }, price: 'USD 0.05', terms: 'https://edge.test/crawl-terms' } })
+    await writeConfig({ ...BASE, version: 'crawl-charge', crawlers: { policy: { ai_training: 'charge' }, price: 'USD 0.05', terms: 'https://edge.test/crawl-terms' } })
   })
 
   it('answers 402 with the price and the terms until the crawler agrees to pay', async () => {
@@ -241,7 +275,7 @@ describe('robots.txt', () => {
 
   it('a deny-listed address gets the deny answer, not a forward (the config list, or a deny entry the isolate holds)', async () => {
     const denied = outside()
-    await writeConfig({ version: 'robots-deny', deny: { ips: [denied], asns: [] } })
+    await writeConfig({ ...BASE, version: 'robots-deny', deny: { ips: [denied], asns: [] } })
     const call = await callWorker('/robots.txt', { headers: { 'user-agent': UA.chrome } }, { clientIp: denied, reply: site })
     expect(call.response.status).toBe(403)
     expect(call.logs[0]).toMatchObject({ action: 'block', reasons: ['deny_ip', 'robots_txt'] })
@@ -262,7 +296,7 @@ describe('robots.txt', () => {
     'only the raw path /robots.txt is exempt: %s is judged like any request',
     async (path) => {
       const denied = outside()
-      await writeConfig({ version: 'robots-raw', deny: { ips: [denied], asns: [] } })
+      await writeConfig({ ...BASE, version: 'robots-raw', deny: { ips: [denied], asns: [] } })
       const blocked = await callWorker(path, { headers: { 'user-agent': UA.chrome } }, { clientIp: denied, reply: site })
       expect(blocked.response.status).toBe(403)
       expect(blocked.seen).toHaveLength(0)

@@ -10,6 +10,7 @@ import { claimsCrawler } from '../../src/policy/rules/context'
 import { VERIFIABLE_CATEGORIES, type CrawlerCategory } from '../../src/signals/crawlers/categories'
 import { classifyCrawler, type CrawlerClaim } from '../../src/signals/crawlers/classify'
 import { judgePayment, type Payment } from '../../src/signals/crawlers/policy'
+import { anySourceCovers } from '../../src/signals/crawlers/sources'
 import { crawlerRanges } from '../crawlers'
 import { forwardSafely, type OriginTarget } from '../origin/forward'
 import type { RequestFacts } from '../request'
@@ -59,7 +60,10 @@ export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgemen
     input.botManagement === true ||
     (input.botManagement === null && (claim !== null || legacyClaim) && cidrSetHas(await crawlerRanges(input.env.EDGEWARD_CONFIG, config, now), parseIp(facts.ip)))
   const category = claim !== null && verifiedBot ? claim.category : null
-  const spoofed = claim !== null && !verifiedBot && VERIFIABLE_CATEGORIES.has(claim.category)
+  // A spoof only when something configured could have verified this crawler: Bot Management (it knows
+  // them all), or a source bound to its token. Otherwise it is judged as a declared bot.
+  const checkable = claim !== null && (input.botManagement !== null || anySourceCovers(config.source.verified_crawlers.sources, claim.token))
+  const spoofed = claim !== null && !verifiedBot && VERIFIABLE_CATEGORIES.has(claim.category) && checkable
   const robotsDisallowed = claim !== null && (await disallowed(input, claim.token))
   if (category === null) return { claim, category, verifiedBot, spoofed, robotsDisallowed, policy: null, payment: null }
   const action = crawlers.policy[category]
