@@ -249,7 +249,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
 
   // Verified: Bot Management says so, a crawler User-Agent from its published ranges, or a listed
   // agent mapped to a crawler category; its category's policy and robots.txt (worker/crawling/).
-  const crawler = await judgeCrawler({ facts, env, config, now, userAgent, claimsBrowser: signals.userAgent.claimsBrowser, botManagement: signals.verifiedBot, agent: trusted?.policy ?? null, target: originTarget(env.ORIGIN_URL), missing })
+  const crawler = await judgeCrawler({ facts, env, config, now, userAgent, claimsBrowser: signals.userAgent.claimsBrowser, isBot: signals.userAgent.isBot, botManagement: signals.verifiedBot, agent: trusted?.policy ?? null, target: originTarget(env.ORIGIN_URL), missing })
   const verifiedBot = crawler.verifiedBot
   const counterValues = counterRuleValues(journey)
   // Started before the counters were read, with its own deadline: by now it is usually in.

@@ -218,6 +218,37 @@ describe('a crawler that claims a category and does not verify', () => {
   })
 })
 
+describe('what the crawler judgement costs a request', () => {
+  const robotsFetches = (call: Call): number => call.seen.filter((s) => new URL(s.url).pathname === '/robots.txt').length
+
+  it('reads the bundled table only for a User-Agent isbot calls a bot', async () => {
+    // Table pattern `Miniature\.io/` matches; isbot does not call this a bot, and it is no mainstream browser.
+    const ua = 'Mozilla/5.0 Miniature.io/6.0'
+    expect(classifyCrawler(ua)?.token).toBe('Miniature')
+    await writeConfig({ ...BASE, version: 'claimed-rule', rules: [{ name: 'claimed_other', when: 'crawler_claimed == "other"', action: 'block', priority: 1 }] })
+    const call = await get('/products/1', ua, outside())
+    expect(call.logs[0]!.rules).not.toContain('claimed_other')
+    expect((await get('/products/1', 'Miniature.io/6.0 (bot)', outside())).logs[0]!.rules).toContain('claimed_other')
+  })
+
+  it('reads only the first 256 characters of the User-Agent for a claim', async () => {
+    const far = `Mozilla/5.0 (compatible; ${'x'.repeat(260)}; Storebot-Google/1.0)`
+    expect((await get('/products/1', far, outside())).logs[0]!.rules).not.toContain('fake_crawler')
+    const near = 'Mozilla/5.0 (compatible; Storebot-Google/1.0)'
+    expect((await get('/products/1', near, outside())).logs[0]!.rules).toContain('fake_crawler')
+  })
+
+  it('never reads robots.txt (no origin fetch) for a spoofed claim', async () => {
+    const ip = outside()
+    await get('/robots.txt', UA.googlebot, ip) // the spoofer read it: noted
+    const call = await get('/private/x', UA.googlebot, ip)
+    expect(call.response.status).toBe(403)
+    expect(call.logs[0]!.rules).toContain('fake_crawler')
+    expect(call.logs[0]!.rules).not.toContain('ignores_robots_txt')
+    expect(robotsFetches(call)).toBe(0)
+  })
+})
+
 describe('pay per crawl (charge)', () => {
   beforeEach(async () => {
     await writeConfig({ ...BASE, version: 'crawl-charge', crawlers: { policy: { ai_training: 'charge' }, price: 'USD 0.05', terms: 'https://edge.test/crawl-terms' } })

@@ -39,6 +39,8 @@ export interface CrawlerInput {
   readonly userAgent: string | null
   /** A mainstream browser User-Agent (not a bot, not headless): no crawler table is read for it. */
   readonly claimsBrowser: boolean
+  /** isbot calls it a bot: only then is the bundled crawler table read (the hot path's cost). */
+  readonly isBot: boolean
   /** request.cf.botManagement.verifiedBot: true / false on plans that have it, null otherwise. */
   readonly botManagement: boolean | null
   /** A verified signed agent the operator listed (its entry), else null. */
@@ -50,7 +52,7 @@ export interface CrawlerInput {
 export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgement> {
   const { facts, config, now, userAgent } = input
   const crawlers = config.source.crawlers
-  const fromUa = input.claimsBrowser ? null : classifyCrawler(userAgent, config.crawlerPatterns)
+  const fromUa = input.claimsBrowser ? null : classifyCrawler(userAgent, config.crawlerPatterns, input.isBot)
   // A listed signed agent mapped to a category proved who it is with its key: that is its claim, verified.
   const agentCategory = input.agent !== null && input.agent.action === undefined ? (input.agent.category ?? null) : null
   const claim: CrawlerClaim | null = agentCategory !== null ? { category: agentCategory, token: fromUa?.token ?? input.agent!.name } : fromUa
@@ -64,7 +66,8 @@ export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgemen
   // them all), or a source bound to its token. Otherwise it is judged as a declared bot.
   const checkable = claim !== null && (input.botManagement !== null || anySourceCovers(config.source.verified_crawlers.sources, claim.token))
   const spoofed = claim !== null && !verifiedBot && VERIFIABLE_CATEGORIES.has(claim.category) && checkable
-  const robotsDisallowed = claim !== null && (await disallowed(input, claim.token))
+  // A spoof is blocked as one: no robots.txt read (it may fetch the origin inline) for it.
+  const robotsDisallowed = claim !== null && !spoofed && (await disallowed(input, claim.token))
   if (category === null) return { claim, category, verifiedBot, spoofed, robotsDisallowed, policy: null, payment: null }
   const action = crawlers.policy[category]
   const payment = action === 'charge' ? judgePayment(crawlers.price, facts.headers.get('crawler-exact-price'), facts.headers.get('crawler-max-price')) : null

@@ -64,7 +64,7 @@ export async function answerRobots(request: Request, facts: RequestFacts, env: E
   if (answer.unreachable) missing.push('origin_unreachable')
   const userAgent = facts.headers.get('user-agent')
   const ua = parseUserAgent(userAgent)
-  const claim = ua.claimsBrowser ? null : classifyCrawler(userAgent, config.crawlerPatterns)
+  const claim = ua.claimsBrowser ? null : classifyCrawler(userAgent, config.crawlerPatterns, ua.isBot)
   if (claim !== null) noteRobotsFetch(facts.ip, claim.token, now)
   const decision: Decision = {
     action: 'allow',
