@@ -172,6 +172,18 @@ describe('a verified crawler gets its category and its policy', () => {
 })
 
 describe('a crawler that claims a category and does not verify', () => {
+  it("is no spoof when it is a listed signed agent (no action, no category) naming its vendor's token", async () => {
+    const agent = await makeAgent('https://assistant.test')
+    await writeConfig({ ...BASE, version: 'crawl-agent-plain', agents: { [agent.url]: { name: 'Assistant' } } })
+    const reply: EchoReply = (seen) => (seen.url === agent.url + DIRECTORY_PATH ? Response.json(agent.directory) : echoReply(seen))
+    const call = await get('/products/1', UA.chatgptUser, outside(), await agent.sign('GET', 'http://edge.test/products/1'), reply)
+    expect(call.logs[0]).toMatchObject({ agent: 'Assistant' })
+    expect(call.logs[0]!.rules).not.toContain('fake_crawler')
+    expect(call.response.status).toBe(200)
+    // Unsigned, the same claim from the same kind of address is a spoof.
+    expect((await get('/products/1', UA.chatgptUser, outside())).logs[0]!.rules).toContain('fake_crawler')
+  })
+
   it.each([UA.googlebot, UA.gptbot, UA.chatgptUser, UA.oaiSearch])('is a spoofed bot from any other network: %s', async (ua) => {
     // ai_agent and ai_search are allowed by default: a spoofer of one must not ride on that.
     const call = await get('/products/1', ua, outside())

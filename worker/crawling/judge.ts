@@ -65,7 +65,8 @@ export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgemen
   // A spoof only when something configured could have verified this crawler: Bot Management (it knows
   // them all), or a source bound to its token. Otherwise it is judged as a declared bot.
   const checkable = claim !== null && (input.botManagement !== null || anySourceCovers(config.source.verified_crawlers.sources, claim.token))
-  const spoofed = claim !== null && !verifiedBot && VERIFIABLE_CATEGORIES.has(claim.category) && checkable
+  // A listed signed agent proved who it is with its key: naming its vendor's crawler token is no spoof.
+  const spoofed = claim !== null && !verifiedBot && VERIFIABLE_CATEGORIES.has(claim.category) && checkable && input.agent === null
   // A spoof is blocked as one: no robots.txt read (it may fetch the origin inline) for it.
   const robotsDisallowed = claim !== null && !spoofed && (await disallowed(input, claim.token))
   if (category === null) return { claim, category, verifiedBot, spoofed, robotsDisallowed, policy: null, payment: null }
