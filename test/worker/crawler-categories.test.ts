@@ -361,6 +361,17 @@ describe('robots.txt', () => {
     expect((await get('/products/1', UA.googlebot, ip)).response.status).toBe(200)
   })
 
+  it('does not hold an ai_agent (a person asked for the page) to it; an ai_search crawler it does', async () => {
+    const closed: EchoReply = (seen) => (new URL(seen.url).pathname === '/robots.txt' ? new Response('User-agent: *\nDisallow: /products\n') : echoReply(seen))
+    for (const [ua, status, reason] of [[UA.chatgptUser, 200, 'crawler_allow'], [UA.oaiSearch, 403, 'robots_disallowed']] as const) {
+      const ip = inRange()
+      await get('/robots.txt', ua, ip, {}, closed)
+      const call = await get('/products/1', ua, ip, {}, closed)
+      expect(call.response.status).toBe(status)
+      expect(call.logs[0]).toMatchObject({ reasons: [reason] })
+    }
+  })
+
   it('keeps the rules it holds when its own later fetch cannot be read (a 5xx)', async () => {
     const ip = '66.249.64.11'
     await get('/robots.txt', UA.googlebot, ip)

@@ -67,8 +67,9 @@ export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgemen
   const checkable = claim !== null && (input.botManagement !== null || anySourceCovers(config.source.verified_crawlers.sources, claim.token))
   // A listed signed agent proved who it is with its key: naming its vendor's crawler token is no spoof.
   const spoofed = claim !== null && !verifiedBot && VERIFIABLE_CATEGORIES.has(claim.category) && checkable && input.agent === null
-  // A spoof is blocked as one: no robots.txt read (it may fetch the origin inline) for it.
-  const robotsDisallowed = claim !== null && !spoofed && (await disallowed(input, claim.token))
+  // A spoof is blocked as one: no robots.txt read (it may fetch the origin inline) for it. An ai_agent
+  // fetches a page a person just asked for: its vendors document that it does not follow robots.txt.
+  const robotsDisallowed = claim !== null && !spoofed && claim.category !== 'ai_agent' && (await disallowed(input, claim.token))
   if (category === null) return { claim, category, verifiedBot, spoofed, robotsDisallowed, policy: null, payment: null }
   const action = crawlers.policy[category]
   const payment = action === 'charge' ? judgePayment(crawlers.price, facts.headers.get('crawler-exact-price'), facts.headers.get('crawler-max-price')) : null
