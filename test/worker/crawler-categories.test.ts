@@ -282,11 +282,22 @@ describe('pay per crawl (charge)', () => {
   it.each([
     [{ 'crawler-max-price': 'USD 0.10' }],
     [{ 'crawler-exact-price': 'USD 0.050' }],
-  ])('lets in a crawler that agrees (%j), with the crawler-charged receipt', async (headers) => {
-    const call = await get('/products/1', UA.gptbot, inRange(), headers)
+  ])('lets in a listed signed agent that agrees (%j), with the crawler-charged receipt and its name as the payer', async (headers) => {
+    const agent = await makeAgent('https://payer.test')
+    await writeConfig({ ...BASE, version: 'crawl-charge-agent', agents: { [agent.url]: { name: 'Payer', category: 'ai_training' } }, crawlers: { policy: { ai_training: 'charge' }, price: 'USD 0.05' } })
+    const reply: EchoReply = (seen) => (seen.url === agent.url + DIRECTORY_PATH ? Response.json(agent.directory) : echoReply(seen))
+    const call = await get('/products/1', 'PayerBot/1.0', outside(), { ...headers, ...(await agent.sign('GET', 'http://edge.test/products/1')) }, reply)
     expect(call.response.status).toBe(200)
     expect(call.response.headers.get('crawler-charged')).toBe('USD 0.05')
-    expect(call.logs[0]).toMatchObject({ crawler: 'ai_training', action: 'allow', reasons: ['crawler_charged'] })
+    expect(call.logs[0]).toMatchObject({ agent: 'Payer', crawler: 'ai_training', action: 'allow', reasons: ['crawler_charged'] })
+  })
+
+  it('keeps 402 for a range-verified crawler that agrees: a header is no payer (UnidentifiedCrawlerPayer)', async () => {
+    const call = await get('/products/1', UA.gptbot, inRange(), { 'crawler-max-price': 'USD 999999' })
+    expect(call.response.status).toBe(402)
+    expect(call.response.headers.get('crawler-error')).toBe('UnidentifiedCrawlerPayer')
+    expect(call.response.headers.get('crawler-charged')).toBeNull()
+    expect(call.seen.map((s) => s.url)).not.toContain('http://origin.test/products/1')
   })
 
   it.each([

@@ -72,7 +72,10 @@ export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgemen
   const robotsDisallowed = claim !== null && !spoofed && claim.category !== 'ai_agent' && (await disallowed(input, claim.token))
   if (category === null) return { claim, category, verifiedBot, spoofed, robotsDisallowed, policy: null, payment: null }
   const action = crawlers.policy[category]
-  const payment = action === 'charge' ? judgePayment(crawlers.price, facts.headers.get('crawler-exact-price'), facts.headers.get('crawler-max-price')) : null
+  const offer = action === 'charge' ? judgePayment(crawlers.price, facts.headers.get('crawler-exact-price'), facts.headers.get('crawler-max-price')) : null
+  // Paying is more than a header: an agreement counts only from a listed signed agent, whose name
+  // (the line's `agent`) is the payer. A range-verified crawler has no billable identity on the line.
+  const payment: Payment | null = offer?.paid === true && input.agent === null ? { paid: false, price: offer.price, error: 'UnidentifiedCrawlerPayer' } : offer
   return {
     claim,
     category,
