@@ -26,7 +26,7 @@ const UA = {
   chrome: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
 }
 /** Published ranges as the Cron stores them: one search engine's, one AI vendor's, one SEO tool's. */
-const RANGES = { googlebot: ['66.249.64.0/27'], openai: ['20.171.206.0/24'], ahrefs: ['20.171.206.0/24'] }
+const RANGES = { googlebot: ['66.249.64.0/27'], openai: ['20.171.206.0/24'], ahrefs: ['20.171.207.0/24'] }
 /** The sources, each bound to the crawlers it vouches for (googlebot: the built-in list for its name). */
 const SOURCES = {
   sources: [
@@ -38,7 +38,10 @@ const SOURCES = {
 /** Every config these tests write carries the sources. */
 const BASE = { verified_crawlers: SOURCES }
 let hosts = 0
+/** An address in OpenAI's stand-in range; ahrefsIp in Ahrefs'; googleIp in Google's. */
 const inRange = (): string => `20.171.206.${(++hosts % 250) + 1}`
+const ahrefsIp = (): string => `20.171.207.${(++hosts % 250) + 1}`
+const googleIp = (): string => `66.249.64.${(++hosts % 30) + 1}`
 const outside = (): string => `198.51.100.${(++hosts % 250) + 1}`
 
 const ROBOTS = 'User-agent: *\nDisallow: /account\n\nUser-agent: Googlebot\nDisallow: /private\n'
@@ -117,10 +120,22 @@ describe('a verified crawler gets its category and its policy', () => {
     [UA.chatgptUser, 'ai_agent', 200, 'crawler_allow'],
     [UA.gptbot, 'ai_training', 403, 'crawler_block'],
   ])('%s from the published ranges: %s, %i (%s) by default', async (ua, category, status, reason) => {
-    const call = await get('/products/1', ua, inRange())
+    const call = await get('/products/1', ua, ua === UA.googlebot ? googleIp() : inRange())
     expect(call.response.status).toBe(status)
     expect(call.logs).toHaveLength(1)
     expect(call.logs[0]).toMatchObject({ crawler: category, reasons: [reason] })
+  })
+
+  it.each([
+    ['GPTBot', UA.gptbot, googleIp],
+    ['Googlebot', UA.googlebot, inRange],
+    ['AhrefsBot', UA.ahrefs, inRange],
+  ])("verifies %s only against its own source's ranges: from another vendor's range it is not verified", async (_, ua, ip) => {
+    const call = await get('/products/1', ua, ip())
+    expect(call.logs[0]).toMatchObject({ crawler: null })
+    expect(call.logs[0]!.reasons).not.toContain('crawler_allow')
+    expect(call.logs[0]!.reasons).not.toContain('crawler_rate_limit')
+    if (ua !== UA.ahrefs) expect(call.response.status).toBe(403) // a covered claim that did not verify: a spoof
   })
 
   it('follows the policy the operator wrote for a category', async () => {
@@ -134,7 +149,7 @@ describe('a verified crawler gets its category and its policy', () => {
   it('rate limits a rate_limit category per address at rate_per_min, with Retry-After', async () => {
     // A wide counters budget: this is about the bound, not the deadline (missing counters let it in).
     await writeConfig({ ...BASE, version: 'crawl-rate', crawlers: { rate_per_min: 2 }, counters: { budget_ms: 1000 } })
-    const ip = inRange()
+    const ip = ahrefsIp()
     const statuses: number[] = []
     for (let i = 0; i < 4; i++) statuses.push((await get(`/products/${i + 1}`, UA.ahrefs, ip)).response.status)
     expect(statuses).toEqual([200, 200, 429, 429])

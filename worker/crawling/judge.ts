@@ -10,8 +10,8 @@ import { claimsCrawler } from '../../src/policy/rules/context'
 import { VERIFIABLE_CATEGORIES, type CrawlerCategory } from '../../src/signals/crawlers/categories'
 import { classifyCrawler, type CrawlerClaim } from '../../src/signals/crawlers/classify'
 import { judgePayment, type Payment } from '../../src/signals/crawlers/policy'
-import { anySourceCovers } from '../../src/signals/crawlers/sources'
-import { crawlerRanges } from '../crawlers'
+import { anySourceCovers, sourceCovers } from '../../src/signals/crawlers/sources'
+import { crawlerRanges, crawlerRangesBySource } from '../crawlers'
 import { forwardSafely, type OriginTarget } from '../origin/forward'
 import type { RequestFacts } from '../request'
 import { fetchedRobots, robotsRules } from './robots'
@@ -57,10 +57,7 @@ export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgemen
   const agentCategory = input.agent !== null && input.agent.action === undefined ? (input.agent.category ?? null) : null
   const claim: CrawlerClaim | null = agentCategory !== null ? { category: agentCategory, token: fromUa?.token ?? input.agent!.name } : fromUa
   const legacyClaim = claimsCrawler(userAgent)
-  const verifiedBot =
-    agentCategory !== null ||
-    input.botManagement === true ||
-    (input.botManagement === null && (claim !== null || legacyClaim) && cidrSetHas(await crawlerRanges(input.env.EDGEWARD_CONFIG, config, now), parseIp(facts.ip)))
+  const verifiedBot = agentCategory !== null || input.botManagement === true || (input.botManagement === null && (await fromItsRanges(input, claim, legacyClaim)))
   const category = claim !== null && verifiedBot ? claim.category : null
   // A spoof only when something configured could have verified this crawler: Bot Management (it knows
   // them all), or a source bound to its token. Otherwise it is judged as a declared bot.
@@ -85,6 +82,19 @@ export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgemen
     policy: { action, ratePerMin: crawlers.rate_per_min, paid: payment?.paid === true, robotsDisallowed },
     payment,
   }
+}
+
+/**
+ * The address is in the published ranges of a source that vouches for the claimed token: Google's
+ * ranges verify Googlebot, not a GPTBot claim. Only the big engines' names outside the table
+ * (`ua_crawler` with no claim, e.g. past the table's first 256 characters) are checked against any source.
+ */
+async function fromItsRanges(input: CrawlerInput, claim: CrawlerClaim | null, legacyClaim: boolean): Promise<boolean> {
+  if (claim === null && !legacyClaim) return false
+  const ip = parseIp(input.facts.ip)
+  if (claim === null) return cidrSetHas(await crawlerRanges(input.env.EDGEWARD_CONFIG, input.config, input.now), ip)
+  const sources = await crawlerRangesBySource(input.env.EDGEWARD_CONFIG, input.config, input.now)
+  return sources.some(({ source, set }) => sourceCovers(source, claim.token) && cidrSetHas(set, ip))
 }
 
 /** It read robots.txt (this isolate saw it) and its group there disallows this path. */
