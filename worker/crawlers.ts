@@ -4,6 +4,7 @@
 import { compileCidrSet, EMPTY_CIDR_SET, type CidrSet } from '../src/config/cidr'
 import type { CompiledConfig } from '../src/config/compileConfig'
 import { parseCrawlerRanges } from '../src/signals/crawlerRanges'
+import type { TokenSource } from '../src/signals/crawlers/sources'
 import { withDeadline } from './deadline'
 
 const FETCH_BUDGET_MS = 5000
@@ -42,7 +43,13 @@ export async function refreshCrawlerRanges(kv: KVNamespace, config: CompiledConf
   )
 }
 
-let cache: { at: number; names: string; set: CidrSet } | null = null
+/** One source's stored ranges, and the source (its name and the tokens it vouches for). */
+export interface SourceRanges {
+  readonly source: TokenSource
+  readonly set: CidrSet
+}
+
+let cache: { at: number; names: string; set: CidrSet; bySource: readonly SourceRanges[] } | null = null
 
 export function resetCrawlerCacheForTests(): void {
   cache = null
@@ -50,12 +57,23 @@ export function resetCrawlerCacheForTests(): void {
 
 /** The union of all stored crawler ranges; empty (never "verified") when KV has none or is slow. */
 export async function crawlerRanges(kv: KVNamespace, config: CompiledConfig, now: number): Promise<CidrSet> {
-  const names = config.source.verified_crawlers.sources.map((s) => s.name).join(',')
-  if (cache !== null && cache.names === names && now - cache.at < CACHE_MS) return cache.set
+  return (await readRanges(kv, config, now)).set
+}
+
+/** Each source's stored ranges, with the tokens it vouches for: a claim verifies only against its own. */
+export async function crawlerRangesBySource(kv: KVNamespace, config: CompiledConfig, now: number): Promise<readonly SourceRanges[]> {
+  return (await readRanges(kv, config, now)).bySource
+}
+
+async function readRanges(kv: KVNamespace, config: CompiledConfig, now: number): Promise<{ set: CidrSet; bySource: readonly SourceRanges[] }> {
+  const sources = config.source.verified_crawlers.sources
+  const names = sources.map((s) => `${s.name}:${(s.tokens ?? []).join('|')}`).join(',')
+  if (cache !== null && cache.names === names && now - cache.at < CACHE_MS) return cache
   const prefixes: string[] = []
+  const bySource: SourceRanges[] = []
   let complete = true
-  for (const { name } of config.source.verified_crawlers.sources) {
-    const read = await withDeadline(kv.get(crawlerKey(name)), KV_BUDGET_MS)
+  for (const source of sources) {
+    const read = await withDeadline(kv.get(crawlerKey(source.name)), KV_BUDGET_MS)
     if (!read.ok) {
       complete = false
       continue
@@ -63,13 +81,16 @@ export async function crawlerRanges(kv: KVNamespace, config: CompiledConfig, now
     if (read.value === null) continue
     try {
       const stored = JSON.parse(read.value) as Stored
-      if (Array.isArray(stored.prefixes)) prefixes.push(...stored.prefixes.filter((p): p is string => typeof p === 'string'))
+      if (!Array.isArray(stored.prefixes)) continue
+      const own = stored.prefixes.filter((p): p is string => typeof p === 'string')
+      prefixes.push(...own)
+      if (own.length > 0) bySource.push({ source, set: compileCidrSet(own).set })
     } catch {
       // A corrupt entry verifies nobody.
     }
   }
   const set = prefixes.length === 0 ? EMPTY_CIDR_SET : compileCidrSet(prefixes).set
   // Cache a partial read only briefly, so a slow KV does not unverify crawlers for long.
-  cache = { at: complete ? now : now - CACHE_MS + 30_000, names, set }
-  return set
+  cache = { at: complete ? now : now - CACHE_MS + 30_000, names, set, bySource }
+  return cache
 }

@@ -24,7 +24,7 @@ import { addressView, modelView, ownSignalsOnly, pagesBeforeThisMinute, refusedA
 import { FEATURE_INDEX, type FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
-import { challengeDifficulty, clearanceMinDifficulty, decide, type DenyRequest } from '../src/policy/decide'
+import { challengeDifficulty, clearanceMinDifficulty, crawlerPolicyApplies, decide, type DenyRequest } from '../src/policy/decide'
 import { challengeTier, waitAllowed } from '../src/policy/challengeTier'
 import { ruleContext } from '../src/policy/rules/context'
 import { evaluateRules } from '../src/policy/rules/evaluate'
@@ -249,7 +249,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
 
   // Verified: Bot Management says so, a crawler User-Agent from its published ranges, or a listed
   // agent mapped to a crawler category; its category's policy and robots.txt (worker/crawling/).
-  const crawler = await judgeCrawler({ facts, env, config, now, userAgent, claimsBrowser: signals.userAgent.claimsBrowser, botManagement: signals.verifiedBot, agent: trusted?.policy ?? null, target: originTarget(env.ORIGIN_URL), missing })
+  const crawler = await judgeCrawler({ facts, env, config, now, userAgent, claimsBrowser: signals.userAgent.claimsBrowser, isBot: signals.userAgent.isBot, botManagement: signals.verifiedBot, agent: trusted?.policy ?? null, target: originTarget(env.ORIGIN_URL), missing })
   const verifiedBot = crawler.verifiedBot
   const counterValues = counterRuleValues(journey)
   // Started before the counters were read, with its own deadline: by now it is usually in.
@@ -282,7 +282,8 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     config,
     routeClass,
     denyHit: denyHit(config, facts, journey),
-    allowHit: verifiedBot ? 'verified_bot' : allowHit(config, facts),
+    // A verified bot is let in only where its crawler policy holds (a page read, not a sensitive route).
+    allowHit: verifiedBot && crawlerPolicyApplies(input.credentials?.attempt ? 'POST' : facts.method, routeClass) ? 'verified_bot' : allowHit(config, facts),
     rules,
     modelRisk,
     modelReasons,

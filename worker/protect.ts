@@ -28,8 +28,8 @@ import { chargeResponse, withCrawlerCharged } from './crawling/charge'
 
 export async function protect(request: Request, facts: RequestFacts, env: Env, ctx: ExecutionContext): Promise<Response> {
   const target = originTarget(env.ORIGIN_URL)
-  // robots.txt is every client's to read, always (worker/crawling/robotsRoute.ts).
-  if (isRobotsRequest(facts)) return answerRobots(request, facts, env, ctx, target)
+  // The raw path /robots.txt is every client's to read but a deny-listed one's (worker/crawling/robotsRoute.ts).
+  if (isRobotsRequest(facts)) return answerRobots(request, facts, env, target)
   const now = Date.now()
   const ref = newRef()
   // The body the origin will get; replaced by a tee'd stream once we peek at it.
@@ -81,7 +81,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     response = inject ? injectSdk(origin, { path: facts.normalisedPath, nonce }) : origin
     // A session cookie the origin sets is bound to here; an adopted one gets its companion (worker/sessions.ts).
     // A crawler that agreed to the price gets its receipt (docs/crawlers.md).
-    if (evaluation.crawler.payment?.paid === true) response = withCrawlerCharged(response, evaluation.crawler.payment.price)
+    if (evaluation.crawler.payment?.paid === true && decision.reasons[0] === 'crawler_charged') response = withCrawlerCharged(response, evaluation.crawler.payment.price)
     if (!answer.unreachable) {
       const judged = evaluation.session
       const signIn = submits && decision.routeClass === 'login'

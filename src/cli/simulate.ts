@@ -10,7 +10,8 @@ import { FAMILIES, FAMILY_INFO } from './simulate/catalog'
 import { createChromium, haveChromium, type Chromium } from './simulate/chromium'
 import { adaptiveLedger, setAdaptiveTactics } from './simulate/families/adaptive'
 import { withAdaptiveFigures } from './simulate/families/adaptiveReport'
-import { crawlerFigures, simulatedRanges } from './simulate/families/crawlers'
+import { crawlerFigures, simulatedRanges, withSimulatedSources } from './simulate/families/crawlers'
+import { DEFAULT_CONFIG } from '../config/defaults'
 import { joinTruth, toNdjson } from './simulate/join'
 import { chooseLabels, exportLabels, postLabels } from './simulate/labels'
 import { progressBar } from './simulate/progress'
@@ -51,11 +52,16 @@ function kvEntries(o: SimOptions, work: string, allowIps: readonly string[], app
     config = { version: `sim-allow-${o.seed}`, ...config, apps: [...((config?.apps as unknown[] | undefined) ?? []), ...apps] }
   }
   // The stand-in published crawler ranges the verified crawlers come from (families/crawlers.ts).
-  if (o.families.includes('crawlers_verified')) {
-    const ranges = simulatedRanges(Date.now())
-    const path = join(work, 'crawler-ranges.json')
-    writeFileSync(path, ranges.value)
-    entries.push({ key: ranges.key, file: path })
+  // Each vendor's own range and source, bound to its tokens: a claim verifies only against its own
+  // (the spoofers need the sources too — a claim no source covers is a declared bot, not a spoof).
+  if (o.families.includes('crawlers_verified') || o.families.includes('crawlers_spoofed')) {
+    simulatedRanges(Date.now()).forEach((ranges, i) => {
+      const path = join(work, `crawler-ranges-${i}.json`)
+      writeFileSync(path, ranges.value)
+      entries.push({ key: ranges.key, file: path })
+    })
+    const sources = ((config?.verified_crawlers as { sources?: { name: string }[] } | undefined)?.sources ?? DEFAULT_CONFIG.verified_crawlers.sources) as { name: string }[]
+    config = { version: `sim-crawlers-${o.seed}`, ...config, verified_crawlers: { sources: withSimulatedSources(sources) } }
   }
   let model: string | null = null
   if (o.model !== null) {

@@ -51,8 +51,9 @@ export const DEFAULT_CONFIG = {
     // The operator's own app or partner with a valid app token is expected to say it is a library.
     { name: 'declared_bot_on_sensitive_route', when: `ua_is_bot and route in ${SENSITIVE} and not app_token`, action: 'block', priority: 10 },
     { name: 'fake_search_engine', when: 'ua_crawler and not verified_bot', action: 'block', priority: 10 },
-    // A search-engine or AI crawler User-Agent that did not verify (docs/crawlers.md): a spoof, from any network.
-    { name: 'fake_crawler', when: 'crawler_spoofed', action: 'block', priority: 10 },
+    // A search-engine or AI crawler User-Agent that a configured source could verify and did not
+    // (docs/crawlers.md): a spoof, from any network. Never a request carrying the operator's own app token.
+    { name: 'fake_crawler', when: 'crawler_spoofed and not app_token', action: 'block', priority: 10 },
     // A declared crawler that read robots.txt and asks for a path it disallows. A verified one meets its
     // category's policy first, which holds it to robots.txt the same way (src/policy/decide.ts).
     { name: 'ignores_robots_txt', when: 'robots_disallowed', action: 'block', priority: 40 },

@@ -15,3 +15,9 @@ export const CREDENTIAL_CLASSES: ReadonlySet<RouteClass> = new Set(['login', 'si
 
 /** Classes whose pages an account-takeover crew visits after getting in. */
 export const HIGH_RISK_CLASSES: readonly RouteClass[] = ['password_reset', 'profile', 'transfer']
+
+/**
+ * Classes where an account or money changes hands (the bundled rules' `SENSITIVE` list in
+ * src/config/defaults.ts): a crawler's category policy never applies there (src/policy/decide.ts).
+ */
+export const SENSITIVE_CLASSES: ReadonlySet<RouteClass> = new Set(['login', 'signup', 'password_reset', 'checkout', 'transfer', 'profile'])

@@ -238,12 +238,17 @@ export const ConfigSchema = v.strictObject({
    * (`agent_unverified:unlisted`), so the Worker never fetches a URL the operator did not name.
    */
   agents_unlisted: v.optional(v.picklist(['verify', 'ignore'] as const), 'verify'),
-  /** Published crawler IP ranges, refreshed by the Cron Trigger into KV `crawlers:<name>`. */
+  /**
+   * Published crawler IP ranges, refreshed by the Cron Trigger into KV `crawlers:<name>`. `tokens`: the
+   * crawler product tokens the source's ranges vouch for (default: the built-in list for its name,
+   * src/signals/crawlers/sources.ts; none for another name).
+   */
   verified_crawlers: v.strictObject({
     sources: list(
       v.strictObject({
         name: v.pipe(shortString(32), v.regex(/^[a-z0-9_-]+$/)),
         url: v.pipe(v.string(), v.maxLength(512), v.url(), v.startsWith('https://')),
+        tokens: v.optional(list(v.pipe(shortString(64), v.regex(/^[A-Za-z0-9_.-]+$/)), 50)),
       }),
       10,
     ),

@@ -4,7 +4,7 @@
 // → what a browser can show → mode. No I/O.
 import type { CompiledConfig } from '../config/compileConfig'
 import { thresholdsFor } from '../config/compileConfig'
-import { CREDENTIAL_CLASSES, type RouteClass } from '../config/routeClasses'
+import { CREDENTIAL_CLASSES, SENSITIVE_CLASSES, type RouteClass } from '../config/routeClasses'
 import type { FetchKind } from '../signals/fetchKind'
 import { isForwarded, type Action, type Decision, type DecisionSource } from './decision'
 import type { DenyTargetChoice, RuleOutcome } from './rules/evaluate'
@@ -64,7 +64,9 @@ export interface DecideInput {
   readonly agent?: { readonly action: 'allow' | 'rate_limit' | 'block'; readonly ratePerMin: number } | null
   /**
    * A verified crawler's category policy (config `crawlers`, docs/crawlers.md): after a listed agent's
-   * action, before the allow list. Absent: no verified category.
+   * action, before the allow list — only on a page read (GET, HEAD) of a route class that is not
+   * sensitive (crawlerPolicyApplies); elsewhere the request goes to the rules and the model like any
+   * other. Absent: no verified category.
    */
   readonly crawler?: CrawlerPolicyInput | null
 }
@@ -108,6 +110,16 @@ export interface CrawlerPolicyInput {
  * Rules still act with their own action.
  */
 const PAGE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
+
+/**
+ * Where a verified crawler's category policy (and the `verified_bot` allow) holds: a page read (GET,
+ * HEAD) of a route class that is not sensitive. A verified Googlebot posting to /login, or reading
+ * /checkout, is judged by the rules and the model (`declared_bot_on_sensitive_route`): a crawler has
+ * nothing to index there, and a verified address is no licence to sign in or pay.
+ */
+export function crawlerPolicyApplies(method: string, routeClass: RouteClass): boolean {
+  return PAGE_METHODS.has(method.toUpperCase()) && !SENSITIVE_CLASSES.has(routeClass)
+}
 
 export interface DenyRequest {
   readonly target: DenyTargetChoice
@@ -170,7 +182,7 @@ export function decide(input: DecideInput): Verdict {
     would = input.agent.action === 'block' ? 'block' : over ? 'rate_limit' : 'allow'
     source = would === 'block' ? 'deny_list' : would === 'rate_limit' ? 'rule' : 'allow_list'
     reasons = [would === 'block' ? 'agent_block' : over ? 'agent_rate_limit' : 'agent_allow']
-  } else if (input.crawler != null) {
+  } else if (input.crawler != null && crawlerPolicyApplies(input.method, routeClass)) {
     // A crawler is held to the robots.txt it read, whatever its category's policy. Counters missing:
     // its rate is unknown, and it is let in (fail open), as a listed agent is.
     const c = input.crawler

@@ -60,6 +60,16 @@ describe('crawler parsers never throw', () => {
     )
   })
 
+  it('parseRobots: AdsBot obeys only a group that names it, never `*`', () => {
+    const star = parseRobots('https://site.example', 'User-agent: *\nDisallow: /\n')
+    expect(star.allows('/landing', 'AdsBot-Google')).toBe(true)
+    expect(star.allows('/landing', 'AdsBot-Google-Mobile')).toBe(true)
+    expect(star.allows('/landing', 'Googlebot')).toBe(false)
+    const named = parseRobots('https://site.example', 'User-agent: *\nDisallow: /\n\nUser-agent: AdsBot-Google # ads\nDisallow: /landing\n')
+    expect(named.allows('/landing', 'AdsBot-Google')).toBe(false)
+    expect(named.allows('/other', 'AdsBot-Google')).toBe(true)
+  })
+
   it('parseRobots: a Disallow holds for its group and `*`, and Allow wins on a longer match', () => {
     const rules = parseRobots('https://site.example', 'User-agent: *\nDisallow: /private\nAllow: /private/open\n\nUser-agent: GPTBot\nDisallow: /\n')
     expect(rules.allows('/private/x', 'Googlebot')).toBe(false)

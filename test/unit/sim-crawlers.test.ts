@@ -1,7 +1,13 @@
 // The crawler families' report: a verified category counts as "got its policy" only with the category
 // on the line and the policy's action; spoofers' let-through requests are counted per session.
 import { describe, expect, it } from 'vitest'
-import { crawlerFigures } from '../../src/cli/simulate/families/crawlers'
+import { crawlerFigures, crawlersVerified, SIM_CRAWLERS, simulatedRanges, VERIFIED_SOURCES, withSimulatedSources } from '../../src/cli/simulate/families/crawlers'
+import { cidrSetHas, compileCidrSet, parseIp } from '../../src/config/cidr'
+import { compileConfig } from '../../src/config/compileConfig'
+import { DEFAULT_CONFIG } from '../../src/config/defaults'
+import { classifyCrawler } from '../../src/signals/crawlers/classify'
+import { sourceCovers } from '../../src/signals/crawlers/sources'
+import type { World } from '../../src/cli/simulate/world'
 import type { LabelledRow } from '../../src/cli/simulate/join'
 
 let refs = 0
@@ -35,5 +41,24 @@ describe('crawlerFigures', () => {
     const one = crawlerFigures([...Array.from({ length: 449 }, (_, i) => row('crawlers_spoofed', i % 72, 'block', null, 'fake_crawler')), row('crawlers_spoofed', 3, 'allow', null, '')])!
     expect(one.checks.at(-1)).toMatchObject({ pass: false })
     expect(crawlerFigures([])).toBeNull()
+  })
+
+  it("puts each verified crawler in its own vendor's range, under a source that vouches for its token and only its vendor's", () => {
+    const sources = withSimulatedSources(DEFAULT_CONFIG.verified_crawlers.sources)
+    const compiled = compileConfig({ version: 'sim', verified_crawlers: { sources } })
+    if (!compiled.ok) throw new Error(compiled.detail)
+    const configured = compiled.value.source.verified_crawlers.sources
+    const stored = new Map(simulatedRanges(0).map((r) => [r.key.slice('crawlers:'.length), compileCidrSet((JSON.parse(r.value) as { prefixes: string[] }).prefixes).set]))
+    const seats = crawlersVerified.seats!({} as World, 40, undefined as never, undefined as never)
+    seats.forEach((seat, i) => {
+      const crawler = SIM_CRAWLERS[i % SIM_CRAWLERS.length]!
+      const token = classifyCrawler(crawler.ua)!.token
+      // The sources whose stored range holds this seat's address and that vouch for its token.
+      const verifying = configured.filter((src) => stored.has(src.name) && cidrSetHas(stored.get(src.name)!, parseIp(seat.ip)) && sourceCovers(src, token))
+      expect(verifying.map((v) => v.name)).toEqual([VERIFIED_SOURCES[crawler.vendor].name])
+      // …and no other vendor's source vouches for it.
+      const others = Object.values(VERIFIED_SOURCES).filter((v) => v.name !== VERIFIED_SOURCES[crawler.vendor].name)
+      for (const o of others) expect(sourceCovers(configured.find((c) => c.name === o.name)!, token)).toBe(false)
+    })
   })
 })

@@ -59,6 +59,19 @@ const login = (ip: string, n: number, password: string, token?: string, ua = APP
   )
 
 describe('app tokens', () => {
+  it('lift fake_crawler: an app whose User-Agent names a verifiable crawler token is not blocked as a spoof with its token', async () => {
+    await writeConfig(registered())
+    const ip = freshIp()
+    const ua = 'bank-app/3.1 (Storebot-Google compatible)'
+    const without = await callWorker('/products/1', { headers: { 'user-agent': ua } }, { clientIp: ip })
+    expect(without.response.status).toBe(403)
+    expect(without.logs[0]?.rules).toContain('fake_crawler')
+    const token = await tokenFor(ip, ua)
+    const withToken = await callWorker('/products/1', { headers: { 'user-agent': ua, [APP_TOKEN_HEADER]: token } }, { clientIp: ip })
+    expect(withToken.logs[0]?.rules).not.toContain('fake_crawler')
+    expect(withToken.response.status).toBe(200)
+  })
+
   it("let the operator's own app sign in with its library User-Agent, which is blocked without one", async () => {
     await writeConfig(registered())
     const ip = freshIp()

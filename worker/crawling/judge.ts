@@ -10,7 +10,8 @@ import { claimsCrawler } from '../../src/policy/rules/context'
 import { VERIFIABLE_CATEGORIES, type CrawlerCategory } from '../../src/signals/crawlers/categories'
 import { classifyCrawler, type CrawlerClaim } from '../../src/signals/crawlers/classify'
 import { judgePayment, type Payment } from '../../src/signals/crawlers/policy'
-import { crawlerRanges } from '../crawlers'
+import { anySourceCovers, sourceCovers } from '../../src/signals/crawlers/sources'
+import { crawlerRanges, crawlerRangesBySource } from '../crawlers'
 import { forwardSafely, type OriginTarget } from '../origin/forward'
 import type { RequestFacts } from '../request'
 import { fetchedRobots, robotsRules } from './robots'
@@ -38,6 +39,8 @@ export interface CrawlerInput {
   readonly userAgent: string | null
   /** A mainstream browser User-Agent (not a bot, not headless): no crawler table is read for it. */
   readonly claimsBrowser: boolean
+  /** isbot calls it a bot: only then is the bundled crawler table read (the hot path's cost). */
+  readonly isBot: boolean
   /** request.cf.botManagement.verifiedBot: true / false on plans that have it, null otherwise. */
   readonly botManagement: boolean | null
   /** A verified signed agent the operator listed (its entry), else null. */
@@ -49,21 +52,27 @@ export interface CrawlerInput {
 export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgement> {
   const { facts, config, now, userAgent } = input
   const crawlers = config.source.crawlers
-  const fromUa = input.claimsBrowser ? null : classifyCrawler(userAgent, config.crawlerPatterns)
+  const fromUa = input.claimsBrowser ? null : classifyCrawler(userAgent, config.crawlerPatterns, input.isBot)
   // A listed signed agent mapped to a category proved who it is with its key: that is its claim, verified.
   const agentCategory = input.agent !== null && input.agent.action === undefined ? (input.agent.category ?? null) : null
   const claim: CrawlerClaim | null = agentCategory !== null ? { category: agentCategory, token: fromUa?.token ?? input.agent!.name } : fromUa
   const legacyClaim = claimsCrawler(userAgent)
-  const verifiedBot =
-    agentCategory !== null ||
-    input.botManagement === true ||
-    (input.botManagement === null && (claim !== null || legacyClaim) && cidrSetHas(await crawlerRanges(input.env.EDGEWARD_CONFIG, config, now), parseIp(facts.ip)))
+  const verifiedBot = agentCategory !== null || input.botManagement === true || (input.botManagement === null && (await fromItsRanges(input, claim, legacyClaim)))
   const category = claim !== null && verifiedBot ? claim.category : null
-  const spoofed = claim !== null && !verifiedBot && VERIFIABLE_CATEGORIES.has(claim.category)
-  const robotsDisallowed = claim !== null && (await disallowed(input, claim.token))
+  // A spoof only when something configured could have verified this crawler: Bot Management (it knows
+  // them all), or a source bound to its token. Otherwise it is judged as a declared bot.
+  const checkable = claim !== null && (input.botManagement !== null || anySourceCovers(config.source.verified_crawlers.sources, claim.token))
+  // A listed signed agent proved who it is with its key: naming its vendor's crawler token is no spoof.
+  const spoofed = claim !== null && !verifiedBot && VERIFIABLE_CATEGORIES.has(claim.category) && checkable && input.agent === null
+  // A spoof is blocked as one: no robots.txt read (it may fetch the origin inline) for it. An ai_agent
+  // fetches a page a person just asked for: its vendors document that it does not follow robots.txt.
+  const robotsDisallowed = claim !== null && !spoofed && claim.category !== 'ai_agent' && (await disallowed(input, claim.token))
   if (category === null) return { claim, category, verifiedBot, spoofed, robotsDisallowed, policy: null, payment: null }
   const action = crawlers.policy[category]
-  const payment = action === 'charge' ? judgePayment(crawlers.price, facts.headers.get('crawler-exact-price'), facts.headers.get('crawler-max-price')) : null
+  const offer = action === 'charge' ? judgePayment(crawlers.price, facts.headers.get('crawler-exact-price'), facts.headers.get('crawler-max-price')) : null
+  // Paying is more than a header: an agreement counts only from a listed signed agent, whose name
+  // (the line's `agent`) is the payer. A range-verified crawler has no billable identity on the line.
+  const payment: Payment | null = offer?.paid === true && input.agent === null ? { paid: false, price: offer.price, error: 'UnidentifiedCrawlerPayer' } : offer
   return {
     claim,
     category,
@@ -73,6 +82,19 @@ export async function judgeCrawler(input: CrawlerInput): Promise<CrawlerJudgemen
     policy: { action, ratePerMin: crawlers.rate_per_min, paid: payment?.paid === true, robotsDisallowed },
     payment,
   }
+}
+
+/**
+ * The address is in the published ranges of a source that vouches for the claimed token: Google's
+ * ranges verify Googlebot, not a GPTBot claim. Only the big engines' names outside the table
+ * (`ua_crawler` with no claim, e.g. past the table's first 256 characters) are checked against any source.
+ */
+async function fromItsRanges(input: CrawlerInput, claim: CrawlerClaim | null, legacyClaim: boolean): Promise<boolean> {
+  if (claim === null && !legacyClaim) return false
+  const ip = parseIp(input.facts.ip)
+  if (claim === null) return cidrSetHas(await crawlerRanges(input.env.EDGEWARD_CONFIG, input.config, input.now), ip)
+  const sources = await crawlerRangesBySource(input.env.EDGEWARD_CONFIG, input.config, input.now)
+  return sources.some(({ source, set }) => sourceCovers(source, claim.token) && cidrSetHas(set, ip))
 }
 
 /** It read robots.txt (this isolate saw it) and its group there disallows this path. */

@@ -1,6 +1,7 @@
 // robots.txt at the edge: the file itself is always let through (never challenged, never blocked),
-// the origin's copy is kept per isolate for `crawlers.robots_ttl_s`, and which crawler (address and
-// product token) fetched it is remembered, so a later request for a path it disallows is a signal.
+// the origin's copy — fetched by edgeward itself, never a client's answer — is kept per isolate for
+// `crawlers.robots_ttl_s`, and which crawler (address and product token) fetched it is remembered, so
+// a later request for a path it disallows is a signal.
 // All per isolate: another isolate may not know of a fetch, so the signal can miss, never invent.
 import { ALLOW_ALL, MAX_ROBOTS_BYTES, parseRobots, type RobotsRules } from '../../src/signals/crawlers/robots'
 import { withDeadline } from '../deadline'
@@ -22,6 +23,11 @@ export function resetRobotsForTests(): void {
   sites.clear()
 }
 
+/** Tests: every site's copy is due for a refetch (the TTL passed), its rules still held. */
+export function expireRobotsForTests(): void {
+  for (const [origin, held] of sites) sites.set(origin, { ...held, until: 0 })
+}
+
 const fetcherKey = (ip: string, token: string): string => `${ip}\n${token.toLowerCase()}`
 
 /** A declared crawler (its address and token) fetched robots.txt. The oldest are dropped past MAX_FETCHERS. */
@@ -38,11 +44,11 @@ export function fetchedRobots(ip: string, token: string, now: number): boolean {
 }
 
 /**
- * Keeps the origin's answer to a robots.txt request (a clone of it) as the site's rules. An answer
- * that could not be read (a 5xx, a body cut short when the client went away) does not replace rules
- * already held; with none held, it allows everything for FAILURE_MS.
+ * Keeps the origin's answer to edgeward's own robots.txt fetch as the site's rules. An answer that
+ * could not be read (a 5xx, a body cut short) does not replace rules already held; with none held, it
+ * allows everything for FAILURE_MS.
  */
-export async function keepRobots(origin: string, response: Response, ttlS: number, now: number): Promise<void> {
+async function keepRobots(origin: string, response: Response, ttlS: number, now: number): Promise<void> {
   const rules = await rulesOf(origin, response)
   const held = sites.get(origin)
   if (rules === null && held !== undefined && held.rules !== ALLOW_ALL) return
@@ -60,8 +66,10 @@ export async function robotsRules(origin: string, load: () => Promise<Response>,
   const got = await withDeadline(load(), FETCH_BUDGET_MS)
   if (!got.ok) {
     missing.push(`robots:${got.reason}`)
-    sites.set(origin, { until: now + FAILURE_MS, rules: ALLOW_ALL })
-    return ALLOW_ALL
+    // Rules already held stay (retried after FAILURE_MS); with none, everything is allowed meanwhile.
+    const rules = cached !== undefined ? cached.rules : ALLOW_ALL
+    sites.set(origin, { until: now + FAILURE_MS, rules })
+    return rules
   }
   await keepRobots(origin, got.value, ttlS, now)
   return sites.get(origin)?.rules ?? ALLOW_ALL

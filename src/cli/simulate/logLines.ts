@@ -48,6 +48,7 @@ export function parseLogLines(text: string): LogLine[] {
 
 /**
  * Reserved-path lines (SDK collect, challenge, admin) are the Worker's own, not protected traffic; nor
- * is `/robots.txt`, forwarded to every client undecided (`robots_txt`, no model, no features to learn from).
+ * is `/robots.txt`, forwarded to every client but a deny-listed one undecided (`robots_txt` among its
+ * reasons, beside the deny hit when refused: no model, no features to learn from).
  */
-export const isProtected = (l: LogLine): boolean => l.route !== 'edgeward' && l.reasons?.[0] !== 'robots_txt'
+export const isProtected = (l: LogLine): boolean => l.route !== 'edgeward' && !(l.reasons ?? []).includes('robots_txt')

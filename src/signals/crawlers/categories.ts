@@ -50,6 +50,13 @@ export const AI_PURPOSE: Readonly<Record<string, CrawlerCategory>> = {
   TavilyBot: 'ai_search',
 }
 
+/**
+ * Google's user-triggered fetchers (a person asked for the page: read aloud, verify a site, a feed, a
+ * publisher's preview) and App Engine apps' own fetches are not its search crawler, whatever the
+ * dataset tags them: `other`, a declared bot, never a search-engine claim.
+ */
+export const NOT_SEARCH: ReadonlySet<string> = new Set(['Google-Read-Aloud', 'Google-Site-Verification', 'GoogleProducer', 'Google Favicon', 'AppEngine-Google', 'Google-PhysicalWeb'])
+
 /** Tags that are tools, not crawlers: curl, python-requests, Puppeteer stay the isbot / headless checks' business. */
 const NOT_CRAWLERS = new Set(['http-library', 'browser-automation'])
 
@@ -59,6 +66,7 @@ export function categoryOfEntry(pattern: string, tags: readonly string[]): Crawl
   if (named !== undefined) return named
   if (tags.includes('ai-crawler')) return tags.includes('search-engine') ? 'ai_search' : 'ai_training'
   if (tags.some((t) => NOT_CRAWLERS.has(t))) return null
+  if (NOT_SEARCH.has(pattern)) return 'other'
   if (tags.includes('search-engine')) return 'search_engine'
   if (tags.includes('monitoring')) return 'monitor'
   if (tags.includes('seo')) return 'seo'

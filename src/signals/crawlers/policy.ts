@@ -24,8 +24,11 @@ export const DEFAULT_CRAWLER_POLICY: Readonly<Record<CrawlerCategory, CrawlerAct
 /** `USD 0.01`: an ISO 4217 code and a decimal amount (at most 6 places), as pay-per-crawl headers carry it. */
 export const CRAWLER_PRICE = /^[A-Z]{3} (?:0|[1-9]\d{0,8})(?:\.\d{1,6})?$/
 
-/** Why a charged request was not let in (`crawler-error` on the 402): the pay-per-crawl error names. */
-export const CHARGE_ERRORS = ['MissingCrawlerPrice', 'InvalidCrawlerPriceValue', 'ConflictingPriceHeaders', 'InvalidCrawlerExactPrice', 'InvalidCrawlerMaxPrice'] as const
+/**
+ * Why a charged request was not let in (`crawler-error` on the 402): the pay-per-crawl error names,
+ * and ours for an agreement with nobody to bill (`UnidentifiedCrawlerPayer`: only a listed signed agent pays).
+ */
+export const CHARGE_ERRORS = ['MissingCrawlerPrice', 'InvalidCrawlerPriceValue', 'ConflictingPriceHeaders', 'InvalidCrawlerExactPrice', 'InvalidCrawlerMaxPrice', 'UnidentifiedCrawlerPayer'] as const
 export type ChargeError = (typeof CHARGE_ERRORS)[number]
 
 export type Payment = { readonly paid: true; readonly price: string } | { readonly paid: false; readonly price: string; readonly error: ChargeError }

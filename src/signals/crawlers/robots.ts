@@ -6,8 +6,17 @@ import robotsParser from 'robots-parser'
 /** Crawlers read at most this much of a robots.txt (RFC 9309 asks for at least 500 KiB). */
 export const MAX_ROBOTS_BYTES = 512 * 1024
 
+/**
+ * Tokens that obey only a group naming them, never `*` (Google: AdsBot ignores the global group, so
+ * a site does not shut its own ads' landing-page checks out by accident).
+ */
+const NAMED_GROUP_ONLY = /^adsbot-google/i
+
+/** A User-agent name as robots-parser keys its groups: lower case, before any `/`, trimmed. */
+const groupName = (name: string): string => name.toLowerCase().split('/')[0]!.trim()
+
 export interface RobotsRules {
-  /** False when the token's group (or `*`) disallows the path; true otherwise. */
+  /** False when the token's group (or `*`, except for AdsBot) disallows the path; true otherwise. */
   allows(pathAndQuery: string, token: string): boolean
 }
 
@@ -16,10 +25,13 @@ export const ALLOW_ALL: RobotsRules = { allows: () => true }
 export function parseRobots(origin: string, text: string): RobotsRules {
   try {
     const base = new URL('/robots.txt', origin).href
-    const robots = robotsParser(base, text.slice(0, MAX_ROBOTS_BYTES))
+    const read = text.slice(0, MAX_ROBOTS_BYTES)
+    const robots = robotsParser(base, read)
+    const groups = new Set([...read.matchAll(/^[ \t]*user-agent[ \t]*:([^#\r\n]*)/gim)].map((m) => groupName(m[1] ?? '')))
     return {
       allows(pathAndQuery, token) {
         try {
+          if (NAMED_GROUP_ONLY.test(token) && !groups.has(groupName(token))) return true
           return robots.isAllowed(new URL(pathAndQuery, base).href, token) !== false
         } catch {
           return true

@@ -1,6 +1,8 @@
 // Declared crawlers by purpose (docs/crawlers.md). `crawlers_verified` (label 0): a search engine, an AI
 // training crawler, an AI answer engine and a person's AI assistant, each from the simulator's stand-in
-// for its vendor's published ranges (VERIFIED_RANGE, written to KV as a crawler source before the run):
+// for its own vendor's published ranges (VERIFIED_SOURCES: Google's, OpenAI's — each written to KV and
+// named in the config as a crawler source bound to its vendor's tokens before the run, so a claim
+// verifies only against its own vendor's range, as in production):
 // they read /robots.txt first and then only pages it allows. `crawlers_spoofed` (label 1): the same
 // User-Agents from addresses of their own on hosting and home networks, reading product pages.
 // crawlerFigures says whether each verified category got exactly its policy and how many spoofers got through.
@@ -16,16 +18,22 @@ import { round4, wilson, type Interval } from '../../../util/wilson'
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4
 import { scaled, type FamilySpec } from './spec'
 
-/** The verified crawlers' addresses: 127.0.66.0/24, outside the pool's 127.1+ (src/cli/simulate/ips.ts). */
-export const VERIFIED_RANGE = '127.0.66.0/24'
-/** The KV source the range is stored under: one of the bundled config's `verified_crawlers.sources`. */
-export const VERIFIED_SOURCE = 'googlebot'
+/**
+ * One stand-in published range per vendor, inside 127.0.66.0/24 (outside the pool's 127.1+,
+ * src/cli/simulate/ips.ts): `googlebot` keeps the bundled config's name (its built-in tokens),
+ * `openai` is bound to OpenAI's three crawlers. `base` is the first host the seats use.
+ */
+export const VERIFIED_SOURCES = {
+  google: { name: 'googlebot', url: 'https://developers.google.com/static/search/apis/ipranges/googlebot.json', range: '127.0.66.0/25', base: 10, tokens: undefined },
+  openai: { name: 'openai', url: 'https://openai.com/gptbot.json', range: '127.0.66.128/25', base: 138, tokens: ['GPTBot', 'OAI-SearchBot', 'ChatGPT-User'] },
+} as const
+type Vendor = keyof typeof VERIFIED_SOURCES
 
-export const SIM_CRAWLERS: ReadonlyArray<{ readonly category: CrawlerCategory; readonly ua: string }> = [
-  { category: 'search_engine', ua: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
-  { category: 'ai_training', ua: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)' },
-  { category: 'ai_search', ua: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; OAI-SearchBot/1.0; +https://openai.com/searchbot' },
-  { category: 'ai_agent', ua: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot' },
+export const SIM_CRAWLERS: ReadonlyArray<{ readonly category: CrawlerCategory; readonly ua: string; readonly vendor: Vendor }> = [
+  { category: 'search_engine', ua: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', vendor: 'google' },
+  { category: 'ai_training', ua: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)', vendor: 'openai' },
+  { category: 'ai_search', ua: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; OAI-SearchBot/1.0; +https://openai.com/searchbot', vendor: 'openai' },
+  { category: 'ai_agent', ua: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot', vendor: 'openai' },
 ]
 const crawlerOf = (index: number) => SIM_CRAWLERS[index % SIM_CRAWLERS.length]!
 
@@ -52,8 +60,9 @@ async function crawl(s: SessionContext, network: NetworkKind, readsRobots: boole
 export const crawlersVerified: FamilySpec = {
   family: 'crawlers_verified',
   sessions: (w) => scaled(w, 24, 4),
-  // Each at an address of its own inside the published range (a crawler fleet's many hosts).
-  seats: (_w: World, n: number): readonly Seat[] => Array.from({ length: n }, (_, i) => ({ ip: `127.0.66.${10 + (i % 240)}`, site: null, startMs: null })),
+  // Each at an address of its own inside its vendor's published range (a crawler fleet's many hosts).
+  seats: (_w: World, n: number): readonly Seat[] =>
+    Array.from({ length: n }, (_, i) => ({ ip: `127.0.66.${VERIFIED_SOURCES[crawlerOf(i).vendor].base + (i % 100)}`, site: null, startMs: null })),
   run: (s) => crawl(s, 'hosting', true),
 }
 
@@ -113,7 +122,14 @@ export function crawlerFigures(rows: readonly LabelledRow[]): CrawlerFigures | n
 }
 
 /** The stand-in published ranges, as the Cron Trigger would have stored them (worker/crawlers.ts). */
-export const simulatedRanges = (now: number): { readonly key: string; readonly value: string } => ({
-  key: `crawlers:${VERIFIED_SOURCE}`,
-  value: JSON.stringify({ fetchedAt: now, source: 'simulator', prefixes: [VERIFIED_RANGE] }),
-})
+export const simulatedRanges = (now: number): ReadonlyArray<{ readonly key: string; readonly value: string }> =>
+  Object.values(VERIFIED_SOURCES).map((s) => ({ key: `crawlers:${s.name}`, value: JSON.stringify({ fetchedAt: now, source: 'simulator', prefixes: [s.range] }) }))
+
+/**
+ * The config's `verified_crawlers.sources` with the stand-ins: the operator's other sources kept,
+ * one of the same name replaced (at most 10 in all, the schema's bound).
+ */
+export function withSimulatedSources(sources: ReadonlyArray<{ readonly name: string }>): unknown[] {
+  const ours = Object.values(VERIFIED_SOURCES).map(({ name, url, tokens }) => (tokens === undefined ? { name, url } : { name, url, tokens: [...tokens] }))
+  return [...sources.filter((s) => !ours.some((o) => o.name === s.name)), ...ours].slice(-10)
+}
