@@ -374,6 +374,28 @@ describe('default rules, driven by real counters', () => {
     expect((await login(coldIp)).logs[0]?.rules).toContain('cold_sign_in')
   })
 
+  it('usernames_cycled_on_device: a device naming a third username after two refusals is challenged; a typo retried or a shared laptop is not', async () => {
+    await writeConfig({ version: 'cycled', thresholds: NO_MODEL, counters: PATIENT })
+    const signIn = async (ip: string, cookie: string, user: string, reply: EchoReply = status(401)) => {
+      await callWorker('/login', { headers: { cookie, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } }, { clientIp: ip })
+      return callWorker('/login', { method: 'POST', body: form({ username: user, password: 'pw' }), headers: { ...FORM, cookie } }, { clientIp: ip, reply })
+    }
+    const ip = `${freshNet()}.1`
+    const { cookie } = await deviceCookie(ip)
+    const lines = []
+    for (const n of [1, 2, 3]) lines.push((await signIn(ip, cookie, `cycled${n}-${ip}@example.com`)).logs[0]!)
+    expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'challenge'])
+    expect(lines[2]).toMatchObject({ source: 'rule', rules: expect.arrayContaining(['usernames_cycled_on_device']) })
+    // One person, one username mistyped three times, then right.
+    const typoIp = `${freshNet()}.1`
+    const typo = await deviceCookie(typoIp)
+    for (let i = 0; i < 3; i++) expect((await signIn(typoIp, typo.cookie, `typo-${typoIp}@example.com`)).logs[0]?.rules).not.toContain('usernames_cycled_on_device')
+    // Two people on one laptop, each refused once: two usernames.
+    const homeIp = `${freshNet()}.1`
+    const home = await deviceCookie(homeIp)
+    for (const who of ['ann', 'bob', 'ann', 'bob']) expect((await signIn(homeIp, home.cookie, `${who}-${homeIp}@example.com`)).logs[0]?.rules).not.toContain('usernames_cycled_on_device')
+  })
+
   it('access_diversity_ip: an address where six of its first ten people are refused (typos, some who reset instead) is not challenged', async () => {
     ownSite('diversity-typos')
     await writeConfig({ version: 'diversity-typos', thresholds: NO_MODEL, counters: PATIENT })
