@@ -132,7 +132,8 @@ describe('each tactic from one source is first mitigated no later than the plain
     const last = tactic.lines.at(-1)!
     expect(last.route).toBe('login')
     expect(last).toMatchObject({ source: 'rule' })
-    expect(['credential_stuffing', 'hidden_credentials']).toContain((last.reasons as string[])[0])
+    // A rule that read the hidden username: the device's usernames (cycled, then stuffing) or the conflict itself.
+    expect(['usernames_cycled_on_device', 'credential_stuffing', 'hidden_credentials']).toContain((last.reasons as string[])[0])
   })
 
   it('reads the multipart username (the per-user counters see the victim)', async () => {
