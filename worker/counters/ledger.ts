@@ -20,7 +20,7 @@ export const FLUSH_EVERY_MS = 2_000
 export const SNAPSHOT_MAX_AGE_MS = 60_000
 /** A batch the object has not confirmed for this long is given up (the object keeps applied ids longer: a late confirm is still exact). */
 export const BATCH_GIVE_UP_MS = 30 * 60_000
-/** Keys per isolate: each holds a snapshot of about 2 KB (a review measured 41.8 MB at 20,000 keys of the isolate's 128 MB). */
+/** Keys per isolate: a review's one-off probe read 41.8 MB at 20,000 keys of an isolate's 128 MB (no bench measures it). */
 export const LEDGER_CAPACITY = 5_000
 
 export interface LedgerKey {
