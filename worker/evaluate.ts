@@ -399,16 +399,17 @@ function withAgentReason(decision: Decision, check: AgentCheck): Decision {
   return check.kind === 'unverified' ? { ...decision, reasons: [...decision.reasons, `agent_unverified:${check.reason}`] } : decision
 }
 
-/** The source is on the config's deny list (an IP range or an ASN): blocked whatever its counters say. */
-function configDenied(config: CompiledConfig, facts: RequestFacts): boolean {
-  return cidrSetHas(config.denyIps, parseIp(facts.ip)) || (facts.asn !== null && config.denyAsns.has(facts.asn))
-}
-
-function denyHit(config: CompiledConfig, facts: RequestFacts, journey: JourneyRead): string | null {
+/** The config's deny list hit for the source (an IP range or an ASN), or null: blocked whatever its counters say. */
+export function configDenyHit(config: CompiledConfig, facts: RequestFacts): 'deny_ip' | 'deny_asn' | null {
   if (cidrSetHas(config.denyIps, parseIp(facts.ip))) return 'deny_ip'
   if (facts.asn !== null && config.denyAsns.has(facts.asn)) return 'deny_asn'
-  if (journey.deny !== null) return `deny_${journey.deny.kind}`
   return null
+}
+
+const configDenied = (config: CompiledConfig, facts: RequestFacts): boolean => configDenyHit(config, facts) !== null
+
+function denyHit(config: CompiledConfig, facts: RequestFacts, journey: JourneyRead): string | null {
+  return configDenyHit(config, facts) ?? (journey.deny !== null ? `deny_${journey.deny.kind}` : null)
 }
 
 /** The deny-list entry for a confirmed attack: the client is its device, else its IP. */

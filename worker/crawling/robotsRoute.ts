@@ -9,7 +9,6 @@
 // 206 and one byte, or 416 → "allow all"), so only the judge's own fetch, with fixed headers and once
 // per TTL, fills the isolate's copy (worker/crawling/judge.ts, robots.ts).
 import { respond } from '../../src/action/respond'
-import { cidrSetHas, parseIp } from '../../src/config/cidr'
 import { classifyRoute, type CompiledConfig } from '../../src/config/compileConfig'
 import { denyKey } from '../../src/counters/deny'
 import { ipCounterKey } from '../../src/counters/ipKey'
@@ -18,6 +17,7 @@ import { parseUserAgent } from '../../src/signals/userAgent'
 import type { Decision } from '../../src/policy/decision'
 import { BUNDLED_CONFIG, loadConfig } from '../config/load'
 import { isolateCaches } from '../counters/isolate'
+import { configDenyHit } from '../evaluate'
 import { logDecision } from '../logDecision'
 import { forwardSafely, type OriginTarget } from '../origin/forward'
 import { mitigationResponse } from '../pages/render'
@@ -29,8 +29,8 @@ export const isRobotsRequest = (facts: RequestFacts): boolean => facts.rawPath =
 
 /** The deny list as this route can read it without a call: the config's, and this isolate's cached hits for the address. */
 function robotsDenyHit(config: CompiledConfig, facts: RequestFacts, now: number): string | null {
-  if (cidrSetHas(config.denyIps, parseIp(facts.ip))) return 'deny_ip'
-  if (facts.asn !== null && config.denyAsns.has(facts.asn)) return 'deny_asn'
+  const listed = configDenyHit(config, facts)
+  if (listed !== null) return listed
   const ip = ipCounterKey(facts.ip, config.source.counters.ipv6_prefix_bits)
   const cached = isolateCaches.deny.get(denyKey({ kind: 'ip', ip }), now)
   return cached === null ? null : 'deny_ip'
