@@ -133,14 +133,14 @@ describe('deny entries to the Cloudflare IP List', () => {
 
   it('leaves an IP already on the list alone: no second add, and a lift never deletes an item edgeward did not write', async () => {
     const reg = ownRegistry()
-    api.items.push({ id: 'x1', ip: '198.51.100.40', comment: 'put here by hand' }, { id: 'x2', ip: '192.0.2.200', comment: 'other' }, { id: 'x3', ip: '192.0.2.201', comment: 'other' })
+    api.items.push({ id: 'x2', ip: '192.0.2.200', comment: 'other' }, { id: 'x3', ip: '192.0.2.201', comment: 'other' }, { id: 'x1', ip: '198.51.100.40', comment: 'put here by hand' })
     await reg.indexDeny(entry({ kind: 'ip', ip: '198.51.100.40' }, 600))
     await runDurableObjectAlarm(reg)
     expect(api.writes()).toEqual([]) // found on the list's second page (the stand-in pages by 2)
     await reg.unindexDeny(denyKey({ kind: 'ip', ip: '198.51.100.40' }), T0 + 5_000)
     await runDurableObjectAlarm(reg)
     expect(api.writes()).toEqual([])
-    expect(api.items.map((i) => i.id)).toEqual(['x1', 'x2', 'x3'])
+    expect(api.items.map((i) => i.id)).toEqual(['x2', 'x3', 'x1'])
     expect((await reg.wafStatus()).queued).toBe(0)
   })
 
