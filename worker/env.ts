@@ -51,6 +51,8 @@ declare global {
     EDGEWARD_WAF_LIST_ID?: string
     /** The Cloudflare API base (a var, default https://api.cloudflare.com/client/v4): a local stand-in for tests. */
     EDGEWARD_WAF_API_BASE?: string
+    /** Workers Analytics Engine dataset: one data point per decision when bound (worker/analytics/decisionPoint.ts). */
+    EDGEWARD_ANALYTICS?: AnalyticsEngineDataset
     /** "off" only in the test suite (vitest.config.ts): reserved-path per-source limits not applied (the deny list still is). Never set in wrangler.toml. */
     EDGEWARD_RESERVED_LIMITS?: string
     /** Tests only (vitest.config.ts): overrides counters.flush_ms, "0" = held counter writes flushed after every answer. */
