@@ -85,7 +85,7 @@ export async function readStats(env: Env, now: number) {
     adminCall(() => registry(env).labelCounts()),
     adminCall(() => registry(env).wafStatus()),
   ])
-  const missing = [zone.ok ? null : 'zone', deny.ok ? null : 'denylist', labels.ok ? null : 'labels'].filter((m) => m !== null)
+  const missing = [zone.ok ? null : 'zone', deny.ok ? null : 'denylist', labels.ok ? null : 'labels', waf.ok ? null : 'waf'].filter((m) => m !== null)
   return {
     at: now,
     zone: zone.ok ? zone.value : null,
