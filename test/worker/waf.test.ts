@@ -7,7 +7,7 @@ import { runDurableObjectAlarm } from 'cloudflare:test'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { denyKey, type DenyEntry, type DenyTarget } from '../../src/counters/deny'
 import { REGISTRY_NAME } from '../../src/counters/keys'
-import { setWafSettingsForTests } from '../../worker/waf/settings'
+import { DEFAULT_WAF_API_BASE, setWafSettingsForTests, wafSettings } from '../../worker/waf/settings'
 import { WAF_BATCH_MS, wafIpOf } from '../../worker/waf/sync'
 import { callWorker } from '../support/worker'
 
@@ -203,6 +203,20 @@ describe('deny entries to the Cloudflare IP List', () => {
     await runDurableObjectAlarm(reg)
     expect(api.calls).toEqual([])
     expect(await reg.wafStatus()).toMatchObject({ configured: false, queued: 0 })
+  })
+})
+
+describe('the sync\'s settings from the env', () => {
+  it('is on only with the token, account and list all set, and ids that fit a URL path', () => {
+    setWafSettingsForTests(undefined)
+    const all = { EDGEWARD_CF_API_TOKEN: 'tok', EDGEWARD_WAF_ACCOUNT_ID: 'acc1', EDGEWARD_WAF_LIST_ID: 'list1' }
+    expect(wafSettings(all)).toMatchObject({ token: 'tok', accountId: 'acc1', listId: 'list1', baseUrl: DEFAULT_WAF_API_BASE })
+    expect(wafSettings({ ...all, EDGEWARD_WAF_API_BASE: 'http://127.0.0.1:9999/client/v4/' })?.baseUrl).toBe('http://127.0.0.1:9999/client/v4')
+    for (const k of Object.keys(all)) expect(wafSettings({ ...all, [k]: undefined }), k).toBeNull()
+    expect(wafSettings({ ...all, EDGEWARD_CF_API_TOKEN: '' })).toBeNull()
+    expect(wafSettings({ ...all, EDGEWARD_WAF_LIST_ID: '../../zones/x' })).toBeNull()
+    expect(wafSettings({ ...all, EDGEWARD_WAF_API_BASE: 'ftp://x' })).toBeNull()
+    expect(wafSettings(env)).toBeNull() // the test bindings configure none: other tests queue nothing
   })
 })
 
