@@ -39,14 +39,17 @@ export async function run(): Promise<Record<string, number>> {
   try {
     await call('setup')
     const pids = workerdPids()
+    // BENCH_CLASSES=mix,baseline runs only those (a quicker before/after pair on a busy box).
+    const only = process.env.BENCH_CLASSES?.split(',')
     for (const cls of ROUTE_CLASSES) {
+      if (only !== undefined && !only.includes(cls)) continue
       const before = cpuNs(pids)
       const answer = (await call(cls)) as ClassAnswer
       const after = cpuNs(pids)
       figures[cls] = answer.figures
       if (before !== null && after !== null) cpu[cls] = (after - before) / 1000 / answer.runs
     }
-    Object.assign(figures, (await call('model')) as Record<string, ClassFigures>)
+    if (only === undefined || only.includes('model')) Object.assign(figures, (await call('model')) as Record<string, ClassFigures>)
   } finally {
     await workerd.dispose()
   }
