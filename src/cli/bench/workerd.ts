@@ -48,7 +48,7 @@ export async function startInWorkerd(entry: string, sourcefile: string, compatib
     // A profile maps the bundle's positions back to our files; the timed benches build without it.
     ...(options.inspect === true ? { sourcemap: 'external' as const, outfile: join(ROOT, 'bench-bundle.js') } : {}),
   })
-  const script = bundle.outputFiles.find((f) => f.path.endsWith('.js'))!.text
+  const script = bundle.outputFiles.find((f) => !f.path.endsWith('.map'))!.text
   const sourceMap = bundle.outputFiles.find((f) => f.path.endsWith('.js.map'))?.text
   // miniflare 5 takes a worker's wrangler-shaped config; its converter still reads the v4 shape.
   const mf = new Miniflare(
