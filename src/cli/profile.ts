@@ -9,7 +9,8 @@
 import { writeFileSync } from 'node:fs'
 import { SourceMap } from 'node:module'
 import { ROUTE_CLASSES, type ClassAnswer } from './bench/worker-harness'
-import { startBenchWorkerd } from './bench/workerd'
+import { cpuNs } from './bench/worker'
+import { startBenchWorkerd, workerdPids } from './bench/workerd'
 
 interface CallFrame {
   readonly functionName: string
@@ -91,14 +92,14 @@ export function placer(sourceMapJson: string): ((frame: CallFrame) => Place) & {
 }
 
 export interface Aggregate {
-  /** µs of samples per key, (idle) left out. */
+  /** Samples per key, (idle) left out. */
   readonly selfByFunction: Map<string, number>
   readonly selfByFile: Map<string, number>
-  /** µs with the function anywhere on the stack (each sample counted once per function). */
+  /** Samples with the function anywhere on the stack (each sample counted once per function). */
   readonly totalByFunction: Map<string, number>
   /** A runtime call's self time (Request, Headers, HTMLRewriter…) by our nearest caller on the stack. */
   readonly nativeByCaller: Map<string, number>
-  /** Self time of our own code by source line (V8's position ticks, each worth the mean sample). */
+  /** Self samples of our own code by source line (V8's position ticks). */
   readonly selfByLine: Map<string, number>
   readonly busyUs: number
   readonly idleUs: number
@@ -117,9 +118,11 @@ export function aggregate(profile: CpuProfile, place: ((frame: CallFrame) => Pla
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v)
   let busyUs = 0
   let idleUs = 0
-  // A sample's time is the delta to the next sample (the last one gets none).
+  // Each sample counts once, whatever the gap before the next: on a busy box the OS deschedules the
+  // isolate's thread for milliseconds at a time, and weighting by the gap charged those waits to
+  // whichever frame happened to be on top (half the wall time of a run fell in gaps over 1 ms).
   for (let i = 0; i < profile.samples.length; i++) {
-    const dt = profile.timeDeltas[i + 1] ?? 0
+    const dt = 1
     const id = profile.samples[i]!
     const p = places.get(id)
     if (p === undefined) continue
@@ -144,8 +147,7 @@ export function aggregate(profile: CpuProfile, place: ((frame: CallFrame) => Pla
     }
   }
   const selfByLine = new Map<string, number>()
-  const busySamples = profile.samples.filter((id) => places.get(id)?.fn !== '(idle)').length
-  const perTick = busySamples === 0 ? 0 : busyUs / busySamples
+  const perTick = 1
   for (const n of profile.nodes) {
     if (place.line === undefined || n.callFrame.url === '') continue
     for (const t of n.positionTicks ?? []) {
@@ -156,11 +158,11 @@ export function aggregate(profile: CpuProfile, place: ((frame: CallFrame) => Pla
   return { selfByFunction, selfByFile, totalByFunction, nativeByCaller, selfByLine, busyUs, idleUs }
 }
 
-function table(title: string, m: Map<string, number>, busyUs: number, requests: number, top: number, filter: (k: string) => boolean = () => true): void {
+function table(title: string, m: Map<string, number>, busy: number, usPerSample: number, top: number, filter: (k: string) => boolean = () => true): void {
   console.log(`\n${title}`)
   console.log(`${'µs/req'.padStart(8)} ${'share'.padStart(6)}  what`)
-  for (const [k, us] of [...m].filter(([k]) => filter(k)).sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    console.log(`${(us / requests).toFixed(1).padStart(8)} ${`${((us / busyUs) * 100).toFixed(1)}%`.padStart(6)}  ${k}`)
+  for (const [k, n] of [...m].filter(([k]) => filter(k)).sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${(n * usPerSample).toFixed(1).padStart(8)} ${`${((n / busy) * 100).toFixed(1)}%`.padStart(6)}  ${k}`)
   }
 }
 
@@ -184,22 +186,29 @@ async function main(): Promise<void> {
     await cdp.send('Profiler.setSamplingInterval', { interval: intervalUs })
     // One unprofiled pass first: the JIT settles, the isolate's caches fill.
     await workerd.call({ only: cls, batches: 5, targetMs: 20 })
+    const pids = workerdPids()
     await cdp.send('Profiler.start')
+    const cpuBefore = cpuNs(pids)
     const answer = (await workerd.call({ only: cls, batches, targetMs: 20 })) as ClassAnswer
+    const cpuAfter = cpuNs(pids)
     const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile }
     cdp.close()
     if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile))
     const a = aggregate(profile, placer(inspector.sourceMap))
     const requests = answer.runs
-    console.log(`profile: ${cls}, ${requests} requests, sampled every ${intervalUs} µs inside workerd; busy ${(a.busyUs / requests).toFixed(1)} µs per request`)
-    console.log('(the isolate\'s JS thread; the harness\'s own frames — src/cli/bench — are in it, as a Worker that only forwards is in the bench)')
-    table('self time by function', a.selfByFunction, a.busyUs, requests, top)
-    table('self time by file', a.selfByFile, a.busyUs, requests, top)
-    table('runtime calls by caller', a.nativeByCaller, a.busyUs, requests, top)
-    table('self time by line, our code (approximate: optimised code often reports its function\'s first line)', a.selfByLine, a.busyUs, requests, top)
-    table('inclusive time, our functions', a.totalByFunction, a.busyUs, requests, top, (k) => / (worker|src)\//.test(k))
-    const fig = (k: string): number => Number(((a.selfByFile.get(k) ?? 0) / requests).toFixed(1))
-    console.log(JSON.stringify({ profile_class: cls, profile_requests: requests, profile_busy_us_per_request: Number((a.busyUs / requests).toFixed(1)), profile_gc_us_per_request: fig('(garbage collector)'), profile_native_us_per_request: fig('(native)') }))
+    // Shares are of the isolate thread's busy samples; µs are those shares of the workerd process's
+    // CPU time per request over the profiled job (/proc; Linux), which the profiler's own overhead inflates.
+    const cpuUsPerRequest = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / 1000 / requests
+    const scale = cpuUsPerRequest === null ? 0 : cpuUsPerRequest / Math.max(1, a.busyUs)
+    console.log(`profile: ${cls}, ${requests} requests, ${a.busyUs} busy samples (asked every ${intervalUs} µs) inside workerd; workerd process CPU ${cpuUsPerRequest === null ? 'n/a' : cpuUsPerRequest.toFixed(1)} µs per request while profiled`)
+    console.log('(shares of the isolate thread\'s busy samples; µs/req = share × that CPU. The harness\'s own frames — src/cli/bench — are in it, as a Worker that only forwards is in the bench)')
+    table('self time by function', a.selfByFunction, a.busyUs, scale, top)
+    table('self time by file', a.selfByFile, a.busyUs, scale, top)
+    table('runtime calls by caller', a.nativeByCaller, a.busyUs, scale, top)
+    table('self time by line, our code (approximate: optimised code often reports its function\'s first line)', a.selfByLine, a.busyUs, scale, top)
+    table('inclusive time, our functions', a.totalByFunction, a.busyUs, scale, top, (k) => / (worker|src)\//.test(k))
+    const share = (k: string): number => Number((((a.selfByFile.get(k) ?? 0) / Math.max(1, a.busyUs)) * 100).toFixed(1))
+    console.log(JSON.stringify({ profile_class: cls, profile_requests: requests, profile_busy_samples: a.busyUs, profile_process_cpu_us_per_request: cpuUsPerRequest === null ? null : Number(cpuUsPerRequest.toFixed(1)), profile_gc_share_pct: share('(garbage collector)'), profile_native_share_pct: share('(native)'), profile_program_share_pct: share('(program)') }))
   } finally {
     await workerd.dispose()
   }

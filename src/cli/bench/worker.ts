@@ -21,7 +21,7 @@ const DESCRIBE: Record<(typeof ROUTE_CLASSES)[number], string> = {
 }
 
 /** CPU time (ns) of every thread of the given processes, from /proc/<pid>/task/<tid>/schedstat. */
-function cpuNs(pids: readonly number[]): number | null {
+export function cpuNs(pids: readonly number[]): number | null {
   if (pids.length === 0) return null
   let total = 0
   for (const pid of pids) {
