@@ -44,10 +44,9 @@ export interface RequestFacts {
 export function readRequestFacts(request: Request, env: Env): RequestFacts {
   const url = new URL(request.url)
   const rawPath = rawPathAndQuery(request.url)
-  const headers = new Headers(request.headers)
-  const testCfText = headers.get(TEST_CF_HEADER)
-  const appToken = headers.get(APP_TOKEN_HEADER)
-  for (const name of [...headers.keys()]) if (isEdgewardHeader(name)) headers.delete(name)
+  const testCfText = request.headers.get(TEST_CF_HEADER)
+  const appToken = request.headers.get(APP_TOKEN_HEADER)
+  const headers = withoutEdgewardHeaders(request.headers)
 
   // In local dev, wrangler's placeholder cf (Austin, a fixed JA3) is not a fact: it reads as missing.
   const baseCf = withoutDevPlaceholder((request.cf ?? {}) as Record<string, unknown>, env)
@@ -79,6 +78,25 @@ export function readRequestFacts(request: Request, env: Env): RequestFacts {
     appToken,
     testCf,
   }
+}
+
+/**
+ * The client's headers minus every x-edgeward-* spelling. Copied only when there is one to strip:
+ * nothing writes to these headers (the origin gets its own copy, worker/origin/forward.ts), and the
+ * copy was a measurable part of every request's CPU (docs/performance.md).
+ */
+function withoutEdgewardHeaders(sent: Headers): Headers {
+  let strip = false
+  for (const name of sent.keys()) {
+    if (isEdgewardHeader(name)) {
+      strip = true
+      break
+    }
+  }
+  if (!strip) return sent
+  const headers = new Headers(sent)
+  for (const name of [...headers.keys()]) if (isEdgewardHeader(name)) headers.delete(name)
+  return headers
 }
 
 function parseTestCf(text: string): Record<string, unknown> | null {

@@ -58,8 +58,29 @@ export function versionNumber(digits: string): number | null {
   return Number.isSafeInteger(n) ? n : null
 }
 
+/** Parsed User-Agents kept per isolate: a zone's traffic repeats a few hundred strings, and isbot's pattern is the cost. */
+export const UA_MEMO_SIZE = 256
+const memo = new Map<string, UserAgentInfo>()
+
+/** Entries in the User-Agent memo (tests assert it stays within UA_MEMO_SIZE). */
+export const uaMemoSize = (): number => memo.size
+
+/** What a User-Agent claims (below); memoised per isolate (LRU), the answer frozen as it is shared. */
 export function parseUserAgent(raw: string | null | undefined): UserAgentInfo {
   const ua = (raw ?? '').slice(0, 1024)
+  const hit = memo.get(ua)
+  if (hit !== undefined) {
+    memo.delete(ua)
+    memo.set(ua, hit)
+    return hit
+  }
+  const parsed = Object.freeze(parseUncached(ua))
+  memo.set(ua, parsed)
+  if (memo.size > UA_MEMO_SIZE) memo.delete(memo.keys().next().value as string)
+  return parsed
+}
+
+function parseUncached(ua: string): UserAgentInfo {
   if (ua.trim() === '') {
     return { family: 'none', engine: 'unknown', major: null, chromiumMajor: null, platform: 'other', mobile: false, isBot: false, isHeadless: false, claimsBrowser: false }
   }

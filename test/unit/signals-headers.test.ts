@@ -169,3 +169,27 @@ describe('header count and set fingerprint', () => {
     expect(read([...SETS.chrome!].reverse()).headerOrderAnomaly).toBe(false)
   })
 })
+
+describe('User-Agent memo (per isolate)', () => {
+  it('answers a repeated string as parsed, tells strings that differ only at the end apart, and stays within its cap', async () => {
+    const { parseUserAgent, uaMemoSize, UA_MEMO_SIZE } = await import('../../src/signals/userAgent')
+    const first = parseUserAgent(CHROME_UA)
+    expect(parseUserAgent(CHROME_UA)).toEqual(first)
+    expect(first.family).toBe('chrome')
+    expect(first.claimsBrowser).toBe(true)
+    // The same prefix, a bot's tail: its own answer, not the browser's.
+    const bot = parseUserAgent(`${CHROME_UA} Googlebot/2.1`)
+    expect(bot.isBot).toBe(true)
+    expect(bot.claimsBrowser).toBe(false)
+    expect(parseUserAgent(CHROME_UA).isBot).toBe(false)
+    // A shared answer cannot be changed by one caller for the next.
+    expect(Object.isFrozen(first)).toBe(true)
+    for (let i = 0; i < UA_MEMO_SIZE * 2; i++) parseUserAgent(`Mozilla/5.0 (X11; Linux x86_64) Firefox/${i}`)
+    expect(uaMemoSize()).toBe(UA_MEMO_SIZE)
+    // Evicted and parsed again: the same answer.
+    expect(parseUserAgent(CHROME_UA)).toEqual(first)
+    expect(parseUserAgent('Mozilla/5.0 (X11; Linux x86_64) Firefox/3').major).toBe(3)
+    expect(parseUserAgent(null).family).toBe('none')
+    expect(parseUserAgent('').family).toBe('none')
+  })
+})

@@ -47,3 +47,14 @@ describe('a reverse proxy’s manners toward a URL origin', () => {
     expect(forwardedNode(ip)).toBe(node)
   })
 })
+
+describe('ORIGIN_URL kept parsed between requests', () => {
+  it('follows a changed ORIGIN_URL at once: each request goes to the origin its env names', async () => {
+    const first = await callWorker('https://shop.example/a', {}, { env: { ORIGIN_URL: 'https://one.test/base' } })
+    const second = await callWorker('https://shop.example/b', {}, { env: { ORIGIN_URL: 'https://two.test' } })
+    const again = await callWorker('https://shop.example/c', {}, { env: { ORIGIN_URL: 'https://one.test/base' } })
+    expect(first.seen[0]?.url).toBe('https://one.test/base/a')
+    expect(second.seen[0]?.url).toBe('https://two.test/b')
+    expect(again.seen[0]?.url).toBe('https://one.test/base/c')
+  })
+})

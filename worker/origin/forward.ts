@@ -11,7 +11,18 @@ export type OriginTarget =
   | { readonly kind: 'url'; readonly base: URL }
   | { readonly kind: 'invalid'; readonly value: string }
 
+/** The last ORIGIN_URL parsed: a deployment's one value, read two or three times per request (protect, crawler, sessions). */
+let lastTarget: { readonly value: string | undefined; readonly target: OriginTarget } | null = null
+
+/** ORIGIN_URL as a target; the answer is shared between requests (its `base` is read, never written). */
 export function originTarget(value: string | undefined): OriginTarget {
+  if (lastTarget !== null && lastTarget.value === value) return lastTarget.target
+  const target = parseOriginTarget(value)
+  lastTarget = { value, target }
+  return target
+}
+
+function parseOriginTarget(value: string | undefined): OriginTarget {
   if (value === undefined || value === '' || value === 'demo') return { kind: 'demo' }
   if (value === 'zone') return { kind: 'zone' }
   try {

@@ -21,7 +21,7 @@ const DESCRIBE: Record<(typeof ROUTE_CLASSES)[number], string> = {
 }
 
 /** CPU time (ns) of every thread of the given processes, from /proc/<pid>/task/<tid>/schedstat. */
-function cpuNs(pids: readonly number[]): number | null {
+export function cpuNs(pids: readonly number[]): number | null {
   if (pids.length === 0) return null
   let total = 0
   for (const pid of pids) {
@@ -39,14 +39,17 @@ export async function run(): Promise<Record<string, number>> {
   try {
     await call('setup')
     const pids = workerdPids()
+    // BENCH_CLASSES=mix,baseline runs only those (a quicker before/after pair on a busy box).
+    const only = process.env.BENCH_CLASSES?.split(',')
     for (const cls of ROUTE_CLASSES) {
+      if (only !== undefined && !only.includes(cls)) continue
       const before = cpuNs(pids)
       const answer = (await call(cls)) as ClassAnswer
       const after = cpuNs(pids)
       figures[cls] = answer.figures
       if (before !== null && after !== null) cpu[cls] = (after - before) / 1000 / answer.runs
     }
-    Object.assign(figures, (await call('model')) as Record<string, ClassFigures>)
+    if (only === undefined || only.includes('model')) Object.assign(figures, (await call('model')) as Record<string, ClassFigures>)
   } finally {
     await workerd.dispose()
   }

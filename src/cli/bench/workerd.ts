@@ -13,23 +13,30 @@ export interface BenchWorkerd {
   /** POSTs one job as JSON to the harness and returns its JSON answer; a non-2xx answer throws. */
   call(job: unknown): Promise<unknown>
   dispose(): Promise<void>
+  /** With `inspect`: workerd's V8 inspector (ws://127.0.0.1:port) and the bundle's source map (JSON). */
+  readonly inspector?: { readonly url: URL; readonly sourceMap: string }
+}
+
+export interface WorkerdOptions {
+  /** Open workerd's V8 inspector on a free local port and keep the bundle's source map (src/cli/profile.ts). */
+  readonly inspect?: boolean
 }
 
 /**
  * Bundles worker/index.ts with `factory` from the harness module (a path under src/cli/bench/), whose
  * default export becomes `factory(worker)`, and starts it in workerd.
  */
-export function startBenchWorkerd(harness: string, factory: string): Promise<BenchWorkerd> {
+export function startBenchWorkerd(harness: string, factory: string, options: WorkerdOptions = {}): Promise<BenchWorkerd> {
   const entry = [
     `import worker from ${JSON.stringify(join(ROOT, 'worker/index.ts'))}`,
     `import { ${factory} } from ${JSON.stringify(join(ROOT, 'src/cli/bench', harness))}`,
     `export default ${factory}(worker)`,
   ].join('\n')
-  return startInWorkerd(entry, `bench-${factory}-entry.ts`, ['nodejs_compat'])
+  return startInWorkerd(entry, `bench-${factory}-entry.ts`, ['nodejs_compat'], options)
 }
 
 /** Bundles an entry module's source (imports resolved from the repo root) and starts it in workerd. */
-export async function startInWorkerd(entry: string, sourcefile: string, compatibilityFlags: string[] = []): Promise<BenchWorkerd> {
+export async function startInWorkerd(entry: string, sourcefile: string, compatibilityFlags: string[] = [], options: WorkerdOptions = {}): Promise<BenchWorkerd> {
   // Imported only now: loading them slows Node measurements taken before (by a quarter, measured).
   const { build } = await import('esbuild')
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
@@ -38,12 +45,21 @@ export async function startInWorkerd(entry: string, sourcefile: string, compatib
     bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'browser'],
     // A harness may hold its own Node side (it imports these at call time): keep them out of the bundle.
     external: ['cloudflare:*', 'node:*', 'esbuild', 'miniflare'], write: false, target: 'es2022', logLevel: 'error',
+    // A profile maps the bundle's positions back to our files; the timed benches build without it.
+    ...(options.inspect === true ? { sourcemap: 'external' as const, outfile: join(ROOT, 'bench-bundle.js') } : {}),
   })
+  const script = bundle.outputFiles.find((f) => !f.path.endsWith('.map'))!.text
+  const sourceMap = bundle.outputFiles.find((f) => f.path.endsWith('.js.map'))?.text
   // miniflare 5 takes a worker's wrangler-shaped config; its converter still reads the v4 shape.
   const mf = new Miniflare(
-    convertV4MiniflareOptions({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-20', compatibilityFlags }),
+    convertV4MiniflareOptions({
+      modules: true, script, compatibilityDate: '2026-04-20', compatibilityFlags,
+      ...(options.inspect === true ? { inspectorPort: 0 } : {}),
+    }),
   )
+  const inspector = options.inspect === true && sourceMap !== undefined ? { url: await mf.getInspectorURL(), sourceMap } : undefined
   return {
+    ...(inspector === undefined ? {} : { inspector }),
     async call(job) {
       const res = await mf.dispatchFetch('http://bench.local/', { method: 'POST', body: JSON.stringify(job) })
       if (!res.ok) throw new Error(`workerd answered ${res.status}: ${await res.text()}`)
