@@ -82,15 +82,17 @@ export const DEFAULT_CONFIG = {
       when: 'route == "login" and credential_attempt and device.distinct_users_10m >= 5 and device.failed_users_10m >= 4 and device.failed_users_10m > device.signed_in_users_1h',
       action: 'block', priority: 20, deny_ttl_s: 900,
     },
-    // A device (its own cookie) cycling usernames: a third one in 10 minutes after two were refused and
-    // none let in is challenged, whatever the model scored. A stealth browser scored low slipped a guess
-    // through whenever the model did not challenge; a challenge here is one its clearance cannot lift
-    // (a device that named more than two usernames gets none). People: a typo retried is one username,
-    // a couple sharing a laptop two; someone unsure which of three addresses they signed up with is
-    // asked for a puzzle (or the wait, without JavaScript), not refused.
+    // A device (its own cookie) cycling usernames: a third one in 10 minutes after two it named were not
+    // let in is challenged, whatever the model scored. "Named", not "refused": a guess the edge
+    // challenged never reached the origin, so it was never refused — counting only refusals let a
+    // stealth browser's fourth guess through after one refusal and two challenges. A challenge here is
+    // one its clearance cannot lift (a device that named more than two usernames gets none). People: a
+    // typo retried is one username, a couple sharing a laptop two, a family of three who all got in
+    // three; someone unsure which of three addresses they signed up with is asked for a puzzle (or the
+    // wait, without JavaScript), not refused.
     {
       name: 'usernames_cycled_on_device',
-      when: 'route == "login" and credential_attempt and not cookie_missing and not app_token and device.distinct_users_10m >= 3 and device.failed_users_10m >= 2 and device.failed_users_10m > device.signed_in_users_1h',
+      when: 'route == "login" and credential_attempt and not cookie_missing and not app_token and device.distinct_users_10m >= 3 and device.distinct_users_10m >= device.signed_in_users_1h + 3',
       action: 'challenge', priority: 40,
     },
     // An address's refused usernames must pass twice those it let in: people's typos cluster (about 1
