@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLOUD_DESKTOP, CORPORATE_PROXY, DATACENTER, PRIVACY_EGRESS, PROXY_MOBILE, PROXY_RESIDENTIAL, VPN_EXITS } from '../../src/cli/simulate/asnPools'
+import { automatedBrowserStealth, triesPerBrowser } from '../../src/cli/simulate/families/automatedBrowser'
 import { attackParams } from '../../src/cli/simulate/families/params'
 import { random } from '../../src/cli/simulate/random'
 import { toolHeaders, toolIdentity } from '../../src/cli/simulate/tools'
@@ -54,6 +55,25 @@ describe('per-run attack parameters', () => {
     const dist = Array.from({ length: 40 }, (_, i) => attackParams(world(200 + i), 'distributed_stuffing').addresses)
     expect(Math.min(...dist)).toBeGreaterThanOrEqual(150)
     expect(Math.max(...dist) - Math.min(...dist)).toBeGreaterThan(150)
+  })
+})
+
+describe('automated browsers per run', () => {
+  const world = (seed: number, variant = 'base') => ({ seed, variant, scale: 1, smoke: false, chromium: {} }) as unknown as World
+  it('draw the tries a browser makes before it is replaced from 4…16, keeping ~48 attempts a run', () => {
+    const tries = Array.from({ length: 60 }, (_, i) => triesPerBrowser(world(500 + i), 'automated_browser_stealth'))
+    expect(Math.min(...tries)).toBeGreaterThanOrEqual(4)
+    expect(Math.max(...tries)).toBeLessThanOrEqual(16)
+    expect(new Set(tries).size).toBeGreaterThan(8)
+    expect(triesPerBrowser(world(7), 'automated_browser_stealth')).toBe(triesPerBrowser(world(7), 'automated_browser_stealth'))
+    for (let i = 0; i < 60; i++) {
+      const w = world(500 + i)
+      const attempts = automatedBrowserStealth.sessions(w) * triesPerBrowser(w, 'automated_browser_stealth')
+      expect(attempts).toBeGreaterThanOrEqual(40)
+      expect(attempts).toBeLessThanOrEqual(56)
+    }
+    // The shifted variant (training data) keeps its 6 browsers of 6.
+    expect(automatedBrowserStealth.sessions(world(1, 'shifted')) * triesPerBrowser(world(1, 'shifted'), 'automated_browser_stealth')).toBe(36)
   })
 })
 

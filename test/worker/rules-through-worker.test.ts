@@ -374,7 +374,7 @@ describe('default rules, driven by real counters', () => {
     expect((await login(coldIp)).logs[0]?.rules).toContain('cold_sign_in')
   })
 
-  it('usernames_cycled_on_device: a device naming a third username after two refusals is challenged; a typo retried or a shared laptop is not', async () => {
+  it('usernames_cycled_on_device: a device naming a third username after two not let in (refused or never answered) is challenged; a typo retried, a shared laptop or a family who all got in is not', async () => {
     await writeConfig({ version: 'cycled', thresholds: NO_MODEL, counters: PATIENT })
     const signIn = async (ip: string, cookie: string, user: string, reply: EchoReply = status(401)) => {
       await callWorker('/login', { headers: { cookie, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } }, { clientIp: ip })
@@ -386,6 +386,14 @@ describe('default rules, driven by real counters', () => {
     for (const n of [1, 2, 3]) lines.push((await signIn(ip, cookie, `cycled${n}-${ip}@example.com`)).logs[0]!)
     expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'challenge'])
     expect(lines[2]).toMatchObject({ source: 'rule', rules: expect.arrayContaining(['usernames_cycled_on_device']) })
+    // Named counts, not refused: a guess the edge challenged never reached the origin to be refused.
+    // Here the second guess gets no answer that counts (429); the third is challenged all the same.
+    const unsentIp = `${freshNet()}.1`
+    const unsent = await deviceCookie(unsentIp)
+    const named = []
+    for (const [n, reply] of [[1, status(401)], [2, status(429)], [3, status(401)]] as const) named.push((await signIn(unsentIp, unsent.cookie, `named${n}-${unsentIp}@example.com`, reply)).logs[0]!)
+    expect(named.map((l) => l.action)).toEqual(['allow', 'allow', 'challenge'])
+    expect(named[2]?.rules).toContain('usernames_cycled_on_device')
     // One person, one username mistyped three times, then right.
     const typoIp = `${freshNet()}.1`
     const typo = await deviceCookie(typoIp)
@@ -394,7 +402,11 @@ describe('default rules, driven by real counters', () => {
     const homeIp = `${freshNet()}.1`
     const home = await deviceCookie(homeIp)
     for (const who of ['ann', 'bob', 'ann', 'bob']) expect((await signIn(homeIp, home.cookie, `${who}-${homeIp}@example.com`)).logs[0]?.rules).not.toContain('usernames_cycled_on_device')
-  })
+    // A family of three on one laptop, each let in: three usernames, none of them a guess.
+    const familyIp = `${freshNet()}.1`
+    const family = await deviceCookie(familyIp)
+    for (const who of ['ann', 'bob', 'cy']) expect((await signIn(familyIp, family.cookie, `${who}-${familyIp}@example.com`, status(200))).logs[0]?.rules).not.toContain('usernames_cycled_on_device')
+  }, 30_000)
 
   it('access_diversity_ip: an address where six of its first ten people are refused (typos, some who reset instead) is not challenged', async () => {
     ownSite('diversity-typos')

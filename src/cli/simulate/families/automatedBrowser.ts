@@ -8,17 +8,36 @@ import { clickTo, outlastChallenge, visit, type Step } from '../browse'
 import type { Flavour } from '../chromium'
 import { random } from '../random'
 import { typeText } from '../typing'
-import { over, type SessionContext } from '../world'
+import { over, type SessionContext, type World } from '../world'
 import { comboList } from './combos'
 import { earlyStart, type FamilySpec } from './spec'
+
+/** Attempts per base run at full scale, whatever the tries per browser: a perfect run meets 90 % on its lower bound at 35. */
+const ATTEMPTS = 48
+/** A browser's tries before the operator replaces it (new profile, new exit): drawn per base run from this range. */
+const TRIES_PER_BROWSER: readonly [number, number] = [4, 16]
+
+/**
+ * How many guesses one browser makes, drawn per run (the same for every browser of the run). An
+ * operator who read the per-device counts rotates early — each fresh browser's first guess is a
+ * person's first sign-in by everything the edge reads — and a careless one keeps going; the base
+ * variant's fixed 8 was one point of that range. The shifted variant keeps its 6 (training data).
+ */
+export function triesPerBrowser(world: World, family: Family): number {
+  if (world.variant === 'shifted') return 6
+  return random(world.seed, `${family}/tries-per-browser`).int(...TRIES_PER_BROWSER)
+}
 
 function automatedBrowser(family: Family, flavour: Flavour): FamilySpec {
   return {
     family,
     start: earlyStart,
-    // 6 sessions of 8 tries at full scale: 48 attempts, so a perfect run meets the 90 % recall target
-    // on its lower bound (it needs 35) with room for a session that ends early.
-    sessions: (w) => (w.smoke || w.chromium === null ? 0 : Math.max(1, Math.round(6 * w.scale))),
+    // ~48 attempts at full scale in browsers of this run's tries each (3 to 12 browsers); shifted: 6 × 6.
+    sessions: (w) => {
+      if (w.smoke || w.chromium === null) return 0
+      const browsers = w.variant === 'shifted' ? 6 : ATTEMPTS / triesPerBrowser(w, family)
+      return Math.max(1, Math.round(browsers * w.scale))
+    },
     async run(s: SessionContext) {
       const chromium = s.world.chromium
       if (chromium === null) return
@@ -57,7 +76,7 @@ async function formLoaded(page: Page, load: Step): Promise<boolean> {
 
 async function stuffForm(s: SessionContext, page: Page, flavour: Flavour, shifted: boolean): Promise<void> {
   const { rng, world } = s
-  const list = comboList(random(world.seed, `${s.family}-list-${s.index}`), shifted ? 6 : 8, 0.02)
+  const list = comboList(random(world.seed, `${s.family}-list-${s.index}`), triesPerBrowser(world, s.family), 0.02)
   // One attempt per entry: the credential is sent, or the form load's answer stopped it unsent.
   for (const c of list) {
     if (over(s)) return
