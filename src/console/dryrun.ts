@@ -217,7 +217,10 @@ function* unknowns(s: SampleLine, route: RouteClass, own: readonly (number | nul
   const signup = browser && route === 'signup' && s.method === 'POST' ? [false, true] : [false]
   if (!browser) own = [null]
   const methods = CREDENTIAL_CLASSES.has(route) && s.method !== 'POST' ? [s.method, 'POST'] : [s.method]
-  for (const method of methods) for (const fetchKind of kinds) for (const challengeOwed of owed) for (const crowd of [false, true]) for (const ownSignalsRisk of own) for (const firstSignup of signup) yield { method, fetchKind, challengeOwed, crowd, ownSignalsRisk, firstSignup }
+  // A crowd is a shared address, and on one the logged vector never has the address's sign-ups
+  // (src/features/modelView.ts blanks them in every view): a line that has them was no crowd.
+  const crowds = Number.isFinite(s.features?.ip_signups_1h) ? [false] : [false, true]
+  for (const method of methods) for (const fetchKind of kinds) for (const challengeOwed of owed) for (const crowd of crowds) for (const ownSignalsRisk of own) for (const firstSignup of signup) yield { method, fetchKind, challengeOwed, crowd, ownSignalsRisk, firstSignup }
 }
 
 const LISTED_SOURCES: ReadonlySet<string> = new Set(['deny_list', 'allow_list'])

@@ -225,6 +225,21 @@ describe('dry run', () => {
     expect(html).toContain('1: a new or changed rule reads a fact the line does not keep')
   })
 
+  it('a line whose vector has its address\'s sign-ups was no crowd: dropping the rule that blocked it leaves a verdict it can settle; without them it cannot', async () => {
+    await writeConfig(IN_FORCE)
+    const stuffer = (ref: string, signups: boolean) =>
+      line(ref, 0.97, 'block', {
+        source: 'rule', ua: 'python-requests/2.31', rules: ['declared_bot_on_sensitive_route'], reasons: ['declared_bot_on_sensitive_route'],
+        features: { route_class: 7, method_is_post: 1, ua_is_bot: 1, ua_claims_browser: 0, cookie_missing: 1, cookie_invalid: 0, ...(signups ? { ip_signups_1h: 0 } : {}) },
+      })
+    await sample([stuffer('crowd000000000001', true), stuffer('crowd000000000002', false)])
+    const s = await signIn()
+    // No rules: the model alone at 0.97 blocks a POST — unless the client was a crowd, which it only challenges.
+    const html = await (await post(`${C}/dryrun`, { config: JSON.stringify({ ...IN_FORCE, version: 'dry-5', rules: [] }), csrf: s.csrf }, s.cookie)).response.text()
+    expect(counts(html)).toEqual({ redecided: 1, flips: 0 })
+    expect(html).toContain('1: the candidate verdict depends on facts the line does not keep')
+  })
+
   it('an invalid candidate shows its problems at their paths and runs nothing', async () => {
     await writeConfig(IN_FORCE)
     const s = await signIn()
