@@ -154,12 +154,12 @@ const ALWAYS: Expr = { kind: 'literal', value: true }
  * its condition over what the line keeps), the matched ones evaluated as `true`. Null: a rule that
  * acts or weighs turns on a fact the line lacks.
  */
-function candidateRules(s: SampleLine, c: CompiledConfig, inForce: CompiledConfig | null, known: Known, features: FeatureVector) {
+function candidateRules(s: SampleLine, c: CompiledConfig, unchanged: ReadonlySet<string> | null, known: Known, features: FeatureVector) {
   const ctx: RuleContext = { features, vars: known as RuleContext['vars'] }
   const loggedComplete = s.rules.length < 16 // the sample keeps 16 rule names at most
   const matched: CompiledRule[] = []
   for (const rule of c.rules) {
-    const same = inForce === null ? undefined : sameRule(c, inForce, rule.name)
+    const same = unchanged?.has(rule.name) === true
     let hit: boolean | null = same && (loggedComplete || s.rules.includes(rule.name)) ? s.rules.includes(rule.name) : truthOf(rule.expr, known, ctx, rule)
     if (hit === null && rule.action === null && rule.weight === 0) hit = false // a tag only: it changes no verdict
     if (hit === null) return null
@@ -168,10 +168,18 @@ function candidateRules(s: SampleLine, c: CompiledConfig, inForce: CompiledConfi
   return evaluateRules(matched, ctx)
 }
 
-function sameRule(a: CompiledConfig, b: CompiledConfig, name: string): boolean {
-  const x = a.source.rules.find((r) => r.name === name)
-  const y = b.source.rules.find((r) => r.name === name)
-  return x !== undefined && y !== undefined && x.when === y.when
+/** The names of `a`'s rules that `b` has with the same condition. */
+function sameRules(a: CompiledConfig, b: CompiledConfig): ReadonlySet<string> {
+  const there = new Map(b.source.rules.map((r) => [r.name, r.when]))
+  return new Set(a.source.rules.filter((r) => there.get(r.name) === r.when).map((r) => r.name))
+}
+const unchangedMemo = new WeakMap<CompiledConfig, WeakMap<CompiledConfig, ReadonlySet<string>>>()
+function unchangedRules(a: CompiledConfig, b: CompiledConfig): ReadonlySet<string> {
+  let inner = unchangedMemo.get(a)
+  if (inner === undefined) unchangedMemo.set(a, (inner = new WeakMap()))
+  let set = inner.get(b)
+  if (set === undefined) inner.set(b, (set = sameRules(a, b)))
+  return set
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,6 +235,8 @@ const LISTED_SOURCES: ReadonlySet<string> = new Set(['deny_list', 'allow_list'])
 /** Reasons decide() gives a verdict it took before the rules and the model (a list, a listed agent, a crawler policy). */
 const LIST_REASONS = /^(deny_[a-z_]+|allow_(ip|asn)|agent_(allow|block|rate_limit)|crawler_(allow|block|rate_limit|charge|charged)|robots_disallowed|verified_bot)$/
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
 /** Reasons decide() adds for the inputs a line does not keep: the replay must show the same ones. */
 const MARKS = ['challenge_owed', 'review', 'subresource_challenge'] as const
 
@@ -275,32 +285,34 @@ export function redecideLine(s: SampleLine, input: DryRunInput): LineOutcome {
   // depended on something the line lacks, and the candidate's would too.
   const replay = s.config === inForce.version ? inForce : null
   const known = knownVars(s, route, modelRisk)
-  const rules = candidateRules(s, candidate, replay, known, vec)
+  const rules = candidateRules(s, candidate, replay === null ? null : unchangedRules(candidate, replay), known, vec)
   if (rules === null) return { ok: false, why: 'rule_facts' }
-  const oldRules = replay === null ? null : candidateRules(s, replay, replay, { ...known, risk: s.model_risk }, vec)
-  const base: Omit<DecideInput, 'config' | 'rules' | 'modelRisk' | 'modelReasons' | 'denyHit' | 'allowHit' | keyof Unknowns> = {
+  const oldRules = replay === null ? null : candidateRules(s, replay, unchangedRules(replay, replay), { ...known, risk: s.model_risk }, vec)
+  const base = {
     routeClass: route,
     cleared: s.reasons.includes('cleared'),
     clientRequests1m: Number.isFinite(s.features.device_requests_1m) ? (s.features.device_requests_1m as number) : null,
     app: s.app ?? null,
   }
+  // One input per config, its unknowns set in place per try: a dry run makes hundreds of thousands of calls.
+  const nowIn: Mutable<DecideInput> = { ...base, ...lists(candidate), config: candidate, rules, modelRisk, modelReasons, method: s.method, fetchKind: 'navigation', challengeOwed: false }
+  const wasIn: Mutable<DecideInput> | null = replay === null || oldRules === null ? null : { ...base, ...lists(replay), config: replay, rules: oldRules, modelRisk: s.model_risk, modelReasons, method: s.method, fetchKind: 'navigation', challengeOwed: false }
   const own = ownRiskValues(route, [rules.weight, oldRules?.weight ?? 0], replay === null ? [candidate] : [candidate, replay])
-  const verdicts = new Map<Action, readonly string[]>()
+  let verdict: { to: Action; reasons: readonly string[] } | null = null
   let consistent = 0
   for (const u of unknowns(s, route, own, deviceless(s, s.features))) {
-    if (replay !== null && oldRules !== null) {
-      const was = decide({ ...base, ...u, ...lists(replay), config: replay, rules: oldRules, modelRisk: s.model_risk, modelReasons })
+    if (wasIn !== null) {
+      const was = decide(Object.assign(wasIn, u))
       // Not how this request was: another verdict, or a guardrail's mark the line has not (or lacks one it has).
       if (was.decision.wouldAction !== s.would_action || MARKS.some((m) => was.decision.reasons.includes(m) !== s.reasons.includes(m))) continue
     }
     consistent++
-    const now = decide({ ...base, ...u, ...lists(candidate), config: candidate, rules, modelRisk, modelReasons })
-    if (!verdicts.has(now.decision.wouldAction)) verdicts.set(now.decision.wouldAction, now.decision.reasons)
-    if (verdicts.size > 1) return { ok: false, why: 'ambiguous' }
+    const now = decide(Object.assign(nowIn, u))
+    if (verdict === null) verdict = { to: now.decision.wouldAction, reasons: now.decision.reasons }
+    else if (verdict.to !== now.decision.wouldAction) return { ok: false, why: 'ambiguous' }
   }
-  if (consistent === 0) return { ok: false, why: 'unreproduced' }
-  const [to, reasons] = [...verdicts.entries()][0] as [Action, readonly string[]]
-  return { ok: true, to, reasons, rescored }
+  if (consistent === 0 || verdict === null) return { ok: false, why: 'unreproduced' }
+  return { ok: true, to: verdict.to, reasons: verdict.reasons, rescored }
 }
 
 /** The line's address when the log keeps it whole (log.ip: full): a keyed hash or a /24 is no address to match. */
