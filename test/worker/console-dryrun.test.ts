@@ -8,7 +8,9 @@ import { env, runInDurableObject } from 'cloudflare:test'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ZONE_ROOT_NAME } from '../../src/counters/keys'
 import { emptyDelta } from '../../src/counters/zone'
-import { defaultModel } from '../../src/model'
+import { FEATURE_INDEX, emptyFeatureVector, type FeatureName } from '../../src/features/list'
+import { CODE_FEATURES, defaultModel, parseModel, predict } from '../../src/model'
+import bundledModel from '../../models/default/model.json'
 import { csrfToken, SESSION_COOKIE } from '../../worker/console/session'
 import { callWorker, clearConfig, writeConfig } from '../support/worker'
 
@@ -238,6 +240,37 @@ describe('dry run', () => {
     const html = await (await post(`${C}/dryrun`, { config: JSON.stringify({ ...IN_FORCE, version: 'dry-5', rules: [] }), csrf: s.csrf }, s.cookie)).response.text()
     expect(counts(html)).toEqual({ redecided: 1, flips: 0 })
     expect(html).toContain('1: the candidate verdict depends on facts the line does not keep')
+  })
+
+  it('a candidate naming another model in KV re-scores the logged vectors with it, and the model in force stays', async () => {
+    await writeConfig(IN_FORCE)
+    // The bundled trees with a much higher base score: another model, loaded as the Worker loads `model:<name>`.
+    const alt = { ...(bundledModel as Record<string, unknown>), model_version: 'alt-dry-1', base_score: 0.99 }
+    await env.EDGEWARD_CONFIG.put('model:alt-dry-1', JSON.stringify(alt))
+    // With the address's sign-ups in the vector (counters answered, no crowd), as a real line has them.
+    const counted = (ref: string, risk: number, would: string) => { const l = line(ref, risk, would); return { ...l, features: { ...l.features, ip_signups_1h: 0 } } }
+    const lines = [counted('alt00000000000001', 0.5, 'allow'), counted('alt00000000000002', 0.7, 'challenge')]
+    await sample(lines)
+    // What that model scores each logged vector, and the checkout verdict for a browser with a device at 0.6 / 0.95.
+    const model = parseModel(alt, CODE_FEATURES)
+    if (!model.ok) throw new Error('alt model refused')
+    const expected = lines.map((l) => {
+      const vec = emptyFeatureVector()
+      for (const [k, v] of Object.entries(l.features as Record<string, number>)) vec[FEATURE_INDEX[k as FeatureName]] = v
+      const risk = predict(model.value, vec)
+      return risk >= 0.95 ? 'block' : risk >= 0.6 ? 'challenge' : 'allow'
+    })
+    expect(expected).not.toEqual(['allow', 'challenge']) // the test means something only if the new model moves them
+    const s = await signIn()
+    const html = await (await post(`${C}/dryrun`, { config: JSON.stringify({ ...IN_FORCE, version: 'dry-6', model: { active: 'alt-dry-1' } }), csrf: s.csrf }, s.cookie)).response.text()
+    expect(html).toContain('2 lines were re-scored by the candidate')
+    expect(counts(html)).toEqual({ redecided: 2, flips: expected.filter((x, i) => x !== lines[i]!.would_action).length })
+    for (const [i, l] of lines.entries()) {
+      if (expected[i] !== l.would_action) expect(html).toMatch(new RegExp(`decisions/${l.ref}">${l.ref}</a></td><td class="act-${l.would_action}">${l.would_action}</td><td class="act-${expected[i]}">`))
+    }
+    expect((await health()).config).toBe('dry-1')
+    const live = (await (await callWorker(`${SITE}/__edgeward/health`)).response.json()) as { model: string }
+    expect(live.model).toBe(MODEL)
   })
 
   it('an invalid candidate shows its problems at their paths and runs nothing', async () => {

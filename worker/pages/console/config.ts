@@ -82,7 +82,7 @@ function resultSection(r: DryRunResult, candidateVersion: string, mode: string):
 <div class="card"><div class="k">flips</div><div class="v" id="flips">${n(r.flips)}</div></div>
 <div class="card"><div class="k">could not be re-decided</div><div class="v">${n(r.lines - r.redecided)}</div></div>
 </div>
-<p class="muted">Verdicts are what enforce would do (the log's <code>would_action</code>); the candidate's mode is <code>${e(mode)}</code>.${r.rescored > 0 ? ` ${n(r.rescored)} lines were re-scored by the candidate's model (the others keep their logged score).` : ''}</p>
+<p class="muted">Verdicts are what enforce would do (the log's <code>would_action</code>); the candidate's mode is <code>${e(mode)}</code>.${r.rescored > 0 ? ` ${n(r.rescored)} ${r.rescored === 1 ? 'line was' : 'lines were'} re-scored by the candidate's model (the others keep their logged score).` : ''}</p>
 <div class="grid2"><div><h3 id="matrix-h">Logged verdict × candidate verdict</h3>${matrix}</div><div><h3>Flips per route class</h3>${perRoute || '<p class="muted">—</p>'}</div></div>
 ${notRedecided}
 <h3>Examples (the newest ${r.examples.length} flips)</h3>${examples}</section>`
