@@ -43,6 +43,16 @@ declare global {
      */
     EDGEWARD_DEV_LEAKED_RANGE_URL?: string
     EDGEWARD_DEV_LEAKED_PAIR_RANGE_URL?: string
+    /** Cloudflare API token (a secret) with "Account Filter Lists Edit": with the two ids below, IP deny entries go to that IP List (worker/waf/). */
+    EDGEWARD_CF_API_TOKEN?: string
+    /** The account that holds the IP List (a var). */
+    EDGEWARD_WAF_ACCOUNT_ID?: string
+    /** The IP List's id (a var); a WAF custom rule `ip.src in $<list name>` then blocks before the Worker runs. */
+    EDGEWARD_WAF_LIST_ID?: string
+    /** The Cloudflare API base (a var, default https://api.cloudflare.com/client/v4): a local stand-in for tests. */
+    EDGEWARD_WAF_API_BASE?: string
+    /** Workers Analytics Engine dataset: one data point per decision when bound (worker/analytics/decisionPoint.ts). */
+    EDGEWARD_ANALYTICS?: AnalyticsEngineDataset
     /** "off" only in the test suite (vitest.config.ts): reserved-path per-source limits not applied (the deny list still is). Never set in wrangler.toml. */
     EDGEWARD_RESERVED_LIMITS?: string
     /** Tests only (vitest.config.ts): overrides counters.flush_ms, "0" = held counter writes flushed after every answer. */

@@ -7,6 +7,7 @@ import { buildLogLine, type LogLineInput } from '../src/log/logLine'
 import type { Decision } from '../src/policy/decision'
 import { sampleLineFrom } from '../src/console/batch'
 import { isolateCaches } from './counters/isolate'
+import { writeDecisionPoint } from './analytics/decisionPoint'
 import { logIp } from './privacy'
 import type { RequestFacts } from './request'
 
@@ -67,6 +68,7 @@ export async function logDecision(facts: RequestFacts, env: Env, config: Compile
     console.log(JSON.stringify(line))
     // The console's sample and per-minute counts: kept in the isolate, sent with the next zone flush.
     isolateCaches.console.note(sampleLineFrom(line, x.now, facts.headers.get('user-agent')))
+    writeDecisionPoint(env.EDGEWARD_ANALYTICS, line) // Analytics Engine when bound; no I/O wait
   } catch (error) {
     console.error(JSON.stringify({ event: 'log_error', ref: x.ref, error: errorName(error) }))
   }

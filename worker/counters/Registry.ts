@@ -5,6 +5,8 @@ import { DurableObject } from 'cloudflare:workers'
 import { LABELS, type Label, type LabelInput } from '../../src/counters/adminInput'
 import { denyKey, type DenyEntry, type DenyTarget } from '../../src/counters/deny'
 import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
+import { wafSettings } from '../waf/settings'
+import { nextWafDue, queueWafAdd, queueWafLift, syncWaf, WAF_TABLES, wafStatus, type WafStatus } from '../waf/sync'
 
 export const REGISTRY_MIGRATIONS: readonly Migration[] = [
   [
@@ -14,6 +16,8 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
     `CREATE TABLE IF NOT EXISTS labels (seq INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT, device TEXT, user TEXT,
       label TEXT NOT NULL, note TEXT, created_at INTEGER NOT NULL)`,
   ],
+  // IPs waiting to be added to or lifted from the Cloudflare IP List (worker/waf/sync.ts).
+  [...WAF_TABLES],
 ]
 
 export const MAX_LABELS_STORED = 100_000
@@ -51,10 +55,23 @@ export class Registry extends DurableObject<Env> {
       entry.expiresAt,
     )
     scheduleAlarm(this.ctx.storage, entry.expiresAt, 'if_earlier')
+    if (wafSettings(this.env) !== null && queueWafAdd(this.ctx.storage.sql, entry)) this.#wakeForWaf()
   }
 
-  unindexDeny(key: string): boolean {
+  /** `now` (the caller's time) dates the WAF lift; the wall clock when not given. */
+  unindexDeny(key: string, now: number = Date.now()): boolean {
+    if (wafSettings(this.env) !== null && queueWafLift(this.ctx.storage.sql, key, now)) this.#wakeForWaf()
     return this.ctx.storage.sql.exec('DELETE FROM deny_index WHERE key = ?', key).rowsWritten > 0
+  }
+
+  /** The IP List sync's state, for `GET stats`. */
+  wafStatus(): WafStatus {
+    return wafStatus(this.ctx.storage.sql, wafSettings(this.env) !== null)
+  }
+
+  #wakeForWaf(): void {
+    const due = nextWafDue(this.ctx.storage.sql)
+    if (due !== null) scheduleAlarm(this.ctx.storage, due, 'if_earlier')
   }
 
   /** Live entries at `now`, soonest expiry first. */
@@ -113,15 +130,25 @@ export class Registry extends DurableObject<Env> {
     return { total: rows.reduce((n, r) => n + r.n, 0), fraud: by('fraud'), legitimate: by('legitimate') }
   }
 
-  /** Deletes index entries at their exact expiry, then waits for the next one. */
-  override alarm(): void {
+  /**
+   * Deletes index entries at their exact expiry (an IP's leaves the IP List too), sends the IP List
+   * its due adds and lifts when configured, then waits for the next expiry or due row.
+   */
+  override async alarm(): Promise<void> {
     const sql = this.ctx.storage.sql
     const now = alarmTime(sql)
     if (now === null) return
+    const waf = wafSettings(this.env)
+    if (waf !== null) {
+      for (const r of sql.exec<{ key: string }>('SELECT key FROM deny_index WHERE expires_at <= ?', now).toArray()) queueWafLift(sql, r.key, now)
+    }
     sql.exec('DELETE FROM deny_index WHERE expires_at <= ?', now)
     alarmDone(sql)
+    // Off the request path; never throws. Denials and lifts arriving meanwhile queue and set their own alarm.
+    if (waf !== null) await syncWaf(sql, waf, now)
     const next = sql.exec<{ t: number | null }>('SELECT MIN(expires_at) AS t FROM deny_index').toArray()[0]?.t ?? null
-    if (next !== null) scheduleAlarm(this.ctx.storage, next, 'if_earlier')
+    const due = waf === null ? null : nextWafDue(sql)
+    for (const t of [next, due]) if (t !== null) scheduleAlarm(this.ctx.storage, Math.max(t, now + 1), 'if_earlier')
   }
 }
 

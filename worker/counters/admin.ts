@@ -79,17 +79,20 @@ export async function listDeny(env: Env, now: number, limit: number): Promise<Re
 /** Stats: zone figures (root object), deny-list and label counts, this isolate's caches. */
 export async function readStats(env: Env, now: number) {
   const root = env.ZONE_STATS.get(env.ZONE_STATS.idFromName(ZONE_ROOT_NAME))
-  const [zone, deny, labels] = await Promise.all([
+  const [zone, deny, labels, waf] = await Promise.all([
     adminCall(() => root.figures(now)),
     adminCall(() => registry(env).countDeny(now)),
     adminCall(() => registry(env).labelCounts()),
+    adminCall(() => registry(env).wafStatus()),
   ])
-  const missing = [zone.ok ? null : 'zone', deny.ok ? null : 'denylist', labels.ok ? null : 'labels'].filter((m) => m !== null)
+  const missing = [zone.ok ? null : 'zone', deny.ok ? null : 'denylist', labels.ok ? null : 'labels', waf.ok ? null : 'waf'].filter((m) => m !== null)
   return {
     at: now,
     zone: zone.ok ? zone.value : null,
     denylist: deny.ok ? { active: deny.value } : null,
     labels: labels.ok ? labels.value : null,
+    // The Cloudflare IP List sync (docs/operating.md): queued IPs, failures, the last error.
+    waf: waf.ok ? waf.value : null,
     isolate: {
       deny_cache: isolateCaches.deny.size,
       zone_pending_events: isolateCaches.zone.pendingEvents,
