@@ -30,6 +30,9 @@ export type SampleLine = Pick<DecisionLogLine, KeptFields> & {
   /** The client's User-Agent, capped: hostile text, shown escaped. */
   readonly ua: string
   readonly features: Readonly<Record<string, number>> | null
+  /** What decided it (deny_list, allow_list, rule, model, mode_off) and the app whose token it carried: the dry run needs both. Absent on lines kept before they were. */
+  readonly source?: string
+  readonly app?: string | null
 }
 
 export interface ConsoleBatch {
@@ -98,6 +101,8 @@ export function sampleLineFrom(line: DecisionLogLine, at: number, ua: string | n
     status: line.status ?? null,
     ua: cap(ua ?? '', MAX_UA_CHARS),
     features: line.features ?? null,
+    source: line.source,
+    app: line.app,
   }
 }
 

@@ -1,7 +1,8 @@
 // The operator console in a real Chromium through `npm start`: sign in with the admin token, see
 // the overview after simulated traffic (the per-IP figures equal what the decision log printed),
-// drill from a chart bar to a decision, label it, deny its source and lift the entry, and switch
-// the mode — keyboard only where it counts. Screenshots (light and dark) go to out/console/.
+// drill from a chart bar to a decision, label it, deny its source and lift the entry, dry run a
+// candidate config and open the config editor, and switch the mode — keyboard only where it counts.
+// Screenshots (light and dark) go to out/console/.
 import { mkdirSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
@@ -151,6 +152,53 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator con
     const r = await fetch(`${site.server.url}/__edgeward/admin/denylist`, { headers: { authorization: `Bearer ${TOKEN}` } })
     expect(((await r.json()) as { count: number }).count).toBe(0)
   })
+
+  it('dry runs a candidate config over the sample (nothing changes in force), then opens the config editor', async () => {
+    await page.goto(`${consoleUrl}/dryrun`)
+    expect(await page.inputValue('textarea[name=config]')).toContain('"e2e-console"')
+    // A rule on a fact every line keeps (its path): the people's product views go from allow to block.
+    const candidate = { version: 'e2e-console-dry', mode: 'enforce', rules: [{ name: 'dry_products', when: "path contains '/products/'", action: 'block' }] }
+    await page.fill('textarea[name=config]', JSON.stringify(candidate, null, 2))
+    await page.click('button:text-is("Dry run")')
+    await page.waitForSelector('h2:has-text("Dry run of")')
+    const figure = async (id: string) => Number((await page.locator(`#${id}`).innerText()).replace(/,/g, ''))
+    const redecided = await figure('redecided')
+    const flips = await figure('flips')
+    const people = PEOPLE.reduce((n, ip) => n + linesOf(ip).filter((l) => String(l.path).startsWith('/products/') && l.would_action === 'allow').length, 0)
+    expect(people).toBeGreaterThan(0)
+    expect(flips).toBeGreaterThanOrEqual(people) // the nudges' product views flip too
+    expect(redecided).toBeGreaterThanOrEqual(flips)
+    const allowRow = page.locator('table[aria-describedby=matrix-h] tr', { has: page.locator('th[scope=row]:text-is("allow")') })
+    expect(await allowRow.count()).toBe(1)
+    const examples = page.locator('section:has(h2:has-text("Dry run of")) a[href*="/decisions/"]')
+    expect(await examples.count()).toBe(Math.min(20, flips))
+    expect(await page.locator('main').innerText()).toContain('Could not be re-decided')
+    await shot(page, '07-dryrun')
+    // Nothing changed in force.
+    const health = (await (await fetch(`${site.server.url}/__edgeward/health`)).json()) as { config: string }
+    expect(health.config).toBe('e2e-console')
+    // An example opens its decision.
+    await examples.first().click()
+    await page.waitForSelector('h1:has-text("Decision")')
+    expect(await page.locator('main').innerText()).toContain('/products/')
+
+    // The editor: a config the schema rejects is shown with its problems at their paths, and not written.
+    await page.goto(`${consoleUrl}/config`)
+    expect(await page.inputValue('textarea[name=config]')).toContain('"e2e-console"')
+    await page.fill('textarea[name=config]', JSON.stringify({ version: 'e2e-bad', mode: 'sideways', thresholds: { login: { block: 2 } } }, null, 2))
+    await page.click('button:text-is("Save")')
+    await page.waitForSelector('text=nothing was changed')
+    const problems = await page.locator('ul.problems').innerText()
+    expect(problems).toContain('mode')
+    expect(problems).toContain('thresholds.login.block')
+    await shot(page, '08-config-problems')
+    expect(((await (await fetch(`${site.server.url}/__edgeward/health`)).json()) as { config: string }).config).toBe('e2e-console')
+    // "Dry run this first" posts the editor's text to the dry run.
+    await page.fill('textarea[name=config]', JSON.stringify({ version: 'e2e-console-dry2', mode: 'enforce' }, null, 2))
+    await page.click('button:text-is("Dry run this first")')
+    await page.waitForSelector('h2:has-text("Dry run of")')
+    expect(await page.locator('h2:has-text("Dry run of") code').innerText()).toBe('e2e-console-dry2')
+  }, 60_000)
 
   it('switches the mode to shadow', async () => {
     await page.goto(consoleUrl)

@@ -129,6 +129,11 @@ export class ZoneStats extends DurableObject<Env> {
     return { ip: topSources(all, 'ip', n), asn: topSources(all, 'asn', n), country: topSources(all, 'country', n), device: topSources(all, 'device', n), user: topSources(all, 'user', n) }
   }
 
+  /** Root role: the whole sample with its features, newest first (the console's dry run re-decides it). */
+  consoleSample(): SampleLine[] {
+    return readSample(this.ctx.storage.sql, ROOT_SAMPLE_CAP)
+  }
+
   /** Root role: one sample line by its ref, or null when it is not (or no longer) in the sample. */
   consoleLine(ref: string): SampleLine | null {
     return typeof ref === 'string' ? readLine(this.ctx.storage.sql, ref) : null

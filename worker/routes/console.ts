@@ -5,13 +5,18 @@
 // CSRF token from our own origin. Bad input gets a page saying so, never a 500.
 import { Hono, type Context } from 'hono'
 import { getCookie } from 'hono/cookie'
-import { applyEdit, isMode, parseStored } from '../../src/cli/configEdit'
+import { applyEdit, isMode, nextVersion, parseStored } from '../../src/cli/configEdit'
+import { dryRun } from '../../src/console/dryrun'
+import { CODE_FEATURES, defaultModel, swapModel, type CompiledModel } from '../../src/model'
+import { configPage, dryrunPage, type EditorState } from '../pages/console/config'
+import { BUNDLED_MODEL_NAME } from '../model/active'
 import { ROOT_SAMPLE_CAP } from '../../src/console/batch'
 import { parseFilter } from '../../src/console/filter'
 import { isRange } from '../../src/console/range'
 import { parseDenyAdd, parseDenyRemove, type LabelInput } from '../../src/counters/adminInput'
 import { ZONE_ROOT_NAME } from '../../src/counters/keys'
 import { CONFIG_KEY, forgetCachedConfig, loadConfig } from '../config/load'
+import { compileConfig } from '../../src/config/compileConfig'
 import { consoleCsp, messagePage, signInPage, type Signed } from '../pages/console/layout'
 import { decisionPage, decisionsPage, denylistPage } from '../pages/console/decisions'
 import { overviewPage } from '../pages/console/overview'
@@ -43,6 +48,8 @@ type C = Context<{ Bindings: Env; Variables: Vars }>
 export const consoleRoutes = new Hono<{ Bindings: Env; Variables: Vars }>()
 
 const MAX_FORM = 8_192
+/** A config posted to the editor or the dry run (URL-encoded, so about three times its JSON at worst). */
+const MAX_CONFIG_FORM = 256 * 1_024
 const LIST_LIMIT = 200
 const KV_WRITE_BUDGET_MS = 5_000
 
@@ -93,11 +100,11 @@ consoleRoutes.use(CONSOLE_PATH, gate)
 consoleRoutes.use(`${CONSOLE_PATH}/*`, gate)
 
 /** The form fields of a state-changing request, once its origin and CSRF token are checked; null when refused. */
-async function checkedForm(c: C, needCsrf: boolean): Promise<URLSearchParams | Response> {
+async function checkedForm(c: C, needCsrf: boolean, maxBytes = MAX_FORM): Promise<URLSearchParams | Response> {
   if (!fromOwnOrigin(c.req.raw.headers, new URL(c.req.url).origin)) return page(c, messagePage(c.var.nonce, null, 'Refused', 'This form did not come from the console.', CONSOLE_PATH), 403)
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/x-www-form-urlencoded') return page(c, messagePage(c.var.nonce, null, 'Refused', 'Expected a form.', CONSOLE_PATH), 400)
-  const text = await readCappedText(c.req.raw, MAX_FORM)
+  const text = await readCappedText(c.req.raw, maxBytes)
   if (!text.ok) return page(c, messagePage(c.var.nonce, null, 'Refused', 'The form was too large or unreadable.', CONSOLE_PATH), 400)
   const form = new URLSearchParams(text.value)
   if (needCsrf && (c.var.secrets === null || !(await csrfMatches(form.get('csrf') ?? undefined, c.var.secrets, c.var.session.sid)))) {
@@ -144,6 +151,7 @@ const FLASH: Readonly<Record<string, string>> = {
   labelled: 'Label saved.',
   denied: 'Deny entry added.',
   lifted: 'Deny entry lifted.',
+  saved: 'Config saved. This isolate uses it now; others within their config cache time (10 s).',
 }
 const flashOf = (c: C): string | null => FLASH[c.req.query('done') ?? ''] ?? null
 
@@ -281,6 +289,115 @@ consoleRoutes.post(`${CONSOLE_PATH}/mode`, async (c) => {
   if (!wrote.ok) return page(c, messagePage(c.var.nonce, c.var.signed, 'Not changed', 'The config could not be written just now; the one in force stays.', CONSOLE_PATH), 503)
   forgetCachedConfig() // this isolate reads it back on its next request
   return c.redirect(`${CONSOLE_PATH}?done=mode_${mode}`, 303)
+})
+
+
+// Config editor and dry run. A candidate is the whole text an operator posts: checked by the real
+// schema as `npm run config -- set` checks it (applyEdit), every problem shown at its path. Validate
+// and the dry run write nothing; Save writes only a config the schema accepts.
+const today = (): string => new Date().toISOString().slice(0, 10)
+
+/** The stored config's text, pretty-printed for the editor (the bundled defaults say so), or null when KV did not answer. */
+async function storedText(c: C): Promise<{ text: string; stored: Record<string, unknown> } | null> {
+  const read = await withDeadline(c.env.EDGEWARD_CONFIG.get(CONFIG_KEY), KV_WRITE_BUDGET_MS)
+  if (!read.ok) return null
+  const parsed = parseStored(read.value)
+  if (!parsed.ok) return { text: read.value ?? '', stored: {} }
+  return { text: read.value === null ? '{\n  "mode": "enforce"\n}' : JSON.stringify(parsed.value, null, 2), stored: parsed.value }
+}
+
+/**
+ * The posted text as the config Save would write: JSON, an object, checked whole by the schema.
+ * A version left as the stored one (the editor's prefill) is bumped, as every `npm run config` edit bumps it.
+ */
+function candidateOf(text: string, stored: Record<string, unknown>): { ok: true; config: Record<string, unknown>; text: string } | { ok: false; problems: readonly string[] } {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (x) {
+    return { ok: false, problems: [`(root): not JSON (${x instanceof Error ? x.message : 'unreadable'})`] }
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, problems: ['(root): must be a JSON object'] }
+  const candidate = { ...(json as Record<string, unknown>) }
+  if (candidate.version === stored.version) delete candidate.version
+  if (!('version' in candidate)) candidate.version = nextVersion(typeof stored.version === 'string' ? stored.version : null, today())
+  const edit = applyEdit(stored, { kind: 'set', json: candidate }, today())
+  return edit.ok ? { ok: true, config: edit.config, text: edit.text } : { ok: false, problems: edit.problems }
+}
+
+const editor = (text: string, problems: readonly string[] = [], flash: string | null = null, error: string | null = null): EditorState => ({ text, problems, flash, error })
+
+async function showConfig(c: C, state: EditorState, status: 200 | 400 | 409 | 503 = 200): Promise<Response> {
+  const { config, problem } = await loadConfig(c.env.EDGEWARD_CONFIG, Date.now())
+  return page(c, configPage({ nonce: c.var.nonce, signed: c.var.signed, state, inForce: config.version, status: problem }), status)
+}
+
+consoleRoutes.get(`${CONSOLE_PATH}/config`, async (c) => {
+  const stored = await storedText(c)
+  if (stored === null) return showConfig(c, editor('', [], null, 'The stored config could not be read just now; reload to try again.'), 503)
+  return showConfig(c, editor(stored.text, [], flashOf(c)))
+})
+
+consoleRoutes.post(`${CONSOLE_PATH}/config/validate`, async (c) => {
+  const form = await checkedForm(c, true, MAX_CONFIG_FORM)
+  if (form instanceof Response) return form
+  const text = form.get('config') ?? ''
+  const stored = await storedText(c)
+  const cand = candidateOf(text, stored?.stored ?? {})
+  if (!cand.ok) return showConfig(c, editor(text, cand.problems), 400)
+  return showConfig(c, editor(text, [], `Valid: the schema accepts it; Save would write it as version ${String(cand.config.version)}. Nothing was written.`))
+})
+
+consoleRoutes.post(`${CONSOLE_PATH}/config`, async (c) => {
+  const form = await checkedForm(c, true, MAX_CONFIG_FORM)
+  if (form instanceof Response) return form
+  const text = form.get('config') ?? ''
+  const stored = await storedText(c)
+  if (stored === null) return showConfig(c, editor(text, [], null, 'The stored config could not be read just now; nothing was written.'), 503)
+  const cand = candidateOf(text, stored.stored)
+  if (!cand.ok) return showConfig(c, editor(text, cand.problems, null, 'Not saved: the config in force stays.'), 400)
+  const wrote = await withDeadline(c.env.EDGEWARD_CONFIG.put(CONFIG_KEY, cand.text), KV_WRITE_BUDGET_MS)
+  if (!wrote.ok) return showConfig(c, editor(text, [], null, 'The config could not be written just now; the one in force stays.'), 503)
+  forgetCachedConfig() // this isolate reads it back on its next request
+  return c.redirect(`${CONSOLE_PATH}/config?done=saved`, 303)
+})
+
+/** The candidate's model, loaded as the Worker would (bundled, or `model:<name>` from KV) without touching the isolate's model cache. */
+async function candidateModel(c: C, name: string): Promise<{ model: CompiledModel | null; version: string }> {
+  if (name === BUNDLED_MODEL_NAME) {
+    const d = defaultModel()
+    return d.ok ? { model: d.value, version: d.value.version } : { model: null, version: '' }
+  }
+  const read = await withDeadline(c.env.EDGEWARD_CONFIG.get(`model:${name}`), KV_WRITE_BUDGET_MS)
+  const out = read.ok ? swapModel(null, read.value, CODE_FEATURES) : null
+  return out !== null && out.model !== null ? { model: out.model, version: out.model.version } : { model: null, version: '' }
+}
+
+const showDryrun = async (c: C, state: EditorState, result: Parameters<typeof dryrunPage>[0]['result'], status: 200 | 400 | 503 = 200): Promise<Response> => {
+  const { config } = await loadConfig(c.env.EDGEWARD_CONFIG, Date.now())
+  return page(c, dryrunPage({ nonce: c.var.nonce, signed: c.var.signed, state, result, inForce: config.version }), status)
+}
+
+consoleRoutes.get(`${CONSOLE_PATH}/dryrun`, async (c) => {
+  const stored = await storedText(c)
+  if (stored === null) return showDryrun(c, editor('', [], null, 'The stored config could not be read just now; reload to try again.'), null, 503)
+  return showDryrun(c, editor(stored.text), null)
+})
+
+consoleRoutes.post(`${CONSOLE_PATH}/dryrun`, async (c) => {
+  const form = await checkedForm(c, true, MAX_CONFIG_FORM)
+  if (form instanceof Response) return form
+  const text = form.get('config') ?? ''
+  const stored = await storedText(c)
+  const cand = candidateOf(text, stored?.stored ?? {})
+  if (!cand.ok) return showDryrun(c, editor(text, cand.problems), null, 400)
+  const compiled = compileConfig(cand.config)
+  if (!compiled.ok) return showDryrun(c, editor(text, compiled.problems ?? [compiled.detail ?? 'invalid config']), null, 400)
+  const now = Date.now()
+  const [state, sample, model] = await Promise.all([loadConfig(c.env.EDGEWARD_CONFIG, now), adminCall(() => root(c.env).consoleSample()), candidateModel(c, compiled.value.source.model.active)])
+  if (!sample.ok) return showDryrun(c, editor(text, [], null, 'The decision sample could not be read just now; try again.'), null, 503)
+  const r = dryRun({ candidate: compiled.value, inForce: state.config, model: model.model, modelVersion: model.version, lines: sample.value })
+  return showDryrun(c, editor(text), { r, version: compiled.value.version, mode: compiled.value.source.mode })
 })
 
 consoleRoutes.all(`${CONSOLE_PATH}/*`, (c) => page(c, messagePage(c.var.nonce, c.var.signed, 'Not found', 'No such console page.', CONSOLE_PATH), 404))

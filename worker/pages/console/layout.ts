@@ -48,20 +48,22 @@ button{cursor:pointer;background:var(--accent);color:#fff;border-color:var(--acc
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dl.kv dt{color:var(--muted)}dl.kv dd{margin:0;word-break:break-all}
 .signin{max-width:24rem;margin:5rem auto}.signin label{display:block;margin:.8rem 0 .3rem}.signin input{width:100%}.signin button{margin-top:1rem}
 .bar{fill:var(--accent)}code{font-size:.9em}
+form.editor label{display:block;margin:.8rem 0 .3rem;color:var(--muted)}form.editor textarea{width:100%;font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;color:inherit;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem}
+.buttons{display:flex;gap:.6rem;margin:.6rem 0}ul.problems li{margin:.2rem 0}h3{font-size:.95rem;margin:1rem 0 .4rem}
 `
 
 export function styleTag(nonce: string): string {
   return `<style nonce="${e(nonce)}">${STYLE}</style>`
 }
 
-export type Section = 'overview' | 'decisions' | 'denylist'
+export type Section = 'overview' | 'decisions' | 'denylist' | 'config' | 'dryrun'
 
 export function consolePage(p: { title: string; nonce: string; body: string; signed: Signed | null; section?: Section }): string {
   const link = (href: string, label: string, s: Section) => `<a href="${e(href)}"${p.section === s ? ' aria-current="page"' : ''}>${label}</a>`
   const header =
     p.signed === null
       ? ''
-      : `<header class="top"><span class="brand">edgeward console</span><nav aria-label="Console">${link(CONSOLE_PATH, 'Overview', 'overview')}${link(`${CONSOLE_PATH}/decisions`, 'Decisions', 'decisions')}${link(`${CONSOLE_PATH}/denylist`, 'Deny list', 'denylist')}</nav>
+      : `<header class="top"><span class="brand">edgeward console</span><nav aria-label="Console">${link(CONSOLE_PATH, 'Overview', 'overview')}${link(`${CONSOLE_PATH}/decisions`, 'Decisions', 'decisions')}${link(`${CONSOLE_PATH}/denylist`, 'Deny list', 'denylist')}${link(`${CONSOLE_PATH}/config`, 'Config', 'config')}${link(`${CONSOLE_PATH}/dryrun`, 'Dry run', 'dryrun')}</nav>
 <form method="post" action="${CONSOLE_PATH}/session/end" class="inline">${csrfField(p.signed)}<button type="submit" class="quiet">Sign out</button></form></header>`
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
