@@ -53,7 +53,7 @@ describe('console: the WAF IP List sync', () => {
     }
   })
 
-  it('shows the same figures as the admin stats: queue, next attempt, failures, last success, last error (escaped), counts', async () => {
+  it('shows the same figures as the admin stats: queue, next attempt, failures, last success, last error (escaped), counts; on once caught up', async () => {
     setWafSettingsForTests({ token: 'tok', accountId: 'acc1', listId: 'list1', baseUrl: 'http://cf-api.test/client/v4', fetch: async () => new Response('{}', { status: 500 }) })
     const T = Date.UTC(2026, 11, 7, 0, 30, 0)
     await runInDurableObject(registry(), (_i, state) => {
@@ -86,5 +86,14 @@ describe('console: the WAF IP List sync', () => {
       expect(p, path).not.toContain('<b>')
       expect(p, path).toContain('1,234 added, 56 lifted, 7 dropped')
     }
+    // Caught up (nothing queued, no failures since the last success): on, not off.
+    await runInDurableObject(registry(), (_i, state) => {
+      state.storage.sql.exec('DELETE FROM waf_queue')
+      setMeta(state.storage.sql, 'waf_failures', 0)
+    })
+    expect(await stats()).toMatchObject({ configured: true, queued: 0, failures: 0 })
+    const healthy = panel(await page(C, cookie))
+    expect(healthy).toContain('<dt>State</dt><dd><strong>on</strong></dd>')
+    expect(healthy).toContain('0 IPs waiting</dd>')
   })
 })
