@@ -1,9 +1,10 @@
 // The operator console in a real Chromium through `npm start`: sign in with the admin token, see
 // the overview after simulated traffic (the per-IP figures equal what the decision log printed),
 // drill from a chart bar to a decision, label it, deny its source and lift the entry, dry run a
-// candidate config and open the config editor, and switch the mode — keyboard only where it counts.
+// candidate config and open the config editor, upload a model file, dry run it and make it active,
+// and switch the mode — keyboard only where it counts.
 // Screenshots (light and dark) go to out/console/.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -198,6 +199,28 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('the operator con
     await page.click('button:text-is("Dry run this first")')
     await page.waitForSelector('h2:has-text("Dry run of")')
     expect(await page.locator('h2:has-text("Dry run of") code').innerText()).toBe('e2e-console-dry2')
+  }, 60_000)
+
+  it('uploads a model file, dry runs it and makes it active', async () => {
+    const bundled = JSON.parse(readFileSync(join(import.meta.dirname, '../../models/default/model.json'), 'utf8')) as Record<string, unknown>
+    const text = JSON.stringify({ ...bundled, model_version: 'e2e-console-model-1' })
+    await page.goto(`${consoleUrl}/model`)
+    await page.setInputFiles('input[name=model]', { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(text) })
+    await page.click('button:text-is("Upload and check")')
+    await page.waitForSelector('#uploaded')
+    expect(await page.locator('#uploaded code').first().innerText()).toBe('model:e2e-console-model-1')
+    await shot(page, '09-model')
+    await page.click('#uploaded button:text-is("Dry run with this model")')
+    await page.waitForSelector('h2:has-text("Dry run of")')
+    expect(await page.inputValue('textarea[name=config]')).toContain('"active": "e2e-console-model-1"')
+    const health = async () => (await (await fetch(`${site.server.url}/__edgeward/health`)).json()) as { model: string }
+    expect((await health()).model).not.toBe('e2e-console-model-1')
+    await page.goto(`${consoleUrl}/model?stored=e2e-console-model-1`)
+    await page.click('#uploaded button:text-is("Make active")')
+    await page.waitForSelector('text=Config saved with the new model.active')
+    // This isolate at once; wrangler dev may run another within its config cache time (10 s).
+    for (let i = 0; i < 30 && (await health()).model !== 'e2e-console-model-1'; i++) await sleep(500)
+    expect((await health()).model).toBe('e2e-console-model-1')
   }, 60_000)
 
   it('switches the mode to shadow', async () => {

@@ -1,5 +1,6 @@
 // The operator console under /__edgeward/console: sign-in with the admin token, then server-rendered
-// pages (overview, decisions, one decision, deny list) and forms that act (label, deny, lift, mode).
+// pages (overview, decisions, one decision, deny list, config, dry run, model) and forms that act
+// (label, deny, lift, mode, save, upload a model and make it active).
 // Takes browser requests; returns HTML. Refused like the admin API (401) when no admin token is
 // configured; every page but the sign-in form needs a valid session, every form a session-bound
 // CSRF token from our own origin. Bad input gets a page saying so, never a 500.
@@ -9,7 +10,8 @@ import { applyEdit, isMode, nextVersion, parseStored } from '../../src/cli/confi
 import { dryRun } from '../../src/console/dryrun'
 import { CODE_FEATURES, defaultModel, swapModel, type CompiledModel } from '../../src/model'
 import { configPage, dryrunPage, type EditorState } from '../pages/console/config'
-import { BUNDLED_MODEL_NAME } from '../model/active'
+import { modelPage } from '../pages/console/model'
+import { readCappedBody } from '../body'
 import { ROOT_SAMPLE_CAP } from '../../src/console/batch'
 import { parseFilter } from '../../src/console/filter'
 import { isRange } from '../../src/console/range'
@@ -23,7 +25,7 @@ import { overviewPage } from '../pages/console/overview'
 import { adminCall, denyView, listDeny, readCappedText, readStats, registry, sameSecret } from '../counters/admin'
 import { denySource } from '../counters/client'
 import { unblockSource } from '../counters/unblock'
-import { activeModelVersion } from '../model/active'
+import { activeModel, activeModelVersion, BUNDLED_MODEL_NAME } from '../model/active'
 import { withDeadline } from '../deadline'
 import { randomId } from '../sdk/nonce'
 import { err } from '../../src/util/result'
@@ -54,7 +56,7 @@ const LIST_LIMIT = 200
 const KV_WRITE_BUDGET_MS = 5_000
 
 
-function page(c: C, html: string, status: 200 | 400 | 401 | 403 | 404 | 409 | 503 = 200): Response {
+function page(c: C, html: string, status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 503 = 200): Response {
   c.header('content-security-policy', consoleCsp(c.var.nonce))
   c.header('x-content-type-options', 'nosniff')
   c.header('referrer-policy', 'same-origin') // not no-referrer: with it Chromium sends `Origin: null` on our own form posts
@@ -179,6 +181,7 @@ consoleRoutes.get(CONSOLE_PATH, async (c) => {
       zone: stats.zone,
       denyActive: stats.denylist?.active ?? null,
       labels: stats.labels,
+      waf: stats.waf,
       mode: state.config.source.mode,
       configVersion: state.config.version,
       model,
@@ -235,8 +238,9 @@ consoleRoutes.post(`${CONSOLE_PATH}/labels`, async (c) => {
 
 async function showDenylist(c: C, flash: string | null, error: string | null, status: 200 | 400 | 404 | 503 = 200): Promise<Response> {
   const now = Date.now()
-  const r = await listDeny(c.env, now, 1_000)
-  return page(c, denylistPage({ nonce: c.var.nonce, signed: c.var.signed, entries: r.ok ? r.value.map((d) => denyView(d, now)) : null, flash, error }), status)
+  // The sync's state from the admin stats themselves (readStats), so the page and GET /admin/stats agree.
+  const [r, stats] = await Promise.all([listDeny(c.env, now, 1_000), readStats(c.env, now)])
+  return page(c, denylistPage({ nonce: c.var.nonce, signed: c.var.signed, entries: r.ok ? r.value.map((d) => denyView(d, now)) : null, waf: stats.waf, flash, error }), status)
 }
 
 consoleRoutes.get(`${CONSOLE_PATH}/denylist`, (c) => showDenylist(c, flashOf(c), null))
@@ -387,7 +391,11 @@ consoleRoutes.get(`${CONSOLE_PATH}/dryrun`, async (c) => {
 consoleRoutes.post(`${CONSOLE_PATH}/dryrun`, async (c) => {
   const form = await checkedForm(c, true, MAX_CONFIG_FORM)
   if (form instanceof Response) return form
-  const text = form.get('config') ?? ''
+  return dryRunText(c, form.get('config') ?? '')
+})
+
+/** Validates `text` as Save would, then re-decides the sample under it; the page shows `text` in the editor. */
+async function dryRunText(c: C, text: string): Promise<Response> {
   const stored = await storedText(c)
   const cand = candidateOf(text, stored?.stored ?? {})
   if (!cand.ok) return showDryrun(c, editor(text, cand.problems), null, 400)
@@ -398,6 +406,162 @@ consoleRoutes.post(`${CONSOLE_PATH}/dryrun`, async (c) => {
   if (!sample.ok) return showDryrun(c, editor(text, [], null, 'The decision sample could not be read just now; try again.'), null, 503)
   const r = dryRun({ candidate: compiled.value, inForce: state.config, model: model.model, modelVersion: model.version, lines: sample.value })
   return showDryrun(c, editor(text), { r, version: compiled.value.version, mode: compiled.value.source.mode })
+}
+
+// Model upload and swap. An uploaded file is checked by the loader the Worker itself uses for
+// `model:<name>` (swapModel, worker/model/active.ts) and stored as `model:<model_version>` only when it
+// loads; a stored version is never overwritten by other bytes (an isolate may be running it). Dry run
+// and Make active build the candidate from the stored config with only `model.active` changed, and go
+// through the editor's own paths (dryRunText; candidateOf + the same KV write as Save).
+
+/** The upload form's body at most: the bundled model is about 300 KB; a multipart body carries it as is. */
+export const MAX_MODEL_FORM = 2 * 1_024 * 1_024
+/** A name `model.active` can take (src/config/schema.ts). */
+const MODEL_NAME = /^[A-Za-z0-9._-]{1,64}$/
+const MODELS_LISTED = 100
+
+type StoredModel = { ok: true; model: CompiledModel; text: string } | { ok: false; status: 404 | 409 | 503; why: string }
+
+/** `model:<name>` from KV, loaded as the Worker loads it, without touching the isolate's model cache. */
+async function storedModel(c: C, name: string): Promise<StoredModel> {
+  const read = await withDeadline(c.env.EDGEWARD_CONFIG.get(`model:${name}`), KV_WRITE_BUDGET_MS)
+  if (!read.ok) return { ok: false, status: 503, why: 'KV could not be read just now; try again.' }
+  if (read.value === null) return { ok: false, status: 404, why: `No model is stored as model:${name}.` }
+  const out = swapModel(null, read.value, CODE_FEATURES)
+  if (!out.swapped) return { ok: false, status: 409, why: `model:${name} is stored but the model loader refuses it (${refusal(out)}).` }
+  return { ok: true, model: out.model, text: read.value }
+}
+
+const refusal = (out: { reason: string; detail?: string }): string => (out.detail === undefined ? out.reason : `${out.reason}: ${out.detail}`)
+
+type ModelFlash = Pick<Parameters<typeof modelPage>[0], 'uploaded' | 'flash' | 'error'>
+
+async function showModel(c: C, shown: ModelFlash, status: 200 | 400 | 404 | 409 | 413 | 503 = 200): Promise<Response> {
+  const now = Date.now()
+  const [{ config, problem }, listed] = await Promise.all([
+    loadConfig(c.env.EDGEWARD_CONFIG, now),
+    withDeadline(c.env.EDGEWARD_CONFIG.list({ prefix: 'model:', limit: MODELS_LISTED }), KV_WRITE_BUDGET_MS),
+  ])
+  const state = await activeModel(c.env.EDGEWARD_CONFIG, config, now)
+  const stored = listed.ok ? { names: listed.value.keys.map((k) => k.name.slice('model:'.length)), more: !listed.value.list_complete } : null
+  return page(
+    c,
+    modelPage({
+      nonce: c.var.nonce,
+      signed: c.var.signed,
+      active: { name: config.source.model.active, version: state.model?.version ?? 'none', problem: state.problem ?? problem },
+      stored,
+      bundledName: BUNDLED_MODEL_NAME,
+      maxBytes: MAX_MODEL_FORM,
+      ...shown,
+    }),
+    status,
+  )
+}
+
+const MODEL_FLASH: Readonly<Record<string, string>> = {
+  activated: 'Config saved with the new model.active. This isolate uses the model now; others within their config cache time (10 s).',
+}
+
+consoleRoutes.get(`${CONSOLE_PATH}/model`, async (c) => {
+  // `?stored=<name>` after an upload: shown only for a name that is stored and loads (nothing from the query is echoed otherwise).
+  const name = c.req.query('stored') ?? ''
+  let uploaded: ModelFlash['uploaded'] = null
+  if (MODEL_NAME.test(name)) {
+    const m = await storedModel(c, name)
+    if (m.ok) uploaded = { version: name, trees: m.model.treeCount, features: m.model.featureCount, featureVersion: m.model.featureVersion, same: c.req.query('same') === '1' }
+  }
+  return showModel(c, { uploaded, flash: MODEL_FLASH[c.req.query('done') ?? ''] ?? null, error: null })
+})
+
+consoleRoutes.post(`${CONSOLE_PATH}/model`, async (c) => {
+  if (!fromOwnOrigin(c.req.raw.headers, new URL(c.req.url).origin)) return page(c, messagePage(c.var.nonce, null, 'Refused', 'This form did not come from the console.', CONSOLE_PATH), 403)
+  const type = c.req.header('content-type') ?? ''
+  if (type.split(';')[0]?.trim().toLowerCase() !== 'multipart/form-data') return showModel(c, { uploaded: null, flash: null, error: 'Expected the upload form (multipart/form-data with a model file).' }, 400)
+  const tooLarge = `Not stored: the upload is over ${MAX_MODEL_FORM / (1024 * 1024)} MB (the bundled model is about 300 KB). Nothing was written.`
+  const declared = Number(c.req.header('content-length') ?? '0')
+  if (Number.isFinite(declared) && declared > MAX_MODEL_FORM) return showModel(c, { uploaded: null, flash: null, error: tooLarge }, 413)
+  let bytes: Uint8Array | 'too_large'
+  try {
+    bytes = await readCappedBody(c.req.raw.body, MAX_MODEL_FORM)
+  } catch {
+    return showModel(c, { uploaded: null, flash: null, error: 'Not stored: the upload could not be read.' }, 400)
+  }
+  if (bytes === 'too_large') return showModel(c, { uploaded: null, flash: null, error: tooLarge }, 413)
+  let form: FormData
+  try {
+    form = await new Request('https://console.invalid/', { method: 'POST', headers: { 'content-type': type }, body: bytes }).formData()
+  } catch {
+    return showModel(c, { uploaded: null, flash: null, error: 'Not stored: the upload is not a readable form.' }, 400)
+  }
+  const csrf = form.get('csrf')
+  if (c.var.secrets === null || typeof csrf !== 'string' || !(await csrfMatches(csrf, c.var.secrets, c.var.session.sid))) {
+    return page(c, messagePage(c.var.nonce, null, 'Refused', 'This form is stale or did not come from the console: reload the page and try again.', CONSOLE_PATH), 403)
+  }
+  const field = form.get('model')
+  let text: string
+  try {
+    text = typeof field === 'string' ? field : field === null ? '' : new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(await field.arrayBuffer())
+  } catch {
+    return showModel(c, { uploaded: null, flash: null, error: 'Not stored: the file is not UTF-8 text (a model is JSON).' }, 400)
+  }
+  if (text.trim() === '') return showModel(c, { uploaded: null, flash: null, error: 'Not stored: choose a model file.' }, 400)
+  // The loader the Worker runs on `model:<name>`: a model it refuses is never stored.
+  const out = swapModel(null, text, CODE_FEATURES)
+  if (!out.swapped) return showModel(c, { uploaded: null, flash: null, error: `Not stored: the model loader refuses it (${refusal(out)}). Nothing was written.` }, 400)
+  const version = out.model.version
+  if (!MODEL_NAME.test(version) || version === BUNDLED_MODEL_NAME) {
+    return showModel(c, { uploaded: null, flash: null, error: `Not stored: its model_version "${version}" is no name model.active can take (letters, digits, . _ -, at most 64 characters, not "${BUNDLED_MODEL_NAME}"). Nothing was written.` }, 400)
+  }
+  const key = `model:${version}`
+  const existing = await withDeadline(c.env.EDGEWARD_CONFIG.get(key), KV_WRITE_BUDGET_MS)
+  if (!existing.ok) return showModel(c, { uploaded: null, flash: null, error: 'Not stored: KV could not be read just now; try again.' }, 503)
+  const at = `${CONSOLE_PATH}/model?stored=${encodeURIComponent(version)}`
+  if (existing.value !== null) {
+    if (existing.value === text) return c.redirect(`${at}&same=1`, 303)
+    return showModel(c, { uploaded: null, flash: null, error: `Not stored: another model is already stored as ${key}, and a stored version is never replaced (an isolate may be running it). Give this one a new model_version.` }, 409)
+  }
+  const wrote = await withDeadline(c.env.EDGEWARD_CONFIG.put(key, text), KV_WRITE_BUDGET_MS)
+  if (!wrote.ok) return showModel(c, { uploaded: null, flash: null, error: 'Not stored: KV could not be written just now; try again.' }, 503)
+  return c.redirect(at, 303)
+})
+
+/**
+ * The stored config with only `model.active` changed (the model checked first: stored and loading,
+ * or the bundled one), as JSON text; or the page that says why not.
+ */
+async function withModel(c: C): Promise<{ text: string; stored: Record<string, unknown>; name: string } | Response> {
+  const form = await checkedForm(c, true)
+  if (form instanceof Response) return form
+  const name = form.get('version') ?? ''
+  if (!MODEL_NAME.test(name)) return showModel(c, { uploaded: null, flash: null, error: 'No such model name.' }, 400)
+  if (name !== BUNDLED_MODEL_NAME) {
+    const m = await storedModel(c, name)
+    if (!m.ok) return showModel(c, { uploaded: null, flash: null, error: `Nothing changed: ${m.why}` }, m.status)
+  }
+  const read = await withDeadline(c.env.EDGEWARD_CONFIG.get(CONFIG_KEY), KV_WRITE_BUDGET_MS)
+  if (!read.ok) return showModel(c, { uploaded: null, flash: null, error: 'Nothing changed: the config could not be read just now.' }, 503)
+  const stored = parseStored(read.value)
+  // An unreadable stored config is not rebuilt around a model name: that would drop the rest of it.
+  if (!stored.ok) return showModel(c, { uploaded: null, flash: null, error: `Nothing changed: the stored config is unreadable (${stored.problem}). Fix it in the editor first.` }, 409)
+  return { text: JSON.stringify({ ...stored.value, model: { active: name } }, null, 2), stored: stored.value, name }
+}
+
+consoleRoutes.post(`${CONSOLE_PATH}/model/dryrun`, async (c) => {
+  const cand = await withModel(c)
+  return cand instanceof Response ? cand : dryRunText(c, cand.text)
+})
+
+consoleRoutes.post(`${CONSOLE_PATH}/model/activate`, async (c) => {
+  const cand = await withModel(c)
+  if (cand instanceof Response) return cand
+  // Save's own path: the whole config checked by the schema (version bumped), then the same write.
+  const edit = candidateOf(cand.text, cand.stored)
+  if (!edit.ok) return showModel(c, { uploaded: null, flash: null, error: `Nothing changed: the config with model.active "${cand.name}" is rejected: ${edit.problems.join('; ')}` }, 409)
+  const wrote = await withDeadline(c.env.EDGEWARD_CONFIG.put(CONFIG_KEY, edit.text), KV_WRITE_BUDGET_MS)
+  if (!wrote.ok) return showModel(c, { uploaded: null, flash: null, error: 'Nothing changed: the config could not be written just now.' }, 503)
+  forgetCachedConfig() // this isolate reads it back, and with it the model, on its next request
+  return c.redirect(`${CONSOLE_PATH}/model?done=activated`, 303)
 })
 
 consoleRoutes.all(`${CONSOLE_PATH}/*`, (c) => page(c, messagePage(c.var.nonce, c.var.signed, 'Not found', 'No such console page.', CONSOLE_PATH), 404))

@@ -8,6 +8,8 @@ import { FEATURES } from '../../../src/features/list'
 import { CONSOLE_PATH } from '../../console/session'
 import { consolePage, csrfField, e, type Signed } from './layout'
 import { decisionsHref } from './overview'
+import { wafPanel } from './waf'
+import type { WafStatus } from '../../waf/sync'
 
 export interface RuleText {
   readonly name: string
@@ -123,7 +125,7 @@ export interface DenyRow {
   readonly expires_at: number
 }
 
-export function denylistPage(p: { nonce: string; signed: Signed; entries: readonly DenyRow[] | null; flash: string | null; error: string | null }): string {
+export function denylistPage(p: { nonce: string; signed: Signed; entries: readonly DenyRow[] | null; waf: WafStatus | null; flash: string | null; error: string | null }): string {
   const rows =
     p.entries === null
       ? `<tr><td colspan="4" class="error">The deny list could not be read just now.</td></tr>`
@@ -146,6 +148,7 @@ ${p.flash === null ? '' : `<p class="ok" role="status">${e(p.flash)}</p>`}${p.er
 <label for="add-value">Value</label> <input id="add-value" name="value" required maxlength="128">
 <label for="add-ttl">for</label> <select id="add-ttl" name="ttl_s"><option value="3600">1 hour</option><option value="86400" selected>1 day</option><option value="604800">7 days</option></select>
 <label for="add-reason">Reason</label> <input id="add-reason" name="reason" maxlength="200" value="console">
-<button type="submit">Add</button></form>`
+<button type="submit">Add</button></form>
+${wafPanel(p.waf)}`
   return consolePage({ title: 'Deny list', nonce: p.nonce, signed: p.signed, section: 'denylist', body })
 }

@@ -56,14 +56,14 @@ export function styleTag(nonce: string): string {
   return `<style nonce="${e(nonce)}">${STYLE}</style>`
 }
 
-export type Section = 'overview' | 'decisions' | 'denylist' | 'config' | 'dryrun'
+export type Section = 'overview' | 'decisions' | 'denylist' | 'config' | 'dryrun' | 'model'
 
 export function consolePage(p: { title: string; nonce: string; body: string; signed: Signed | null; section?: Section }): string {
   const link = (href: string, label: string, s: Section) => `<a href="${e(href)}"${p.section === s ? ' aria-current="page"' : ''}>${label}</a>`
   const header =
     p.signed === null
       ? ''
-      : `<header class="top"><span class="brand">edgeward console</span><nav aria-label="Console">${link(CONSOLE_PATH, 'Overview', 'overview')}${link(`${CONSOLE_PATH}/decisions`, 'Decisions', 'decisions')}${link(`${CONSOLE_PATH}/denylist`, 'Deny list', 'denylist')}${link(`${CONSOLE_PATH}/config`, 'Config', 'config')}${link(`${CONSOLE_PATH}/dryrun`, 'Dry run', 'dryrun')}</nav>
+      : `<header class="top"><span class="brand">edgeward console</span><nav aria-label="Console">${link(CONSOLE_PATH, 'Overview', 'overview')}${link(`${CONSOLE_PATH}/decisions`, 'Decisions', 'decisions')}${link(`${CONSOLE_PATH}/denylist`, 'Deny list', 'denylist')}${link(`${CONSOLE_PATH}/config`, 'Config', 'config')}${link(`${CONSOLE_PATH}/dryrun`, 'Dry run', 'dryrun')}${link(`${CONSOLE_PATH}/model`, 'Model', 'model')}</nav>
 <form method="post" action="${CONSOLE_PATH}/session/end" class="inline">${csrfField(p.signed)}<button type="submit" class="quiet">Sign out</button></form></header>`
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">

@@ -9,6 +9,8 @@ import type { ConsoleView } from '../../counters/ZoneStats'
 import { CONSOLE_PATH } from '../../console/session'
 import { cellBar, legend, stackedBars } from './charts'
 import { consolePage, csrfField, e, type Signed } from './layout'
+import { wafPanel } from './waf'
+import type { WafStatus } from '../../waf/sync'
 
 type Windows = Record<'1m' | '10m' | '1h' | '24h', number>
 
@@ -21,6 +23,8 @@ export interface OverviewData {
   readonly zone: { windows: Record<string, Windows>; loginFailureRatio10m: number | null } | null
   readonly denyActive: number | null
   readonly labels: { total: number; fraud: number; legitimate: number } | null
+  /** The IP List sync, as the admin stats report it (null: not read). */
+  readonly waf: WafStatus | null
   readonly mode: string
   readonly configVersion: string
   readonly model: string
@@ -84,7 +88,7 @@ export function overviewPage(d: OverviewData): string {
  <form method="post" action="${CONSOLE_PATH}/mode" class="inline">${csrfField(d.signed)}
  ${d.mode === 'enforce' ? '<input type="hidden" name="mode" value="shadow"><button type="submit" class="quiet">Switch to shadow</button>' : '<input type="hidden" name="mode" value="enforce"><button type="submit">Switch to enforce</button>'}</form></dd>
 <dt>Config version</dt><dd><code>${e(d.configVersion)}</code></dd>
-<dt>Model version</dt><dd><code>${e(d.model)}</code></dd>
+<dt>Model version</dt><dd><code>${e(d.model)}</code> <a href="${CONSOLE_PATH}/model">upload or switch</a></dd>
 <dt>Missing</dt><dd>${d.missing.length === 0 ? 'nothing' : `<span class="error">${e(d.missing.join(', '))}</span>`}</dd>
 </dl></section>`)
 
@@ -138,6 +142,7 @@ ${topTable('Top hosts', v.totals.host, (k) => decisionsHref({ host: k }), 'no tr
         `<div class="grid2">${sourcesTable('By IP', 'ip', d.sources.ip)}${sourcesTable('By ASN', 'asn', d.sources.asn)}${sourcesTable('By country', 'country', d.sources.country)}${sourcesTable('By device', 'device', d.sources.device)}</div>`,
       )
   }
+  parts.push(wafPanel(d.waf))
   return consolePage({ title: 'Overview', nonce: d.nonce, signed: d.signed, section: 'overview', body: parts.join('\n') })
 }
 
