@@ -4,6 +4,7 @@
 // username+IP entries never sent, an expired entry taken off, and decisions unaffected by an outage.
 import { env } from 'cloudflare:workers'
 import { runDurableObjectAlarm } from 'cloudflare:test'
+import ipaddr from 'ipaddr.js'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { denyKey, type DenyEntry, type DenyTarget } from '../../src/counters/deny'
 import { REGISTRY_NAME } from '../../src/counters/keys'
@@ -48,6 +49,8 @@ class StandInApi {
       return ok(page, { result_info: { cursors: after === undefined ? {} : { after } } })
     }
     if (path === `${LIST}/items` && req.method === 'POST') {
+      // The API checks every item and refuses the whole write for one it cannot list.
+      if ((body as { ip: string }[]).some((i) => !listable(i.ip))) return Response.json({ success: false, errors: [{ code: 10001, message: 'invalid ip' }] }, { status: 400 })
       for (const i of body as { ip: string; comment: string }[]) this.items.push({ id: `item${++this.#seq}`, ip: i.ip, comment: i.comment })
       return ok({ operation_id: `op${this.#seq}` })
     }
@@ -62,6 +65,17 @@ class StandInApi {
 
   writes(): { method: string; body: unknown }[] {
     return this.calls.filter((c) => c.method === 'POST' || c.method === 'DELETE')
+  }
+}
+
+/** What an IP List takes: an IPv4 address in dotted decimal, or an IPv6 network /12–/64 with no host bits set. */
+function listable(ip: string): boolean {
+  if (!ip.includes('/')) return ipaddr.IPv4.isValidFourPartDecimal(ip) && ip.split('.').every((o) => o === String(Number(o)))
+  try {
+    const [addr, bits] = ipaddr.parseCIDR(ip)
+    return addr.kind() === 'ipv6' && bits >= 12 && bits <= 64 && ipaddr.IPv6.networkAddressFromCIDR(ip).toString() === (addr as ipaddr.IPv6).toString()
+  } catch {
+    return false
   }
 }
 
@@ -194,6 +208,18 @@ describe('deny entries to the Cloudflare IP List', () => {
     expect(api.calls.filter((c) => c.method === 'POST')).toEqual([])
     expect(api.items).toEqual([])
     expect((await reg.wafStatus()).queued).toBe(0)
+  })
+
+  it('sends only what the list can take: a key that is no address never goes, so it cannot fail the write of the good ones', async () => {
+    const reg = ownRegistry()
+    // Keys as the counters make them: the raw text when a client's IP did not parse (a CF-Connecting-IP
+    // a client set under wrangler dev), an IPv6 network; beside them an ordinary address.
+    for (const ip of ['999.1.1.1', '01.2.3.4', '2001:db8::1/64', 'fe80::/64x', '198.51.100.100', '2001:db8:5:6::/64']) await reg.indexDeny(entry({ kind: 'ip', ip }, 600))
+    expect(await runDurableObjectAlarm(reg)).toBe(true)
+    expect(api.items.map((i) => i.ip)).toEqual(['198.51.100.100', '2001:db8:5:6::/64'])
+    expect(await reg.wafStatus()).toMatchObject({ queued: 0, added: 2, failures: 0 })
+    for (const ip of ['999.1.1.1', '01.2.3.4', '1.2.3.4.5', '2001:db8::1/64', '2001:db8::/8', '2001:db8::/65', ':::/64', '2001:DB8::/64x']) expect(wafIpOf({ kind: 'ip', ip }), ip).toBeNull()
+    expect(wafIpOf({ kind: 'ip', ip: '2001:DB8::/48' })).toBe('2001:db8::/48')
   })
 
   it('queues nothing and calls nothing when not configured', async () => {
