@@ -3,13 +3,14 @@
 // edgeward's item, a 429 retried after its Retry-After, an IP already listed left alone, device and
 // username+IP entries never sent, an expired entry taken off, and decisions unaffected by an outage.
 import { env } from 'cloudflare:workers'
-import { runDurableObjectAlarm } from 'cloudflare:test'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import ipaddr from 'ipaddr.js'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { denyKey, type DenyEntry, type DenyTarget } from '../../src/counters/deny'
 import { REGISTRY_NAME } from '../../src/counters/keys'
 import { DEFAULT_WAF_API_BASE, setWafSettingsForTests, wafSettings } from '../../worker/waf/settings'
-import { WAF_BATCH_MS, wafIpOf } from '../../worker/waf/sync'
+import { getMeta } from '../../worker/counters/schema'
+import { WAF_BATCH_MS, WAF_SYNC_GUARD_MS, wafIpOf } from '../../worker/waf/sync'
 import { callWorker } from '../support/worker'
 
 const T0 = Date.UTC(2100, 0, 1)
@@ -30,6 +31,8 @@ class StandInApi {
   fail: { status: number; retryAfter?: string; method?: string }[] = []
   #seq = 0
   pageSize = 2
+  /** While set, every call waits for it before answering (an API that is slow to answer). */
+  hold: Promise<void> | null = null
 
   fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const req = new Request(input, init)
@@ -37,6 +40,7 @@ class StandInApi {
     const path = url.pathname.replace('/client/v4', '')
     const body: unknown = req.method === 'GET' ? null : await req.json()
     this.calls.push({ method: req.method, path, body })
+    if (this.hold !== null) await this.hold
     if (req.headers.get('authorization') !== 'Bearer tok') return Response.json({ success: false, errors: [{ code: 10000, message: 'auth' }] }, { status: 403 })
     const fi = this.fail.findIndex((f) => f.method === undefined || f.method === req.method)
     const f = fi < 0 ? undefined : this.fail.splice(fi, 1)[0]
@@ -220,6 +224,41 @@ describe('deny entries to the Cloudflare IP List', () => {
     expect(await reg.wafStatus()).toMatchObject({ queued: 0, added: 2, failures: 0 })
     for (const ip of ['999.1.1.1', '01.2.3.4', '1.2.3.4.5', '2001:db8::1/64', '2001:db8::/8', '2001:db8::/65', ':::/64', '2001:DB8::/64x']) expect(wafIpOf({ kind: 'ip', ip }), ip).toBeNull()
     expect(wafIpOf({ kind: 'ip', ip: '2001:DB8::/48' })).toBe('2001:db8::/48')
+  })
+
+  it('sets the next expiry\'s alarm before the sync waits on the API, so a run cut short there leaves one', async () => {
+    const reg = ownRegistry()
+    await reg.indexDeny(entry({ kind: 'ip', ip: '198.51.100.110' }, 600))
+    await reg.indexDeny(entry({ kind: 'ip', ip: '198.51.100.111' }, 3_600))
+    let release = () => {}
+    api.hold = new Promise<void>((resolve) => (release = resolve))
+    const run = runDurableObjectAlarm(reg) // the adds, at T0 + 2 s: the list read hangs
+    await vi.waitFor(() => expect(api.calls.length).toBeGreaterThan(0))
+    // Mid-sync: were the run cut short now (a deploy, the alarm's time limit), this is the alarm left.
+    const midSync = await runInDurableObject(reg, async (_i, state) => ({ at: getMeta(state.storage.sql, 'alarm_at'), alarm: await state.storage.getAlarm() }))
+    expect(midSync).toEqual({ at: T0 + 600_000, alarm: T0 + 600_000 })
+    api.hold = null
+    release()
+    expect(await run).toBe(true)
+    expect(api.items.map((i) => i.ip)).toEqual(['198.51.100.110', '198.51.100.111'])
+    // Still the first expiry next, its lift then sent.
+    expect(await runInDurableObject(reg, (_i, state) => getMeta(state.storage.sql, 'alarm_at'))).toBe(T0 + 600_000)
+    await runDurableObjectAlarm(reg)
+    expect(api.items.map((i) => i.ip)).toEqual(['198.51.100.111'])
+  })
+
+  it('with rows still queued and no expiry sooner, the mid-sync alarm is a retry once the longest run could have ended', async () => {
+    const reg = ownRegistry()
+    await reg.indexDeny(entry({ kind: 'ip', ip: '198.51.100.120' }, 86_400))
+    let release = () => {}
+    api.hold = new Promise<void>((resolve) => (release = resolve))
+    const run = runDurableObjectAlarm(reg)
+    await vi.waitFor(() => expect(api.calls.length).toBeGreaterThan(0))
+    expect(await runInDurableObject(reg, (_i, state) => getMeta(state.storage.sql, 'alarm_at'))).toBe(T0 + WAF_BATCH_MS + WAF_SYNC_GUARD_MS)
+    api.hold = null
+    release()
+    await run
+    expect(api.items.map((i) => i.ip)).toEqual(['198.51.100.120'])
   })
 
   it('queues nothing and calls nothing when not configured', async () => {

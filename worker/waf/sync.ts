@@ -27,6 +27,12 @@ export const WAF_ITEMS_PER_WRITE = 500
 export const MAX_WAF_QUEUE = 10_000
 export const WAF_BACKOFF_BASE_MS = 5_000
 export const WAF_BACKOFF_MAX_MS = 3_600_000
+/**
+ * A sync can outlast its alarm (10 s per call, a whole list read of up to 50 pages, bulk operations
+ * polled): rows still queued when an alarm starts get a retry this long after it — a Durable Object
+ * alarm's wall-clock limit — in case the run is cut short.
+ */
+export const WAF_SYNC_GUARD_MS = 15 * 60_000
 /** Every item edgeward writes starts with this; lifts delete no other item. */
 export const WAF_COMMENT_PREFIX = 'edgeward'
 const MAX_COMMENT = 200
