@@ -190,12 +190,14 @@ const ALWAYS: Expr = { kind: 'literal', value: true }
  * its condition over what the line keeps), the matched ones evaluated as `true`. Null: a rule that
  * acts or weighs turns on a fact the line lacks.
  */
-function candidateRules(s: SampleLine, c: CompiledConfig, unchanged: ReadonlySet<string> | null, known: Known, features: FeatureVector, meter: Meter) {
+function candidateRules(s: SampleLine, c: CompiledConfig, unchanged: ReadonlySet<string> | null, known: Known, features: FeatureVector, rescored: boolean, meter: Meter) {
   const ctx: RuleContext = { features, vars: known as RuleContext['vars'] }
   const loggedComplete = s.rules.length < 16 // the sample keeps 16 rule names at most
   const matched: CompiledRule[] = []
   for (const rule of c.rules) {
-    const same = unchanged?.has(rule.name) === true
+    const reads = readsOf(rule.expr)
+    // A logged match was made with the logged score: re-scored, a rule that reads `risk` is evaluated again.
+    const same = unchanged?.has(rule.name) === true && !(rescored && reads.vars.includes('risk'))
     meter.left -= 1
     let hit: boolean | null = same && (loggedComplete || s.rules.includes(rule.name)) ? s.rules.includes(rule.name) : truthOf(rule.expr, known, ctx, { ...rule }, meter)
     if (hit === null && rule.action === null && rule.weight === 0) hit = false // a tag only: it changes no verdict
@@ -327,9 +329,9 @@ export function redecideLine(s: SampleLine, input: DryRunInput, meter: Meter = {
   // depended on something the line lacks, and the candidate's would too.
   const replay = s.config === inForce.version ? inForce : null
   const known = knownVars(s, route, modelRisk)
-  const rules = candidateRules(s, candidate, replay === null ? null : unchangedRules(candidate, replay), known, vec, meter)
+  const rules = candidateRules(s, candidate, replay === null ? null : unchangedRules(candidate, replay), known, vec, rescored, meter)
   if (rules === null) return { ok: false, why: 'rule_facts' }
-  const oldRules = replay === null ? null : candidateRules(s, replay, unchangedRules(replay, replay), { ...known, risk: s.model_risk }, vec, meter)
+  const oldRules = replay === null ? null : candidateRules(s, replay, unchangedRules(replay, replay), { ...known, risk: s.model_risk }, vec, false, meter)
   const base = {
     routeClass: route,
     cleared: s.reasons.includes('cleared'),

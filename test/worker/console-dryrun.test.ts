@@ -273,6 +273,30 @@ describe('dry run', () => {
     expect(live.model).toBe(MODEL)
   })
 
+  it('re-scored by another model, a rule unchanged from the config in force that reads the score is evaluated on the new score, not kept as logged', async () => {
+    const alt = { ...(bundledModel as Record<string, unknown>), model_version: 'alt-dry-2', base_score: 0.99 }
+    await env.EDGEWARD_CONFIG.put('model:alt-dry-2', JSON.stringify(alt))
+    const model = parseModel(alt, CODE_FEATURES)
+    if (!model.ok) throw new Error('alt model refused')
+    const l = line('gate0000000000001', 0.5, 'allow', { config: 'dry-7' })
+    const features = { ...(l.features as Record<string, number>), ip_signups_1h: 0 } // counters answered: no crowd
+    const vec = emptyFeatureVector()
+    for (const [k, v] of Object.entries(features)) vec[FEATURE_INDEX[k as FeatureName]] = v
+    const rescored = predict(model.value, vec)
+    expect(rescored).toBeGreaterThan(0.6) // the test means something only if the new score is past the rule's bar
+    // The rule blocks at a score the logged line (0.5) was under and the new one is over; the thresholds never act.
+    const gate = { name: 'risky_checkout', when: `route == 'checkout' and risk >= ${(rescored - 0.05).toFixed(3)}`, action: 'block' }
+    const inForce = { version: 'dry-7', mode: 'enforce', thresholds: { checkout: { challenge: 1, block: 1 } }, rules: [gate] }
+    await writeConfig(inForce)
+    await sample([{ ...l, features }])
+    const s = await signIn()
+    const html = await (await post(`${C}/dryrun`, { config: JSON.stringify({ ...inForce, model: { active: 'alt-dry-2' } }), csrf: s.csrf }, s.cookie)).response.text()
+    expect(html).toContain('1 line was re-scored by the candidate')
+    expect(counts(html)).toEqual({ redecided: 1, flips: 1 })
+    expect(html).toMatch(/decisions\/gate0000000000001">gate0000000000001<\/a><\/td><td class="act-allow">allow<\/td><td class="act-block">block<\/td>/)
+    expect(html).toContain('risky_checkout')
+  })
+
   it('an invalid candidate shows its problems at their paths and runs nothing', async () => {
     await writeConfig(IN_FORCE)
     const s = await signIn()
