@@ -134,6 +134,33 @@ describe('config editor', () => {
   })
 })
 
+describe('config editor: two operators', () => {
+  it('refuses a Save of text loaded from a version no longer stored (someone saved meanwhile): nothing written, the text kept; reloaded, it saves', async () => {
+    await writeConfig({ version: 'two-1', mode: 'enforce' })
+    const s = await signIn()
+    const base = (html: string) => /name="base" value="([^"]*)"/.exec(html)?.[1]
+    const loaded = await (await get(`${C}/config`, s.cookie)).response.text()
+    expect(base(loaded)).toBe('two-1')
+    // Another operator saves while this tab is open.
+    await writeConfig({ version: 'two-2', mode: 'enforce', thresholds: { login: { challenge: 0.5, block: 0.9 } } })
+    const stale = await post(`${C}/config`, { config: JSON.stringify({ version: 'two-1', mode: 'shadow' }), base: 'two-1', csrf: s.csrf }, s.cookie)
+    expect(stale.response.status).toBe(409)
+    const html = await stale.response.text()
+    expect(html).toContain('the stored config changed after this text was loaded (it is now version two-2)')
+    expect(html).toContain('&#34;shadow&#34;') // the operator's text is kept in the textarea
+    expect(base(html)).toBe('two-1') // saving from this page again is refused again
+    expect((await post(`${C}/config`, { config: JSON.stringify({ version: 'two-1', mode: 'shadow' }), base: 'two-1', csrf: s.csrf }, s.cookie)).response.status).toBe(409)
+    expect(await stored()).toEqual({ version: 'two-2', mode: 'enforce', thresholds: { login: { challenge: 0.5, block: 0.9 } } })
+    // Reloaded: the editor starts from the stored version, and a Save from it is written (version bumped).
+    const reloaded = await (await get(`${C}/config`, s.cookie)).response.text()
+    expect(base(reloaded)).toBe('two-2')
+    const again = await post(`${C}/config`, { config: JSON.stringify({ version: 'two-2', mode: 'shadow' }), base: 'two-2', csrf: s.csrf }, s.cookie)
+    expect(again.response.status).toBe(303)
+    expect((await stored())?.mode).toBe('shadow')
+    expect((await stored())?.version).not.toBe('two-2')
+  })
+})
+
 const MODEL = (() => {
   const m = defaultModel()
   if (!m.ok) throw new Error('no bundled model')
