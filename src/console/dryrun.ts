@@ -32,6 +32,7 @@ export const NOT_REDECIDED = {
   rule_facts: 'a new or changed rule reads a fact the line does not keep',
   unreproduced: 'its logged verdict could not be reproduced from what the line keeps',
   ambiguous: 'the candidate verdict depends on facts the line does not keep (fetch kind, crowd, owed challenge, own-signals score)',
+  budget: 'not reached: the dry run stopped at its work limit (a large candidate × the sample; the newest lines went first)',
 } as const
 export type NotRedecided = keyof typeof NOT_REDECIDED
 
@@ -71,7 +72,22 @@ export interface DryRunInput {
   /** The name the candidate's model logs under (its version), to tell "as logged" from "re-scored". */
   readonly modelVersion: string
   readonly lines: readonly SampleLine[]
+  /** Work units the run may spend (DRYRUN_BUDGET when not given); lines past it are counted as `budget`. */
+  readonly budget?: number
 }
+
+/**
+ * The work a dry run may do, in units of 6–13 ns of CPU (Node 22 on this project's 2-core box): a
+ * rule-expression node evaluated is one, a decide() call DECIDE_UNITS, a step of splitting a condition
+ * into the parts a line settles TRUTH_UNITS. It runs on a console request inside a Worker, whose CPU
+ * time is limited and whose isolate serves the zone's traffic meanwhile: the whole is 1–2 s. A full
+ * sample of 2,000 cookie-less sign-in form views (the most ways to try per line) under the bundled
+ * rules takes a tenth of it; 200 conditions of 2,000 characters that each turn on a counter first
+ * would take about 20 s over 2,000 lines without it.
+ */
+export const DRYRUN_BUDGET = 150_000_000
+const DECIDE_UNITS = 30
+const TRUTH_UNITS = 25
 
 // ---------------------------------------------------------------------------------------------
 // What a line keeps, as rule facts: a variable is known, or the rule cannot be settled on it.
@@ -102,28 +118,43 @@ function knownVars(s: SampleLine, route: RouteClass, risk: number | null): Known
  */
 const RULE_SAFE_FEATURES: ReadonlySet<string> = new Set(FEATURES.filter((f) => f.family === 'request' || f.family === 'environmental').map((f) => f.name))
 
+/** What an expression reads: the variables, and whether a feature a rule may not take from the line. */
+interface Reads {
+  readonly vars: readonly string[]
+  readonly unsafeFeature: boolean
+  /** Nodes in it: the work of evaluating it. */
+  readonly size: number
+}
+const readsMemo = new WeakMap<Expr, Reads>()
+
+/** Computed once per node (bottom up) and kept with the compiled expression: checking a node is then not a walk of it. */
+function readsOf(e: Expr): Reads {
+  const hit = readsMemo.get(e)
+  if (hit !== undefined) return hit
+  const parts: Expr[] =
+    e.kind === 'not' || e.kind === 'neg' ? [e.operand]
+      : e.kind === 'logic' || e.kind === 'compare' || e.kind === 'arith' ? [e.left, e.right]
+        : e.kind === 'in' ? [e.needle]
+          : e.kind === 'contains' ? [e.haystack]
+            : []
+  const vars = new Set<string>(e.kind === 'var' ? [e.name] : [])
+  let unsafeFeature = e.kind === 'feature' && !RULE_SAFE_FEATURES.has(e.name)
+  let size = 1
+  for (const p of parts) {
+    const r = readsOf(p)
+    for (const v of r.vars) vars.add(v)
+    unsafeFeature ||= r.unsafeFeature
+    size += r.size
+  }
+  const out: Reads = { vars: [...vars], unsafeFeature, size }
+  readsMemo.set(e, out)
+  return out
+}
+
 /** Whether an expression reads only what the line keeps. */
 function settled(e: Expr, known: Known): boolean {
-  switch (e.kind) {
-    case 'literal':
-    case 'missing':
-      return true
-    case 'feature':
-      return RULE_SAFE_FEATURES.has(e.name)
-    case 'var':
-      return Object.hasOwn(known, e.name)
-    case 'not':
-    case 'neg':
-      return settled(e.operand, known)
-    case 'logic':
-    case 'compare':
-    case 'arith':
-      return settled(e.left, known) && settled(e.right, known)
-    case 'in':
-      return settled(e.needle, known)
-    case 'contains':
-      return settled(e.haystack, known)
-  }
+  const r = readsOf(e)
+  return !r.unsafeFeature && r.vars.every((v) => Object.hasOwn(known, v))
 }
 
 /**
@@ -131,16 +162,21 @@ function settled(e: Expr, known: Known): boolean {
  * lacks). A part that reads only kept facts is evaluated by the Worker's own evaluator (ruleMatches);
  * `and`, `or` and `not` combine the parts (a false conjunct settles an `and` whatever the rest).
  */
-function truthOf(e: Expr, known: Known, ctx: RuleContext, rule: CompiledRule): boolean | null {
-  if (settled(e, known)) return ruleMatches({ ...rule, expr: e }, ctx)
+function truthOf(e: Expr, known: Known, ctx: RuleContext, probe: { expr: Expr } & CompiledRule, meter: Meter): boolean | null {
+  meter.left -= TRUTH_UNITS
+  if (settled(e, known)) {
+    meter.left -= readsOf(e).size
+    probe.expr = e // one rule object per rule, its condition swapped per part: no copy per part
+    return ruleMatches(probe, ctx)
+  }
   if (e.kind === 'logic') {
-    const a = truthOf(e.left, known, ctx, rule)
-    const b = truthOf(e.right, known, ctx, rule)
+    const a = truthOf(e.left, known, ctx, probe, meter)
+    const b = truthOf(e.right, known, ctx, probe, meter)
     if (e.op === 'and') return a === false || b === false ? false : a === true && b === true ? true : null
     return a === true || b === true ? true : a === false && b === false ? false : null
   }
   if (e.kind === 'not') {
-    const a = truthOf(e.operand, known, ctx, rule)
+    const a = truthOf(e.operand, known, ctx, probe, meter)
     return a === null ? null : !a
   }
   return null
@@ -154,13 +190,16 @@ const ALWAYS: Expr = { kind: 'literal', value: true }
  * its condition over what the line keeps), the matched ones evaluated as `true`. Null: a rule that
  * acts or weighs turns on a fact the line lacks.
  */
-function candidateRules(s: SampleLine, c: CompiledConfig, unchanged: ReadonlySet<string> | null, known: Known, features: FeatureVector) {
+function candidateRules(s: SampleLine, c: CompiledConfig, unchanged: ReadonlySet<string> | null, known: Known, features: FeatureVector, rescored: boolean, meter: Meter) {
   const ctx: RuleContext = { features, vars: known as RuleContext['vars'] }
   const loggedComplete = s.rules.length < 16 // the sample keeps 16 rule names at most
   const matched: CompiledRule[] = []
   for (const rule of c.rules) {
-    const same = unchanged?.has(rule.name) === true
-    let hit: boolean | null = same && (loggedComplete || s.rules.includes(rule.name)) ? s.rules.includes(rule.name) : truthOf(rule.expr, known, ctx, rule)
+    const reads = readsOf(rule.expr)
+    // A logged match was made with the logged score: re-scored, a rule that reads `risk` is evaluated again.
+    const same = unchanged?.has(rule.name) === true && !(rescored && reads.vars.includes('risk'))
+    meter.left -= 1
+    let hit: boolean | null = same && (loggedComplete || s.rules.includes(rule.name)) ? s.rules.includes(rule.name) : truthOf(rule.expr, known, ctx, { ...rule }, meter)
     if (hit === null && rule.action === null && rule.weight === 0) hit = false // a tag only: it changes no verdict
     if (hit === null) return null
     if (hit) matched.push({ ...rule, expr: ALWAYS })
@@ -251,8 +290,13 @@ function vectorOf(features: Readonly<Record<string, number>>): FeatureVector {
 
 type LineOutcome = { ok: true; to: Action; reasons: readonly string[]; rescored: boolean } | { ok: false; why: NotRedecided }
 
+/** Work left to a dry run (units of DRYRUN_BUDGET); each line charges what it did. */
+export interface Meter {
+  left: number
+}
+
 /** One line under the candidate, or why it cannot be. */
-export function redecideLine(s: SampleLine, input: DryRunInput): LineOutcome {
+export function redecideLine(s: SampleLine, input: DryRunInput, meter: Meter = { left: Number.POSITIVE_INFINITY }): LineOutcome {
   if (s.features === null || s.features === undefined) return { ok: false, why: 'no_features' }
   if (!isRouteClass(s.route)) return { ok: false, why: 'no_features' }
   const route = s.route
@@ -285,9 +329,9 @@ export function redecideLine(s: SampleLine, input: DryRunInput): LineOutcome {
   // depended on something the line lacks, and the candidate's would too.
   const replay = s.config === inForce.version ? inForce : null
   const known = knownVars(s, route, modelRisk)
-  const rules = candidateRules(s, candidate, replay === null ? null : unchangedRules(candidate, replay), known, vec)
+  const rules = candidateRules(s, candidate, replay === null ? null : unchangedRules(candidate, replay), known, vec, rescored, meter)
   if (rules === null) return { ok: false, why: 'rule_facts' }
-  const oldRules = replay === null ? null : candidateRules(s, replay, unchangedRules(replay, replay), { ...known, risk: s.model_risk }, vec)
+  const oldRules = replay === null ? null : candidateRules(s, replay, unchangedRules(replay, replay), { ...known, risk: s.model_risk }, vec, false, meter)
   const base = {
     routeClass: route,
     cleared: s.reasons.includes('cleared'),
@@ -301,6 +345,7 @@ export function redecideLine(s: SampleLine, input: DryRunInput): LineOutcome {
   let verdict: { to: Action; reasons: readonly string[] } | null = null
   let consistent = 0
   for (const u of unknowns(s, route, own, deviceless(s, s.features))) {
+    meter.left -= wasIn === null ? DECIDE_UNITS : 2 * DECIDE_UNITS
     if (wasIn !== null) {
       const was = decide(Object.assign(wasIn, u))
       // Not how this request was: another verdict, or a guardrail's mark the line has not (or lacks one it has).
@@ -338,9 +383,15 @@ export function dryRun(input: DryRunInput): DryRunResult {
   let rescored = 0
   // Newest first, so the examples are the most recent flips.
   const lines = [...input.lines].sort((a, b) => b.at - a.at)
+  // Checked between lines: one line's work is bounded by the config's own limits (200 rules of 2,000 characters).
+  const meter: Meter = { left: input.budget ?? DRYRUN_BUDGET }
   for (const s of lines) {
     if (s.features != null) withFeatures++
-    const r = redecideLine(s, input)
+    if (meter.left <= 0) {
+      notRedecided.budget++
+      continue
+    }
+    const r = redecideLine(s, input, meter)
     if (!r.ok) {
       notRedecided[r.why]++
       continue

@@ -134,6 +134,33 @@ describe('config editor', () => {
   })
 })
 
+describe('config editor: two operators', () => {
+  it('refuses a Save of text loaded from a version no longer stored (someone saved meanwhile): nothing written, the text kept; reloaded, it saves', async () => {
+    await writeConfig({ version: 'two-1', mode: 'enforce' })
+    const s = await signIn()
+    const base = (html: string) => /name="base" value="([^"]*)"/.exec(html)?.[1]
+    const loaded = await (await get(`${C}/config`, s.cookie)).response.text()
+    expect(base(loaded)).toBe('two-1')
+    // Another operator saves while this tab is open.
+    await writeConfig({ version: 'two-2', mode: 'enforce', thresholds: { login: { challenge: 0.5, block: 0.9 } } })
+    const stale = await post(`${C}/config`, { config: JSON.stringify({ version: 'two-1', mode: 'shadow' }), base: 'two-1', csrf: s.csrf }, s.cookie)
+    expect(stale.response.status).toBe(409)
+    const html = await stale.response.text()
+    expect(html).toContain('the stored config changed after this text was loaded (it is now version two-2)')
+    expect(html).toContain('&#34;shadow&#34;') // the operator's text is kept in the textarea
+    expect(base(html)).toBe('two-1') // saving from this page again is refused again
+    expect((await post(`${C}/config`, { config: JSON.stringify({ version: 'two-1', mode: 'shadow' }), base: 'two-1', csrf: s.csrf }, s.cookie)).response.status).toBe(409)
+    expect(await stored()).toEqual({ version: 'two-2', mode: 'enforce', thresholds: { login: { challenge: 0.5, block: 0.9 } } })
+    // Reloaded: the editor starts from the stored version, and a Save from it is written (version bumped).
+    const reloaded = await (await get(`${C}/config`, s.cookie)).response.text()
+    expect(base(reloaded)).toBe('two-2')
+    const again = await post(`${C}/config`, { config: JSON.stringify({ version: 'two-2', mode: 'shadow' }), base: 'two-2', csrf: s.csrf }, s.cookie)
+    expect(again.response.status).toBe(303)
+    expect((await stored())?.mode).toBe('shadow')
+    expect((await stored())?.version).not.toBe('two-2')
+  })
+})
+
 const MODEL = (() => {
   const m = defaultModel()
   if (!m.ok) throw new Error('no bundled model')
@@ -271,6 +298,30 @@ describe('dry run', () => {
     expect((await health()).config).toBe('dry-1')
     const live = (await (await callWorker(`${SITE}/__edgeward/health`)).response.json()) as { model: string }
     expect(live.model).toBe(MODEL)
+  })
+
+  it('re-scored by another model, a rule unchanged from the config in force that reads the score is evaluated on the new score, not kept as logged', async () => {
+    const alt = { ...(bundledModel as Record<string, unknown>), model_version: 'alt-dry-2', base_score: 0.99 }
+    await env.EDGEWARD_CONFIG.put('model:alt-dry-2', JSON.stringify(alt))
+    const model = parseModel(alt, CODE_FEATURES)
+    if (!model.ok) throw new Error('alt model refused')
+    const l = line('gate0000000000001', 0.5, 'allow', { config: 'dry-7' })
+    const features = { ...(l.features as Record<string, number>), ip_signups_1h: 0 } // counters answered: no crowd
+    const vec = emptyFeatureVector()
+    for (const [k, v] of Object.entries(features)) vec[FEATURE_INDEX[k as FeatureName]] = v
+    const rescored = predict(model.value, vec)
+    expect(rescored).toBeGreaterThan(0.6) // the test means something only if the new score is past the rule's bar
+    // The rule blocks at a score the logged line (0.5) was under and the new one is over; the thresholds never act.
+    const gate = { name: 'risky_checkout', when: `route == 'checkout' and risk >= ${(rescored - 0.05).toFixed(3)}`, action: 'block' }
+    const inForce = { version: 'dry-7', mode: 'enforce', thresholds: { checkout: { challenge: 1, block: 1 } }, rules: [gate] }
+    await writeConfig(inForce)
+    await sample([{ ...l, features }])
+    const s = await signIn()
+    const html = await (await post(`${C}/dryrun`, { config: JSON.stringify({ ...inForce, model: { active: 'alt-dry-2' } }), csrf: s.csrf }, s.cookie)).response.text()
+    expect(html).toContain('1 line was re-scored by the candidate')
+    expect(counts(html)).toEqual({ redecided: 1, flips: 1 })
+    expect(html).toMatch(/decisions\/gate0000000000001">gate0000000000001<\/a><\/td><td class="act-allow">allow<\/td><td class="act-block">block<\/td>/)
+    expect(html).toContain('risky_checkout')
   })
 
   it('an invalid candidate shows its problems at their paths and runs nothing', async () => {

@@ -3,12 +3,14 @@
 // edgeward's item, a 429 retried after its Retry-After, an IP already listed left alone, device and
 // username+IP entries never sent, an expired entry taken off, and decisions unaffected by an outage.
 import { env } from 'cloudflare:workers'
-import { runDurableObjectAlarm } from 'cloudflare:test'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import ipaddr from 'ipaddr.js'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { denyKey, type DenyEntry, type DenyTarget } from '../../src/counters/deny'
 import { REGISTRY_NAME } from '../../src/counters/keys'
 import { DEFAULT_WAF_API_BASE, setWafSettingsForTests, wafSettings } from '../../worker/waf/settings'
-import { WAF_BATCH_MS, wafIpOf } from '../../worker/waf/sync'
+import { getMeta } from '../../worker/counters/schema'
+import { WAF_BATCH_MS, WAF_SYNC_GUARD_MS, wafIpOf } from '../../worker/waf/sync'
 import { callWorker } from '../support/worker'
 
 const T0 = Date.UTC(2100, 0, 1)
@@ -29,6 +31,8 @@ class StandInApi {
   fail: { status: number; retryAfter?: string; method?: string }[] = []
   #seq = 0
   pageSize = 2
+  /** While set, every call waits for it before answering (an API that is slow to answer). */
+  hold: Promise<void> | null = null
 
   fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const req = new Request(input, init)
@@ -36,6 +40,7 @@ class StandInApi {
     const path = url.pathname.replace('/client/v4', '')
     const body: unknown = req.method === 'GET' ? null : await req.json()
     this.calls.push({ method: req.method, path, body })
+    if (this.hold !== null) await this.hold
     if (req.headers.get('authorization') !== 'Bearer tok') return Response.json({ success: false, errors: [{ code: 10000, message: 'auth' }] }, { status: 403 })
     const fi = this.fail.findIndex((f) => f.method === undefined || f.method === req.method)
     const f = fi < 0 ? undefined : this.fail.splice(fi, 1)[0]
@@ -48,6 +53,8 @@ class StandInApi {
       return ok(page, { result_info: { cursors: after === undefined ? {} : { after } } })
     }
     if (path === `${LIST}/items` && req.method === 'POST') {
+      // The API checks every item and refuses the whole write for one it cannot list.
+      if ((body as { ip: string }[]).some((i) => !listable(i.ip))) return Response.json({ success: false, errors: [{ code: 10001, message: 'invalid ip' }] }, { status: 400 })
       for (const i of body as { ip: string; comment: string }[]) this.items.push({ id: `item${++this.#seq}`, ip: i.ip, comment: i.comment })
       return ok({ operation_id: `op${this.#seq}` })
     }
@@ -62,6 +69,17 @@ class StandInApi {
 
   writes(): { method: string; body: unknown }[] {
     return this.calls.filter((c) => c.method === 'POST' || c.method === 'DELETE')
+  }
+}
+
+/** What an IP List takes: an IPv4 address in dotted decimal, or an IPv6 network /12–/64 with no host bits set. */
+function listable(ip: string): boolean {
+  if (!ip.includes('/')) return ipaddr.IPv4.isValidFourPartDecimal(ip) && ip.split('.').every((o) => o === String(Number(o)))
+  try {
+    const [addr, bits] = ipaddr.parseCIDR(ip)
+    return addr.kind() === 'ipv6' && bits >= 12 && bits <= 64 && ipaddr.IPv6.networkAddressFromCIDR(ip).toString() === (addr as ipaddr.IPv6).toString()
+  } catch {
+    return false
   }
 }
 
@@ -194,6 +212,53 @@ describe('deny entries to the Cloudflare IP List', () => {
     expect(api.calls.filter((c) => c.method === 'POST')).toEqual([])
     expect(api.items).toEqual([])
     expect((await reg.wafStatus()).queued).toBe(0)
+  })
+
+  it('sends only what the list can take: a key that is no address never goes, so it cannot fail the write of the good ones', async () => {
+    const reg = ownRegistry()
+    // Keys as the counters make them: the raw text when a client's IP did not parse (a CF-Connecting-IP
+    // a client set under wrangler dev), an IPv6 network; beside them an ordinary address.
+    for (const ip of ['999.1.1.1', '01.2.3.4', '2001:db8::1/64', 'fe80::/64x', '198.51.100.100', '2001:db8:5:6::/64']) await reg.indexDeny(entry({ kind: 'ip', ip }, 600))
+    expect(await runDurableObjectAlarm(reg)).toBe(true)
+    expect(api.items.map((i) => i.ip)).toEqual(['198.51.100.100', '2001:db8:5:6::/64'])
+    expect(await reg.wafStatus()).toMatchObject({ queued: 0, added: 2, failures: 0 })
+    for (const ip of ['999.1.1.1', '01.2.3.4', '1.2.3.4.5', '2001:db8::1/64', '2001:db8::/8', '2001:db8::/65', ':::/64', '2001:DB8::/64x']) expect(wafIpOf({ kind: 'ip', ip }), ip).toBeNull()
+    expect(wafIpOf({ kind: 'ip', ip: '2001:DB8::/48' })).toBe('2001:db8::/48')
+  })
+
+  it('sets the next expiry\'s alarm before the sync waits on the API, so a run cut short there leaves one', async () => {
+    const reg = ownRegistry()
+    await reg.indexDeny(entry({ kind: 'ip', ip: '198.51.100.110' }, 600))
+    await reg.indexDeny(entry({ kind: 'ip', ip: '198.51.100.111' }, 3_600))
+    let release = () => {}
+    api.hold = new Promise<void>((resolve) => (release = resolve))
+    const run = runDurableObjectAlarm(reg) // the adds, at T0 + 2 s: the list read hangs
+    await vi.waitFor(() => expect(api.calls.length).toBeGreaterThan(0))
+    // Mid-sync: were the run cut short now (a deploy, the alarm's time limit), this is the alarm left.
+    const midSync = await runInDurableObject(reg, async (_i, state) => ({ at: getMeta(state.storage.sql, 'alarm_at'), alarm: await state.storage.getAlarm() }))
+    expect(midSync).toEqual({ at: T0 + 600_000, alarm: T0 + 600_000 })
+    api.hold = null
+    release()
+    expect(await run).toBe(true)
+    expect(api.items.map((i) => i.ip)).toEqual(['198.51.100.110', '198.51.100.111'])
+    // Still the first expiry next, its lift then sent.
+    expect(await runInDurableObject(reg, (_i, state) => getMeta(state.storage.sql, 'alarm_at'))).toBe(T0 + 600_000)
+    await runDurableObjectAlarm(reg)
+    expect(api.items.map((i) => i.ip)).toEqual(['198.51.100.111'])
+  })
+
+  it('with rows still queued and no expiry sooner, the mid-sync alarm is a retry once the longest run could have ended', async () => {
+    const reg = ownRegistry()
+    await reg.indexDeny(entry({ kind: 'ip', ip: '198.51.100.120' }, 86_400))
+    let release = () => {}
+    api.hold = new Promise<void>((resolve) => (release = resolve))
+    const run = runDurableObjectAlarm(reg)
+    await vi.waitFor(() => expect(api.calls.length).toBeGreaterThan(0))
+    expect(await runInDurableObject(reg, (_i, state) => getMeta(state.storage.sql, 'alarm_at'))).toBe(T0 + WAF_BATCH_MS + WAF_SYNC_GUARD_MS)
+    api.hold = null
+    release()
+    await run
+    expect(api.items.map((i) => i.ip)).toEqual(['198.51.100.120'])
   })
 
   it('queues nothing and calls nothing when not configured', async () => {

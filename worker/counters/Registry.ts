@@ -6,7 +6,7 @@ import { LABELS, type Label, type LabelInput } from '../../src/counters/adminInp
 import { denyKey, type DenyEntry, type DenyTarget } from '../../src/counters/deny'
 import { alarmDone, alarmTime, migrate, scheduleAlarm, type Migration } from './schema'
 import { wafSettings } from '../waf/settings'
-import { nextWafDue, queueWafAdd, queueWafLift, syncWaf, WAF_TABLES, wafStatus, type WafStatus } from '../waf/sync'
+import { nextWafDue, queueWafAdd, queueWafLift, syncWaf, WAF_SYNC_GUARD_MS, WAF_TABLES, wafStatus, type WafStatus } from '../waf/sync'
 
 export const REGISTRY_MIGRATIONS: readonly Migration[] = [
   [
@@ -144,11 +144,21 @@ export class Registry extends DurableObject<Env> {
     }
     sql.exec('DELETE FROM deny_index WHERE expires_at <= ?', now)
     alarmDone(sql)
+    // The next alarm is set before the sync waits on the API: a run cut short there (a deploy, the
+    // alarm's wall-clock limit) is retried with no alarm time and does nothing, so without it every
+    // later expiry — and its lift from the IP List — would wait for the next denial to set one.
+    // Rows still queued then get a retry once the longest run could have ended.
+    this.#scheduleNext(now, waf !== null && nextWafDue(sql) !== null ? now + WAF_SYNC_GUARD_MS : null)
+    if (waf === null) return
     // Off the request path; never throws. Denials and lifts arriving meanwhile queue and set their own alarm.
-    if (waf !== null) await syncWaf(sql, waf, now)
-    const next = sql.exec<{ t: number | null }>('SELECT MIN(expires_at) AS t FROM deny_index').toArray()[0]?.t ?? null
-    const due = waf === null ? null : nextWafDue(sql)
-    for (const t of [next, due]) if (t !== null) scheduleAlarm(this.ctx.storage, Math.max(t, now + 1), 'if_earlier')
+    await syncWaf(sql, waf, now)
+    this.#scheduleNext(now, nextWafDue(sql))
+  }
+
+  /** The alarm at the next deny-index expiry, or at `other` when earlier (both no earlier than just after `now`). */
+  #scheduleNext(now: number, other: number | null): void {
+    const next = this.ctx.storage.sql.exec<{ t: number | null }>('SELECT MIN(expires_at) AS t FROM deny_index').toArray()[0]?.t ?? null
+    for (const t of [next, other]) if (t !== null) scheduleAlarm(this.ctx.storage, Math.max(t, now + 1), 'if_earlier')
   }
 }
 

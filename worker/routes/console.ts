@@ -329,7 +329,10 @@ function candidateOf(text: string, stored: Record<string, unknown>): { ok: true;
   return edit.ok ? { ok: true, config: edit.config, text: edit.text } : { ok: false, problems: edit.problems }
 }
 
-const editor = (text: string, problems: readonly string[] = [], flash: string | null = null, error: string | null = null): EditorState => ({ text, problems, flash, error })
+const editor = (text: string, problems: readonly string[] = [], flash: string | null = null, error: string | null = null, base: string | null = null): EditorState => ({ text, problems, flash, error, base })
+
+/** The stored config's version ('' when none): the editor's text was loaded from it, and Save checks it is still the one stored. */
+const versionOf = (stored: Record<string, unknown>): string => (typeof stored.version === 'string' ? stored.version : '')
 
 async function showConfig(c: C, state: EditorState, status: 200 | 400 | 409 | 503 = 200): Promise<Response> {
   const { config, problem } = await loadConfig(c.env.EDGEWARD_CONFIG, Date.now())
@@ -339,29 +342,38 @@ async function showConfig(c: C, state: EditorState, status: 200 | 400 | 409 | 50
 consoleRoutes.get(`${CONSOLE_PATH}/config`, async (c) => {
   const stored = await storedText(c)
   if (stored === null) return showConfig(c, editor('', [], null, 'The stored config could not be read just now; reload to try again.'), 503)
-  return showConfig(c, editor(stored.text, [], flashOf(c)))
+  return showConfig(c, editor(stored.text, [], flashOf(c), null, versionOf(stored.stored)))
 })
 
 consoleRoutes.post(`${CONSOLE_PATH}/config/validate`, async (c) => {
   const form = await checkedForm(c, true, MAX_CONFIG_FORM)
   if (form instanceof Response) return form
   const text = form.get('config') ?? ''
+  const base = form.get('base')
   const stored = await storedText(c)
   const cand = candidateOf(text, stored?.stored ?? {})
-  if (!cand.ok) return showConfig(c, editor(text, cand.problems), 400)
-  return showConfig(c, editor(text, [], `Valid: the schema accepts it; Save would write it as version ${String(cand.config.version)}. Nothing was written.`))
+  if (!cand.ok) return showConfig(c, editor(text, cand.problems, null, null, base), 400)
+  return showConfig(c, editor(text, [], `Valid: the schema accepts it; Save would write it as version ${String(cand.config.version)}. Nothing was written.`, null, base))
 })
 
 consoleRoutes.post(`${CONSOLE_PATH}/config`, async (c) => {
   const form = await checkedForm(c, true, MAX_CONFIG_FORM)
   if (form instanceof Response) return form
   const text = form.get('config') ?? ''
+  const base = form.get('base')
   const stored = await storedText(c)
-  if (stored === null) return showConfig(c, editor(text, [], null, 'The stored config could not be read just now; nothing was written.'), 503)
+  if (stored === null) return showConfig(c, editor(text, [], null, 'The stored config could not be read just now; nothing was written.', base), 503)
+  // Text loaded from another version than the one stored now (someone saved meanwhile) would silently
+  // undo their change and put the old version's name back on another config — and the dry run takes a
+  // line logged under a version as decided by the config of that name: refused, nothing written.
+  const current = versionOf(stored.stored)
+  if (base !== null && base !== current) {
+    return showConfig(c, editor(text, [], null, `Not saved: the stored config changed after this text was loaded (it is now version ${current === '' ? 'none' : current}); the one in force stays. Reload to start from it — your text is below.`, base), 409)
+  }
   const cand = candidateOf(text, stored.stored)
-  if (!cand.ok) return showConfig(c, editor(text, cand.problems, null, 'Not saved: the config in force stays.'), 400)
+  if (!cand.ok) return showConfig(c, editor(text, cand.problems, null, 'Not saved: the config in force stays.', base), 400)
   const wrote = await withDeadline(c.env.EDGEWARD_CONFIG.put(CONFIG_KEY, cand.text), KV_WRITE_BUDGET_MS)
-  if (!wrote.ok) return showConfig(c, editor(text, [], null, 'The config could not be written just now; the one in force stays.'), 503)
+  if (!wrote.ok) return showConfig(c, editor(text, [], null, 'The config could not be written just now; the one in force stays.', base), 503)
   forgetCachedConfig() // this isolate reads it back on its next request
   return c.redirect(`${CONSOLE_PATH}/config?done=saved`, 303)
 })
@@ -385,27 +397,30 @@ const showDryrun = async (c: C, state: EditorState, result: Parameters<typeof dr
 consoleRoutes.get(`${CONSOLE_PATH}/dryrun`, async (c) => {
   const stored = await storedText(c)
   if (stored === null) return showDryrun(c, editor('', [], null, 'The stored config could not be read just now; reload to try again.'), null, 503)
-  return showDryrun(c, editor(stored.text), null)
+  return showDryrun(c, editor(stored.text, [], null, null, versionOf(stored.stored)), null)
 })
 
 consoleRoutes.post(`${CONSOLE_PATH}/dryrun`, async (c) => {
   const form = await checkedForm(c, true, MAX_CONFIG_FORM)
   if (form instanceof Response) return form
-  return dryRunText(c, form.get('config') ?? '')
+  return dryRunText(c, form.get('config') ?? '', form.get('base'))
 })
 
-/** Validates `text` as Save would, then re-decides the sample under it; the page shows `text` in the editor. */
-async function dryRunText(c: C, text: string): Promise<Response> {
+/**
+ * Validates `text` as Save would, then re-decides the sample under it; the page shows `text` in the
+ * editor, with `base` (the stored version the text was loaded from) carried for a later Save.
+ */
+async function dryRunText(c: C, text: string, base: string | null): Promise<Response> {
   const stored = await storedText(c)
   const cand = candidateOf(text, stored?.stored ?? {})
-  if (!cand.ok) return showDryrun(c, editor(text, cand.problems), null, 400)
+  if (!cand.ok) return showDryrun(c, editor(text, cand.problems, null, null, base), null, 400)
   const compiled = compileConfig(cand.config)
-  if (!compiled.ok) return showDryrun(c, editor(text, compiled.problems ?? [compiled.detail ?? 'invalid config']), null, 400)
+  if (!compiled.ok) return showDryrun(c, editor(text, compiled.problems ?? [compiled.detail ?? 'invalid config'], null, null, base), null, 400)
   const now = Date.now()
   const [state, sample, model] = await Promise.all([loadConfig(c.env.EDGEWARD_CONFIG, now), adminCall(() => root(c.env).consoleSample()), candidateModel(c, compiled.value.source.model.active)])
-  if (!sample.ok) return showDryrun(c, editor(text, [], null, 'The decision sample could not be read just now; try again.'), null, 503)
+  if (!sample.ok) return showDryrun(c, editor(text, [], null, 'The decision sample could not be read just now; try again.', base), null, 503)
   const r = dryRun({ candidate: compiled.value, inForce: state.config, model: model.model, modelVersion: model.version, lines: sample.value })
-  return showDryrun(c, editor(text), { r, version: compiled.value.version, mode: compiled.value.source.mode })
+  return showDryrun(c, editor(text, [], null, null, base), { r, version: compiled.value.version, mode: compiled.value.source.mode })
 }
 
 // Model upload and swap. An uploaded file is checked by the loader the Worker itself uses for
@@ -549,7 +564,7 @@ async function withModel(c: C): Promise<{ text: string; stored: Record<string, u
 
 consoleRoutes.post(`${CONSOLE_PATH}/model/dryrun`, async (c) => {
   const cand = await withModel(c)
-  return cand instanceof Response ? cand : dryRunText(c, cand.text)
+  return cand instanceof Response ? cand : dryRunText(c, cand.text, versionOf(cand.stored))
 })
 
 consoleRoutes.post(`${CONSOLE_PATH}/model/activate`, async (c) => {

@@ -5,6 +5,8 @@
 // already listed and a lift of one already gone are no-ops, and only items whose comment names
 // edgeward are ever deleted. Never on the request path; a failure backs off, is kept in the
 // status, and never touches a decision (fail open: enforcement stays in the Counters objects).
+import ipaddr from 'ipaddr.js'
+import { parseIp } from '../../src/config/cidr'
 import type { DenyEntry, DenyTarget } from '../../src/counters/deny'
 import { deleteMeta, getMeta, setMeta } from '../counters/schema'
 import { addItems, deleteItems, listItems, WafApiError } from './api'
@@ -25,22 +27,40 @@ export const WAF_ITEMS_PER_WRITE = 500
 export const MAX_WAF_QUEUE = 10_000
 export const WAF_BACKOFF_BASE_MS = 5_000
 export const WAF_BACKOFF_MAX_MS = 3_600_000
+/**
+ * A sync can outlast its alarm (10 s per call, a whole list read of up to 50 pages, bulk operations
+ * polled): rows still queued when an alarm starts get a retry this long after it — a Durable Object
+ * alarm's wall-clock limit — in case the run is cut short.
+ */
+export const WAF_SYNC_GUARD_MS = 15 * 60_000
 /** Every item edgeward writes starts with this; lifts delete no other item. */
 export const WAF_COMMENT_PREFIX = 'edgeward'
 const MAX_COMMENT = 200
 
 /**
  * What goes on the list for a deny target: an IPv4 address, or an IPv6 network of /12…/64 (what the
- * list accepts; an IP entry on IPv6 is keyed by its /64 by default). Devices and username+IP entries
- * never do (they do not block the address), nor IPv6 keys finer than /64.
+ * list accepts; an IP entry on IPv6 is keyed by its /64 by default), each in canonical text. Devices
+ * and username+IP entries never do (they do not block the address), nor IPv6 keys finer than /64, nor
+ * text that is not an address: a key is the raw text when the client's IP did not parse, and one item
+ * the API refuses fails the whole write it is in, again at every retry until its entry expires.
  */
 export function wafIpOf(target: DenyTarget): string | null {
   if (target.kind !== 'ip') return null
   const ip = target.ip
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return ip
-  const m = /^([0-9a-f:]+)\/(\d{1,3})$/i.exec(ip)
-  if (m !== null && ip.includes(':') && Number(m[2]) >= 12 && Number(m[2]) <= 64) return ip.toLowerCase()
-  return null
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) {
+    const addr = parseIp(ip)
+    // `999.1.1.1` is no address; `01.2.3.4` is one only to parsers that read octal.
+    return addr !== undefined && addr.kind() === 'ipv4' && addr.toString() === ip ? ip : null
+  }
+  const m = /^([0-9a-f:]+)\/(\d{1,2})$/i.exec(ip)
+  if (m === null || !ip.includes(':') || Number(m[2]) < 12 || Number(m[2]) > 64) return null
+  try {
+    // The network itself, as the list shows it: no host bits set, compressed, lower case.
+    const net = `${ipaddr.IPv6.networkAddressFromCIDR(ip).toString()}/${m[2]}`
+    return ipaddr.IPv6.isValid(m[1]!) && net === ip.toLowerCase() ? net : null
+  } catch {
+    return null
+  }
 }
 
 /** The IP of a deny key (`["ip","…"]`), or null for any other key. */

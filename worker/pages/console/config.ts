@@ -14,6 +14,8 @@ export interface EditorState {
   readonly problems: readonly string[]
   readonly flash: string | null
   readonly error: string | null
+  /** The stored version the text was loaded from (Save refuses it once another is stored); null: not known. */
+  readonly base: string | null
 }
 
 const n = (x: number): string => x.toLocaleString('en-US')
@@ -28,11 +30,11 @@ function problemList(problems: readonly string[]): string {
 }
 
 /** The textarea and its three buttons; each button posts the same text to its own action. */
-function editorForm(signed: Signed, text: string, primary: 'config' | 'dryrun'): string {
+function editorForm(signed: Signed, text: string, primary: 'config' | 'dryrun', base: string | null): string {
   const save = `<button type="submit" formaction="${CONSOLE_PATH}/config"${primary === 'config' ? '' : ' class="quiet"'}>Save</button>`
   const validate = `<button type="submit" formaction="${CONSOLE_PATH}/config/validate" class="quiet">Validate</button>`
   const dry = `<button type="submit" formaction="${CONSOLE_PATH}/dryrun"${primary === 'dryrun' ? '' : ' class="quiet"'}>${primary === 'dryrun' ? 'Dry run' : 'Dry run this first'}</button>`
-  return `<form method="post" action="${CONSOLE_PATH}/${primary}" class="editor">${csrfField(signed)}
+  return `<form method="post" action="${CONSOLE_PATH}/${primary}" class="editor">${csrfField(signed)}${base === null ? '' : `<input type="hidden" name="base" value="${e(base)}">`}
 <label for="config-text">Config (JSON: names only what it changes over the bundled defaults; <code>version</code> is bumped on save when unchanged)</label>
 <textarea id="config-text" name="config" rows="22" spellcheck="false" autocomplete="off">${e(text)}</textarea>
 <p class="buttons">${primary === 'dryrun' ? `${dry} ${validate} ${save}` : `${validate} ${dry} ${save}`}</p></form>`
@@ -44,7 +46,7 @@ export function configPage(p: { nonce: string; signed: Signed; state: EditorStat
 <p class="muted">In force: version <code>${e(p.inForce)}</code>${p.status === null ? '' : ` · ${e(p.status)}`}. Save writes to KV only when the schema accepts the whole config; otherwise the one in force stays. Other isolates follow within their config cache time (10 s).</p>
 ${s.flash === null ? '' : `<p class="ok" role="status">${e(s.flash)}</p>`}${s.error === null ? '' : `<p class="error" role="alert">${e(s.error)}</p>`}
 ${problemList(s.problems)}
-${editorForm(p.signed, s.text, 'config')}`
+${editorForm(p.signed, s.text, 'config', s.base)}`
   return consolePage({ title: 'Config', nonce: p.nonce, signed: p.signed, section: 'config', body })
 }
 
@@ -95,6 +97,6 @@ export function dryrunPage(p: { nonce: string; signed: Signed; state: EditorStat
 ${s.error === null ? '' : `<p class="error" role="alert">${e(s.error)}</p>`}
 ${problemList(s.problems)}
 ${p.result === null ? '' : resultSection(p.result.r, p.result.version, p.result.mode)}
-${editorForm(p.signed, s.text, 'dryrun')}`
+${editorForm(p.signed, s.text, 'dryrun', s.base)}`
   return consolePage({ title: 'Dry run', nonce: p.nonce, signed: p.signed, section: 'dryrun', body })
 }
