@@ -13,36 +13,10 @@ import { CODE_FEATURES, defaultModel, parseModel, predict } from '../../src/mode
 import bundledModel from '../../models/default/model.json'
 import { csrfToken, SESSION_COOKIE } from '../../worker/console/session'
 import { callWorker, clearConfig, writeConfig } from '../support/worker'
+import { C, get, post, SECRETS, signIn, SITE, UA } from '../support/console'
 
-const TOKEN = 'test-admin-token'
-const SECRETS = { token: TOKEN, server: 'test-user-hash-key' }
-const SITE = 'https://console.edge.test'
-const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36'
-const C = '/__edgeward/console'
 const root = () => env.ZONE_STATS.get(env.ZONE_STATS.idFromName(ZONE_ROOT_NAME))
 
-async function signIn(): Promise<{ cookie: string; csrf: string }> {
-  const { response } = await callWorker(`${SITE}${C}/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE, 'sec-fetch-site': 'same-origin', 'user-agent': UA },
-    body: `token=${encodeURIComponent(TOKEN)}`,
-  })
-  expect(response.status).toBe(303)
-  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0]!
-  const jwt = cookie.slice(SESSION_COOKIE.length + 1)
-  const sid = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sid: string }
-  return { cookie, csrf: await csrfToken(SECRETS, sid.sid) }
-}
-
-const get = (path: string, cookie?: string) => callWorker(`${SITE}${path}`, { headers: { 'user-agent': UA, ...(cookie === undefined ? {} : { cookie }) } })
-
-function post(path: string, form: Record<string, string>, cookie?: string, extra: Record<string, string> = {}) {
-  return callWorker(`${SITE}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE, 'sec-fetch-site': 'same-origin', 'user-agent': UA, ...(cookie === undefined ? {} : { cookie }), ...extra },
-    body: new URLSearchParams(form).toString(),
-  })
-}
 
 const health = async () => (await (await callWorker(`${SITE}/__edgeward/health`)).response.json()) as { mode: string; config: string }
 const stored = async () => JSON.parse((await env.EDGEWARD_CONFIG.get('config')) ?? 'null') as Record<string, unknown> | null
