@@ -281,6 +281,11 @@ describe('the sync\'s settings from the env', () => {
     expect(wafSettings({ ...all, EDGEWARD_CF_API_TOKEN: '' })).toBeNull()
     expect(wafSettings({ ...all, EDGEWARD_WAF_LIST_ID: '../../zones/x' })).toBeNull()
     expect(wafSettings({ ...all, EDGEWARD_WAF_API_BASE: 'ftp://x' })).toBeNull()
+    // The token rides in every call: plain http only to a loopback stand-in, never across a network.
+    expect(wafSettings({ ...all, EDGEWARD_WAF_API_BASE: 'http://api.cloudflare.com/client/v4' })).toBeNull()
+    expect(wafSettings({ ...all, EDGEWARD_WAF_API_BASE: 'http://127.0.0.1.evil.example/client/v4' })).toBeNull()
+    expect(wafSettings({ ...all, EDGEWARD_WAF_API_BASE: 'http://localhost:8788/client/v4' })?.baseUrl).toBe('http://localhost:8788/client/v4')
+    expect(wafSettings({ ...all, EDGEWARD_WAF_API_BASE: 'https://proxy.example/client/v4' })?.baseUrl).toBe('https://proxy.example/client/v4')
     expect(wafSettings(env)).toBeNull() // the test bindings configure none: other tests queue nothing
   })
 })

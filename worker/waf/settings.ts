@@ -31,6 +31,21 @@ export function wafSettings(env: Partial<Env>): WafSettings | null {
   // Ids go into the URL path: anything but an id's characters turns the sync off rather than off somewhere else.
   if (!token || accountId === undefined || listId === undefined || !ID_RE.test(accountId) || !ID_RE.test(listId)) return null
   const base = (env.EDGEWARD_WAF_API_BASE ?? '').trim() || DEFAULT_WAF_API_BASE
-  if (!/^https?:\/\//.test(base)) return null
+  if (!tokenTravelsSafely(base)) return null
   return { token, accountId, listId, baseUrl: base.replace(/\/+$/, ''), fetch: (input, init) => fetch(input, init) }
+}
+
+/**
+ * The token goes in every call's Authorization header: https anywhere, plain http only to a stand-in
+ * on this machine (loopback), so a mistyped base never sends it unencrypted across a network.
+ */
+function tokenTravelsSafely(base: string): boolean {
+  let url: URL
+  try {
+    url = new URL(base)
+  } catch {
+    return false
+  }
+  if (url.protocol === 'https:') return true
+  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname))
 }
