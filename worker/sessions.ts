@@ -10,7 +10,7 @@
 // deployed, or by a route it never saw) is adopted where it is first seen: a companion for that client
 // only, nothing stored, so neither the owner nor anyone else is judged on it.
 import { siteOf, sessionShardName } from '../src/counters/keys'
-import { isPlainHttpLoopback } from '../src/signals/deviceCookie'
+import { isPlainHttpLoopback } from '../src/util/loopback'
 import { bindingCookieIn, MAX_SESSION_VALUES, SESSION_BINDING_COOKIE, sessionCookiesIn, sessionCookieSet, sessionMove, type SessionBinding, type SessionMove } from '../src/signals/sessionCookie'
 import type { CompiledConfig } from '../src/config/compileConfig'
 import { BACKGROUND_BUDGET_MS, stubOf } from './counters/denyClient'

@@ -2,6 +2,7 @@
 // JSON with its bounds. Must not compile or interpret anything — see compileConfig.
 import * as v from 'valibot'
 import { ROUTE_CLASSES } from './routeClasses'
+import { isHttpsOrLoopback } from '../util/loopback'
 import { APP_ID_PATTERN } from '../signals/appToken'
 import { agentIdentity } from '../signals/webBotAuth/keyDirectory'
 import { CRAWLER_CATEGORIES, type CrawlerCategory } from '../signals/crawlers/categories'
@@ -280,15 +281,7 @@ export const ConfigSchema = v.strictObject({
 
 /** https anywhere; http only to a loopback host. No query or fragment: `/range/<prefix>` is appended. */
 function isRangeBase(raw: string): boolean {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    return false
-  }
-  if (url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#')) return false
-  if (url.protocol === 'https:') return true
-  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname))
+  return isHttpsOrLoopback(raw) && !raw.includes('?') && !raw.includes('#')
 }
 
 export type ConfigInput = v.InferInput<typeof ConfigSchema>

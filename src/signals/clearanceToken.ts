@@ -13,7 +13,7 @@ import {
   verifyTypedToken, type TokenProblem,
 } from './challengeToken'
 import type { CookieKeys, LoadedKeys } from './cookieKeys'
-import { isPlainHttpLoopback } from './deviceCookie'
+import { isPlainHttpLoopback } from '../util/loopback'
 import { DEVICE_ID_PATTERN } from './deviceClaims'
 
 export const CLEARANCE_COOKIE_NAME = '__edgeward_clearance'

@@ -1,6 +1,7 @@
 // Device cookie header text: takes a Cookie header (or a token and the transport), returns the
 // __edgeward value (or the Set-Cookie line). Pure string work; never throws.
 import { DEVICE_COOKIE_NAME, DEVICE_TOKEN_MAX_CHARS, DEVICE_TOKEN_TTL_S } from './deviceClaims'
+import { isPlainHttpLoopback } from '../util/loopback'
 
 /** Cookie headers beyond this are not scanned (a tamper signal on their own). */
 const MAX_COOKIE_HEADER = 16 * 1024
@@ -21,16 +22,6 @@ export function readDeviceCookie(cookieHeader: string | null | undefined): strin
   return undefined
 }
 
-/** Plain-http loopback (local dev): the only place a cookie may go without `Secure`. */
-export function isPlainHttpLoopback(url: string): boolean {
-  try {
-    const u = new URL(url)
-    if (u.protocol !== 'http:') return false
-    return u.hostname === 'localhost' || /^127\./.test(u.hostname) || u.hostname === '[::1]'
-  } catch {
-    return false
-  }
-}
 
 export function deviceSetCookie(token: string, requestUrl: string): string {
   const secure = isPlainHttpLoopback(requestUrl) ? '' : '; Secure'

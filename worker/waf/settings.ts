@@ -1,6 +1,7 @@
 // Whether, and where, deny entries go to a Cloudflare account IP List. Takes the env; returns the
 // settings or null (off). Off unless the token, account and list are all set: an unconfigured zone
 // queues nothing and never calls the API.
+import { isHttpsOrLoopback } from '../../src/util/loopback'
 
 export const DEFAULT_WAF_API_BASE = 'https://api.cloudflare.com/client/v4'
 
@@ -31,21 +32,8 @@ export function wafSettings(env: Partial<Env>): WafSettings | null {
   // Ids go into the URL path: anything but an id's characters turns the sync off rather than off somewhere else.
   if (!token || accountId === undefined || listId === undefined || !ID_RE.test(accountId) || !ID_RE.test(listId)) return null
   const base = (env.EDGEWARD_WAF_API_BASE ?? '').trim() || DEFAULT_WAF_API_BASE
-  if (!tokenTravelsSafely(base)) return null
+  // The token rides in every call: https, or plain http only to a stand-in on this machine.
+  if (!isHttpsOrLoopback(base)) return null
   return { token, accountId, listId, baseUrl: base.replace(/\/+$/, ''), fetch: (input, init) => fetch(input, init) }
 }
 
-/**
- * The token goes in every call's Authorization header: https anywhere, plain http only to a stand-in
- * on this machine (loopback), so a mistyped base never sends it unencrypted across a network.
- */
-function tokenTravelsSafely(base: string): boolean {
-  let url: URL
-  try {
-    url = new URL(base)
-  } catch {
-    return false
-  }
-  if (url.protocol === 'https:') return true
-  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname))
-}
