@@ -7,7 +7,7 @@
 import { cidrSetHas, parseIp } from '../config/cidr'
 import type { CompiledConfig } from '../config/compileConfig'
 import { CREDENTIAL_CLASSES, isRouteClass, type RouteClass } from '../config/routeClasses'
-import { FEATURES, FEATURE_INDEX, emptyFeatureVector, type FeatureName, type FeatureVector } from '../features/list'
+import { FEATURES, FEATURE_INDEX, vectorFromLogged, type FeatureVector } from '../features/list'
 import type { CompiledModel } from '../model'
 import { explain } from '../model/explain'
 import { predict } from '../model/predict'
@@ -279,15 +279,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 /** Reasons decide() adds for the inputs a line does not keep: the replay must show the same ones. */
 const MARKS = ['challenge_owed', 'review', 'subresource_challenge'] as const
 
-function vectorOf(features: Readonly<Record<string, number>>): FeatureVector {
-  const vec = emptyFeatureVector()
-  for (const [name, value] of Object.entries(features)) {
-    const i = FEATURE_INDEX[name as FeatureName]
-    if (i !== undefined && typeof value === 'number') vec[i] = value
-  }
-  return vec
-}
-
 type LineOutcome = { ok: true; to: Action; reasons: readonly string[]; rescored: boolean } | { ok: false; why: NotRedecided }
 
 /** Work left to a dry run (units of DRYRUN_BUDGET); each line charges what it did. */
@@ -303,7 +294,7 @@ export function redecideLine(s: SampleLine, input: DryRunInput, meter: Meter = {
   if (s.source === undefined) return { ok: false, why: 'no_source' }
   if (LISTED_SOURCES.has(s.source) || s.reasons.some((r) => LIST_REASONS.test(r))) return { ok: false, why: 'listed' }
   const { candidate, inForce } = input
-  const vec = vectorOf(s.features)
+  const vec = vectorFromLogged(s.features)
   // The model's score: the line's own when the candidate's model is the one that scored it, else re-scored
   // on the logged vector (the very vector that model scored, src/log/logLine.ts).
   let modelRisk: number | null

@@ -111,3 +111,16 @@ export type FeatureVector = Float32Array
 export function emptyFeatureVector(): FeatureVector {
   return new Float32Array(FEATURE_COUNT).fill(Number.NaN)
 }
+
+/**
+ * A decision line's logged `features` (name → value) back as a vector: unknown names and non-numbers
+ * skipped, the rest NaN. Into `vec` when given (reset first), so a loop over many lines reuses one row.
+ */
+export function vectorFromLogged(features: Readonly<Record<string, unknown>>, vec: FeatureVector = new Float32Array(FEATURE_COUNT)): FeatureVector {
+  vec.fill(Number.NaN)
+  for (const [name, value] of Object.entries(features)) {
+    const i = FEATURE_INDEX[name as FeatureName]
+    if (i !== undefined && typeof value === 'number') vec[i] = value
+  }
+  return vec
+}

@@ -1,7 +1,7 @@
 // Offline rescoring: takes labelled rows (with their logged `features`) and a model file, returns
 // the rows with `risk` replaced by that model's score — a candidate judged on logged traffic
 // before it goes to KV. Only the score changes: what rules and the policy did stays as logged.
-import { FEATURE_INDEX, FEATURE_NAMES, FEATURE_VERSION, type FeatureName } from '../../features/list'
+import { FEATURE_NAMES, FEATURE_VERSION, vectorFromLogged } from '../../features/list'
 import { parseModel } from '../../model/parse'
 import { predict } from '../../model/predict'
 import { err, ok, type Result } from '../../util/result'
@@ -14,12 +14,7 @@ export function rescore(lines: readonly Record<string, unknown>[], modelText: st
   for (const [i, line] of lines.entries()) {
     const f = line.features
     if (typeof f !== 'object' || f === null) return err('no_features', `row ${i + 1} has no features to score`)
-    row.fill(Number.NaN)
-    for (const [name, v] of Object.entries(f)) {
-      const at = FEATURE_INDEX[name as FeatureName]
-      if (at !== undefined && typeof v === 'number') row[at] = v
-    }
-    out.push({ ...line, risk: predict(m.value, row) })
+    out.push({ ...line, risk: predict(m.value, vectorFromLogged(f as Record<string, unknown>, row)) })
   }
   return ok(out)
 }
