@@ -10,6 +10,7 @@ import type { LogLine } from '../../src/cli/simulate/logLines'
 import { allFamilyResults, humanFriction, isAttemptRow } from '../../src/cli/simulate/report'
 import { checkTargets, leastTrials, verdictText } from '../../src/cli/simulate/targets'
 import { createTruth, type RequestRecord } from '../../src/cli/simulate/truth'
+import { wilson } from '../../src/util/wilson'
 import type { World } from '../../src/cli/simulate/world'
 
 const T0 = Date.parse('2026-12-06T07:00:00.000Z')
@@ -107,26 +108,29 @@ describe('attempts of the automated-browser families', () => {
 describe('sessions of the automated-browser families', () => {
   const world = (over: Partial<World>): World => ({ seed: 1, variant: 'base', scale: 1, smoke: false, chromium: {} as Chromium, ...over }) as World
 
-  it('give a full-scale run enough entries for a perfect result to meet 90 % recall on its bound, with room, whatever the tries per browser', () => {
+  it('give a full-scale run enough entries for three misses to still meet 90 % recall on its bound, whatever the tries per browser', () => {
     const seen = new Set<number>()
     for (let seed = 1; seed <= 200; seed++) {
       for (const [spec, family] of [[automatedBrowserWebdriver, 'automated_browser_webdriver'], [automatedBrowserStealth, 'automated_browser_stealth']] as const) {
         const w = world({ seed })
         const tries = triesPerBrowser(w, family)
         seen.add(tries)
-        expect(spec.sessions(w) * tries).toBeGreaterThanOrEqual(leastTrials('>=', 0.9)! + 7)
-        expect(spec.sessions(w) * tries).toBeLessThanOrEqual(56)
+        const n = spec.sessions(w) * tries
+        expect(n).toBeGreaterThanOrEqual(leastTrials('>=', 0.9)! + 50)
+        expect(wilson(n - 3, n)![0]).toBeGreaterThanOrEqual(0.9)
+        expect(n).toBeLessThanOrEqual(104)
       }
     }
     expect(seen.size).toBe(13) // every value of 4…16 drawn somewhere in 200 runs
   })
 
-  it('stay cheap when small: none in a smoke run or without Chromium, one at a tenth of the scale', () => {
+  it('stay cheap when small: none in a smoke run or without Chromium, at most two at a tenth of the scale', () => {
     expect(automatedBrowserWebdriver.sessions(world({ smoke: true }))).toBe(0)
     expect(automatedBrowserWebdriver.sessions(world({ chromium: null }))).toBe(0)
     for (let seed = 1; seed <= 50; seed++) {
-      expect(automatedBrowserStealth.sessions(world({ seed, scale: 0.1 }))).toBe(1)
-      expect(automatedBrowserStealth.sessions(world({ seed, scale: 0.25 }))).toBeLessThanOrEqual(3)
+      expect(automatedBrowserStealth.sessions(world({ seed, scale: 0.1 }))).toBeGreaterThanOrEqual(1)
+      expect(automatedBrowserStealth.sessions(world({ seed, scale: 0.1 }))).toBeLessThanOrEqual(2)
+      expect(automatedBrowserStealth.sessions(world({ seed, scale: 0.25 }))).toBeLessThanOrEqual(6)
     }
   })
 })

@@ -12,8 +12,12 @@ import { over, type SessionContext, type World } from '../world'
 import { comboList } from './combos'
 import { earlyStart, type FamilySpec } from './spec'
 
-/** Attempts per base run at full scale, whatever the tries per browser: a perfect run meets 90 % on its lower bound at 35. */
-const ATTEMPTS = 48
+/**
+ * Attempts per base run at full scale, whatever the tries per browser. At 48 only a perfect run met
+ * 90 % on its Wilson lower bound (47 of 48 is 89.1 %): the target judged the draw, not the defence.
+ * At 96, 93 stopped meets it (91.2 %), and a 98 % defence passes about 7 runs in 8 rather than 4 in 10.
+ */
+export const AUTOMATED_BROWSER_ATTEMPTS = 96
 /** A browser's tries before the operator replaces it (new profile, new exit): drawn per base run from this range. */
 const TRIES_PER_BROWSER: readonly [number, number] = [4, 16]
 
@@ -32,10 +36,10 @@ function automatedBrowser(family: Family, flavour: Flavour): FamilySpec {
   return {
     family,
     start: earlyStart,
-    // ~48 attempts at full scale in browsers of this run's tries each (3 to 12 browsers); shifted: 6 × 6.
+    // ~96 attempts at full scale in browsers of this run's tries each (6 to 24 browsers); shifted: 6 × 6.
     sessions: (w) => {
       if (w.smoke || w.chromium === null) return 0
-      const browsers = w.variant === 'shifted' ? 6 : ATTEMPTS / triesPerBrowser(w, family)
+      const browsers = w.variant === 'shifted' ? 6 : AUTOMATED_BROWSER_ATTEMPTS / triesPerBrowser(w, family)
       return Math.max(1, Math.round(browsers * w.scale))
     },
     async run(s: SessionContext) {
