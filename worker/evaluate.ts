@@ -43,6 +43,7 @@ import { deviceLoginSuccesses24h, deviceStanding, telemetrySeenDevices } from '.
 import { noDeviceView } from '../src/features/deviceView'
 import { fetchKind, type FetchKind } from '../src/signals/fetchKind'
 import { owedChallenges, owedKey } from './policy/owedChallenges'
+import { ignoresChallenges } from '../src/policy/ignoredChallenges'
 import { denySource, flushMsOf, observeRequest } from './counters/client'
 import { numberOrNull, stringOrNull } from './logDecision'
 import { judgeCrawler, type CrawlerJudgement } from './crawling/judge'
@@ -293,6 +294,9 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     method: input.credentials?.attempt ? 'POST' : facts.method,
     fetchKind: creditedFetchKind(claimedKind, journey),
     challengeOwed: owedChallenges.isOwed(owedKey(device), now),
+    // A cookie-less client on an address that ignores its challenges (src/policy/ignoredChallenges.ts):
+    // counted across isolates on the IP key, never a crowd's (people behind it solve theirs one by one).
+    challengesIgnored: clientKey === null && !crowd && ignoresChallenges(numberOrNull(counterValues['ip.challenges_shown_10m']), numberOrNull(counterValues['ip.challenge_passes_10m'])),
     // A new device's sign-in on a shared address is judged as a crowd's cookie-less client's would be
     // (a new device is scored close to no device, and its no-device view there has none of the
     // address's journey): people in Chromium whose cookie was a minute old were challenged at sign-in

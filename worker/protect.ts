@@ -11,10 +11,11 @@ import { coldPosture } from './config/coldPosture'
 import { readRequestCredentials } from './credentials'
 import { checkLeaked, leakedEndpoints } from './leaked'
 import { leakedHeaderValue } from '../src/leaked/range'
-import { evaluate, MODEL_FALLBACK_NAME, type Evaluation } from './evaluate'
+import { counterFlushMs, evaluate, MODEL_FALLBACK_NAME, type Evaluation } from './evaluate'
 import { errorName, logDecision, numberOrNull } from './logDecision'
 import { forwardSafely, originTarget, type OriginTarget } from './origin/forward'
 import { countOriginOutcome } from './originOutcome'
+import { countOnAddress } from './counters/sourceEvent'
 import { mitigationResponse } from './pages/render'
 import { challengeTicketFor } from './challenge/ticket'
 import { newRef } from './privacy'
@@ -116,6 +117,10 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     const tier = modelChallenge ? challengeTier(decision.risk, decision.difficulty, thresholdsFor(config, decision.routeClass)) : 'high'
     const ticket = await challengeTicketFor(mitigation, env, { userAgent: facts.headers.get('user-agent'), ip: facts.ip }, now, tier)
     response = mitigationResponse(mitigation, ref, ticket)
+    // A cookie-less client's challenged page read is one more the address may ignore (src/policy/ignoredChallenges.ts).
+    if (decision.action === 'challenge' && evaluation.keys.device === null && (facts.method === 'GET' || facts.method === 'HEAD')) {
+      ctx.waitUntil(countOnAddress(env, facts.ip, 'challenges_shown', now, { defer: (p) => ctx.waitUntil(p), flushEveryMs: counterFlushMs(env, config), ipv6PrefixBits: config.source.counters.ipv6_prefix_bits }))
+    }
   }
 
   await logDecision(facts, env, config, decision, {

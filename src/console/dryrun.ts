@@ -227,6 +227,7 @@ function unchangedRules(a: CompiledConfig, b: CompiledConfig): ReadonlySet<strin
 interface Unknowns {
   readonly fetchKind: FetchKind
   readonly challengeOwed: boolean
+  readonly challengesIgnored: boolean
   readonly crowd: boolean
   readonly ownSignalsRisk: number | null
   readonly firstSignup: boolean
@@ -260,6 +261,12 @@ function deviceless(s: SampleLine, f: Readonly<Record<string, number>>): boolean
 function* unknowns(s: SampleLine, route: RouteClass, own: readonly (number | null)[], browser: boolean): Generator<Unknowns> {
   // Some are on the line: a logged owed challenge, a sub-resource's challenge turned into a block.
   const owed = s.reasons.includes('challenge_owed') ? [true] : [false, true]
+  // An address that ignored its challenges marks a cookie-less page read it challenged; one the model
+  // challenged anyway carries no mark, so a cookie-less page read tries both.
+  const pageRead = s.method === 'GET' || s.method === 'HEAD'
+  const f = s.features ?? {}
+  const cookieless = !(f.cookie_missing === 0 && f.cookie_invalid === 0) && (s.app ?? null) === null
+  const ignored = s.reasons.includes('challenges_ignored') ? [true] : cookieless && pageRead ? [false, true] : [false]
   const kinds: FetchKind[] = s.reasons.includes('subresource_challenge') ? ['subresource'] : ['navigation', 'subresource']
   const signup = browser && route === 'signup' && s.method === 'POST' ? [false, true] : [false]
   if (!browser) own = [null]
@@ -267,7 +274,7 @@ function* unknowns(s: SampleLine, route: RouteClass, own: readonly (number | nul
   // A crowd is a shared address, and on one the logged vector never has the address's sign-ups
   // (src/features/modelView.ts blanks them in every view): a line that has them was no crowd.
   const crowds = Number.isFinite(s.features?.ip_signups_1h) ? [false] : [false, true]
-  for (const method of methods) for (const fetchKind of kinds) for (const challengeOwed of owed) for (const crowd of crowds) for (const ownSignalsRisk of own) for (const firstSignup of signup) yield { method, fetchKind, challengeOwed, crowd, ownSignalsRisk, firstSignup }
+  for (const method of methods) for (const fetchKind of kinds) for (const challengeOwed of owed) for (const challengesIgnored of ignored) for (const crowd of crowds) for (const ownSignalsRisk of own) for (const firstSignup of signup) yield { method, fetchKind, challengeOwed, challengesIgnored, crowd, ownSignalsRisk, firstSignup }
 }
 
 const LISTED_SOURCES: ReadonlySet<string> = new Set(['deny_list', 'allow_list'])
@@ -277,7 +284,7 @@ const LIST_REASONS = /^(deny_[a-z_]+|allow_(ip|asn)|agent_(allow|block|rate_limi
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 /** Reasons decide() adds for the inputs a line does not keep: the replay must show the same ones. */
-const MARKS = ['challenge_owed', 'review', 'subresource_challenge'] as const
+const MARKS = ['challenge_owed', 'challenges_ignored', 'review', 'subresource_challenge'] as const
 
 type LineOutcome = { ok: true; to: Action; reasons: readonly string[]; rescored: boolean } | { ok: false; why: NotRedecided }
 

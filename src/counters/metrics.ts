@@ -34,6 +34,14 @@ export const METRICS = [
   'reserved_challenge',
   'reserved_verify',
   'admin_auth_failures',
+  /**
+   * On the IP key only: challenge pages shown to clients without a device cookie (an interstitial
+   * answered, not a sub-resource's owed one), and challenges passed from the address (a clearance
+   * issued: proof of work, Turnstile or the no-JavaScript wait). A client that is shown challenge
+   * after challenge and passes none is ignoring them (src/policy/ignoredChallenges.ts).
+   */
+  'challenges_shown',
+  'challenge_passes',
 ] as const
 export type Metric = (typeof METRICS)[number]
 

@@ -78,6 +78,12 @@ export const COUNTER_RULE_VARIABLES = {
   'user.known_network': 'bool',
   'user.known_country': 'bool',
   'user.known_device': 'bool',
+  /**
+   * Challenge pages the IP's clients without a device cookie were shown in 10 min, and challenges
+   * passed from the IP in them (src/policy/ignoredChallenges.ts).
+   */
+  'ip.challenges_shown_10m': 'number',
+  'ip.challenge_passes_10m': 'number',
   /** The username's counter key missed its deadline again and again in this isolate (false without a username). */
   user_key_slow: 'bool',
 } as const
@@ -138,6 +144,8 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'user.known_network': c.user?.history?.knownNetwork ?? null,
     'user.known_country': c.user?.history?.knownCountry ?? null,
     'user.known_device': c.user?.history?.knownDevice ?? null,
+    'ip.challenges_shown_10m': at(ip?.counts.challenges_shown, '10m'),
+    'ip.challenge_passes_10m': at(ip?.counts.challenge_passes, '10m'),
     user_key_slow: c.userKeySlow,
   }
 }

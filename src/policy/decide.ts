@@ -32,6 +32,11 @@ export interface DecideInput {
   /** A sub-resource of this client was due a challenge it could not show: its next navigation carries it. */
   readonly challengeOwed: boolean
   /**
+   * A client without a device cookie, on an address whose such clients were shown challenge after
+   * challenge and passed none (src/policy/ignoredChallenges.ts): its next page carries one too.
+   */
+  readonly challengesIgnored?: boolean
+  /**
    * A client without a device cookie on a shared address (3+ accounts signed in from it in the hour,
    * src/features/modelView.ts): the client is many people, and the model sees none of its journey.
    * Also a new device's credential attempt on a shared address, which is scored close to no device.
@@ -252,6 +257,13 @@ export function decide(input: DecideInput): Verdict {
   if (isForwarded(would) && input.challengeOwed && input.fetchKind !== 'subresource' && source !== 'allow_list') {
     would = 'challenge'
     reasons = ['challenge_owed', ...reasons]
+  }
+  // …and so does a cookie-less client's page read after the address ignored its challenges (never a
+  // form post, never past a rule's word). Lifted, like the model's, by a clearance: passing once is
+  // what a person does, and what the scraper must pay for.
+  if (isForwarded(would) && input.challengesIgnored === true && source === 'model' && PAGE_METHODS.has(input.method) && input.fetchKind !== 'subresource') {
+    would = 'challenge'
+    reasons = ['challenges_ignored', ...reasons]
   }
   // A clearance lifts the model's challenge, and an identity rule's for the device that earned it;
   // never another rule's (src/policy/clearance.ts).

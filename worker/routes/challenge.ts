@@ -20,6 +20,10 @@ import { turnstileSettings } from '../challenge/turnstile'
 import { verifyChallenge } from '../challenge/verify'
 import { offerWait, redeemWaitToken } from '../challenge/wait'
 import { BUNDLED_CONFIG, loadConfig } from '../config/load'
+import type { CompiledConfig } from '../../src/config/compileConfig'
+import { canonicalIp } from '../../src/counters/deny'
+import { countOnAddress } from '../counters/sourceEvent'
+import { counterFlushMs } from '../evaluate'
 import {
   challengeClearedPage, challengeFailedPage, challengeSolvePage, challengeUnavailablePage, challengeWaitPage, challengeWaitRefusedPage, type Page,
 } from '../pages/challenge'
@@ -114,6 +118,7 @@ challengeRoutes.post(CHALLENGE_VERIFY_PATH, async (c) => {
   switch (outcome.kind) {
     case 'cleared':
       outcomes.set(req, { detail: `challenge:cleared:${outcome.method}`, deviceId: outcome.deviceId })
+      c.executionCtx.waitUntil(countPass(c.env, (p) => c.executionCtx.waitUntil(p), req))
       return new Response(null, {
         status: 303,
         headers: { location: outcome.returnPath, 'set-cookie': outcome.setCookie, 'cache-control': 'no-store' },
@@ -137,6 +142,7 @@ challengeRoutes.get(CHALLENGE_WAIT_PATH, async (c) => {
   switch (outcome.kind) {
     case 'cleared':
       outcomes.set(req, { detail: 'challenge:cleared:wait', deviceId: null })
+      c.executionCtx.waitUntil(countPass(c.env, (p) => c.executionCtx.waitUntil(p), req, config))
       return new Response(null, { status: 303, headers: { location: outcome.returnPath, 'set-cookie': outcome.setCookie, 'cache-control': 'no-store' } })
     case 'early':
       outcomes.set(req, { detail: 'challenge:refused:wait_early', deviceId: null })
@@ -149,3 +155,11 @@ challengeRoutes.get(CHALLENGE_WAIT_PATH, async (c) => {
       return pageResponse(challengeUnavailablePage(), 503)
   }
 })
+
+/** A clearance issued is a challenge the address passed (src/policy/ignoredChallenges.ts); in waitUntil, never rejects. */
+async function countPass(env: Env, defer: (p: Promise<unknown>) => void, req: Request, known?: CompiledConfig): Promise<void> {
+  const now = Date.now()
+  const config = known ?? (await loadConfig(env.EDGEWARD_CONFIG, now).then((s) => s.config, () => BUNDLED_CONFIG))
+  const ip = canonicalIp(req.headers.get('cf-connecting-ip') ?? '')
+  await countOnAddress(env, ip, 'challenge_passes', now, { defer, flushEveryMs: counterFlushMs(env, config), ipv6PrefixBits: config.source.counters.ipv6_prefix_bits })
+}
