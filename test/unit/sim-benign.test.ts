@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Actor, Reply } from '../../src/cli/simulate/actor'
 import { FAMILIES, FAMILY_INFO, isPeople } from '../../src/cli/simulate/catalog'
 import { FAMILY_SPECS } from '../../src/cli/simulate/families'
-import { benignAutomation, benignKind, followPlan, MAX_PER_MINUTE, ownCredentials, planBenign, type BenignPlan } from '../../src/cli/simulate/families/benignAutomation'
+import { BENIGN_SESSIONS, benignAutomation, benignKind, followPlan, MAX_PER_MINUTE, ownCredentials, planBenign, type BenignPlan } from '../../src/cli/simulate/families/benignAutomation'
 import { joinTruth, type Owner } from '../../src/cli/simulate/join'
 import { chooseLabels } from '../../src/cli/simulate/labels'
 import type { LogLine } from '../../src/cli/simulate/logLines'
@@ -18,6 +18,7 @@ import { planRun } from '../../src/cli/simulate/schedule'
 import { checkTargets } from '../../src/cli/simulate/targets'
 import { createTruth } from '../../src/cli/simulate/truth'
 import { demoPassword, demoUser, VARIANTS, type SessionContext, type Variant, type World } from '../../src/cli/simulate/world'
+import { wilson } from '../../src/util/wilson'
 
 function world(over: Partial<World> = {}): World {
   const startedAt = Date.now()
@@ -95,17 +96,19 @@ describe('friction: people apart from legitimate automation', () => {
 })
 
 describe('planning', () => {
-  it('plans 200 sessions at scale 1 and 3 in a smoke run (one of each kind), each at its own address in its own /24', () => {
+  it('plans 400 sessions at scale 1 (two hurt still meet ≤ 2 % on the bound) and 3 in a smoke run (one of each kind), each at its own address in its own /24', () => {
     for (const variant of VARIANTS) {
       const planned = planRun(world({ variant }), [...FAMILIES])
       const mine = planned.filter((p) => p.ctx.family === 'benign_automation')
-      expect(mine).toHaveLength(200)
+      expect(mine).toHaveLength(BENIGN_SESSIONS)
+      expect(BENIGN_SESSIONS).toBe(400)
+      expect(wilson(2, BENIGN_SESSIONS)![1]).toBeLessThanOrEqual(0.02)
       // Only people share addresses (offices, carrier NAT); every other session has one of its own.
       const ips = planned.filter((p) => p.ctx.site === null).map((p) => p.ctx.ip)
       expect(new Set(ips).size).toBe(ips.length)
       const sharedIps = new Set(planned.filter((p) => p.ctx.site !== null).map((p) => p.ctx.ip))
       expect(ips.some((ip) => sharedIps.has(ip))).toBe(false)
-      expect(new Set(mine.map((p) => p.ctx.ip.split('.').slice(0, 3).join('.'))).size).toBe(200)
+      expect(new Set(mine.map((p) => p.ctx.ip.split('.').slice(0, 3).join('.'))).size).toBe(BENIGN_SESSIONS)
       for (const p of mine) expect(p.startMs).toBeGreaterThanOrEqual(0)
       for (const p of mine) expect(p.startMs).toBeLessThan(150_000)
     }

@@ -7,6 +7,11 @@ import { describe, expect, it } from 'vitest'
 import { CLOUD_DESKTOP, CORPORATE_PROXY, DATACENTER, PRIVACY_EGRESS, PROXY_MOBILE, PROXY_RESIDENTIAL, VPN_EXITS } from '../../src/cli/simulate/asnPools'
 import { automatedBrowserStealth, triesPerBrowser } from '../../src/cli/simulate/families/automatedBrowser'
 import { attackParams } from '../../src/cli/simulate/families/params'
+import { carding } from '../../src/cli/simulate/families/carding'
+import { cartHoarding } from '../../src/cli/simulate/families/cartHoarding'
+import { signupSpam } from '../../src/cli/simulate/families/signupSpam'
+import { MIN_ATTEMPTS } from '../../src/cli/simulate/families/spec'
+import { wilson } from '../../src/util/wilson'
 import { random } from '../../src/cli/simulate/random'
 import { toolHeaders, toolIdentity } from '../../src/cli/simulate/tools'
 import type { World } from '../../src/cli/simulate/world'
@@ -91,5 +96,26 @@ describe('tool header sets from other sources', () => {
       const s = readHeaderSignals({ headers: toolHeaders(toolIdentity(tool, random(1)), 'form', ctx), cf: undefined, url: 'http://127.0.0.1:8787/login' })
       expect(s.userAgent.claimsBrowser, tool).toBe(false)
     }
+  })
+})
+
+describe('one-source families per run', () => {
+  const world = (seed: number, variant = 'base') => ({ seed, variant, scale: 1, smoke: false, chromium: {} }) as unknown as World
+  it('make at least MIN_ATTEMPTS attempts at full scale whatever the tries per source, so three misses still meet 90 % on the bound', () => {
+    expect(MIN_ATTEMPTS).toBe(96)
+    for (const [spec, family, base] of [[signupSpam, 'signup_spam', 3], [carding, 'carding', 4], [cartHoarding, 'cart_hoarding', 3]] as const) {
+      for (let seed = 1; seed <= 80; seed++) {
+        const w = world(seed)
+        const tries = attackParams(w, family).tries
+        const n = spec.sessions(w) * tries
+        expect(n, `${family} seed ${seed}`).toBeGreaterThanOrEqual(MIN_ATTEMPTS)
+        expect(wilson(n - 3, n)![0]).toBeGreaterThanOrEqual(0.9)
+        // Never fewer sources than before; more only when this run's tries are few.
+        expect(spec.sessions(w)).toBeGreaterThanOrEqual(base)
+        if (tries * base >= MIN_ATTEMPTS) expect(spec.sessions(w)).toBe(base)
+      }
+    }
+    // The shifted variant (training data) keeps its fixed sources.
+    expect(signupSpam.sessions(world(1, 'shifted'))).toBe(20)
   })
 })

@@ -15,6 +15,12 @@ import { actorFor, cfFor, demoPassword, demoUser, over, pause, type SessionConte
 import { scaled, type FamilySpec } from './spec'
 
 export const BENIGN_KINDS = ['monitor', 'script', 'app'] as const
+
+/**
+ * Sessions at full scale. At 200 only a run where none was hurt met ≤ 2 % on its bound (1 of 200 is
+ * 2.8 %: held-out seed 534941723, one monitor challenged once); at 400, two hurt still meet it (1.8 %).
+ */
+export const BENIGN_SESSIONS = 400
 export type BenignKind = (typeof BENIGN_KINDS)[number]
 
 export interface BenignStep {
@@ -169,8 +175,8 @@ async function appToken(s: SessionContext, a: Actor, app: { readonly id: string;
 
 export const benignAutomation: FamilySpec = {
   family: 'benign_automation',
-  // 200 at full scale: a run where none is hurt can show the ≤ 2 % target met on its bound (0 of 189 can).
-  sessions: (w) => scaled(w, 200, 3),
+  // BENIGN_SESSIONS at full scale: the ≤ 2 % target is judged on the bound.
+  sessions: (w) => scaled(w, BENIGN_SESSIONS, 3),
   // Monitors are already running when the window opens; the others start anywhere in it.
   start: (_index, _n, s) => s.rng.fork('start').between(0, s.world.windowMs * (benignPlanFor(s).kind === 'monitor' ? 0.15 : 1)),
   async run(s: SessionContext) {

@@ -4,11 +4,11 @@
 import { toolIdentity, transportOf, type Tool } from '../tools'
 import { actorFor, cfFor, over, pause, type SessionContext } from '../world'
 import { attackParams } from './params'
-import { expiry, randomCard, scaled, type FamilySpec } from './spec'
+import { expiry, randomCard, scaled, sourcesFor, type FamilySpec } from './spec'
 
 export const carding: FamilySpec = {
   family: 'carding',
-  sessions: (w) => scaled(w, w.variant === 'shifted' ? 30 : 4, 2),
+  sessions: (w) => (w.variant === 'shifted' ? scaled(w, 30, 2) : sourcesFor(w, 4, attackParams(w, 'carding').tries, 2)),
   async run(s: SessionContext) {
     const { rng, world } = s
     const shifted = world.variant === 'shifted'

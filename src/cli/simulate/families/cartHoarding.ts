@@ -4,11 +4,11 @@
 import { toolIdentity, transportOf, type Tool } from '../tools'
 import { actorFor, cfFor, over, pause, type SessionContext } from '../world'
 import { attackParams } from './params'
-import { scaled, type FamilySpec } from './spec'
+import { scaled, sourcesFor, type FamilySpec } from './spec'
 
 export const cartHoarding: FamilySpec = {
   family: 'cart_hoarding',
-  sessions: (w) => scaled(w, w.variant === 'shifted' ? 12 : 3, 2),
+  sessions: (w) => (w.variant === 'shifted' ? scaled(w, 12, 2) : sourcesFor(w, 3, attackParams(w, 'cart_hoarding').tries, 2)),
   async run(s: SessionContext) {
     const { rng, world } = s
     const shifted = world.variant === 'shifted'

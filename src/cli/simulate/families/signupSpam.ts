@@ -5,11 +5,11 @@ import { toolIdentity, transportOf, type Tool } from '../tools'
 import { actorFor, cfFor, over, pause, type SessionContext } from '../world'
 import { personEmail, randomPassword, throwawayEmail } from './combos'
 import { attackParams } from './params'
-import { scaled, type FamilySpec } from './spec'
+import { scaled, sourcesFor, type FamilySpec } from './spec'
 
 export const signupSpam: FamilySpec = {
   family: 'signup_spam',
-  sessions: (w) => scaled(w, w.variant === 'shifted' ? 20 : 3, 2),
+  sessions: (w) => (w.variant === 'shifted' ? scaled(w, 20, 2) : sourcesFor(w, 3, attackParams(w, 'signup_spam').tries, 2)),
   async run(s: SessionContext) {
     const { rng, world } = s
     const shifted = world.variant === 'shifted'
