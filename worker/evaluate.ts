@@ -294,9 +294,11 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     method: input.credentials?.attempt ? 'POST' : facts.method,
     fetchKind: creditedFetchKind(claimedKind, journey),
     challengeOwed: owedChallenges.isOwed(owedKey(device), now),
-    // A cookie-less client on an address that ignores its challenges (src/policy/ignoredChallenges.ts):
-    // counted across isolates on the IP key, never a crowd's (people behind it solve theirs one by one).
-    challengesIgnored: clientKey === null && !crowd && ignoresChallenges(numberOrNull(counterValues['ip.challenges_shown_10m']), numberOrNull(counterValues['ip.challenge_passes_10m'])),
+    // A client on an address that ignores its challenges (src/policy/ignoredChallenges.ts), counted across
+    // isolates on the IP key: with or without a device cookie — a cookie is one free POST to mint, and a
+    // scraper that took one per challenge would otherwise shed the record. Never a shared address's (people
+    // behind it solve theirs one by one), an app's or a listed agent's.
+    challengesIgnored: app === null && trusted === null && !address.shared && ignoresChallenges(numberOrNull(counterValues['ip.challenges_shown_10m']), numberOrNull(counterValues['ip.challenge_passes_10m'])),
     // A new device's sign-in on a shared address is judged as a crowd's cookie-less client's would be
     // (a new device is scored close to no device, and its no-device view there has none of the
     // address's journey): people in Chromium whose cookie was a minute old were challenged at sign-in

@@ -117,8 +117,8 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
     const tier = modelChallenge ? challengeTier(decision.risk, decision.difficulty, thresholdsFor(config, decision.routeClass)) : 'high'
     const ticket = await challengeTicketFor(mitigation, env, { userAgent: facts.headers.get('user-agent'), ip: facts.ip }, now, tier)
     response = mitigationResponse(mitigation, ref, ticket)
-    // A cookie-less client's challenged page read is one more the address may ignore (src/policy/ignoredChallenges.ts).
-    if (decision.action === 'challenge' && evaluation.keys.device === null && (facts.method === 'GET' || facts.method === 'HEAD')) {
+    // A challenged page read is one more the address may ignore (src/policy/ignoredChallenges.ts); an app's is its own.
+    if (decision.action === 'challenge' && evaluation.app === null && (facts.method === 'GET' || facts.method === 'HEAD')) {
       ctx.waitUntil(countOnAddress(env, facts.ip, 'challenges_shown', now, { defer: (p) => ctx.waitUntil(p), flushEveryMs: counterFlushMs(env, config), ipv6PrefixBits: config.source.counters.ipv6_prefix_bits }))
     }
   }

@@ -261,12 +261,10 @@ function deviceless(s: SampleLine, f: Readonly<Record<string, number>>): boolean
 function* unknowns(s: SampleLine, route: RouteClass, own: readonly (number | null)[], browser: boolean): Generator<Unknowns> {
   // Some are on the line: a logged owed challenge, a sub-resource's challenge turned into a block.
   const owed = s.reasons.includes('challenge_owed') ? [true] : [false, true]
-  // An address that ignored its challenges marks a cookie-less page read it challenged; one the model
-  // challenged anyway carries no mark, so a cookie-less page read tries both.
+  // An address that ignored its challenges marks a page read it challenged; one the model challenged
+  // anyway carries no mark, so a page read (not an app's) tries both.
   const pageRead = s.method === 'GET' || s.method === 'HEAD'
-  const f = s.features ?? {}
-  const cookieless = !(f.cookie_missing === 0 && f.cookie_invalid === 0) && (s.app ?? null) === null
-  const ignored = s.reasons.includes('challenges_ignored') ? [true] : cookieless && pageRead ? [false, true] : [false]
+  const ignored = s.reasons.includes('challenges_ignored') ? [true] : pageRead && (s.app ?? null) === null ? [false, true] : [false]
   const kinds: FetchKind[] = s.reasons.includes('subresource_challenge') ? ['subresource'] : ['navigation', 'subresource']
   const signup = browser && route === 'signup' && s.method === 'POST' ? [false, true] : [false]
   if (!browser) own = [null]

@@ -35,10 +35,10 @@ export const METRICS = [
   'reserved_verify',
   'admin_auth_failures',
   /**
-   * On the IP key only: challenge pages shown to clients without a device cookie (an interstitial
-   * answered, not a sub-resource's owed one), and challenges passed from the address (a clearance
-   * issued: proof of work, Turnstile or the no-JavaScript wait). A client that is shown challenge
-   * after challenge and passes none is ignoring them (src/policy/ignoredChallenges.ts).
+   * On the IP key only: challenge pages shown on page reads to the address's clients (an interstitial
+   * answered, not a sub-resource's owed one; an app's not), and challenges passed from the address (a
+   * clearance issued: proof of work, Turnstile or the no-JavaScript wait). An address shown challenge
+   * after challenge that passes none is ignoring them (src/policy/ignoredChallenges.ts).
    */
   'challenges_shown',
   'challenge_passes',

@@ -79,8 +79,8 @@ export const COUNTER_RULE_VARIABLES = {
   'user.known_country': 'bool',
   'user.known_device': 'bool',
   /**
-   * Challenge pages the IP's clients without a device cookie were shown in 10 min, and challenges
-   * passed from the IP in them (src/policy/ignoredChallenges.ts).
+   * Challenge pages the IP's clients were shown on page reads in 10 min, and challenges passed from
+   * the IP in them (src/policy/ignoredChallenges.ts).
    */
   'ip.challenges_shown_10m': 'number',
   'ip.challenge_passes_10m': 'number',

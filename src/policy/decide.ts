@@ -32,8 +32,8 @@ export interface DecideInput {
   /** A sub-resource of this client was due a challenge it could not show: its next navigation carries it. */
   readonly challengeOwed: boolean
   /**
-   * A client without a device cookie, on an address whose such clients were shown challenge after
-   * challenge and passed none (src/policy/ignoredChallenges.ts): its next page carries one too.
+   * A client on an address whose clients were shown challenge after challenge and passed none
+   * (src/policy/ignoredChallenges.ts): its next page read carries one too.
    */
   readonly challengesIgnored?: boolean
   /**
@@ -258,7 +258,7 @@ export function decide(input: DecideInput): Verdict {
     would = 'challenge'
     reasons = ['challenge_owed', ...reasons]
   }
-  // …and so does a cookie-less client's page read after the address ignored its challenges (never a
+  // …and so does a page read after the client's address ignored its challenges (never a
   // form post, never past a rule's word). Lifted, like the model's, by a clearance: passing once is
   // what a person does, and what the scraper must pay for.
   if (isForwarded(would) && input.challengesIgnored === true && source === 'model' && PAGE_METHODS.has(input.method) && input.fetchKind !== 'subresource') {

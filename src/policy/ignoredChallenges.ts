@@ -1,6 +1,7 @@
 // A challenge a client ignores sticks to it. Takes the address's counts of challenge pages shown to
-// its clients without a device cookie and of challenges passed from it (10 minutes); returns whether
-// its next cookie-less page view carries a challenge whatever its score. Pure.
+// its clients on page reads and of challenges passed from it (10 minutes); returns whether its next
+// page read carries a challenge whatever its score. Pure. Counted per address, not per cookie: a
+// device cookie is one free POST to mint, and a scraper minting one per challenge shed a per-cookie record.
 //
 // Why: a scraper without cookies was challenged on its fast page views and let in again the moment
 // its rate fell back (held-out seed 635745649: a slow declared bot let in for 10 pages after 88
@@ -15,7 +16,7 @@ export const IGNORED_CHALLENGES_MIN = 5
 /** …and shown per pass: an address whose clients pass one challenge in four is still let pass on clearances. */
 export const IGNORED_CHALLENGES_PER_PASS = 4
 
-/** Whether the address's cookie-less clients ignore the challenges they are shown (null counts: unknown, no). */
+/** Whether the address's clients ignore the challenges they are shown (null counts: unknown, no). */
 export function ignoresChallenges(shown10m: number | null, passes10m: number | null): boolean {
   if (shown10m === null || passes10m === null) return false
   return shown10m >= IGNORED_CHALLENGES_MIN && shown10m >= IGNORED_CHALLENGES_PER_PASS * (passes10m + 1)
