@@ -20,7 +20,7 @@ import { fillBehavioral } from '../src/features/behavioral'
 import { buildRequestFeatures } from '../src/features/buildFeatures'
 import { fillEnvironmental } from '../src/features/environmental'
 import { fillJourney } from '../src/features/journey'
-import { addressView, modelView, ownSignalsOnly, pagesBeforeThisMinute, refusedAreFew, withoutAddressJourney, withoutDevice } from '../src/features/modelView'
+import { addressView, modelView, ownSignalsOnly, pagesBeforeThisMinute, refusedAreFew, retriesOwnRefusal, withoutAddressJourney, withoutDevice } from '../src/features/modelView'
 import { FEATURE_INDEX, type FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
@@ -219,8 +219,11 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // from its address's volume (src/policy/decide.ts)? One browser's header set at one address is one
   // client, and a declared tool (curl, python-requests) too: their volume stays the model's. A sign-in
   // there is judged without the address's journey (its username's history kept) only while the
-  // address's refused usernames are at most half of those tried: an office whose people mistype, not
-  // a stuffer rotating header sets. Account changes keep the model's whole view.
+  // address's refused usernames are no more than those it got into: an office whose people mistype, not
+  // a stuffer rotating header sets — or while it retries a username refused from this very address in
+  // 10 minutes: three colleagues who mistyped within seconds read, on the address's view, like a
+  // stuffer's first attempts, and their retries were challenged and blocked until none of the office
+  // got in (spent held-out 844018478: 12 people at one address). Account changes keep the model's whole view.
   //
   // The same holds anywhere for a browser's first two cart adds or checkouts in 10 minutes, and for a
   // slow reader's sign-in — one whose last minute holds nothing else, after pages read earlier in 10
@@ -244,7 +247,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
     ? null
     : (browsing && !input.credentials?.attempt) || firstSignups
       ? predict(model.model, ownSignalsOnly(modelInput))
-      : signIn && refusedAreFew(journey)
+      : signIn && (refusedAreFew(journey) || retriesOwnRefusal(journey))
         ? predict(model.model, withoutAddressJourney(modelInput))
         : null
 

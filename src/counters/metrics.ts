@@ -173,4 +173,9 @@ export interface KeySnapshot {
   readonly fresh: boolean
   /** A username's key asked about a sign-in's place: how familiar the account finds it. */
   readonly history?: HistoryView
+  /**
+   * The observation asked about a member (`probe`): whether it was sighted in its set in the last 10
+   * minutes. A username's key is asked, on a sign-in, whether it was refused from this address.
+   */
+  readonly probed?: boolean
 }

@@ -155,3 +155,14 @@ export function refusedAreFew(read: JourneyRead): boolean {
   const refused = read.counters.ip.distinct.failed_users?.['10m']
   return accepted !== undefined && refused !== undefined && refused <= accepted
 }
+
+/**
+ * This username was refused from this address in the last 10 minutes (its key's `failed_ips` holds
+ * the address): the sign-in retries its own refusal — a person correcting a typo. False when unknown.
+ * Judged on the username's counts, not the address's, it costs an attacker an attempt let through
+ * and refused for that username from this address first, and buys only more guesses at the same
+ * account: `credential_cracking` and the password's counts bound those.
+ */
+export function retriesOwnRefusal(read: JourneyRead): boolean {
+  return read.status === 'ok' && read.counters.user?.probed === true
+}

@@ -106,8 +106,9 @@ export interface CrawlerPolicyInput {
  *   is the rules' explicit bounds (`scraping_rate`, `cart_hoarding`, `carding_*`). So are, on any
  *   address, its first two cart adds or checkouts in 10 minutes, and its sign-in after a minute spent
  *   on the form (worker/evaluate.ts): a thin journey before a write is no evidence. Its sign-in is
- *   too, while the address's refused usernames are no more than those it got into: ten colleagues
- *   whose first three sign-ins were typos read like a stuffer's first attempts. A stuffer rotating
+ *   too, while the address's refused usernames are no more than those it got into, or while it
+ *   retries a username refused from this address in 10 minutes: ten colleagues whose first three
+ *   sign-ins were typos read like a stuffer's first attempts. A stuffer rotating
  *   header sets keeps this only by getting in for every username refused; `credential_stuffing`
  *   counts its refusals all the same.
  * - such a browser's first two sign-ups in 10 minutes are marked `review` by a score alone, never

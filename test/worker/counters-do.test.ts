@@ -107,6 +107,32 @@ describe('Counters', () => {
     for (const m of METRICS) expect((await stub.peek(end + 2 * 86_400_000)).counts[m]['24h']).toBe(0)
   }, 60_000)
 
+  it("answers whether a probed member was sighted in its set in 10 minutes, after the observation's own writes", async () => {
+    const stub = stubFor('user')
+    const refused = (now: number) => stub.record({ now, metric: 'login_failures', distinct: { set: 'failed_ips', member: '203.0.113.5' } })
+    const ask = (now: number, member = '203.0.113.5') => stub.observe({ now, bumps: ['requests'], distinct: [], deny: null, probe: { set: 'failed_ips', member } })
+    expect((await ask(T0)).probed).toBe(false)
+    await refused(T0 + 1000)
+    expect((await ask(T0 + 2000)).probed).toBe(true)
+    expect((await ask(T0 + 2000, '203.0.113.6')).probed).toBe(false)
+    expect((await ask(T0 + 1000 + 600_000)).probed).toBe(false) // 10 minutes on
+    await refused(T0 + 700_000)
+    await stub.record({ now: T0 + 701_000, metric: 'login_successes', forget: { set: 'failed_ips', member: '203.0.113.5' } })
+    expect((await ask(T0 + 702_000)).probed).toBe(false) // let in since: taken back
+    // Not asked: no answer; a bad probe is refused before anything is counted.
+    expect((await stub.observe(request(T0 + 703_000))).probed).toBeUndefined()
+    const thrown = await runInDurableObject(stub, (obj) => {
+      try {
+        obj.observe({ ...request(T0 + 704_000), probe: { set: 'nope' as 'ips', member: 'x' } })
+        return null
+      } catch (e) {
+        return String(e)
+      }
+    })
+    expect(thrown).toMatch(/bad distinct member/)
+    expect((await stub.peek(T0 + 704_000)).counts.requests['1m']).toBe(2) // the asks at 702 s and 703 s, not the refused one
+  })
+
   it('migrates idempotently and records the schema version', async () => {
     const stub = stubFor()
     await stub.observe(request(T0))

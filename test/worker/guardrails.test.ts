@@ -195,6 +195,50 @@ describe("the shipped model on cookie-less browsers' sign-ins at an address of m
     expect(lines.some((l) => (l.reasons as string[]).includes('review') && (l.model_risk as number) >= STRICT.login.challenge)).toBe(true)
   })
 
+  /**
+   * People elsewhere on the site sign in without cookies: the zone's cookie-less sign-ins are mostly let
+   * in, so `cookieless_sign_in_wave` (the zone's refusals against its sign-ins) stays out of the way.
+   */
+  const peopleElsewhere = async (tag: string) => {
+    for (let n = 0; n < 3; n++) await signIn(`198.51.100.${90 + n}`, n, `${tag}-elsewhere-${n}@example.com`, true)
+  }
+
+  // Spent held-out 844018478: three colleagues mistyped within seconds (five refusals, three usernames,
+  // none let in yet), so the address's view read as a stuffer's first attempts. Their retries were
+  // challenged or blocked, and so was everyone after. A retry of a username refused from this very
+  // address is judged on the username's counts; once the retries are in, so are the newcomers.
+  it('lets colleagues retry the usernames they mistyped from this address, and the newcomers after them', async () => {
+    await writeConfig({ version: 'office-typo-burst', thresholds: STRICT, counters: { budget_ms: 1000 } })
+    await peopleElsewhere('burst')
+    const ip = '198.51.100.73'
+    const u = (n: number) => `burst-${n}@example.com`
+    const typos: [number, boolean][] = [[1, false], [1, false], [2, false], [3, false], [3, false]]
+    for (const [n, ok] of typos) await signIn(ip, n, u(n), ok, 2)
+    const retries = []
+    for (const n of [1, 2, 3]) retries.push(await signIn(ip, n, u(n), true))
+    const newcomers = []
+    for (const n of [4, 5, 6]) newcomers.push(await signIn(ip, n, u(n), true, 2))
+    expect([...retries, ...newcomers].map((l) => l.action)).toEqual(Array(6).fill('allow'))
+    // The guardrail is what let the first retry in (the address's refused usernames still outnumbered
+    // those let in): the model's whole view was past the challenge threshold.
+    expect(retries[0]!.model_risk as number).toBeGreaterThanOrEqual(STRICT.login.challenge)
+    expect(retries[0]!.reasons).toContain('review')
+  })
+
+  it("judges a username refused from another address on this address's whole view", async () => {
+    await writeConfig({ version: 'retry-elsewhere', thresholds: STRICT, counters: { budget_ms: 1000 } })
+    await peopleElsewhere('moved')
+    const ip = '198.51.100.74'
+    const u = (n: number) => `moved-${n}@example.com`
+    for (const [n, ok] of [[1, false], [1, false], [2, false], [3, false], [3, false]] as const) await signIn(ip, n, u(n), ok, 2)
+    // The username whose retry would be let in here was refused from another address, not this one.
+    await signIn('198.51.100.75', 0, u(9), false)
+    const retry = await signIn(ip, 0, u(9), true)
+    expect(retry.model_risk as number).toBeGreaterThanOrEqual(STRICT.login.challenge)
+    expect(retry).toMatchObject({ action: 'challenge', source: 'model' })
+    expect(retry.reasons).not.toContain('review')
+  })
+
   // What this shows: rotating header sets buys the stuffer nothing against one set (both are stopped by
   // credential_stuffing at their 5th; the model scores neither past 0.3 here, so the guardrail's own
   // bound — off from the first refusal while nothing was let in — is asserted in the unit tests of

@@ -6,10 +6,10 @@ import type { DenyEntry, DenyKind } from '../../src/counters/deny'
 import { checkedPlace, HISTORY_MS, type AccountPlace } from '../../src/counters/history'
 import { BATCHES_PER_CALL_MAX, BATCH_ACCEPT_MAX_OPS, type CounterBatch } from '../../src/counters/batch'
 import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd, type Metric, type Observation, type SetName } from '../../src/counters/metrics'
-import { RETENTION_MS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
+import { RETENTION_MS, WINDOW_SPECS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
 import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows, unbump } from './buckets'
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
-import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, type SketchMemo } from './distinct'
+import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, sightedSince, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
 import { checkedNow, getMeta, migrate, PruneClock, pruningAlarm, scheduleAlarm, setMeta, type Migration } from './schema'
 
@@ -28,6 +28,8 @@ export interface ObserveInput {
   readonly place?: AccountPlace | null
   /** Writes this isolate held for the key (worker/counters/ledger.ts), applied before the observation, each batch once. */
   readonly batches?: readonly CounterBatch[]
+  /** A member to look up, after the observation: the answer's `probed` says whether it was sighted in the set in 10 minutes. */
+  readonly probe?: DistinctAdd | null
 }
 
 /** One remembered sign-in of an account (the admin import: an operator's own login log). */
@@ -72,6 +74,7 @@ export class Counters extends DurableObject<Env> {
   observe(input: ObserveInput): KeySnapshot {
     const now = checkedNow(input.now)
     const sql = this.ctx.storage.sql
+    const probe = input.probe == null ? null : checkedMember(input.probe) // bad input throws before anything is written
     const applied = this.#applyBatches(input.batches, now)
     for (const m of input.bumps) bump(sql, checkedMetric(m), 1, now)
     const adds = Array.isArray(input.distinct) ? input.distinct : []
@@ -85,7 +88,8 @@ export class Counters extends DurableObject<Env> {
     const total24h = METRICS.reduce((n, m) => n + snap.counts[m]['24h'], 0)
     const place = input.place == null ? null : checkedPlace(input.place)
     const history = place === null ? {} : { history: readHistory(sql, place, now) }
-    return { ...snap, fresh: total24h === input.bumps.length + applied, ...history }
+    const probed = probe === null ? {} : { probed: sightedSince(sql, probe.set, probe.member, now - WINDOW_SPECS['10m'].ms) }
+    return { ...snap, fresh: total24h === input.bumps.length + applied, ...history, ...probed }
   }
 
   /** Applies the writes an isolate held for this key (a flush after the answer), then returns the windows and deny hit. */

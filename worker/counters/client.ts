@@ -157,8 +157,10 @@ export async function observeRequest(
   const sealed = ledgerKeys.map((k) => (k === null ? null : caches.ledger.seal(k, now, READ_BATCHES_MAX)))
   const thunks = calls.map((c, i) => () => {
     const place = c.kind === 'user' && keys.place != null ? { place: keys.place } : {}
+    // A username's key is asked whether this address was refused for it lately: a retry of one's own typo.
+    const probe = c.kind === 'user' ? { probe: { set: 'failed_ips', member: ip } as const } : {}
     const batches = sealed[i]?.batches ?? []
-    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny, ...place, ...(batches.length > 0 ? { batches } : {}) }
+    const input: ObserveInput = { now, ...observationFor(c.kind, req), deny: c.deny, ...place, ...probe, ...(batches.length > 0 ? { batches } : {}) }
     return stubOf(env.COUNTERS, counterName(c.kind, c.value)).observe(input)
   })
   if (asn !== null && asnCached === null) {

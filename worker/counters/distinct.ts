@@ -51,6 +51,14 @@ export function forgetMember(sql: SqlStorage, set: string, member: string): void
   sql.exec('DELETE FROM members WHERE set_name = ? AND member = ?', set, memberId(member))
 }
 
+/**
+ * Whether `member` was sighted in `set` after `since`, as an exactly kept member. A set past
+ * EXACT_LIMIT may not have kept it: then false — no sighting is claimed that cannot be shown.
+ */
+export function sightedSince(sql: SqlStorage, set: string, member: string, since: number): boolean {
+  return sql.exec('SELECT 1 FROM members WHERE set_name = ? AND member = ? AND seen > ?', set, memberId(member), since).toArray().length > 0
+}
+
 function countMembers(sql: SqlStorage, set: string): number {
   return sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM members WHERE set_name = ?', set).one().n
 }
