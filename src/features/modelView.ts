@@ -166,3 +166,12 @@ export function refusedAreFew(read: JourneyRead): boolean {
 export function retriesOwnRefusal(read: JourneyRead): boolean {
   return read.status === 'ok' && read.counters.user?.probed === true
 }
+
+/**
+ * The address read a page (a GET navigation) in the last 10 minutes. A person's cart add or checkout
+ * follows the page it was made on; a script posting straight at the route reads none. False when
+ * unknown. Costs a script one page read per address, which the page-view counters then see.
+ */
+export function addressReadAPage(read: JourneyRead): boolean {
+  return read.status === 'ok' && (read.counters.ip?.counts.page_views?.['10m'] ?? 0) >= 1
+}

@@ -284,4 +284,20 @@ describe("the shipped model on a cookie-less browser's first cart adds", () => {
     }
     expect(lines[2]).toMatchObject({ source: 'model' })
   })
+
+  // Spent held-out 844018478: hoarders posting straight at /cart, no page read, had their first two
+  // adds let in by the guardrail. A person adds from the page they are on.
+  it('judges a first add from an address that read no page on the whole journey', async () => {
+    // A stricter cart threshold than the bundled 0.8: the test's header set scores about 0.5 here.
+    await writeConfig({ version: 'cold-adds', thresholds: { cart: { challenge: 0.3, block: 0.95 } }, counters: { budget_ms: 1000 } })
+    const cold = (await add('198.51.100.81', 1)).logs[0]!
+    expect(cold.model_risk as number).toBeGreaterThanOrEqual(0.3)
+    expect(cold).toMatchObject({ action: 'challenge', source: 'model' })
+    expect(cold.reasons).not.toContain('review')
+    // The same add after a page read is let in, for review.
+    await callWorker('/products/1', {}, { clientIp: '198.51.100.82' })
+    const warm = (await add('198.51.100.82', 1)).logs[0]!
+    expect(warm).toMatchObject({ action: 'allow', source: 'model' })
+    expect(warm.reasons).toContain('review')
+  })
 })
