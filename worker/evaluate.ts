@@ -140,6 +140,11 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // A cookie-less browser is one of the address's browsers (its `agents` set); a declared tool is not.
   // A digest, never the headers: they are the client's to pad past the object's member limit.
   const agent = device === null && app === null && signals.userAgent.claimsBrowser ? memberId(`${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}`) : null
+  // A page a declared tool read (its address's `tool_pages` set): a monitor polls one or two, a scraper
+  // walks the catalogue (tool_walks_catalogue). An app, a listed agent and an asset are not counted.
+  const toolPage = !signals.userAgent.claimsBrowser && app === null && trusted === null && routeClass !== 'static' && (facts.method === 'GET' || facts.method === 'HEAD')
+    ? memberId(`${facts.normalisedPath}${facts.url.search}`)
+    : null
   const signIn = input.credentials?.attempt === true && routeClass === 'login'
   // A cookie-less browser's sign-in or checkout is also one of the site's (its cohort key): a script
   // spread one attempt (one card) per fresh address, having read the page like a browser without
@@ -164,7 +169,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const sessionHere = { device, country: stringOrNull(facts.cf.country) }
   const [journey, model, session] = await Promise.all([
     // A credential attempt counts like a POST whatever its method (GET /login?username=…&password=…).
-    observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent }, config.source.counters.budget_ms, {
+    observeRequest(env, journeyKeys, { routeClass, method: input.credentials?.attempt ? 'POST' : facts.method, now, navigation, agent, toolPage }, config.source.counters.budget_ms, {
       defer: (p) => input.ctx.waitUntil(p),
       usernameBudgetMs: config.source.counters.username_budget_ms,
       flushEveryMs: counterFlushMs(env, config),

@@ -257,6 +257,19 @@ export const DEFAULT_CONFIG = {
       when: 'route != "static" and (((device.navigations_1m >= 90 or device.requests_1m >= 600) and not crowd) or ip.navigations_1m >= 300 or ip.requests_1m >= 1500)',
       action: 'rate_limit', priority: 30,
     },
+    // A declared tool walking the catalogue: tools (a User-Agent that claims no browser, with no app
+    // token, listed agent or verified crawler behind it) read a 6th distinct page (path and query) from
+    // the address in 10 minutes. A monitor polls one or two URLs, a person's command-line check reads a
+    // few pages; a scraper reads a new one every time, and its first 7–8 went through while its rate
+    // built up (spent held-out 534941723: every scraping miss). What it costs a scraper: five pages per
+    // address per 10 minutes, or a browser's User-Agent — which the model and the header checks weigh.
+    // What it costs people: their own script that reads more is challenged until they list it
+    // (docs/agents.md, the allow list). Counted after each flush, so a fast tool reads a few more.
+    {
+      name: 'tool_walks_catalogue',
+      when: 'not ua_claims_browser and not verified_bot and not app_token and not agent_verified and route != "static" and method in ["GET", "HEAD"] and ip.tool_pages_10m >= 6',
+      action: 'challenge', priority: 40,
+    },
     { name: 'cart_hoarding', when: `route == "cart" and method == "POST" and device.cart_adds_10m >= 20 and ${perPerson('device.cart_adds_10m', 20)}`, action: 'rate_limit', priority: 30 },
     // A human fraudster with a stolen password signs in from a VPN or cloud desktop and changes the
     // password, the profile or moves money at once. Only a change (POST) after a sign-in on this client

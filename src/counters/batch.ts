@@ -4,7 +4,7 @@
 // No I/O, no clock. Which requests may be decided this way is `readsInline`.
 import { CREDENTIAL_CLASSES, HIGH_RISK_CLASSES, type RouteClass } from '../config/routeClasses'
 import type { AccountPlace } from './history'
-import { METRICS, type KeySnapshot, type Metric, type SetName } from './metrics'
+import { METRICS, SETS, type KeySnapshot, type Metric, type SetName } from './metrics'
 import { bucketStart, WINDOWS, windowFloor, type WindowName, type Windows } from './windows'
 
 /** The finest bucket (the 1 min window's): an event is stored at its start, which every coarser window's bucket contains. */
@@ -106,7 +106,7 @@ export function heldView(snap: KeySnapshot | null, held: Iterable<CounterOp>, no
       return [m, more === undefined ? base : { '1m': base['1m'] + more['1m'], '10m': base['10m'] + more['10m'], '1h': base['1h'] + more['1h'], '24h': base['24h'] + more['24h'] }]
     }),
   ) as Record<Metric, Windows>
-  const distinct = snap?.distinct ?? (Object.fromEntries(['users', 'ips', 'devices', 'failed_users', 'signed_in_users', 'failed_ips', 'agents'].map((s) => [s, zero])) as KeySnapshot['distinct'])
+  const distinct = snap?.distinct ?? (Object.fromEntries(SETS.map((s) => [s, zero])) as KeySnapshot['distinct'])
   return { counts, distinct, deny: snap?.deny ?? null, fresh: false }
 }
 

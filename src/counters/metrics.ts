@@ -53,8 +53,9 @@ export const isMetric = (v: unknown): v is Metric => typeof v === 'string' && (M
  * and, written after the origin's answer, usernames whose sign-in it refused (`failed_users`:
  * stuffing fails for most usernames it tries, an office's typos for a few, however often retried)
  * or accepted (`signed_in_users`: how many people an address carries, each a credential that works).
+ * `tool_pages`: the distinct pages a declared tool (no browser's User-Agent) read from an address.
  */
-export const SETS = ['users', 'ips', 'devices', 'failed_users', 'signed_in_users', 'failed_ips', 'agents'] as const
+export const SETS = ['users', 'ips', 'devices', 'failed_users', 'signed_in_users', 'failed_ips', 'agents', 'tool_pages'] as const
 export type SetName = (typeof SETS)[number]
 
 export const isSetName = (v: unknown): v is SetName => typeof v === 'string' && (SETS as readonly string[]).includes(v)
@@ -83,6 +84,8 @@ export interface ObservedRequest {
   readonly navigation: boolean
   /** A digest of a cookie-less browser's User-Agent and Accept-Language (JourneyEvent.agent), or null. */
   readonly agent?: string | null
+  /** A digest of the page a declared tool read (JourneyEvent.toolPage), or null. */
+  readonly toolPage?: string | null
 }
 
 const isPost = (method: string): boolean => method.toUpperCase() === 'POST'
@@ -114,6 +117,8 @@ export function observationFor(kind: KeyKind, req: ObservedRequest): Observation
   // And how many browsers it shows without cookies: a cold carrier-grade NAT address (dozens of people,
   // none signed in yet) against one scraper with one browser's headers. Hashed in the object (memberId).
   if (kind === 'ip' && req.device === null && req.navigation && req.agent != null) distinct.push({ set: 'agents', member: req.agent })
+  // And how many distinct pages a declared tool read from it: a monitor polls one or two, a scraper walks the catalogue.
+  if (kind === 'ip' && req.toolPage != null && isPageRead(req.method)) distinct.push({ set: 'tool_pages', member: req.toolPage })
   return { bumps, distinct }
 }
 

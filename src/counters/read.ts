@@ -53,6 +53,12 @@ export interface JourneyEvent {
    * (memberId), for the address's `agents` set (how many browsers a cookie-less address shows). Null otherwise.
    */
   readonly agent?: string | null
+  /**
+   * A page read (GET, HEAD; not an asset) by a client whose User-Agent claims no browser, that no app
+   * token, listed agent or verified crawler speaks for: a digest (memberId) of its path and query, for
+   * the address's `tool_pages` set. Null otherwise.
+   */
+  readonly toolPage?: string | null
 }
 
 /** Why one key's read is missing; `unread`: a request decided on what the isolate holds, for a key this isolate has not read yet. */

@@ -84,6 +84,11 @@ export const COUNTER_RULE_VARIABLES = {
    */
   'ip.challenges_shown_10m': 'number',
   'ip.challenge_passes_10m': 'number',
+  /**
+   * Distinct pages (path and query; not assets) read from the IP in 10 min by declared tools — a
+   * User-Agent that claims no browser, with no app token, listed agent or verified crawler behind it.
+   */
+  'ip.tool_pages_10m': 'number',
   /** The username's counter key missed its deadline again and again in this isolate (false without a username). */
   user_key_slow: 'bool',
 } as const
@@ -146,6 +151,7 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'user.known_device': c.user?.history?.knownDevice ?? null,
     'ip.challenges_shown_10m': at(ip?.counts.challenges_shown, '10m'),
     'ip.challenge_passes_10m': at(ip?.counts.challenge_passes, '10m'),
+    'ip.tool_pages_10m': at(ip?.distinct.tool_pages, '10m'),
     user_key_slow: c.userKeySlow,
   }
 }

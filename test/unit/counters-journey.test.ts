@@ -9,7 +9,7 @@ import { emptyFeatureVector, FEATURE_INDEX, FEATURES } from '../../src/features/
 const w = (n: number) => ({ '1m': n, '10m': n * 10, '1h': n * 100, '24h': n * 1000 })
 const snap = (base: number): KeySnapshot => ({
   counts: Object.fromEntries(METRICS.map((m, i) => [m, w(base + i)])) as KeySnapshot['counts'],
-  distinct: { users: w(base + 50), ips: w(base + 60), devices: w(base + 70), failed_users: w(base + 80), signed_in_users: w(base + 90), failed_ips: w(base + 100), agents: w(base + 110) },
+  distinct: { users: w(base + 50), ips: w(base + 60), devices: w(base + 70), failed_users: w(base + 80), signed_in_users: w(base + 90), failed_ips: w(base + 100), agents: w(base + 110), tool_pages: w(base + 120) },
   deny: null,
   fresh: false,
 })

@@ -137,7 +137,7 @@ export async function observeRequest(
   if (standing) return { status: 'missing', reason: 'denied', deny: standing.hit }
 
   if (opts.defer && caches.zone.due(now)) opts.defer(flushZone(env, now, caches))
-  const req = { routeClass: event.routeClass, method: event.method, ip, user: keys.user, device: keys.device, navigation: event.navigation ?? true, agent: event.agent ?? null }
+  const req = { routeClass: event.routeClass, method: event.method, ip, user: keys.user, device: keys.device, navigation: event.navigation ?? true, agent: event.agent ?? null, toolPage: event.toolPage ?? null }
   const asn = asnKeyValue(keys.asn)
   const asnCached = asn === null ? null : caches.asn.get(asn, now)
   // Page views, assets and API reads wait for no object (src/counters/batch.ts readsInline), unless a
