@@ -5,7 +5,7 @@
 import { CREDENTIAL_CLASSES, HIGH_RISK_CLASSES, type RouteClass } from '../config/routeClasses'
 import type { AccountPlace } from './history'
 import { METRICS, SETS, type KeySnapshot, type Metric, type SetName } from './metrics'
-import { bucketStart, WINDOWS, windowFloor, type WindowName, type Windows } from './windows'
+import { bucketStart, WINDOW_SPECS, WINDOWS, windowFloor, type WindowName, type Windows } from './windows'
 
 /** The finest bucket (the 1 min window's): an event is stored at its start, which every coarser window's bucket contains. */
 export const EVENT_GRAIN_MS = 10_000
@@ -92,16 +92,40 @@ export function heldCounts(ops: Iterable<CounterOp>, now: number): Map<Metric, R
 }
 
 /**
+ * The snapshot's windows of `metric` as of `now`: its 1 min and 10 min windows re-summed from the
+ * buckets it carries (`recent`), those the window still counts at `now` — a snapshot up to a minute
+ * old otherwise reads a 1-minute rate over up to two. The 1 h and 24 h windows as answered (a minute
+ * is within their own bucket's grain). Without `recent` (a test double, an older object), as answered.
+ */
+export function agedWindows(snap: KeySnapshot, metric: Metric, now: number): Windows {
+  const answered = snap.counts[metric]
+  if (snap.recent === undefined) return answered
+  const triples = snap.recent[metric] ?? []
+  const f1m = windowFloor(now, '1m')
+  const f10m = windowFloor(now, '10m')
+  let m1 = 0
+  let m10 = 0
+  for (let i = 0; i + 2 < triples.length; i += 3) {
+    const res = triples[i]!
+    const start = triples[i + 1]!
+    const n = triples[i + 2]!
+    if (res === WINDOW_SPECS['1m'].res && start >= f1m) m1 += n
+    else if (res === WINDOW_SPECS['10m'].res && start >= f10m) m10 += n
+  }
+  return { '1m': m1, '10m': m10, '1h': answered['1h'], '24h': answered['24h'] }
+}
+
+/**
  * What a key looks like now from this isolate: its last snapshot (or nothing counted, when never
- * read) plus the bumps it holds for the key. Distinct sets are the snapshot's (a set member
- * may already be in it): they lag by one flush.
+ * read), aged to `now` (agedWindows), plus the bumps it holds for the key. Distinct sets are the
+ * snapshot's (a set member may already be in it): they lag by one flush.
  */
 export function heldView(snap: KeySnapshot | null, held: Iterable<CounterOp>, now: number): KeySnapshot {
   const add = heldCounts(held, now)
   const zero: Windows = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }
   const counts = Object.fromEntries(
     METRICS.map((m) => {
-      const base = snap?.counts[m] ?? zero
+      const base = snap === null ? zero : agedWindows(snap, m, now)
       const more = add.get(m)
       return [m, more === undefined ? base : { '1m': base['1m'] + more['1m'], '10m': base['10m'] + more['10m'], '1h': base['1h'] + more['1h'], '24h': base['24h'] + more['24h'] }]
     }),

@@ -183,4 +183,17 @@ export interface KeySnapshot {
    * minutes. A username's key is asked, on a sign-in, whether it was refused from this address.
    */
   readonly probed?: boolean
+  /**
+   * The buckets of the 1-minute and 10-minute windows at the answer's time, per metric counted in
+   * them: a snapshot an isolate keeps for up to a minute re-sums these at the request's time, so a
+   * 1-minute rate does not read its events of up to two minutes (src/counters/batch.ts heldView).
+   * Absent from a test double or an older object: the windows are taken as answered.
+   */
+  readonly recent?: RecentBuckets
 }
+
+/**
+ * Per metric, the 1 min (10 s buckets) and 10 min (1 min buckets) series as flat triples: bucket width
+ * (ms), bucket start, count, … (flat numbers: cheap to pass over RPC, and typed the same on both sides).
+ */
+export type RecentBuckets = Readonly<Partial<Record<Metric, readonly number[]>>>

@@ -253,6 +253,21 @@ describe('page views and assets counted after the answer', () => {
     expect(next.deny?.kind).toBe('ip')
   }, 20_000)
 
+  it("ages its snapshot to the request's time: a 1-minute rate counts the last minute, not the snapshot's", async () => {
+    const a = isolate()
+    const b = isolate()
+    const k = keys()
+    await observeRequest(a.e, k, page(T0), BUDGET, a.opts) // another isolate's page view
+    const first = await observeRequest(b.e, k, page(T0 + 50_000), BUDGET, b.opts) // read inline: both
+    expect(first.status === 'ok' && first.counters.ip?.counts.page_views['1m']).toBe(2)
+    b.calls.clear()
+    // 55 s on, decided on the snapshot: T0's view is out of the minute, T0 + 50 s's still in.
+    const later = await observeRequest(b.e, k, page(T0 + 105_000), BUDGET, b.opts)
+    expect(b.calls.get('observe')).toBeUndefined()
+    expect(later.status === 'ok' && later.counters.ip?.counts.page_views).toMatchObject({ '1m': 2, '10m': 3 })
+    expect((await peekIp(k, T0 + 105_000)).counts.page_views['1m']).toBe(1) // the object's own, before b's flush
+  })
+
   it('reads a page view inline again when its snapshot is older than a minute', async () => {
     const { calls, e, caches, opts } = isolate()
     const k = keys()

@@ -5,9 +5,9 @@ import { DurableObject } from 'cloudflare:workers'
 import type { DenyEntry, DenyKind } from '../../src/counters/deny'
 import { checkedPlace, HISTORY_MS, type AccountPlace } from '../../src/counters/history'
 import { BATCHES_PER_CALL_MAX, BATCH_ACCEPT_MAX_OPS, type CounterBatch } from '../../src/counters/batch'
-import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd, type Metric, type Observation, type SetName } from '../../src/counters/metrics'
+import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd, type Metric, type Observation, type RecentBuckets, type SetName } from '../../src/counters/metrics'
 import { RETENTION_MS, WINDOW_SPECS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
-import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readWindows, unbump } from './buckets'
+import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readRecent, readWindows, unbump } from './buckets'
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, sightedSince, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
@@ -245,7 +245,8 @@ export class Counters extends DurableObject<Env> {
     const stored = readWindows(sql, now)
     const counts = Object.fromEntries(METRICS.map((m) => [m, stored.get(m) ?? ZERO_WINDOWS])) as Record<Metric, Windows>
     const distinct: Record<SetName, Windows> = readDistinctSets(sql, SETS, now, this.#sketchMemo)
-    return { counts, distinct, deny: deny === null ? null : lookupDeny(sql, deny.key, deny.kind, now) }
+    const recent = Object.fromEntries(readRecent(sql, now)) as RecentBuckets
+    return { counts, distinct, deny: deny === null ? null : lookupDeny(sql, deny.key, deny.kind, now), recent }
   }
 }
 

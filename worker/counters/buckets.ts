@@ -48,6 +48,25 @@ export function readWindows(sql: SqlStorage, now: number): Map<string, Windows> 
   return out
 }
 
+/** The 1 min and 10 min windows' buckets at `now`, per metric, as flat triples (KeySnapshot.recent). */
+export function readRecent(sql: SqlStorage, now: number): Map<string, number[]> {
+  const f = windowFloors(now)
+  const s = WINDOW_SPECS
+  const rows = sql
+    .exec<{ metric: string; res: number; start: number; n: number }>(
+      'SELECT metric, res, start, n FROM buckets WHERE ((res = ? AND start >= ?) OR (res = ? AND start >= ?)) AND n > 0',
+      s['1m'].res, f['1m'], s['10m'].res, f['10m'],
+    )
+    .toArray()
+  const out = new Map<string, number[]>()
+  for (const r of rows) {
+    let list = out.get(r.metric)
+    if (list === undefined) out.set(r.metric, (list = []))
+    list.push(r.res, r.start, r.n)
+  }
+  return out
+}
+
 /** Deletes buckets no window can count any more at `now`. */
 export function pruneBuckets(sql: SqlStorage, now: number): void {
   for (const { res, below } of pruneFloors(now)) sql.exec('DELETE FROM buckets WHERE res = ? AND start < ?', res, below)

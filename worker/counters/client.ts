@@ -436,7 +436,7 @@ export async function recordOutcome(env: CountersEnv, keys: JourneyKeys, outcome
   // Sent at once, not held for the isolate's flush: a sign-in's refusal is what the next attempt's rules
   // count (per username, per cohort), and a spread run lands on many isolates — held, each would make
   // flush_ms more attempts before the counts crossed a threshold. This isolate's own view counts it now.
-  for (const c of calls) caches.ledger.noteSent(c.name, metric)
+  for (const c of calls) caches.ledger.noteSent(c.name, metric, now)
   await Promise.all([
     settleWithin(calls.map(({ name, distinct, forget, remember }) => () => stubOf(env.COUNTERS, name).record({ now, metric, distinct, forget, remember })), BACKGROUND_BUDGET_MS),
     password === null || passwords === undefined

@@ -7,6 +7,7 @@ import { appendOps, BATCHES_PER_CALL_MAX, BATCH_MAX_OPS, HELD_OPS_MAX, heldView 
 import type { KeyKind } from '../../src/counters/keys'
 import type { KeySnapshot, Metric } from '../../src/counters/metrics'
 import type { DenyKind } from '../../src/counters/deny'
+import { bucketStart, WINDOW_SPECS } from '../../src/counters/windows'
 
 /** The deny lookup a key's calls carry (Counters.ts DenyQuery; kept here so this file needs no platform types). */
 export interface DenyQuery {
@@ -144,11 +145,14 @@ export class JourneyLedger {
    * An outcome sent straight to the key's object (not held): counted into this isolate's snapshot of
    * the key at once, so its own next page view sees it; the object's next answer replaces the snapshot.
    */
-  noteSent(name: string, metric: Metric): void {
+  noteSent(name: string, metric: Metric, now: number): void {
     const k = this.#keys.get(name)
     if (k?.snap == null) return
     const w = k.snap.counts[metric]
-    k.snap = { ...k.snap, counts: { ...k.snap.counts, [metric]: { '1m': w['1m'] + 1, '10m': w['10m'] + 1, '1h': w['1h'] + 1, '24h': w['24h'] + 1 } } }
+    const counts = { ...k.snap.counts, [metric]: { '1m': w['1m'] + 1, '10m': w['10m'] + 1, '1h': w['1h'] + 1, '24h': w['24h'] + 1 } }
+    // …and into the buckets the view re-sums as the snapshot ages (heldView), at the object's grain.
+    const recent = k.snap.recent === undefined ? {} : { recent: { ...k.snap.recent, [metric]: [...(k.snap.recent[metric] ?? []), ...outcomeBuckets(now)] } }
+    k.snap = { ...k.snap, counts, ...recent }
   }
 
   /** Keys holding writes (pending or unconfirmed). */
@@ -178,4 +182,11 @@ export class JourneyLedger {
   get size(): number {
     return this.#keys.size
   }
+}
+
+/** One event at `now` in the 1 min and 10 min series, as KeySnapshot.recent triples. */
+function outcomeBuckets(now: number): number[] {
+  const s1 = WINDOW_SPECS['1m'].res
+  const s10 = WINDOW_SPECS['10m'].res
+  return [s1, bucketStart(now, s1), 1, s10, bucketStart(now, s10), 1]
 }
