@@ -264,7 +264,8 @@ export const DEFAULT_CONFIG = {
     // built up (spent held-out 534941723: every scraping miss). What it costs a scraper: five pages per
     // address per 10 minutes, or a browser's User-Agent — which the model and the header checks weigh.
     // What it costs people: their own script that reads more is challenged until they list it
-    // (docs/agents.md, the allow list). Counted after each flush, so a fast tool reads a few more.
+    // (docs/agents.md, the allow list). The count is the object's plus the pages this isolate holds for
+    // the address (an upper bound: a monitor's two URLs read at most 4), so a fast tool gets no more.
     {
       name: 'tool_walks_catalogue',
       when: 'not ua_claims_browser and not verified_bot and not app_token and not agent_verified and route != "static" and method in ["GET", "HEAD"] and ip.tool_pages_10m >= 6',

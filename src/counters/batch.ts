@@ -116,11 +116,20 @@ export function agedWindows(snap: KeySnapshot, metric: Metric, now: number): Win
 }
 
 /**
+ * Sets a held view reads as an upper bound — the snapshot's count plus the distinct members held for
+ * the set — rather than lagging by a flush: `tool_pages`, which only a rule reads (a fast scraper
+ * read 6 more pages in the 2 s a flush took). A member already in the snapshot counts twice, so
+ * a monitor polling two URLs reads at most 4.
+ */
+const UPPER_BOUND_SETS: ReadonlySet<SetName> = new Set<SetName>(['tool_pages'])
+
+/**
  * What a key looks like now from this isolate: its last snapshot (or nothing counted, when never
  * read), aged to `now` (agedWindows), plus the bumps it holds for the key. Distinct sets are the
- * snapshot's (a set member may already be in it): they lag by one flush.
+ * snapshot's (a set member may already be in it): they lag by one flush — but UPPER_BOUND_SETS.
  */
-export function heldView(snap: KeySnapshot | null, held: Iterable<CounterOp>, now: number): KeySnapshot {
+export function heldView(snap: KeySnapshot | null, heldOps: Iterable<CounterOp>, now: number): KeySnapshot {
+  const held = [...heldOps]
   const add = heldCounts(held, now)
   const zero: Windows = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }
   const counts = Object.fromEntries(
@@ -130,7 +139,16 @@ export function heldView(snap: KeySnapshot | null, held: Iterable<CounterOp>, no
       return [m, more === undefined ? base : { '1m': base['1m'] + more['1m'], '10m': base['10m'] + more['10m'], '1h': base['1h'] + more['1h'], '24h': base['24h'] + more['24h'] }]
     }),
   ) as Record<Metric, Windows>
-  const distinct = snap?.distinct ?? (Object.fromEntries(SETS.map((s) => [s, zero])) as KeySnapshot['distinct'])
+  const base = snap?.distinct ?? (Object.fromEntries(SETS.map((s) => [s, zero])) as KeySnapshot['distinct'])
+  const distinct = { ...base }
+  for (const set of UPPER_BOUND_SETS) {
+    const latest = new Map<string, number>()
+    for (const op of held) if (op.op === 'add' && op.set === set && op.at <= now) latest.set(op.member, Math.max(op.at, latest.get(op.member) ?? op.at))
+    if (latest.size === 0) continue
+    const w = { ...base[set] }
+    for (const at of latest.values()) for (const name of WINDOWS) if (at > now - WINDOW_SPECS[name].ms) w[name] += 1
+    distinct[set] = w
+  }
   return { counts, distinct, deny: snap?.deny ?? null, fresh: false }
 }
 

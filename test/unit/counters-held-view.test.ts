@@ -55,3 +55,21 @@ describe("a held view of a snapshot as it ages", () => {
     expect(heldView(answered(before, at, false), held, now).counts.page_views['1m']).toBe(8)
   })
 })
+
+describe("a held view of the address's tool pages", () => {
+  const add = (member: string, at: number) => ({ op: 'add' as const, set: 'tool_pages' as const, member, at })
+  const withPages = (n: number): KeySnapshot => {
+    const snap = answered([], T0)
+    return { ...snap, distinct: { ...snap.distinct, tool_pages: { '1m': n, '10m': n, '1h': n, '24h': n } } }
+  }
+
+  it('counts the pages held since the last flush at once (an upper bound: a member the snapshot has counts again)', () => {
+    const now = T0 + 2_000
+    expect(heldView(withPages(3), [add('a', T0 + 500), add('b', T0 + 900), add('a', T0 + 1_500)], now).distinct.tool_pages['10m']).toBe(5)
+    // A monitor polling its two URLs reads at most four.
+    expect(heldView(withPages(2), [add('/', T0 + 500), add('/status', T0 + 900)], now).distinct.tool_pages['10m']).toBe(4)
+    // Other sets lag by one flush, as before.
+    const agents = heldView(withPages(0), [{ op: 'add', set: 'agents', member: 'x', at: T0 + 500 }], now)
+    expect(agents.distinct.agents['10m']).toBe(0)
+  })
+})
