@@ -71,6 +71,8 @@ export interface EvaluateInput {
   readonly credentials?: CredentialFacts
   /** The leaked-credential check under way (worker/leaked.ts; it keeps its own deadline), or null: not checked. */
   readonly leaked?: Promise<LeakedFacts> | null
+  /** A cart add's units (worker/cart.ts); null or absent: not a cart add, or its body unread. */
+  readonly cartUnits?: number | null
   readonly now: number
   /** Appended to: what was unavailable for this request. */
   readonly missing: string[]
@@ -237,11 +239,13 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // straight at the route (full-scale held-out seed 519859458: 155 people's cart adds challenged at
   // 0.91–0.96). Only after a page read from the address in 10 minutes: a person adds from the page
   // they are on, and three hoarders posting straight at /cart had their first two adds let in by this
-  // (spent held-out 844018478). What it costs a script: a page read per address, then nothing for its
-  // first two writes per identity; from the third the model's whole view, and the rules' counts
-  // (cart_hoarding, carding_*, credential_stuffing) hold from the first.
+  // (spent held-out 844018478). And only a cart add of a few units (cart.grace_max_units; a body it
+  // could not read, none): a person adds one or two, a hoarder holds stock by the dozen — dev seed 301's
+  // hoarders read a product page first, then added 20–99. What it costs a script: a page read per
+  // address, then a few units for its first two writes per identity; from the third the model's whole
+  // view, and the rules' counts (cart_hoarding, carding_*, credential_stuffing) hold from the first.
   const browsing = facts.method === 'GET' || facts.method === 'HEAD' || (facts.method === 'POST' && (routeClass === 'cart' || routeClass === 'checkout'))
-  const firstWrites = facts.method === 'POST' && addressReadAPage(journey) && ((routeClass === 'cart' && atMost(features, 'device_cart_adds_10m', 2)) || (routeClass === 'checkout' && atMost(features, 'device_checkouts_10m', 2)))
+  const firstWrites = facts.method === 'POST' && addressReadAPage(journey) && ((routeClass === 'cart' && atMost(features, 'device_cart_adds_10m', 2) && input.cartUnits != null && input.cartUnits <= config.source.cart.grace_max_units) || (routeClass === 'checkout' && atMost(features, 'device_checkouts_10m', 2)))
   // And a browser's first two sign-ups in 10 minutes: the model never saw a person open an account (its
   // sign-ups were all spam), and challenged or blocked 37 people's first sign-up on held-out seed
   // 1358322068. The sign-up rules (throwaway inbox, one mailbox's third account, signup_burst) hold

@@ -8,6 +8,7 @@ import { unscoredDecision, type Decision } from '../src/policy/decision'
 import { userRiskHeader } from '../src/counters/history'
 import { BUNDLED_CONFIG, loadConfig } from './config/load'
 import { coldPosture } from './config/coldPosture'
+import { readCartAdd } from './cart'
 import { readRequestCredentials } from './credentials'
 import { checkLeaked, leakedEndpoints } from './leaked'
 import { leakedHeaderValue } from '../src/leaked/range'
@@ -49,13 +50,15 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
 
     // Credentials wherever the origin may read them (body of any type, query, any method): worker/credentials.ts.
     const credentials = await readRequestCredentials(request, facts, config, routeClass, env, missing)
-    originBody = credentials.originBody
+    // A cart add's units (worker/cart.ts): a first add of many is no person's browsing.
+    const cart = await readCartAdd(request, credentials.originBody, facts, config, routeClass)
+    originBody = cart.originBody
     submits = credentials.facts.attempt
     const user = credentials.user
     // The breach-corpus check runs beside the counters and the model; evaluate waits for it (within
     // its own deadline) before the rules, which read it (worker/leaked.ts).
     const leaked = credentials.leaked === null ? null : checkLeaked(credentials.leaked, leakedEndpoints(config, env), config, missing, (p) => ctx.waitUntil(p), now)
-    evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, password: credentials.password, credentials: credentials.facts, leaked, now, missing })
+    evaluation = await evaluate({ request, facts, env, ctx, config, routeClass, user, password: credentials.password, credentials: credentials.facts, leaked, cartUnits: cart.units, now, missing })
     // A cold isolate on the bundled shadow fallback still blocks deny-list hits (worker/config/coldPosture.ts).
     evaluation = { ...evaluation, decision: coldPosture(evaluation.decision, loaded.problem) }
   } catch (error) {

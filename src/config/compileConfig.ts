@@ -35,6 +35,8 @@ export interface CompiledConfig {
   readonly jsonPaths: readonly string[]
   /** Lower-case names (credentials.password_fields): their presence makes any method an attempt. */
   readonly passwordFields: readonly string[]
+  /** Lower-case names (cart.quantity_fields). */
+  readonly cartQuantityFields: readonly string[]
   /** Sorted by priority, parsed once here. */
   readonly rules: readonly CompiledRule[]
   /** crawlers.user_agents, compiled (case-insensitive): checked before the bundled crawler table. */
@@ -125,6 +127,7 @@ export function compileConfig(input: unknown): Result<CompiledConfig, 'invalid_c
     usernameFields: config.credentials.username_fields.map((f) => f.toLowerCase()),
     jsonPaths: config.credentials.json_paths.map((f) => f.toLowerCase()),
     passwordFields: config.credentials.password_fields.map((f) => f.toLowerCase()),
+    cartQuantityFields: config.cart.quantity_fields.map((f) => f.toLowerCase()),
     rules: rules.rules,
     crawlerPatterns,
   })

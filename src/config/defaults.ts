@@ -301,6 +301,8 @@ export const DEFAULT_CONFIG = {
   // A person without JavaScript passes a low- or medium-tier challenge by waiting 5 s; at most 3 such
   // clearances per /24 (or /64) in 10 minutes (docs/challenge.md).
   challenge: { nojs_wait_s: 5, nojs_per_net_10m: 3 },
+  // A first cart add of 10 units or more is judged on the whole journey (docs/config.md `cart`).
+  cart: { quantity_fields: ['qty', 'quantity'], grace_max_units: 9 },
   allow: { ips: [], asns: [] },
   apps: [],
   deny: { ips: [], asns: [] },

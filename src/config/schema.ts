@@ -126,6 +126,19 @@ export const ConfigSchema = v.strictObject({
     }),
     { nojs_wait_s: 5, nojs_per_net_10m: 3 },
   ),
+  /**
+   * Cart adds (route class `cart`, POST): the fields the origin reads a quantity from (form, query,
+   * JSON leaves; the last name segment of `items[0][qty]`), and the most units a browser's first two
+   * adds may ask for and still be judged on their own signals (src/policy/decide.ts): a person adds a
+   * unit or a few from the page they are on, a hoarder holds stock in bulk.
+   */
+  cart: v.optional(
+    v.strictObject({
+      quantity_fields: v.optional(list(shortString(64), 20), ['qty', 'quantity']),
+      grace_max_units: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)), 9),
+    }),
+    { quantity_fields: ['qty', 'quantity'], grace_max_units: 9 },
+  ),
   allow: v.strictObject({ ips: list(ipOrCidr, 1000), asns: list(asn, 1000) }),
   /** The operator's own apps and partners (src/signals/appToken.ts): an id and an Ed25519 public key each. */
   apps: list(

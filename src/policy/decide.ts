@@ -104,8 +104,9 @@ export interface CrawlerPolicyInput {
  *   threshold it is marked `review`. Its journey is its address's, and sixty people behind
  *   carrier-grade NAT before any of them signed in read like one fast shopper. The address's volume
  *   is the rules' explicit bounds (`scraping_rate`, `cart_hoarding`, `carding_*`). So are, on any
- *   address, its first two cart adds or checkouts in 10 minutes, and its sign-in after a minute spent
- *   on the form (worker/evaluate.ts): a thin journey before a write is no evidence. Its sign-in is
+ *   address, its first two cart adds (of a few units: `cart.grace_max_units`) or checkouts in 10
+ *   minutes after the address read a page, and its sign-in after a minute spent on the form
+ *   (worker/evaluate.ts): a thin journey before a write is no evidence. Its sign-in is
  *   too, while the address's refused usernames are no more than those it got into, or while it
  *   retries a username refused from this address in 10 minutes: ten colleagues whose first three
  *   sign-ins were typos read like a stuffer's first attempts. A stuffer rotating

@@ -90,7 +90,7 @@ export interface CredentialFacts {
 
 export const NO_CREDENTIALS: CredentialFacts = { attempt: false, unreadable: false, conflict: false }
 
-type Pairs = Array<readonly [string, string]>
+export type Pairs = Array<readonly [string, string]>
 
 /** Reads every place a login request can carry a username. */
 export function readCredentials(input: CredentialInput, fields: CredentialFields): CredentialRead {
@@ -130,8 +130,8 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   return { usernames, passwordSeen, passwordForDigest, passwordConflict: passwords.size > 1, conflict: usernames.length > 1, otherFieldDisagrees, unreadable, emails }
 }
 
-/** Appends the body's name/value pairs; returns why it could not be read in full, if so. */
-function bodyPairs(input: CredentialInput, out: Pairs): { problem: UnreadableReason | null } {
+/** Appends the body's name/value pairs (form, JSON leaves by dotted path, multipart); returns why it could not be read in full, if so. */
+export function bodyPairs(input: CredentialInput, out: Pairs): { problem: UnreadableReason | null } {
   const contentType = input.contentType ?? ''
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? ''
   const cut: UnreadableReason | null = input.truncated ? 'too_large' : !input.complete ? 'body_error' : null

