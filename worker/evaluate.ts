@@ -143,9 +143,10 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // A digest, never the headers: they are the client's to pad past the object's member limit.
   const agent = device === null && app === null && signals.userAgent.claimsBrowser ? memberId(`${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}`) : null
   // A page a declared tool read (its address's `tool_pages` set): a monitor polls one or two, a scraper
-  // walks the catalogue (tool_walks_catalogue). An app, a listed agent and an asset are not counted.
+  // walks the catalogue (tool_walks_catalogue). An app, a listed agent and an asset are not counted. The
+  // path without its query: a monitor's cache-buster (`/health?_=1733…`) is one page, not one per poll.
   const toolPage = !signals.userAgent.claimsBrowser && app === null && trusted === null && routeClass !== 'static' && (facts.method === 'GET' || facts.method === 'HEAD')
-    ? memberId(`${facts.normalisedPath}${facts.url.search}`)
+    ? memberId(facts.normalisedPath)
     : null
   const signIn = input.credentials?.attempt === true && routeClass === 'login'
   // A cookie-less browser's sign-in or checkout is also one of the site's (its cohort key): a script

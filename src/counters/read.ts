@@ -55,7 +55,7 @@ export interface JourneyEvent {
   readonly agent?: string | null
   /**
    * A page read (GET, HEAD; not an asset) by a client whose User-Agent claims no browser, that no app
-   * token, listed agent or verified crawler speaks for: a digest (memberId) of its path and query, for
+   * token, listed agent or verified crawler speaks for: a digest (memberId) of its path (not its query), for
    * the address's `tool_pages` set. Null otherwise.
    */
   readonly toolPage?: string | null

@@ -85,7 +85,7 @@ export const COUNTER_RULE_VARIABLES = {
   'ip.challenges_shown_10m': 'number',
   'ip.challenge_passes_10m': 'number',
   /**
-   * Distinct pages (path and query; not assets) read from the IP in 10 min by declared tools — a
+   * Distinct pages (paths, queries aside; not assets) read from the IP in 10 min by declared tools — a
    * User-Agent that claims no browser, with no app token, listed agent or verified crawler behind it.
    */
   'ip.tool_pages_10m': 'number',

@@ -27,15 +27,14 @@ describe('a declared tool reading distinct pages from one address', () => {
       expect(response.status).toBe(200)
       expect(logs[0]!.rules).not.toContain('tool_walks_catalogue')
     }
-    // The sixth distinct page — a query is a page of its own: the JSON API paged through — is
-    // challenged: the address's count and the page this isolate holds for it.
-    const next = await read('/api/products?page=2', ip)
+    // The sixth distinct page is challenged: the address's count and the page this isolate holds for it.
+    const next = await read('/api/products', ip)
     expect(next.response.headers.get('edgeward-mitigated')).toBe('challenge')
     expect(next.logs[0]).toMatchObject({ action: 'challenge', source: 'rule' })
     expect(next.logs[0]!.reasons).toContain('tool_walks_catalogue')
     // An asset is not a page, and another address owes nothing.
     expect((await read('/static/app.css', ip)).response.status).toBe(200)
-    expect((await read('/api/products?page=2', '198.51.141.10')).response.status).toBe(200)
+    expect((await read('/api/products', '198.51.141.10')).response.status).toBe(200)
   })
 
   it('lets a monitor poll two URLs all day', async () => {
@@ -48,6 +47,29 @@ describe('a declared tool reading distinct pages from one address', () => {
     await expect.poll(async () => (await peekCounters('ip', ip)).distinct.tool_pages['10m'], { timeout: 10_000 }).toBe(2)
     expect((await read('/', ip)).response.status).toBe(200)
   })
+
+  it("counts a path once whatever its query: a monitor's cache-buster is one page", async () => {
+    await useConfig(CALM)
+    const ip = '198.51.140.25'
+    for (let i = 0; i < 12; i++) expect((await read(`/health?_=${1733000000 + i}`, ip)).response.status).toBe(200)
+    await expect.poll(async () => (await peekCounters('ip', ip)).distinct.tool_pages['10m'], { timeout: 10_000 }).toBe(1)
+  })
+
+  it('allows six per account signed in on a shared address: people\'s own tools add up behind carrier-grade NAT', async () => {
+    await useConfig(CALM)
+    const ip = '198.51.140.40'
+    await read('/login', ip, BROWSER_HEADERS) // the form first: a sign-in straight at it is `cold_sign_in`
+    for (let i = 1; i <= 3; i++) {
+      const body = `username=cgnat${i}%40example.com&password=right`
+      await callWorker('/login', { method: 'POST', body, headers: { ...BROWSER_HEADERS, 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } }, { clientIp: ip, reply: () => new Response('', { status: 200 }) })
+    }
+    await expect.poll(async () => (await peekCounters('ip', ip)).distinct.signed_in_users['1h'], { timeout: 10_000 }).toBe(3)
+    // Ten pages by three people's scripts: under 6 × 3, none challenged; the 18th is.
+    for (let p = 1; p <= 10; p++) expect((await readCounted(`/products/${p}`, ip, p)).response.status).toBe(200)
+    for (let p = 11; p <= 17; p++) await readCounted(`/products/${p}`, ip, p)
+    const over = await read('/products/18', ip)
+    expect(over.logs[0]!.rules).toContain('tool_walks_catalogue')
+  }, 30_000)
 
   it("does not count a browser's pages", async () => {
     await useConfig(CALM)
