@@ -3,22 +3,19 @@
 // is named (a cart's default), or null when the body could not be read (cut off, coded, malformed).
 // What it is for: a person adds a unit or a few from the page they are on; a hoarder holds stock in
 // bulk (src/policy/decide.ts, the first adds' grace). Never throws.
-import { bodyPairs, type CredentialInput, type Pairs } from './credentials'
+import { fieldPath, lastSegment, requestPairs, type CredentialInput } from './credentials'
 
 /** Units beyond this are read as this many: a number past it is no cart's. */
 export const CART_UNITS_MAX = 1_000_000
 
 export function cartUnits(input: Omit<CredentialInput, 'authorization'>, quantityFields: readonly string[]): number | null {
-  const pairs: Pairs = []
-  const query = input.query.startsWith('?') ? input.query.slice(1) : input.query
-  if (query !== '') pairs.push(...new URLSearchParams(query))
-  if (input.body.byteLength > 0 && bodyPairs({ ...input, query: '' }, pairs).problem !== null) return null
+  const { pairs, problem } = requestPairs(input)
+  if (problem !== null) return null
   let units = 0
   let named = false
   for (const [key, value] of pairs) {
     // `items[0][qty]`, `items.0.qty` and `qty` alike: the last name segment is the field.
-    const name = key.toLowerCase().replace(/\[([^\]]*)\]/g, '.$1')
-    if (!quantityFields.includes(name.slice(name.lastIndexOf('.') + 1))) continue
+    if (!quantityFields.includes(lastSegment(fieldPath(key)))) continue
     named = true
     const n = Number(value.trim())
     // An amount the origin cannot read as units (negative, fractional, text) counts as the most it could mean.

@@ -90,22 +90,19 @@ export interface CredentialFacts {
 
 export const NO_CREDENTIALS: CredentialFacts = { attempt: false, unreadable: false, conflict: false }
 
-export type Pairs = Array<readonly [string, string]>
+type Pairs = Array<readonly [string, string]>
 
 /** Reads every place a login request can carry a username. */
 export function readCredentials(input: CredentialInput, fields: CredentialFields): CredentialRead {
-  const pairs: Pairs = []
-  const query = input.query.startsWith('?') ? input.query.slice(1) : input.query
-  if (query !== '') pairs.push(...formPairs(query, false))
-  const body = input.body.byteLength === 0 ? { problem: null } : bodyPairs(input, pairs)
+  const { pairs, problem } = requestPairs(input)
 
   // Every value of every configured name, grouped by the name (case and `[]`/`.` spelling folded).
   const byField = new Map<string, string[]>()
   let passwordSeen = false
   const passwords = new Set<string>()
   for (const [key, value] of pairs) {
-    const name = key.toLowerCase().replace(/\[([^\]]*)\]/g, '.$1') // PHP/Rails `user[email]` = `user.email`
-    if (fields.passwordFields.includes(name.slice(name.lastIndexOf('.') + 1))) {
+    const name = fieldPath(key)
+    if (fields.passwordFields.includes(lastSegment(name))) {
       passwordSeen = true
       if (value !== '') passwords.add(value.slice(0, MAX_PASSWORD))
     }
@@ -123,15 +120,37 @@ export function readCredentials(input: CredentialInput, fields: CredentialFields
   const configured = [...fields.usernameFields, ...fields.jsonPaths, BASIC_FIELD]
   const field = configured.find((f) => byField.has(f))
   const usernames = [...new Set(field === undefined ? [] : byField.get(field))].slice(0, MAX_USERNAMES)
-  const unreadable = body.problem ?? (usernames.length === 0 ? 'no_username' : null)
+  const unreadable = problem ?? (usernames.length === 0 ? 'no_username' : null)
   const otherFieldDisagrees = configured.some((f) => f !== field && (byField.get(f) ?? []).some((v) => !usernames.includes(v)))
   const emails = [...new Set(configured.flatMap((f) => byField.get(f) ?? []).filter(isEmailAddress))]
   const passwordForDigest = passwords.values().next().value ?? null
   return { usernames, passwordSeen, passwordForDigest, passwordConflict: passwords.size > 1, conflict: usernames.length > 1, otherFieldDisagrees, unreadable, emails }
 }
 
-/** Appends the body's name/value pairs (form, JSON leaves by dotted path, multipart); returns why it could not be read in full, if so. */
-export function bodyPairs(input: CredentialInput, out: Pairs): { problem: UnreadableReason | null } {
+/**
+ * The request's name/value pairs — the query's, then the body's (form, JSON leaves by dotted path,
+ * multipart) — and why the body could not be read in full, if so. What credentials and cart adds read.
+ */
+export function requestPairs(input: CredentialInput): { pairs: Pairs; problem: UnreadableReason | null } {
+  const pairs: Pairs = []
+  const query = input.query.startsWith('?') ? input.query.slice(1) : input.query
+  if (query !== '') pairs.push(...formPairs(query, false))
+  const problem = input.body.byteLength === 0 ? null : bodyPairs(input, pairs).problem
+  return { pairs, problem }
+}
+
+/** A pair's name as configured names match it: lower-case, PHP/Rails `user[email]` = `user.email`. */
+export function fieldPath(key: string): string {
+  return key.toLowerCase().replace(/\[([^\]]*)\]/g, '.$1')
+}
+
+/** The last segment of a field path: `items.0.qty` → `qty`. */
+export function lastSegment(path: string): string {
+  return path.slice(path.lastIndexOf('.') + 1)
+}
+
+/** Appends the body's name/value pairs; returns why it could not be read in full, if so. */
+function bodyPairs(input: CredentialInput, out: Pairs): { problem: UnreadableReason | null } {
   const contentType = input.contentType ?? ''
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? ''
   const cut: UnreadableReason | null = input.truncated ? 'too_large' : !input.complete ? 'body_error' : null
