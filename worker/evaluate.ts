@@ -11,7 +11,7 @@ import type { CredentialFacts } from '../src/signals/credentials'
 import { NOT_CHECKED, type LeakedFacts } from '../src/leaked/range'
 import { ipCounterKey } from '../src/counters/ipKey'
 import { placeOf, type AccountPlace } from '../src/counters/history'
-import { aliasedSignupCohort, cookielessCohort } from '../src/counters/keys'
+import { aliasedSignupCohort, cookielessCohort, isNewDeviceSignInCohort, newDeviceSignInCohort } from '../src/counters/keys'
 import { memberId } from '../src/counters/sketch'
 import { isNavigation } from '../src/counters/navigation'
 import { clientOf, missingLabels, type JourneyKeys, type JourneyRead } from '../src/counters/read'
@@ -155,9 +155,15 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const checkout = routeClass === 'checkout' && facts.method.toUpperCase() === 'POST'
   // A sign-up at an aliased address is one of the site's such sign-ups, whatever the client (aliased_signup_wave).
   const aliasedSignUp = input.credentials?.attempt === true && routeClass === 'signup' && input.credentials.emailAliased === true
+  // A new browser's sign-in (a device cookie not yet aged into an established device: known from the
+  // cookie alone, before any read) is one of the site's such sign-ins: a stuffer's fresh profiles, one
+  // or two guesses each, have no count of their own but there (new_device_sign_in_wave).
+  const newBrowser = device !== null && !deviceStanding(cookie, null, now).established
   const cohort = aliasedSignUp
     ? aliasedSignupCohort(facts.url.hostname)
-    : agent === null ? null : signIn ? cookielessCohort('sign_in', facts.url.hostname) : checkout ? cookielessCohort('checkout', facts.url.hostname) : null
+    : agent === null
+      ? (signIn && newBrowser ? newDeviceSignInCohort(facts.url.hostname) : null)
+      : signIn ? cookielessCohort('sign_in', facts.url.hostname) : checkout ? cookielessCohort('checkout', facts.url.hostname) : null
   // A sign-in's place is judged against its account's and, let in, becomes one (src/counters/history.ts).
   // Its device only as a cookie bound to this client: one carried to another network or browser (a
   // stolen cookie) is no device the account knows.
@@ -286,7 +292,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       credentials: input.credentials,
       leaked,
       counters: counterValues,
-      device: { established: standing.established, unproven: standing.unproven, telemetrySeenDevices1h: telemetrySeenDevices(cookie, now) },
+      device: { established: standing.established, present: standing.present, unproven: standing.unproven, telemetrySeenDevices1h: telemetrySeenDevices(cookie, now) },
       crowd,
       app,
       session: session.move,
@@ -391,7 +397,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   return {
     decision: withAgentReason(verdict.decision, agentCheck),
     features: scoredInput,
-    keys: journeyKeys,
+    keys: outcomeKeys(journeyKeys, counterValues),
     device,
     app,
     cookie: cookieLabel(cookie),
@@ -434,6 +440,16 @@ function denyHit(config: CompiledConfig, facts: RequestFacts, journey: JourneyRe
 }
 
 /** The deny-list entry for a confirmed attack: the client is its device, else its IP. */
+/**
+ * The keys a request's outcome is counted on. A new browser's sign-in counts in its cohort only when the
+ * account was not let in for 30 days (the username's history read says 0): the site's people sign in to
+ * accounts they use, a stuffer's list is mostly names the site does not have. Unread history: not counted.
+ */
+function outcomeKeys(keys: JourneyKeys, counters: CounterRuleValues): JourneyKeys {
+  if (!isNewDeviceSignInCohort(keys.cohort) || counters['user.signin_days_30d'] === 0) return keys
+  return { ...keys, cohort: null }
+}
+
 function denyEntryFor(request: DenyRequest, keys: JourneyKeys, now: number): DenyEntry | null {
   const kind = request.target === 'client' ? (keys.device !== null ? 'device' : 'ip') : request.target === 'user_ip' && keys.user === null ? 'ip' : request.target
   const target = makeDenyTarget(kind, { device: keys.device ?? undefined, ip: keys.ip, user: keys.user ?? undefined })

@@ -40,6 +40,20 @@ export function cookielessCohort(kind: CohortKind, host: string): string {
 }
 
 /**
+ * The cohort of the site's sign-ins from a new browser (a device cookie not yet aged into an established
+ * device): read on each such sign-in, and counted after the origin's answer only when the account was not
+ * let in for 30 days (a dormant account, or a username the site does not have) — the sign-ins a stuffer's
+ * fresh browser profiles make with the non-members of its list (new_device_sign_in_wave).
+ */
+export function newDeviceSignInCohort(host: string): string {
+  return JSON.stringify(['new_device_sign_in', siteOf(host)])
+}
+
+/** Whether a cohort key is the new browsers' sign-ins (its outcomes are counted for unknown accounts only). */
+export const isNewDeviceSignInCohort = (cohort: string | null | undefined): boolean =>
+  typeof cohort === 'string' && cohort.startsWith('["new_device_sign_in",')
+
+/**
  * The cohort of the site's sign-ups at an aliased address (`name+tag@`, googlemail.com; src/signals/email.ts),
  * from any client: a spammer paying for a real inbox per account or two, each sign-up from a fresh
  * source, has no count of its own anywhere but there (aliased_signup_wave).

@@ -47,8 +47,9 @@ export const COUNTER_RULE_VARIABLES = {
   /** On a sign-up: accounts its mailbox (aliases folded, src/signals/email.ts) opened in the hour. */
   'user.signups_1h': 'number',
   /**
-   * The site's sign-ins by browsers without a device cookie (the `cohort` key; null for any other
-   * request): usernames refused in 10 min and not let in since, and usernames let in in the hour.
+   * The site's sign-ins by browsers without a device cookie, or by new browsers (a device cookie not yet
+   * established) to accounts not let in for 30 days (the `cohort` key, src/counters/keys.ts; null for
+   * any other request): usernames refused in 10 min and not let in since, and usernames let in in the hour.
    */
   'cohort.failed_users_10m': 'number',
   'cohort.signed_in_users_1h': 'number',

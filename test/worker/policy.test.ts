@@ -94,6 +94,55 @@ describe('the default rules through the Worker', () => {
     expect(tool.logs[0]?.rules).not.toContain('cookieless_sign_in_wave')
   })
 
+  describe('new browsers\' sign-ins to accounts with no past, taken together (new_device_sign_in_wave)', () => {
+    const UA = FORM['user-agent']
+    const ok = () => new Response('', { status: 200 })
+    /** A fresh browser profile at a fresh address: reads the form, runs the SDK for a cookie, posts one sign-in. */
+    const freshBrowser = async (ip: string, username: string, reply: () => Response) => {
+      await loadForm(ip, { headers: { 'user-agent': UA } })
+      const { cookie } = await deviceCookie(ip, { userAgent: UA })
+      const body = `username=${encodeURIComponent(username)}&password=guess`
+      return (await callWorker('/login', { method: 'POST', body, headers: { ...FORM, cookie } }, { clientIp: ip, reply })).logs[0]!
+    }
+    const RULES_ONLY = { thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } }
+
+    it('challenges a fresh profile\'s guess at a name the site never let in, once its refusals pass twice its sign-ins; a name with a past is not the wave\'s', async () => {
+      await writeConfig({ version: 'rules-only-new-device-wave', ...RULES_ONLY })
+      // An account with a past on this site: let in once, from its owner's browser.
+      expect((await freshBrowser('100.66.200.9', 'owner@example.com', ok)).action).toBe('allow')
+      // That first sign-in was to an account with no past yet: the cohort's one let in. Refused: 1, 2,
+      // 3 (> 2 × 1 from here on).
+      const lines = []
+      for (let i = 1; i <= 5; i++) lines.push(await freshBrowser(`100.66.${i}.9`, `stranger${i}@example.com`, deny401))
+      expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'allow', 'challenge', 'challenge'])
+      expect((lines[3]!.reasons as string[])[0]).toBe('new_device_sign_in_wave')
+      // The cookie-less cohort is another: a browser without JavaScript is not held to this one.
+      expect(lines[3]!.rules).not.toContain('cookieless_sign_in_wave')
+      // During the wave, a new browser signing in to an account the site let in before is not challenged by it.
+      const owner = await freshBrowser('100.66.201.9', 'owner@example.com', ok)
+      expect(owner.rules).not.toContain('new_device_sign_in_wave')
+      expect(['allow', 'review']).toContain(owner.action)
+    })
+
+    it('does not count people on new browsers mistyping their own passwords: only refusals of names with no past make the wave', async () => {
+      await writeConfig({ version: 'rules-only-new-device-own-typos', ...RULES_ONLY })
+      await signInPeople(3) // three accounts with a past (let in from browsers without JavaScript: the other cohort)
+      for (let i = 1; i <= 3; i++) expect((await freshBrowser(`100.68.${i}.9`, `person${i}@example.com`, deny401)).rules).not.toContain('new_device_sign_in_wave')
+      const next = await freshBrowser('100.68.10.9', 'stranger@example.com', deny401)
+      expect(next.rules).not.toContain('new_device_sign_in_wave')
+      expect(next.action).toBe('allow')
+    })
+
+    it('leaves a site alone whose new browsers mostly get in: on the first day every account has no past, and refusals stay under twice the sign-ins', async () => {
+      await writeConfig({ version: 'rules-only-new-device-first-day', ...RULES_ONLY })
+      for (let i = 1; i <= 3; i++) expect((await freshBrowser(`100.67.${i}.9`, `newcomer${i}@example.com`, ok)).action).toBe('allow')
+      const typos = []
+      for (let i = 1; i <= 3; i++) typos.push(await freshBrowser(`100.67.${10 + i}.9`, `mistyped${i}@example.com`, deny401))
+      expect(typos.map((l) => l.action)).toEqual(['allow', 'allow', 'allow'])
+      expect(typos.flatMap((l) => l.rules as string[])).not.toContain('new_device_sign_in_wave')
+    })
+  })
+
   it('marks cookie-less browsers\' checkouts review once the site\'s declines pass half its paid orders: a card tester spread one card per address', async () => {
     await writeConfig({ version: 'rules-only-carding-wave', thresholds: { default: { challenge: 1, block: 1 }, checkout: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } })
     const pay = (status: number) => () => new Response('', { status })
