@@ -47,3 +47,19 @@ export function peekCounters(kind: KeyKind, value: string): Promise<KeySnapshot>
   const stub = env.COUNTERS.get(env.COUNTERS.idFromName(counterName(kind, value)))
   return stub.peek(Date.now()) as Promise<KeySnapshot>
 }
+
+/**
+ * The site's people on new browsers: `n` fresh devices, each at its own address in 198.18.0.0/15,
+ * reading the form, running the SDK and signing in to an account of its own with no past — the new
+ * browsers' sign-ins a fresh-profile stuffer's refusals are weighed against (new_device_sign_in_wave).
+ */
+export async function signInNewBrowsers(n: number): Promise<void> {
+  for (let i = 1; i <= n; i++) {
+    const ip = `198.18.${Math.floor(i / 250)}.${1 + (i % 250)}`
+    await callWorker('/login', {}, { clientIp: ip })
+    const { cookie } = await deviceCookie(ip)
+    const body = `username=newcomer${i}%40example.com&password=right`
+    const { logs } = await callWorker('/login', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie } }, { clientIp: ip, reply: () => new Response('', { status: 200 }) })
+    if (logs[0]?.action !== 'allow') throw new Error(`signInNewBrowsers: newcomer ${i} was not let in (${String(logs[0]?.action)}: ${JSON.stringify(logs[0]?.reasons)})`)
+  }
+}

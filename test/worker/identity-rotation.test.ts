@@ -7,7 +7,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import { byRuleOrDenyList, runScript, tally, type Attempt, type AttemptResult, type Identity } from '../support/attacker'
-import { deviceCookie } from '../support/journey'
+import { deviceCookie, signInNewBrowsers } from '../support/journey'
 import { callWorker, clearConfig, loadForm, signInPeople, writeConfig } from '../support/worker'
 
 afterEach(clearConfig)
@@ -24,12 +24,15 @@ const ACTING_RULES = DEFAULT_CONFIG.rules.filter((r) => 'action' in r)
 const RULES_ONLY = { thresholds: NO_MODEL, counters: PATIENT, rules: ACTING_RULES }
 
 // The site has people: 40 cookie-less browsers signed in, which the plain scripts' refusals (about 60
-// in this file) stay below twice of. Here rotation is weighed against the per-source and identity
-// rules; on a site with no one else, cookieless_sign_in_wave stops the cookie-less script at its 3rd
-// (policy.test.ts) and this comparison is not the one that matters (docs/adaptive.md).
+// in this file) stay below twice of, and 80 new browsers signed in to accounts of their own, which
+// the rotating scripts' (at most 120) stay below twice of. Here rotation is weighed against the
+// per-source and identity rules; on a site with no one else, cookieless_sign_in_wave and
+// new_device_sign_in_wave stop the scripts at their 3rd (policy.test.ts) and this comparison is not
+// the one that matters (docs/adaptive.md).
 beforeAll(async () => {
   await writeConfig({ version: 'rotation-people', ...RULES_ONLY })
   await signInPeople(40)
+  await signInNewBrowsers(80)
   await clearConfig()
 })
 
