@@ -159,17 +159,21 @@ export const DEFAULT_CONFIG = {
     // list's names are not the site's, or not in use. The site's new browsers' sign-ins to accounts not
     // let in for 30 days are counted together (the `cohort` key; refused and let in, after the origin's
     // answer); once their refused usernames pass twice those let in in the hour, such a sign-in from a
-    // browser not yet established is challenged. People sign in to accounts they use; here are a dormant
-    // account's owner, a username mistyped, a sign-up's first sign-in. What it costs the stuffer: a list
-    // of the site's active accounts (an enumeration the site must not answer), or an account of its own
-    // let in per two guesses (each through the sign-up rules). What it costs people: while it holds (up
-    // to 10 min after the last refusal let through), a new browser signing in to such an account solves
-    // a challenge. On the first day, before any account has a past, the cohort is every new browser's
-    // sign-in, refused ~15 % of the time: a wave only under attack.
+    // browser not yet established goes to the origin marked `review`, for its second factor: the
+    // account a guess works on is a dormant one, which only its owner can step up for. Not a challenge:
+    // the browser farm solves one (it is a real browser), and a dormant account's owner on a new
+    // browser would be the one held up (dev seed 302: 5 of 50 people in Chromium, challenged). People
+    // sign in to accounts they use; here are a dormant account's owner, a username mistyped, a sign-up's
+    // first sign-in. What it costs the stuffer: a list of the site's active accounts (an enumeration the
+    // site must not answer), or an account of its own let in per two guesses (each through the sign-up
+    // rules). What it costs people: while it holds (up to 10 min after the last refusal let through), a
+    // new browser signing in to such an account is asked for its second factor. On the first day, before
+    // any account has a past, the cohort is every new browser's sign-in, refused ~15 % of the time: a
+    // wave only under attack. An origin that ignores `review` gets the wave on its log lines, no more.
     {
       name: 'new_device_sign_in_wave',
       when: 'route == "login" and credential_attempt and device_present and not device_established and user.signin_days_30d == 0 and cohort.failed_users_10m >= 2 and cohort.failed_users_10m > 2 * cohort.signed_in_users_1h and not app_token and not agent_verified',
-      action: 'challenge', priority: 40,
+      action: 'review', priority: 50,
     },
     // Password spraying: a few common passwords tried on many accounts from many addresses, one or two
     // tries per account and address, so no account, address or device counts up. The password does:

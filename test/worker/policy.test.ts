@@ -106,7 +106,7 @@ describe('the default rules through the Worker', () => {
     }
     const RULES_ONLY = { thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } }, counters: { budget_ms: 1000 } }
 
-    it('challenges a fresh profile\'s guess at a name the site never let in, once its refusals pass twice its sign-ins; a name with a past is not the wave\'s', async () => {
+    it('sends a fresh profile\'s guess at a name the site never let in for step-up (review), once its refusals pass twice its sign-ins; a name with a past is not the wave\'s', async () => {
       await writeConfig({ version: 'rules-only-new-device-wave', ...RULES_ONLY })
       // An account with a past on this site: let in once, from its owner's browser.
       expect((await freshBrowser('100.66.200.9', 'owner@example.com', ok)).action).toBe('allow')
@@ -114,11 +114,11 @@ describe('the default rules through the Worker', () => {
       // 3 (> 2 × 1 from here on).
       const lines = []
       for (let i = 1; i <= 5; i++) lines.push(await freshBrowser(`100.66.${i}.9`, `stranger${i}@example.com`, deny401))
-      expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'allow', 'challenge', 'challenge'])
+      expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'allow', 'review', 'review'])
       expect((lines[3]!.reasons as string[])[0]).toBe('new_device_sign_in_wave')
       // The cookie-less cohort is another: a browser without JavaScript is not held to this one.
       expect(lines[3]!.rules).not.toContain('cookieless_sign_in_wave')
-      // During the wave, a new browser signing in to an account the site let in before is not challenged by it.
+      // During the wave, a new browser signing in to an account the site let in before is not held by it.
       const owner = await freshBrowser('100.66.201.9', 'owner@example.com', ok)
       expect(owner.rules).not.toContain('new_device_sign_in_wave')
       expect(['allow', 'review']).toContain(owner.action)
