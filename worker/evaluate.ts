@@ -155,10 +155,12 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const checkout = routeClass === 'checkout' && facts.method.toUpperCase() === 'POST'
   // A sign-up at an aliased address is one of the site's such sign-ups, whatever the client (aliased_signup_wave).
   const aliasedSignUp = input.credentials?.attempt === true && routeClass === 'signup' && input.credentials.emailAliased === true
-  // A new browser's sign-in (a device cookie not yet aged into an established device: known from the
-  // cookie alone, before any read) is one of the site's such sign-ins: a stuffer's fresh profiles, one
-  // or two guesses each, have no count of their own but there (new_device_sign_in_wave).
-  const newBrowser = device !== null && !deviceStanding(cookie, null, now).established
+  // A new browser's sign-in (a device cookie bound to this client, not yet aged into an established
+  // device: known from the cookie alone, before any read) is one of the site's such sign-ins: a
+  // stuffer's fresh profiles, one or two guesses each, have no count of their own but there
+  // (new_device_sign_in_wave). A replayed cookie is no device of this client's, and in neither cohort.
+  const byCookie = deviceStanding(cookie, null, now)
+  const newBrowser = byCookie.present && !byCookie.established
   const cohort = aliasedSignUp
     ? aliasedSignupCohort(facts.url.hostname)
     : agent === null
@@ -273,7 +275,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // agent mapped to a crawler category; its category's policy and robots.txt (worker/crawling/).
   const crawler = await judgeCrawler({ facts, env, config, now, userAgent, claimsBrowser: signals.userAgent.claimsBrowser, isBot: signals.userAgent.isBot, botManagement: signals.verifiedBot, agent: trusted?.policy ?? null, target: originTarget(env.ORIGIN_URL), missing })
   const verifiedBot = crawler.verifiedBot
-  const counterValues = counterRuleValues(journey)
+  const counterValues = counterRuleValues(journey, { newDevices: isNewDeviceSignInCohort(cohort) })
   // Started before the counters were read, with its own deadline: by now it is usually in.
   const leaked = input.leaked == null ? NOT_CHECKED : await input.leaked
   const rules = evaluateRules(
@@ -292,7 +294,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
       credentials: input.credentials,
       leaked,
       counters: counterValues,
-      device: { established: standing.established, present: standing.present, unproven: standing.unproven, telemetrySeenDevices1h: telemetrySeenDevices(cookie, now) },
+      device: { established: standing.established, unproven: standing.unproven, telemetrySeenDevices1h: telemetrySeenDevices(cookie, now) },
       crowd,
       app,
       session: session.move,
@@ -397,7 +399,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   return {
     decision: withAgentReason(verdict.decision, agentCheck),
     features: scoredInput,
-    keys: outcomeKeys(journeyKeys, counterValues),
+    keys: outcomeKeys(journeyKeys, counterValues, standing.established || app !== null || trusted !== null),
     device,
     app,
     cookie: cookieLabel(cookie),
@@ -439,17 +441,18 @@ function denyHit(config: CompiledConfig, facts: RequestFacts, journey: JourneyRe
   return configDenyHit(config, facts) ?? (journey.deny !== null ? `deny_${journey.deny.kind}` : null)
 }
 
-/** The deny-list entry for a confirmed attack: the client is its device, else its IP. */
 /**
  * The keys a request's outcome is counted on. A new browser's sign-in counts in its cohort only when the
- * account was not let in for 30 days (the username's history read says 0): the site's people sign in to
- * accounts they use, a stuffer's list is mostly names the site does not have. Unread history: not counted.
+ * account was not let in for 30 days (the username's history read says 0: the site's people sign in to
+ * accounts they use, a stuffer's list is mostly names the site does not have; unread: not counted), and
+ * only when the rule could hold it: not from a device a sign-in established, an app or a listed agent.
  */
-function outcomeKeys(keys: JourneyKeys, counters: CounterRuleValues): JourneyKeys {
-  if (!isNewDeviceSignInCohort(keys.cohort) || counters['user.signin_days_30d'] === 0) return keys
+function outcomeKeys(keys: JourneyKeys, counters: CounterRuleValues, exempt: boolean): JourneyKeys {
+  if (!isNewDeviceSignInCohort(keys.cohort) || (!exempt && counters['user.signin_days_30d'] === 0)) return keys
   return { ...keys, cohort: null }
 }
 
+/** The deny-list entry for a confirmed attack: the client is its device, else its IP. */
 function denyEntryFor(request: DenyRequest, keys: JourneyKeys, now: number): DenyEntry | null {
   const kind = request.target === 'client' ? (keys.device !== null ? 'device' : 'ip') : request.target === 'user_ip' && keys.user === null ? 'ip' : request.target
   const target = makeDenyTarget(kind, { device: keys.device ?? undefined, ip: keys.ip, user: keys.user ?? undefined })

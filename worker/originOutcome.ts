@@ -5,6 +5,7 @@
 import type { CompiledConfig } from '../src/config/compileConfig'
 import type { RouteClass } from '../src/config/routeClasses'
 import { classifyOutcome, type Outcome } from '../src/counters/outcome'
+import { isNewDeviceSignInCohort } from '../src/counters/keys'
 import { bodyMarkerSeen, headerMarkerSeen, markerFor } from '../src/counters/outcomeMarker'
 import type { JourneyKeys } from '../src/counters/read'
 import { readHead } from './body'
@@ -21,6 +22,12 @@ export interface OutcomeContext {
   readonly now: number
   /** The addresses the request's username was tried from in the hour, this one included (null: unread). */
   readonly userAddresses1h: number | null
+  /**
+   * The sign-in was forwarded marked `review` and the origin has not said its second factor passed: a
+   * success is the password's word alone. It is no let-in for the new browsers' cohort (a stuffer could
+   * have its own accounts stepped up at will to dilute it); its refusals still count.
+   */
+  readonly unconfirmed?: boolean
 }
 
 export function countOriginOutcome(c: OutcomeContext, origin: Response): Response {
@@ -28,8 +35,10 @@ export function countOriginOutcome(c: OutcomeContext, origin: Response): Respons
   const [unmarked, marked] = [outcomeIf(false), outcomeIf(true)]
   // Not an outcome whatever a marker says (GET, 5xx, 429, another route): nothing to do.
   if (unmarked === null && marked === null) return origin
+  const keysFor = (outcome: Outcome) =>
+    outcome === 'login_success' && c.unconfirmed === true && isNewDeviceSignInCohort(c.keys.cohort) ? { ...c.keys, cohort: null } : c.keys
   const record = (outcome: Outcome | null): Promise<void> =>
-    outcome === null ? Promise.resolve() : recordOutcome(c.env, c.keys, outcome, c.now, { defer: (p) => c.ctx.waitUntil(p), userAddresses1h: c.userAddresses1h, flushEveryMs: counterFlushMs(c.env, c.config) })
+    outcome === null ? Promise.resolve() : recordOutcome(c.env, keysFor(outcome), outcome, c.now, { defer: (p) => c.ctx.waitUntil(p), userAddresses1h: c.userAddresses1h, flushEveryMs: counterFlushMs(c.env, c.config) })
 
   const countAs = (outcome: Outcome | null): Response => {
     c.ctx.waitUntil(record(outcome))

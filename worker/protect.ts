@@ -98,7 +98,7 @@ export async function protect(request: Request, facts: RequestFacts, env: Env, c
       // second factor passed: on the password's word alone a fraudster's network would become the owner's.
       const unconfirmed = decision.action === 'review' && !(passed !== null && passed.user === null)
       const keys = unconfirmed ? { ...evaluation.keys, place: null } : evaluation.keys
-      const outcome = { env, ctx, config, keys, routeClass: decision.routeClass, method: submits ? 'POST' : facts.method, now, userAddresses1h: evaluation.userAddresses1h }
+      const outcome = { env, ctx, config, keys, routeClass: decision.routeClass, method: submits ? 'POST' : facts.method, now, userAddresses1h: evaluation.userAddresses1h, unconfirmed }
       try {
         response = countOriginOutcome(outcome, response)
       } catch (error) {

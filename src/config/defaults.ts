@@ -150,7 +150,7 @@ export const DEFAULT_CONFIG = {
     // browser without JavaScript cannot sign in.
     {
       name: 'cookieless_sign_in_wave',
-      when: 'route == "login" and credential_attempt and not device_present and cohort.failed_users_10m >= 2 and cohort.failed_users_10m > 2 * cohort.signed_in_users_1h',
+      when: 'route == "login" and credential_attempt and cohort.failed_users_10m >= 2 and cohort.failed_users_10m > 2 * cohort.signed_in_users_1h',
       action: 'challenge', priority: 40,
     },
     // The same wave from fresh browser profiles: a stealth browser (real Chromium, no automation marks,
@@ -172,7 +172,7 @@ export const DEFAULT_CONFIG = {
     // wave only under attack. An origin that ignores `review` gets the wave on its log lines, no more.
     {
       name: 'new_device_sign_in_wave',
-      when: 'route == "login" and credential_attempt and device_present and not device_established and user.signin_days_30d == 0 and cohort.failed_users_10m >= 2 and cohort.failed_users_10m > 2 * cohort.signed_in_users_1h and not app_token and not agent_verified',
+      when: 'route == "login" and credential_attempt and not device_established and user.signin_days_30d == 0 and new_devices.failed_users_10m >= 2 and new_devices.failed_users_10m > 2 * new_devices.signed_in_users_1h and not app_token and not agent_verified',
       action: 'review', priority: 50,
     },
     // Password spraying: a few common passwords tried on many accounts from many addresses, one or two

@@ -5,7 +5,8 @@
  * `asn`: the network a request comes from; only device mints are counted there (see countMint).
  * `cohort`: one key per site for a kind of request whose clients carry no identity of their own —
  * cookie-less browsers' sign-ins and checkouts (`cookielessCohort`): how many of the site's such
- * sign-ins are refused, and such checkouts declined; and every client's sign-ups under an aliased
+ * sign-ins are refused, and such checkouts declined; new browsers' sign-ins to accounts with no past
+ * (`newDeviceSignInCohort`): a farm's fresh profiles; and every client's sign-ups under an aliased
  * address (`aliasedSignupCohort`): a wave of +tags is a farm of mailboxes, whoever sends it.
  * `password`: a sign-in's password as a keyed digest (worker/credentials.ts): how many usernames one
  * password was tried against, refused and let in — a spray tries a few common passwords on many

@@ -17,7 +17,7 @@ export interface JourneyKeys {
   readonly user: string | null
   /** The request's ASN (its `asn` key is read for device mints), or null / absent. */
   readonly asn?: number | null
-  /** The request's cohort (keys.ts `cookielessCohort`), or null / absent when it belongs to none. */
+  /** The request's cohort (keys.ts: `cookielessCohort`, `newDeviceSignInCohort`, `aliasedSignupCohort`), or null / absent when it belongs to none. */
   readonly cohort?: string | null
   /**
    * A sign-in's place (network, country, device): judged against its username's history on the way

@@ -47,12 +47,18 @@ export const COUNTER_RULE_VARIABLES = {
   /** On a sign-up: accounts its mailbox (aliases folded, src/signals/email.ts) opened in the hour. */
   'user.signups_1h': 'number',
   /**
-   * The site's sign-ins by browsers without a device cookie, or by new browsers (a device cookie not yet
-   * established) to accounts not let in for 30 days (the `cohort` key, src/counters/keys.ts; null for
-   * any other request): usernames refused in 10 min and not let in since, and usernames let in in the hour.
+   * The site's sign-ins by browsers without a device cookie (the `cohort` key; null for any other
+   * request): usernames refused in 10 min and not let in since, and usernames let in in the hour.
    */
   'cohort.failed_users_10m': 'number',
   'cohort.signed_in_users_1h': 'number',
+  /**
+   * The same two of the site's sign-ins by new browsers (a device cookie bound to this client, not yet
+   * established) to accounts not let in for 30 days (src/counters/keys.ts `newDeviceSignInCohort`;
+   * null for any other request).
+   */
+  'new_devices.failed_users_10m': 'number',
+  'new_devices.signed_in_users_1h': 'number',
   /**
    * A sign-in's password (its keyed digest; null for any other request): usernames it was tried on in
    * the hour, refused for (and not let in since), let in for, and the addresses it came from.
@@ -104,9 +110,16 @@ export const NO_COUNTER_VALUES: CounterRuleValues = Object.freeze(Object.fromEnt
 /** A window's count, or null when the key (or, from an older object, the metric) is absent. */
 const at = (w: Windows | undefined, name: WindowName): number | null => (w === undefined ? null : w[name])
 
-export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
+/**
+ * `newDevices`: the request's cohort key is the new browsers' sign-ins (keys.ts `newDeviceSignInCohort`):
+ * its sets read as `new_devices.*`, and `cohort.*` stays null — a rule written for the cookie-less
+ * cohort never reads the other one's counts.
+ */
+export function counterRuleValues(read: JourneyRead | null, opts: { readonly newDevices?: boolean } = {}): CounterRuleValues {
   if (read === null || read.status !== 'ok') return NO_COUNTER_VALUES
   const c = read.counters
+  const cohort = opts.newDevices === true ? null : c.cohort
+  const newDevices = opts.newDevices === true ? c.cohort : null
   const { ip, prefix, asn } = c
   const client: KeySnapshot | null = clientOf(c)
   return {
@@ -134,18 +147,20 @@ export function counterRuleValues(read: JourneyRead | null): CounterRuleValues {
     'device.signed_in_users_1h': at(client?.distinct.signed_in_users, '1h'),
     'user.failed_ips_1h': at(c.user?.distinct.failed_ips, '1h'),
     'user.signups_1h': at(c.user?.counts.signups, '1h'),
-    'cohort.failed_users_10m': at(c.cohort?.distinct.failed_users, '10m'),
-    'cohort.signed_in_users_1h': at(c.cohort?.distinct.signed_in_users, '1h'),
+    'cohort.failed_users_10m': at(cohort?.distinct.failed_users, '10m'),
+    'cohort.signed_in_users_1h': at(cohort?.distinct.signed_in_users, '1h'),
+    'new_devices.failed_users_10m': at(newDevices?.distinct.failed_users, '10m'),
+    'new_devices.signed_in_users_1h': at(newDevices?.distinct.signed_in_users, '1h'),
     'password.distinct_users_1h': c.password?.users ?? null,
     'password.failed_users_1h': c.password?.failedUsers ?? null,
     'password.signed_in_users_1h': c.password?.signedInUsers ?? null,
     'password.distinct_ips_1h': c.password?.ips ?? null,
     'password.failed_logins_1h': c.password?.failures ?? null,
     'password.login_successes_1h': c.password?.successes ?? null,
-    'cohort.checkout_declines_10m': at(c.cohort?.counts.checkout_declines, '10m'),
-    'cohort.checkout_successes_1h': at(c.cohort?.counts.checkout_successes, '1h'),
-    'cohort.signup_attempts_10m': at(c.cohort?.counts.signup_attempts, '10m'),
-    'cohort.signup_attempts_24h': at(c.cohort?.counts.signup_attempts, '24h'),
+    'cohort.checkout_declines_10m': at(cohort?.counts.checkout_declines, '10m'),
+    'cohort.checkout_successes_1h': at(cohort?.counts.checkout_successes, '1h'),
+    'cohort.signup_attempts_10m': at(cohort?.counts.signup_attempts, '10m'),
+    'cohort.signup_attempts_24h': at(cohort?.counts.signup_attempts, '24h'),
     'user.signin_days_30d': c.user?.history?.signinDays ?? null,
     'user.known_network': c.user?.history?.knownNetwork ?? null,
     'user.known_country': c.user?.history?.knownCountry ?? null,

@@ -54,7 +54,8 @@ let site = DEFAULT_SITE
 
 /**
  * Runs this test's path-only requests on a host of its own (`http://<name>.edge.test`), so site-wide
- * counts — the cookie-less sign-in cohort — start empty, whatever the file's other tests did there.
+ * counts — the cookie-less and the new browsers' sign-in cohorts — start empty, whatever the file's
+ * other tests did there.
  */
 export function ownSite(name: string): void {
   site = `http://${name}.edge.test`

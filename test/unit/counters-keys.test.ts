@@ -3,7 +3,7 @@
 // plain Node against tables, and that the variables resolve and evaluate in the rule language.
 import { describe, expect, it, test } from 'vitest'
 import { makeDenyTarget } from '../../src/counters/deny'
-import { cookielessCohort } from '../../src/counters/keys'
+import { cookielessCohort, isNewDeviceSignInCohort, newDeviceSignInCohort } from '../../src/counters/keys'
 import { ipCounterKey, parseIpTarget } from '../../src/counters/ipKey'
 import { METRICS, SETS, type KeySnapshot } from '../../src/counters/metrics'
 import { isNavigation } from '../../src/counters/navigation'
@@ -114,6 +114,17 @@ describe('counterRuleValues', () => {
     expect(v['ip.devices_minted_10m']).not.toBeNull()
     expect(counterRuleValues({ status: 'missing', reason: 'timeout', deny: null })).toEqual(NO_COUNTER_VALUES)
   })
+  it('reads the new browsers\' cohort as new_devices.* only, never as the cookie-less cohort.* a rule may have been written for', () => {
+    const read = { status: 'ok', deny: null, counters: counters({ cohort: snap(5000) }) } as const
+    const cookieless = counterRuleValues(read)
+    expect(cookieless['cohort.failed_users_10m']).toBe((5000 + s('failed_users')) * 10)
+    expect(cookieless['new_devices.failed_users_10m']).toBeNull()
+    const newDevices = counterRuleValues(read, { newDevices: true })
+    expect(newDevices['new_devices.failed_users_10m']).toBe((5000 + s('failed_users')) * 10)
+    expect(newDevices['new_devices.signed_in_users_1h']).toBe((5000 + s('signed_in_users')) * 100)
+    expect(newDevices['cohort.failed_users_10m']).toBeNull()
+    expect(newDevices['cohort.checkout_declines_10m']).toBeNull()
+  })
 })
 
 describe('counter variables in the rule language', () => {
@@ -144,6 +155,17 @@ describe('counter variables in the rule language', () => {
   })
   it('refuses a counter variable compared with a string (type-checked at load)', () => {
     expect(parseRule('ip.navigations_1m == "x"').ok).toBe(false)
+  })
+})
+
+describe('newDeviceSignInCohort', () => {
+  it('is one cohort for every spelling of a host, and not the cookie-less sign-ins\' one', () => {
+    const one = newDeviceSignInCohort('example.com')
+    for (const spelt of ['Example.COM', 'example.com:443', 'example.com.']) expect(newDeviceSignInCohort(spelt)).toBe(one)
+    expect(one).not.toBe(cookielessCohort('sign_in', 'example.com'))
+    expect(isNewDeviceSignInCohort(one)).toBe(true)
+    expect(isNewDeviceSignInCohort(cookielessCohort('sign_in', 'example.com'))).toBe(false)
+    expect(isNewDeviceSignInCohort(null)).toBe(false)
   })
 })
 

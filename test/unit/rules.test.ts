@@ -143,7 +143,7 @@ describe('the bundled review of a sign-in to an account with no past, from a hos
     const vec = emptyFeatureVector()
     vec[FEATURE_INDEX.asn_hosting] = hosting
     const counters = { 'user.signin_days_30d': signinDays } as unknown as RuleFacts['counters']
-    const f: RuleFacts = { ...facts, userAgent: null, credentials: { attempt: true, unreadable: false, conflict: false }, counters, device: { established, present: true, unproven: false, telemetrySeenDevices1h: null } }
+    const f: RuleFacts = { ...facts, userAgent: null, credentials: { attempt: true, unreadable: false, conflict: false }, counters, device: { established, unproven: false, telemetrySeenDevices1h: null } }
     return evaluateRules(config.rules, ruleContext(vec, f)).matched.includes('unknown_account_from_hosting')
   }
 

@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from 'cloudflare:test'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import { PASSWORD_SHARDS } from '../../src/counters/keys'
 import { callWorker, clearConfig, writeConfig, loadForm, ownSite, signInPeople } from '../support/worker'
 import { deviceCookie } from '../support/journey'
@@ -121,7 +122,25 @@ describe('the default rules through the Worker', () => {
       // During the wave, a new browser signing in to an account the site let in before is not held by it.
       const owner = await freshBrowser('100.66.201.9', 'owner@example.com', ok)
       expect(owner.rules).not.toContain('new_device_sign_in_wave')
-      expect(['allow', 'review']).toContain(owner.action)
+      expect(owner.action).toBe('allow')
+      // A cookie replayed from another client is no new browser of this one's: in neither cohort, held by
+      // neither wave (the cookie-less one's challenge would not lift for a person whose network changed).
+      await loadForm('100.66.150.9', { headers: { 'user-agent': UA } })
+      const { cookie } = await deviceCookie('100.66.150.9', { userAgent: UA })
+      const replayed = (await callWorker('/login', { method: 'POST', body: 'username=stranger9%40example.com&password=guess', headers: { ...FORM, cookie } }, { clientIp: '100.99.7.9', reply: deny401 })).logs[0]!
+      expect(replayed.cookie).toBe('replayed')
+      expect(replayed.rules).not.toContain('new_device_sign_in_wave')
+      expect(replayed.rules).not.toContain('cookieless_sign_in_wave')
+    })
+
+    it('counts a stepped-up sign-in the origin let in on the password alone as no let-in: a stuffer cannot dilute the wave with its own accounts stepped up', async () => {
+      await writeConfig({ version: 'rules-only-new-device-unconfirmed', ...RULES_ONLY, rules: [...DEFAULT_CONFIG.rules, { name: 'step_up_everything', when: 'route == "login" and credential_attempt', action: 'review', priority: 60 }] })
+      // Three of its own accounts, each stepped up and let in on the password (the origin never says the second factor passed).
+      for (let i = 1; i <= 3; i++) expect((await freshBrowser(`100.69.${i}.9`, `own${i}@example.com`, ok)).action).toBe('review')
+      const guesses = []
+      for (let i = 1; i <= 3; i++) guesses.push(await freshBrowser(`100.69.${10 + i}.9`, `target${i}@example.com`, deny401))
+      // Were the three let-ins counted, refusals 2 and 3 would stay under twice them.
+      expect(guesses.map((l) => (l.rules as string[]).includes('new_device_sign_in_wave'))).toEqual([false, false, true])
     })
 
     it('does not count people on new browsers mistyping their own passwords: only refusals of names with no past make the wave', async () => {

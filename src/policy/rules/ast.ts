@@ -37,8 +37,6 @@ export const RULE_VARIABLES = {
   'credential.leaked_pair': 'bool',
   /** Device standing (src/signals/deviceStanding.ts): proven by an SDK nonce and 10 min old, or signed in within 24 h. False without a device. */
   device_established: 'bool',
-  /** The request carries a valid device cookie bound to this client (not replayed), established or new. */
-  device_present: 'bool',
   /** A valid device cookie minted without a valid, unused SDK nonce; missing without a device. */
   device_unproven: 'bool',
   /** Devices that sent the same coarse SDK telemetry in the hour before this device's cookie was issued (replay); missing when not fingerprinted. */

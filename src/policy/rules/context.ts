@@ -54,8 +54,6 @@ export interface CrawlerRuleFacts {
 
 export interface DeviceRuleFacts {
   readonly established: boolean
-  /** A valid device cookie bound to this client (not replayed), established or new. */
-  readonly present: boolean
   readonly unproven: boolean | null
   readonly telemetrySeenDevices1h: number | null
 }
@@ -88,7 +86,6 @@ export function ruleContext(features: FeatureVector, f: RuleFacts): RuleContext 
       ja3: f.ja3,
       ja4: f.ja4,
       device_established: f.device?.established ?? false,
-      device_present: f.device?.present ?? false,
       device_unproven: f.device?.unproven ?? null,
       telemetry_seen_devices_1h: f.device?.telemetrySeenDevices1h ?? null,
       crowd: f.crowd ?? false,
