@@ -142,10 +142,13 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   // A cookie-less browser is one of the address's browsers (its `agents` set); a declared tool is not.
   // A digest, never the headers: they are the client's to pad past the object's member limit.
   const agent = device === null && app === null && signals.userAgent.claimsBrowser ? memberId(`${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}`) : null
-  // A page a declared tool read (its address's `tool_pages` set): a monitor polls one or two, a scraper
-  // walks the catalogue (tool_walks_catalogue). An app, a listed agent and an asset are not counted. The
+  // A page a tool read (its address's `tool_pages` set): a monitor polls one or two, a scraper walks the
+  // catalogue (tool_walks_catalogue). A tool is a User-Agent that claims no browser, or one that claims
+  // a browser whose version sends Sec-Fetch-* headers, sent none, and runs no JavaScript (no device
+  // cookie): a script in a browser's User-Agent. An app, a listed agent and an asset are not counted. The
   // path without its query: a monitor's cache-buster (`/health?_=1733…`) is one page, not one per poll.
-  const toolPage = !signals.userAgent.claimsBrowser && app === null && trusted === null && routeClass !== 'static' && (facts.method === 'GET' || facts.method === 'HEAD')
+  const script = !signals.userAgent.claimsBrowser || (signals.secFetchMissing && device === null)
+  const toolPage = script && app === null && trusted === null && routeClass !== 'static' && (facts.method === 'GET' || facts.method === 'HEAD')
     ? memberId(facts.normalisedPath)
     : null
   const signIn = input.credentials?.attempt === true && routeClass === 'login'

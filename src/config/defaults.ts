@@ -279,12 +279,16 @@ export const DEFAULT_CONFIG = {
       when: 'route != "static" and (((device.navigations_1m >= 90 or device.requests_1m >= 600) and not crowd) or ip.navigations_1m >= 300 or ip.requests_1m >= 1500)',
       action: 'rate_limit', priority: 30,
     },
-    // A declared tool walking the catalogue: tools (a User-Agent that claims no browser, with no app
-    // token, listed agent or verified crawler behind it) read a 6th distinct page (a path) from
-    // the address in 10 minutes. A monitor polls one or two URLs, a person's command-line check reads a
+    // A tool walking the catalogue: tools (a User-Agent that claims no browser — or claims one whose
+    // version sends Sec-Fetch-* headers, sends none and has no device cookie: a script wearing a
+    // browser's name — with no app token, listed agent or verified crawler behind it) read a 6th
+    // distinct page (a path) from the address in 10 minutes. A monitor polls one or two URLs, a person's command-line check reads a
     // few pages; a scraper reads a new one every time, and its first 7–8 went through while its rate
     // built up (spent held-out 534941723: every scraping miss). What it costs a scraper: five pages per
-    // address per 10 minutes, or a browser's User-Agent — which the model and the header checks weigh.
+    // address per 10 minutes, or a browser's whole header set (fetch metadata included) — which the
+    // model's rate and header features weigh (held-out 1459318783: scrapers in Chrome's User-Agent and
+    // no Sec-Fetch-* read 13–14 pages each before the model's rate caught them; a person's browser sends
+    // them, or runs the SDK when something strips them).
     // What it costs people: their own script that reads more is challenged until they list it
     // (docs/agents.md, the allow list). The count is the object's plus the pages this isolate holds for
     // the address (an upper bound: a monitor's two URLs read at most 4), so a fast tool gets no more.
@@ -292,7 +296,7 @@ export const DEFAULT_CONFIG = {
     // in: carrier-grade NAT, an office) six per account signed in — people's own tools add up there.
     {
       name: 'tool_walks_catalogue',
-      when: `not ua_claims_browser and not verified_bot and not app_token and not agent_verified and route != "static" and method in ["GET", "HEAD"] and ip.tool_pages_10m >= 6 and ${perPerson('ip.tool_pages_10m', 6)}`,
+      when: `(not ua_claims_browser or (sec_fetch_missing and (cookie_missing or cookie_invalid))) and not verified_bot and not app_token and not agent_verified and route != "static" and method in ["GET", "HEAD"] and ip.tool_pages_10m >= 6 and ${perPerson('ip.tool_pages_10m', 6)}`,
       action: 'challenge', priority: 40,
     },
     { name: 'cart_hoarding', when: `route == "cart" and method == "POST" and device.cart_adds_10m >= 20 and ${perPerson('device.cart_adds_10m', 20)}`, action: 'rate_limit', priority: 30 },

@@ -2,7 +2,7 @@
 // User-Agent that claims no browser — read a 6th distinct page in 10 minutes, and are challenged
 // whatever the model says. A monitor polling two URLs is not, nor are a browser's pages counted.
 import { describe, expect, it } from 'vitest'
-import { peekCounters } from '../support/journey'
+import { deviceCookie, peekCounters } from '../support/journey'
 import { useConfig } from '../support/useConfig'
 import { BROWSER_HEADERS, callWorker } from '../support/worker'
 
@@ -78,4 +78,47 @@ describe('a declared tool reading distinct pages from one address', () => {
     await expect.poll(async () => (await peekCounters('ip', ip)).counts.page_views['10m'], { timeout: 10_000 }).toBe(8)
     expect((await peekCounters('ip', ip)).distinct.tool_pages['10m']).toBe(0)
   })
+})
+
+describe('a script in a browser\'s User-Agent: Firefox 133 named, no fetch metadata sent, no JavaScript run', () => {
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
+  /** What `requests` sends with a copied User-Agent: no Sec-Fetch-*, which Firefox sends from 90 on (to https). */
+  const SCRIPT = { 'user-agent': FIREFOX, accept: '*/*', 'accept-encoding': 'gzip, deflate' }
+  /** Firefox's own navigation headers. */
+  const PERSON = { ...SCRIPT, accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'accept-language': 'en-US,en;q=0.5', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'same-origin', 'sec-fetch-user': '?1', 'upgrade-insecure-requests': '1' }
+  const https = (path: string) => `https://shop.edge.test${path}`
+  const pages = async (ip: string, headers: Record<string, string>, n: number) => {
+    const lines = []
+    for (let p = 1; p <= n; p++) {
+      lines.push((await callWorker(https(`/products/${p}`), { headers }, { clientIp: ip })).logs[0]!)
+      await expect.poll(async () => (await peekCounters('ip', ip)).counts.page_views['10m'], { timeout: 10_000 }).toBe(p)
+    }
+    return lines
+  }
+
+  it('is a tool: its sixth distinct page is challenged', async () => {
+    await useConfig(CALM)
+    const lines = await pages('198.51.142.10', SCRIPT, 6)
+    expect(lines[0]!.features).toMatchObject({ ua_claims_browser: 1, sec_fetch_missing: 1 })
+    expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'allow', 'allow', 'allow', 'challenge'])
+    expect(lines[5]!.reasons).toContain('tool_walks_catalogue')
+  }, 30_000)
+
+  it('is not a tool once it runs the SDK: a person whose proxy strips fetch metadata keeps browsing', async () => {
+    await useConfig(CALM)
+    const ip = '198.51.142.20'
+    const { cookie } = await deviceCookie(ip, { userAgent: FIREFOX })
+    const lines = await pages(ip, { ...SCRIPT, cookie }, 8)
+    expect(lines.every((l) => l.action === 'allow')).toBe(true)
+    expect((await peekCounters('ip', ip)).distinct.tool_pages['10m']).toBe(0)
+  }, 30_000)
+
+  it('is not what Firefox with JavaScript off sends: its fetch metadata makes it a browser, however many pages it reads', async () => {
+    await useConfig(CALM)
+    const ip = '198.51.142.30'
+    const lines = await pages(ip, PERSON, 8)
+    expect(lines[0]!.features).toMatchObject({ ua_claims_browser: 1, sec_fetch_missing: 0 })
+    expect(lines.every((l) => l.action === 'allow')).toBe(true)
+    expect((await peekCounters('ip', ip)).distinct.tool_pages['10m']).toBe(0)
+  }, 30_000)
 })
