@@ -4,6 +4,7 @@
 // IP, automation markers from the SDK's telemetry.
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_CONFIG } from '../../src/config/defaults'
 import { canonicalUsername } from '../../src/log/keyedHash'
 import { hashUser } from '../../worker/privacy'
 import { deviceCookie } from '../support/journey'
@@ -17,6 +18,12 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 const NO_MODEL = { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 }, signup: { challenge: 1, block: 1 }, checkout: { challenge: 1, block: 1 } }
 /** Tests that read counters give them time on a busy machine (the 25 ms budget is tested in fail-open.test.ts). */
 const PATIENT = { budget_ms: 1000 }
+/**
+ * The bundled rules but the site-wide wave over new browsers' sign-ins: a test of one per-device or
+ * per-address rule signs in from new devices to names the site never let in, which on a site with no
+ * one else is that wave (its own tests: policy.test.ts); here the rule under test is the one weighed.
+ */
+const WITHOUT_NEW_DEVICE_WAVE = DEFAULT_CONFIG.rules.filter((r) => r.name !== 'new_device_sign_in_wave')
 
 let subnet = 0
 /** A /24 no other test uses: no counter history from elsewhere colours a decision. */
@@ -375,7 +382,7 @@ describe('default rules, driven by real counters', () => {
   })
 
   it('usernames_cycled_on_device: a device naming a third username after two not let in (refused or never answered) is challenged; a typo retried, a shared laptop or a family who all got in is not', async () => {
-    await writeConfig({ version: 'cycled', thresholds: NO_MODEL, counters: PATIENT })
+    await writeConfig({ version: 'cycled', thresholds: NO_MODEL, counters: PATIENT, rules: WITHOUT_NEW_DEVICE_WAVE })
     const signIn = async (ip: string, cookie: string, user: string, reply: EchoReply = status(401)) => {
       await callWorker('/login', { headers: { cookie, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } }, { clientIp: ip })
       return callWorker('/login', { method: 'POST', body: form({ username: user, password: 'pw' }), headers: { ...FORM, cookie } }, { clientIp: ip, reply })
@@ -425,7 +432,7 @@ describe('default rules, driven by real counters', () => {
   })
 
   it('access_diversity_ip: eight devices behind one address trying eight usernames are challenged, none of them alone a stuffer', async () => {
-    await writeConfig({ version: 'diversity', thresholds: NO_MODEL, counters: PATIENT })
+    await writeConfig({ version: 'diversity', thresholds: NO_MODEL, counters: PATIENT, rules: WITHOUT_NEW_DEVICE_WAVE })
     const ip = `${freshNet()}.1`
     const lines: Record<string, unknown>[] = []
     for (let i = 1; i <= 8; i++) {
