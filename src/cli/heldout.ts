@@ -72,7 +72,10 @@ function main(): void {
     // outran this 2-core machine's server, and a saturated run measures a backlog (docs/simulation.md).
     const windowArgs = positionals.some((p) => /^--window(=|$)/.test(p)) ? [] : ['--window', String(HELDOUT_WINDOW_S)]
     const simArgs = ['--seed', String(seed), '--variant', a.variant, ...windowArgs, ...positionals]
-    const args = ['tsx', 'src/cli/simulate.ts', '--root', snap.dir, ...simArgs]
+    // The labelled rows stay beside the run's server log, to read its misses and its people hurt by
+    // (the log alone names no family). Not part of the recorded command: the path is this machine's.
+    const keepRows = positionals.some((p) => /^--out(=|$)/.test(p)) ? [] : ['--out', join(snap.dir, 'out', 'sim', `seed-${seed}-${a.variant}-labelled.ndjson`)]
+    const args = ['tsx', 'src/cli/simulate.ts', '--root', snap.dir, ...simArgs, ...keepRows]
     console.error(`heldout: (in ${snap.dir}) npx ${args.join(' ')}`)
     const started = Date.now()
     const r = spawnSync('npx', args, { cwd: snap.dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 })
