@@ -144,10 +144,11 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const agent = device === null && app === null && signals.userAgent.claimsBrowser ? memberId(`${userAgent ?? ''}\n${facts.headers.get('accept-language') ?? ''}`) : null
   // A page a tool read (its address's `tool_pages` set): a monitor polls one or two, a scraper walks the
   // catalogue (tool_walks_catalogue). A tool is a User-Agent that claims no browser, or one that claims
-  // a browser whose version sends Sec-Fetch-* headers, sent none, and runs no JavaScript (no device
-  // cookie): a script in a browser's User-Agent. An app, a listed agent and an asset are not counted. The
-  // path without its query: a monitor's cache-buster (`/health?_=1733…`) is one page, not one per poll.
-  const script = !signals.userAgent.claimsBrowser || (signals.secFetchMissing && device === null)
+  // a browser whose version sends Sec-Fetch-* headers, sent none, and has run no JavaScript on a page of
+  // ours (no device cookie proven by a page's SDK nonce: one POST to collect mints an unproven cookie,
+  // which would switch this off for free): a script in a browser's User-Agent. An app, a listed agent
+  // and an asset are not counted. The path without its query: a monitor's cache-buster is one page.
+  const script = !signals.userAgent.claimsBrowser || (signals.secFetchMissing && !(cookie.kind === 'valid' && cookie.provenAt !== null))
   const toolPage = script && app === null && trusted === null && routeClass !== 'static' && (facts.method === 'GET' || facts.method === 'HEAD')
     ? memberId(facts.normalisedPath)
     : null

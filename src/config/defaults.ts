@@ -296,7 +296,7 @@ export const DEFAULT_CONFIG = {
     // in: carrier-grade NAT, an office) six per account signed in — people's own tools add up there.
     {
       name: 'tool_walks_catalogue',
-      when: `(not ua_claims_browser or (sec_fetch_missing and (cookie_missing or cookie_invalid))) and not verified_bot and not app_token and not agent_verified and route != "static" and method in ["GET", "HEAD"] and ip.tool_pages_10m >= 6 and ${perPerson('ip.tool_pages_10m', 6)}`,
+      when: `(not ua_claims_browser or (sec_fetch_missing and not (device_unproven == false))) and not verified_bot and not app_token and not agent_verified and route != "static" and method in ["GET", "HEAD"] and ip.tool_pages_10m >= 6 and ${perPerson('ip.tool_pages_10m', 6)}`,
       action: 'challenge', priority: 40,
     },
     { name: 'cart_hoarding', when: `route == "cart" and method == "POST" and device.cart_adds_10m >= 20 and ${perPerson('device.cart_adds_10m', 20)}`, action: 'rate_limit', priority: 30 },

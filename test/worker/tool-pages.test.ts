@@ -104,13 +104,22 @@ describe('a script in a browser\'s User-Agent: Firefox 133 named, no fetch metad
     expect(lines[5]!.reasons).toContain('tool_walks_catalogue')
   }, 30_000)
 
-  it('is not a tool once it runs the SDK: a person whose proxy strips fetch metadata keeps browsing', async () => {
+  it('is not a tool once it runs the SDK from a page: a person whose proxy strips fetch metadata keeps browsing', async () => {
     await useConfig(CALM)
     const ip = '198.51.142.20'
     const { cookie } = await deviceCookie(ip, { userAgent: FIREFOX })
     const lines = await pages(ip, { ...SCRIPT, cookie }, 8)
     expect(lines.every((l) => l.action === 'allow')).toBe(true)
     expect((await peekCounters('ip', ip)).distinct.tool_pages['10m']).toBe(0)
+  }, 30_000)
+
+  it('is still a tool with a cookie minted by one POST to collect, without a page\'s SDK nonce: that switch is not free', async () => {
+    await useConfig(CALM)
+    const ip = '198.51.142.40'
+    const { cookie } = await deviceCookie(ip, { userAgent: FIREFOX, proven: false })
+    const lines = await pages(ip, { ...SCRIPT, cookie }, 6)
+    expect(lines.map((l) => l.action)).toEqual(['allow', 'allow', 'allow', 'allow', 'allow', 'challenge'])
+    expect(lines[5]!.reasons).toContain('tool_walks_catalogue')
   }, 30_000)
 
   it('is not what Firefox with JavaScript off sends: its fetch metadata makes it a browser, however many pages it reads', async () => {
