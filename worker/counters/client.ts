@@ -143,11 +143,19 @@ export async function observeRequest(
   // Page views, assets and API reads wait for no object (src/counters/batch.ts readsInline), unless a
   // cached deny hit is due for its re-check: that asks the objects, as every request did before.
   const inline = readsInline({ routeClass: event.routeClass, method: event.method, user: keys.user, cohort: keys.cohort, password: keys.password }) || cached.some((c) => c !== null)
-  if ((!inline || opts.listed === true) && takesBatches(env)) {
-    // An asset needs a snapshot too: a client that only fetches assets would otherwise never have its
-    // address checked against the deny entries its objects hold (fail closed on block lists). A source
-    // the config lists is already blocked on the config alone.
-    const held = heldRead(env, calls, req, now, caches, opts, asnCached, opts.listed !== true)
+  // An asset (a GET or HEAD of the operator's `static` routes) and a request of a source the config
+  // lists make no call of their own: their counts ride with their keys' next call (a page view's flush,
+  // a sign-in's read) and count in this isolate's view meanwhile. A page view needs a fresh snapshot.
+  const asset = !inline && event.routeClass === 'static'
+  const listed = opts.listed === true
+  if ((!inline || listed) && takesBatches(env)) {
+    // An asset's deny check, for a client whose snapshot is not fresh here: the KV mirror of the deny
+    // entries (fail closed within its lag), at most once a minute per key, not a read of its objects.
+    if (asset && !listed) {
+      const denied = await mirrorDeny(env, calls, now, caches, opts)
+      if (denied !== null) return { status: 'missing', reason: 'denied', deny: denied }
+    }
+    const held = heldRead(env, calls, req, now, caches, opts, asnCached, { needSnapshot: !asset && !listed, ride: asset || listed })
     if (held !== null) return held
   }
   // A read carries the writes this isolate holds for its key (earlier page views): the object applies
@@ -243,8 +251,8 @@ export async function observeRequest(
  * the writes held for it (this request's included), counted on the objects after the answer, one
  * call per key per flush. Null: read inline instead — the ledger is full, a key holds HELD_OPS_MAX
  * writes (a client padding its held batch: reads drain it a batch at a time), or (`needSnapshot`) a
- * key has no snapshot younger than SNAPSHOT_MAX_AGE_MS. A request from a source the config lists is
- * judged on the isolate's counts alone.
+ * key has no snapshot younger than SNAPSHOT_MAX_AGE_MS. With `ride`, the request's writes arm no flush:
+ * they go with their key's next call (an asset's, a listed source's — judged on the isolate's counts alone).
  */
 function heldRead(
   env: CountersEnv,
@@ -254,14 +262,14 @@ function heldRead(
   caches: IsolateCaches,
   opts: ClientOptions,
   asnSnap: KeySnapshot | null,
-  needSnapshot: boolean,
+  how: { readonly needSnapshot: boolean; readonly ride: boolean },
 ): JourneyRead | null {
   const ledger = caches.ledger
   const entries: LedgerKey[] = []
   for (const c of calls) {
     const k = ledger.key(c.kind, counterName(c.kind, c.value), c.deny)
     if (k === null || ledger.overfull(k)) return null
-    if (needSnapshot && ledger.fresh(k, now) === null) return null
+    if (how.needSnapshot && ledger.fresh(k, now) === null) return null
     entries.push(k)
   }
   const views = new Map<KeyKind, KeySnapshot>()
@@ -270,12 +278,13 @@ function heldRead(
   const misses: KeyMiss[] = []
   calls.forEach((c, i) => {
     const k = entries[i]!
-    ledger.hold(k, requestOps(c.kind, req, now))
+    if (how.ride) ledger.ride(k, requestOps(c.kind, req, now), now)
+    else ledger.hold(k, requestOps(c.kind, req, now))
     if (k.snap === null) misses.push({ kind: c.kind, reason: 'unread' })
     else views.set(c.kind, ledger.view(k, now))
   })
   caches.zone.note('requests')
-  armFlush(env, caches, opts, now)
+  if (!how.ride) armFlush(env, caches, opts, now)
   if (views.size === 0) return { status: 'missing', reason: 'unread', deny: null, keys: misses }
   const counters = {
     device: views.get('device') ?? null,
@@ -291,6 +300,21 @@ function heldRead(
   }
   // The snapshots' deny answers (a hit there was also cached, and stands above): the object said no entry when last asked.
   return { status: 'ok', counters, deny: firstHit(entries.map((k) => k.snap?.deny ?? null)) }
+}
+
+/**
+ * The deny entries of an asset's keys that have no fresh snapshot here, from the KV mirror (each key at
+ * most once a minute; a hit is cached like an object's, so the source's next request needs no lookup).
+ * Null when none is listed, or the mirror did not answer within its budget (its late answer is cached).
+ */
+async function mirrorDeny(env: CountersEnv, calls: readonly KeyCall[], now: number, caches: IsolateCaches, opts: ClientOptions): Promise<DenyHit | null> {
+  const queries: DenyQuery[] = []
+  for (const c of calls) {
+    const k = caches.ledger.key(c.kind, counterName(c.kind, c.value), c.deny)
+    if (k !== null && c.deny !== null && caches.ledger.mirrorDue(k, now)) queries.push(c.deny)
+  }
+  if (queries.length === 0) return null
+  return firstHit(await readDenyMirror(env, queries, now, caches, opts.mirrorBudgetMs ?? DENY_MIRROR_BUDGET_MS, opts.defer))
 }
 
 /** What one request writes on a key, as held ops (the same increments Counters.observe makes). */

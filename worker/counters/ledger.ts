@@ -23,6 +23,12 @@ export const SNAPSHOT_MAX_AGE_MS = 60_000
 export const BATCH_GIVE_UP_MS = 30 * 60_000
 /** Keys per isolate: a review's one-off probe read 41.8 MB at 20,000 keys of an isolate's 128 MB (no bench measures it). */
 export const LEDGER_CAPACITY = 5_000
+/**
+ * Riders (an asset's count, a listed source's) older than this are dropped when no call of their key
+ * carried them: what reads them is `requests_1m` and the address's devices in 10 minutes or the hour,
+ * and a device's page views add it there on their own.
+ */
+export const RIDER_MAX_AGE_MS = 10 * 60_000
 
 export interface LedgerKey {
   readonly kind: KeyKind
@@ -33,6 +39,13 @@ export interface LedgerKey {
   /** The ledger sequence of the call whose answer `snap` is: an older answer landing later does not replace it. */
   snapSeq: number
   pending: CounterOp[]
+  /**
+   * Writes that never make a call of their own (an asset's, a listed source's): sent with the key's next
+   * call — a page view's flush, a sign-in's read — and counted in this isolate's view meanwhile.
+   */
+  riders: CounterOp[]
+  /** When the KV deny mirror was last asked for this key (an asset of a key with no fresh snapshot). */
+  mirrorAt: number
   sealed: { readonly batch: CounterBatch; readonly at: number }[]
 }
 
@@ -57,12 +70,12 @@ export class JourneyLedger {
       return found
     }
     if (this.#keys.size >= LEDGER_CAPACITY && !this.#evictIdle()) return null
-    const entry: LedgerKey = { kind, name, deny, snap: null, snapAt: Number.NEGATIVE_INFINITY, snapSeq: 0, pending: [], sealed: [] }
+    const entry: LedgerKey = { kind, name, deny, snap: null, snapAt: Number.NEGATIVE_INFINITY, snapSeq: 0, pending: [], riders: [], mirrorAt: Number.NEGATIVE_INFINITY, sealed: [] }
     this.#keys.set(name, entry)
     return entry
   }
 
-  /** Drops the least recently used key that holds no writes (looking at the oldest 64). */
+  /** Drops the least recently used key that holds no writes but riders (looking at the oldest 64): riders are not worth a call. */
   #evictIdle(): boolean {
     let looked = 0
     for (const [name, k] of this.#keys) {
@@ -87,9 +100,15 @@ export class JourneyLedger {
     if (this.#keys.get(k.name) === k) this.#holding.add(k)
   }
 
+  /** Holds `ops` as riders: counted in the view now, sent only with the key's next call (no flush is armed for them). */
+  ride(k: LedgerKey, ops: readonly CounterOp[], now: number): void {
+    dropOldRiders(k, now)
+    appendOps(k.riders, ops)
+  }
+
   /** Whether the key holds HELD_OPS_MAX writes or more: its requests read inline, each carrying a batch, until it drains. */
   overfull(k: LedgerKey): boolean {
-    let n = k.pending.length
+    let n = k.pending.length + k.riders.length
     for (const s of k.sealed) n += s.batch.ops.length
     return n >= HELD_OPS_MAX
   }
@@ -102,6 +121,17 @@ export class JourneyLedger {
   *#held(k: LedgerKey): Iterable<CounterOp> {
     for (const s of k.sealed) yield* s.batch.ops
     yield* k.pending
+    yield* k.riders
+  }
+
+  /**
+   * Whether an asset of this key asks the KV deny mirror (and notes that it did): it has no snapshot
+   * young enough to hold the object's deny answer, and the mirror was not asked within SNAPSHOT_MAX_AGE_MS.
+   */
+  mirrorDue(k: LedgerKey, now: number): boolean {
+    if (k.deny === null || this.fresh(k, now) !== null || now - k.mirrorAt < SNAPSHOT_MAX_AGE_MS) return false
+    k.mirrorAt = now
+    return true
   }
 
   /** A snapshot young enough to decide a page view on (`maxAgeMs`), or null. */
@@ -120,6 +150,12 @@ export class JourneyLedger {
       if (!keep) this.dropped++
       return keep
     })
+    // Riders go with any call of their key: this is the one that carries them.
+    dropOldRiders(k, now)
+    if (k.riders.length > 0) {
+      appendOps(k.pending, k.riders)
+      k.riders = []
+    }
     while (k.pending.length > 0) {
       this.#isolate ??= crypto.randomUUID() // not at global scope: random values are refused there
       const ops = k.pending.splice(0, BATCH_MAX_OPS)
@@ -182,6 +218,13 @@ export class JourneyLedger {
   get size(): number {
     return this.#keys.size
   }
+}
+
+/** Riders are bumps and set adds, each with its time: those older than RIDER_MAX_AGE_MS go. */
+function dropOldRiders(k: LedgerKey, now: number): void {
+  const floor = now - RIDER_MAX_AGE_MS
+  const young = (op: CounterOp) => !('at' in op) || op.at >= floor
+  if (!k.riders.every(young)) k.riders = k.riders.filter(young)
 }
 
 /** One event at `now` in the 1 min and 10 min series, as KeySnapshot.recent triples. */
