@@ -2,6 +2,7 @@
 // set compiled once that answers "does this address fall in any range". Must not be
 // built per request.
 import ipaddr from 'ipaddr.js'
+import { memoize } from '../util/memo'
 import { err, ok, type Result } from '../util/result'
 
 type Range = readonly [ipaddr.IPv4 | ipaddr.IPv6, number]
@@ -40,14 +41,17 @@ export function compileCidrSet(texts: readonly string[]): { set: CidrSet; proble
   return { set: { v4, v6, size: v4.length + v6.length }, problems }
 }
 
-/** Parses a client address once; undefined when it is not an IP. */
-export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+/** Parsed addresses kept per isolate: a request parses its client's several times (keys, lists, crawler ranges). */
+export const IP_MEMO_SIZE = 1024
+
+/** Parses a client address; undefined when it is not an IP. Memoised: the answer is shared, never mutate it. */
+export const parseIp = memoize(IP_MEMO_SIZE, (text): ipaddr.IPv4 | ipaddr.IPv6 | undefined => {
   try {
     return unmap(ipaddr.parse(text))
   } catch {
     return undefined
   }
-}
+})
 
 export function cidrSetHas(set: CidrSet, ip: ipaddr.IPv4 | ipaddr.IPv6 | undefined): boolean {
   if (ip === undefined || set.size === 0) return false

@@ -3,13 +3,24 @@
 // (`2001:db8:1:2::/64` at 64 bits). Pure. Rotating addresses inside one /64 (what one IPv6
 // subscriber is given) then neither resets per-IP counters nor escapes an IP deny entry.
 import ipaddr from 'ipaddr.js'
-import { parseIp } from '../config/cidr'
+import { IP_MEMO_SIZE, parseIp } from '../config/cidr'
+import { memoize } from '../util/memo'
 
 export const DEFAULT_IPV6_PREFIX_BITS = 64
 export const MIN_IPV6_PREFIX_BITS = 32
 
 /** The key of `ip`: raw text when it is not an IP (never thrown on), the whole address at 128 bits. */
 export function ipCounterKey(ip: string, v6Bits: number = DEFAULT_IPV6_PREFIX_BITS): string {
+  return keyMemo(`${v6Bits} ${ip}`)
+}
+
+/** Keys kept per isolate by "bits address": a request asks for its client's key several times. */
+const keyMemo = memoize(IP_MEMO_SIZE, (entry) => {
+  const space = entry.indexOf(' ')
+  return counterKeyOf(entry.slice(space + 1), Number(entry.slice(0, space)))
+})
+
+function counterKeyOf(ip: string, v6Bits: number): string {
   const addr = parseIp(ip.trim())
   if (addr === undefined) return ip
   if (addr.kind() === 'ipv4') return addr.toString()

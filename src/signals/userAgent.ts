@@ -1,6 +1,7 @@
 // User-Agent parsing: takes the User-Agent string, returns the claimed browser family, engine,
 // major version, platform, mobile flag and bot / headless verdicts. Pure; never throws.
 import { isbot } from 'isbot'
+import { memoize } from '../util/memo'
 
 export const UA_FAMILIES = [
   'chrome', 'edge', 'opera', 'samsung', 'firefox', 'safari', 'chrome_ios', 'firefox_ios', 'edge_ios', 'other', 'none',
@@ -60,24 +61,14 @@ export function versionNumber(digits: string): number | null {
 
 /** Parsed User-Agents kept per isolate: a zone's traffic repeats a few hundred strings, and isbot's pattern is the cost. */
 export const UA_MEMO_SIZE = 256
-const memo = new Map<string, UserAgentInfo>()
+const memo = memoize(UA_MEMO_SIZE, (ua) => Object.freeze(parseUncached(ua)))
 
 /** Entries in the User-Agent memo (tests assert it stays within UA_MEMO_SIZE). */
-export const uaMemoSize = (): number => memo.size
+export const uaMemoSize = (): number => memo.size()
 
 /** What a User-Agent claims (below); memoised per isolate (LRU), the answer frozen as it is shared. */
 export function parseUserAgent(raw: string | null | undefined): UserAgentInfo {
-  const ua = (raw ?? '').slice(0, 1024)
-  const hit = memo.get(ua)
-  if (hit !== undefined) {
-    memo.delete(ua)
-    memo.set(ua, hit)
-    return hit
-  }
-  const parsed = Object.freeze(parseUncached(ua))
-  memo.set(ua, parsed)
-  if (memo.size > UA_MEMO_SIZE) memo.delete(memo.keys().next().value as string)
-  return parsed
+  return memo((raw ?? '').slice(0, 1024))
 }
 
 function parseUncached(ua: string): UserAgentInfo {
