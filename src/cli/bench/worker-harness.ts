@@ -33,7 +33,7 @@ export interface ClassFigures {
   readonly status: number
 }
 
-export const ROUTE_CLASSES = ['static', 'page', 'api', 'login', 'login_new_client', 'checkout_challenge', 'blocked', 'page_cold_cookie', 'collect', 'mix', 'baseline'] as const
+export const ROUTE_CLASSES = ['static', 'page', 'api', 'login', 'login_new_client', 'checkout_challenge', 'blocked', 'page_cold_cookie', 'collect', 'page_load', 'mix', 'baseline'] as const
 export type BenchClass = (typeof ROUTE_CLASSES)[number]
 
 export const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
@@ -212,7 +212,7 @@ const passThrough: Handler = {
 
 interface Setup {
   readonly env: never
-  readonly makers: Record<Exclude<BenchClass, 'mix' | 'baseline'>, (i: number) => Request>
+  readonly makers: Record<Exclude<BenchClass, ComposedClass>, (i: number) => Request>
 }
 
 /** Keys, tokens and fake bindings, made once per isolate (the first job pays for them, unmeasured). */
@@ -254,8 +254,20 @@ async function makeSetup(): Promise<Setup> {
   return { env, makers }
 }
 
+/** Classes made of the others' requests. */
+type ComposedClass = 'mix' | 'page_load' | 'baseline'
+
 /** A plausible mix for one zone: mostly pages and assets, some API, a few logins and blocks. */
-const MIX: readonly Exclude<BenchClass, 'mix' | 'baseline'>[] = ['page', 'page', 'page', 'page', 'static', 'static', 'static', 'api', 'api', 'login', 'collect', 'blocked']
+const MIX: readonly Exclude<BenchClass, ComposedClass>[] = ['page', 'page', 'page', 'page', 'static', 'static', 'static', 'api', 'api', 'login', 'collect', 'blocked']
+/** One browser's page load, request by request: the page, its eight assets, one API call — all from the same client. */
+const PAGE_LOAD: readonly Exclude<BenchClass, ComposedClass>[] = ['page', 'static', 'static', 'static', 'static', 'static', 'static', 'static', 'static', 'api']
+
+/** The request the `i`th run of `label` makes (a composed class picks its member; a page load keeps one client for all of it). */
+function requestFor(makers: Setup['makers'], label: Exclude<BenchClass, 'baseline'>, i: number): Request {
+  if (label === 'mix') return makers[MIX[i % MIX.length]!](i)
+  if (label === 'page_load') return makers[PAGE_LOAD[i % PAGE_LOAD.length]!](Math.floor(i / PAGE_LOAD.length))
+  return makers[label](i)
+}
 
 export interface ClassJob extends Job {
   /** One route class, `model` (the model alone) or `setup` (make keys and tokens, measure nothing). */
@@ -280,7 +292,7 @@ export function benchWorker(worker: Handler): { fetch(request: Request): Promise
       if (job.only === 'setup') return Response.json({ ready: true })
       if (job.only === 'model') return Response.json(await benchModel(job))
       if (job.only === 'costs') {
-        const next = (cls: Exclude<BenchClass, 'baseline'>) => makers[cls === 'mix' ? MIX[serial % MIX.length]! : cls](serial++)
+        const next = (cls: Exclude<BenchClass, 'baseline'>) => requestFor(makers, cls, serial++)
         // Each decision line's `missing`: which reads the round trips pushed past their budget.
         const lines = { count: 0, missing: new Map<string, number>() }
         const log = (text: string): void => {
@@ -305,8 +317,8 @@ export function benchWorker(worker: Handler): { fetch(request: Request): Promise
       const run = async (): Promise<void> => {
         const i = serial++
         runs++
-        const cls = label === 'mix' ? MIX[i % MIX.length]! : label === 'baseline' ? 'page' : label
-        status = (await serve(label === 'baseline' ? passThrough : worker, makers[cls](i), env)).status
+        const request = label === 'baseline' ? makers.page(i) : requestFor(makers, label, i)
+        status = (await serve(label === 'baseline' ? passThrough : worker, request, env)).status
       }
 
       // The decision line is counted: copied out of the isolate as UTF-8, as a trace event takes it.
