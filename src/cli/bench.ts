@@ -11,6 +11,7 @@ const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchModule>]> = [
   ['signals', () => import('./bench/signals')],
   ['worker', () => import('./bench/worker')],
   ['costs', () => import('./bench/costs')],
+  ['objects', () => import('./bench/objects')],
   ['memory', () => import('./bench/memory')],
   ['console', () => import('./bench/console')],
 ]

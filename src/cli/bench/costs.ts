@@ -28,6 +28,11 @@ export async function run(): Promise<Record<string, number>> {
     out[`kv_reads_per_request_${cls}`] = round(c.kv_reads, 3)
     out[`added_latency_p50_ms_${cls}`] = round(c.added_latency_p50_ms, 1)
     out[`added_latency_p95_ms_${cls}`] = round(c.added_latency_p95_ms, 1)
+    if (c.added_latency_p50_ms_near !== undefined) {
+      console.log(`${''.padEnd(20)} with the username's object near too (the account's owner): +${c.added_latency_p50_ms_near.toFixed(1)} ms p50, +${(c.added_latency_p95_ms_near ?? 0).toFixed(1)} ms p95`)
+      out[`added_latency_p50_ms_${cls}_owner`] = round(c.added_latency_p50_ms_near, 1)
+      out[`added_latency_p95_ms_${cls}_owner`] = round(c.added_latency_p95_ms_near ?? 0, 1)
+    }
     const missing = Object.entries(c.missing_with_trips)
     if (missing.length > 0) console.log(`${''.padEnd(20)} with the round trips, lines missing a read: ${missing.map(([m, share]) => `${m} ${Math.round(share * 100)} %`).join(', ')}`)
     out[`missing_share_with_trips_${cls}`] = round(Math.max(0, ...missing.map(([, share]) => share)), 2)

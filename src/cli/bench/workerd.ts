@@ -20,6 +20,8 @@ export interface BenchWorkerd {
 export interface WorkerdOptions {
   /** Open workerd's V8 inspector on a free local port and keep the bundle's source map (src/cli/profile.ts). */
   readonly inspect?: boolean
+  /** More Miniflare options for the worker (e.g. `durableObjects`: real objects, for bench/objects.ts). */
+  readonly worker?: Record<string, unknown>
 }
 
 /**
@@ -55,6 +57,7 @@ export async function startInWorkerd(entry: string, sourcefile: string, compatib
     convertV4MiniflareOptions({
       modules: true, script, compatibilityDate: '2026-04-20', compatibilityFlags,
       ...(options.inspect === true ? { inspectorPort: 0 } : {}),
+      ...options.worker,
     }),
   )
   const inspector = options.inspect === true && sourceMap !== undefined ? { url: await mf.getInspectorURL(), sourceMap } : undefined
