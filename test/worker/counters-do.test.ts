@@ -133,6 +133,22 @@ describe('Counters', () => {
     expect((await stub.peek(T0 + 704_000)).counts.requests['1m']).toBe(2) // the asks at 702 s and 703 s, not the refused one
   })
 
+  it("counts a batch's bumps exactly however they fall into statements: a repeated bucket, and more rows than one statement binds", async () => {
+    const stub = stubFor()
+    const at = T0 + 5_000
+    // 12 bumps × 4 window series = 48 rows: two statements at 25 rows each; the same metric and time twice.
+    const metrics: (typeof METRICS)[number][] = [...METRICS.slice(0, 10), 'requests', 'requests']
+    const bumps = metrics.map((metric, i) => ({ op: 'bump' as const, metric, at: at - (i % 3) * 1_000, n: i + 1 }))
+    await stub.apply({ now: at, batches: [{ id: 'b-rows', ops: bumps }], deny: null })
+    const snap = await stub.peek(at)
+    const expected = new Map<string, number>()
+    for (const b of bumps) expected.set(b.metric, (expected.get(b.metric) ?? 0) + b.n)
+    for (const [metric, n] of expected) expect(snap.counts[metric as (typeof METRICS)[number]]).toEqual({ '1m': n, '10m': n, '1h': n, '24h': n })
+    // A request's own bumps in one statement, beside what the batch left.
+    await stub.observe({ now: at, bumps: ['requests', 'navigations', 'page_views'], distinct: [], deny: null })
+    expect((await stub.peek(at)).counts.requests['1m']).toBe((expected.get('requests') ?? 0) + 1)
+  })
+
   it('migrates idempotently and records the schema version', async () => {
     const stub = stubFor()
     await stub.observe(request(T0))

@@ -7,7 +7,7 @@ import { checkedPlace, HISTORY_MS, type AccountPlace } from '../../src/counters/
 import { BATCHES_PER_CALL_MAX, BATCH_ACCEPT_MAX_OPS, type CounterBatch } from '../../src/counters/batch'
 import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd, type Metric, type Observation, type RecentBuckets, type SetName } from '../../src/counters/metrics'
 import { RETENTION_MS, WINDOW_SPECS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
-import { BUCKETS_TABLE, bump, newestBucket, pruneBuckets, readRecent, readWindows, unbump } from './buckets'
+import { BUCKETS_TABLE, bump, bumpAll, newestBucket, pruneBuckets, readBuckets, unbump } from './buckets'
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, sightedSince, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
@@ -76,7 +76,7 @@ export class Counters extends DurableObject<Env> {
     const sql = this.ctx.storage.sql
     const probe = input.probe == null ? null : checkedMember(input.probe) // bad input throws before anything is written
     const applied = this.#applyBatches(input.batches, now)
-    for (const m of input.bumps) bump(sql, checkedMetric(m), 1, now)
+    bumpAll(sql, input.bumps.map((m) => ({ metric: checkedMetric(m), n: 1, at: now })))
     const adds = Array.isArray(input.distinct) ? input.distinct : []
     if (adds.length > SETS.length) throw new TypeError('too many distinct members')
     for (const add of adds) {
@@ -112,17 +112,20 @@ export class Counters extends DurableObject<Env> {
     for (const b of checked) {
       // One statement: a batch id already there writes nothing, and the batch is skipped.
       if (sql.exec('INSERT OR IGNORE INTO applied (id, at) VALUES (?, ?)', b.id, now).rowsWritten === 0) continue
+      // Bumps commute with every other op: the batch's go in together, in as few statements as fit.
+      const bumps: { metric: Metric; n: number; at: number }[] = []
       for (const op of b.ops) {
         // Held by an isolate from before an unblock made this key forget: counted again, it would list
         // the source anew. (A bump's time is its 10 s grain's start: up to 10 s after the unblock go too.)
         if ('at' in op && op.at < this.#forgottenAt) continue
         if (op.op === 'bump') {
-          bump(sql, op.metric, op.n, op.at)
+          bumps.push({ metric: op.metric, n: op.n, at: op.at })
           bumped += op.n
         } else if (op.op === 'add') addMember(sql, op.set, op.member, op.at)
         else if (op.op === 'forget') forgetMember(sql, op.set, op.member)
         else rememberPlace(sql, op.place, op.at)
       }
+      bumpAll(sql, bumps)
     }
     return bumped
   }
@@ -242,10 +245,10 @@ export class Counters extends DurableObject<Env> {
 
   #snapshot(now: number, deny: DenyQuery | null): Omit<KeySnapshot, 'fresh'> {
     const sql = this.ctx.storage.sql
-    const stored = readWindows(sql, now)
-    const counts = Object.fromEntries(METRICS.map((m) => [m, stored.get(m) ?? ZERO_WINDOWS])) as Record<Metric, Windows>
+    const buckets = readBuckets(sql, now)
+    const counts = Object.fromEntries(METRICS.map((m) => [m, buckets.windows.get(m) ?? ZERO_WINDOWS])) as Record<Metric, Windows>
     const distinct: Record<SetName, Windows> = readDistinctSets(sql, SETS, now, this.#sketchMemo)
-    const recent = Object.fromEntries(readRecent(sql, now)) as RecentBuckets
+    const recent = Object.fromEntries(buckets.recent) as RecentBuckets
     return { counts, distinct, deny: deny === null ? null : lookupDeny(sql, deny.key, deny.kind, now), recent }
   }
 }

@@ -10,7 +10,7 @@ import { ROOT_SAMPLE_CAP, wouldRows, type ConsoleBatch, type ConsoleDim, type Sa
 import { matches, parseFilter, topSources, type SampleFilter, type SourceCount } from '../../src/console/filter'
 import { isRange, spanOf, type Range, type Span } from '../../src/console/range'
 import { addPending, applyAtRoot, CONSOLE_MIGRATION, pruneConsole, readLine, readSample, readSeries, readTotals, takePending, type SeriesRow } from '../console/store'
-import { BUCKETS_TABLE, bump, pruneBuckets, readWindows } from './buckets'
+import { BUCKETS_TABLE, bumpAll, pruneBuckets, readWindows } from './buckets'
 import { alarmDone, alarmTime, getMeta, migrate, PruneClock, scheduleAlarm, setMeta, type Migration } from './schema'
 
 export const ZONE_MIGRATIONS: readonly Migration[] = [
@@ -73,7 +73,7 @@ export class ZoneStats extends DurableObject<Env> {
     const last = sql.exec<{ epoch: string; seq: number }>('SELECT epoch, seq FROM shard_seq WHERE shard = ?', shard).toArray()[0]
     if (last === undefined || last.epoch !== epoch || seq > last.seq) {
       const clean = addDelta(emptyDelta(), delta)
-      for (const m of ZONE_METRICS) if (clean[m] > 0) bump(sql, m, clean[m], now)
+      bumpAll(sql, ZONE_METRICS.filter((m) => clean[m] > 0).map((m) => ({ metric: m, n: clean[m], at: now })))
       if (console !== undefined) applyAtRoot(sql, console)
       sql.exec('INSERT INTO shard_seq (shard, epoch, seq) VALUES (?, ?, ?) ON CONFLICT(shard) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq', shard, epoch, seq)
     }

@@ -8,13 +8,27 @@ export const BUCKETS_TABLE = `CREATE TABLE IF NOT EXISTS buckets (
 
 /** Adds `n` to `metric` at time `t`, in each window's bucket series. */
 export function bump(sql: SqlStorage, metric: string, n: number, t: number): void {
-  for (const { res, start } of bucketsFor(t)) {
+  bumpAll(sql, [{ metric, n, at: t }])
+}
+
+/** Bound parameters per statement: a Durable Object's SQL takes at most 100. */
+const MAX_PARAMS = 100
+const PARAMS_PER_ROW = 4
+
+/**
+ * Adds each bump in each window's bucket series, as few statements as the parameter limit allows (one
+ * for a request's bumps): every statement crosses into SQLite and was most of an observe's time
+ * (`BENCH_ONLY=objects`). A multi-row upsert applies its rows in order, a repeated bucket included.
+ */
+export function bumpAll(sql: SqlStorage, bumps: readonly { readonly metric: string; readonly n: number; readonly at: number }[]): void {
+  const rows: (string | number)[][] = []
+  for (const b of bumps) for (const { res, start } of bucketsFor(b.at)) rows.push([b.metric, res, start, b.n])
+  const perStatement = Math.floor(MAX_PARAMS / PARAMS_PER_ROW)
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement)
     sql.exec(
-      'INSERT INTO buckets (metric, res, start, n) VALUES (?, ?, ?, ?) ON CONFLICT(metric, res, start) DO UPDATE SET n = n + excluded.n',
-      metric,
-      res,
-      start,
-      n,
+      `INSERT INTO buckets (metric, res, start, n) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')} ON CONFLICT(metric, res, start) DO UPDATE SET n = n + excluded.n`,
+      ...chunk.flat(),
     )
   }
 }
@@ -48,23 +62,40 @@ export function readWindows(sql: SqlStorage, now: number): Map<string, Windows> 
   return out
 }
 
-/** The 1 min and 10 min windows' buckets at `now`, per metric, as flat triples (KeySnapshot.recent). */
-export function readRecent(sql: SqlStorage, now: number): Map<string, number[]> {
+/**
+ * A key's windows (as readWindows) and its 1 min and 10 min buckets (KeySnapshot.recent) from one scan of the buckets a window still counts at `now` (the Counters
+ * snapshot: one statement where it took two). Each window sums its own series' buckets from its floor;
+ * the 1 min and 10 min series' nonzero buckets are also returned as flat triples.
+ */
+export function readBuckets(sql: SqlStorage, now: number): { readonly windows: Map<string, Windows>; readonly recent: Map<string, number[]> } {
   const f = windowFloors(now)
   const s = WINDOW_SPECS
   const rows = sql
-    .exec<{ metric: string; res: number; start: number; n: number }>(
-      'SELECT metric, res, start, n FROM buckets WHERE ((res = ? AND start >= ?) OR (res = ? AND start >= ?)) AND n > 0',
-      s['1m'].res, f['1m'], s['10m'].res, f['10m'],
+    .exec(
+      `SELECT metric, res, start, n FROM buckets
+       WHERE n > 0 AND ((res = ? AND start >= ?) OR (res = ? AND start >= ?) OR (res = ? AND start >= ?) OR (res = ? AND start >= ?))`,
+      s['1m'].res, f['1m'], s['10m'].res, f['10m'], s['1h'].res, f['1h'], s['24h'].res, f['24h'],
     )
-    .toArray()
-  const out = new Map<string, number[]>()
-  for (const r of rows) {
-    let list = out.get(r.metric)
-    if (list === undefined) out.set(r.metric, (list = []))
-    list.push(r.res, r.start, r.n)
+    .raw()
+  const windows = new Map<string, Windows>()
+  const recent = new Map<string, number[]>()
+  for (const [metricValue, resValue, startValue, nValue] of rows) {
+    const metric = String(metricValue)
+    const res = Number(resValue)
+    const n = Number(nValue)
+    let w = windows.get(metric) as Record<keyof Windows, number> | undefined
+    if (w === undefined) windows.set(metric, (w = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }))
+    if (res === s['1m'].res) w['1m'] += n
+    else if (res === s['10m'].res) w['10m'] += n
+    else if (res === s['1h'].res) w['1h'] += n
+    else w['24h'] += n
+    if (res === s['1m'].res || res === s['10m'].res) {
+      let list = recent.get(metric)
+      if (list === undefined) recent.set(metric, (list = []))
+      list.push(res, Number(startValue), n)
+    }
   }
-  return out
+  return { windows, recent }
 }
 
 /** Deletes buckets no window can count any more at `now`. */

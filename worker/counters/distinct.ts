@@ -22,12 +22,11 @@ function stateOf(sql: SqlStorage, set: string): SetState | null {
 export function addMember(sql: SqlStorage, set: string, member: string, now: number): void {
   const id = memberId(member)
   let state = stateOf(sql, set)
-  const known = sql.exec('SELECT 1 FROM members WHERE set_name = ? AND member = ?', set, id).toArray().length > 0
-  if (known) {
-    sql.exec('UPDATE members SET seen = max(seen, ?) WHERE set_name = ? AND member = ?', now, set, id)
-  } else if (countMembers(sql, set) < EXACT_LIMIT) {
+  // A member seen before (the common case: a device's address, a person's own username): one statement.
+  const known = sql.exec('UPDATE members SET seen = max(seen, ?) WHERE set_name = ? AND member = ?', now, set, id).rowsWritten > 0
+  if (!known && countMembers(sql, set) < EXACT_LIMIT) {
     sql.exec('INSERT INTO members (set_name, member, seen) VALUES (?, ?, ?)', set, id, now)
-  } else {
+  } else if (!known) {
     // Full: this sighting is not kept exactly. Windows that contain it read the sketch,
     // which (when it starts now) is backfilled with every kept id at its last sighting.
     if (state === null) backfill(sql, set)
