@@ -43,6 +43,8 @@ export function compileCidrSet(texts: readonly string[]): { set: CidrSet; proble
 
 /** Parsed addresses kept per isolate: a request parses its client's several times (keys, lists, crawler ranges). */
 export const IP_MEMO_SIZE = 1024
+/** Longer than any address's spelling (an IPv6 with an IPv4 tail is 45): longer text is parsed, not kept. */
+export const IP_MEMO_MAX_CHARS = 64
 
 /** Parses a client address; undefined when it is not an IP. Memoised: the answer is shared, never mutate it. */
 export const parseIp = memoize(IP_MEMO_SIZE, (text): ipaddr.IPv4 | ipaddr.IPv6 | undefined => {
@@ -51,7 +53,7 @@ export const parseIp = memoize(IP_MEMO_SIZE, (text): ipaddr.IPv4 | ipaddr.IPv6 |
   } catch {
     return undefined
   }
-})
+}, IP_MEMO_MAX_CHARS)
 
 export function cidrSetHas(set: CidrSet, ip: ipaddr.IPv4 | ipaddr.IPv6 | undefined): boolean {
   if (ip === undefined || set.size === 0) return false

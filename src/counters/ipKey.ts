@@ -3,7 +3,7 @@
 // (`2001:db8:1:2::/64` at 64 bits). Pure. Rotating addresses inside one /64 (what one IPv6
 // subscriber is given) then neither resets per-IP counters nor escapes an IP deny entry.
 import ipaddr from 'ipaddr.js'
-import { IP_MEMO_SIZE, parseIp } from '../config/cidr'
+import { IP_MEMO_MAX_CHARS, IP_MEMO_SIZE, parseIp } from '../config/cidr'
 import { memoize } from '../util/memo'
 
 export const DEFAULT_IPV6_PREFIX_BITS = 64
@@ -15,10 +15,14 @@ export function ipCounterKey(ip: string, v6Bits: number = DEFAULT_IPV6_PREFIX_BI
 }
 
 /** Keys kept per isolate by "bits address": a request asks for its client's key several times. */
-const keyMemo = memoize(IP_MEMO_SIZE, (entry) => {
-  const space = entry.indexOf(' ')
-  return counterKeyOf(entry.slice(space + 1), Number(entry.slice(0, space)))
-})
+const keyMemo = memoize(
+  IP_MEMO_SIZE,
+  (entry) => {
+    const space = entry.indexOf(' ')
+    return counterKeyOf(entry.slice(space + 1), Number(entry.slice(0, space)))
+  },
+  IP_MEMO_MAX_CHARS + 8,
+)
 
 function counterKeyOf(ip: string, v6Bits: number): string {
   const addr = parseIp(ip.trim())

@@ -165,7 +165,17 @@ export interface Verdict {
 function identityChallenge(config: CompiledConfig, rules: RuleOutcome): boolean {
   const rule = (name: string) => config.rules.find((r) => r.name === name)
   if (rules.action !== 'challenge' || rules.actionRule === null || rule(rules.actionRule.name)?.liftByDevice !== true) return false
-  return rules.matched.every((name) => rule(name)?.liftByDevice === true || (rule(name)?.action ?? null) === null)
+  // A `review` rule beside it asks the origin for a second factor, not for a puzzle: it does not keep the
+  // challenge standing (it did: a person behind a busy office, new browser, solved and sat on "already
+  // verified" whenever new_device_sign_in_wave matched too) — it is applied after the lift (stepUpAfterLift).
+  return rules.matched.every((name) => rule(name)?.liftByDevice === true || (rule(name)?.action ?? null) === null || rule(name)?.action === 'review')
+}
+
+/** The first matched `review` rule, by the config's order of priority: the step-up a device-lifted sign-in still owes. */
+function stepUpAfterLift(config: CompiledConfig, rules: RuleOutcome): string | null {
+  const reviews = config.rules.filter((r) => r.action === 'review' && rules.matched.includes(r.name))
+  reviews.sort((a, b) => b.priority - a.priority)
+  return reviews[0]?.name ?? null
 }
 
 const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1)
@@ -274,6 +284,11 @@ export function decide(input: DecideInput): Verdict {
   if (would === 'challenge' && input.cleared && liftSource) {
     would = 'allow'
     reasons = ['cleared', ...reasons]
+    const stepUp = deviceLift ? stepUpAfterLift(config, rules) : null
+    if (stepUp !== null) {
+      would = 'review'
+      reasons = [stepUp, ...reasons]
+    }
   }
   // A rule's `review` (step-up) asks for no less than what was decided: it raises the model's allow —
   // or a challenge a clearance lifted (a solved challenge proves a browser, not the account's owner) —

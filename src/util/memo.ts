@@ -8,9 +8,11 @@ export interface Memo<V> {
   readonly size: () => number
 }
 
-export function memoize<V>(capacity: number, compute: (key: string) => V): Memo<V> {
+/** `maxKeyChars`: a longer key is computed and not kept (no client text can make the memo large). */
+export function memoize<V>(capacity: number, compute: (key: string) => V, maxKeyChars = 1024): Memo<V> {
   const entries = new Map<string, V>()
   const get = (key: string): V => {
+    if (key.length > maxKeyChars) return compute(key)
     if (entries.has(key)) {
       const hit = entries.get(key) as V
       entries.delete(key)

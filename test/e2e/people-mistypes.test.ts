@@ -6,7 +6,10 @@
 // browser solved, was challenged again and sat on "already verified" (the 150 s hang). It could
 // still meet that page when its device's counters missed their budget while the address's answered
 // (the rule matched, the device's username count was unread, its clearance not read); that now
-// fails open (test/worker/challenge-identity-lift.test.ts). If it sticks again, settled() says on
+// fails open (test/worker/challenge-identity-lift.test.ts). And when new_device_sign_in_wave (a
+// `review` rule) matched beside many_new_devices, the device's clearance lifted nothing: the
+// colleague solved and sat on "already verified" (newcomer-check, 2026-12-07). Now the lift stands
+// and the sign-in goes on marked `review` (test/unit/policy-clearance.test.ts). If it sticks again, settled() says on
 // which page, and out/e2e/people/people-mistypes-decisions.jsonl holds every decision.
 import { describe, expect, it } from 'vitest'
 import { haveChromium, mitigatedLines, signIn, sleep, usePeople } from './support/person'

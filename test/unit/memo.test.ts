@@ -18,6 +18,12 @@ describe('memoize', () => {
     m('bb')
     expect(computed).toEqual(['a', 'bb', 'ccc', 'bb'])
   })
+
+  it('computes a key longer than its cap every time and keeps none of it', () => {
+    const m = memoize(8, (k) => k.length, 4)
+    expect([m('12345'), m('12345')]).toEqual([5, 5])
+    expect(m.size()).toBe(0)
+  })
 })
 
 describe('memoised address parsers', () => {
@@ -32,5 +38,6 @@ describe('memoised address parsers', () => {
     expect(ipCounterKey('garbage')).toBe('garbage')
     for (let i = 0; i < IP_MEMO_SIZE + 50; i++) parseIp(`10.0.${i >> 8}.${i & 255}`)
     expect(parseIp.size()).toBe(IP_MEMO_SIZE)
+    expect(parseIp(`${'9'.repeat(100)}`)).toBeUndefined() // client text past any address's length: parsed, not kept
   })
 })

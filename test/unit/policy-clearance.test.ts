@@ -51,6 +51,20 @@ describe('what a clearance lifts', () => {
     expect(decide({ ...base, rules: { action: null, actionRule: null, weight: 0, matched: [] } as unknown as RuleOutcome, modelRisk: 1 }).liftBy).toBe('any')
   })
 
+  it("decide: a `review` rule beside the identity rule leaves it liftable, and the lifted sign-in is still stepped up", () => {
+    const compiled = compileConfig({ ...DEFAULT_CONFIG, thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } } })
+    if (!compiled.ok) throw new Error('config')
+    // A new browser behind a busy office, during a wave of new browsers' refused guesses: both match.
+    const both = { action: 'challenge', actionRule: { name: 'many_new_devices', denyTtlS: null, denyTarget: 'client' }, weight: 0, matched: ['many_new_devices', 'new_device_sign_in_wave'] } as unknown as RuleOutcome
+    const base: DecideInput = {
+      config: compiled.value, routeClass: 'login', denyHit: null, allowHit: null, rules: both, modelRisk: 0.2, modelReasons: [], cleared: false,
+      clientRequests1m: 1, method: 'POST', fetchKind: 'navigation', challengeOwed: false,
+    } as DecideInput
+    expect(decide(base)).toMatchObject({ liftable: true, liftBy: 'device_one_user', decision: { action: 'challenge' } })
+    // Solved by this device: no "already verified" loop — forwarded, marked for the origin's second factor.
+    expect(decide({ ...base, cleared: true }).decision).toMatchObject({ action: 'review', source: 'rule', reasons: expect.arrayContaining(['new_device_sign_in_wave', 'cleared']) })
+  })
+
   it("decide: what lifts is the config's `lift: device`, not a rule's name", () => {
     const withRules = (rules: unknown[]) => {
       const c = compileConfig({ version: 'lift', rules } as never)

@@ -43,10 +43,14 @@ export async function typeLikeAPerson(page: Page, selector: string, text: string
   }
 }
 
-/** The decision lines the server printed since `from` that mitigated (what enforce did, and why). */
+/**
+ * The decision lines the server printed since `from` that mitigated (what enforce did, and why). A
+ * `review` is forwarded — the origin asks for its second factor — so it is a step-up, not a mitigation,
+ * as the held-out report counts it; each test asserts the person still reached their account.
+ */
 export function mitigatedLines(server: DevServer, from: number): string[] {
   return server.logLines()
-    .filter((l) => Date.parse(String(l.ts)) >= from && l.action !== 'allow')
+    .filter((l) => Date.parse(String(l.ts)) >= from && l.action !== 'allow' && l.action !== 'review')
     .map((l) => `${l.method} ${l.path} → ${l.action} (${l.source}; risk ${l.risk}, model ${l.model_risk}; ${JSON.stringify(l.reasons)} ${JSON.stringify(l.rules)})`)
 }
 
