@@ -16,6 +16,20 @@ import type { RuleOutcome } from '../../src/policy/rules/evaluate'
 const challenge = (over: Partial<Decision> = {}): Decision =>
   ({ action: 'challenge', difficulty: 14, risk: 0.3, modelRisk: 0.3, mode: 'enforce', routeClass: 'login', wouldAction: 'challenge', source: 'model', reasons: ['x'], rules: [], ...over }) as Decision
 
+/** many_new_devices as the acting rule, with `matched` beside it. */
+const identityOutcome = (matched: string[]): RuleOutcome =>
+  ({ action: 'challenge', actionRule: { name: 'many_new_devices', denyTtlS: null, denyTarget: 'client' }, weight: 0, matched }) as unknown as RuleOutcome
+
+/** A sign-in POST the model alone would let through (thresholds out of reach), decided on `rules`; not cleared. */
+function signInInput(rules: RuleOutcome): DecideInput {
+  const compiled = compileConfig({ ...DEFAULT_CONFIG, thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } } })
+  if (!compiled.ok) throw new Error('config')
+  return {
+    config: compiled.value, routeClass: 'login', denyHit: null, allowHit: null, rules, modelRisk: 0.2, modelReasons: [], cleared: false,
+    clientRequests1m: 1, method: 'POST', fetchKind: 'navigation', challengeOwed: false,
+  } as DecideInput
+}
+
 describe('what a clearance lifts', () => {
   it("decide: cleared lifts the model's challenge and never a rule's", () => {
     const compiled = compileConfig({ ...DEFAULT_CONFIG, thresholds: { default: { challenge: 0, block: 1 } } })
@@ -34,13 +48,8 @@ describe('what a clearance lifts', () => {
   })
 
   it("decide: an identity rule's challenge (many_new_devices) is lifted by a device's clearance, unless another acting rule matched too", () => {
-    const compiled = compileConfig({ ...DEFAULT_CONFIG, thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } } })
-    if (!compiled.ok) throw new Error('config')
-    const identity = { action: 'challenge', actionRule: { name: 'many_new_devices', denyTtlS: null, denyTarget: 'client' }, weight: 0, matched: ['many_new_devices', 'telemetry_replay_seen'] } as unknown as RuleOutcome
-    const base: DecideInput = {
-      config: compiled.value, routeClass: 'login', denyHit: null, allowHit: null, rules: identity, modelRisk: 0.2, modelReasons: [], cleared: false,
-      clientRequests1m: 1, method: 'POST', fetchKind: 'navigation', challengeOwed: false,
-    } as DecideInput
+    const identity = identityOutcome(['many_new_devices', 'telemetry_replay_seen'])
+    const base = signInInput(identity)
     expect(decide(base)).toMatchObject({ liftable: true, liftBy: 'device_one_user', decision: { action: 'challenge', source: 'rule' } })
     expect(decide({ ...base, cleared: true }).decision).toMatchObject({ action: 'allow', reasons: expect.arrayContaining(['cleared', 'many_new_devices']) })
     // A counter rule about attempts beside it: solving says nothing about how many passwords are tried.
@@ -52,14 +61,8 @@ describe('what a clearance lifts', () => {
   })
 
   it("decide: a `review` rule beside the identity rule leaves it liftable, and the lifted sign-in is still stepped up", () => {
-    const compiled = compileConfig({ ...DEFAULT_CONFIG, thresholds: { default: { challenge: 1, block: 1 }, login: { challenge: 1, block: 1 } } })
-    if (!compiled.ok) throw new Error('config')
     // A new browser behind a busy office, during a wave of new browsers' refused guesses: both match.
-    const both = { action: 'challenge', actionRule: { name: 'many_new_devices', denyTtlS: null, denyTarget: 'client' }, weight: 0, matched: ['many_new_devices', 'new_device_sign_in_wave'] } as unknown as RuleOutcome
-    const base: DecideInput = {
-      config: compiled.value, routeClass: 'login', denyHit: null, allowHit: null, rules: both, modelRisk: 0.2, modelReasons: [], cleared: false,
-      clientRequests1m: 1, method: 'POST', fetchKind: 'navigation', challengeOwed: false,
-    } as DecideInput
+    const base = signInInput(identityOutcome(['many_new_devices', 'new_device_sign_in_wave']))
     expect(decide(base)).toMatchObject({ liftable: true, liftBy: 'device_one_user', decision: { action: 'challenge' } })
     // Solved by this device: no "already verified" loop — forwarded, marked for the origin's second factor.
     expect(decide({ ...base, cleared: true }).decision).toMatchObject({ action: 'review', source: 'rule', reasons: expect.arrayContaining(['new_device_sign_in_wave', 'cleared']) })
