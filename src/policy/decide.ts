@@ -167,15 +167,13 @@ function identityChallenge(config: CompiledConfig, rules: RuleOutcome): boolean 
   if (rules.action !== 'challenge' || rules.actionRule === null || rule(rules.actionRule.name)?.liftByDevice !== true) return false
   // A `review` rule beside it asks the origin for a second factor, not for a puzzle: it does not keep the
   // challenge standing (it did: a person behind a busy office, new browser, solved and sat on "already
-  // verified" whenever new_device_sign_in_wave matched too) — it is applied after the lift (stepUpAfterLift).
+  // verified" whenever new_device_sign_in_wave matched too) — it is applied after the lift (below).
   return rules.matched.every((name) => rule(name)?.liftByDevice === true || (rule(name)?.action ?? null) === null || rule(name)?.action === 'review')
 }
 
-/** The first matched `review` rule, by the config's order of priority: the step-up a device-lifted sign-in still owes. */
-function stepUpAfterLift(config: CompiledConfig, rules: RuleOutcome): string | null {
-  const reviews = config.rules.filter((r) => r.action === 'review' && rules.matched.includes(r.name))
-  reviews.sort((a, b) => b.priority - a.priority)
-  return reviews[0]?.name ?? null
+/** The matched `review` rule that comes first (config.rules is in the rules' own precedence: lowest priority first), or null. */
+function firstReview(config: CompiledConfig, rules: RuleOutcome): string | null {
+  return config.rules.find((r) => r.action === 'review' && rules.matched.includes(r.name))?.name ?? null
 }
 
 const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1)
@@ -281,22 +279,21 @@ export function decide(input: DecideInput): Verdict {
   // never another rule's (src/policy/clearance.ts).
   const deviceLift = source === 'rule' && identityChallenge(config, rules)
   const liftSource = source === 'model' || deviceLift
+  let deviceLifted = false
   if (would === 'challenge' && input.cleared && liftSource) {
     would = 'allow'
     reasons = ['cleared', ...reasons]
-    const stepUp = deviceLift ? stepUpAfterLift(config, rules) : null
-    if (stepUp !== null) {
-      would = 'review'
-      reasons = [stepUp, ...reasons]
-    }
+    deviceLifted = deviceLift
   }
   // A rule's `review` (step-up) asks for no less than what was decided: it raises the model's allow —
-  // or a challenge a clearance lifted (a solved challenge proves a browser, not the account's owner) —
-  // and never lowers a challenge or a block.
-  if (would === 'allow' && source === 'model' && rules.action === 'review' && rules.actionRule !== null) {
+  // or a challenge a clearance lifted (a solved challenge proves a browser, not the account's owner;
+  // a device-lifted identity rule's too, when a review rule matched beside it) — and never lowers a
+  // challenge or a block.
+  const stepUp = source === 'model' && rules.action === 'review' ? (rules.actionRule?.name ?? null) : deviceLifted ? firstReview(config, rules) : null
+  if (would === 'allow' && stepUp !== null) {
     would = 'review'
     source = 'rule'
-    reasons = [rules.actionRule.name, ...reasons]
+    reasons = [stepUp, ...reasons]
   }
   // A browser cannot show a challenge page in place of a script, an image or an XHR: a page read
   // goes through (marked `review`), anything else is blocked; either way the next navigation

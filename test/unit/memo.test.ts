@@ -38,6 +38,5 @@ describe('memoised address parsers', () => {
     expect(ipCounterKey('garbage')).toBe('garbage')
     for (let i = 0; i < IP_MEMO_SIZE + 50; i++) parseIp(`10.0.${i >> 8}.${i & 255}`)
     expect(parseIp.size()).toBe(IP_MEMO_SIZE)
-    expect(parseIp(`${'9'.repeat(100)}`)).toBeUndefined() // client text past any address's length: parsed, not kept
   })
 })
