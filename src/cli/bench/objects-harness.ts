@@ -22,6 +22,8 @@ interface CountersStub {
   observe(input: { now: number; bumps: Metric[]; distinct: DistinctAdd[]; deny: Deny; place?: AccountPlace; probe?: DistinctAdd }): Promise<unknown>
   apply(input: { now: number; batches: CounterBatch[]; deny: Deny }): Promise<unknown>
   record(input: { now: number; metric: Metric; distinct: DistinctAdd }): Promise<unknown>
+  /** The bench's metered class only (bench/objects.ts): SQLite rows read and written since the last ask. */
+  meterRows(): Promise<{ read: number; written: number }>
 }
 type Deny = { readonly key: string; readonly kind: 'ip' | 'user_ip' }
 interface BenchEnv {
@@ -47,9 +49,11 @@ export function objectsBench(): { fetch(request: Request, env: BenchEnv): Promis
         await stub.observe({ now: at, bumps: ['requests', 'navigations', 'page_views'], distinct: [{ set: 'devices', member: device(i) }], deny: { key: JSON.stringify(['ip', job.key]), kind: 'ip' } })
       }
       const call = makeCall(job, stub, () => `bench:${++batchSeq}`)
+      await stub.meterRows() // the fill's rows are not the calls'
       const start = performance.now()
       for (let k = 0; k < job.calls; k++) await call(T0 + k * 100, k)
-      return Response.json({ ms: performance.now() - start })
+      const ms = performance.now() - start
+      return Response.json({ ms, rows: await stub.meterRows() })
     },
   }
 }

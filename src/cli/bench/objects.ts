@@ -11,9 +11,37 @@ import { round, startInWorkerd, workerdPids } from './workerd'
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const CALLS = Number(process.env.BENCH_OBJECT_CALLS ?? 1500)
 
+/**
+ * The Counters class with SQLite's own row counts kept (what storage is billed by: rows written, rows
+ * read): every statement's cursor is kept, and `meterRows()` sums their `rowsWritten` / `rowsRead` once
+ * they have been consumed, then starts again. Plain JS in the bundled entry: it patches the object's
+ * SqlStorage prototype, which is not ours to type.
+ */
+const METERED_COUNTERS = `
+const cursors = []
+let patched = false
+export class Counters extends Unmetered {
+  constructor(ctx, env) {
+    if (!patched) {
+      const proto = Object.getPrototypeOf(ctx.storage.sql)
+      const exec = proto.exec
+      proto.exec = function (...args) { const c = exec.apply(this, args); cursors.push(c); return c }
+      patched = true
+    }
+    super(ctx, env)
+  }
+  meterRows() {
+    let read = 0, written = 0
+    for (const c of cursors) { read += c.rowsRead; written += c.rowsWritten }
+    cursors.length = 0
+    return { read, written }
+  }
+}`
+
 export async function run(): Promise<Record<string, number>> {
   const entry = [
-    `export { Counters } from ${JSON.stringify(join(ROOT, 'worker/counters/Counters.ts'))}`,
+    `import { Counters as Unmetered } from ${JSON.stringify(join(ROOT, 'worker/counters/Counters.ts'))}`,
+    METERED_COUNTERS,
     `import { objectsBench } from ${JSON.stringify(join(ROOT, 'src/cli/bench/objects-harness.ts'))}`,
     'export default objectsBench()',
   ].join('\n')
@@ -25,18 +53,22 @@ export async function run(): Promise<Record<string, number>> {
   try {
     await workerd.call({ case: 'observe_page', calls: 200, key: `warm-${serial++}` }) // the JIT and SQLite's statement cache
     console.log('\nCounters object, per call (real SQLite-backed object over RPC in local workerd; an hour of history on the key)')
-    console.log(`${'call'.padEnd(18)} ${'CPU µs'.padStart(8)} ${'wall µs'.padStart(8)}`)
+    console.log(`${'call'.padEnd(18)} ${'CPU µs'.padStart(8)} ${'wall µs'.padStart(8)} ${'rows written'.padStart(13)} ${'rows read'.padStart(10)}`)
     for (const c of OBJECT_CASES) {
       const pids = workerdPids()
       // The fill's own cost is measured apart (a job of 0 calls) and taken off.
       const a = cpuNs(pids)
       await workerd.call({ case: c, calls: 0, key: `${c}-${serial++}` })
       const b = cpuNs(pids)
-      const answer = (await workerd.call({ case: c, calls: CALLS, key: `${c}-${serial++}` })) as { ms: number }
+      const answer = (await workerd.call({ case: c, calls: CALLS, key: `${c}-${serial++}` })) as { ms: number; rows: { read: number; written: number } }
       const d = cpuNs(pids)
       const cpu = a === null || b === null || d === null ? Number.NaN : (d - b - (b - a)) / 1000 / CALLS
       const wall = (answer.ms * 1000) / CALLS
-      console.log(`${c.padEnd(18)} ${cpu.toFixed(1).padStart(8)} ${wall.toFixed(1).padStart(8)}`)
+      const written = answer.rows.written / CALLS
+      const read = answer.rows.read / CALLS
+      console.log(`${c.padEnd(18)} ${cpu.toFixed(1).padStart(8)} ${wall.toFixed(1).padStart(8)} ${written.toFixed(1).padStart(13)} ${read.toFixed(1).padStart(10)}`)
+      out[`object_rows_written_${c}`] = round(written, 1)
+      out[`object_rows_read_${c}`] = round(read, 1)
       out[`object_cpu_us_${c}`] = round(cpu, 1)
       out[`object_wall_us_${c}`] = round(wall, 1)
     }
