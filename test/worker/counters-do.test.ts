@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest'
 import { counterName } from '../../src/counters/keys'
 import { EXACT_LIMIT, HLL_M, HLL_STD_ERROR } from '../../src/counters/sketch'
 import { METRICS } from '../../src/counters/metrics'
-import { COUNTERS_MIGRATIONS } from '../../worker/counters/Counters'
+import { bucketsFor, sumWindows } from '../../src/counters/windows'
+import { ROWS_PER_METRIC_TABLE } from '../../worker/counters/buckets'
+import { Counters, COUNTERS_MIGRATIONS } from '../../worker/counters/Counters'
 import { SKETCH_REUSE_MS } from '../../worker/counters/distinct'
 import { migrate } from '../../worker/counters/schema'
 
@@ -88,10 +90,10 @@ describe('Counters', () => {
         obj.record({ now: t, metric: 'login_failures' })
       }
       const count = (table: string) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n
-      return { buckets: count('buckets'), members: count('members'), sketch: count('sketch'), users }
+      return { buckets: count('counts'), members: count('members'), sketch: count('sketch'), users }
     })
-    // Per metric: the 1m/10m/1h/24h series keep at most 7+11+13+25 buckets, plus one prune interval of 10 s buckets.
-    expect(rows.buckets).toBeLessThanOrEqual(3 * (7 + 11 + 13 + 25 + 6))
+    // One row per bucket, all metrics in it: the 1m/10m/1h/24h series keep at most 7+11+13+25 buckets, plus one prune interval of 10 s buckets.
+    expect(rows.buckets).toBeLessThanOrEqual(7 + 11 + 13 + 25 + 6)
     expect(rows.members).toBeLessThanOrEqual(EXACT_LIMIT)
     expect(rows.sketch).toBeLessThanOrEqual(HLL_M * 33)
     expect(rows.users).toBeGreaterThan(4_000)
@@ -100,7 +102,7 @@ describe('Counters', () => {
     // Idle: alarms prune until nothing is left, then the object deletes all its storage.
     for (let i = 0; i < 5 && (await runDurableObjectAlarm(stub)); i++);
     const left = await runInDurableObject(stub, (_obj, state) => ({
-      buckets: state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM buckets').one().n,
+      buckets: state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM counts').one().n,
       version: state.storage.sql.exec<{ v: number }>("SELECT v FROM meta WHERE k = 'schema_version'").one().v,
     }))
     expect(left).toEqual({ buckets: 0, version: COUNTERS_MIGRATIONS.length })
@@ -135,29 +137,103 @@ describe('Counters', () => {
 
   it("counts a batch's bumps exactly however they fall into statements: a repeated bucket, and more rows than one statement binds", async () => {
     const stub = stubFor()
-    const at = T0 + 5_000
-    // 12 bumps × 4 window series = 48 rows: two statements at 25 rows each; the same metric and time twice.
+    const at = T0 + 125_000
+    // 12 bumps over 12 ten-second buckets, 11 metrics: 16 bucket rows of 13 parameters each, three statements
+    // (a statement binds at most 100); 'requests' twice in one bucket.
     const metrics: (typeof METRICS)[number][] = [...METRICS.slice(0, 10), 'requests', 'requests']
-    const bumps = metrics.map((metric, i) => ({ op: 'bump' as const, metric, at: at - (i % 3) * 1_000, n: i + 1 }))
+    const bumps = metrics.map((metric, i) => ({ op: 'bump' as const, metric, at: at - (i % 11) * 10_000, n: i + 1 }))
     await stub.apply({ now: at, batches: [{ id: 'b-rows', ops: bumps }], deny: null })
     const snap = await stub.peek(at)
-    const expected = new Map<string, number>()
-    for (const b of bumps) expected.set(b.metric, (expected.get(b.metric) ?? 0) + b.n)
-    for (const [metric, n] of expected) expect(snap.counts[metric as (typeof METRICS)[number]]).toEqual({ '1m': n, '10m': n, '1h': n, '24h': n })
+    for (const metric of new Set(metrics)) {
+      const rows = bumps.filter((b) => b.metric === metric).flatMap((b) => bucketsFor(b.at).map((k) => ({ ...k, n: b.n })))
+      expect(snap.counts[metric]).toEqual(sumWindows(rows, at))
+    }
     // A request's own bumps in one statement, beside what the batch left.
+    const before = snap.counts.requests['1m']
     await stub.observe({ now: at, bumps: ['requests', 'navigations', 'page_views'], distinct: [], deny: null })
-    expect((await stub.peek(at)).counts.requests['1m']).toBe((expected.get('requests') ?? 0) + 1)
+    expect((await stub.peek(at)).counts.requests['1m']).toBe(before + 1)
+  })
+
+  it('writes one row per bucket whatever the metrics: a page view is four bucket rows and its device, not twelve and one', async () => {
+    const stub = stubFor('ip')
+    const view = (now: number, device: string) => ({ now, bumps: ['requests', 'navigations', 'page_views'] as (typeof METRICS)[number][], distinct: [{ set: 'devices' as const, member: device }], deny: null })
+    await stub.observe(view(T0, 'd-0')) // the first write also schedules the object's alarm
+    const written = await runInDurableObject(stub, (obj, state) => {
+      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = []
+      const proto = Object.getPrototypeOf(state.storage.sql) as { exec: (...a: unknown[]) => SqlStorageCursor<Record<string, SqlStorageValue>> }
+      const exec = proto.exec
+      proto.exec = function (this: unknown, ...a: unknown[]) {
+        const c = exec.apply(this, a)
+        cursors.push(c)
+        return c
+      }
+      try {
+        obj.observe(view(T0 + 1_000, 'd-1'))
+      } finally {
+        proto.exec = exec
+      }
+      return cursors.reduce((n, c) => n + c.rowsWritten, 0)
+    })
+    expect(written).toBe(4 + 1)
+  })
+
+  it("moves a key's counts from the row-per-metric layout when its object is next made, and adds a metric's missing column", async () => {
+    const stub = stubFor('user')
+    const at = T0 + 3 * 3_600_000
+    const old = [
+      { metric: 'requests', t: at - 5_000, n: 3 },
+      { metric: 'login_failures', t: at - 120_000, n: 2 },
+      { metric: 'login_failures', t: at - 2 * 3_600_000, n: 1 },
+      { metric: 'retired_metric', t: at - 5_000, n: 9 }, // a metric no longer counted: not carried over
+    ]
+    const snap = await runInDurableObject(stub, (_obj, state) => {
+      const sql = state.storage.sql
+      sql.exec('DROP TABLE counts')
+      sql.exec(ROWS_PER_METRIC_TABLE)
+      for (const o of old) for (const b of bucketsFor(o.t)) sql.exec('INSERT INTO buckets (metric, res, start, n) VALUES (?, ?, ?, ?)', o.metric, b.res, b.start, o.n)
+      sql.exec("UPDATE meta SET v = 4 WHERE k = 'schema_version'")
+      const moved = new Counters(state, env)
+      const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('buckets', 'counts')").toArray().map((r) => r.name)
+      // A metric added to the code after the table was made: its column comes back on the next construction.
+      sql.exec('ALTER TABLE counts DROP COLUMN "signups"')
+      const added = new Counters(state, env)
+      added.observe({ now: at, bumps: ['signups'], distinct: [], deny: null })
+      return { moved: moved.peek(at).counts, after: added.peek(at).counts, tables }
+    })
+    expect(snap.tables).toEqual(['counts'])
+    const truth = (metric: string) => sumWindows(old.filter((o) => o.metric === metric).flatMap((o) => bucketsFor(o.t).map((b) => ({ ...b, n: o.n }))), at)
+    expect(snap.moved.requests).toEqual(truth('requests'))
+    expect(snap.moved.login_failures).toEqual(truth('login_failures'))
+    expect(snap.moved.login_failures).toEqual({ '1m': 0, '10m': 2, '1h': 2, '24h': 3 })
+    expect(snap.after.signups).toEqual({ '1m': 1, '10m': 1, '1h': 1, '24h': 1 })
+    expect(snap.after.requests).toEqual(truth('requests'))
   })
 
   it('migrates idempotently and records the schema version', async () => {
     const stub = stubFor()
     await stub.observe(request(T0))
     const versions = await runInDurableObject(stub, (_obj, state) => [migrate(state.storage, COUNTERS_MIGRATIONS), migrate(state.storage, COUNTERS_MIGRATIONS)])
-    expect(versions).toEqual([4, 4]) // 2: the account history table (src/counters/history.ts); 3: applied batch ids (worker/counters/ledger.ts); 4: their index by time
+    // 2: the account history table (src/counters/history.ts); 3: applied batch ids (worker/counters/ledger.ts); 4: their index by time; 5: one row per bucket (buckets.ts)
+    expect(versions).toEqual([5, 5])
     expect((await stub.peek(T0)).counts.requests['1m']).toBe(1)
     // The applied-id prune deletes by time through the index, not a scan of the whole table.
     const plan = await runInDurableObject(stub, (_obj, state) => state.storage.sql.exec<{ detail: string }>('EXPLAIN QUERY PLAN DELETE FROM applied WHERE at < ?', T0).toArray().map((r) => r.detail).join(' | '))
     expect(plan).toContain('applied_at')
+  })
+
+  it("makes a new key's schema at once, the same schema its migrations leave an older object with", async () => {
+    const schemaOf = (sql: SqlStorage) =>
+      sql.exec<{ type: string; name: string; sql: string | null }>("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").toArray()
+    const fresh = await runInDurableObject(stubFor(), (_obj, state) => schemaOf(state.storage.sql))
+    const stepped = await runInDurableObject(stubFor(), async (_obj, state) => {
+      await state.storage.deleteAll()
+      migrate(state.storage, COUNTERS_MIGRATIONS.slice(0, 1)) // an object made by the first version…
+      const versions = migrate(state.storage, COUNTERS_MIGRATIONS) // …brought up to date one migration at a time
+      return { versions, schema: schemaOf(state.storage.sql) }
+    })
+    expect(stepped.versions).toBe(COUNTERS_MIGRATIONS.length)
+    expect(fresh.map((r) => r.name)).toContain('counts')
+    expect(fresh).toEqual(stepped.schema)
   })
 
   it('refuses a time that is not a finite number', async () => {

@@ -7,7 +7,7 @@ import { checkedPlace, HISTORY_MS, type AccountPlace } from '../../src/counters/
 import { BATCHES_PER_CALL_MAX, BATCH_ACCEPT_MAX_OPS, type CounterBatch } from '../../src/counters/batch'
 import { isMetric, isSetName, METRICS, SETS, type KeySnapshot, type DistinctAdd, type Metric, type Observation, type RecentBuckets, type SetName } from '../../src/counters/metrics'
 import { RETENTION_MS, WINDOW_SPECS, ZERO_WINDOWS, type Windows } from '../../src/counters/windows'
-import { BUCKETS_TABLE, bump, bumpAll, newestBucket, pruneBuckets, readBuckets, unbump } from './buckets'
+import { bucketTable, ROWS_PER_METRIC_TABLE } from './buckets'
 import { DENY_TABLES, lookupDeny, nextDenyExpiry, pruneDeny, putDeny, removeDeny } from './denyStore'
 import { addMember, DISTINCT_TABLES, forgetMember, newestSighting, pruneDistinct, readDistinctSets, sightedSince, type SketchMemo } from './distinct'
 import { HISTORY_TABLE, newestHistory, pruneHistory, readHistory, rememberPlace } from './history'
@@ -49,13 +49,25 @@ const MAX_BATCH_ID_CHARS = 80
 /** The applied-id prune deletes by age: without this index it read the whole table every minute. */
 const APPLIED_AT_INDEX = 'CREATE INDEX IF NOT EXISTS applied_at ON applied (at)'
 
-export const COUNTERS_MIGRATIONS: readonly Migration[] = [[BUCKETS_TABLE, ...DISTINCT_TABLES, ...DENY_TABLES], [HISTORY_TABLE], [APPLIED_TABLE], [APPLIED_AT_INDEX]]
+/** A key's windows: one row per bucket, a column per metric (buckets.ts: rows written are what storage is billed by). */
+const COUNTS = bucketTable('counts', METRICS)
+
+export const COUNTERS_MIGRATIONS: readonly Migration[] = [
+  [ROWS_PER_METRIC_TABLE, ...DISTINCT_TABLES, ...DENY_TABLES],
+  [HISTORY_TABLE],
+  [APPLIED_TABLE],
+  [APPLIED_AT_INDEX],
+  [COUNTS.create, ...COUNTS.fromRowsPerMetric('buckets')],
+]
+
+/** A new key's schema, made at once (the migrations' end state, without the former layout made and dropped). */
+export const COUNTERS_SCHEMA: Migration = [COUNTS.create, ...DISTINCT_TABLES, ...DENY_TABLES, HISTORY_TABLE, APPLIED_TABLE, APPLIED_AT_INDEX]
 
 /** Inline pruning runs at most this often per object (alarms handle idle objects). */
 const PRUNE_EVERY_MS = 60_000
 const MAX_MEMBER_CHARS = 256
 /** The tables of buckets.ts and distinct.ts: what a key has counted (not its deny entries). */
-const FORGETTABLE_TABLES = ['buckets', 'members', 'sets', 'sketch'] as const
+const FORGETTABLE_TABLES = ['counts', 'members', 'sets', 'sketch'] as const
 
 export class Counters extends DurableObject<Env> {
   readonly #pruning = new PruneClock(PRUNE_EVERY_MS)
@@ -65,7 +77,8 @@ export class Counters extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    migrate(ctx.storage, COUNTERS_MIGRATIONS)
+    migrate(ctx.storage, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA)
+    COUNTS.addMissingColumns(ctx.storage.sql)
     const at = getMeta(ctx.storage.sql, 'forgotten_at')
     this.#forgottenAt = typeof at === 'number' ? at : Number.NEGATIVE_INFINITY
   }
@@ -76,7 +89,7 @@ export class Counters extends DurableObject<Env> {
     const sql = this.ctx.storage.sql
     const probe = input.probe == null ? null : checkedMember(input.probe) // bad input throws before anything is written
     const applied = this.#applyBatches(input.batches, now)
-    bumpAll(sql, input.bumps.map((m) => ({ metric: checkedMetric(m), n: 1, at: now })))
+    COUNTS.bumpAll(sql, input.bumps.map((m) => ({ metric: checkedMetric(m), n: 1, at: now })))
     const adds = Array.isArray(input.distinct) ? input.distinct : []
     if (adds.length > SETS.length) throw new TypeError('too many distinct members')
     for (const add of adds) {
@@ -125,7 +138,7 @@ export class Counters extends DurableObject<Env> {
         else if (op.op === 'forget') forgetMember(sql, op.set, op.member)
         else rememberPlace(sql, op.place, op.at)
       }
-      bumpAll(sql, bumps)
+      COUNTS.bumpAll(sql, bumps)
     }
     return bumped
   }
@@ -143,7 +156,7 @@ export class Counters extends DurableObject<Env> {
   }): void {
     const now = checkedNow(input.now)
     const sql = this.ctx.storage.sql
-    bump(sql, checkedMetric(input.metric), 1, now)
+    COUNTS.bumpAll(sql, [{ metric: checkedMetric(input.metric), n: 1, at: now }])
     if (input.remember != null) {
       const place = checkedPlace(input.remember)
       if (place === null) throw new TypeError('bad place')
@@ -166,7 +179,7 @@ export class Counters extends DurableObject<Env> {
    */
   takeBack(input: { readonly now: number; readonly metric: Metric }): void {
     const now = checkedNow(input.now)
-    unbump(this.ctx.storage.sql, checkedMetric(input.metric), now)
+    COUNTS.unbump(this.ctx.storage.sql, checkedMetric(input.metric), now)
   }
 
   /**
@@ -220,13 +233,13 @@ export class Counters extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const sql = this.ctx.storage.sql
     await pruningAlarm(this.ctx.storage, COUNTERS_MIGRATIONS, (now) => this.#prune(now), () => {
-      const dataUntil = Math.max(newestBucket(sql) ?? -1, newestSighting(sql) ?? -1)
+      const dataUntil = Math.max(COUNTS.newest(sql) ?? -1, newestSighting(sql) ?? -1)
       const historyUntil = newestHistory(sql) ?? -1
       const expiry = nextDenyExpiry(sql)
       if (dataUntil < 0 && historyUntil < 0 && expiry === null) return null
       const after = (t: number, ms: number): number => (t < 0 ? Number.POSITIVE_INFINITY : t + ms)
       return Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, RETENTION_MS), after(historyUntil, HISTORY_MS))
-    })
+    }, COUNTERS_SCHEMA)
   }
 
   #afterWrite(now: number): void {
@@ -236,7 +249,7 @@ export class Counters extends DurableObject<Env> {
 
   #prune(now: number): void {
     const sql = this.ctx.storage.sql
-    pruneBuckets(sql, now)
+    COUNTS.prune(sql, now)
     pruneDistinct(sql, now)
     pruneHistory(sql, now)
     pruneDeny(sql, now)
@@ -245,7 +258,7 @@ export class Counters extends DurableObject<Env> {
 
   #snapshot(now: number, deny: DenyQuery | null): Omit<KeySnapshot, 'fresh'> {
     const sql = this.ctx.storage.sql
-    const buckets = readBuckets(sql, now)
+    const buckets = COUNTS.read(sql, now)
     const counts = Object.fromEntries(METRICS.map((m) => [m, buckets.windows.get(m) ?? ZERO_WINDOWS])) as Record<Metric, Windows>
     const distinct: Record<SetName, Windows> = readDistinctSets(sql, SETS, now, this.#sketchMemo)
     const recent = Object.fromEntries(buckets.recent) as RecentBuckets

@@ -10,17 +10,21 @@ import { ROOT_SAMPLE_CAP, wouldRows, type ConsoleBatch, type ConsoleDim, type Sa
 import { matches, parseFilter, topSources, type SampleFilter, type SourceCount } from '../../src/console/filter'
 import { isRange, spanOf, type Range, type Span } from '../../src/console/range'
 import { addPending, applyAtRoot, CONSOLE_MIGRATION, pruneConsole, readLine, readSample, readSeries, readTotals, takePending, type SeriesRow } from '../console/store'
-import { BUCKETS_TABLE, bumpAll, pruneBuckets, readWindows } from './buckets'
+import { bucketTable, ROWS_PER_METRIC_TABLE } from './buckets'
 import { alarmDone, alarmTime, getMeta, migrate, PruneClock, scheduleAlarm, setMeta, type Migration } from './schema'
+
+/** The zone's windows: one row per bucket, a column per metric (buckets.ts). */
+const COUNTS = bucketTable('counts', ZONE_METRICS)
 
 export const ZONE_MIGRATIONS: readonly Migration[] = [
   [
-    BUCKETS_TABLE,
+    ROWS_PER_METRIC_TABLE,
     'CREATE TABLE IF NOT EXISTS pending (metric TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID',
     'CREATE TABLE IF NOT EXISTS shard_seq (shard INTEGER PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL)',
   ],
   // The console's per-minute counts and decision sample (worker/console/store.ts).
   CONSOLE_MIGRATION,
+  [COUNTS.create, ...COUNTS.fromRowsPerMetric('buckets')],
 ]
 
 const PRUNE_EVERY_MS = 60_000
@@ -46,6 +50,7 @@ export class ZoneStats extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     migrate(ctx.storage, ZONE_MIGRATIONS)
+    COUNTS.addMissingColumns(ctx.storage.sql)
     if (getMeta(ctx.storage.sql, 'epoch') === undefined) setMeta(ctx.storage.sql, 'epoch', crypto.randomUUID())
   }
 
@@ -73,7 +78,7 @@ export class ZoneStats extends DurableObject<Env> {
     const last = sql.exec<{ epoch: string; seq: number }>('SELECT epoch, seq FROM shard_seq WHERE shard = ?', shard).toArray()[0]
     if (last === undefined || last.epoch !== epoch || seq > last.seq) {
       const clean = addDelta(emptyDelta(), delta)
-      bumpAll(sql, ZONE_METRICS.filter((m) => clean[m] > 0).map((m) => ({ metric: m, n: clean[m], at: now })))
+      COUNTS.bumpAll(sql, ZONE_METRICS.filter((m) => clean[m] > 0).map((m) => ({ metric: m, n: clean[m], at: now })))
       if (console !== undefined) applyAtRoot(sql, console)
       sql.exec('INSERT INTO shard_seq (shard, epoch, seq) VALUES (?, ?, ?) ON CONFLICT(shard) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq', shard, epoch, seq)
     }
@@ -84,10 +89,10 @@ export class ZoneStats extends DurableObject<Env> {
   figures(now: number): ZoneFigures {
     const sql = this.ctx.storage.sql
     if (this.#pruning.due(now)) {
-      pruneBuckets(sql, now)
+      COUNTS.prune(sql, now)
       pruneConsole(sql, now)
     }
-    const stored = readWindows(sql, now)
+    const stored = COUNTS.read(sql, now).windows
     const windows = Object.fromEntries(ZONE_METRICS.map((m) => [m, stored.get(m) ?? ZERO_WINDOWS])) as Record<ZoneMetric, Windows>
     return figuresFrom(windows, now)
   }

@@ -22,14 +22,24 @@ export function deleteMeta(sql: SqlStorage, key: string): void {
 /**
  * Brings the schema to `migrations.length`: runs migration i (1-based version i) only
  * when the stored version is below i, each in one transaction with its version bump.
+ * A new object (version 0) runs `fresh` instead — the current schema, made at once, one
+ * version write — when given, else every migration in one transaction: every DDL statement
+ * and version write is a row written, and every new key is a new object.
  * Running it again is a no-op. Returns the version now in storage.
  */
-export function migrate(storage: DurableObjectStorage, migrations: readonly Migration[]): number {
+export function migrate(storage: DurableObjectStorage, migrations: readonly Migration[], fresh?: Migration): number {
   const sql = storage.sql
   sql.exec(META)
   const stored = getMeta(sql, 'schema_version')
   let version = typeof stored === 'number' ? stored : 0
   if (version > migrations.length) throw new Error(`storage schema v${version} is newer than this code (v${migrations.length})`)
+  if (version === 0 && migrations.length > 0) {
+    storage.transactionSync(() => {
+      for (const s of fresh ?? migrations.flat()) sql.exec(s)
+      setMeta(sql, 'schema_version', migrations.length)
+    })
+    return migrations.length
+  }
   for (const [i, statements] of migrations.entries()) {
     if (i + 1 <= version) continue
     storage.transactionSync(() => {
@@ -96,6 +106,7 @@ export async function pruningAlarm(
   migrations: readonly Migration[],
   prune: (now: number) => void,
   nextAt: (now: number) => number | null,
+  fresh?: Migration,
 ): Promise<void> {
   const sql = storage.sql
   const now = alarmTime(sql)
@@ -105,7 +116,7 @@ export async function pruningAlarm(
   const next = nextAt(now)
   if (next === null) {
     await storage.deleteAll()
-    migrate(storage, migrations)
+    migrate(storage, migrations, fresh)
     return
   }
   scheduleAlarm(storage, Math.max(next, now + 1), 'if_earlier')

@@ -1,12 +1,12 @@
 // Runs inside workerd (bench/objects.ts): the real Counters class, SQLite-backed, called over RPC as the
-// Worker calls it — a page view's inline read of an address, a sign-in's read of a username, a flush's
-// batch to a device, an outcome. Each job fills its keys with an hour of history first (unmeasured),
+// Worker calls it — a page view's inline read of an address (of one never seen: its object is made), a
+// sign-in's read of a username, a flush's batch to a device, an outcome. Each job fills its keys with an hour of history first (unmeasured),
 // then makes `calls` calls in a row and answers how long they took. No network; the caller's clock.
 import type { CounterBatch, CounterOp } from '../../counters/batch'
 import type { AccountPlace } from '../../counters/history'
 import type { DistinctAdd, Metric } from '../../counters/metrics'
 
-export const OBJECT_CASES = ['observe_page', 'observe_sign_in', 'apply_flush', 'record_outcome'] as const
+export const OBJECT_CASES = ['observe_page', 'observe_new_key', 'observe_sign_in', 'apply_flush', 'record_outcome'] as const
 export type ObjectCase = (typeof OBJECT_CASES)[number]
 
 export interface ObjectJob {
@@ -43,12 +43,12 @@ export function objectsBench(): { fetch(request: Request, env: BenchEnv): Promis
     async fetch(request, env) {
       const job = (await request.json()) as ObjectJob
       const stub = env.COUNTERS.get(env.COUNTERS.idFromName(job.key))
-      // An hour of history on the key, as its requests would have left it.
-      for (let i = 0; i < FILL; i++) {
+      // An hour of history on the key, as its requests would have left it (not for a key never seen).
+      for (let i = 0; i < (job.case === 'observe_new_key' ? 1 : FILL); i++) {
         const at = T0 - HOUR + i * 10_000
         await stub.observe({ now: at, bumps: ['requests', 'navigations', 'page_views'], distinct: [{ set: 'devices', member: device(i) }], deny: { key: JSON.stringify(['ip', job.key]), kind: 'ip' } })
       }
-      const call = makeCall(job, stub, () => `bench:${++batchSeq}`)
+      const call = makeCall(job, stub, () => `bench:${++batchSeq}`, (k) => env.COUNTERS.get(env.COUNTERS.idFromName(`${job.key}:${k}`)))
       await stub.meterRows() // the fill's rows are not the calls'
       const start = performance.now()
       for (let k = 0; k < job.calls; k++) await call(T0 + k * 100, k)
@@ -58,11 +58,13 @@ export function objectsBench(): { fetch(request: Request, env: BenchEnv): Promis
   }
 }
 
-function makeCall(job: ObjectJob, stub: CountersStub, batchId: () => string): (now: number, k: number) => Promise<unknown> {
+function makeCall(job: ObjectJob, stub: CountersStub, batchId: () => string, newKey: (k: number) => CountersStub): (now: number, k: number) => Promise<unknown> {
   const deny: Deny = { key: JSON.stringify(['ip', job.key]), kind: 'ip' }
   switch (job.case) {
     case 'observe_page':
       return (now, k) => stub.observe({ now, bumps: ['requests', 'navigations', 'page_views'], distinct: [{ set: 'devices', member: device(k) }], deny })
+    case 'observe_new_key': // a page view of a device or address never seen: its object is made (schema and all) by this call
+      return (now, k) => newKey(k).observe({ now, bumps: ['requests', 'navigations', 'page_views'], distinct: [{ set: 'devices', member: device(k) }], deny })
     case 'observe_sign_in':
       return (now, k) =>
         stub.observe({
