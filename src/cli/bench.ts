@@ -12,6 +12,7 @@ const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchModule>]> = [
   ['worker', () => import('./bench/worker')],
   ['costs', () => import('./bench/costs')],
   ['objects', () => import('./bench/objects')],
+  ['storage', () => import('./bench/storage')],
   ['memory', () => import('./bench/memory')],
   ['console', () => import('./bench/console')],
 ]

@@ -68,7 +68,8 @@ export function metered<S extends object>(binding: string, name: string, stub: S
           const ms = meter.latency?.(binding, name) ?? 0
           if (ms > 0) await sleep(ms)
         }
-        return (value as (...a: unknown[]) => unknown).apply(target, args)
+        // Reflect.apply, not value.apply: on a real object's RPC stub, `.apply` is a call of a method named apply.
+        return Reflect.apply(value as (...a: unknown[]) => unknown, target, args)
       }
     },
   })

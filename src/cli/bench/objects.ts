@@ -1,9 +1,11 @@
 // Counters objects' own cost per call: the real SQLite-backed class in a local workerd (Miniflare),
 // called over RPC from a Worker in the same process, as the request path calls it (bench/objects-harness.ts).
-// Prints CPU (the workerd process's, all threads) and wall time per call by kind of call. A billed object
+// Prints CPU (the workerd process's, all threads), wall time and SQLite rows written and read per call by kind
+// of call (bench/meteredObjects.ts). A billed object
 // request is also its duration: this is what one costs in the object, apart from the network.
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { meteredClasses } from './meteredObjects'
 import { OBJECT_CASES } from './objects-harness'
 import { cpuNs } from './worker'
 import { round, startInWorkerd, workerdPids } from './workerd'
@@ -11,37 +13,9 @@ import { round, startInWorkerd, workerdPids } from './workerd'
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const CALLS = Number(process.env.BENCH_OBJECT_CALLS ?? 1500)
 
-/**
- * The Counters class with SQLite's own row counts kept (what storage is billed by: rows written, rows
- * read): every statement's cursor is kept, and `meterRows()` sums their `rowsWritten` / `rowsRead` once
- * they have been consumed, then starts again. Plain JS in the bundled entry: it patches the object's
- * SqlStorage prototype, which is not ours to type.
- */
-const METERED_COUNTERS = `
-const cursors = []
-let patched = false
-export class Counters extends Unmetered {
-  constructor(ctx, env) {
-    if (!patched) {
-      const proto = Object.getPrototypeOf(ctx.storage.sql)
-      const exec = proto.exec
-      proto.exec = function (...args) { const c = exec.apply(this, args); cursors.push(c); return c }
-      patched = true
-    }
-    super(ctx, env)
-  }
-  meterRows() {
-    let read = 0, written = 0
-    for (const c of cursors) { read += c.rowsRead; written += c.rowsWritten }
-    cursors.length = 0
-    return { read, written }
-  }
-}`
-
 export async function run(): Promise<Record<string, number>> {
   const entry = [
-    `import { Counters as Unmetered } from ${JSON.stringify(join(ROOT, 'worker/counters/Counters.ts'))}`,
-    METERED_COUNTERS,
+    meteredClasses([{ name: 'Counters', path: join(ROOT, 'worker/counters/Counters.ts') }]),
     `import { objectsBench } from ${JSON.stringify(join(ROOT, 'src/cli/bench/objects-harness.ts'))}`,
     'export default objectsBench()',
   ].join('\n')

@@ -75,6 +75,14 @@ export interface FakeEnvOptions {
   readonly observe?: (input: ObserveInput) => Promise<KeySnapshot>
   /** More variables for the Worker (EDGEWARD_TRUST_TEST_HEADERS, …). */
   readonly vars?: Readonly<Record<string, string>>
+  /** Real object namespaces by binding (`COUNTERS`, `PASSWORD_TRIES`: bench/storage.ts) in place of the fakes; each call still counted. */
+  readonly objects?: Readonly<Record<string, ObjectNamespace>>
+}
+
+/** A Durable Object namespace, as far as the bench needs one (typed without the Workers types). */
+export interface ObjectNamespace {
+  idFromName(name: string): object
+  get(id: object): object
 }
 
 /** A password digest's first sign-in in its hour: itself only. */
@@ -84,7 +92,20 @@ const QUIET_PASSWORD: PasswordCounts = { users: 1, failedUsers: 0, signedInUsers
 export function fakeEnv(configJson: string, cookieKeys: string, options: FakeEnvOptions = {}): Record<string, unknown> {
   const quiet = counterSnapshot()
   // Every object call is counted (and, when a latency model is set, delayed) by the cost meter.
-  const ns = <S extends object>(binding: string, stub: S) => ({ idFromName: (name: string) => ({ name, toString: () => name }), get: (id: { name: string }) => metered(binding, id.name, stub) })
+  const fake = <S extends object>(binding: string, stub: S) => ({ idFromName: (name: string) => ({ name, toString: () => name }), get: (id: { name: string }) => metered(binding, id.name, stub) })
+  const ns = <S extends object>(binding: string, stub: S) => {
+    const real = options.objects?.[binding]
+    if (real === undefined) return fake(binding, stub)
+    const names = new WeakMap<object, string>()
+    return {
+      idFromName: (name: string) => {
+        const id = real.idFromName(name)
+        names.set(id, name)
+        return id
+      },
+      get: (id: object) => metered(binding, names.get(id) ?? '?', real.get(id)),
+    }
+  }
   const kv = new Map<string, string>([['config', configJson]])
   return {
     EDGEWARD_CONFIG: {
@@ -213,6 +234,8 @@ const passThrough: Handler = {
 interface Setup {
   readonly env: never
   readonly makers: Record<Exclude<BenchClass, ComposedClass>, (i: number) => Request>
+  /** The same bindings with real objects in place of the fakes named (bench/storage.ts). */
+  readonly withObjects: (objects: Readonly<Record<string, ObjectNamespace>>) => never
 }
 
 /** Keys, tokens and fake bindings, made once per isolate (the first job pays for them, unmeasured). */
@@ -251,7 +274,7 @@ async function makeSetup(): Promise<Setup> {
     page_cold_cookie: (i) => get(`/products/${(i % 1000) + 1}`, i, cold[i % coldCount]!, {}, ip(1000 + (i % coldCount))),
     collect: (i) => post('/__edgeward/collect', COLLECT_BODY, 'application/json', i, warm[i % POOL]!),
   }
-  return { env, makers }
+  return { env, makers, withObjects: (objects) => fakeEnv(config, secret, { objects }) as never }
 }
 
 /** Classes made of the others' requests. */
@@ -271,7 +294,7 @@ function requestFor(makers: Setup['makers'], label: Exclude<BenchClass, 'baselin
 
 export interface ClassJob extends Job {
   /** One route class, `model` (the model alone) or `setup` (make keys and tokens, measure nothing). */
-  readonly only: BenchClass | 'model' | 'setup' | 'costs'
+  readonly only: BenchClass | 'model' | 'setup' | 'costs' | 'storage'
 }
 
 export interface ClassAnswer {
@@ -285,12 +308,21 @@ export function benchWorker(worker: Handler): { fetch(request: Request): Promise
   // Counters run on across jobs so every class keeps cycling through fresh inputs (cold cookies, new users).
   let serial = 0
   return {
-    async fetch(request: Request): Promise<Response> {
+    async fetch(request: Request, workerEnv?: Readonly<Record<string, unknown>>): Promise<Response> {
       const job = (await request.json()) as ClassJob
       setup ??= makeSetup()
-      const { env, makers } = await setup
+      const { env, makers, withObjects } = await setup
       if (job.only === 'setup') return Response.json({ ready: true })
       if (job.only === 'model') return Response.json(await benchModel(job))
+      if (job.only === 'storage') {
+        // The real SQLite-backed Counters and PasswordTries objects (metered subclasses: bench/storage.ts).
+        const objects = { COUNTERS: workerEnv?.COUNTERS, PASSWORD_TRIES: workerEnv?.PASSWORD_TRIES } as Record<string, ObjectNamespace>
+        if (objects.COUNTERS === undefined || objects.PASSWORD_TRIES === undefined) throw new Error('storage: the bench workerd has no COUNTERS / PASSWORD_TRIES objects')
+        const meterStub = objects.COUNTERS.get(objects.COUNTERS.idFromName('["bench-meter"]')) as { meterRows(): Promise<MeteredRows> }
+        const realEnv = withObjects(objects)
+        const next = (cls: Exclude<BenchClass, 'baseline'>) => requestFor(makers, cls, serial++)
+        return withStubs(stubOrigin(HTML), () => {}, async () => Response.json(await measureStorage((cls) => serve(worker, next(cls), realEnv), () => meterStub.meterRows())))
+      }
       if (job.only === 'costs') {
         const next = (cls: Exclude<BenchClass, 'baseline'>) => requestFor(makers, cls, serial++)
         // Each decision line's `missing`: which reads the round trips pushed past their budget.
@@ -438,6 +470,55 @@ async function measureCosts(run: (cls: Exclude<BenchClass, 'baseline'>) => Promi
   } finally {
     meter.on = false
     meter.latency = null
+  }
+  return out
+}
+
+/** What a metered object's meterRows() answers (bench/meteredObjects.ts). */
+interface MeteredRows {
+  readonly read: number
+  readonly written: number
+  readonly byClass: Record<string, { readonly read: number; readonly written: number }>
+}
+
+/** Per route class with real objects: object calls, and SQLite rows written and read, per request. */
+export interface ClassStorage {
+  readonly do_calls: number
+  readonly rows_written: number
+  readonly rows_read: number
+  readonly by_object: Record<string, number>
+  /** Rows written per request by object class (`Counters`, `PasswordTries`). */
+  readonly rows_written_by_class: Record<string, number>
+}
+
+/**
+ * Each class as the cost count runs it (24 warm-up requests, then 120 counted, their later flush
+ * included), against real objects: the rows their calls wrote and read, from SQLite's own counts. Keys
+ * first met here make their objects (a username never seen, a new client's address): those rows count.
+ */
+async function measureStorage(run: (cls: Exclude<BenchClass, 'baseline'>) => Promise<Response>, takeRows: () => Promise<MeteredRows>): Promise<Record<string, ClassStorage>> {
+  const out: Record<string, ClassStorage> = {}
+  const counted = 120
+  try {
+    for (const cls of COST_CLASSES) {
+      for (let k = 0; k < 24; k++) await run(cls)
+      await settleBackground()
+      await takeRows()
+      resetMeter()
+      for (let k = 0; k < counted; k++) await run(cls)
+      await settleBackground()
+      const rows = await takeRows()
+      const byObject: Record<string, number> = {}
+      let calls = 0
+      for (const [key, n] of meter.calls) {
+        byObject[key] = n / counted
+        calls += n
+      }
+      const byClass = Object.fromEntries(Object.entries(rows.byClass).map(([name, r]) => [name, r.written / counted]))
+      out[cls] = { do_calls: calls / counted, rows_written: rows.written / counted, rows_read: rows.read / counted, by_object: byObject, rows_written_by_class: byClass }
+    }
+  } finally {
+    meter.on = false
   }
   return out
 }
