@@ -8,7 +8,7 @@ import { EXACT_LIMIT, HLL_M, HLL_STD_ERROR } from '../../src/counters/sketch'
 import { METRICS } from '../../src/counters/metrics'
 import { bucketsFor, sumWindows } from '../../src/counters/windows'
 import { ROWS_PER_METRIC_TABLE } from '../../worker/counters/buckets'
-import { Counters, COUNTERS_MIGRATIONS } from '../../worker/counters/Counters'
+import { Counters, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA } from '../../worker/counters/Counters'
 import { SKETCH_REUSE_MS } from '../../worker/counters/distinct'
 import { migrate } from '../../worker/counters/schema'
 
@@ -99,14 +99,20 @@ describe('Counters', () => {
     expect(rows.users).toBeGreaterThan(4_000)
     const snap = await stub.peek(end)
     expect(Math.abs(snap.distinct.users['1h'] - 180) / 180).toBeLessThan(3 * HLL_STD_ERROR)
-    // Idle: alarms prune until nothing is left, then the object deletes all its storage.
+    // Idle: alarms prune until nothing is left, then the object deletes all its storage — its schema
+    // too, made again only when the key is used again (not a table is left for an idle key).
     for (let i = 0; i < 5 && (await runDurableObjectAlarm(stub)); i++);
-    const left = await runInDurableObject(stub, (_obj, state) => ({
-      buckets: state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM counts').one().n,
+    const tables = (state: DurableObjectState) =>
+      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'").toArray().map((r) => r.name)
+    expect(await runInDurableObject(stub, (_obj, state) => tables(state))).toEqual([])
+    for (const m of METRICS) expect((await stub.peek(end + 2 * 86_400_000)).counts[m]['24h']).toBe(0)
+    const remade = await runInDurableObject(stub, (_obj, state) => ({
+      tables: tables(state).length,
       version: state.storage.sql.exec<{ v: number }>("SELECT v FROM meta WHERE k = 'schema_version'").one().v,
     }))
-    expect(left).toEqual({ buckets: 0, version: COUNTERS_MIGRATIONS.length })
-    for (const m of METRICS) expect((await stub.peek(end + 2 * 86_400_000)).counts[m]['24h']).toBe(0)
+    expect(remade).toEqual({ tables: COUNTERS_SCHEMA.length + 1, version: COUNTERS_MIGRATIONS.length }) // each table and index it makes, and meta
+    await stub.observe(request(end + 2 * 86_400_000))
+    expect((await stub.peek(end + 2 * 86_400_000)).counts.requests['1m']).toBe(1)
   }, 60_000)
 
   it("answers whether a probed member was sighted in its set in 10 minutes, after the observation's own writes", async () => {

@@ -74,6 +74,8 @@ export class Counters extends DurableObject<Env> {
   readonly #sketchMemo: SketchMemo = new Map()
   /** When an unblock last made this key forget (meta `forgotten_at`): held writes from before it are not applied. */
   #forgottenAt: number
+  /** The idle alarm emptied this object: its schema is made again by the next call, not at once (an idle key stores nothing). */
+  #emptied = false
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -86,7 +88,7 @@ export class Counters extends DurableObject<Env> {
   /** Counts one request (and its username or IP), then returns the windows and deny hit. */
   observe(input: ObserveInput): KeySnapshot {
     const now = checkedNow(input.now)
-    const sql = this.ctx.storage.sql
+    const sql = this.#sql()
     const probe = input.probe == null ? null : checkedMember(input.probe) // bad input throws before anything is written
     const applied = this.#applyBatches(input.batches, now)
     COUNTS.bumpAll(sql, input.bumps.map((m) => ({ metric: checkedMetric(m), n: 1, at: now })))
@@ -120,7 +122,7 @@ export class Counters extends DurableObject<Env> {
     if (batches === undefined) return 0
     if (!Array.isArray(batches) || batches.length > BATCHES_PER_CALL_MAX) throw new TypeError('bad batches')
     const checked = batches.map(checkedBatch)
-    const sql = this.ctx.storage.sql
+    const sql = this.#sql()
     let bumped = 0
     for (const b of checked) {
       // One statement: a batch id already there writes nothing, and the batch is skipped.
@@ -155,7 +157,7 @@ export class Counters extends DurableObject<Env> {
     readonly remember?: AccountPlace | null
   }): void {
     const now = checkedNow(input.now)
-    const sql = this.ctx.storage.sql
+    const sql = this.#sql()
     COUNTS.bumpAll(sql, [{ metric: checkedMetric(input.metric), n: 1, at: now }])
     if (input.remember != null) {
       const place = checkedPlace(input.remember)
@@ -179,7 +181,7 @@ export class Counters extends DurableObject<Env> {
    */
   takeBack(input: { readonly now: number; readonly metric: Metric }): void {
     const now = checkedNow(input.now)
-    COUNTS.unbump(this.ctx.storage.sql, checkedMetric(input.metric), now)
+    COUNTS.unbump(this.#sql(), checkedMetric(input.metric), now)
   }
 
   /**
@@ -189,7 +191,7 @@ export class Counters extends DurableObject<Env> {
   importHistory(input: { readonly now: number; readonly entries: readonly HistoryEntry[] }): number {
     const now = checkedNow(input.now)
     if (!Array.isArray(input.entries) || input.entries.length > HISTORY_IMPORT_MAX) throw new TypeError('bad history entries')
-    const sql = this.ctx.storage.sql
+    const sql = this.#sql()
     let kept = 0
     for (const e of input.entries) {
       const place = checkedPlace(e?.place)
@@ -211,17 +213,17 @@ export class Counters extends DurableObject<Env> {
   /** Stores (or replaces) a deny entry; an alarm deletes it at its exact expiry. */
   deny(entry: DenyEntry): void {
     checkedNow(entry.expiresAt)
-    putDeny(this.ctx.storage.sql, entry)
+    putDeny(this.#sql(), entry)
     scheduleAlarm(this.ctx.storage, entry.expiresAt, 'if_earlier')
   }
 
   undeny(key: string): boolean {
-    return removeDeny(this.ctx.storage.sql, key)
+    return removeDeny(this.#sql(), key)
   }
 
   /** Forgets this key's counts and distinct sets (admin unblock: the source is judged afresh); deny entries and an account's places stay. */
   forget(now: number = Date.now()): void {
-    const sql = this.ctx.storage.sql
+    const sql = this.#sql()
     for (const table of FORGETTABLE_TABLES) sql.exec(`DELETE FROM ${table}`)
     this.#sketchMemo.clear()
     // Other isolates may still hold writes counted before this: their flush must not bring the counts back.
@@ -229,8 +231,18 @@ export class Counters extends DurableObject<Env> {
     setMeta(sql, 'forgotten_at', this.#forgottenAt)
   }
 
+  /** This object's SQL, its schema made again first if the idle alarm emptied it. */
+  #sql(): SqlStorage {
+    if (this.#emptied) {
+      migrate(this.ctx.storage, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA)
+      this.#emptied = false
+    }
+    return this.ctx.storage.sql
+  }
+
   /** Runs at its scheduled time: prunes, deletes expired entries, empties an idle object. */
   override async alarm(): Promise<void> {
+    if (this.#emptied) return // an alarm left from before the object was emptied: nothing is stored
     const sql = this.ctx.storage.sql
     await pruningAlarm(this.ctx.storage, COUNTERS_MIGRATIONS, (now) => this.#prune(now), () => {
       const dataUntil = Math.max(COUNTS.newest(sql) ?? -1, newestSighting(sql) ?? -1)
@@ -239,7 +251,7 @@ export class Counters extends DurableObject<Env> {
       if (dataUntil < 0 && historyUntil < 0 && expiry === null) return null
       const after = (t: number, ms: number): number => (t < 0 ? Number.POSITIVE_INFINITY : t + ms)
       return Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, RETENTION_MS), after(historyUntil, HISTORY_MS))
-    }, COUNTERS_SCHEMA)
+    }, { emptied: () => void (this.#emptied = true) })
   }
 
   #afterWrite(now: number): void {
@@ -248,7 +260,7 @@ export class Counters extends DurableObject<Env> {
   }
 
   #prune(now: number): void {
-    const sql = this.ctx.storage.sql
+    const sql = this.#sql()
     COUNTS.prune(sql, now)
     pruneDistinct(sql, now)
     pruneHistory(sql, now)
@@ -257,7 +269,7 @@ export class Counters extends DurableObject<Env> {
   }
 
   #snapshot(now: number, deny: DenyQuery | null): Omit<KeySnapshot, 'fresh'> {
-    const sql = this.ctx.storage.sql
+    const sql = this.#sql()
     const buckets = COUNTS.read(sql, now)
     const counts = Object.fromEntries(METRICS.map((m) => [m, buckets.windows.get(m) ?? ZERO_WINDOWS])) as Record<Metric, Windows>
     const distinct: Record<SetName, Windows> = readDistinctSets(sql, SETS, now, this.#sketchMemo)

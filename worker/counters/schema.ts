@@ -99,14 +99,19 @@ export class PruneClock {
 /**
  * One run of a pruning object's alarm, at the time it was scheduled for: `prune(now)`, then the next
  * alarm at `nextAt(now)` — or, when that is null (nothing left to keep), every row deleted and the
- * schema made again, so an idle object holds nothing. A throw before alarmDone leaves the time for the retry.
+ * schema made again (or, with `emptied`, on the object's next call), so an idle object holds nothing.
+ * A throw before alarmDone leaves the time for the retry.
  */
 export async function pruningAlarm(
   storage: DurableObjectStorage,
   migrations: readonly Migration[],
   prune: (now: number) => void,
   nextAt: (now: number) => number | null,
-  fresh?: Migration,
+  /**
+   * `emptied`: called instead of making the schema again at once — the object makes it on its next call
+   * (an idle key then stores nothing, and its schema's rows are written only if it is used again).
+   */
+  how: { readonly emptied?: () => void } = {},
 ): Promise<void> {
   const sql = storage.sql
   const now = alarmTime(sql)
@@ -116,7 +121,8 @@ export async function pruningAlarm(
   const next = nextAt(now)
   if (next === null) {
     await storage.deleteAll()
-    migrate(storage, migrations, fresh)
+    if (how.emptied !== undefined) how.emptied()
+    else migrate(storage, migrations)
     return
   }
   scheduleAlarm(storage, Math.max(next, now + 1), 'if_earlier')
