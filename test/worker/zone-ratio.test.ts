@@ -5,11 +5,14 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { ZONE_ROOT_NAME, zoneShardName } from '../../src/counters/keys'
 import type { JourneyKeys } from '../../src/counters/read'
+import { bucketsFor } from '../../src/counters/windows'
 import { ZONE_POLICY } from '../../src/counters/zone'
 import { fillJourney } from '../../src/features/journey'
 import { emptyFeatureVector, FEATURE_INDEX } from '../../src/features/list'
 import { observeRequest, recordOutcome } from '../../worker/counters/client'
+import { ROWS_PER_METRIC_TABLE } from '../../worker/counters/buckets'
 import { IsolateCaches } from '../../worker/counters/isolate'
+import { ZONE_MIGRATIONS, ZoneStats } from '../../worker/counters/ZoneStats'
 
 // Far from the other zone tests' times (and a day apart per test), so each test's 10-minute
 // window holds its own outcomes only.
@@ -184,4 +187,27 @@ describe('zone login failure ratio', () => {
     expect(shards.alarms).toBeGreaterThanOrEqual(9) // three shards, several cycles each
     await shards.drain()
   }, 120_000)
+})
+
+describe('zone figures storage', () => {
+  it("moves the root's windows from the row-per-metric layout when its object is next made", async () => {
+    const at = BASE + 40 * DAY
+    const old = [
+      { metric: 'login_failures', t: at - 30_000, n: 30 },
+      { metric: 'login_successes', t: at - 120_000, n: 10 },
+      { metric: 'requests', t: at - 2 * 3_600_000, n: 500 },
+    ]
+    const stub = env.ZONE_STATS.get(env.ZONE_STATS.idFromName('zone-migration-test'))
+    const figures = await runInDurableObject(stub, (_obj, state) => {
+      const sql = state.storage.sql
+      sql.exec('DROP TABLE counts')
+      sql.exec(ROWS_PER_METRIC_TABLE)
+      for (const o of old) for (const b of bucketsFor(o.t)) sql.exec('INSERT INTO buckets (metric, res, start, n) VALUES (?, ?, ?, ?)', o.metric, b.res, b.start, o.n)
+      sql.exec("UPDATE meta SET v = ? WHERE k = 'schema_version'", ZONE_MIGRATIONS.length - 1)
+      return new ZoneStats(state, env).figures(at)
+    })
+    expect(figures.windows.login_failures).toEqual({ '1m': 30, '10m': 30, '1h': 30, '24h': 30 })
+    expect(figures.windows.requests).toEqual({ '1m': 0, '10m': 0, '1h': 0, '24h': 500 })
+    expect(figures.loginFailureRatio10m).toBeCloseTo(30 / 40)
+  })
 })
