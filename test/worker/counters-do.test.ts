@@ -8,7 +8,7 @@ import { EXACT_LIMIT, HLL_M, HLL_STD_ERROR } from '../../src/counters/sketch'
 import { METRICS } from '../../src/counters/metrics'
 import { bucketsFor, sumWindows } from '../../src/counters/windows'
 import { ROWS_PER_METRIC_TABLE } from '../../worker/counters/buckets'
-import { Counters, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA } from '../../worker/counters/Counters'
+import { APPLIED_KEEP_MS, Counters, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA } from '../../worker/counters/Counters'
 import { SKETCH_REUSE_MS } from '../../worker/counters/distinct'
 import { migrate } from '../../worker/counters/schema'
 
@@ -219,12 +219,45 @@ describe('Counters', () => {
     const stub = stubFor()
     await stub.observe(request(T0))
     const versions = await runInDurableObject(stub, (_obj, state) => [migrate(state.storage, COUNTERS_MIGRATIONS), migrate(state.storage, COUNTERS_MIGRATIONS)])
-    // 2: the account history table (src/counters/history.ts); 3: applied batch ids (worker/counters/ledger.ts); 4: their index by time; 5: one row per bucket (buckets.ts)
-    expect(versions).toEqual([5, 5])
+    // 2: the account history table (src/counters/history.ts); 3: applied batch ids (worker/counters/ledger.ts); 4: their index
+    // by time; 5: one row per bucket (buckets.ts); 6: applied ids keyed by their batch's time
+    expect(versions).toEqual([6, 6])
     expect((await stub.peek(T0)).counts.requests['1m']).toBe(1)
-    // The applied-id prune deletes by time through the index, not a scan of the whole table.
-    const plan = await runInDurableObject(stub, (_obj, state) => state.storage.sql.exec<{ detail: string }>('EXPLAIN QUERY PLAN DELETE FROM applied WHERE at < ?', T0).toArray().map((r) => r.detail).join(' | '))
-    expect(plan).toContain('applied_at')
+    // The applied-id prune deletes by time over the primary key, with no index to write.
+    const plan = await runInDurableObject(stub, (_obj, state) => state.storage.sql.exec<{ detail: string }>('EXPLAIN QUERY PLAN DELETE FROM applied_batches WHERE at < ?', T0).toArray().map((r) => r.detail).join(' | '))
+    expect(plan).toMatch(/SEARCH applied_batches USING PRIMARY KEY \(at<\?\)/)
+  })
+
+  it('counts a batch sent again once — however late within the hour, whatever its call says the time is — and writes one row for its id', async () => {
+    const stub = stubFor('ip')
+    const at = T0 + 10_000
+    const batch = { id: 'iso-1:1', ops: [{ op: 'bump' as const, metric: 'requests' as const, at, n: 3 }, { op: 'add' as const, set: 'devices' as const, member: 'd-1', at }] }
+    await stub.apply({ now: at + 2_000, batches: [batch], deny: null })
+    await stub.apply({ now: at + 40 * 60_000, batches: [batch], deny: null }) // its confirm was lost; sent again 40 minutes on
+    expect((await stub.peek(at + 40 * 60_000)).counts.requests['1h']).toBe(3)
+    const ids = await runInDurableObject(stub, (_obj, state) => state.storage.sql.exec<{ at: number; id: string }>('SELECT at, id FROM applied_batches').toArray())
+    expect(ids).toEqual([{ at, id: 'iso-1:1' }])
+  })
+
+  it("still refuses a batch an object made before migration 6 applied, then drops the former table when its ids are an hour old", async () => {
+    const stub = stubFor('device')
+    const at = T0 + 20_000
+    const batch = { id: 'iso-2:7', ops: [{ op: 'bump' as const, metric: 'requests' as const, at, n: 2 }] }
+    const left = await runInDurableObject(stub, (_obj, state) => {
+      const sql = state.storage.sql
+      // As an object made by version 5 left it: the batch applied, its id in `applied` (with its index).
+      sql.exec('CREATE TABLE applied (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID')
+      sql.exec('CREATE INDEX applied_at ON applied (at)')
+      sql.exec('INSERT INTO applied (id, at) VALUES (?, ?)', batch.id, at)
+      const old = new Counters(state, env)
+      old.observe(request(at)) // one request of its own
+      old.apply({ now: at + 1_000, batches: [batch], deny: null }) // sent again after the migration: already applied
+      const counted = old.peek(at + 1_000).counts.requests['1m']
+      old.observe(request(at + APPLIED_KEEP_MS + 120_000)) // an hour on: the prune empties and drops it
+      const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name IN ('applied', 'applied_at')").toArray().map((r) => r.name)
+      return { counted, tables }
+    })
+    expect(left).toEqual({ counted: 1, tables: [] })
   })
 
   it("makes a new key's schema at once, the same schema its migrations leave an older object with", async () => {
@@ -234,7 +267,8 @@ describe('Counters', () => {
     const stepped = await runInDurableObject(stubFor(), async (_obj, state) => {
       await state.storage.deleteAll()
       migrate(state.storage, COUNTERS_MIGRATIONS.slice(0, 1)) // an object made by the first version…
-      const versions = migrate(state.storage, COUNTERS_MIGRATIONS) // …brought up to date one migration at a time
+      const versions = migrate(state.storage, COUNTERS_MIGRATIONS) // …brought up to date one migration at a time,
+      new Counters(state, env).observe(request(T0)) // and its first prune drops the former applied-id table, empty
       return { versions, schema: schemaOf(state.storage.sql) }
     })
     expect(stepped.versions).toBe(COUNTERS_MIGRATIONS.length)

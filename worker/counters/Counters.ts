@@ -43,7 +43,17 @@ export const HISTORY_IMPORT_MAX = 500
 
 /** Batch ids applied in the last APPLIED_KEEP_MS: a batch sent again (its confirm was lost) is not counted twice. */
 const APPLIED_TABLE = 'CREATE TABLE IF NOT EXISTS applied (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID'
+/**
+ * Longer than a batch can be sent again after its ops' time: an isolate gives a batch up 30 minutes
+ * after sealing it (ledger.ts BATCH_GIVE_UP_MS), and seals an op within 10 minutes (RIDER_MAX_AGE_MS).
+ */
 export const APPLIED_KEEP_MS = 60 * 60_000
+/**
+ * What replaced `applied` and its index: keyed by the batch's own time (its ops' latest, the same each
+ * time it is sent), so the prune ranges over the primary key — one row written per batch, not two (an
+ * index entry), and one deleted an hour later, not two.
+ */
+const APPLIED_BATCHES_TABLE = 'CREATE TABLE IF NOT EXISTS applied_batches (at INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (at, id)) WITHOUT ROWID'
 const MAX_BATCH_ID_CHARS = 80
 
 /** The applied-id prune deletes by age: without this index it read the whole table every minute. */
@@ -58,10 +68,12 @@ export const COUNTERS_MIGRATIONS: readonly Migration[] = [
   [APPLIED_TABLE],
   [APPLIED_AT_INDEX],
   [COUNTS.create, ...COUNTS.fromRowsPerMetric('buckets')],
+  // `applied` stays until its last id is an hour old (a batch applied before this may be sent again), then goes.
+  [APPLIED_BATCHES_TABLE],
 ]
 
 /** A new key's schema, made at once (the migrations' end state, without the former layout made and dropped). */
-export const COUNTERS_SCHEMA: Migration = [COUNTS.create, ...DISTINCT_TABLES, ...DENY_TABLES, HISTORY_TABLE, APPLIED_TABLE, APPLIED_AT_INDEX]
+export const COUNTERS_SCHEMA: Migration = [COUNTS.create, ...DISTINCT_TABLES, ...DENY_TABLES, HISTORY_TABLE, APPLIED_BATCHES_TABLE]
 
 /** Inline pruning runs at most this often per object (alarms handle idle objects). */
 const PRUNE_EVERY_MS = 60_000
@@ -76,11 +88,14 @@ export class Counters extends DurableObject<Env> {
   #forgottenAt: number
   /** The idle alarm emptied this object: its schema is made again by the next call, not at once (an idle key stores nothing). */
   #emptied = false
+  /** The former applied-id table is still here (an object made before migration 6), until its ids are an hour old. */
+  #legacyApplied: boolean
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     migrate(ctx.storage, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA)
     COUNTS.addMissingColumns(ctx.storage.sql)
+    this.#legacyApplied = hasTable(ctx.storage.sql, 'applied')
     const at = getMeta(ctx.storage.sql, 'forgotten_at')
     this.#forgottenAt = typeof at === 'number' ? at : Number.NEGATIVE_INFINITY
   }
@@ -126,7 +141,8 @@ export class Counters extends DurableObject<Env> {
     let bumped = 0
     for (const b of checked) {
       // One statement: a batch id already there writes nothing, and the batch is skipped.
-      if (sql.exec('INSERT OR IGNORE INTO applied (id, at) VALUES (?, ?)', b.id, now).rowsWritten === 0) continue
+      if (this.#legacyApplied && sql.exec('SELECT 1 FROM applied WHERE id = ?', b.id).toArray().length > 0) continue
+      if (sql.exec('INSERT OR IGNORE INTO applied_batches (at, id) VALUES (?, ?)', batchTime(b, now), b.id).rowsWritten === 0) continue
       // Bumps commute with every other op: the batch's go in together, in as few statements as fit.
       const bumps: { metric: Metric; n: number; at: number }[] = []
       for (const op of b.ops) {
@@ -236,6 +252,7 @@ export class Counters extends DurableObject<Env> {
     if (this.#emptied) {
       migrate(this.ctx.storage, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA)
       this.#emptied = false
+      this.#legacyApplied = false
     }
     return this.ctx.storage.sql
   }
@@ -265,7 +282,14 @@ export class Counters extends DurableObject<Env> {
     pruneDistinct(sql, now)
     pruneHistory(sql, now)
     pruneDeny(sql, now)
-    sql.exec('DELETE FROM applied WHERE at < ?', now - APPLIED_KEEP_MS)
+    sql.exec('DELETE FROM applied_batches WHERE at < ?', now - APPLIED_KEEP_MS)
+    if (this.#legacyApplied) {
+      sql.exec('DELETE FROM applied WHERE at < ?', now - APPLIED_KEEP_MS)
+      if (sql.exec('SELECT 1 FROM applied LIMIT 1').toArray().length === 0) {
+        sql.exec('DROP TABLE applied') // its index with it
+        this.#legacyApplied = false
+      }
+    }
   }
 
   #snapshot(now: number, deny: DenyQuery | null): Omit<KeySnapshot, 'fresh'> {
@@ -278,6 +302,17 @@ export class Counters extends DurableObject<Env> {
   }
 }
 
+
+/** A batch's time for its applied id: its ops' latest (the same each time it is sent), or `now` for one of forgets only (applied twice, still the same). */
+function batchTime(b: CounterBatch, now: number): number {
+  let t = Number.NEGATIVE_INFINITY
+  for (const op of b.ops) if ('at' in op && op.at > t) t = op.at
+  return t === Number.NEGATIVE_INFINITY ? now : t
+}
+
+function hasTable(sql: SqlStorage, name: string): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0
+}
 
 function checkedMetric(m: unknown): Metric {
   if (!isMetric(m)) throw new TypeError(`unknown metric: ${String(m)}`)
