@@ -99,11 +99,10 @@ describe('deny list', () => {
   it('treats a stored entry it cannot read as a hit', async () => {
     const k = keys()
     const stub = counters('ip', k.ip)
+    // A real entry (the object makes its deny table with it), then made unreadable in storage.
+    await stub.deny({ target: { kind: 'ip', ip: k.ip }, reason: 'x', createdAt: T0, expiresAt: T0 + 60_000 })
     await runInDurableObject(stub, (_obj, state) => {
-      state.storage.sql.exec(
-        'INSERT INTO deny (key, kind, reason, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-        denyKey({ kind: 'ip', ip: k.ip }), 'bogus-kind', 'x', T0, T0 + 60_000,
-      )
+      state.storage.sql.exec("UPDATE deny SET kind = 'bogus-kind' WHERE key = ?", denyKey({ kind: 'ip', ip: k.ip }))
     })
     const read = await observeRequest(env, k, get(T0 + 1), 2_000, { caches: new IsolateCaches() })
     expect(read.deny).toMatchObject({ kind: 'ip', reason: 'unreadable_entry' })

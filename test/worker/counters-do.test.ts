@@ -260,10 +260,18 @@ describe('Counters', () => {
     expect(left).toEqual({ counted: 1, tables: [] })
   })
 
-  it("makes a new key's schema at once, the same schema its migrations leave an older object with", async () => {
+  it("makes a new key's schema at once — and its deny and history tables when first needed — the same schema its migrations leave an older object with", async () => {
     const schemaOf = (sql: SqlStorage) =>
       sql.exec<{ type: string; name: string; sql: string | null }>("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").toArray()
-    const fresh = await runInDurableObject(stubFor(), (_obj, state) => schemaOf(state.storage.sql))
+    // A new key's object, once it has held a deny entry and remembered a place (tables it makes when first needed).
+    const fresh = await runInDurableObject(stubFor('user'), (obj, state) => {
+      const bare = schemaOf(state.storage.sql).map((r) => r.name)
+      obj.deny({ target: { kind: 'user_ip', user: 'u', ip: '192.0.2.1' }, reason: 'x', createdAt: T0, expiresAt: T0 + 60_000 })
+      obj.record({ now: T0, metric: 'login_successes', remember: { country: 'DE', asn: 3320, device: 'd-1' } })
+      return { bare, schema: schemaOf(state.storage.sql) }
+    })
+    expect(fresh.bare).not.toContain('deny')
+    expect(fresh.bare).not.toContain('history')
     const stepped = await runInDurableObject(stubFor(), async (_obj, state) => {
       await state.storage.deleteAll()
       migrate(state.storage, COUNTERS_MIGRATIONS.slice(0, 1)) // an object made by the first version…
@@ -272,8 +280,8 @@ describe('Counters', () => {
       return { versions, schema: schemaOf(state.storage.sql) }
     })
     expect(stepped.versions).toBe(COUNTERS_MIGRATIONS.length)
-    expect(fresh.map((r) => r.name)).toContain('counts')
-    expect(fresh).toEqual(stepped.schema)
+    expect(fresh.bare).toContain('counts')
+    expect(fresh.schema).toEqual(stepped.schema)
   })
 
   it('refuses a time that is not a finite number', async () => {

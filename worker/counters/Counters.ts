@@ -72,8 +72,16 @@ export const COUNTERS_MIGRATIONS: readonly Migration[] = [
   [APPLIED_BATCHES_TABLE],
 ]
 
-/** A new key's schema, made at once (the migrations' end state, without the former layout made and dropped). */
-export const COUNTERS_SCHEMA: Migration = [COUNTS.create, ...DISTINCT_TABLES, ...DENY_TABLES, HISTORY_TABLE, APPLIED_BATCHES_TABLE]
+/**
+ * Tables a key makes when it first needs them, not with its object: a device's or an address's object
+ * rarely or never holds a deny entry, and only a username's remembers places — and every table made is
+ * rows written (two a table, one an index) on every new key. Absent, each reads as empty.
+ */
+const LATER_TABLES = { deny: DENY_TABLES, history: [HISTORY_TABLE] } as const
+type LaterTable = keyof typeof LATER_TABLES
+
+/** A new key's schema, made at once (the migrations' end state, without the former layout made and dropped, nor LATER_TABLES). */
+export const COUNTERS_SCHEMA: Migration = [COUNTS.create, ...DISTINCT_TABLES, APPLIED_BATCHES_TABLE]
 
 /** Inline pruning runs at most this often per object (alarms handle idle objects). */
 const PRUNE_EVERY_MS = 60_000
@@ -90,12 +98,16 @@ export class Counters extends DurableObject<Env> {
   #emptied = false
   /** The former applied-id table is still here (an object made before migration 6), until its ids are an hour old. */
   #legacyApplied: boolean
+  /** Which LATER_TABLES this object has made (an object made before they were later has them all). */
+  #made: Record<LaterTable, boolean>
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     migrate(ctx.storage, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA)
     COUNTS.addMissingColumns(ctx.storage.sql)
-    this.#legacyApplied = hasTable(ctx.storage.sql, 'applied')
+    const tables = tableNames(ctx.storage.sql)
+    this.#legacyApplied = tables.has('applied')
+    this.#made = { deny: tables.has('deny'), history: tables.has('history') }
     const at = getMeta(ctx.storage.sql, 'forgotten_at')
     this.#forgottenAt = typeof at === 'number' ? at : Number.NEGATIVE_INFINITY
   }
@@ -117,7 +129,7 @@ export class Counters extends DurableObject<Env> {
     const snap = this.#snapshot(now, input.deny)
     const total24h = METRICS.reduce((n, m) => n + snap.counts[m]['24h'], 0)
     const place = input.place == null ? null : checkedPlace(input.place)
-    const history = place === null ? {} : { history: readHistory(sql, place, now) }
+    const history = place === null ? {} : { history: readHistory(sql, place, now, this.#made.history) }
     const probed = probe === null ? {} : { probed: sightedSince(sql, probe.set, probe.member, now - WINDOW_SPECS['10m'].ms) }
     return { ...snap, fresh: total24h === input.bumps.length + applied, ...history, ...probed }
   }
@@ -154,7 +166,7 @@ export class Counters extends DurableObject<Env> {
           bumped += op.n
         } else if (op.op === 'add') addMember(sql, op.set, op.member, op.at)
         else if (op.op === 'forget') forgetMember(sql, op.set, op.member)
-        else rememberPlace(sql, op.place, op.at)
+        else rememberPlace(this.#make('history'), op.place, op.at)
       }
       COUNTS.bumpAll(sql, bumps)
     }
@@ -178,7 +190,7 @@ export class Counters extends DurableObject<Env> {
     if (input.remember != null) {
       const place = checkedPlace(input.remember)
       if (place === null) throw new TypeError('bad place')
-      rememberPlace(sql, place, now)
+      rememberPlace(this.#make('history'), place, now)
     }
     if (input.distinct != null) {
       const { set, member } = checkedMember(input.distinct)
@@ -207,14 +219,13 @@ export class Counters extends DurableObject<Env> {
   importHistory(input: { readonly now: number; readonly entries: readonly HistoryEntry[] }): number {
     const now = checkedNow(input.now)
     if (!Array.isArray(input.entries) || input.entries.length > HISTORY_IMPORT_MAX) throw new TypeError('bad history entries')
-    const sql = this.#sql()
     let kept = 0
     for (const e of input.entries) {
       const place = checkedPlace(e?.place)
       const at = e?.at
       if (place === null || typeof at !== 'number' || !Number.isFinite(at)) throw new TypeError('bad history entry')
       if (at > now || at <= now - HISTORY_MS) continue
-      rememberPlace(sql, place, at)
+      rememberPlace(this.#make('history'), place, at)
       kept++
     }
     if (kept > 0) this.#afterWrite(now)
@@ -229,12 +240,12 @@ export class Counters extends DurableObject<Env> {
   /** Stores (or replaces) a deny entry; an alarm deletes it at its exact expiry. */
   deny(entry: DenyEntry): void {
     checkedNow(entry.expiresAt)
-    putDeny(this.#sql(), entry)
+    putDeny(this.#make('deny'), entry)
     scheduleAlarm(this.ctx.storage, entry.expiresAt, 'if_earlier')
   }
 
   undeny(key: string): boolean {
-    return removeDeny(this.#sql(), key)
+    return this.#made.deny && removeDeny(this.#sql(), key)
   }
 
   /** Forgets this key's counts and distinct sets (admin unblock: the source is judged afresh); deny entries and an account's places stay. */
@@ -253,8 +264,19 @@ export class Counters extends DurableObject<Env> {
       migrate(this.ctx.storage, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA)
       this.#emptied = false
       this.#legacyApplied = false
+      this.#made = { deny: false, history: false }
     }
     return this.ctx.storage.sql
+  }
+
+  /** This object's SQL, with `table` made first if it has not been. */
+  #make(table: LaterTable): SqlStorage {
+    const sql = this.#sql()
+    if (!this.#made[table]) {
+      for (const statement of LATER_TABLES[table]) sql.exec(statement)
+      this.#made[table] = true
+    }
+    return sql
   }
 
   /** Runs at its scheduled time: prunes, deletes expired entries, empties an idle object. */
@@ -263,8 +285,8 @@ export class Counters extends DurableObject<Env> {
     const sql = this.ctx.storage.sql
     await pruningAlarm(this.ctx.storage, COUNTERS_MIGRATIONS, (now) => this.#prune(now), () => {
       const dataUntil = Math.max(COUNTS.newest(sql) ?? -1, newestSighting(sql) ?? -1)
-      const historyUntil = newestHistory(sql) ?? -1
-      const expiry = nextDenyExpiry(sql)
+      const historyUntil = this.#made.history ? (newestHistory(sql) ?? -1) : -1
+      const expiry = this.#made.deny ? nextDenyExpiry(sql) : null
       if (dataUntil < 0 && historyUntil < 0 && expiry === null) return null
       const after = (t: number, ms: number): number => (t < 0 ? Number.POSITIVE_INFINITY : t + ms)
       return Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, RETENTION_MS), after(historyUntil, HISTORY_MS))
@@ -280,8 +302,8 @@ export class Counters extends DurableObject<Env> {
     const sql = this.#sql()
     COUNTS.prune(sql, now)
     pruneDistinct(sql, now)
-    pruneHistory(sql, now)
-    pruneDeny(sql, now)
+    if (this.#made.history) pruneHistory(sql, now)
+    if (this.#made.deny) pruneDeny(sql, now)
     sql.exec('DELETE FROM applied_batches WHERE at < ?', now - APPLIED_KEEP_MS)
     if (this.#legacyApplied) {
       sql.exec('DELETE FROM applied WHERE at < ?', now - APPLIED_KEEP_MS)
@@ -298,7 +320,7 @@ export class Counters extends DurableObject<Env> {
     const counts = Object.fromEntries(METRICS.map((m) => [m, buckets.windows.get(m) ?? ZERO_WINDOWS])) as Record<Metric, Windows>
     const distinct: Record<SetName, Windows> = readDistinctSets(sql, SETS, now, this.#sketchMemo)
     const recent = Object.fromEntries(buckets.recent) as RecentBuckets
-    return { counts, distinct, deny: deny === null ? null : lookupDeny(sql, deny.key, deny.kind, now), recent }
+    return { counts, distinct, deny: deny === null || !this.#made.deny ? null : lookupDeny(sql, deny.key, deny.kind, now), recent }
   }
 }
 
@@ -310,8 +332,8 @@ function batchTime(b: CounterBatch, now: number): number {
   return t === Number.NEGATIVE_INFINITY ? now : t
 }
 
-function hasTable(sql: SqlStorage, name: string): boolean {
-  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0
+function tableNames(sql: SqlStorage): Set<string> {
+  return new Set(sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((r) => r.name))
 }
 
 function checkedMetric(m: unknown): Metric {

@@ -25,13 +25,18 @@ export function rememberPlace(sql: SqlStorage, place: AccountPlace, at: number):
   }
 }
 
-/** How familiar `place` is to this account at `now` (places older than HISTORY_MS are forgotten). */
-export function readHistory(sql: SqlStorage, place: AccountPlace, now: number): HistoryView {
+/**
+ * How familiar `place` is to this account at `now` (places older than HISTORY_MS are forgotten).
+ * `stored` false: the object has no history table yet (it makes one when it first remembers) — none known.
+ */
+export function readHistory(sql: SqlStorage, place: AccountPlace, now: number, stored = true): HistoryView {
   const floor = now - HISTORY_MS
   const known = new Set(
-    sql.exec<{ kind: string; member: string }>('SELECT kind, member FROM history WHERE last > ? AND kind != ?', floor, 'day').toArray().map((r) => `${r.kind}\n${r.member}`),
+    stored
+      ? sql.exec<{ kind: string; member: string }>('SELECT kind, member FROM history WHERE last > ? AND kind != ?', floor, 'day').toArray().map((r) => `${r.kind}\n${r.member}`)
+      : [],
   )
-  const signinDays = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM history WHERE kind = ? AND last > ?', 'day', floor).one().n
+  const signinDays = stored ? sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM history WHERE kind = ? AND last > ?', 'day', floor).one().n : 0
   const has = (kind: PlaceKind, value: string | number | null): boolean | null => (value === null ? null : known.has(`${kind}\n${memberId(String(value))}`))
   // No device cookie is no device the account knows (a sign-in without JavaScript, a script); a network
   // or country the request does not state stays unknown (no `request.cf`): never "new".
