@@ -4,17 +4,10 @@
 // counters, which live where the username was first seen, 50–150 ms). Counted by bench/costMeter.ts
 // inside the same workerd harness as the CPU bench; every object answers at once except for the trip.
 import type { ClassCosts } from './worker-harness'
-import { round, startBenchWorkerd } from './workerd'
+import { harnessJob, round, startBenchWorkerd } from './workerd'
 
 export async function run(): Promise<Record<string, number>> {
-  const workerd = await startBenchWorkerd('worker-harness.ts', 'benchWorker')
-  let costs: Record<string, ClassCosts>
-  try {
-    await workerd.call({ only: 'setup', batches: 1, targetMs: 1 })
-    costs = (await workerd.call({ only: 'costs', batches: 1, targetMs: 1 })) as Record<string, ClassCosts>
-  } finally {
-    await workerd.dispose()
-  }
+  const costs = await harnessJob<Record<string, ClassCosts>>(await startBenchWorkerd('worker-harness.ts', 'benchWorker'), 'costs')
 
   console.log('\nCost per request by route class: Durable Object calls (billed, waited for or in waitUntil), KV reads,')
   console.log('and the latency the answer gains when each object call takes a round trip (near 2–5 ms, a username far 50–150 ms)')

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { meteredClasses } from './meteredObjects'
 import type { ClassStorage } from './worker-harness'
-import { round, startInWorkerd } from './workerd'
+import { harnessJob, round, startInWorkerd } from './workerd'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -38,13 +38,7 @@ export async function run(): Promise<Record<string, number>> {
   const workerd = await startInWorkerd(entry, 'bench-storage-entry.ts', ['nodejs_compat'], {
     worker: { durableObjects: { COUNTERS: { className: 'Counters', useSQLite: true }, PASSWORD_TRIES: { className: 'PasswordTries', useSQLite: true } } },
   })
-  let classes: Record<string, ClassStorage>
-  try {
-    await workerd.call({ only: 'setup', batches: 1, targetMs: 1 })
-    classes = (await workerd.call({ only: 'storage', batches: 1, targetMs: 1 })) as Record<string, ClassStorage>
-  } finally {
-    await workerd.dispose()
-  }
+  const classes = await harnessJob<Record<string, ClassStorage>>(workerd, 'storage')
 
   console.log('\nWhat a request costs, real SQLite-backed counters (per request; USD per million requests at list prices:')
   console.log(`a Worker request $${PRICE_PER_MILLION.workerRequest}, an object call $${PRICE_PER_MILLION.objectRequest}, a row written $${PRICE_PER_MILLION.rowWritten}, a row read $${PRICE_PER_MILLION.rowRead})`)

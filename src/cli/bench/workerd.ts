@@ -37,6 +37,16 @@ export function startBenchWorkerd(harness: string, factory: string, options: Wor
   return startInWorkerd(entry, `bench-${factory}-entry.ts`, ['nodejs_compat'], options)
 }
 
+/** The Worker harness's keys and tokens made (unmeasured), then one job of its (`costs`, `storage`) run; workerd stopped after. */
+export async function harnessJob<T>(workerd: BenchWorkerd, only: string): Promise<T> {
+  try {
+    await workerd.call({ only: 'setup', batches: 1, targetMs: 1 })
+    return (await workerd.call({ only, batches: 1, targetMs: 1 })) as T
+  } finally {
+    await workerd.dispose()
+  }
+}
+
 /** Bundles an entry module's source (imports resolved from the repo root) and starts it in workerd. */
 export async function startInWorkerd(entry: string, sourcefile: string, compatibilityFlags: string[] = [], options: WorkerdOptions = {}): Promise<BenchWorkerd> {
   // Imported only now: loading them slows Node measurements taken before (by a quarter, measured).
