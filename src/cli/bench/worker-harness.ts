@@ -415,6 +415,33 @@ export interface ClassCosts {
 const COST_CLASSES = ROUTE_CLASSES.filter((c): c is Exclude<BenchClass, 'baseline'> => c !== 'baseline')
 
 /**
+ * One class counted as the cost and storage sections count it: 24 warm-up requests (the isolate's caches
+ * as a busy zone would have them; their held writes flushed, and `beforeCount` run, before counting
+ * starts), then `counted` requests and the flush that sends their held writes — billed for them, though
+ * no client waits for it. Object calls per request, in all and by "binding kind"; the meter left on.
+ */
+async function countClass(
+  run: (cls: Exclude<BenchClass, 'baseline'>) => Promise<Response>,
+  cls: Exclude<BenchClass, 'baseline'>,
+  counted: number,
+  beforeCount: () => Promise<unknown> = async () => {},
+): Promise<{ readonly calls: number; readonly byObject: Record<string, number> }> {
+  for (let k = 0; k < 24; k++) await run(cls)
+  await settleBackground()
+  await beforeCount()
+  resetMeter()
+  for (let k = 0; k < counted; k++) await run(cls)
+  await settleBackground()
+  const byObject: Record<string, number> = {}
+  let calls = 0
+  for (const [key, n] of meter.calls) {
+    byObject[key] = n / counted
+    calls += n
+  }
+  return { calls: calls / counted, byObject }
+}
+
+/**
  * Runs each class's requests twice: with instant objects, counting calls; then with every object
  * call waiting a round trip (near 2–5 ms; a username's counters far, 50–150 ms), timing each request
  * to the end of its body (the client does not wait for waitUntil work). Added latency is the delayed run's time less the instant run's.
@@ -425,20 +452,8 @@ async function measureCosts(run: (cls: Exclude<BenchClass, 'baseline'>) => Promi
   const timed = 100
   try {
     for (const cls of COST_CLASSES) {
-      for (let k = 0; k < 24; k++) await run(cls) // warm the isolate's caches as a busy zone would have them
-      await settleBackground() // the warm-up's held writes are flushed before counting starts…
-      resetMeter()
-      for (let k = 0; k < counted; k++) await run(cls)
-      // …and these requests' after the last of them: the flush that sends their page views is billed
-      // for them, though no client waits for it (it fires counters.flush_ms later, in waitUntil).
-      await settleBackground()
+      const { calls, byObject } = await countClass(run, cls, counted)
       const openCalls = meter.inRequest / counted
-      const byObject: Record<string, number> = {}
-      let calls = 0
-      for (const [key, n] of meter.calls) {
-        byObject[key] = n / counted
-        calls += n
-      }
       const kvReads = meter.kvReads / counted
       const time = async (): Promise<number[]> => {
         const ms: number[] = []
@@ -462,7 +477,7 @@ async function measureCosts(run: (cls: Exclude<BenchClass, 'baseline'>) => Promi
       // workerd's clock moves in whole milliseconds between I/O: the medians and p95s of 100 requests.
       const added = (q: number, timed = delayed) => Math.max(0, quantileOf(timed, q) - quantileOf(instant, q))
       out[cls] = {
-        do_calls: calls / counted, do_calls_in_request: openCalls, by_object: byObject, kv_reads: kvReads,
+        do_calls: calls, do_calls_in_request: openCalls, by_object: byObject, kv_reads: kvReads,
         added_latency_p50_ms: added(0.5), added_latency_p95_ms: added(0.95), missing_with_trips: missing,
         ...(owner === null ? {} : { added_latency_p50_ms_near: added(0.5, owner), added_latency_p95_ms_near: added(0.95, owner) }),
       }
@@ -501,21 +516,10 @@ async function measureStorage(run: (cls: Exclude<BenchClass, 'baseline'>) => Pro
   const counted = 120
   try {
     for (const cls of COST_CLASSES) {
-      for (let k = 0; k < 24; k++) await run(cls)
-      await settleBackground()
-      await takeRows()
-      resetMeter()
-      for (let k = 0; k < counted; k++) await run(cls)
-      await settleBackground()
+      const { calls, byObject } = await countClass(run, cls, counted, takeRows)
       const rows = await takeRows()
-      const byObject: Record<string, number> = {}
-      let calls = 0
-      for (const [key, n] of meter.calls) {
-        byObject[key] = n / counted
-        calls += n
-      }
       const byClass = Object.fromEntries(Object.entries(rows.byClass).map(([name, r]) => [name, r.written / counted]))
-      out[cls] = { do_calls: calls / counted, rows_written: rows.written / counted, rows_read: rows.read / counted, by_object: byObject, rows_written_by_class: byClass }
+      out[cls] = { do_calls: calls, rows_written: rows.written / counted, rows_read: rows.read / counted, by_object: byObject, rows_written_by_class: byClass }
     }
   } finally {
     meter.on = false
