@@ -130,7 +130,9 @@ describe.skipIf(!haveChromium && process.env.CI === undefined)('a real browser s
     expect(details).toContain('challenge:cleared:pow')
     // 20 bits in the page's own Web Crypto loop (one run, this machine, shared CPU): docs/challenge.md.
     console.info(JSON.stringify({ event: 'e2e_pow_20_bits_ms', ms: solvedMs }))
-    await fresh.close()
+    // Cleanup, bounded: beside the rest of npm test, Chromium once never answered this context's close after
+    // the page had got through (solved in 9.3 s, then 540 s of close); the browser is closed after the file.
+    await Promise.race([fresh.close(), new Promise((resolve) => setTimeout(resolve, 15_000))])
   }, SOLVE_20_BITS_MS + 10_000)
 
   it('lets the next request through on the clearance, without a new challenge', async () => {
