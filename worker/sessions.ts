@@ -11,6 +11,7 @@
 // only, nothing stored, so neither the owner nor anyone else is judged on it.
 import { siteOf, sessionShardName } from '../src/counters/keys'
 import { isPlainHttpLoopback } from '../src/util/loopback'
+import { base64urlText } from '../src/util/base64url'
 import { bindingCookieIn, MAX_SESSION_VALUES, SESSION_BINDING_COOKIE, sessionCookiesIn, sessionCookieSet, sessionMove, type SessionBinding, type SessionMove } from '../src/signals/sessionCookie'
 import type { CompiledConfig } from '../src/config/compileConfig'
 import { BACKGROUND_BUDGET_MS, stubOf } from './counters/denyClient'
@@ -123,7 +124,7 @@ async function bindOrKeep(response: Response, input: Parameters<typeof bindSessi
   const maxAgeS = Math.min(fresh && set.maxAgeS !== null ? set.maxAgeS : keepS, keepS)
   const expiresAt = now + maxAgeS * 1000
   const site = siteOf(facts.url.hostname)
-  const payload = toBase64Url(JSON.stringify({ d: here.device, c: here.country, e: Math.floor(expiresAt / 1000) }))
+  const payload = base64urlText(JSON.stringify({ d: here.device, c: here.country, e: Math.floor(expiresAt / 1000) }))
   const mac = await sessionBindingMac(site, value, payload, env, missing)
   const bindings = env.SESSION_BINDINGS
   if (fresh && bindings !== undefined) {
@@ -161,7 +162,7 @@ export async function carryBinding(input: {
   const site = siteOf(url.hostname)
   const unused: string[] = []
   if (!sameText(await sessionBindingMac(site, value, companion.payload, env, unused), companion.mac)) return null
-  const payload = toBase64Url(JSON.stringify({ d: input.to, c: companion.binding.country, e: companion.expiresS }))
+  const payload = base64urlText(JSON.stringify({ d: input.to, c: companion.binding.country, e: companion.expiresS }))
   const mac = await sessionBindingMac(site, value, payload, env, unused)
   return companionCookie(`${payload}.${mac}`, Math.max(1, companion.expiresS - Math.floor(now / 1000)), url)
 }
@@ -206,9 +207,6 @@ function sameText(a: string, b: string): boolean {
   return diff === 0
 }
 
-function toBase64Url(text: string): string {
-  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
 
 function fromBase64Url(text: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) throw new TypeError('not base64url')

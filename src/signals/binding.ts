@@ -1,6 +1,8 @@
 // Binding: what ties a device cookie to one client — a hash of the User-Agent and of the IP
 // prefix (/24 for IPv4, /48 for IPv6). Takes strings, returns short hashes; no clock, no I/O.
 
+import { base64url } from '../util/base64url'
+
 export interface BindingHashes {
   readonly uaHash: string
   readonly ipPrefixHash: string
@@ -48,12 +50,6 @@ export function ipPrefix(ip: string | null | undefined): string {
     return `${h[6]! >> 8}.${h[6]! & 255}.${h[7]! >> 8}.0/24`
   }
   return `${h.slice(0, 3).map((x) => x.toString(16)).join(':')}::/48`
-}
-
-function base64url(bytes: Uint8Array): string {
-  let bin = ''
-  for (const b of bytes) bin += String.fromCharCode(b)
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
 /** SHA-256 of a domain-separated value, first 96 bits as base64url (16 characters). */

@@ -15,7 +15,16 @@ export interface CookieKeys {
   readonly signer: { readonly kid: string; readonly key: CryptoKey }
   /** Every listed key verifies (public part only). */
   readonly verifiers: ReadonlyMap<string, CryptoKey>
+  /**
+   * HMAC keys for what only this Worker signs and checks (the page's SDK nonce): one per listed key
+   * with a private part, derived from it (HKDF-SHA-256), under its kid; the newest signs. An ES256
+   * signature cost a page view ~100 µs of CPU; an HMAC a few (docs/performance.md).
+   */
+  readonly macs: { readonly signer: { readonly kid: string; readonly key: CryptoKey }; readonly verifiers: ReadonlyMap<string, CryptoKey> }
 }
+
+/** Names what a derived HMAC key is for: a key derived for one use is useless for another. */
+export const SDK_NONCE_MAC_INFO = 'edgeward sdk nonce hs256 v1'
 
 export const KEY_PROBLEMS = ['missing', 'not_json', 'bad_keyset', 'import_failed'] as const
 export type KeyProblem = (typeof KEY_PROBLEMS)[number]
@@ -49,10 +58,21 @@ async function importKeys(keys: readonly Jwk[]): Promise<LoadedKeys> {
     }
     const priv = { kty: first.kty, crv: first.crv, x: first.x, y: first.y, d: first.d }
     const signer = { kid: first.kid, key: (await importJWK(priv, DEVICE_TOKEN_ALG)) as CryptoKey }
-    return ok({ signer, verifiers })
+    const macVerifiers = new Map<string, CryptoKey>()
+    for (const k of keys) if (k.d !== undefined) macVerifiers.set(k.kid, await macKey(k.d))
+    const macs = { signer: { kid: first.kid, key: macVerifiers.get(first.kid)! }, verifiers: macVerifiers }
+    return ok({ signer, verifiers, macs })
   } catch (e) {
     return err('import_failed', e instanceof Error ? e.message.slice(0, 120) : undefined)
   }
+}
+
+/** An HMAC-SHA-256 key derived from a private key's scalar `d` (base64url), for SDK_NONCE_MAC_INFO only. */
+async function macKey(d: string): Promise<CryptoKey> {
+  const bytes = Uint8Array.from(atob(d.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
+  const base = await crypto.subtle.importKey('raw', bytes, 'HKDF', false, ['deriveKey'])
+  const info = new TextEncoder().encode(SDK_NONCE_MAC_INFO)
+  return crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info }, base, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign', 'verify'])
 }
 
 /** Parses a JWK set JSON string. Exposed for tests and the dev-key tool. */

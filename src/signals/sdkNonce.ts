@@ -3,13 +3,20 @@
 // cookie keys; returns a compact JWS, or a Result saying why a presented nonce does not count.
 // No clock (`now` is an argument), no randomness (the id comes in), no storage (single use is
 // the caller's: worker/sdk/nonce.ts).
-import { errors, jwtVerify, SignJWT } from 'jose'
+import { errors, jwtVerify } from 'jose'
 import * as v from 'valibot'
+import { base64url, base64urlText } from '../util/base64url'
 import { err, ok, type Result } from '../util/result'
 import type { BindingHashes } from './binding'
-import { DEVICE_TOKEN_ALG, KID_PATTERN, type CookieKeys, type LoadedKeys } from './cookieKeys'
+import { KID_PATTERN, type CookieKeys, type LoadedKeys } from './cookieKeys'
 
 export const SDK_NONCE_TYP = 'edgeward-sdk-nonce+jwt'
+/**
+ * Only this Worker signs a nonce and only this Worker checks one, so a MAC does what a public-key
+ * signature did, at a fraction of the CPU of every page view that carries one (docs/performance.md).
+ * Its key is derived from the cookie keys' private part (src/signals/cookieKeys.ts: `macs`).
+ */
+export const SDK_NONCE_ALG = 'HS256' as const
 /** Long enough for a person to read a login page and type; short enough that a stock goes stale. */
 export const SDK_NONCE_TTL_S = 30 * 60
 export const SDK_NONCE_SKEW_S = 60
@@ -43,13 +50,33 @@ export interface SdkNonceInput extends BindingHashes {
   readonly now: number
 }
 
+/** Each key's protected header, encoded once per isolate (its fields never change). */
+const encodedHeaders = new Map<string, string>()
+
+function encodedHeader(kid: string): string {
+  let h = encodedHeaders.get(kid)
+  if (h === undefined) {
+    h = base64urlText(JSON.stringify({ alg: SDK_NONCE_ALG, kid, typ: SDK_NONCE_TYP }))
+    if (encodedHeaders.size >= 16) encodedHeaders.clear()
+    encodedHeaders.set(kid, h)
+  }
+  return h
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * A compact JWS (RFC 7515) with an HS256 MAC, written here rather than through jose's SignJWT: on a
+ * page view jose's claim builder (a structuredClone of the claims) and header serialisation cost
+ * more than the MAC itself. jose verifies it (verifySdkNonce), and a test holds the two together.
+ */
 export async function issueSdkNonce(input: SdkNonceInput, keys: CookieKeys): Promise<string> {
   if (!SDK_NONCE_ID_PATTERN.test(input.id)) throw new TypeError('sdk nonce id must be 22 base64url characters')
   const iat = Math.floor(input.now / 1000)
   const claims: SdkNonceClaims = { v: 1, jti: input.id, iat, exp: iat + SDK_NONCE_TTL_S, b: { u: input.uaHash, n: input.ipPrefixHash } }
-  return new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: DEVICE_TOKEN_ALG, kid: keys.signer.kid, typ: SDK_NONCE_TYP })
-    .sign(keys.signer.key)
+  const signingInput = `${encodedHeader(keys.macs.signer.kid)}.${base64urlText(JSON.stringify(claims))}`
+  const mac = await crypto.subtle.sign('HMAC', keys.macs.signer.key, encoder.encode(signingInput))
+  return `${signingInput}.${base64url(new Uint8Array(mac))}`
 }
 
 export interface VerifiedSdkNonce {
@@ -69,7 +96,7 @@ function headerKid(token: string): string | 'malformed' | 'bad_header' {
   }
   if (typeof header !== 'object' || header === null) return 'malformed'
   const h = header as Record<string, unknown>
-  if (h.alg !== DEVICE_TOKEN_ALG || h.typ !== SDK_NONCE_TYP || Object.keys(h).length !== 3) return 'bad_header'
+  if (h.alg !== SDK_NONCE_ALG || h.typ !== SDK_NONCE_TYP || Object.keys(h).length !== 3) return 'bad_header'
   return typeof h.kid === 'string' && KID_PATTERN.test(h.kid) ? h.kid : 'bad_header'
 }
 
@@ -87,11 +114,12 @@ export async function verifySdkNonce(
   if (!keys.ok) return err('no_keys')
   const kid = headerKid(token)
   if (kid === 'malformed' || kid === 'bad_header') return err(kid)
-  const key = keys.value.verifiers.get(kid)
+  // A key listed without its private part has no MAC key: its nonces (30 min at most) read as unknown.
+  const key = keys.value.macs.verifiers.get(kid)
   if (key === undefined) return err('unknown_kid')
   let payload: unknown
   try {
-    payload = (await jwtVerify(token, key, { algorithms: [DEVICE_TOKEN_ALG], typ: SDK_NONCE_TYP, currentDate: new Date(ctx.now), clockTolerance: SDK_NONCE_SKEW_S })).payload
+    payload = (await jwtVerify(token, key, { algorithms: [SDK_NONCE_ALG], typ: SDK_NONCE_TYP, currentDate: new Date(ctx.now), clockTolerance: SDK_NONCE_SKEW_S })).payload
   } catch (e) {
     if (e instanceof errors.JWSSignatureVerificationFailed) return err('bad_signature')
     if (e instanceof errors.JWTExpired) return err('expired')

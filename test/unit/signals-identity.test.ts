@@ -64,6 +64,44 @@ describe('the SDK nonce', async () => {
       .sign(keys.value.signer.key)
     expect(await verifySdkNonce(device, keys, { now: NOW, ...here })).toMatchObject({ ok: false, reason: 'bad_header' })
   })
+
+  it('is an HMAC (HS256), and a nonce in the former ES256 form with the same claims and kid is refused', async () => {
+    expect(JSON.parse(atob(nonce.split('.')[0]!))).toEqual({ alg: 'HS256', kid: keys.value.signer.kid, typ: 'edgeward-sdk-nonce+jwt' })
+    const { SignJWT } = await import('jose')
+    const es256 = await new SignJWT({ v: 1, jti: ID, iat: NOW / 1000, exp: NOW / 1000 + 60, b: { u: here.uaHash, n: here.ipPrefixHash } })
+      .setProtectedHeader({ alg: 'ES256', kid: keys.value.signer.kid, typ: 'edgeward-sdk-nonce+jwt' })
+      .sign(keys.value.signer.key)
+    expect(await verifySdkNonce(es256, keys, { now: NOW, ...here })).toMatchObject({ ok: false, reason: 'bad_header' })
+  })
+
+  it('is not signed with the private scalar itself: an HS256 nonce keyed by the raw `d` is a bad signature', async () => {
+    const { SignJWT } = await import('jose')
+    const set = JSON.parse(await makeDevKeySet()) as { keys: { d: string; kid: string }[] }
+    const d = set.keys[0]!.d
+    const own = await parseCookieKeys(JSON.stringify(set))
+    if (!own.ok) throw new Error('keys')
+    const raw = Uint8Array.from(atob(d.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
+    const forged = await new SignJWT({ v: 1, jti: ID, iat: NOW / 1000, exp: NOW / 1000 + 60, b: { u: here.uaHash, n: here.ipPrefixHash } })
+      .setProtectedHeader({ alg: 'HS256', kid: set.keys[0]!.kid, typ: 'edgeward-sdk-nonce+jwt' })
+      .sign(raw)
+    expect(await verifySdkNonce(forged, own, { now: NOW, ...here })).toMatchObject({ ok: false, reason: 'bad_signature' })
+  })
+
+  it('after a rotation, verifies the former key\'s nonces while its private part is listed, not once it is dropped', async () => {
+    const former = JSON.parse(await makeDevKeySet()) as { keys: { kid: string; d?: string }[] }
+    const newer = JSON.parse(await makeDevKeySet()) as { keys: { kid: string; d?: string }[] }
+    newer.keys[0]!.kid = 'newer'
+    const before = await parseCookieKeys(JSON.stringify(former))
+    if (!before.ok) throw new Error('keys')
+    const old = await issueSdkNonce({ id: ID, now: NOW, ...here }, before.value)
+    const rotated = await parseCookieKeys(JSON.stringify({ keys: [newer.keys[0], former.keys[0]] }))
+    expect(await verifySdkNonce(old, rotated, { now: NOW, ...here })).toMatchObject({ ok: true })
+    const { d: _dropped, ...publicOnly } = former.keys[0]!
+    const publicOld = await parseCookieKeys(JSON.stringify({ keys: [newer.keys[0], publicOnly] }))
+    expect(await verifySdkNonce(old, publicOld, { now: NOW, ...here })).toMatchObject({ ok: false, reason: 'unknown_kid' })
+    if (!rotated.ok) throw new Error('keys')
+    expect(JSON.parse(atob((await issueSdkNonce({ id: ID, now: NOW, ...here }, rotated.value)).split('.')[0]!)).kid).toBe('newer')
+  })
 })
 
 describe('the telemetry fingerprint', () => {

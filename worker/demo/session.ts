@@ -1,17 +1,13 @@
 // Takes a user and a clock, or a cookie value; returns a signed session token, or the user it names.
 // Must not trust any cookie it cannot verify: forged, expired, oversized or garbled → no session.
 import { userExists } from './users'
+import { base64url } from '../../src/util/base64url'
 import type { DemoState } from './state'
 
 export const SESSION_COOKIE = 'demo_session'
 export const SESSION_TTL_SECONDS = 3600
 const MAX_TOKEN_LENGTH = 1024
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = ''
-  for (const b of bytes) binary += String.fromCharCode(b)
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
 
 function fromBase64Url(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined
@@ -35,10 +31,10 @@ function sessionKey(state: DemoState): Promise<CryptoKey> {
 /** A token `base64url(JSON {u, exp}).base64url(HMAC)` naming the user until now + TTL. */
 export async function issueSession(state: DemoState, user: string, nowMs: number): Promise<string> {
   const exp = Math.floor(nowMs / 1000) + SESSION_TTL_SECONDS
-  const payload = toBase64Url(new TextEncoder().encode(JSON.stringify({ u: user, exp })))
+  const payload = base64url(new TextEncoder().encode(JSON.stringify({ u: user, exp })))
   const key = await sessionKey(state)
   const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(payload))
-  return `${payload}.${toBase64Url(new Uint8Array(mac))}`
+  return `${payload}.${base64url(new Uint8Array(mac))}`
 }
 
 function parsePayload(bytes: Uint8Array): { u: string; exp: number } | undefined {

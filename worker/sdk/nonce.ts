@@ -5,6 +5,7 @@
 import { bindingHashes, type BindingHashes } from '../../src/signals/binding'
 import { loadCookieKeys } from '../../src/signals/cookieKeys'
 import { issueSdkNonce, verifySdkNonce, type SdkNonceProblem } from '../../src/signals/sdkNonce'
+import { base64url } from '../../src/util/base64url'
 import { err, ok, type Result } from '../../src/util/result'
 import { withDeadline } from '../deadline'
 
@@ -20,10 +21,7 @@ export function sdkNonceShard(id: string): string {
 
 /** 16 random bytes as base64url (22 characters): a nonce's, or an app token's, id. */
 export function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  let bin = ''
-  for (const b of bytes) bin += String.fromCharCode(b)
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return base64url(crypto.getRandomValues(new Uint8Array(16)))
 }
 
 /** A fresh nonce for the page this client is about to get, or null (no keys, or signing failed). */
