@@ -16,6 +16,9 @@ export const EDGEWARD_HEADER_PREFIX = 'x-edgeward-'
  * HTTP_X_EDGEWARD_*), any case (Headers already lower-cases names).
  */
 export function isEdgewardHeader(name: string): boolean {
+  // Every such name starts with x or e: most headers are ruled out without a copy (every request, every header).
+  const c = name.charCodeAt(0) | 0x20
+  if (c !== 0x78 && c !== 0x65) return false
   const n = name.toLowerCase().replace(/_/g, '-')
   return n.startsWith(EDGEWARD_HEADER_PREFIX) || n === APP_TOKEN_HEADER
 }
