@@ -16,15 +16,23 @@ export interface CookieKeys {
   /** Every listed key verifies (public part only). */
   readonly verifiers: ReadonlyMap<string, CryptoKey>
   /**
-   * HMAC keys for what only this Worker signs and checks (the page's SDK nonce): one per listed key
-   * with a private part, derived from it (HKDF-SHA-256), under its kid; the newest signs. An ES256
-   * signature cost a page view ~100 µs of CPU; an HMAC a few (docs/performance.md).
+   * HMAC keys for what only this Worker signs and checks, one set per use: each listed key with a
+   * private part gives one, derived from it (HKDF-SHA-256, the use in its info), under its kid; the
+   * newest signs. An ES256 signature cost a page view ~25 µs of CPU and a verify ~65 µs; an HMAC a
+   * few (docs/performance.md). A key listed without its private part has none: what it MAC-signed
+   * no longer verifies — keep an old key's `d` as long as its tokens live (docs/config.md).
    */
-  readonly macs: { readonly signer: { readonly kid: string; readonly key: CryptoKey }; readonly verifiers: ReadonlyMap<string, CryptoKey> }
+  readonly deviceMacs: MacKeys
+  readonly nonceMacs: MacKeys
 }
 
-/** Names what a derived HMAC key is for: a key derived for one use is useless for another. */
-export const SDK_NONCE_MAC_INFO = 'edgeward sdk nonce hs256 v1'
+export interface MacKeys {
+  readonly signer: { readonly kid: string; readonly key: CryptoKey }
+  readonly verifiers: ReadonlyMap<string, CryptoKey>
+}
+
+/** What a derived HMAC key is for: a key derived for one use is useless for another. */
+export const MAC_INFO = { device: 'edgeward device cookie hs256 v1', nonce: 'edgeward sdk nonce hs256 v1' } as const
 
 export const KEY_PROBLEMS = ['missing', 'not_json', 'bad_keyset', 'import_failed'] as const
 export type KeyProblem = (typeof KEY_PROBLEMS)[number]
@@ -58,21 +66,26 @@ async function importKeys(keys: readonly Jwk[]): Promise<LoadedKeys> {
     }
     const priv = { kty: first.kty, crv: first.crv, x: first.x, y: first.y, d: first.d }
     const signer = { kid: first.kid, key: (await importJWK(priv, DEVICE_TOKEN_ALG)) as CryptoKey }
-    const macVerifiers = new Map<string, CryptoKey>()
-    for (const k of keys) if (k.d !== undefined) macVerifiers.set(k.kid, await macKey(k.d))
-    const macs = { signer: { kid: first.kid, key: macVerifiers.get(first.kid)! }, verifiers: macVerifiers }
-    return ok({ signer, verifiers, macs })
+    return ok({ signer, verifiers, deviceMacs: await macKeys(keys, MAC_INFO.device), nonceMacs: await macKeys(keys, MAC_INFO.nonce) })
   } catch (e) {
     return err('import_failed', e instanceof Error ? e.message.slice(0, 120) : undefined)
   }
 }
 
-/** An HMAC-SHA-256 key derived from a private key's scalar `d` (base64url), for SDK_NONCE_MAC_INFO only. */
-async function macKey(d: string): Promise<CryptoKey> {
+/** An HMAC-SHA-256 key derived from a private key's scalar `d` (base64url) for one use (`info`). */
+async function macKey(d: string, info: string): Promise<CryptoKey> {
   const bytes = Uint8Array.from(atob(d.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
   const base = await crypto.subtle.importKey('raw', bytes, 'HKDF', false, ['deriveKey'])
-  const info = new TextEncoder().encode(SDK_NONCE_MAC_INFO)
-  return crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info }, base, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign', 'verify'])
+  const derive = { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode(info) }
+  return crypto.subtle.deriveKey(derive, base, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign', 'verify'])
+}
+
+/** One use's MAC keys: every key with a private part verifies, the first (which has one) signs. */
+async function macKeys(keys: readonly Jwk[], info: string): Promise<MacKeys> {
+  const verifiers = new Map<string, CryptoKey>()
+  for (const k of keys) if (k.d !== undefined) verifiers.set(k.kid, await macKey(k.d, info))
+  const first = keys[0]!
+  return { signer: { kid: first.kid, key: verifiers.get(first.kid)! }, verifiers }
 }
 
 /** Parses a JWK set JSON string. Exposed for tests and the dev-key tool. */

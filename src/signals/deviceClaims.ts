@@ -2,6 +2,7 @@
 // lifetimes and the state a cookie can be in. Types and constants only; no I/O, no clock.
 import * as v from 'valibot'
 import { DEVICE_TOKEN_ALG } from './cookieKeys'
+import { MAC_JWS_ALG } from './macJws'
 import { CompactTelemetrySchema, type TelemetrySummary } from './telemetrySummary'
 
 export const DEVICE_COOKIE_NAME = '__edgeward'
@@ -13,9 +14,18 @@ export const DEVICE_TOKEN_MAX_CHARS = 4096
 /** Clock skew tolerated on `iat`. */
 export const DEVICE_TOKEN_SKEW_S = 60
 
-/** The exact protected header we issue; any other header text is refused before jose. */
-export const canonicalHeader = (kid: string): string =>
-  JSON.stringify({ alg: DEVICE_TOKEN_ALG, kid, typ: DEVICE_TOKEN_TYP })
+/**
+ * The algorithms a device cookie may name. HS256 is what the Worker issues since 2026-12-07 (only it
+ * signs and checks the cookie: a MAC is a few µs where an ES256 verify was ~65 µs, and every collect
+ * re-issues the cookie, so the next request meets a token its isolate has not seen). ES256 is what it
+ * issued before: such a cookie verifies under the listed public key for the rest of its 30 days.
+ */
+export const DEVICE_TOKEN_ALGS = [MAC_JWS_ALG, DEVICE_TOKEN_ALG] as const
+export type DeviceTokenAlg = (typeof DEVICE_TOKEN_ALGS)[number]
+
+/** The exact protected header we issue (`alg` as named); any other header text is refused before jose. */
+export const canonicalHeader = (kid: string, alg: DeviceTokenAlg = MAC_JWS_ALG): string =>
+  JSON.stringify({ alg, kid, typ: DEVICE_TOKEN_TYP })
 
 const hash16 = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16}$/))
 const seconds = v.pipe(v.number(), v.integer(), v.minValue(1_500_000_000), v.maxValue(9_999_999_999))

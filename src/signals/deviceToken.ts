@@ -4,12 +4,13 @@
 // re-checked against `now` and the request on every call.
 import { errors, jwtVerify } from 'jose'
 import * as v from 'valibot'
-import { DEVICE_TOKEN_ALG, KID_PATTERN, type CookieKeys, type LoadedKeys } from './cookieKeys'
+import { KID_PATTERN, type CookieKeys, type LoadedKeys } from './cookieKeys'
 import {
   DEVICE_TOKEN_MAX_CHARS, DEVICE_TOKEN_SKEW_S, DEVICE_TOKEN_TTL_S, DEVICE_TOKEN_TYP, DeviceClaimsSchema,
-  canonicalHeader, type DeviceClaims, type DeviceCookieState, type InvalidReason, type ReplayKind,
+  DEVICE_TOKEN_ALGS, canonicalHeader, type DeviceClaims, type DeviceTokenAlg, type DeviceCookieState, type InvalidReason, type ReplayKind,
 } from './deviceClaims'
 import type { BindingHashes } from './binding'
+import { MAC_JWS_ALG } from './macJws'
 import { expandTelemetry } from './telemetrySummary'
 
 export interface VerifyContext extends BindingHashes {
@@ -34,6 +35,17 @@ function cached(keys: CookieKeys, token: string): { readonly kid: string; readon
   return hit
 }
 
+/**
+ * A token this isolate just issued, remembered as verified: every collect re-issues the cookie, and the
+ * browser's next request would otherwise verify a token the Worker signed a moment ago.
+ */
+export function rememberIssued(keys: CookieKeys, token: string, claims: DeviceClaims): void {
+  // Through the same checks a verify makes (what it would answer, not what was meant): claims a verify
+  // would refuse are not remembered, and are refused when the token comes back.
+  const checked = checkedClaims(JSON.parse(JSON.stringify(claims)))
+  if (checked !== null) remember(keys, token, { kid: keys.deviceMacs.signer.kid, claims: checked })
+}
+
 function remember(keys: CookieKeys, token: string, entry: { readonly kid: string; readonly claims: DeviceClaims }): void {
   let lru = verified.get(keys)
   if (lru === undefined) verified.set(keys, (lru = new Map()))
@@ -55,8 +67,8 @@ function decodeSegment(segment: string): string | null {
   }
 }
 
-/** Strict header check before any cryptography: exactly {alg, kid, typ} in our canonical form. */
-function checkHeader(token: string): { kid: string } | InvalidReason {
+/** Strict header check before any cryptography: exactly {alg, kid, typ} in our canonical form for one of DEVICE_TOKEN_ALGS. */
+function checkHeader(token: string): { kid: string; alg: DeviceTokenAlg } | InvalidReason {
   const text = decodeSegment(token.slice(0, token.indexOf('.')))
   if (text === null) return 'malformed'
   let header: unknown
@@ -67,12 +79,13 @@ function checkHeader(token: string): { kid: string } | InvalidReason {
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) return 'malformed'
   const h = header as Record<string, unknown>
-  if (h.alg !== DEVICE_TOKEN_ALG) return 'bad_header'
+  const alg = DEVICE_TOKEN_ALGS.find((a) => a === h.alg)
+  if (alg === undefined) return 'bad_header'
   if (h.typ !== DEVICE_TOKEN_TYP) return 'wrong_type'
   if (typeof h.kid !== 'string' || !KID_PATTERN.test(h.kid)) return 'unknown_kid'
   // Rejects crit/jku/jwk/x5u/x5c/b64/cty, duplicate members and any other encoding.
-  if (text !== canonicalHeader(h.kid)) return 'bad_header'
-  return { kid: h.kid }
+  if (text !== canonicalHeader(h.kid, alg)) return 'bad_header'
+  return { kid: h.kid, alg }
 }
 
 function joseReason(e: unknown): InvalidReason {
@@ -92,12 +105,14 @@ function replayKind(ua: boolean, ip: boolean): ReplayKind | null {
 async function verifySignature(token: string, keys: CookieKeys, now: number): Promise<{ kid: string; claims: DeviceClaims } | InvalidReason> {
   const header = checkHeader(token)
   if (typeof header === 'string') return header
-  const key = keys.verifiers.get(header.kid)
+  // Each algorithm has its own keys: a MAC only under a key derived from a private part, a signature
+  // only under a public key — never one under the other's (the algorithm-confusion attack).
+  const key = (header.alg === MAC_JWS_ALG ? keys.deviceMacs.verifiers : keys.verifiers).get(header.kid)
   if (key === undefined) return 'unknown_kid'
   let payload: unknown
   try {
     const result = await jwtVerify(token, key, {
-      algorithms: [DEVICE_TOKEN_ALG],
+      algorithms: [header.alg],
       typ: DEVICE_TOKEN_TYP,
       currentDate: new Date(now),
       requiredClaims: ['sub', 'iat', 'exp'],
@@ -106,12 +121,18 @@ async function verifySignature(token: string, keys: CookieKeys, now: number): Pr
   } catch (e) {
     return joseReason(e)
   }
+  const claims = checkedClaims(payload)
+  return claims === null ? 'bad_claims' : { kid: header.kid, claims }
+}
+
+/** The strict claims schema and the claims' own consistency; null when either fails. */
+function checkedClaims(payload: unknown): DeviceClaims | null {
   const parsed = v.safeParse(DeviceClaimsSchema, payload)
-  if (!parsed.success) return 'bad_claims'
+  if (!parsed.success) return null
   const c = parsed.output
-  if (c.fs > c.iat || c.exp <= c.iat || c.exp - c.iat > DEVICE_TOKEN_TTL_S) return 'bad_claims'
-  if (c.pf != null && (c.pf < c.fs || c.pf > c.iat)) return 'bad_claims'
-  return { kid: header.kid, claims: c }
+  if (c.fs > c.iat || c.exp <= c.iat || c.exp - c.iat > DEVICE_TOKEN_TTL_S) return null
+  if (c.pf != null && (c.pf < c.fs || c.pf > c.iat)) return null
+  return c
 }
 
 export async function verifyDeviceToken(

@@ -1,12 +1,13 @@
 // Device token issuing: takes the device id, first-seen time, `now`, telemetry and binding
-// hashes plus the signing key; returns the compact JWS. No clock, no randomness inside.
-import { SignJWT } from 'jose'
+// hashes plus the signing key; returns the compact JWS (HS256: only this Worker checks it), and
+// remembers it as verified in this isolate (deviceToken.ts). No clock, no randomness inside.
 import type { BindingHashes } from './binding'
 import type { CookieKeys } from './cookieKeys'
-import { DEVICE_TOKEN_ALG } from './cookieKeys'
 import { DEVICE_TOKEN_TTL_S, DEVICE_TOKEN_TYP, type DeviceClaims } from './deviceClaims'
 import type { Telemetry } from './telemetry'
 import { compactTelemetry } from './telemetrySummary'
+import { rememberIssued } from './deviceToken'
+import { signMacJws } from './macJws'
 
 export interface IssueInput extends BindingHashes {
   readonly deviceId: string
@@ -36,7 +37,7 @@ export async function issueDeviceToken(input: IssueInput, keys: CookieKeys): Pro
     pf,
     rd: input.telemetrySeenDevices ?? null,
   }
-  return new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: DEVICE_TOKEN_ALG, kid: keys.signer.kid, typ: DEVICE_TOKEN_TYP })
-    .sign(keys.signer.key)
+  const token = await signMacJws(claims, keys.deviceMacs.signer, DEVICE_TOKEN_TYP)
+  rememberIssued(keys, token, claims)
+  return token
 }

@@ -5,18 +5,18 @@
 // the caller's: worker/sdk/nonce.ts).
 import { errors, jwtVerify } from 'jose'
 import * as v from 'valibot'
-import { base64url, base64urlText } from '../util/base64url'
 import { err, ok, type Result } from '../util/result'
 import type { BindingHashes } from './binding'
 import { KID_PATTERN, type CookieKeys, type LoadedKeys } from './cookieKeys'
+import { MAC_JWS_ALG, signMacJws } from './macJws'
 
 export const SDK_NONCE_TYP = 'edgeward-sdk-nonce+jwt'
 /**
  * Only this Worker signs a nonce and only this Worker checks one, so a MAC does what a public-key
  * signature did, at a fraction of the CPU of every page view that carries one (docs/performance.md).
- * Its key is derived from the cookie keys' private part (src/signals/cookieKeys.ts: `macs`).
+ * Its key is derived from the cookie keys' private part (src/signals/cookieKeys.ts: `nonceMacs`).
  */
-export const SDK_NONCE_ALG = 'HS256' as const
+export const SDK_NONCE_ALG = MAC_JWS_ALG
 /** Long enough for a person to read a login page and type; short enough that a stock goes stale. */
 export const SDK_NONCE_TTL_S = 30 * 60
 export const SDK_NONCE_SKEW_S = 60
@@ -50,33 +50,12 @@ export interface SdkNonceInput extends BindingHashes {
   readonly now: number
 }
 
-/** Each key's protected header, encoded once per isolate (its fields never change). */
-const encodedHeaders = new Map<string, string>()
-
-function encodedHeader(kid: string): string {
-  let h = encodedHeaders.get(kid)
-  if (h === undefined) {
-    h = base64urlText(JSON.stringify({ alg: SDK_NONCE_ALG, kid, typ: SDK_NONCE_TYP }))
-    if (encodedHeaders.size >= 16) encodedHeaders.clear()
-    encodedHeaders.set(kid, h)
-  }
-  return h
-}
-
-const encoder = new TextEncoder()
-
-/**
- * A compact JWS (RFC 7515) with an HS256 MAC, written here rather than through jose's SignJWT: on a
- * page view jose's claim builder (a structuredClone of the claims) and header serialisation cost
- * more than the MAC itself. jose verifies it (verifySdkNonce), and a test holds the two together.
- */
+/** Signed by hand (src/signals/macJws.ts: jose's builder cost more than the MAC); jose verifies it. */
 export async function issueSdkNonce(input: SdkNonceInput, keys: CookieKeys): Promise<string> {
   if (!SDK_NONCE_ID_PATTERN.test(input.id)) throw new TypeError('sdk nonce id must be 22 base64url characters')
   const iat = Math.floor(input.now / 1000)
   const claims: SdkNonceClaims = { v: 1, jti: input.id, iat, exp: iat + SDK_NONCE_TTL_S, b: { u: input.uaHash, n: input.ipPrefixHash } }
-  const signingInput = `${encodedHeader(keys.macs.signer.kid)}.${base64urlText(JSON.stringify(claims))}`
-  const mac = await crypto.subtle.sign('HMAC', keys.macs.signer.key, encoder.encode(signingInput))
-  return `${signingInput}.${base64url(new Uint8Array(mac))}`
+  return signMacJws(claims, keys.nonceMacs.signer, SDK_NONCE_TYP)
 }
 
 export interface VerifiedSdkNonce {
@@ -115,7 +94,7 @@ export async function verifySdkNonce(
   const kid = headerKid(token)
   if (kid === 'malformed' || kid === 'bad_header') return err(kid)
   // A key listed without its private part has no MAC key: its nonces (30 min at most) read as unknown.
-  const key = keys.value.macs.verifiers.get(kid)
+  const key = keys.value.nonceMacs.verifiers.get(kid)
   if (key === undefined) return err('unknown_kid')
   let payload: unknown
   try {

@@ -81,6 +81,68 @@ describe('the control', () => {
   })
 })
 
+describe('HS256, what the Worker issues since 2026-12-07 (ES256 cookies issued before still verify)', () => {
+  const payload = (over: Record<string, unknown> = {}): string => JSON.stringify(claims(NOW_S, bind, over))
+  const macHeader = (kid: string): string => JSON.stringify({ alg: 'HS256', kid, typ: 'edgeward-device+jwt' })
+  /** HS256 over `b64(header).b64(payload)` under raw key bytes. */
+  const signMac = async (headerText: string, payloadText: string, raw: Uint8Array): Promise<string> => {
+    const input = `${b64url(headerText)}.${b64url(payloadText)}`
+    const key = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    return `${input}.${b64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(input))))}`
+  }
+  const bytesOf = (b64: string): Uint8Array => Uint8Array.from(atob(b64.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
+  /** What HKDF-SHA-256 derives from a key's `d` for `info`, as raw bytes. */
+  const derived = async (d: string, info: string): Promise<Uint8Array> => {
+    const base = await crypto.subtle.importKey('raw', bytesOf(d), 'HKDF', false, ['deriveBits'])
+    return new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode(info) }, base, 256))
+  }
+  const issue = async (over: { deviceId?: string } = {}): Promise<string> => {
+    if (!keys.ok) throw new Error('keys')
+    return issueDeviceToken({ deviceId: over.deviceId ?? 'HHHHHHHHHHHHHHHHHHHHHH', firstSeen: NOW - 5000, now: NOW, telemetry: null, ...bind }, keys.value)
+  }
+
+  it('issues an HS256 token in the canonical header, which a fresh isolate (no cache) verifies through jose', async () => {
+    const token = await issue()
+    expect(JSON.parse(atob(token.split('.')[0]!))).toEqual({ alg: 'HS256', kid: NEW.kid, typ: 'edgeward-device+jwt' })
+    const fresh = await parseCookieKeys(SECRET)
+    expect(await verify(token, fresh)).toMatchObject({ kind: 'valid', deviceId: 'HHHHHHHHHHHHHHHHHHHHHH', kid: NEW.kid })
+  })
+
+  it('answers for a token it just issued (remembered) as a fresh verify does', async () => {
+    const token = await issue()
+    expect(await verify(token)).toEqual(await verify(token, await parseCookieKeys(SECRET)))
+  })
+
+  it('does not remember a token whose claims a verify refuses', async () => {
+    const token = await issue({ deviceId: 'not a device id' })
+    expect(await verify(token)).toEqual({ kind: 'invalid', reason: 'bad_claims' })
+  })
+
+  it('keys the MAC by HKDF from the private part, for device cookies only', async () => {
+    const own = await derived(NEW.d, 'edgeward device cookie hs256 v1')
+    expect((await verify(await signMac(macHeader(NEW.kid), payload(), own))).kind).toBe('valid')
+    expect(await verify(await signMac(macHeader(NEW.kid), payload(), bytesOf(NEW.d)))).toEqual({ kind: 'invalid', reason: 'bad_signature' })
+    const nonceKey = await derived(NEW.d, 'edgeward sdk nonce hs256 v1')
+    expect(await verify(await signMac(macHeader(NEW.kid), payload(), nonceKey))).toEqual({ kind: 'invalid', reason: 'bad_signature' })
+    expect(await verify(await signMac(macHeader(OLD.kid), payload(), own))).toEqual({ kind: 'invalid', reason: 'bad_signature' })
+  })
+
+  it("refuses an SDK nonce offered as a device cookie (wrong_type)", async () => {
+    if (!keys.ok) throw new Error('keys')
+    const { issueSdkNonce } = await import('../../src/signals/sdkNonce')
+    expect(await verify(await issueSdkNonce({ id: 'A'.repeat(22), now: NOW, ...bind }, keys.value))).toEqual({ kind: 'invalid', reason: 'wrong_type' })
+  })
+
+  it('after a rotation, an old key listed without its private part still verifies its ES256 cookies, not its HS256 ones', async () => {
+    const { d: _d, ...publicOld } = OLD
+    const rotated = await parseCookieKeys(JSON.stringify({ keys: [NEW, publicOld] }))
+    const hs = await signMac(macHeader(OLD.kid), payload(), await derived(OLD.d, 'edgeward device cookie hs256 v1'))
+    expect(await verify(hs, rotated)).toEqual({ kind: 'invalid', reason: 'unknown_kid' })
+    expect((await verify(hs)).kind).toBe('valid')
+    expect(await verify(await valid({}, OLD.kid, oldKey), rotated)).toMatchObject({ kind: 'valid', kid: OLD.kid })
+  })
+})
+
 describe('forged tokens', () => {
   const payload = (): string => JSON.stringify(claims(NOW_S, bind))
   const cases: ReadonlyArray<readonly [string, () => Promise<string>, InvalidReason]> = [
@@ -91,8 +153,8 @@ describe('forged tokens', () => {
       return signES256(header(NEW.kid), payload(), privateKey)
     }, 'bad_signature'],
     ['a token signed by the old key under the new kid', () => signES256(header(NEW.kid), payload(), oldKey), 'bad_signature'],
-    ['HS256 with the public JWK as the HMAC secret', () => signHS256(header(NEW.kid, { alg: 'HS256' }), payload(), JSON.stringify({ kty: 'EC', crv: 'P-256', x: NEW.x, y: NEW.y })), 'bad_header'],
-    ['HS256 with the x coordinate as the secret', () => signHS256(header(NEW.kid, { alg: 'HS256' }), payload(), NEW.x), 'bad_header'],
+    ['HS256 with the public JWK as the HMAC secret', () => signHS256(header(NEW.kid, { alg: 'HS256' }), payload(), JSON.stringify({ kty: 'EC', crv: 'P-256', x: NEW.x, y: NEW.y })), 'bad_signature'],
+    ['HS256 with the x coordinate as the secret', () => signHS256(header(NEW.kid, { alg: 'HS256' }), payload(), NEW.x), 'bad_signature'],
     ['RS256 named in the header', async () => `${b64url(header(NEW.kid, { alg: 'RS256' }))}.${b64url(payload())}.AAAA`, 'bad_header'],
     ['ES512 named in the header', async () => `${b64url(header(NEW.kid, { alg: 'ES512' }))}.${b64url(payload())}.AAAA`, 'bad_header'],
     ['expired', () => valid({ iat: NOW_S - 40 * 86_400, exp: NOW_S - 10 * 86_400, fs: NOW_S - 40 * 86_400 }), 'expired'],
