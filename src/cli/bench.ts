@@ -10,6 +10,7 @@ const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchModule>]> = [
   ['model', () => import('./bench/model')],
   ['signals', () => import('./bench/signals')],
   ['worker', () => import('./bench/worker')],
+  ['tokens', () => import('./bench/tokens')],
   ['costs', () => import('./bench/costs')],
   ['objects', () => import('./bench/objects')],
   ['storage', () => import('./bench/storage')],

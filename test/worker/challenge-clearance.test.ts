@@ -75,7 +75,8 @@ describe('verifyClearance', () => {
     ['a tampered signature', 'invalid:bad_signature', async () => `${(await clearance()).slice(0, -4)}AAAA`, {}],
     ['an oversized cookie', 'invalid:too_large', async () => 'a'.repeat(CLEARANCE_MAX_CHARS + 1), {}],
     ['garbage', 'invalid:malformed', async () => 'not-a-token', {}],
-    ['a device token', 'invalid:wrong_type', async () => issueDeviceToken({ deviceId: DEVICE, firstSeen: NOW, now: NOW, telemetry: null, ...(await bindingOf()) }, await signer()), {}],
+    // HS256 since 2026-12-07; a clearance is ES256 only: refused at its header (a device-typed ES256 header is wrong_type: the corpus).
+    ['a device token', 'invalid:bad_header', async () => issueDeviceToken({ deviceId: DEVICE, firstSeen: NOW, now: NOW, telemetry: null, ...(await bindingOf()) }, await signer()), {}],
     ['a challenge token', 'invalid:wrong_type', async () => issueChallengeToken({ id: ID, method: 'pow', difficulty: 12, returnPath: '/', now: NOW, ...(await bindingOf()) }, await signer()), {}],
   ])('%s → %s', async (_name, expected, make, over) => {
     const state = await verifyClearance(await make(), await testKeys(), await ctx(over))

@@ -125,7 +125,8 @@ describe('refusing a challenge answer', () => {
       const c = await issueChallengeToken({ id: 'C'.repeat(22), method: 'pow', difficulty: 12, returnPath: '/', now: Date.now(), ...(await bindingOf()) }, await keysOf(JSON.stringify({ keys: [jwk] })))
       return { challenge: c, solution: await solve('C'.repeat(22), 12) }
     }],
-    ['a device token in place of a challenge', 'wrong_type', async () => ({
+    // A device cookie is HS256 since 2026-12-07 and a challenge ES256 only: refused at its header, before any cryptography.
+    ['a device token in place of a challenge', 'bad_header', async () => ({
       challenge: await issueDeviceToken({ deviceId: 'A'.repeat(22), firstSeen: Date.now(), now: Date.now(), telemetry: null, ...(await bindingOf()) }, await keysValue()),
       solution: '1',
     })],

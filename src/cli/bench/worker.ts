@@ -14,7 +14,7 @@ const DESCRIBE: Record<(typeof ROUTE_CLASSES)[number], string> = {
   login_new_client: 'POST /login JSON, no cookie, new user',
   checkout_challenge: 'POST /checkout → rule → challenge page',
   blocked: 'deny-listed IP → 403 block page',
-  page_cold_cookie: 'GET HTML page, cookie never seen (ES256 verify)',
+  page_cold_cookie: 'GET HTML page, cookie never seen (HS256 verify)',
   collect: 'POST /__edgeward/collect → new token',
   page_load: "one browser's page load: the page, 8 assets, 1 API call",
   mix: 'mix: 4 page, 3 static, 2 api, 1 login, 1 collect, 1 blocked',
