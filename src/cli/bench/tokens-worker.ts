@@ -35,7 +35,7 @@ function es256(claims: object, keys: CookieKeys, typ: string): Promise<string> {
 
 const deviceClaims = (i: number) => ({ v: 1, sub: id(i), iat: NOW / 1000, exp: NOW / 1000 + DEVICE_TOKEN_TTL_S, fs: NOW / 1000, b: { u: bind.uaHash, n: bind.ipPrefixHash }, t: null, pf: null, rd: null })
 
-async function setup(secret: string, n: number): Promise<NonNullable<typeof made>> {
+export async function setup(secret: string, n: number): Promise<NonNullable<typeof made>> {
   const issuer = await parseCookieKeys(secret)
   const verifier = await parseCookieKeys(secret)
   if (!issuer.ok || !verifier.ok) throw new Error('bench tokens: keys')
@@ -48,7 +48,7 @@ async function setup(secret: string, n: number): Promise<NonNullable<typeof made
   return { secret, issuer: issuer.value, verifier: verifier.value, hs, es }
 }
 
-async function runOp(op: TokenOp, n: number, m: NonNullable<typeof made>): Promise<number> {
+export async function runOp(op: TokenOp, n: number, m: NonNullable<typeof made>): Promise<number> {
   let chars = 0
   const iat = NOW / 1000
   for (let i = 0; i < n; i++) {
