@@ -4,7 +4,8 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { PASSWORD_KEEP_MS, PASSWORD_SHARDS, passwordShardName } from '../../src/counters/keys'
-import { PASSWORD_MAX_MEMBERS, type PasswordTries } from '../../worker/counters/PasswordTries'
+import { PASSWORD_MAX_MEMBERS, PASSWORD_TRIES_MIGRATIONS, type PasswordTries } from '../../worker/counters/PasswordTries'
+import { migrate } from '../../worker/counters/schema'
 
 // In the future, as the other object tests: an alarm set for a time the wall clock has passed fires at once, mid-test.
 const T0 = Date.UTC(2100, 0, 1)
@@ -93,4 +94,70 @@ describe('password shards', () => {
     expect(passwordShardName('ff00')).toBe(JSON.stringify(['password', 'shard', 255 % PASSWORD_SHARDS]))
     expect(() => passwordShardName('zz')).toThrow(/hex/)
   })
+
+  describe('storage', () => {
+    const schemaOf = (sql: SqlStorage) =>
+      sql.exec<{ type: string; name: string; sql: string | null }>("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").toArray()
+    /** Rows SQLite wrote for `body`, summed from every statement's cursor. */
+    const rowsWritten = (stub: DurableObjectStub<PasswordTries>, body: (obj: PasswordTries) => void) =>
+      runInDurableObject(stub, (obj, state) => {
+        const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = []
+        const proto = Object.getPrototypeOf(state.storage.sql) as { exec: (...a: unknown[]) => SqlStorageCursor<Record<string, SqlStorageValue>> }
+        const exec = proto.exec
+        proto.exec = function (this: unknown, ...a: unknown[]) {
+          const c = exec.apply(this, a)
+          cursors.push(c)
+          return c
+        }
+        try {
+          body(obj)
+        } finally {
+          proto.exec = exec
+        }
+        return cursors.reduce((n, c) => n + c.rowsWritten, 0)
+      })
+
+    it("writes a sign-in's four table rows and no index row (its try, its address, its outcome, its refusal)", async () => {
+      const s = shard()
+      const pw = 'f'.repeat(32)
+      await s.observe({ now: T0, password: pw, user: 'u0', ip: '198.51.100.1' }) // the first write also schedules the alarm
+      const written = await rowsWritten(s, (obj) => {
+        obj.observe({ now: T0 + 1_000, password: pw, user: 'u1', ip: '198.51.100.2' })
+        obj.record({ now: T0 + 1_001, password: pw, user: 'u1', outcome: 'login_failure', person: true })
+      })
+      expect(written).toBe(4)
+    })
+
+    it('drops the time indexes of a shard made before, keeping its rows and counts; a new shard has the same schema', async () => {
+      const pw = 'g'.repeat(32)
+      const older = shard()
+      const migrated = await runInDurableObject(older, async (_obj, state) => {
+        await state.storage.deleteAll()
+        migrate(state.storage, PASSWORD_TRIES_MIGRATIONS.slice(0, 1)) // a shard of the first version, with its indexes
+        state.storage.sql.exec('INSERT INTO tries (pw, user, tried_at, failed_at, last_at) VALUES (?, ?, ?, ?, ?)', pw, 'x1', T0, T0, T0)
+        state.storage.sql.exec('INSERT INTO sources (pw, ip, at) VALUES (?, ?, ?)', pw, 'y1', T0)
+        state.storage.sql.exec('INSERT INTO outcomes (pw, minute, failures, successes) VALUES (?, ?, 1, 0)', pw, Math.floor(T0 / 60_000))
+        const before = schemaOf(state.storage.sql).filter((r) => r.type === 'index').map((r) => r.name)
+        const versions = migrate(state.storage, PASSWORD_TRIES_MIGRATIONS)
+        return { before, versions, schema: schemaOf(state.storage.sql) }
+      })
+      expect(migrated.before).toEqual(['outcomes_minute', 'sources_at', 'tries_last'])
+      expect(migrated.versions).toBe(PASSWORD_TRIES_MIGRATIONS.length)
+      expect(migrated.schema.filter((r) => r.type === 'index')).toEqual([])
+      expect(await older.peek(T0 + 1, pw)).toEqual({ users: 1, failedUsers: 1, signedInUsers: 0, ips: 1, failures: 1, successes: 0 })
+      const fresh = shard()
+      await fresh.peek(T0, pw)
+      expect(await runInDurableObject(fresh, (_obj, state) => schemaOf(state.storage.sql))).toEqual(migrated.schema)
+    })
+
+    it('still forgets every row an hour after its last write, by scanning the shard', async () => {
+      const s = shard()
+      const pw = 'h'.repeat(32)
+      await s.observe({ now: T0, password: pw, user: 'u1', ip: '198.51.100.1' })
+      await s.record({ now: T0 + 1, password: pw, user: 'u1', outcome: 'login_failure', person: true })
+      await s.observe({ now: T0 + PASSWORD_KEEP_MS + 120_000, password: 'i'.repeat(32), user: 'u2', ip: '198.51.100.9' })
+      expect(await rows(s)).toEqual([1, 1, 0])
+    })
+  })
 })
+
