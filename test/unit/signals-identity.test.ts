@@ -34,6 +34,13 @@ describe('the SDK nonce', async () => {
   if (!keys.ok || !other.ok) throw new Error('keys')
   const here = await bindingHashes(UA, '203.0.113.9')
   const nonce = await issueSdkNonce({ id: ID, now: NOW, ...here }, keys.value)
+  /** A nonce's claims signed ES256 with the cookie key, under `typ`: what the Worker signed before, or another token's type. */
+  const es256Nonce = async (typ: string): Promise<string> => {
+    const { SignJWT } = await import('jose')
+    return new SignJWT({ v: 1, jti: ID, iat: NOW / 1000, exp: NOW / 1000 + 60, b: { u: here.uaHash, n: here.ipPrefixHash } })
+      .setProtectedHeader({ alg: 'ES256', kid: keys.value.signer.kid, typ })
+      .sign(keys.value.signer.key)
+  }
 
   it('verifies for the same client within its lifetime, and names its id and expiry', async () => {
     expect(await verifySdkNonce(nonce, keys, { now: NOW + 60_000, ...(await bindingHashes(UA, '203.0.113.200')) })).toEqual({
@@ -58,19 +65,13 @@ describe('the SDK nonce', async () => {
   })
 
   it('refuses a token of another type signed with the same key (bad_header)', async () => {
-    const { SignJWT } = await import('jose')
-    const device = await new SignJWT({ v: 1, jti: ID, iat: NOW / 1000, exp: NOW / 1000 + 60, b: { u: here.uaHash, n: here.ipPrefixHash } })
-      .setProtectedHeader({ alg: 'ES256', kid: keys.value.signer.kid, typ: 'edgeward-device+jwt' })
-      .sign(keys.value.signer.key)
+    const device = await es256Nonce('edgeward-device+jwt')
     expect(await verifySdkNonce(device, keys, { now: NOW, ...here })).toMatchObject({ ok: false, reason: 'bad_header' })
   })
 
   it('is an HMAC (HS256), and a nonce in the former ES256 form with the same claims and kid is refused', async () => {
     expect(JSON.parse(atob(nonce.split('.')[0]!))).toEqual({ alg: 'HS256', kid: keys.value.signer.kid, typ: 'edgeward-sdk-nonce+jwt' })
-    const { SignJWT } = await import('jose')
-    const es256 = await new SignJWT({ v: 1, jti: ID, iat: NOW / 1000, exp: NOW / 1000 + 60, b: { u: here.uaHash, n: here.ipPrefixHash } })
-      .setProtectedHeader({ alg: 'ES256', kid: keys.value.signer.kid, typ: 'edgeward-sdk-nonce+jwt' })
-      .sign(keys.value.signer.key)
+    const es256 = await es256Nonce('edgeward-sdk-nonce+jwt')
     expect(await verifySdkNonce(es256, keys, { now: NOW, ...here })).toMatchObject({ ok: false, reason: 'bad_header' })
   })
 

@@ -11,6 +11,7 @@ import { ROWS_PER_METRIC_TABLE } from '../../worker/counters/buckets'
 import { APPLIED_KEEP_MS, Counters, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA } from '../../worker/counters/Counters'
 import { SKETCH_REUSE_MS } from '../../worker/counters/distinct'
 import { migrate } from '../../worker/counters/schema'
+import { rowsWritten } from '../support/rowsWritten'
 
 const env = rawEnv as Env
 /** A frozen clock far in the future, so no alarm fires on its own during a test. */
@@ -164,22 +165,7 @@ describe('Counters', () => {
     const stub = stubFor('ip')
     const view = (now: number, device: string) => ({ now, bumps: ['requests', 'navigations', 'page_views'] as (typeof METRICS)[number][], distinct: [{ set: 'devices' as const, member: device }], deny: null })
     await stub.observe(view(T0, 'd-0')) // the first write also schedules the object's alarm
-    const written = await runInDurableObject(stub, (obj, state) => {
-      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = []
-      const proto = Object.getPrototypeOf(state.storage.sql) as { exec: (...a: unknown[]) => SqlStorageCursor<Record<string, SqlStorageValue>> }
-      const exec = proto.exec
-      proto.exec = function (this: unknown, ...a: unknown[]) {
-        const c = exec.apply(this, a)
-        cursors.push(c)
-        return c
-      }
-      try {
-        obj.observe(view(T0 + 1_000, 'd-1'))
-      } finally {
-        proto.exec = exec
-      }
-      return cursors.reduce((n, c) => n + c.rowsWritten, 0)
-    })
+    const written = await rowsWritten(stub, (obj) => obj.observe(view(T0 + 1_000, 'd-1')))
     expect(written).toBe(4 + 1)
   })
 

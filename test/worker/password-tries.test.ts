@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { PASSWORD_KEEP_MS, PASSWORD_SHARDS, passwordShardName } from '../../src/counters/keys'
 import { PASSWORD_MAX_MEMBERS, PASSWORD_TRIES_MIGRATIONS, type PasswordTries } from '../../worker/counters/PasswordTries'
 import { migrate } from '../../worker/counters/schema'
+import { rowsWritten } from '../support/rowsWritten'
 
 // In the future, as the other object tests: an alarm set for a time the wall clock has passed fires at once, mid-test.
 const T0 = Date.UTC(2100, 0, 1)
@@ -98,24 +99,6 @@ describe('password shards', () => {
   describe('storage', () => {
     const schemaOf = (sql: SqlStorage) =>
       sql.exec<{ type: string; name: string; sql: string | null }>("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").toArray()
-    /** Rows SQLite wrote for `body`, summed from every statement's cursor. */
-    const rowsWritten = (stub: DurableObjectStub<PasswordTries>, body: (obj: PasswordTries) => void) =>
-      runInDurableObject(stub, (obj, state) => {
-        const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = []
-        const proto = Object.getPrototypeOf(state.storage.sql) as { exec: (...a: unknown[]) => SqlStorageCursor<Record<string, SqlStorageValue>> }
-        const exec = proto.exec
-        proto.exec = function (this: unknown, ...a: unknown[]) {
-          const c = exec.apply(this, a)
-          cursors.push(c)
-          return c
-        }
-        try {
-          body(obj)
-        } finally {
-          proto.exec = exec
-        }
-        return cursors.reduce((n, c) => n + c.rowsWritten, 0)
-      })
 
     it("writes a sign-in's four table rows and no index row (its try, its address, its outcome, its refusal)", async () => {
       const s = shard()
