@@ -7,6 +7,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeDevKeySet } from '../dev-keys'
+import { median as medianOrNull } from '../simulate/report'
 import { TOKEN_OPS, type TokenOp } from './tokens-worker'
 import { cpuNs } from './worker'
 import { round, startInWorkerd, workerdPids } from './workerd'
@@ -20,11 +21,7 @@ const DESCRIBE: Record<TokenOp, string> = {
   device_verify_cold_es256: 'the same, ES256 (a cookie issued before: still verified)',
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
-}
+const median = (xs: readonly number[]): number => medianOrNull(xs) ?? Number.NaN
 
 export async function run(): Promise<Record<string, number>> {
   const n = Number(process.env.BENCH_TOKEN_N ?? 2000)
