@@ -2,6 +2,7 @@
 // the secret string). Returns a Result; never falls back to a built-in key, never throws.
 import { importJWK } from 'jose'
 import * as v from 'valibot'
+import { base64urlBytes } from '../util/base64url'
 import { err, ok, type Result } from '../util/result'
 
 /** The one signing algorithm. Every token header must name exactly this. */
@@ -74,7 +75,8 @@ async function importKeys(keys: readonly Jwk[]): Promise<LoadedKeys> {
 
 /** An HMAC-SHA-256 key derived from a private key's scalar `d` (base64url) for one use (`info`). */
 async function macKey(d: string, info: string): Promise<CryptoKey> {
-  const bytes = Uint8Array.from(atob(d.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
+  const bytes = base64urlBytes(d)
+  if (bytes === null) throw new TypeError('d is not base64url') // the schema admits only base64url: unreachable
   const base = await crypto.subtle.importKey('raw', bytes, 'HKDF', false, ['deriveKey'])
   const derive = { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode(info) }
   return crypto.subtle.deriveKey(derive, base, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign', 'verify'])

@@ -1,6 +1,7 @@
 // base64url without padding (RFC 4648 §5), written out with a lookup table: the page view's SDK
 // nonce, its id and the binding hashes encode on every request, and btoa plus three regex
-// replacements cost more than the encoding itself. Decoding stays with atob where it is needed.
+// replacements cost more than the encoding itself. Decoding (rarer: key import, a demo cookie) goes
+// through atob.
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
@@ -28,4 +29,14 @@ const encoder = new TextEncoder()
 /** A string's UTF-8 bytes as base64url, no padding. */
 export function base64urlText(text: string): string {
   return base64url(encoder.encode(text))
+}
+
+/** Unpadded base64url (as JWS and JWK write it) → bytes, or null when it is not that: one spelling per value. */
+export function base64urlBytes(text: string): Uint8Array<ArrayBuffer> | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null
+  try {
+    return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
+  } catch {
+    return null
+  }
 }

@@ -2,7 +2,7 @@
 // and for random bytes (fast-check), and RFC 4648's test vectors.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { base64url, base64urlText } from '../../src/util/base64url'
+import { base64url, base64urlBytes, base64urlText } from '../../src/util/base64url'
 
 describe('base64url', () => {
   it("encodes RFC 4648's vectors without padding", () => {
@@ -20,5 +20,10 @@ describe('base64url', () => {
 
   it('encodes text as its UTF-8 bytes', () => {
     expect(base64urlText('ü€')).toBe(Buffer.from('ü€', 'utf8').toString('base64url'))
+  })
+
+  it('decodes what it encodes, and refuses padding, base64 characters and impossible lengths', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 70 }), (bytes) => Buffer.from(base64urlBytes(base64url(bytes))!).equals(Buffer.from(bytes))), { numRuns: 1000 })
+    for (const bad of ['Zg==', 'a+b/', 'Z', 'Zm9v.', 'Zm 9v']) expect(base64urlBytes(bad)).toBeNull()
   })
 })

@@ -1,23 +1,12 @@
 // Takes a user and a clock, or a cookie value; returns a signed session token, or the user it names.
 // Must not trust any cookie it cannot verify: forged, expired, oversized or garbled → no session.
 import { userExists } from './users'
-import { base64url } from '../../src/util/base64url'
+import { base64url, base64urlBytes } from '../../src/util/base64url'
 import type { DemoState } from './state'
 
 export const SESSION_COOKIE = 'demo_session'
 export const SESSION_TTL_SECONDS = 3600
 const MAX_TOKEN_LENGTH = 1024
-
-
-function fromBase64Url(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined
-  try {
-    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0))
-  } catch {
-    return undefined
-  }
-}
 
 /** The state's HMAC-SHA-256 key, generated once (per state, so per isolate for the shared state). */
 function sessionKey(state: DemoState): Promise<CryptoKey> {
@@ -58,8 +47,8 @@ export async function verifySession(
   const parts = token.split('.')
   if (parts.length !== 2) return undefined
   const [payload = '', mac = ''] = parts
-  const macBytes = fromBase64Url(mac)
-  const payloadBytes = fromBase64Url(payload)
+  const macBytes = base64urlBytes(mac)
+  const payloadBytes = base64urlBytes(payload)
   if (!macBytes || !payloadBytes) return undefined
   const valid = await crypto.subtle.verify(
     'HMAC',
