@@ -16,8 +16,8 @@ export const DEVICE_TOKEN_SKEW_S = 60
 
 /**
  * The algorithms a device cookie may name. HS256 is what the Worker issues since 2026-12-07 (only it
- * signs and checks the cookie: a MAC is a few µs where an ES256 verify was ~65 µs, and every collect
- * re-issues the cookie, so the next request meets a token its isolate has not seen). ES256 is what it
+ * signs and checks the cookie: `BENCH_ONLY=tokens` verifies a never-seen one in 37.7 µs of workerd CPU
+ * against 75.7 as ES256, and every collect re-issues the cookie, so the next request meets a token its isolate has not seen). ES256 is what it
  * issued before: such a cookie verifies under the listed public key for the rest of its 30 days.
  */
 export const DEVICE_TOKEN_ALGS = [MAC_JWS_ALG, DEVICE_TOKEN_ALG] as const
