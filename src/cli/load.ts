@@ -27,7 +27,7 @@ function option(name: string, fallback: number): number {
 const DURATION_S = option('duration', 60)
 const CONNECTIONS = option('connections', 50)
 const WARMUP = option('warmup', 2000)
-/** The attempts counter is read from a 10-minute window (1-minute buckets): it holds ≥ 9 minutes of history. */
+/** The attempts counter is read from a 10-minute window (10 s buckets): it holds ≥ 9 min 50 s of history. */
 const ATTEMPTS_WINDOW_OK = DURATION_S <= 8 * 60
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'

@@ -109,8 +109,9 @@ export function agedWindows(snap: KeySnapshot, metric: Metric, now: number): Win
     const res = triples[i]!
     const start = triples[i + 1]!
     const n = triples[i + 2]!
+    // Both windows count from the one short series: a bucket can be in both.
     if (res === WINDOW_SPECS['1m'].res && start >= f1m) m1 += n
-    else if (res === WINDOW_SPECS['10m'].res && start >= f10m) m10 += n
+    if (res === WINDOW_SPECS['10m'].res && start >= f10m) m10 += n
   }
   return { '1m': m1, '10m': m10, '1h': answered['1h'], '24h': answered['24h'] }
 }

@@ -193,7 +193,8 @@ export interface KeySnapshot {
 }
 
 /**
- * Per metric, the 1 min (10 s buckets) and 10 min (1 min buckets) series as flat triples: bucket width
- * (ms), bucket start, count, … (flat numbers: cheap to pass over RPC, and typed the same on both sides).
+ * Per metric, the short series (10 s buckets, read by the 1 min and 10 min windows) as flat triples:
+ * bucket width (ms), bucket start, count, … (flat numbers: cheap to pass over RPC, and typed the same
+ * on both sides). The width is carried so a series of another width is never mistaken for it.
  */
 export type RecentBuckets = Readonly<Partial<Record<Metric, readonly number[]>>>

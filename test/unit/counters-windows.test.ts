@@ -2,19 +2,21 @@
 // window floors and HyperLogLog accuracy in plain Node (no platform, no clock).
 import { describe, expect, it } from 'vitest'
 import { EXACT_LIMIT, HLL_M, HLL_STD_ERROR, hllEstimate, hllPoint, memberId } from '../../src/counters/sketch'
-import { bucketStart, bucketsFor, pruneFloors, sumWindows, WINDOW_SPECS, WINDOWS, windowFloor } from '../../src/counters/windows'
+import { bucketStart, bucketsFor, SERIES, seriesFloors, SHORT_SERIES, sumWindows, WINDOW_SPECS, WINDOWS, windowFloor } from '../../src/counters/windows'
 
 const T0 = Date.UTC(2100, 0, 1)
 
 describe('sliding windows', () => {
-  it('puts an event in one bucket per window series', () => {
+  it('puts an event in one bucket per series: three, the 1 min and 10 min windows sharing the 10 s one', () => {
     const b = bucketsFor(T0 + 12_345)
     expect(b).toEqual([
       { res: 10_000, start: T0 + 10_000 },
-      { res: 60_000, start: T0 },
       { res: 300_000, start: T0 },
       { res: 3_600_000, start: T0 },
     ])
+    expect(SERIES).toEqual([10_000, 300_000, 3_600_000])
+    expect(WINDOW_SPECS['1m'].res).toBe(SHORT_SERIES)
+    expect(WINDOW_SPECS['10m'].res).toBe(SHORT_SERIES)
   })
 
   it.each(WINDOWS)('counts an event in the %s window for at least ms - res and at most ms', (w) => {
@@ -35,13 +37,18 @@ describe('sliding windows', () => {
     }
   })
 
-  it('prunes exactly the buckets no window can count', () => {
-    const now = T0 + 3_600_000 + 5
-    for (const { res, below } of pruneFloors(now)) {
-      const w = WINDOWS.find((x) => WINDOW_SPECS[x].res === res)
-      expect(w).toBeDefined()
-      if (w !== undefined) expect(below).toBe(windowFloor(now, w))
+  it('prunes exactly the buckets no window can count: a series keeps what its longest window reads', () => {
+    for (const now of [T0 + 3_600_000 + 5, T0 + 12_345_678]) {
+      for (const { res, below } of seriesFloors(now)) {
+        const floors = WINDOWS.filter((x) => WINDOW_SPECS[x].res === res).map((w) => windowFloor(now, w))
+        expect(floors.length).toBeGreaterThan(0)
+        expect(below).toBe(Math.min(...floors))
+        // A bucket at the floor is still counted by some window; the one before it by none.
+        expect(sumWindows([{ res, start: below, n: 1 }], now)).not.toEqual({ '1m': 0, '10m': 0, '1h': 0, '24h': 0 })
+        expect(sumWindows([{ res, start: below - res, n: 1 }], now)).toEqual({ '1m': 0, '10m': 0, '1h': 0, '24h': 0 })
+      }
     }
+    expect(seriesFloors(T0 + 700_000).find((f) => f.res === SHORT_SERIES)?.below).toBe(windowFloor(T0 + 700_000, '10m'))
     expect(bucketStart(-1, 10)).toBe(-10)
   })
 })

@@ -202,10 +202,17 @@ describe('zone figures storage', () => {
       const sql = state.storage.sql
       sql.exec('DROP TABLE counts')
       sql.exec(ROWS_PER_METRIC_TABLE)
-      for (const o of old) for (const b of bucketsFor(o.t)) sql.exec('INSERT INTO buckets (metric, res, start, n) VALUES (?, ?, ?, ?)', o.metric, b.res, b.start, o.n)
-      sql.exec("UPDATE meta SET v = ? WHERE k = 'schema_version'", ZONE_MIGRATIONS.length - 1)
-      return new ZoneStats(state, env).figures(at)
+      // The series of then: today's three and the 10 min window's own 1 min buckets (moved by migration 4).
+      const former = (t: number) => [...bucketsFor(t), { res: 60_000, start: Math.floor(t / 60_000) * 60_000 }]
+      for (const o of old) for (const b of former(o.t)) sql.exec('INSERT INTO buckets (metric, res, start, n) VALUES (?, ?, ?, ?)', o.metric, b.res, b.start, o.n)
+      sql.exec("UPDATE meta SET v = 2 WHERE k = 'schema_version'") // before migration 3 (a row per bucket)
+      const moved = new ZoneStats(state, env)
+      const left = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM counts WHERE res = 60000').one().n
+      const version = sql.exec<{ v: number }>("SELECT v FROM meta WHERE k = 'schema_version'").one().v
+      return { ...moved.figures(at), left, version }
     })
+    expect(figures.left).toBe(0)
+    expect(figures.version).toBe(ZONE_MIGRATIONS.length)
     expect(figures.windows.login_failures).toEqual({ '1m': 30, '10m': 30, '1h': 30, '24h': 30 })
     expect(figures.windows.requests).toEqual({ '1m': 0, '10m': 0, '1h': 0, '24h': 500 })
     expect(figures.loginFailureRatio10m).toBeCloseTo(30 / 40)

@@ -2,10 +2,11 @@
 // metric as a column. Takes the object's SqlStorage and the caller's time; returns window sums. No clock.
 //
 // Why one row for all metrics: SQLite-backed objects are billed by rows written ($1.00 per million, a
-// thousand times a row read), and an event is counted in four bucket series (1 min … 24 h). A row per
-// metric made a page view's three metrics twelve rows on each of its keys; a row per bucket makes any
-// number of metrics four (`BENCH_ONLY=objects` prints rows written per call).
-import { bucketsFor, pruneFloors, windowFloors, WINDOW_SPECS, type Windows } from '../../src/counters/windows'
+// thousand times a row read), and an event is counted in three bucket series (10 s … 1 h buckets,
+// src/counters/windows.ts). A row per metric made a page view's three metrics twelve rows on each of
+// its keys (with the four series then); a row per bucket makes any number of metrics three
+// (`BENCH_ONLY=objects` prints rows written per call).
+import { bucketsFor, FORMER_MINUTE_SERIES, SERIES, seriesFloors, SHORT_SERIES, WINDOW_SPECS, WINDOWS, windowFloors, type WindowName, type Windows } from '../../src/counters/windows'
 
 /** A column name is the metric's own name: snake case only, so it can never smuggle SQL. */
 const COLUMN = /^[a-z][a-z0-9_]*$/
@@ -17,6 +18,13 @@ export interface BucketTable {
   readonly create: string
   /** Moves the counts of a row-per-metric table (`metric, res, start, n`, the former layout) into this one, then drops it. */
   fromRowsPerMetric(old: string): readonly string[]
+  /**
+   * Moves the former 10 min series (1 min buckets) into the 10 s series the 10 min window now reads:
+   * each minute's count less what the 10 s buckets in it already hold (the 1 min window's, not yet
+   * pruned), put in the minute's first 10 s bucket — so a moved event leaves the window no later
+   * than it would have, never counted longer than the window. Then the minute buckets go.
+   */
+  fromMinuteSeries(): readonly string[]
   /** Adds a column for each metric the table lacks (a metric added since the object was made). Call after migrating. */
   addMissingColumns(sql: SqlStorage): void
   /** Adds each bump in each window's bucket series: one row per bucket touched, in as few statements as the parameter limit allows. */
@@ -24,8 +32,8 @@ export interface BucketTable {
   /** Takes back one `metric` counted at exactly `t` (a bump undone: same buckets), never below zero. */
   unbump(sql: SqlStorage, metric: string, t: number): void
   /**
-   * Every metric's window sums at `now` (metrics never counted absent), and the 1 min and 10 min series'
-   * nonzero buckets as flat (res, start, n) triples per metric (KeySnapshot.recent), from one scan.
+   * Every metric's window sums at `now` (metrics never counted absent), and the short series' nonzero
+   * buckets (the 1 min and 10 min windows') as flat (res, start, n) triples per metric (KeySnapshot.recent), from one scan.
    */
   read(sql: SqlStorage, now: number): { readonly windows: Map<string, Windows>; readonly recent: Map<string, number[]> }
   /** Deletes buckets no window can count any more at `now`. */
@@ -38,12 +46,10 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
   for (const name of [table, ...metrics]) if (!COLUMN.test(name)) throw new TypeError(`not a column name: ${name}`)
   const column = new Map(metrics.map((m, i) => [m, i]))
   const quoted = metrics.map((m) => `"${m}"`)
-  const s = WINDOW_SPECS
-  const inWindows = '(res = ? AND start >= ?) OR (res = ? AND start >= ?) OR (res = ? AND start >= ?) OR (res = ? AND start >= ?)'
-  const floors = (now: number) => {
-    const f = windowFloors(now)
-    return [s['1m'].res, f['1m'], s['10m'].res, f['10m'], s['1h'].res, f['1h'], s['24h'].res, f['24h']]
-  }
+  const inWindows = SERIES.map(() => '(res = ? AND start >= ?)').join(' OR ')
+  const floors = (now: number) => seriesFloors(now).flatMap(({ res, below }) => [res, below])
+  /** The windows each series counts, by its res. */
+  const windowsOf = new Map<number, readonly WindowName[]>(SERIES.map((res) => [res, WINDOWS.filter((w) => WINDOW_SPECS[w].res === res)]))
   const indexOf = (metric: string): number => {
     const i = column.get(metric)
     if (i === undefined) throw new TypeError(`unknown metric: ${metric}`)
@@ -58,6 +64,20 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
       return [
         `INSERT INTO ${table} (res, start, ${quoted.join(', ')}) SELECT res, start, ${metrics.map((m) => `SUM(CASE WHEN metric = '${m}' THEN n ELSE 0 END)`).join(', ')} FROM ${old} GROUP BY res, start`,
         `DROP TABLE ${old}`,
+      ]
+    },
+
+    fromMinuteSeries: () => {
+      const m = FORMER_MINUTE_SERIES
+      const left = (q: string) => `MAX(m.${q} - COALESCE(SUM(t.${q}), 0), 0)`
+      return [
+        // WHERE true: SQLite's upsert after a SELECT needs a WHERE to parse.
+        `INSERT INTO ${table} (res, start, ${quoted.join(', ')})
+         SELECT ${SHORT_SERIES}, m.start, ${quoted.map(left).join(', ')}
+         FROM ${table} m LEFT JOIN ${table} t ON t.res = ${SHORT_SERIES} AND t.start >= m.start AND t.start < m.start + ${m}
+         WHERE m.res = ${m} GROUP BY m.start
+         ON CONFLICT(res, start) DO UPDATE SET ${quoted.map((q) => `${q} = ${q} + excluded.${q}`).join(', ')}`,
+        `DELETE FROM ${table} WHERE res = ${m}`,
       ]
     },
 
@@ -103,24 +123,22 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
 
     read: (sql, now) => {
       const rows = sql.exec(`SELECT res, start, ${quoted.join(', ')} FROM ${table} WHERE ${inWindows}`, ...floors(now)).raw()
+      const f = windowFloors(now)
       const windows = new Map<string, Windows>()
       const recent = new Map<string, number[]>()
       for (const row of rows) {
         const res = Number(row[0])
         const start = Number(row[1])
-        const w1m = res === s['1m'].res
-        const w10m = res === s['10m'].res
+        const counted = (windowsOf.get(res) ?? []).filter((w) => start >= f[w])
+        const short = res === SHORT_SERIES
         for (let i = 0; i < metrics.length; i++) {
           const n = Number(row[i + 2])
           if (!(n > 0)) continue
           const metric = metrics[i]!
           let w = windows.get(metric) as Record<keyof Windows, number> | undefined
           if (w === undefined) windows.set(metric, (w = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }))
-          if (w1m) w['1m'] += n
-          else if (w10m) w['10m'] += n
-          else if (res === s['1h'].res) w['1h'] += n
-          else w['24h'] += n
-          if (w1m || w10m) {
+          for (const name of counted) w[name] += n
+          if (short) {
             let list = recent.get(metric)
             if (list === undefined) recent.set(metric, (list = []))
             list.push(res, start, n)
@@ -131,7 +149,7 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
     },
 
     prune: (sql, now) => {
-      for (const { res, below } of pruneFloors(now)) sql.exec(`DELETE FROM ${table} WHERE res = ? AND start < ?`, res, below)
+      for (const { res, below } of seriesFloors(now)) sql.exec(`DELETE FROM ${table} WHERE res = ? AND start < ?`, res, below)
     },
 
     newest: (sql) => {

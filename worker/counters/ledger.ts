@@ -7,7 +7,7 @@ import { appendOps, BATCHES_PER_CALL_MAX, BATCH_MAX_OPS, HELD_OPS_MAX, heldView 
 import type { KeyKind } from '../../src/counters/keys'
 import type { KeySnapshot, Metric } from '../../src/counters/metrics'
 import type { DenyKind } from '../../src/counters/deny'
-import { bucketStart, WINDOW_SPECS } from '../../src/counters/windows'
+import { bucketStart, SHORT_SERIES } from '../../src/counters/windows'
 
 /** The deny lookup a key's calls carry (Counters.ts DenyQuery; kept here so this file needs no platform types). */
 export interface DenyQuery {
@@ -227,9 +227,7 @@ function dropOldRiders(k: LedgerKey, now: number): void {
   if (!k.riders.every(young)) k.riders = k.riders.filter(young)
 }
 
-/** One event at `now` in the 1 min and 10 min series, as KeySnapshot.recent triples. */
+/** One event at `now` in the short series (the 1 min and 10 min windows'), as a KeySnapshot.recent triple. */
 function outcomeBuckets(now: number): number[] {
-  const s1 = WINDOW_SPECS['1m'].res
-  const s10 = WINDOW_SPECS['10m'].res
-  return [s1, bucketStart(now, s1), 1, s10, bucketStart(now, s10), 1]
+  return [SHORT_SERIES, bucketStart(now, SHORT_SERIES), 1]
 }
