@@ -8,7 +8,7 @@ import { EXACT_LIMIT, HLL_M, HLL_STD_ERROR } from '../../src/counters/sketch'
 import { METRICS } from '../../src/counters/metrics'
 import { bucketsFor, sumWindows } from '../../src/counters/windows'
 import { ROWS_PER_METRIC_TABLE } from '../../worker/counters/buckets'
-import { APPLIED_KEEP_MS, Counters, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA } from '../../worker/counters/Counters'
+import { APPLIED_KEEP_MS, Counters, COUNTERS_COUNTS, COUNTERS_MIGRATIONS, COUNTERS_SCHEMA } from '../../worker/counters/Counters'
 import { SKETCH_REUSE_MS } from '../../worker/counters/distinct'
 import { migrate } from '../../worker/counters/schema'
 import { rowsWritten } from '../support/rowsWritten'
@@ -168,6 +168,25 @@ describe('Counters', () => {
     await stub.observe(view(T0, 'd-0')) // the first write also schedules the object's alarm
     const written = await rowsWritten(stub, (obj) => obj.observe(view(T0 + 1_000, 'd-1')))
     expect(written).toBe(3 + 1)
+  })
+
+  it('reads only the metric columns it holds counts in, and every one it holds: first counted by a read, an outcome or a flush, or found by an object made again', async () => {
+    const stub = stubFor('ip')
+    await stub.observe(request(T0))
+    expect((await stub.peek(T0)).counts.login_failures['1m']).toBe(0)
+    await stub.record({ now: T0 + 1_000, metric: 'login_failures' })
+    await stub.apply({ now: T0 + 2_000, batches: [{ id: 'b-used', ops: [{ op: 'bump', metric: 'signup_attempts', at: T0 + 2_000, n: 2 }] }], deny: null })
+    const live = (await stub.peek(T0 + 3_000)).counts
+    const remade = await runInDurableObject(stub, (_obj, state) => new Counters(state, env).peek(T0 + 3_000).counts)
+    for (const counts of [live, remade]) {
+      expect(counts.requests['10m']).toBe(1)
+      expect(counts.login_failures['10m']).toBe(1)
+      expect(counts.signup_attempts['10m']).toBe(2)
+      expect(counts.page_views['10m']).toBe(0)
+    }
+    // What a read selects: the three columns, not every metric's.
+    const selected = await runInDurableObject(stub, (_obj, state) => [...COUNTERS_COUNTS.usedColumns(state.storage.sql)].map((i) => METRICS[i]).sort())
+    expect(selected).toEqual(['login_failures', 'requests', 'signup_attempts'])
   })
 
   it("moves a key's counts from the row-per-metric layout when its object is next made, and adds a metric's missing column", async () => {

@@ -60,7 +60,8 @@ const MAX_BATCH_ID_CHARS = 80
 const APPLIED_AT_INDEX = 'CREATE INDEX IF NOT EXISTS applied_at ON applied (at)'
 
 /** A key's windows: one row per bucket, a column per metric (buckets.ts: rows written are what storage is billed by). */
-const COUNTS = bucketTable('counts', METRICS)
+export const COUNTERS_COUNTS = bucketTable('counts', METRICS)
+const COUNTS = COUNTERS_COUNTS
 
 export const COUNTERS_MIGRATIONS: readonly Migration[] = [
   [ROWS_PER_METRIC_TABLE, ...DISTINCT_TABLES, ...DENY_TABLES],
@@ -102,6 +103,8 @@ export class Counters extends DurableObject<Env> {
   #legacyApplied: boolean
   /** Which LATER_TABLES this object has made (an object made before they were later has them all). */
   #made: Record<LaterTable, boolean>
+  /** The metric columns `counts` may hold a count in (buckets.ts usedColumns): read once, then kept by each bump. */
+  #used: Set<number> | null = null
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -120,7 +123,7 @@ export class Counters extends DurableObject<Env> {
     const sql = this.#sql()
     const probe = input.probe == null ? null : checkedMember(input.probe) // bad input throws before anything is written
     const applied = this.#applyBatches(input.batches, now)
-    COUNTS.bumpAll(sql, input.bumps.map((m) => ({ metric: checkedMetric(m), n: 1, at: now })))
+    COUNTS.bumpAll(sql, input.bumps.map((m) => ({ metric: checkedMetric(m), n: 1, at: now })), this.#usedColumns(sql))
     const adds = Array.isArray(input.distinct) ? input.distinct : []
     if (adds.length > SETS.length) throw new TypeError('too many distinct members')
     for (const add of adds) {
@@ -170,7 +173,7 @@ export class Counters extends DurableObject<Env> {
         else if (op.op === 'forget') forgetMember(sql, op.set, op.member)
         else rememberPlace(this.#make('history'), op.place, op.at)
       }
-      COUNTS.bumpAll(sql, bumps)
+      COUNTS.bumpAll(sql, bumps, this.#usedColumns(sql))
     }
     return bumped
   }
@@ -188,7 +191,7 @@ export class Counters extends DurableObject<Env> {
   }): void {
     const now = checkedNow(input.now)
     const sql = this.#sql()
-    COUNTS.bumpAll(sql, [{ metric: checkedMetric(input.metric), n: 1, at: now }])
+    COUNTS.bumpAll(sql, [{ metric: checkedMetric(input.metric), n: 1, at: now }], this.#usedColumns(sql))
     if (input.remember != null) {
       const place = checkedPlace(input.remember)
       if (place === null) throw new TypeError('bad place')
@@ -260,6 +263,10 @@ export class Counters extends DurableObject<Env> {
     setMeta(sql, 'forgotten_at', this.#forgottenAt)
   }
 
+  #usedColumns(sql: SqlStorage): Set<number> {
+    return (this.#used ??= COUNTS.usedColumns(sql))
+  }
+
   /** This object's SQL, its schema made again first if the idle alarm emptied it. */
   #sql(): SqlStorage {
     if (this.#emptied) {
@@ -292,7 +299,12 @@ export class Counters extends DurableObject<Env> {
       if (dataUntil < 0 && historyUntil < 0 && expiry === null) return null
       const after = (t: number, ms: number): number => (t < 0 ? Number.POSITIVE_INFINITY : t + ms)
       return Math.min(expiry ?? Number.POSITIVE_INFINITY, after(dataUntil, RETENTION_MS), after(historyUntil, HISTORY_MS))
-    }, { emptied: () => void (this.#emptied = true) })
+    }, {
+      emptied: () => {
+        this.#emptied = true
+        this.#used = null
+      },
+    })
   }
 
   #afterWrite(now: number): void {
@@ -318,7 +330,7 @@ export class Counters extends DurableObject<Env> {
 
   #snapshot(now: number, deny: DenyQuery | null): Omit<KeySnapshot, 'fresh'> {
     const sql = this.#sql()
-    const buckets = COUNTS.read(sql, now)
+    const buckets = COUNTS.read(sql, now, this.#usedColumns(sql))
     const counts = Object.fromEntries(METRICS.map((m) => [m, buckets.windows.get(m) ?? ZERO_WINDOWS])) as Record<Metric, Windows>
     const distinct: Record<SetName, Windows> = readDistinctSets(sql, SETS, now, this.#sketchMemo)
     const recent = Object.fromEntries(buckets.recent) as RecentBuckets

@@ -27,15 +27,24 @@ export interface BucketTable {
   fromMinuteSeries(): readonly string[]
   /** Adds a column for each metric the table lacks (a metric added since the object was made). Call after migrating. */
   addMissingColumns(sql: SqlStorage): void
-  /** Adds each bump in each window's bucket series: one row per bucket touched, in as few statements as the parameter limit allows. */
-  bumpAll(sql: SqlStorage, bumps: readonly { readonly metric: string; readonly n: number; readonly at: number }[]): void
+  /**
+   * Adds each bump in each series: one row per bucket touched, in as few statements as the parameter limit
+   * allows. `used` (the object's usedColumns) gains the bumped metrics' columns.
+   */
+  bumpAll(sql: SqlStorage, bumps: readonly { readonly metric: string; readonly n: number; readonly at: number }[], used?: Set<number>): void
+  /**
+   * The columns (metric indices) any row holds a count in: a read given them selects only those — each
+   * cell read crosses from SQLite into JS, and a key counts a few of the metrics. Kept by the object
+   * (bumpAll adds to it); a column left in it after its counts are gone only costs its read.
+   */
+  usedColumns(sql: SqlStorage): Set<number>
   /** Takes back one `metric` counted at exactly `t` (a bump undone: same buckets), never below zero. */
   unbump(sql: SqlStorage, metric: string, t: number): void
   /**
    * Every metric's window sums at `now` (metrics never counted absent), and the short series' nonzero
    * buckets (the 1 min and 10 min windows') as flat (res, start, n) triples per metric (KeySnapshot.recent), from one scan.
    */
-  read(sql: SqlStorage, now: number): { readonly windows: Map<string, Windows>; readonly recent: Map<string, number[]> }
+  read(sql: SqlStorage, now: number, used?: ReadonlySet<number>): { readonly windows: Map<string, Windows>; readonly recent: Map<string, number[]> }
   /** Deletes buckets no window can count any more at `now`. */
   prune(sql: SqlStorage, now: number): void
   /** Start of the newest bucket, or null when empty (for idle-object cleanup). */
@@ -45,6 +54,7 @@ export interface BucketTable {
 export function bucketTable(table: string, metrics: readonly string[]): BucketTable {
   for (const name of [table, ...metrics]) if (!COLUMN.test(name)) throw new TypeError(`not a column name: ${name}`)
   const column = new Map(metrics.map((m, i) => [m, i]))
+  const allColumns = metrics.map((_m, i) => i)
   const quoted = metrics.map((m) => `"${m}"`)
   const inWindows = SERIES.map(() => '(res = ? AND start >= ?)').join(' OR ')
   const floors = (now: number) => seriesFloors(now).flatMap(({ res, below }) => [res, below])
@@ -86,13 +96,14 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
       for (const q of metrics) if (!have.has(q)) sql.exec(`ALTER TABLE ${table} ADD COLUMN "${q}" INTEGER NOT NULL DEFAULT 0`)
     },
 
-    bumpAll: (sql, bumps) => {
+    bumpAll: (sql, bumps, inUse) => {
       // Folded first: a batch's bumps in one bucket are one row, whatever the metrics.
       const rows = new Map<string, { res: number; start: number; n: Map<number, number> }>()
       const used = new Set<number>()
       for (const b of bumps) {
         const i = indexOf(b.metric)
         used.add(i)
+        inUse?.add(i)
         for (const { res, start } of bucketsFor(b.at)) {
           const key = `${res}:${start}`
           let row = rows.get(key)
@@ -121,8 +132,20 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
       for (const { res, start } of bucketsFor(t)) sql.exec(`UPDATE ${table} SET ${q} = ${q} - 1 WHERE res = ? AND start = ? AND ${q} > 0`, res, start)
     },
 
-    read: (sql, now) => {
-      const rows = sql.exec(`SELECT res, start, ${quoted.join(', ')} FROM ${table} WHERE ${inWindows}`, ...floors(now)).raw()
+    usedColumns: (sql) => {
+      const row = sql.exec(`SELECT ${quoted.map((q) => `MAX(${q})`).join(', ')} FROM ${table}`).raw().next()
+      const used = new Set<number>()
+      if (row.done === true) return used
+      row.value.forEach((v, i) => {
+        if (Number(v) > 0) used.add(i)
+      })
+      return used
+    },
+
+    read: (sql, now, used) => {
+      const cols = used === undefined ? allColumns : [...used].sort((a, b) => a - b)
+      if (cols.length === 0) return { windows: new Map(), recent: new Map() }
+      const rows = sql.exec(`SELECT res, start, ${cols.map((i) => quoted[i]).join(', ')} FROM ${table} WHERE ${inWindows}`, ...floors(now)).raw()
       const f = windowFloors(now)
       const windows = new Map<string, Windows>()
       const recent = new Map<string, number[]>()
@@ -131,10 +154,10 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
         const start = Number(row[1])
         const counted = (windowsOf.get(res) ?? []).filter((w) => start >= f[w])
         const short = res === SHORT_SERIES
-        for (let i = 0; i < metrics.length; i++) {
-          const n = Number(row[i + 2])
+        for (let j = 0; j < cols.length; j++) {
+          const n = Number(row[j + 2])
           if (!(n > 0)) continue
-          const metric = metrics[i]!
+          const metric = metrics[cols[j]!]!
           let w = windows.get(metric) as Record<keyof Windows, number> | undefined
           if (w === undefined) windows.set(metric, (w = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }))
           for (const name of counted) w[name] += n
