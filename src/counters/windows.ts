@@ -12,16 +12,18 @@ export interface WindowSpec {
 }
 
 /**
- * Each window is counted from a bucket series: 1 min and 10 min both from 10 s buckets, 1 h from
- * 5 min buckets, 24 h from 1 h buckets. Three series, not four: every series is a row written per
- * event on each key (storage is billed by rows written), and the 10 min window reads 60 rows
- * instead of 10 — rows read cost a thousandth as much — and its edge is 10 s, not a minute.
+ * Each window is counted from a bucket series: 1 min and 10 min from 10 s buckets, 1 h and 24 h from
+ * 5 min buckets. Two series, not four (until 2026-12-08: 10 s, 1 min, 5 min, 1 h): every series is a
+ * row written per event on each key, and storage is billed by rows written. What it costs: a read
+ * covers up to 61 + 289 buckets instead of 7 + 11 + 13 + 25 (rows read cost a thousandth of a row
+ * written; the long windows are summed inside SQLite, buckets.ts), and the edges are finer — the
+ * 10 min window's 10 s, not a minute, the 24 h window's 5 min, not an hour.
  */
 export const WINDOW_SPECS: Readonly<Record<WindowName, WindowSpec>> = {
   '1m': { ms: 60_000, res: 10_000 },
   '10m': { ms: 600_000, res: 10_000 },
   '1h': { ms: 3_600_000, res: 300_000 },
-  '24h': { ms: 86_400_000, res: 3_600_000 },
+  '24h': { ms: 86_400_000, res: 300_000 },
 }
 
 /** The bucket widths an event is counted in, one row each: the distinct `res` of WINDOW_SPECS. */
@@ -30,8 +32,14 @@ export const SERIES: readonly number[] = [...new Set(WINDOWS.map((w) => WINDOW_S
 /** The series the 1 min and 10 min windows share: a snapshot carries its buckets (KeySnapshot.recent). */
 export const SHORT_SERIES = WINDOW_SPECS['1m'].res
 
-/** The 10 min window's series before 2026-12-08 (1 min buckets): an object made before moves it (buckets.ts). */
-export const FORMER_MINUTE_SERIES = 60_000
+/**
+ * Series written before 2026-12-08 and the series each moved into (buckets.ts fromFormerSeries): the
+ * 10 min window's 1 min buckets into the 10 s series, the 24 h window's 1 h buckets into the 5 min one.
+ */
+export const FORMER_SERIES: ReadonlyArray<{ readonly former: number; readonly into: number }> = [
+  { former: 60_000, into: 10_000 },
+  { former: 3_600_000, into: 300_000 },
+]
 
 /** The longest window: nothing older than this is ever read. */
 export const RETENTION_MS = WINDOW_SPECS['24h'].ms

@@ -7,14 +7,13 @@ import { bucketStart, bucketsFor, SERIES, seriesFloors, SHORT_SERIES, sumWindows
 const T0 = Date.UTC(2100, 0, 1)
 
 describe('sliding windows', () => {
-  it('puts an event in one bucket per series: three, the 1 min and 10 min windows sharing the 10 s one', () => {
-    const b = bucketsFor(T0 + 12_345)
+  it('puts an event in one bucket per series: two — 1 min and 10 min from 10 s buckets, 1 h and 24 h from 5 min ones', () => {
+    const b = bucketsFor(T0 + 312_345)
     expect(b).toEqual([
-      { res: 10_000, start: T0 + 10_000 },
-      { res: 300_000, start: T0 },
-      { res: 3_600_000, start: T0 },
+      { res: 10_000, start: T0 + 310_000 },
+      { res: 300_000, start: T0 + 300_000 },
     ])
-    expect(SERIES).toEqual([10_000, 300_000, 3_600_000])
+    expect(SERIES).toEqual([10_000, 300_000])
     expect(WINDOW_SPECS['1m'].res).toBe(SHORT_SERIES)
     expect(WINDOW_SPECS['10m'].res).toBe(SHORT_SERIES)
   })

@@ -93,9 +93,9 @@ describe('Counters', () => {
       const count = (table: string) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n
       return { buckets: count('counts'), members: count('members'), sketch: count('sketch'), users }
     })
-    // One row per bucket, all metrics in it: the 10 s / 5 min / 1 h series keep at most 61+13+25 buckets (the 10 s
-    // series what the 10 min window reads), plus one prune interval of 10 s buckets.
-    expect(rows.buckets).toBeLessThanOrEqual(61 + 13 + 25 + 6)
+    // One row per bucket, all metrics in it: the 10 s and 5 min series keep at most 61 + 289 buckets (what the
+    // 10 min and 24 h windows read), plus one prune interval of 10 s buckets.
+    expect(rows.buckets).toBeLessThanOrEqual(61 + 289 + 6)
     expect(rows.members).toBeLessThanOrEqual(EXACT_LIMIT)
     expect(rows.sketch).toBeLessThanOrEqual(HLL_M * 33)
     expect(rows.users).toBeGreaterThan(4_000)
@@ -162,12 +162,12 @@ describe('Counters', () => {
     expect((await stub.peek(at)).counts.requests['1m']).toBe(before + 1)
   })
 
-  it('writes one row per bucket whatever the metrics: a page view is three bucket rows and its device, not twelve and one', async () => {
+  it('writes one row per bucket whatever the metrics: a page view is two bucket rows and its device, not twelve and one', async () => {
     const stub = stubFor('ip')
     const view = (now: number, device: string) => ({ now, bumps: ['requests', 'navigations', 'page_views'] as (typeof METRICS)[number][], distinct: [{ set: 'devices' as const, member: device }], deny: null })
     await stub.observe(view(T0, 'd-0')) // the first write also schedules the object's alarm
     const written = await rowsWritten(stub, (obj) => obj.observe(view(T0 + 1_000, 'd-1')))
-    expect(written).toBe(3 + 1)
+    expect(written).toBe(2 + 1)
   })
 
   it('reads only the metric columns it holds counts in, and every one it holds: first counted by a read, an outcome or a flush, or found by an object made again', async () => {
@@ -221,19 +221,20 @@ describe('Counters', () => {
     expect(snap.after.requests).toEqual(truth('requests'))
   })
 
-  it("moves the former 10 min series (1 min buckets) into the 10 s one: no window counts an event longer than before, 1 min, 1 h and 24 h read the same", async () => {
-    // Events over the last 12 minutes, written as the code before wrote them (four series), then pruned at `pruned`
-    // as it pruned (the 10 s series below the 1 min window: most minutes hold no 10 s bucket any more).
-    const pruned = T0 + 1_000_000
-    const times = [-700_000, -595_000, -590_000, -332_100, -300_000, -61_000, -59_000, -45_500, -12_000, -1].map((d) => pruned + d)
-    const former = [10_000, 60_000, 300_000, 3_600_000]
+  it("moves the former series (1 min and 1 h buckets) into the 10 s and 5 min ones: no window counts an event longer than before, 1 min and 1 h read the same", async () => {
+    // Events over the last 26 hours, written as the code before wrote them (four series), then pruned at `pruned`
+    // as it pruned (each series below its window: most minutes hold no 10 s bucket any more, most hours no 5 min one).
+    const pruned = T0 + 30 * 3_600_000
+    const ago = [-25 * 3_600_000, -23.5 * 3_600_000, -7_300_000, -3_700_000, -3_500_000, -700_000, -595_000, -590_000, -332_100, -300_000, -61_000, -59_000, -45_500, -12_000, -1]
+    const times = ago.map((d) => pruned + d)
     const formerSpec = { '1m': { ms: 60_000, res: 10_000 }, '10m': { ms: 600_000, res: 60_000 }, '1h': { ms: 3_600_000, res: 300_000 }, '24h': { ms: 86_400_000, res: 3_600_000 } } as const
-    const formerFloor = (now: number, w: keyof typeof formerSpec) => Math.floor((now - formerSpec[w].ms) / formerSpec[w].res) * formerSpec[w].res + formerSpec[w].res
+    const names = ['1m', '10m', '1h', '24h'] as const
+    const formerFloor = (now: number, w: (typeof names)[number]) => Math.floor((now - formerSpec[w].ms) / formerSpec[w].res) * formerSpec[w].res + formerSpec[w].res
     const rows = new Map<string, { res: number; start: number; n: number }>()
     for (const t of times) {
-      for (const res of former) {
+      for (const w of names) {
+        const res = formerSpec[w].res
         const start = Math.floor(t / res) * res
-        const w = res === 10_000 ? '1m' : res === 60_000 ? '10m' : res === 300_000 ? '1h' : '24h'
         if (start < formerFloor(pruned, w)) continue // pruned
         const k = `${res}:${start}`
         rows.set(k, { res, start, n: (rows.get(k)?.n ?? 0) + 1 })
@@ -241,18 +242,19 @@ describe('Counters', () => {
     }
     const formerWindows = (now: number) => {
       const out = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }
-      for (const r of rows.values()) for (const w of ['1m', '10m', '1h', '24h'] as const) if (r.res === formerSpec[w].res && r.start >= formerFloor(now, w)) out[w] += r.n
+      for (const r of rows.values()) for (const w of names) if (r.res === formerSpec[w].res && r.start >= formerFloor(now, w)) out[w] += r.n
       return out
     }
     const stub = stubFor('ip')
-    const nows = [pruned, pruned + 5_000, pruned + 30_000, pruned + 100_000, pruned + 300_000, pruned + 500_000, pruned + 610_000]
+    const later = [0, 5_000, 30_000, 100_000, 300_000, 500_000, 610_000, 3_000_000, 4_000_000, 40 * 60_000 * 30, 22 * 3_600_000, 23.6 * 3_600_000]
+    const nows = later.map((d) => pruned + d)
     const read = await runInDurableObject(stub, (_obj, state) => {
       const sql = state.storage.sql
       sql.exec('DELETE FROM counts')
       for (const r of rows.values()) sql.exec('INSERT INTO counts (res, start, requests) VALUES (?, ?, ?)', r.res, r.start, r.n)
       sql.exec("UPDATE meta SET v = 6 WHERE k = 'schema_version'")
       const moved = new Counters(state, env)
-      const left = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM counts WHERE res = 60000').one().n
+      const left = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM counts WHERE res IN (60000, 3600000)').one().n
       return { left, at: nows.map((now) => moved.peek(now).counts.requests) }
     })
     expect(read.left).toBe(0)
@@ -260,13 +262,16 @@ describe('Counters', () => {
       const exact = sumWindows(times.flatMap((t) => bucketsFor(t).map((b) => ({ ...b, n: 1 }))), now)
       const before = formerWindows(now)
       const got = read.at[i]!
-      expect({ '1m': got['1m'], '1h': got['1h'], '24h': got['24h'] }, `at +${now - pruned} ms`).toEqual({ '1m': exact['1m'], '1h': exact['1h'], '24h': exact['24h'] })
-      // Never longer than the former 1 min buckets held an event, nor than its own 10 s bucket would have.
-      expect(got['10m'], `10m at +${now - pruned} ms`).toBeGreaterThanOrEqual(before['10m'])
-      expect(got['10m'], `10m at +${now - pruned} ms`).toBeLessThanOrEqual(exact['10m'])
+      const when = `at +${now - pruned} ms`
+      expect({ '1m': got['1m'], '1h': got['1h'] }, when).toEqual({ '1m': exact['1m'], '1h': exact['1h'] })
+      // Never longer than the former buckets held an event, nor than its own finer bucket would have.
+      for (const w of ['10m', '24h'] as const) {
+        expect(got[w], `${w} ${when}`).toBeGreaterThanOrEqual(before[w])
+        expect(got[w], `${w} ${when}`).toBeLessThanOrEqual(exact[w])
+      }
     }
-    // Right after the move the 10 min window holds what it held before.
-    expect(read.at[0]!['10m']).toBe(formerWindows(pruned)['10m'])
+    // Right after the move each window holds what it held before.
+    expect(read.at[0]).toEqual(formerWindows(pruned))
   })
 
   it('migrates idempotently and records the schema version', async () => {
@@ -274,8 +279,8 @@ describe('Counters', () => {
     await stub.observe(request(T0))
     const versions = await runInDurableObject(stub, (_obj, state) => [migrate(state.storage, COUNTERS_MIGRATIONS), migrate(state.storage, COUNTERS_MIGRATIONS)])
     // 2: the account history table (src/counters/history.ts); 3: applied batch ids (worker/counters/ledger.ts); 4: their index
-    // by time; 5: one row per bucket (buckets.ts); 6: applied ids keyed by their batch's time; 7: the 10 min
-    // window from the 10 s series
+    // by time; 5: one row per bucket (buckets.ts); 6: applied ids keyed by their batch's time; 7: two bucket
+    // series, not four
     expect(versions).toEqual([7, 7])
     expect((await stub.peek(T0)).counts.requests['1m']).toBe(1)
     // The applied-id prune deletes by time over the primary key, with no index to write.

@@ -202,12 +202,12 @@ describe('zone figures storage', () => {
       const sql = state.storage.sql
       sql.exec('DROP TABLE counts')
       sql.exec(ROWS_PER_METRIC_TABLE)
-      // The series of then: today's three and the 10 min window's own 1 min buckets (moved by migration 4).
-      const former = (t: number) => [...bucketsFor(t), { res: 60_000, start: Math.floor(t / 60_000) * 60_000 }]
+      // The series of then: today's two, the 10 min window's 1 min buckets and the 24 h window's 1 h ones (moved by migration 4).
+      const former = (t: number) => [...bucketsFor(t), ...[60_000, 3_600_000].map((res) => ({ res, start: Math.floor(t / res) * res }))]
       for (const o of old) for (const b of former(o.t)) sql.exec('INSERT INTO buckets (metric, res, start, n) VALUES (?, ?, ?, ?)', o.metric, b.res, b.start, o.n)
       sql.exec("UPDATE meta SET v = 2 WHERE k = 'schema_version'") // before migration 3 (a row per bucket)
       const moved = new ZoneStats(state, env)
-      const left = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM counts WHERE res = 60000').one().n
+      const left = sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM counts WHERE res IN (60000, 3600000)').one().n
       const version = sql.exec<{ v: number }>("SELECT v FROM meta WHERE k = 'schema_version'").one().v
       return { ...moved.figures(at), left, version }
     })

@@ -71,8 +71,8 @@ export const COUNTERS_MIGRATIONS: readonly Migration[] = [
   [COUNTS.create, ...COUNTS.fromRowsPerMetric('buckets')],
   // `applied` stays until its last id is an hour old (a batch applied before this may be sent again), then goes.
   [APPLIED_BATCHES_TABLE],
-  // The 10 min window counted from the 10 s series, not its own 1 min one (three rows per event, not four).
-  COUNTS.fromMinuteSeries(),
+  // Two bucket series, not four: the 10 min window from the 10 s series, the 24 h window from the 5 min one.
+  COUNTS.fromFormerSeries(),
 ]
 
 /**

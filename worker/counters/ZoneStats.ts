@@ -25,8 +25,8 @@ export const ZONE_MIGRATIONS: readonly Migration[] = [
   // The console's per-minute counts and decision sample (worker/console/store.ts).
   CONSOLE_MIGRATION,
   [COUNTS.create, ...COUNTS.fromRowsPerMetric('buckets')],
-  // The 10 min window counted from the 10 s series, not its own 1 min one (three rows per event, not four).
-  COUNTS.fromMinuteSeries(),
+  // Two bucket series, not four: the 10 min window from the 10 s series, the 24 h window from the 5 min one.
+  COUNTS.fromFormerSeries(),
 ]
 
 const PRUNE_EVERY_MS = 60_000

@@ -2,11 +2,11 @@
 // metric as a column. Takes the object's SqlStorage and the caller's time; returns window sums. No clock.
 //
 // Why one row for all metrics: SQLite-backed objects are billed by rows written ($1.00 per million, a
-// thousand times a row read), and an event is counted in three bucket series (10 s … 1 h buckets,
+// thousand times a row read), and an event is counted in two bucket series (10 s and 5 min buckets,
 // src/counters/windows.ts). A row per metric made a page view's three metrics twelve rows on each of
-// its keys (with the four series then); a row per bucket makes any number of metrics three
+// its keys (with the four series then); a row per bucket makes any number of metrics two
 // (`BENCH_ONLY=objects` prints rows written per call).
-import { bucketsFor, FORMER_MINUTE_SERIES, SERIES, seriesFloors, SHORT_SERIES, WINDOW_SPECS, WINDOWS, windowFloors, type WindowName, type Windows } from '../../src/counters/windows'
+import { bucketsFor, FORMER_SERIES, seriesFloors, SHORT_SERIES, WINDOW_SPECS, WINDOWS, windowFloors, type WindowName, type Windows } from '../../src/counters/windows'
 
 /** A column name is the metric's own name: snake case only, so it can never smuggle SQL. */
 const COLUMN = /^[a-z][a-z0-9_]*$/
@@ -19,12 +19,12 @@ export interface BucketTable {
   /** Moves the counts of a row-per-metric table (`metric, res, start, n`, the former layout) into this one, then drops it. */
   fromRowsPerMetric(old: string): readonly string[]
   /**
-   * Moves the former 10 min series (1 min buckets) into the 10 s series the 10 min window now reads:
-   * each minute's count less what the 10 s buckets in it already hold (the 1 min window's, not yet
-   * pruned), put in the minute's first 10 s bucket — so a moved event leaves the window no later
-   * than it would have, never counted longer than the window. Then the minute buckets go.
+   * Moves each former series (FORMER_SERIES: 1 min buckets, 1 h buckets) into the finer series its window
+   * now reads: each former bucket's count less what the finer buckets inside it already hold (a shorter
+   * window's, not yet pruned), put in the finer bucket at its start — so a moved event leaves its window
+   * no later than it did before, never counted longer than the window. Then the former buckets go.
    */
-  fromMinuteSeries(): readonly string[]
+  fromFormerSeries(): readonly string[]
   /** Adds a column for each metric the table lacks (a metric added since the object was made). Call after migrating. */
   addMissingColumns(sql: SqlStorage): void
   /**
@@ -42,7 +42,9 @@ export interface BucketTable {
   unbump(sql: SqlStorage, metric: string, t: number): void
   /**
    * Every metric's window sums at `now` (metrics never counted absent), and the short series' nonzero
-   * buckets (the 1 min and 10 min windows') as flat (res, start, n) triples per metric (KeySnapshot.recent), from one scan.
+   * buckets (the 1 min and 10 min windows') as flat (res, start, n) triples per metric (KeySnapshot.recent):
+   * the short series row by row, each longer window one sum inside SQLite (a day is up to 289 rows of
+   * 5 min buckets, and each cell read crosses into JS).
    */
   read(sql: SqlStorage, now: number, used?: ReadonlySet<number>): { readonly windows: Map<string, Windows>; readonly recent: Map<string, number[]> }
   /** Deletes buckets no window can count any more at `now`. */
@@ -56,10 +58,10 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
   const column = new Map(metrics.map((m, i) => [m, i]))
   const allColumns = metrics.map((_m, i) => i)
   const quoted = metrics.map((m) => `"${m}"`)
-  const inWindows = SERIES.map(() => '(res = ? AND start >= ?)').join(' OR ')
-  const floors = (now: number) => seriesFloors(now).flatMap(({ res, below }) => [res, below])
-  /** The windows each series counts, by its res. */
-  const windowsOf = new Map<number, readonly WindowName[]>(SERIES.map((res) => [res, WINDOWS.filter((w) => WINDOW_SPECS[w].res === res)]))
+  /** The windows read row by row from the short series (its buckets go out as `recent`), and those summed in SQLite. */
+  const shortWindows = WINDOWS.filter((w) => WINDOW_SPECS[w].res === SHORT_SERIES)
+  const longWindows = WINDOWS.filter((w) => WINDOW_SPECS[w].res !== SHORT_SERIES)
+  const shortFloor = (f: Readonly<Record<WindowName, number>>) => Math.min(...shortWindows.map((w) => f[w]))
   const indexOf = (metric: string): number => {
     const i = column.get(metric)
     if (i === undefined) throw new TypeError(`unknown metric: ${metric}`)
@@ -77,18 +79,17 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
       ]
     },
 
-    fromMinuteSeries: () => {
-      const m = FORMER_MINUTE_SERIES
+    fromFormerSeries: () => {
       const left = (q: string) => `MAX(m.${q} - COALESCE(SUM(t.${q}), 0), 0)`
-      return [
+      return FORMER_SERIES.flatMap(({ former, into }) => [
         // WHERE true: SQLite's upsert after a SELECT needs a WHERE to parse.
         `INSERT INTO ${table} (res, start, ${quoted.join(', ')})
-         SELECT ${SHORT_SERIES}, m.start, ${quoted.map(left).join(', ')}
-         FROM ${table} m LEFT JOIN ${table} t ON t.res = ${SHORT_SERIES} AND t.start >= m.start AND t.start < m.start + ${m}
-         WHERE m.res = ${m} GROUP BY m.start
+         SELECT ${into}, m.start, ${quoted.map(left).join(', ')}
+         FROM ${table} m LEFT JOIN ${table} t ON t.res = ${into} AND t.start >= m.start AND t.start < m.start + ${former}
+         WHERE m.res = ${former} GROUP BY m.start
          ON CONFLICT(res, start) DO UPDATE SET ${quoted.map((q) => `${q} = ${q} + excluded.${q}`).join(', ')}`,
-        `DELETE FROM ${table} WHERE res = ${m}`,
-      ]
+        `DELETE FROM ${table} WHERE res = ${former}`,
+      ])
     },
 
     addMissingColumns: (sql) => {
@@ -144,28 +145,37 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
 
     read: (sql, now, used) => {
       const cols = used === undefined ? allColumns : [...used].sort((a, b) => a - b)
-      if (cols.length === 0) return { windows: new Map(), recent: new Map() }
-      const rows = sql.exec(`SELECT res, start, ${cols.map((i) => quoted[i]).join(', ')} FROM ${table} WHERE ${inWindows}`, ...floors(now)).raw()
-      const f = windowFloors(now)
       const windows = new Map<string, Windows>()
       const recent = new Map<string, number[]>()
-      for (const row of rows) {
-        const res = Number(row[0])
-        const start = Number(row[1])
-        const counted = (windowsOf.get(res) ?? []).filter((w) => start >= f[w])
-        const short = res === SHORT_SERIES
+      if (cols.length === 0) return { windows, recent }
+      const f = windowFloors(now)
+      const of = (metric: string): Record<WindowName, number> => {
+        let w = windows.get(metric) as Record<WindowName, number> | undefined
+        if (w === undefined) windows.set(metric, (w = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }))
+        return w
+      }
+      const selected = cols.map((i) => quoted[i]).join(', ')
+      for (const row of sql.exec(`SELECT start, ${selected} FROM ${table} WHERE res = ? AND start >= ?`, SHORT_SERIES, shortFloor(f)).raw()) {
+        const start = Number(row[0])
+        const counted = shortWindows.filter((w) => start >= f[w])
         for (let j = 0; j < cols.length; j++) {
-          const n = Number(row[j + 2])
+          const n = Number(row[j + 1])
           if (!(n > 0)) continue
           const metric = metrics[cols[j]!]!
-          let w = windows.get(metric) as Record<keyof Windows, number> | undefined
-          if (w === undefined) windows.set(metric, (w = { '1m': 0, '10m': 0, '1h': 0, '24h': 0 }))
+          const w = of(metric)
           for (const name of counted) w[name] += n
-          if (short) {
-            let list = recent.get(metric)
-            if (list === undefined) recent.set(metric, (list = []))
-            list.push(res, start, n)
-          }
+          let list = recent.get(metric)
+          if (list === undefined) recent.set(metric, (list = []))
+          list.push(SHORT_SERIES, start, n)
+        }
+      }
+      const sums = cols.map((i) => `SUM(${quoted[i]})`).join(', ')
+      for (const name of longWindows) {
+        const row = sql.exec(`SELECT ${sums} FROM ${table} WHERE res = ? AND start >= ?`, WINDOW_SPECS[name].res, f[name]).raw().next()
+        if (row.done === true) continue
+        for (let j = 0; j < cols.length; j++) {
+          const n = Number(row.value[j])
+          if (n > 0) of(metrics[cols[j]!]!)[name] += n
         }
       }
       return { windows, recent }
