@@ -13,7 +13,7 @@ export interface WindowSpec {
 
 /**
  * Each window is counted from a bucket series: 1 min and 10 min from 10 s buckets, 1 h and 24 h from
- * 5 min buckets. Two series, not four (until 2026-12-08: 10 s, 1 min, 5 min, 1 h): every series is a
+ * 5 min buckets. Two series, not four (until 2026-12-07: 10 s, 1 min, 5 min, 1 h): every series is a
  * row written per event on each key, and storage is billed by rows written. What it costs: a read
  * covers up to 61 + 289 buckets instead of 7 + 11 + 13 + 25 (rows read cost a thousandth of a row
  * written; the long windows are summed inside SQLite, buckets.ts), and the edges are finer — the
@@ -33,7 +33,7 @@ export const SERIES: readonly number[] = [...new Set(WINDOWS.map((w) => WINDOW_S
 export const SHORT_SERIES = WINDOW_SPECS['1m'].res
 
 /**
- * Series written before 2026-12-08 and the series each moved into (buckets.ts fromFormerSeries): the
+ * Series written before 2026-12-07 and the series each moved into (buckets.ts fromFormerSeries): the
  * 10 min window's 1 min buckets into the 10 s series, the 24 h window's 1 h buckets into the 5 min one.
  */
 export const FORMER_SERIES: ReadonlyArray<{ readonly former: number; readonly into: number }> = [

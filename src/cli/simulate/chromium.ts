@@ -114,7 +114,9 @@ export function createChromium(maxConcurrent: number): Chromium {
       }
     },
     async close() {
-      for (const b of browsers.values()) await (await b).close().catch(() => undefined)
+      // Bounded: a browser left with a session that never ended (schedule.ts STRAGGLER_GRACE_MS) must not hold the report.
+      const closing = Promise.all([...browsers.values()].map(async (b) => (await b).close().catch(() => undefined)))
+      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 15_000).unref())])
     },
   }
 }
