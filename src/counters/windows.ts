@@ -96,3 +96,8 @@ const SERIES_LONGEST: readonly WindowName[] = SERIES.map((res) => WINDOWS.filter
 export function seriesFloors(now: number): ReadonlyArray<{ readonly res: number; readonly below: number }> {
   return SERIES.map((res, i) => ({ res, below: windowFloor(now, SERIES_LONGEST[i]!) }))
 }
+
+/** The short series' floor at `now` (seriesFloors' entry for SHORT_SERIES): the oldest 10 s bucket a read needs. */
+export function shortSeriesFloor(now: number): number {
+  return windowFloor(now, SERIES_LONGEST[SERIES.indexOf(SHORT_SERIES)]!)
+}

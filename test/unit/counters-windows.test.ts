@@ -2,7 +2,7 @@
 // window floors and HyperLogLog accuracy in plain Node (no platform, no clock).
 import { describe, expect, it } from 'vitest'
 import { EXACT_LIMIT, HLL_M, HLL_STD_ERROR, hllEstimate, hllPoint, memberId } from '../../src/counters/sketch'
-import { bucketStart, bucketsFor, SERIES, seriesFloors, SHORT_SERIES, sumWindows, WINDOW_SPECS, WINDOWS, windowFloor } from '../../src/counters/windows'
+import { bucketStart, bucketsFor, SERIES, seriesFloors, SHORT_SERIES, shortSeriesFloor, sumWindows, WINDOW_SPECS, WINDOWS, windowFloor } from '../../src/counters/windows'
 
 const T0 = Date.UTC(2100, 0, 1)
 
@@ -48,6 +48,7 @@ describe('sliding windows', () => {
       }
     }
     expect(seriesFloors(T0 + 700_000).find((f) => f.res === SHORT_SERIES)?.below).toBe(windowFloor(T0 + 700_000, '10m'))
+    for (const now of [T0, T0 + 700_001, T0 + 12_345_678]) expect(shortSeriesFloor(now)).toBe(seriesFloors(now).find((f) => f.res === SHORT_SERIES)?.below)
     expect(bucketStart(-1, 10)).toBe(-10)
   })
 })

@@ -23,7 +23,7 @@ describe('the scheduler', () => {
   it('reports a run without a session still running past the deadline and its grace, as a failure of that session', async () => {
     const planned = plan(30, 3)
     const finished: string[] = []
-    const started = Date.now()
+    // A cut that never came would leave this await hanging until vitest's own timeout fails the test.
     const outcome = await runPlanned(planned, () => undefined, {
       graceMs: 50,
       run: async (ctx) => {
@@ -32,7 +32,6 @@ describe('the scheduler', () => {
         finished.push(ctx.session)
       },
     })
-    expect(Date.now() - started).toBeLessThan(2_000)
     expect(finished).toEqual(['human_http-0'])
     expect(outcome.sessions).toBe(3)
     expect(outcome.failures.map((f) => f.session).sort()).toEqual(['human_http-1', 'human_http-2'])

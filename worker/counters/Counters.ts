@@ -60,8 +60,9 @@ const MAX_BATCH_ID_CHARS = 80
 const APPLIED_AT_INDEX = 'CREATE INDEX IF NOT EXISTS applied_at ON applied (at)'
 
 /** A key's windows: one row per bucket, a column per metric (buckets.ts: rows written are what storage is billed by). */
-export const COUNTERS_COUNTS = bucketTable('counts', METRICS)
-const COUNTS = COUNTERS_COUNTS
+const COUNTS = bucketTable('counts', METRICS)
+/** For tests: what a read of this table selects (usedColumns). */
+export { COUNTS as COUNTERS_COUNTS }
 
 export const COUNTERS_MIGRATIONS: readonly Migration[] = [
   [ROWS_PER_METRIC_TABLE, ...DISTINCT_TABLES, ...DENY_TABLES],

@@ -6,7 +6,7 @@
 // src/counters/windows.ts). A row per metric made a page view's three metrics twelve rows on each of
 // its keys (with the four series then); a row per bucket makes any number of metrics two
 // (`BENCH_ONLY=objects` prints rows written per call).
-import { bucketsFor, FORMER_SERIES, seriesFloors, SHORT_SERIES, WINDOW_SPECS, WINDOWS, windowFloors, type WindowName, type Windows } from '../../src/counters/windows'
+import { bucketsFor, FORMER_SERIES, seriesFloors, SHORT_SERIES, shortSeriesFloor, WINDOW_SPECS, WINDOWS, windowFloors, type WindowName, type Windows } from '../../src/counters/windows'
 
 /** A column name is the metric's own name: snake case only, so it can never smuggle SQL. */
 const COLUMN = /^[a-z][a-z0-9_]*$/
@@ -61,7 +61,8 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
   /** The windows read row by row from the short series (its buckets go out as `recent`), and those summed in SQLite. */
   const shortWindows = WINDOWS.filter((w) => WINDOW_SPECS[w].res === SHORT_SERIES)
   const longWindows = WINDOWS.filter((w) => WINDOW_SPECS[w].res !== SHORT_SERIES)
-  const shortFloor = (f: Readonly<Record<WindowName, number>>) => Math.min(...shortWindows.map((w) => f[w]))
+  /** An upsert's SET: each column adds the incoming count (bumps and moved buckets alike). */
+  const addIncoming = (cols: readonly string[]) => cols.map((q) => `${q} = ${q} + excluded.${q}`).join(', ')
   const indexOf = (metric: string): number => {
     const i = column.get(metric)
     if (i === undefined) throw new TypeError(`unknown metric: ${metric}`)
@@ -87,7 +88,7 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
          SELECT ${into}, m.start, ${quoted.map(left).join(', ')}
          FROM ${table} m LEFT JOIN ${table} t ON t.res = ${into} AND t.start >= m.start AND t.start < m.start + ${former}
          WHERE m.res = ${former} GROUP BY m.start
-         ON CONFLICT(res, start) DO UPDATE SET ${quoted.map((q) => `${q} = ${q} + excluded.${q}`).join(', ')}`,
+         ON CONFLICT(res, start) DO UPDATE SET ${addIncoming(quoted)}`,
         `DELETE FROM ${table} WHERE res = ${former}`,
       ])
     },
@@ -118,7 +119,7 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
       const perStatement = Math.max(1, Math.floor(MAX_PARAMS / (2 + cols.length)))
       const all = [...rows.values()].map((r) => [r.res, r.start, ...cols.map((i) => r.n.get(i) ?? 0)])
       const tuple = `(${['?', '?', ...cols.map(() => '?')].join(', ')})`
-      const update = names.map((q) => `${q} = ${q} + excluded.${q}`).join(', ')
+      const update = addIncoming(names)
       for (let i = 0; i < all.length; i += perStatement) {
         const chunk = all.slice(i, i + perStatement)
         sql.exec(
@@ -155,15 +156,14 @@ export function bucketTable(table: string, metrics: readonly string[]): BucketTa
         return w
       }
       const selected = cols.map((i) => quoted[i]).join(', ')
-      for (const row of sql.exec(`SELECT start, ${selected} FROM ${table} WHERE res = ? AND start >= ?`, SHORT_SERIES, shortFloor(f)).raw()) {
+      for (const row of sql.exec(`SELECT start, ${selected} FROM ${table} WHERE res = ? AND start >= ?`, SHORT_SERIES, shortSeriesFloor(now)).raw()) {
         const start = Number(row[0])
-        const counted = shortWindows.filter((w) => start >= f[w])
         for (let j = 0; j < cols.length; j++) {
           const n = Number(row[j + 1])
           if (!(n > 0)) continue
           const metric = metrics[cols[j]!]!
           const w = of(metric)
-          for (const name of counted) w[name] += n
+          for (const name of shortWindows) if (start >= f[name]) w[name] += n
           let list = recent.get(metric)
           if (list === undefined) recent.set(metric, (list = []))
           list.push(SHORT_SERIES, start, n)
